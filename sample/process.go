@@ -6,6 +6,8 @@ import "log/slog"
 
 type processCollector struct{}
 
-func newProcessCollector(cmdline bool, log *slog.Logger) *processCollector { return &processCollector{} }
+func newProcessCollector(cmdline bool, log *slog.Logger) *processCollector {
+	return &processCollector{}
+}
 
 func (c *processCollector) Collect(src Source, t Tick, b *Batch) error { return nil }
