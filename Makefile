@@ -1,0 +1,48 @@
+# almanac — see README.md. `make demo` and `make test` are all a newcomer needs.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+GO      ?= go
+TOOLS   := $(CURDIR)/.tools/bin
+export PATH := $(TOOLS):$(PATH)
+
+DEMO_SECONDS ?= 30
+
+.PHONY: build demo test test-deps lint bench golden clean
+
+build: ## build bin/almanac
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/almanac ./cmd/almanac
+
+demo: build ## sample this machine for DEMO_SECONDS at 1 s, render the site, say where it is
+	@mkdir -p demo
+	@echo "sampling this machine for $(DEMO_SECONDS) s at a 1 s interval into demo/archive ..."
+	timeout --preserve-status --signal=INT $(DEMO_SECONDS) bin/almanac sample --archive demo/archive --interval 1s --flush 10s --log-level warn
+	bin/almanac archive ls --archive demo/archive
+	@echo
+	@echo "Query it with DuckDB, for example:"
+	@echo "  SELECT host, date_trunc('minute', time) AS minute, avg(100 - idle_pct) AS busy_pct"
+	@echo "  FROM read_parquet('$(CURDIR)/demo/archive/cpu/**/*.parquet', hive_partitioning = true)"
+	@echo "  WHERE cpu = 'all' GROUP BY ALL ORDER BY ALL;"
+	@echo
+	bin/almanac render --archive demo/archive --out demo/site --log-level warn
+	@echo "open file://$(CURDIR)/demo/site/index.html"
+
+test-deps: ## install what the tests need when it is missing (chromium, test servers)
+	@scripts/test-deps.sh
+
+test: test-deps lint ## the whole suite: .ci/run calls this
+	$(GO) test -race -count=1 ./...
+
+lint: ## gofmt, go vet, and no os/exec outside tests
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@bad=$$(grep -l '"os/exec"' $$(find . -name '*.go' ! -name '*_test.go' -not -path './.tools/*') 2>/dev/null || true); \
+	  if [ -n "$$bad" ]; then echo "os/exec outside tests (the sampler must not fork): $$bad"; exit 1; fi
+
+bench: ## run the benchmarks and print the figures
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./... | tee bench.txt
+
+golden: ## rewrite render's golden files; review git diff afterwards
+	$(GO) test ./render -run Golden -update
+
+clean:
+	rm -rf bin demo bench.txt
