@@ -1,0 +1,195 @@
+package render
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// samples returns sample times every 10 s from a to b inclusive (seconds),
+// each reporting boot time boot (seconds).
+func samples(a, b, boot int64) (ts, boots []int64) {
+	for t := a; t <= b; t += 10 {
+		ts = append(ts, t*sec)
+		boots = append(boots, boot*sec)
+	}
+	return ts, boots
+}
+
+func concat(parts ...[2][]int64) (ts, boots []int64) {
+	for _, p := range parts {
+		ts = append(ts, p[0]...)
+		boots = append(boots, p[1]...)
+	}
+	return ts, boots
+}
+
+func part(a, b, boot int64) [2][]int64 {
+	ts, boots := samples(a, b, boot)
+	return [2][]int64{ts, boots}
+}
+
+func TestBuildTimeline(t *testing.T) {
+	tsA, bootsA := concat(part(0, 1000, -3600), part(1600, 3000, -3600), part(3320, 5000, 3300))
+	tests := []struct {
+		name        string
+		ts, boots   []int64
+		now         int64
+		wantOutages []Outage
+		wantReboots []int64
+		wantStatus  string
+	}{
+		{
+			name:       "empty",
+			now:        100 * sec,
+			wantStatus: StatusNone,
+		},
+		{
+			name: "sampler stopped, then a reboot",
+			// up 0..1000; sampler off 1000..1600 (same boot); up to 3000;
+			// reboot at 3300 and the sampler is back at 3320 (within a gap).
+			ts:    tsA,
+			boots: bootsA,
+			now:   5005 * sec,
+			wantOutages: []Outage{
+				{Start: 1000 * sec, End: 1600 * sec, Kind: KindNoData},
+				{Start: 3000 * sec, End: 3300 * sec, Kind: KindDown},
+			},
+			wantReboots: []int64{3300 * sec},
+			wantStatus:  StatusUp,
+		},
+		{
+			name: "crash, slow sampler start, then silent for 10 minutes",
+			ts: func() []int64 {
+				ts, _ := concat(part(0, 1000, -50), part(1400, 2000, 1100))
+				return ts
+			}(),
+			boots: func() []int64 {
+				_, b := concat(part(0, 1000, -50), part(1400, 2000, 1100))
+				return b
+			}(),
+			now: 2600 * sec,
+			wantOutages: []Outage{
+				{Start: 1000 * sec, End: 1100 * sec, Kind: KindDown},
+				{Start: 1100 * sec, End: 1400 * sec, Kind: KindNoData},
+				{Start: 2000 * sec, End: 2600 * sec, Kind: KindNoData, Ongoing: true},
+			},
+			wantReboots: []int64{1100 * sec},
+			wantStatus:  StatusStale,
+		},
+		{
+			name: "silent for 20 minutes: down",
+			ts: func() []int64 {
+				ts, _ := samples(0, 2000, -50)
+				return ts
+			}(),
+			boots: func() []int64 {
+				_, b := samples(0, 2000, -50)
+				return b
+			}(),
+			now: 3200 * sec,
+			wantOutages: []Outage{
+				{Start: 2000 * sec, End: 3200 * sec, Kind: KindDown, Ongoing: true},
+			},
+			wantStatus: StatusDown,
+		},
+		{
+			name:       "boot time jitter of one second is not a reboot",
+			ts:         secs(0, 10, 20, 30),
+			boots:      secs(-100, -99, -100, -101),
+			now:        35 * sec,
+			wantStatus: StatusUp,
+		},
+		{
+			name:        "boot time outside the gap: the whole gap is down",
+			ts:          secs(0, 10, 20, 30),
+			boots:       secs(-100, -100, 500, 500),
+			now:         35 * sec,
+			wantOutages: []Outage{{Start: 10 * sec, End: 20 * sec, Kind: KindDown}},
+			wantReboots: secs(500),
+			wantStatus:  StatusUp,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tl := buildTimeline(tt.ts, tt.boots, tt.now)
+			if diff := cmp.Diff(tt.wantOutages, tl.Outages); diff != "" {
+				t.Errorf("outages mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantReboots, tl.Reboots); diff != "" {
+				t.Errorf("reboots mismatch (-want +got):\n%s", diff)
+			}
+			if tl.Status != tt.wantStatus {
+				t.Errorf("status = %q, want %q", tl.Status, tt.wantStatus)
+			}
+		})
+	}
+}
+
+func TestTimelineSpan(t *testing.T) {
+	s := func(n int64) time.Duration { return time.Duration(n) * time.Second }
+	// Host A: up 0..1000, sampler off 1000..1600, up to 3000, down
+	// 3000..3300 (reboot), up 3320..5000; now 5005.
+	tsA, bootsA := concat(part(0, 1000, -3600), part(1600, 3000, -3600), part(3320, 5000, 3300))
+	a := buildTimeline(tsA, bootsA, 5005*sec)
+	// Host B: up 0..1000, crash, boot at 1100, sampler at 1400, up to
+	// 2000, silent until now 2600.
+	tsB, bootsB := concat(part(0, 1000, -50), part(1400, 2000, 1100))
+	b := buildTimeline(tsB, bootsB, 2600*sec)
+
+	tests := []struct {
+		name     string
+		tl       timeline
+		from, to int64
+		want     avail
+		wantPct  float64
+		wantOK   bool
+	}{
+		{
+			// known 5005 s: 300 down, 600 no data, 4105 up.
+			// 4105 / (4105 + 300) = 93.1895...%
+			name: "A whole", tl: a, from: 0, to: 5005 * sec,
+			want:    avail{Up: s(4105), Down: s(300), NoData: s(600)},
+			wantPct: 100 * 4105.0 / 4405.0, wantOK: true,
+		},
+		{
+			// before the first sample is not monitored; after now neither.
+			name: "A with unmonitored edges", tl: a, from: -1000 * sec, to: 6000 * sec,
+			want:    avail{Up: s(4105), Down: s(300), NoData: s(600), Unmonitored: s(1000 + 995)},
+			wantPct: 100 * 4105.0 / 4405.0, wantOK: true,
+		},
+		{
+			name: "A inside the no-data gap: unknown", tl: a, from: 1100 * sec, to: 1500 * sec,
+			want: avail{NoData: s(400)},
+		},
+		{
+			// 2600 known: down 100, no data 300 + 600 (ongoing), up 1600.
+			// 1600 / 1700 = 94.1176...%
+			name: "B whole", tl: b, from: 0, to: 2600 * sec,
+			want:    avail{Up: s(1600), Down: s(100), NoData: s(900)},
+			wantPct: 100 * 1600.0 / 1700.0, wantOK: true,
+		},
+		{
+			name: "B across the crash", tl: b, from: 1050 * sec, to: 1200 * sec,
+			want:    avail{Down: s(50), NoData: s(100)},
+			wantPct: 0, wantOK: true,
+		},
+		{
+			name: "no samples at all", tl: buildTimeline(nil, nil, 100*sec), from: 0, to: 100 * sec,
+			want: avail{Unmonitored: s(100)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.tl.span(tt.from, tt.to)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("span() mismatch (-want +got):\n%s", diff)
+			}
+			pct, ok := got.Pct()
+			if ok != tt.wantOK || (ok && (pct-tt.wantPct) > 1e-9 || (ok && tt.wantPct-pct > 1e-9)) {
+				t.Errorf("Pct() = %v, %v, want %v, %v", pct, ok, tt.wantPct, tt.wantOK)
+			}
+		})
+	}
+}

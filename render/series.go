@@ -1,0 +1,228 @@
+package render
+
+import (
+	"math"
+	"slices"
+	"sort"
+)
+
+// grid is a set of series that share one time axis: Cols[j][i] is the value
+// of series j at T[i], NaN where that series has no value.
+type grid struct {
+	T    []int64 // microseconds since the epoch, ascending
+	Cols [][]float64
+}
+
+// defaultInterval is the sampling interval assumed when a series has fewer
+// than two samples (the sampler's default).
+const defaultInterval = 10_000_000 // 10 s in µs
+
+// gapFactor is how many sampling intervals without a sample make a gap.
+const gapFactor = 2.5
+
+// medianInterval returns the median distance between consecutive distinct
+// times of ts (ascending), or defaultInterval when there are fewer than two.
+func medianInterval(ts []int64) int64 {
+	var d []int64
+	for i := 1; i < len(ts); i++ {
+		if ts[i] > ts[i-1] {
+			d = append(d, ts[i]-ts[i-1])
+		}
+	}
+	if len(d) == 0 {
+		return defaultInterval
+	}
+	slices.Sort(d)
+	return d[len(d)/2]
+}
+
+// gapThreshold returns the distance between two samples above which the
+// time between them is missing data.
+func gapThreshold(interval int64) int64 {
+	return int64(float64(interval) * gapFactor)
+}
+
+// window returns the index range [lo, hi) of the times in ts with
+// from <= t < to.
+func window(ts []int64, from, to int64) (lo, hi int) {
+	lo = sort.Search(len(ts), func(i int) bool { return ts[i] >= from })
+	hi = sort.Search(len(ts), func(i int) bool { return ts[i] >= to })
+	return lo, hi
+}
+
+// downsample returns the rows of g with from <= t < to, reduced so that each
+// series holds at most about maxPoints points, and with a null row (all NaN)
+// wherever consecutive samples are further apart than gap, so that a chart
+// shows missing data as a break instead of a line across it.
+//
+// When there are more rows than maxPoints, the window is cut into
+// maxPoints/2 buckets and each bucket becomes two rows, at the times of its
+// first and last sample, holding each series' minimum and maximum in the
+// order they happened: a spike of one sample survives any range. A gap
+// shorter than a bucket is not shown at that resolution.
+func downsample(g grid, from, to int64, maxPoints int, gap int64) grid {
+	lo, hi := window(g.T, from, to)
+	out := grid{Cols: make([][]float64, len(g.Cols))}
+	addRow := func(t int64, v func(j int) float64) {
+		out.T = append(out.T, t)
+		for j := range out.Cols {
+			out.Cols[j] = append(out.Cols[j], v(j))
+		}
+	}
+	nan := func(int) float64 { return math.NaN() }
+	if maxPoints < 2 {
+		maxPoints = 2
+	}
+	if hi-lo <= maxPoints {
+		for i := lo; i < hi; i++ {
+			if i > lo && g.T[i]-g.T[i-1] > gap {
+				addRow(g.T[i-1]+(g.T[i]-g.T[i-1])/2, nan)
+			}
+			addRow(g.T[i], func(j int) float64 { return g.Cols[j][i] })
+		}
+		return out
+	}
+	buckets := int64(maxPoints / 2)
+	width := (to - from + buckets - 1) / buckets
+	if width < 1 {
+		width = 1
+	}
+	bigGap := max(gap, width)
+	type acc struct {
+		min, max       float64
+		minAt, maxAt   int
+		hasMin, hasMax bool
+	}
+	accs := make([]acc, len(g.Cols))
+	first, last := -1, -1
+	flush := func() {
+		if first < 0 {
+			return
+		}
+		pick := func(j int, firstRow bool) float64 {
+			a := accs[j]
+			if !a.hasMin {
+				return math.NaN()
+			}
+			if first == last {
+				return a.min
+			}
+			if (a.minAt <= a.maxAt) == firstRow {
+				return a.min
+			}
+			return a.max
+		}
+		addRow(g.T[first], func(j int) float64 { return pick(j, true) })
+		if last != first {
+			addRow(g.T[last], func(j int) float64 { return pick(j, false) })
+		}
+		for j := range accs {
+			accs[j] = acc{}
+		}
+		first, last = -1, -1
+	}
+	cur := int64(-1)
+	for i := lo; i < hi; i++ {
+		b := (g.T[i] - from) / width
+		if b != cur {
+			flush()
+			cur = b
+		}
+		if i > lo && g.T[i]-g.T[i-1] > bigGap {
+			flush()
+			addRow(g.T[i-1]+(g.T[i]-g.T[i-1])/2, nan)
+		}
+		if first < 0 {
+			first = i
+		}
+		last = i
+		for j, col := range g.Cols {
+			v := col[i]
+			if math.IsNaN(v) {
+				continue
+			}
+			a := &accs[j]
+			if !a.hasMin || v < a.min {
+				a.min, a.minAt, a.hasMin = v, i, true
+			}
+			if !a.hasMax || v > a.max {
+				a.max, a.maxAt, a.hasMax = v, i, true
+			}
+		}
+	}
+	flush()
+	return out
+}
+
+// uniqueTimes returns the distinct values of ts (ascending) in order.
+func uniqueTimes(ts []int64) []int64 {
+	var out []int64
+	for i, t := range ts {
+		if i == 0 || t != ts[i-1] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// pivot turns long rows (time, key, values) into a grid with one column per
+// (key, value) pair: the result has len(keys)*len(vals) columns, key-major.
+// ts must be ascending; rows whose key is not in keys are ignored.
+func pivot(ts []int64, key []string, keys []string, vals ...[]float64) grid {
+	g := grid{T: uniqueTimes(ts)}
+	idx := make(map[string]int, len(keys))
+	for i, k := range keys {
+		idx[k] = i
+	}
+	n := len(g.T)
+	g.Cols = make([][]float64, len(keys)*len(vals))
+	for j := range g.Cols {
+		c := make([]float64, n)
+		for i := range c {
+			c[i] = math.NaN()
+		}
+		g.Cols[j] = c
+	}
+	row := -1
+	for i, t := range ts {
+		if row < 0 || g.T[row] != t {
+			row++
+		}
+		k, ok := idx[key[i]]
+		if !ok {
+			continue
+		}
+		for v, col := range vals {
+			g.Cols[k*len(vals)+v][row] = col[i]
+		}
+	}
+	return g
+}
+
+// distinct returns the distinct strings of ss, sorted.
+func distinct(ss []string) []string {
+	seen := make(map[string]bool)
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// bootChanged reports whether two boot times (µs) differ by more than the
+// jitter of a boot time derived from the uptime.
+func bootChanged(a, b int64) bool {
+	d := a - b
+	if d < 0 {
+		d = -d
+	}
+	return d > bootJitter
+}
+
+// bootJitter is the largest difference between two readings of the same
+// boot time.
+const bootJitter = 2_000_000

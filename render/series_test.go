@@ -1,0 +1,169 @@
+package render
+
+import (
+	"math"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+const sec = int64(1_000_000) // one second in µs
+
+func secs(ss ...int64) []int64 {
+	out := make([]int64, len(ss))
+	for i, s := range ss {
+		out[i] = s * sec
+	}
+	return out
+}
+
+var nan = math.NaN()
+
+func TestMedianInterval(t *testing.T) {
+	tests := []struct {
+		name string
+		ts   []int64
+		want int64
+	}{
+		{"empty", nil, defaultInterval},
+		{"one", secs(5), defaultInterval},
+		{"regular", secs(0, 10, 20, 30), 10 * sec},
+		{"with a gap", secs(0, 10, 20, 30, 500, 510), 10 * sec},
+		{"repeated times ignored", secs(0, 0, 5, 5, 10, 10), 5 * sec},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := medianInterval(tt.ts); got != tt.want {
+				t.Errorf("medianInterval() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDownsample(t *testing.T) {
+	eq := cmpopts.EquateNaNs()
+	tests := []struct {
+		name      string
+		in        grid
+		from, to  int64
+		maxPoints int
+		gap       int64
+		want      grid
+	}{
+		{
+			name: "a gap shorter than a bucket is not shown",
+			in: grid{T: []int64{0, 1, 2, 3, 20, 21, 22, 23}, Cols: [][]float64{
+				{1, 2, 3, 4, 5, 6, 7, 8},
+			}},
+			from:      0,
+			to:        40,
+			maxPoints: 4, // width 20
+			gap:       3,
+			want: grid{T: []int64{0, 3, 20, 23}, Cols: [][]float64{
+				{1, 4, 5, 8},
+			}},
+		},
+		{
+			name:      "few rows: kept, gap becomes a null row",
+			in:        grid{T: secs(0, 10, 20, 60, 70), Cols: [][]float64{{1, 2, 3, 4, 5}}},
+			from:      0,
+			to:        100 * sec,
+			maxPoints: 100,
+			gap:       25 * sec,
+			want:      grid{T: secs(0, 10, 20, 40, 60, 70), Cols: [][]float64{{1, 2, 3, nan, 4, 5}}},
+		},
+		{
+			name:      "window cuts both ends",
+			in:        grid{T: secs(0, 10, 20, 30, 40), Cols: [][]float64{{1, 2, 3, 4, 5}}},
+			from:      10 * sec,
+			to:        40 * sec,
+			maxPoints: 100,
+			gap:       25 * sec,
+			want:      grid{T: secs(10, 20, 30), Cols: [][]float64{{2, 3, 4}}},
+		},
+		{
+			name: "buckets keep min and max in time order",
+			in: grid{T: []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, Cols: [][]float64{
+				{1, 5, 2, 0, 3, 2, 2, 9, 2, 2},
+				{nan, nan, nan, nan, nan, 7, nan, nan, nan, nan},
+			}},
+			from:      0,
+			to:        10,
+			maxPoints: 4,
+			gap:       100,
+			// width 5: bucket 0 is t0..t4 (max 5 at t1, then min 0 at t3),
+			// bucket 1 is t5..t9 (min 2 at t5, then max 9 at t7).
+			want: grid{T: []int64{0, 4, 5, 9}, Cols: [][]float64{
+				{5, 0, 2, 9},
+				{nan, nan, 7, 7},
+			}},
+		},
+		{
+			name: "a gap longer than a bucket between buckets is a null row",
+			in: grid{T: []int64{0, 1, 2, 3, 30, 31, 32, 33}, Cols: [][]float64{
+				{1, 2, 3, 4, 5, 6, 7, 8},
+			}},
+			from:      0,
+			to:        40,
+			maxPoints: 4, // width 20
+			gap:       3,
+			want: grid{T: []int64{0, 3, 16, 30, 33}, Cols: [][]float64{
+				{1, 4, nan, 5, 8},
+			}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := downsample(tt.in, tt.from, tt.to, tt.maxPoints, tt.gap)
+			if diff := cmp.Diff(tt.want, got, eq); diff != "" {
+				t.Errorf("downsample() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A one-sample spike in a year of 10-second samples must survive.
+func TestDownsampleKeepsSpike(t *testing.T) {
+	const n = 365 * 8640
+	g := grid{T: make([]int64, n), Cols: [][]float64{make([]float64, n)}}
+	for i := range g.T {
+		g.T[i] = int64(i) * 10 * sec
+		g.Cols[0][i] = 1
+	}
+	spike := 123457
+	g.Cols[0][spike] = 99
+	got := downsample(g, 0, n*10*sec, 2000, 25*sec)
+	if len(got.T) > 2000 {
+		t.Errorf("downsample() kept %d rows, want <= 2000", len(got.T))
+	}
+	var peak float64
+	for _, v := range got.Cols[0] {
+		peak = max(peak, v)
+	}
+	if peak != 99 {
+		t.Errorf("peak after downsample = %v, want 99", peak)
+	}
+	for i := 1; i < len(got.T); i++ {
+		if got.T[i] < got.T[i-1] {
+			t.Fatalf("times not ascending at %d: %d < %d", i, got.T[i], got.T[i-1])
+		}
+	}
+}
+
+func TestPivot(t *testing.T) {
+	ts := secs(0, 0, 10, 10, 20)
+	key := []string{"sda", "sdb", "sda", "sdb", "sdb"}
+	r := []float64{1, 2, 3, 4, 5}
+	w := []float64{10, 20, 30, 40, 50}
+	got := pivot(ts, key, []string{"sda", "sdb"}, r, w)
+	want := grid{T: secs(0, 10, 20), Cols: [][]float64{
+		{1, 3, nan},   // sda r
+		{10, 30, nan}, // sda w
+		{2, 4, 5},     // sdb r
+		{20, 40, 50},  // sdb w
+	}}
+	if diff := cmp.Diff(want, got, cmpopts.EquateNaNs()); diff != "" {
+		t.Errorf("pivot() mismatch (-want +got):\n%s", diff)
+	}
+}
