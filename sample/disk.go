@@ -231,7 +231,7 @@ type diskCollector struct {
 
 // Collect implements collector.
 func (c *diskCollector) Collect(src Source, t Tick, b *Batch) error {
-	path := src.procFile("diskstats")
+	path := c.file.path(src.ProcPath, func() string { return src.procFile("diskstats") })
 	data, err := c.file.read(path)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -259,7 +259,9 @@ func (c *diskCollector) Collect(src Source, t Tick, b *Batch) error {
 		b.Disk = diskRows(c.prev, c.cur, t.Interval, t.Time, c.all, b.Disk)
 	}
 	c.prev, c.cur = c.cur, c.prev
-	c.names.trim(len(c.prev), func(n string) bool { _, ok := c.whole[n]; return ok })
+	if len(c.names) > 2*len(c.prev)+64 {
+		c.names.trim(len(c.prev), func(n string) bool { _, ok := c.whole[n]; return ok })
+	}
 	return perr
 }
 

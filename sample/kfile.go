@@ -12,7 +12,18 @@ import (
 // every sample allocates nothing once the buffer has grown to fit.
 // Kernel files report a size of 0, so it reads until end of file.
 type kfile struct {
-	buf []byte
+	buf     []byte
+	name    string // the file's path, built once per tree
+	nameFor string // the tree name was built for
+}
+
+// path returns the file's path below the tree root, calling build only
+// when the root changed since the last call: building a path allocates.
+func (k *kfile) path(root string, build func() string) string {
+	if k.name == "" || k.nameFor != root {
+		k.name, k.nameFor = build(), root
+	}
+	return k.name
 }
 
 // read returns the content of the file at path. The result is valid until

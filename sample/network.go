@@ -1,7 +1,182 @@
 package sample
 
-// Stub: replaced by the network collector.
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"time"
+)
 
-type networkCollector struct{}
+// netStat is one interface's line of /proc/net/dev: cumulative counters.
+type netStat struct {
+	name                                  string
+	rxBytes, rxPackets, rxErrors, rxDrops uint64
+	txBytes, txPackets, txErrors, txDrops uint64
+}
 
-func (c *networkCollector) Collect(src Source, t Tick, b *Batch) error { return nil }
+// parseNetDev parses /proc/net/dev into dst[:0]. After two header lines,
+// each line is "name:" followed by 8 receive and 8 transmit counters
+// (bytes packets errs drop fifo frame compressed multicast, then bytes
+// packets errs drop fifo colls carrier compressed). An interface name
+// holds no ':' or white space (the kernel's dev_valid_name). A malformed
+// line is skipped and reported in the error; the other lines are still
+// returned. names interns interface names; nil allocates a string per line.
+func parseNetDev(data []byte, dst []netStat, names interner) ([]netStat, error) {
+	dst = dst[:0]
+	var bad int
+	var firstBad string
+	for line := 1; len(data) > 0; line++ {
+		var l []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			l, data = data[:i], data[i+1:]
+		} else {
+			l, data = data, nil
+		}
+		colon := bytes.IndexByte(l, ':')
+		if line <= 2 && colon < 0 || colon >= 0 && bytes.Contains(l[:colon], []byte("|")) {
+			continue // a header line
+		}
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		n, ok := parseNetDevLine(l, colon, names)
+		if !ok {
+			if bad == 0 {
+				firstBad = fmt.Sprintf("line %d: %q", line, truncate(l, 80))
+			}
+			bad++
+			continue
+		}
+		dst = append(dst, n)
+	}
+	if bad > 0 {
+		return dst, fmt.Errorf("parse net/dev: %d malformed lines, first %s", bad, firstBad)
+	}
+	return dst, nil
+}
+
+func parseNetDevLine(l []byte, colon int, names interner) (netStat, bool) {
+	var n netStat
+	if colon < 0 {
+		return n, false
+	}
+	name := bytes.TrimSpace(l[:colon])
+	if len(name) == 0 {
+		return n, false
+	}
+	var v [16]uint64
+	i := colon + 1
+	for k := range v {
+		var f []byte
+		f, i = nextField(l, i)
+		x, ok := parseUint(f)
+		if !ok {
+			return n, false
+		}
+		v[k] = x
+	}
+	if names != nil {
+		n.name = names.get(name)
+	} else {
+		n.name = string(name)
+	}
+	n.rxBytes, n.rxPackets, n.rxErrors, n.rxDrops = v[0], v[1], v[2], v[3]
+	n.txBytes, n.txPackets, n.txErrors, n.txDrops = v[8], v[9], v[10], v[11]
+	return n, true
+}
+
+// networkRows appends to out one row per interface of cur that also has a
+// reading in prev: bytes, packets, errors and drops per second over d,
+// received and sent. An interface whose counters went backwards (the
+// driver was reloaded, a 32-bit counter wrapped) gets no row.
+func networkRows(prev, cur []netStat, d time.Duration, tm int64, out []NetworkRow) []NetworkRow {
+	if d <= 0 {
+		return out
+	}
+	sec := d.Seconds()
+	for i, c := range cur {
+		p, ok := findNet(prev, i, c.name)
+		if !ok {
+			continue
+		}
+		pv := [8]uint64{p.rxBytes, p.txBytes, p.rxPackets, p.txPackets, p.rxErrors, p.txErrors, p.rxDrops, p.txDrops}
+		cv := [8]uint64{c.rxBytes, c.txBytes, c.rxPackets, c.txPackets, c.rxErrors, c.txErrors, c.rxDrops, c.txDrops}
+		var r [8]float64
+		for k := range pv {
+			dv, ok := delta(pv[k], cv[k])
+			if !ok {
+				goto next
+			}
+			r[k] = float64(dv) / sec
+		}
+		out = append(out, NetworkRow{
+			Time:          tm,
+			Interface:     validName(c.name),
+			RxBytesPerS:   int64(r[0] + 0.5),
+			TxBytesPerS:   int64(r[1] + 0.5),
+			RxPacketsPerS: ToCenti(r[2]),
+			TxPacketsPerS: ToCenti(r[3]),
+			RxErrorsPerS:  ToCenti(r[4]),
+			TxErrorsPerS:  ToCenti(r[5]),
+			RxDropsPerS:   ToCenti(r[6]),
+			TxDropsPerS:   ToCenti(r[7]),
+		})
+	next:
+	}
+	return out
+}
+
+// findNet returns the reading of name in prev, looking first at index i.
+func findNet(prev []netStat, i int, name string) (netStat, bool) {
+	if i < len(prev) && prev[i].name == name {
+		return prev[i], true
+	}
+	for _, p := range prev {
+		if p.name == name {
+			return p, true
+		}
+	}
+	return netStat{}, false
+}
+
+// networkCollector reads /proc/net/dev and appends one NetworkRow per
+// interface, loopback included (as sar -n DEV shows it). An interface that
+// appears has a row from its second reading on.
+type networkCollector struct {
+	file  kfile
+	names interner
+	prev  []netStat
+	cur   []netStat
+}
+
+// Collect implements collector.
+func (c *networkCollector) Collect(src Source, t Tick, b *Batch) error {
+	path := c.file.path(src.ProcPath, func() string { return src.procFile("net", "dev") })
+	data, err := c.file.read(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil // no network namespace support: nothing to report
+		}
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if c.names == nil {
+		c.names = interner{}
+	}
+	var perr error
+	c.cur, perr = parseNetDev(data, c.cur, c.names)
+	if perr != nil {
+		perr = fmt.Errorf("%s: %w", path, perr)
+	}
+	if !t.First {
+		b.Network = networkRows(c.prev, c.cur, t.Interval, t.Time, b.Network)
+	}
+	c.prev, c.cur = c.cur, c.prev
+	if len(c.names) > 2*len(c.prev)+64 {
+		inUse := make(map[string]bool, len(c.prev))
+		for _, n := range c.prev {
+			inUse[n.name] = true
+		}
+		c.names.trim(len(c.prev), func(n string) bool { return inUse[n] })
+	}
+	return perr
+}
