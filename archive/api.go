@@ -1,15 +1,14 @@
 package archive
 
-// This file is the archive's public API as agreed between the sampler, the
-// site renderer and the CLI. Bodies marked "not implemented" are filled in
-// by the archive work; signatures change only with everyone's agreement.
+// This file holds the archive's public types as agreed between the sampler,
+// the site renderer and the CLI; the methods live in store.go, writer.go,
+// scan.go, compact.go, prune.go and list.go.
 
 import (
 	"errors"
 	"log/slog"
+	"os"
 	"time"
-
-	"almanac/sample"
 )
 
 // ErrCorrupt marks a Parquet file that could not be read. Readers skip such
@@ -21,23 +20,16 @@ var ErrCorrupt = errors.New("archive: corrupt parquet file")
 // host or table asked for.
 var ErrNoData = errors.New("archive: no data")
 
-var errNotImplemented = errors.New("archive: not implemented")
-
 // Store is an archive folder. Every file it writes goes through an
 // *os.Root opened on that folder, so no name can lead outside it.
 type Store struct {
-	dir string
-	log *slog.Logger
+	dir  string
+	log  *slog.Logger
+	root *os.Root
 }
-
-// Open opens (and creates if missing) the archive at dir.
-func Open(dir string, log *slog.Logger) (*Store, error) { return nil, errNotImplemented }
 
 // Dir returns the archive's folder.
 func (s *Store) Dir() string { return s.dir }
-
-// Close releases the store.
-func (s *Store) Close() error { return nil }
 
 // WriterOptions configure a Writer.
 type WriterOptions struct {
@@ -49,26 +41,6 @@ type WriterOptions struct {
 	// benchmarks; a power cut may then lose more than the last sample.
 	NoSync bool
 }
-
-// Writer appends the samples of one host to the archive. It is not safe
-// for concurrent use.
-type Writer struct{}
-
-// Writer opens the journal of host, replaying into Parquet parts whatever
-// a previous run left in it.
-func (s *Store) Writer(host string, opts WriterOptions) (*Writer, error) {
-	return nil, errNotImplemented
-}
-
-// Append adds one batch to the journal; once it returns, the batch
-// survives a crash of the process.
-func (w *Writer) Append(b *sample.Batch) error { return errNotImplemented }
-
-// Flush turns the journal into closed Parquet parts now.
-func (w *Writer) Flush() error { return errNotImplemented }
-
-// Close flushes and closes the writer.
-func (w *Writer) Close() error { return errNotImplemented }
 
 // Partition names one folder of the archive: a table, a host and a UTC day.
 type Partition struct {
@@ -89,19 +61,3 @@ type Frame struct {
 
 // Len returns the number of rows in f.
 func (f *Frame) Len() int { return len(f.Time) }
-
-// Hosts lists the hosts that have at least one partition, sorted.
-func (s *Store) Hosts() ([]string, error) { return nil, errNotImplemented }
-
-// Partitions lists the partitions of table for host, oldest first.
-func (s *Store) Partitions(table, host string) ([]Partition, error) {
-	return nil, errNotImplemented
-}
-
-// Scan reads the columns cols of table for host, for rows with from <= time
-// < to. It reads only those columns. Corrupt files are skipped: the frame
-// holds the rest, and the error (errors.Is ErrCorrupt) names each skipped
-// file.
-func (s *Store) Scan(table, host string, from, to time.Time, cols ...string) (*Frame, error) {
-	return nil, errNotImplemented
-}

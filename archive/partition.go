@@ -1,0 +1,201 @@
+package archive
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"almanac/sample"
+)
+
+// maxHostLen is the longest host name accepted, the limit of a DNS name.
+const maxHostLen = 253
+
+// CheckHost reports whether host can name a host folder of the archive:
+// 1 to 253 letters, digits, '.', '_' or '-', and not "." or "..". Host names
+// come from the hosts themselves, so they are checked before any path is
+// built from them.
+func CheckHost(host string) error {
+	switch {
+	case host == "":
+		return errors.New("archive: empty host name")
+	case host == "." || host == "..":
+		return fmt.Errorf("archive: host %q: not a name", host)
+	case len(host) > maxHostLen:
+		return fmt.Errorf("archive: host %q: longer than %d bytes", host[:32]+"…", maxHostLen)
+	}
+	for i := 0; i < len(host); i++ {
+		if !hostByte(host[i]) {
+			return fmt.Errorf("archive: host %q: want letters, digits, '.', '_' or '-'", host)
+		}
+	}
+	return nil
+}
+
+func hostByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '.' || c == '_' || c == '-'
+}
+
+// CheckTable reports whether table is one of sample.Tables.
+func CheckTable(table string) error {
+	if !slices.Contains(sample.Tables, table) {
+		return fmt.Errorf("archive: table %q: want one of %s", table, strings.Join(sample.Tables, ", "))
+	}
+	return nil
+}
+
+// Dir returns the partition's folder relative to the archive root:
+// <table>/host=<host>/date=<YYYY-MM-DD>.
+func (p Partition) Dir() string {
+	return p.Table + "/host=" + p.Host + "/date=" + p.Day.UTC().Format(time.DateOnly)
+}
+
+// End returns the end of the partition's day (the next midnight UTC).
+func (p Partition) End() time.Time { return p.Day.UTC().AddDate(0, 0, 1) }
+
+// ParsePartition parses a folder name made by Partition.Dir, checking the
+// table, the host and the date.
+func ParsePartition(dir string) (Partition, error) {
+	parts := strings.Split(strings.Trim(dir, "/"), "/")
+	if len(parts) != 3 {
+		return Partition{}, fmt.Errorf("archive: partition %q: want <table>/host=<host>/date=<YYYY-MM-DD>", dir)
+	}
+	table := parts[0]
+	host, okHost := strings.CutPrefix(parts[1], "host=")
+	date, okDate := strings.CutPrefix(parts[2], "date=")
+	if !okHost || !okDate {
+		return Partition{}, fmt.Errorf("archive: partition %q: want <table>/host=<host>/date=<YYYY-MM-DD>", dir)
+	}
+	if err := CheckTable(table); err != nil {
+		return Partition{}, err
+	}
+	if err := CheckHost(host); err != nil {
+		return Partition{}, err
+	}
+	day, err := parseDay(date)
+	if err != nil {
+		return Partition{}, fmt.Errorf("archive: partition %q: %w", dir, err)
+	}
+	return Partition{Table: table, Host: host, Day: day}, nil
+}
+
+// parseDay parses a YYYY-MM-DD date as midnight UTC, refusing any other
+// spelling of the same day so that one day has one folder name.
+func parseDay(s string) (time.Time, error) {
+	day, err := time.Parse(time.DateOnly, s)
+	if err != nil || day.Format(time.DateOnly) != s {
+		return time.Time{}, fmt.Errorf("date %q: want YYYY-MM-DD", s)
+	}
+	return day, nil
+}
+
+// Day returns midnight UTC of the day t falls on.
+func Day(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// dayOfMicros returns midnight UTC of the day of a time column value.
+func dayOfMicros(us int64) time.Time { return Day(time.UnixMicro(us)) }
+
+// Expired returns the partitions of parts whose day ended more than keep
+// before now, in the order of parts.
+func Expired(parts []Partition, now time.Time, keep time.Duration) []Partition {
+	cut := now.Add(-keep)
+	var out []Partition
+	for _, p := range parts {
+		if p.End().Before(cut) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// File kinds inside a partition folder.
+const (
+	kindPart = iota // part-<seq>.parquet: a flush of the journal
+	kindDay         // day-<maxseq>.parquet: a compaction of every part up to maxseq
+)
+
+// dataFile is one Parquet file of a partition, named by parseFileName.
+type dataFile struct {
+	name string
+	kind int
+	seq  int64
+}
+
+// parseFileName parses part-<seq>.parquet and day-<seq>.parquet.
+func parseFileName(name string) (dataFile, bool) {
+	base, ok := strings.CutSuffix(name, ".parquet")
+	if !ok {
+		return dataFile{}, false
+	}
+	kind := kindPart
+	num, ok := strings.CutPrefix(base, "part-")
+	if !ok {
+		if num, ok = strings.CutPrefix(base, "day-"); !ok {
+			return dataFile{}, false
+		}
+		kind = kindDay
+	}
+	seq, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || seq < 0 || strconv.FormatInt(seq, 10) != num {
+		return dataFile{}, false
+	}
+	return dataFile{name: name, kind: kind, seq: seq}, true
+}
+
+func partName(seq int64) string { return "part-" + strconv.FormatInt(seq, 10) + ".parquet" }
+func dayName(seq int64) string  { return "day-" + strconv.FormatInt(seq, 10) + ".parquet" }
+
+// liveFiles splits the data files of a partition folder into the ones
+// readers use, in the order to read them (the newest day file, then the
+// parts it does not cover, by seq), and the covered ones, which a crash
+// during compaction left behind and which the next compaction deletes.
+// Names that are not data files are ignored.
+func liveFiles(names []string) (live, covered []dataFile) {
+	var files []dataFile
+	best := -1
+	for _, n := range names {
+		f, ok := parseFileName(n)
+		if !ok {
+			continue
+		}
+		files = append(files, f)
+		if f.kind == kindDay && (best < 0 || f.seq > files[best].seq) {
+			best = len(files) - 1
+		}
+	}
+	var maxSeq int64 = -1
+	if best >= 0 {
+		maxSeq = files[best].seq
+		live = append(live, files[best])
+	}
+	var parts []dataFile
+	for i, f := range files {
+		switch {
+		case i == best:
+		case f.kind == kindDay || f.seq <= maxSeq:
+			covered = append(covered, f)
+		default:
+			parts = append(parts, f)
+		}
+	}
+	slices.SortFunc(parts, func(a, b dataFile) int { return cmpInt(a.seq, b.seq) })
+	slices.SortFunc(covered, func(a, b dataFile) int { return strings.Compare(a.name, b.name) })
+	return append(live, parts...), covered
+}
+
+func cmpInt[T int | int32 | int64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,407 @@
+package archive
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// bounded is a column chunk that knows the min and max of its values
+// from the file's statistics.
+type bounded interface {
+	Bounds() (lo, hi parquet.Value, ok bool)
+}
+
+// timeColumn is the name of the time column of every table.
+const timeColumn = "time"
+
+// Scan reads the columns cols of table for host, for rows with from <= time
+// < to. It reads only those columns, and skips the days and row groups
+// whose times fall outside the range. It sees the closed Parquet files only:
+// rows still in a writer's journal (at most FlushEvery old) are not
+// returned. Corrupt files are skipped: the frame holds the rest, and the
+// error (errors.Is ErrCorrupt) names each skipped file. A table with no
+// partition at all for host returns an empty frame and ErrNoData.
+//
+// A list column (the host table's filesystems) comes back as one string
+// per row, its items joined by newlines.
+func (s *Store) Scan(table, host string, from, to time.Time, cols ...string) (*Frame, error) {
+	if err := CheckTable(table); err != nil {
+		return nil, err
+	}
+	if err := CheckHost(host); err != nil {
+		return nil, err
+	}
+	want, err := scanColumns(tables[table].schema(), cols)
+	if err != nil {
+		return nil, fmt.Errorf("archive: scan %s: %w", table, err)
+	}
+	fr := newFrame(want)
+	parts, err := s.partitions(table, host)
+	if err != nil {
+		return nil, fmt.Errorf("archive: scan %s of %q: %w", table, host, err)
+	}
+	if len(parts) == 0 {
+		return fr, fmt.Errorf("archive: scan %s of %q: %w", table, host, ErrNoData)
+	}
+	r := rangeOf(from, to)
+	var errs []error
+	for _, p := range parts {
+		if !p.Day.Before(to) || !p.End().After(from) {
+			continue
+		}
+		dir := p.Dir()
+		names, err := s.readDirNames(dir)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		live, _ := liveFiles(names)
+		for _, f := range live {
+			if err := s.scanFile(dir+"/"+f.name, r, want, fr); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	fr.sortByTime()
+	if len(errs) > 0 {
+		return fr, fmt.Errorf("archive: scan %s of %q: %w", table, host, errors.Join(errs...))
+	}
+	return fr, nil
+}
+
+// timeRange is [from, to) in microseconds.
+type timeRange struct{ from, to int64 }
+
+func rangeOf(from, to time.Time) timeRange {
+	return timeRange{from: from.UnixMicro(), to: to.UnixMicro()}
+}
+
+// column is an asked-for column and how it is stored.
+type column struct {
+	name  string
+	str   bool    // in Frame.Str, else Frame.Num
+	scale float64 // divisor of a decimal column, else 1
+	list  bool
+}
+
+// scanColumns checks cols against the table schema.
+func scanColumns(schema *parquet.Schema, cols []string) ([]column, error) {
+	var out []column
+	for _, name := range cols {
+		leaf, ok := schema.Lookup(name)
+		if !ok {
+			leaf, ok = schema.Lookup(name, "list", "element")
+		}
+		if !ok {
+			return nil, fmt.Errorf("no column %q", name)
+		}
+		if slices.ContainsFunc(out, func(c column) bool { return c.name == name }) {
+			continue
+		}
+		out = append(out, columnOf(name, leaf))
+	}
+	return out, nil
+}
+
+func columnOf(name string, leaf parquet.LeafColumn) column {
+	c := column{name: name, scale: 1, list: leaf.MaxRepetitionLevel > 0}
+	typ := leaf.Node.Type()
+	c.str = typ.Kind() == parquet.ByteArray || typ.Kind() == parquet.FixedLenByteArray
+	if lt := typ.LogicalType(); lt != nil {
+		if d, ok := lt.Value.(*format.DecimalType); ok {
+			c.scale = math.Pow10(int(d.Scale))
+		}
+	}
+	return c
+}
+
+func newFrame(cols []column) *Frame {
+	f := &Frame{Num: map[string][]float64{}, Str: map[string][]string{}}
+	for _, c := range cols {
+		if c.str {
+			f.Str[c.name] = []string{}
+		} else {
+			f.Num[c.name] = []float64{}
+		}
+	}
+	return f
+}
+
+// scanFile appends the rows of one file in r to fr. Any failure to read
+// the file leaves fr as it was and returns an error; a damaged file's
+// error wraps ErrCorrupt.
+func (s *Store) scanFile(name string, r timeRange, cols []column, fr *Frame) (err error) {
+	f, err := s.root.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	part := &Frame{Num: map[string][]float64{}, Str: map[string][]string{}}
+	if err := readFrame(f, st.Size(), r, cols, part); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	fr.Time = append(fr.Time, part.Time...)
+	for _, c := range cols {
+		if c.str {
+			fr.Str[c.name] = append(fr.Str[c.name], part.Str[c.name]...)
+		} else {
+			fr.Num[c.name] = append(fr.Num[c.name], part.Num[c.name]...)
+		}
+	}
+	return nil
+}
+
+// readFrame reads the rows of a Parquet file in r into fr. The Parquet
+// reader may panic on damaged input; that becomes ErrCorrupt.
+func readFrame(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Frame) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", ErrCorrupt, p)
+		}
+	}()
+	pf, err := parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	schema := pf.Schema()
+	tleaf, ok := schema.Lookup(timeColumn)
+	if !ok {
+		return fmt.Errorf("%w: no time column", ErrCorrupt)
+	}
+	// Column indexes and decimal scales come from the file's own schema.
+	idx := make([]int, len(cols))
+	fcols := slices.Clone(cols)
+	for i, c := range cols {
+		idx[i] = -1
+		leaf, ok := schema.Lookup(c.name)
+		if !ok {
+			leaf, ok = schema.Lookup(c.name, "list", "element")
+		}
+		if ok {
+			idx[i] = leaf.ColumnIndex
+			fc := columnOf(c.name, leaf)
+			fcols[i].scale, fcols[i].list = fc.scale, fc.list
+		}
+	}
+	var vals []parquet.Value
+	for _, rg := range pf.RowGroups() {
+		chunks := rg.ColumnChunks()
+		tc := chunks[tleaf.ColumnIndex]
+		if b, ok := tc.(bounded); ok {
+			if lo, hi, ok := b.Bounds(); ok && (hi.Int64() < r.from || lo.Int64() >= r.to) {
+				continue
+			}
+		}
+		nrows := int(rg.NumRows())
+		times := make([]int64, 0, nrows)
+		vals, err = readChunk(tc, vals, func(v parquet.Value) { times = append(times, v.Int64()) })
+		if err != nil {
+			return err
+		}
+		if len(times) != nrows {
+			return fmt.Errorf("%w: time column has %d values for %d rows", ErrCorrupt, len(times), nrows)
+		}
+		keep := make([]int, 0, nrows)
+		for i, t := range times {
+			if r.from <= t && t < r.to {
+				keep = append(keep, i)
+			}
+		}
+		if len(keep) == 0 {
+			continue
+		}
+		for i, c := range fcols {
+			if idx[i] < 0 {
+				fill(fr, c, len(keep))
+				continue
+			}
+			vals, err = readColumn(chunks[idx[i]], c, nrows, keep, vals, fr)
+			if err != nil {
+				return err
+			}
+		}
+		for _, k := range keep {
+			fr.Time = append(fr.Time, times[k])
+		}
+	}
+	return nil
+}
+
+// fill appends n nulls of column c (a column older files lack).
+func fill(fr *Frame, c column, n int) {
+	for range n {
+		if c.str {
+			fr.Str[c.name] = append(fr.Str[c.name], "")
+		} else {
+			fr.Num[c.name] = append(fr.Num[c.name], math.NaN())
+		}
+	}
+}
+
+// readColumn appends the values of the rows keep (ascending row numbers)
+// of one column chunk to fr.
+func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []parquet.Value, fr *Frame) ([]parquet.Value, error) {
+	var err error
+	if c.str {
+		rows := make([]string, 0, nrows)
+		var sb strings.Builder
+		started := false
+		vals, err = readChunk(cc, vals, func(v parquet.Value) {
+			if !c.list {
+				if v.IsNull() {
+					rows = append(rows, "")
+				} else {
+					rows = append(rows, string(v.ByteArray()))
+				}
+				return
+			}
+			if v.RepetitionLevel() == 0 {
+				if started {
+					rows = append(rows, sb.String())
+				}
+				sb.Reset()
+				started = true
+			} else {
+				sb.WriteByte('\n')
+			}
+			if !v.IsNull() {
+				sb.Write(v.ByteArray())
+			}
+		})
+		if started {
+			rows = append(rows, sb.String())
+		}
+		if err != nil {
+			return vals, err
+		}
+		if len(rows) != nrows {
+			return vals, fmt.Errorf("%w: column %s has %d rows, want %d", ErrCorrupt, c.name, len(rows), nrows)
+		}
+		out := fr.Str[c.name]
+		for _, k := range keep {
+			out = append(out, rows[k])
+		}
+		fr.Str[c.name] = out
+		return vals, nil
+	}
+	if c.list {
+		return vals, fmt.Errorf("column %s: numeric lists are not supported", c.name)
+	}
+	rows := make([]float64, 0, nrows)
+	vals, err = readChunk(cc, vals, func(v parquet.Value) {
+		var x float64
+		switch v.Kind() {
+		case parquet.Boolean:
+			if v.Boolean() {
+				x = 1
+			}
+		case parquet.Int32:
+			x = float64(v.Int32())
+		case parquet.Int64:
+			x = float64(v.Int64())
+		case parquet.Float:
+			x = float64(v.Float())
+		case parquet.Double:
+			x = v.Double()
+		default:
+			x = math.NaN()
+		}
+		if v.IsNull() {
+			x = math.NaN()
+		} else if c.scale != 1 {
+			x /= c.scale
+		}
+		rows = append(rows, x)
+	})
+	if err != nil {
+		return vals, err
+	}
+	if len(rows) != nrows {
+		return vals, fmt.Errorf("%w: column %s has %d rows, want %d", ErrCorrupt, c.name, len(rows), nrows)
+	}
+	out := fr.Num[c.name]
+	for _, k := range keep {
+		out = append(out, rows[k])
+	}
+	fr.Num[c.name] = out
+	return vals, nil
+}
+
+// readChunk calls fn with every value of a column chunk, page by page.
+func readChunk(cc parquet.ColumnChunk, buf []parquet.Value, fn func(parquet.Value)) ([]parquet.Value, error) {
+	if cap(buf) < 1024 {
+		buf = make([]parquet.Value, 1024)
+	}
+	buf = buf[:cap(buf)]
+	pages := cc.Pages()
+	defer pages.Close()
+	for {
+		page, err := pages.ReadPage()
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		vr := page.Values()
+		for {
+			n, err := vr.ReadValues(buf)
+			for _, v := range buf[:n] {
+				fn(v)
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				parquet.Release(page)
+				return buf, fmt.Errorf("%w: %w", ErrCorrupt, err)
+			}
+		}
+		parquet.Release(page)
+	}
+}
+
+// sortByTime puts the rows of f in time order (a compacted file is in key
+// order); rows with equal times keep their order.
+func (f *Frame) sortByTime() {
+	if slices.IsSorted(f.Time) {
+		return
+	}
+	perm := make([]int, len(f.Time))
+	for i := range perm {
+		perm[i] = i
+	}
+	sort.SliceStable(perm, func(a, b int) bool { return f.Time[perm[a]] < f.Time[perm[b]] })
+	t := make([]int64, len(perm))
+	for i, p := range perm {
+		t[i] = f.Time[p]
+	}
+	f.Time = t
+	for k, col := range f.Num {
+		c := make([]float64, len(perm))
+		for i, p := range perm {
+			c[i] = col[p]
+		}
+		f.Num[k] = c
+	}
+	for k, col := range f.Str {
+		c := make([]string, len(perm))
+		for i, p := range perm {
+			c[i] = col[p]
+		}
+		f.Str[k] = c
+	}
+}

@@ -1,0 +1,202 @@
+package archive
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"slices"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"almanac/sample"
+)
+
+// journalDir holds the journals and lock files, outside the table folders
+// so that a glob over a table never sees them.
+const journalDir = ".journal"
+
+// Open opens (and creates if missing) the archive at dir. A nil log
+// discards log lines. Open changes nothing in the archive besides
+// creating dir: cleaning up after a crash is done by Writer (for the
+// files it writes) and Compact (for the rest), which hold the host's locks.
+func Open(dir string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("archive: open %s: %w", dir, err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("archive: open %s: %w", dir, err)
+	}
+	return &Store{dir: dir, log: log, root: root}, nil
+}
+
+// Close releases the store. Writers must be closed first.
+func (s *Store) Close() error {
+	if err := s.root.Close(); err != nil {
+		return fmt.Errorf("archive: close %s: %w", s.dir, err)
+	}
+	return nil
+}
+
+// readDirNames lists the names in dir (relative to the root), sorted.
+// A missing dir has no names.
+func (s *Store) readDirNames(dir string) ([]string, error) {
+	f, err := s.root.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// syncDir makes the entries of dir (renames, creations) durable.
+func (s *Store) syncDir(dir string) error {
+	f, err := s.root.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// ensureDir creates dir and, when it was missing, makes its creation
+// durable by syncing every parent up to the root.
+func (s *Store) ensureDir(dir string) error {
+	if _, err := s.root.Stat(dir); err == nil {
+		return nil
+	}
+	if err := s.root.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for d := path.Dir(dir); ; d = path.Dir(d) {
+		if err := s.syncDir(d); err != nil {
+			return err
+		}
+		if d == "." {
+			return nil
+		}
+	}
+}
+
+// writeFile writes the file name atomically: write fills name.tmp, which is
+// synced and renamed over name. On error the tmp file is removed and name
+// is left as it was. It returns the size of the file. The caller syncs
+// the folder when the rename must be durable.
+func (s *Store) writeFile(name string, write func(io.Writer) error) (size int64, err error) {
+	tmp := name + ".tmp"
+	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			s.root.Remove(tmp)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 256<<10)
+	cw := &countWriter{w: bw}
+	if err := write(cw); err != nil {
+		return 0, fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := f.Sync(); err != nil {
+		return 0, fmt.Errorf("sync %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return 0, fmt.Errorf("close %s: %w", tmp, err)
+	}
+	if err := s.root.Rename(tmp, name); err != nil {
+		return 0, err
+	}
+	return cw.n, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// lockFile opens (creating) name and takes an exclusive lock on it, which
+// the kernel drops when the file is closed or the process dies.
+func (s *Store) lockFile(name string, flag int) (*os.File, error) {
+	if err := s.ensureDir(path.Dir(name)); err != nil {
+		return nil, err
+	}
+	f, err := s.root.OpenFile(name, os.O_RDWR|os.O_CREATE|flag, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, fmt.Errorf("lock %s: in use by another process", name)
+		}
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	return f, nil
+}
+
+// hostDirs lists the partition folders of host in every table, oldest day
+// first within each table.
+func (s *Store) hostDirs(host string) ([]Partition, error) {
+	var out []Partition
+	for _, t := range sample.Tables {
+		ps, err := s.partitions(t, host)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
+	}
+	return out, nil
+}
+
+// partitions lists the day folders of table for host, oldest first.
+// Folder names that do not parse are skipped.
+func (s *Store) partitions(table, host string) ([]Partition, error) {
+	names, err := s.readDirNames(table + "/host=" + host)
+	if err != nil {
+		return nil, err
+	}
+	var out []Partition
+	for _, n := range names {
+		date, ok := strings.CutPrefix(n, "date=")
+		if !ok {
+			continue
+		}
+		day, err := parseDay(date)
+		if err != nil {
+			continue
+		}
+		out = append(out, Partition{Table: table, Host: host, Day: day})
+	}
+	return out, nil
+}

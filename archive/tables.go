@@ -1,0 +1,232 @@
+package archive
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+
+	"almanac/sample"
+)
+
+// table describes how one kind of row is stored. It is implemented by
+// *tableOf[T] for each row type of package sample.
+type table interface {
+	name() string
+	schema() *parquet.Schema
+	count(b *sample.Batch) int
+	// move appends the rows of src to dst.
+	move(dst, src *sample.Batch)
+	// days returns the UTC days of the rows of b, in order of first appearance.
+	days(b *sample.Batch) []time.Time
+	// writeDay writes the rows of b that fall on day to w as a Parquet file.
+	writeDay(w io.Writer, b *sample.Batch, day time.Time) (int, error)
+	// merge reads every row of the files, sorts them in compaction order
+	// and writes them to w as one Parquet file.
+	merge(w io.Writer, files []sizedReaderAt) (int, error)
+}
+
+// sizedReaderAt is an open data file.
+type sizedReaderAt struct {
+	io.ReaderAt
+	size int64
+	name string
+}
+
+// tableOf is the table of rows of type T.
+type tableOf[T any] struct {
+	table string
+	rows  func(*sample.Batch) *[]T
+	time  func(*T) int64
+	// key orders rows before time in a compacted file, so that each
+	// column holds one series after another and delta-encodes tightly.
+	// Nil for tables with one row per sample.
+	key     func(a, b *T) int
+	schema_ *parquet.Schema
+}
+
+func (t *tableOf[T]) name() string              { return t.table }
+func (t *tableOf[T]) schema() *parquet.Schema   { return t.schema_ }
+func (t *tableOf[T]) count(b *sample.Batch) int { return len(*t.rows(b)) }
+func (t *tableOf[T]) move(dst, src *sample.Batch) {
+	d := t.rows(dst)
+	*d = append(*d, *t.rows(src)...)
+}
+
+func (t *tableOf[T]) days(b *sample.Batch) []time.Time {
+	var out []time.Time
+	rows := *t.rows(b)
+	for i := range rows {
+		d := dayOfMicros(t.time(&rows[i]))
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// writerOptions are the options of every Parquet file of the archive.
+// Row tags choose the encodings (dictionary strings, delta integers);
+// large pages give the delta and zstd coders long runs to work on.
+func writerOptions(level zstd.Level) []parquet.WriterOption {
+	return []parquet.WriterOption{
+		parquet.Compression(&zstd.Codec{Level: level}),
+		parquet.PageBufferSize(1 << 20),
+		parquet.CreatedBy("almanac", "", ""),
+	}
+}
+
+// Codecs are shared so that their encoder pools are reused.
+var (
+	partCodec = writerOptions(zstd.SpeedDefault)
+	dayCodec  = writerOptions(zstd.SpeedBetterCompression)
+)
+
+func (t *tableOf[T]) writeDay(w io.Writer, b *sample.Batch, day time.Time) (int, error) {
+	rows := *t.rows(b)
+	sel := rows
+	for i := range rows {
+		if !dayOfMicros(t.time(&rows[i])).Equal(day) {
+			sel = nil
+			break
+		}
+	}
+	if sel == nil {
+		for i := range rows {
+			if dayOfMicros(t.time(&rows[i])).Equal(day) {
+				sel = append(sel, rows[i])
+			}
+		}
+	}
+	return len(sel), writeRows(w, sel, partCodec)
+}
+
+func writeRows[T any](w io.Writer, rows []T, opts []parquet.WriterOption) error {
+	pw := parquet.NewGenericWriter[T](w, opts...)
+	if _, err := pw.Write(rows); err != nil {
+		return fmt.Errorf("write rows: %w", err)
+	}
+	if err := pw.Close(); err != nil {
+		return fmt.Errorf("write footer: %w", err)
+	}
+	return nil
+}
+
+func (t *tableOf[T]) merge(w io.Writer, files []sizedReaderAt) (int, error) {
+	var all []T
+	for _, f := range files {
+		rows, err := readRows[T](f)
+		if err != nil {
+			return 0, err
+		}
+		all = append(all, rows...)
+	}
+	t.sort(all)
+	return len(all), writeRows(w, all, dayCodec)
+}
+
+// sort puts rows in compaction order: by key, then time. The sort is
+// stable so rows with equal key and time keep their order.
+func (t *tableOf[T]) sort(rows []T) {
+	slices.SortStableFunc(rows, func(a, b T) int {
+		if t.key != nil {
+			if c := t.key(&a, &b); c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(t.time(&a), t.time(&b))
+	})
+}
+
+// readRows reads every row of a data file, turning a panic of the Parquet
+// reader on a damaged file into an error wrapping ErrCorrupt.
+func readRows[T any](f sizedReaderAt) (rows []T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			rows, err = nil, fmt.Errorf("%s: %w: %v", f.name, ErrCorrupt, r)
+		}
+	}()
+	rows, err = parquet.Read[T](f.ReaderAt, f.size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", f.name, ErrCorrupt, err)
+	}
+	return rows, nil
+}
+
+func newTable[T any](name string, rows func(*sample.Batch) *[]T, time func(*T) int64, key func(a, b *T) int) table {
+	return &tableOf[T]{table: name, rows: rows, time: time, key: key, schema_: parquet.SchemaOf(new(T))}
+}
+
+// tables maps each table name to its description.
+var tables = map[string]table{
+	sample.TableHost: newTable(sample.TableHost,
+		func(b *sample.Batch) *[]sample.HostRow { return &b.Host },
+		func(r *sample.HostRow) int64 { return r.Time }, nil),
+	sample.TableCPU: newTable(sample.TableCPU,
+		func(b *sample.Batch) *[]sample.CPURow { return &b.CPU },
+		func(r *sample.CPURow) int64 { return r.Time },
+		func(a, b *sample.CPURow) int { return cmpCPU(a.CPU, b.CPU) }),
+	sample.TableSystem: newTable(sample.TableSystem,
+		func(b *sample.Batch) *[]sample.SystemRow { return &b.System },
+		func(r *sample.SystemRow) int64 { return r.Time }, nil),
+	sample.TablePressure: newTable(sample.TablePressure,
+		func(b *sample.Batch) *[]sample.PressureRow { return &b.Pressure },
+		func(r *sample.PressureRow) int64 { return r.Time },
+		func(a, b *sample.PressureRow) int { return cmp.Compare(a.Resource, b.Resource) }),
+	sample.TableMemory: newTable(sample.TableMemory,
+		func(b *sample.Batch) *[]sample.MemoryRow { return &b.Memory },
+		func(r *sample.MemoryRow) int64 { return r.Time }, nil),
+	sample.TableDisk: newTable(sample.TableDisk,
+		func(b *sample.Batch) *[]sample.DiskRow { return &b.Disk },
+		func(r *sample.DiskRow) int64 { return r.Time },
+		func(a, b *sample.DiskRow) int { return cmp.Compare(a.Device, b.Device) }),
+	sample.TableFilesystem: newTable(sample.TableFilesystem,
+		func(b *sample.Batch) *[]sample.FilesystemRow { return &b.Filesystem },
+		func(r *sample.FilesystemRow) int64 { return r.Time },
+		func(a, b *sample.FilesystemRow) int { return cmp.Compare(a.Mountpoint, b.Mountpoint) }),
+	sample.TableNetwork: newTable(sample.TableNetwork,
+		func(b *sample.Batch) *[]sample.NetworkRow { return &b.Network },
+		func(r *sample.NetworkRow) int64 { return r.Time },
+		func(a, b *sample.NetworkRow) int { return cmp.Compare(a.Interface, b.Interface) }),
+	sample.TableTemperature: newTable(sample.TableTemperature,
+		func(b *sample.Batch) *[]sample.TemperatureRow { return &b.Temperature },
+		func(r *sample.TemperatureRow) int64 { return r.Time },
+		func(a, b *sample.TemperatureRow) int { return cmp.Compare(a.Sensor, b.Sensor) }),
+	sample.TableProcCount: newTable(sample.TableProcCount,
+		func(b *sample.Batch) *[]sample.ProcCountRow { return &b.ProcCount },
+		func(r *sample.ProcCountRow) int64 { return r.Time }, nil),
+	sample.TableProcUser: newTable(sample.TableProcUser,
+		func(b *sample.Batch) *[]sample.ProcUserRow { return &b.ProcUser },
+		func(r *sample.ProcUserRow) int64 { return r.Time },
+		func(a, b *sample.ProcUserRow) int { return cmp.Compare(a.User, b.User) }),
+	sample.TableProcess: newTable(sample.TableProcess,
+		func(b *sample.Batch) *[]sample.ProcessRow { return &b.Process },
+		func(r *sample.ProcessRow) int64 { return r.Time },
+		func(a, b *sample.ProcessRow) int {
+			if c := cmp.Compare(a.PID, b.PID); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.StartTime, b.StartTime)
+		}),
+}
+
+// cmpCPU orders "all" first, then cores by number.
+func cmpCPU(a, b string) int {
+	if a == b {
+		return 0
+	}
+	if a == "all" {
+		return -1
+	}
+	if b == "all" {
+		return 1
+	}
+	if c := cmp.Compare(len(a), len(b)); c != 0 {
+		return c
+	}
+	return cmp.Compare(a, b)
+}
