@@ -112,7 +112,7 @@ func TestSharesAddUp(t *testing.T) {
 }
 
 func TestCPUCollectorFixture(t *testing.T) {
-	b := collectTwice(t, &cpuCollector{})
+	b := collectFixturePair(t, &cpuCollector{})
 	at := Micros(statEpoch.Add(10 * time.Second))
 	want := []CPURow{
 		// Deltas of the cpu line: user 810 nice 50 system 305 idle 1375

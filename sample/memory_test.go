@@ -187,7 +187,7 @@ func TestMemoryRow(t *testing.T) {
 }
 
 func TestMemoryCollectorFixture(t *testing.T) {
-	b := collectTwice(t, &memoryCollector{})
+	b := collectFixturePair(t, &memoryCollector{})
 	want := []MemoryRow{{
 		Time:           Micros(statEpoch.Add(10 * time.Second)),
 		TotalBytes:     24684096 * 1024,

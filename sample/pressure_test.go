@@ -168,7 +168,7 @@ func debugLines() (*slog.Logger, *bytes.Buffer) {
 func TestPressureCollectorFixture(t *testing.T) {
 	log, logged := debugLines()
 	c := &pressureCollector{log: log}
-	b := collectTwice(t, c)
+	b := collectFixturePair(t, c)
 	at := Micros(statEpoch.Add(10 * time.Second))
 	want := []PressureRow{
 		// some total +1234567 µs in 10 s; full stays 0.

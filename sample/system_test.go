@@ -49,10 +49,10 @@ func statTick(tb testing.TB, src Source, now time.Time, prev *Tick) Tick {
 	return t
 }
 
-// collectTwice drives c through a first reading of testdata/proc and a
+// collectFixturePair drives c through a first reading of testdata/proc and a
 // second of testdata/proc2 ten seconds later. It checks that the first
 // reading gives no rows and returns the batch of the second.
-func collectTwice(t *testing.T, c collector) *Batch {
+func collectFixturePair(t *testing.T, c collector) *Batch {
 	t.Helper()
 	src1, src2 := procSource(t, "testdata/proc"), procSource(t, "testdata/proc2")
 	t1 := statTick(t, src1, statEpoch, nil)
@@ -200,7 +200,7 @@ func FuzzParseLoadAvg(f *testing.F) {
 }
 
 func TestSystemCollectorFixture(t *testing.T) {
-	b := collectTwice(t, &systemCollector{})
+	b := collectFixturePair(t, &systemCollector{})
 	want := []SystemRow{{
 		Time:         Micros(statEpoch.Add(10 * time.Second)),
 		BootTime:     1772280000 * 1e6, // btime
