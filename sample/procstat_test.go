@@ -75,7 +75,7 @@ func TestParseProcStat(t *testing.T) {
 // the kernel wrote it.
 func TestParseProcStatFixtures(t *testing.T) {
 	comms := map[string]string{
-		"1": "process_api", "2": "kthreadd", "10": "kworker/0:0H-events_highpri", "1034": "bash",
+		"1": "systemd", "2": "kthreadd", "10": "kworker/0:0H-events_highpri", "1034": "bash",
 		"4242": "<script>alert(1)</script>", "4243": "evil) (R 99", "4244": "two\nlines",
 		"4245": "bad\xff\xfename", "4246": "dpkg-deb",
 	}
