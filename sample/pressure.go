@@ -34,7 +34,8 @@ type psiReading struct {
 // pressureCollector fills the pressure table from
 // /proc/pressure/{cpu,memory,io,irq} (Documentation/accounting/psi.rst).
 // A kernel without PSI (no files, or EOPNOTSUPP when booted with psi=0),
-// or without one resource, gives no rows for it and one debug line. A cpu
+// or without one resource, gives no rows for it and one debug line, and
+// the file is not looked for again. A cpu
 // file without a "full" line (before Linux 5.13) gives zero full columns,
 // which is what newer kernels report for cpu at the system level.
 type pressureCollector struct {
@@ -44,25 +45,34 @@ type pressureCollector struct {
 	files         [len(psiResources)]kernelFile
 	prev          [len(psiResources)]psiReading
 	have          [len(psiResources)]bool // prev holds a reading
-	absent        [len(psiResources)]bool // logged as absent
+	absent        [len(psiResources)]bool // found absent in this tree
+	logged        [len(psiResources)]bool // its absence was logged
 }
 
 // Collect implements collector.
 func (c *pressureCollector) Collect(src Source, t Tick, b *Batch) error {
 	if c.dir == "" || c.procPath != src.ProcPath {
 		c.procPath, c.dir = src.ProcPath, filepath.Join(src.ProcPath, "pressure")
+		c.absent = [len(psiResources)]bool{} // another tree: look again
 	}
 	var errs []error
-	var missing []string // resources found absent this time, not logged yet
+	var missing []string // resources found absent, not logged before
 	var why error
 	for i, res := range psiResources {
+		if c.absent[i] {
+			// A kernel does not gain PSI while it runs: once absent,
+			// the file is not looked for again, so it costs nothing.
+			continue
+		}
 		had := c.have[i]
 		c.have[i] = false
 		data, err := c.files[i].read(c.dir, res)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EOPNOTSUPP) {
-				if !c.absent[i] {
-					c.absent[i] = true
+				c.absent[i] = true
+				c.files[i].close()
+				if !c.logged[i] {
+					c.logged[i] = true
 					missing, why = append(missing, res), err
 				}
 				continue
@@ -70,7 +80,6 @@ func (c *pressureCollector) Collect(src Source, t Tick, b *Batch) error {
 			errs = append(errs, fmt.Errorf("read %s: %w", filepath.Join(c.dir, res), err))
 			continue
 		}
-		c.absent[i] = false
 		cur, err := parsePSIBytes(data)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("parse %s: %w", filepath.Join(c.dir, res), err))

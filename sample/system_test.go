@@ -315,3 +315,35 @@ func BenchmarkCollectSystem(b *testing.B) {
 		b.Fatalf("%d rows, want 1", len(batch.System))
 	}
 }
+
+// floorRead opens, reads and closes each of paths into a reused buffer:
+// the least a collector of those files can cost, to compare the
+// BenchmarkCollect figures with. Missing files are skipped.
+func floorRead(b *testing.B, paths ...string) {
+	buf := make([]byte, 64<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, p := range paths {
+			f, err := os.Open(p)
+			if err != nil {
+				continue
+			}
+			for {
+				n, err := f.Read(buf)
+				if n == 0 || err != nil {
+					break
+				}
+			}
+			f.Close()
+		}
+	}
+}
+
+// The floors of the system, pressure and memory collectors (cpu reads no
+// file of its own: /proc/stat is read once by the Sampler).
+// Run: go test ./sample -run '^$' -bench 'Floor' -benchmem
+func BenchmarkFloorSystem(b *testing.B) { floorRead(b, "/proc/loadavg") }
+func BenchmarkFloorPressure(b *testing.B) {
+	floorRead(b, "/proc/pressure/cpu", "/proc/pressure/memory", "/proc/pressure/io", "/proc/pressure/irq")
+}
+func BenchmarkFloorMemory(b *testing.B) { floorRead(b, "/proc/meminfo", "/proc/vmstat") }
