@@ -34,6 +34,12 @@ func (k *kfile) read(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer unix.Close(fd)
+	return k.readAt0(fd)
+}
+
+// readAt0 returns the content of the open file fd, read from its start.
+// The result is valid until the next read.
+func (k *kfile) readAt0(fd int) ([]byte, error) {
 	if cap(k.buf) == 0 {
 		k.buf = make([]byte, 0, 4096)
 	}
@@ -42,7 +48,7 @@ func (k *kfile) read(path string) ([]byte, error) {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)] // grow
 		}
-		n, err := unix.Read(fd, b[len(b):cap(b)])
+		n, err := unix.Pread(fd, b[len(b):cap(b)], int64(len(b)))
 		if err == unix.EINTR {
 			continue
 		}
