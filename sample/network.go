@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // netStat is one interface's line of /proc/net/dev: cumulative counters.
@@ -139,9 +141,22 @@ func findNet(prev []netStat, i int, name string) (netStat, bool) {
 	return netStat{}, false
 }
 
-// networkCollector reads /proc/net/dev and appends one NetworkRow per
-// interface, loopback included (as sar -n DEV shows it). An interface that
-// appears has a row from its second reading on.
+// netDevPath is the interface table of the host: /proc/1/net/dev, the
+// network namespace of the host's init (in a container given the host's
+// /proc, /proc/net is the container's own), else /proc/net/dev.
+func netDevPath(src Source) string {
+	host := src.procFile("1", "net", "dev")
+	if fd, err := openRetry(host); err == nil {
+		unix.Close(fd)
+		return host
+	}
+	return src.procFile("net", "dev")
+}
+
+// networkCollector reads /proc/1/net/dev (else /proc/net/dev, see
+// netDevPath) and appends one NetworkRow per interface, loopback included
+// (as sar -n DEV shows it). An interface that appears has a row from its
+// second reading on.
 type networkCollector struct {
 	file  kfile
 	names interner
@@ -151,7 +166,7 @@ type networkCollector struct {
 
 // Collect implements collector.
 func (c *networkCollector) Collect(src Source, t Tick, b *Batch) error {
-	path := c.file.path(src.ProcPath, func() string { return src.procFile("net", "dev") })
+	path := c.file.path(src.ProcPath, func() string { return netDevPath(src) })
 	data, err := c.file.read(path)
 	if err != nil {
 		if os.IsNotExist(err) {

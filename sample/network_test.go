@@ -3,6 +3,7 @@ package sample
 import (
 	"net"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -235,5 +236,21 @@ func BenchmarkReadNetDev(b *testing.B) {
 			b.Fatal(err)
 		}
 		f.Close()
+	}
+}
+
+func TestNetDevPath(t *testing.T) {
+	proc := t.TempDir()
+	if got, want := netDevPath(openSource(t, proc, "testdata/sys", "/")), filepath.Join(proc, "net", "dev"); got != want {
+		t.Errorf("netDevPath() without 1/net/dev = %q, want %q", got, want)
+	}
+	if err := os.MkdirAll(filepath.Join(proc, "1", "net"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(proc, "1", "net", "dev"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := netDevPath(openSource(t, proc, "testdata/sys", "/")), filepath.Join(proc, "1", "net", "dev"); got != want {
+		t.Errorf("netDevPath() = %q, want the host's %q", got, want)
 	}
 }
