@@ -119,21 +119,11 @@ func checkBucket(b string) error {
 
 func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
-// checkPrefix rejects prefixes whose segments would not map back onto a
-// directory tree (empty, "." or "..") and control characters.
+// checkPrefix rejects prefixes that are not safe relative keys (see
+// CheckKey): they must map back onto a directory tree.
 func checkPrefix(p string) error {
-	for _, r := range p {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Errorf("prefix %q: control character", p)
-		}
-	}
-	for _, seg := range strings.Split(p, "/") {
-		switch seg {
-		case "":
-			return fmt.Errorf("prefix %q: empty path segment", p)
-		case ".", "..":
-			return fmt.Errorf("prefix %q: %q segment", p, seg)
-		}
+	if err := CheckKey(p); err != nil {
+		return fmt.Errorf("prefix: %w", err)
 	}
 	return nil
 }
