@@ -621,3 +621,35 @@ func TestProcessCollectorLive(t *testing.T) {
 		}
 	}
 }
+
+// btime moves by a second now and then (the kernel derives it from the
+// wall clock, which NTP steers): start times, part of a process's
+// identity, must not move with it.
+func TestProcessCollectorBootJitter(t *testing.T) {
+	c := newProcessCollector(false, nil)
+	c.pageSize = 4096
+	src := func(dir string) Source { return Source{ProcPath: dir, RootFS: "testdata/rootfs"} }
+	if err := c.Collect(src("testdata/proc-prev"), fixtureTick(fixturePrev, true), &Batch{}); err != nil {
+		t.Fatal(err)
+	}
+	tick := fixtureTick(fixtureNow, false)
+	tick.BootTime = fixtureBoot.Add(time.Second)
+	var b Batch
+	if err := c.Collect(src("testdata/proc"), tick, &b); err != nil {
+		t.Fatal(err)
+	}
+	want := wantFixtureRows(ownerName(t, "testdata/proc/1"))
+	if diff := cmp.Diff(want, b.Process); diff != "" {
+		t.Errorf("rows after a 1 s btime jitter mismatch (-want +got):\n%s", diff)
+	}
+
+	// A reboot (a first reading with a new boot time) takes the new one.
+	reboot := fixtureBoot.Add(time.Hour)
+	tick = Tick{Now: reboot.Add(time.Minute), Time: Micros(reboot.Add(time.Minute)), First: true, BootTime: reboot}
+	if err := c.Collect(src("testdata/proc"), tick, &Batch{}); err != nil {
+		t.Fatal(err)
+	}
+	if !c.boot.Equal(reboot) {
+		t.Errorf("boot time after a reboot = %v, want %v", c.boot, reboot)
+	}
+}
