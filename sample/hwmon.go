@@ -99,7 +99,7 @@ func readLabel(path string) string {
 
 // findThermalZones lists the thermal zones below classDir
 // (/sys/class/thermal): each thermal_zoneN's temp file, labelled with the
-// zone's type.
+// zone's type. A zone without a temp file is not a sensor.
 func findThermalZones(classDir string) []tempSensor {
 	ents, err := os.ReadDir(classDir)
 	if err != nil {
@@ -116,6 +116,9 @@ func findThermalZones(classDir string) []tempSensor {
 			continue
 		}
 		dir := filepath.Join(classDir, e.Name())
+		if _, err := os.Stat(filepath.Join(dir, "temp")); err != nil {
+			continue // a zone without a temperature (some ACPI zones)
+		}
 		label := readLabel(filepath.Join(dir, "type"))
 		if label == "" {
 			label = e.Name()
