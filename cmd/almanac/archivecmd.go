@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"almanac/archive"
+)
+
+func runArchive(ctx context.Context, e *env, args []string) error {
+	sub := ""
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		sub, args = args[0], args[1:]
+	}
+	about := "Look after the archive: ls lists hosts, tables, days, rows and bytes; compact merges the\n" +
+		"parts of each closed day into one file per table; prune deletes days older than --keep.\n" +
+		"The sampler compacts and prunes by itself after a day closes."
+	fs := newFlagSet(e, "archive", "ls|compact|prune [flags]", about, "almanac archive ls --archive /var/lib/almanac")
+	dir := fs.String("archive", "/var/lib/almanac", "directory of the Parquet archive")
+	host := fs.String("host", "", "only this host (compact; default all hosts)")
+	keep := days(90 * 24 * time.Hour)
+	fs.Var(&keep, "keep", "prune: delete day partitions older than this")
+	var lf logFlags
+	lf.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if sub == "" {
+		return &usageError{msg: "missing subcommand: ls, compact or prune", hint: "almanac archive ls"}
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "almanac archive --help"}
+	}
+	log, err := lf.logger(e.stderr, "archive")
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	switch sub {
+	case "ls":
+		store, err := openExisting(*dir, log)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		parts, err := store.List()
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "HOST\tTABLE\tDAY\tFILES\tROWS\tBYTES\t")
+		for _, p := range parts {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t\n", p.Host, p.Table, p.Day.Format(time.DateOnly), p.Files, p.Rows, p.Bytes)
+		}
+		return tw.Flush()
+	case "compact":
+		store, err := archive.Open(*dir, log)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		hosts := []string{*host}
+		if *host == "" {
+			if hosts, err = store.Hosts(); err != nil {
+				return err
+			}
+		}
+		for _, h := range hosts {
+			st, err := store.Compact(h, now)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s: %+v\n", h, st)
+		}
+		return nil
+	case "prune":
+		if keep <= 0 {
+			return &usageError{msg: "--keep must be positive", hint: "almanac archive prune --keep 90d"}
+		}
+		store, err := archive.Open(*dir, log)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		gone, err := store.Prune(now, time.Duration(keep))
+		if err != nil {
+			return err
+		}
+		for _, p := range gone {
+			fmt.Fprintf(e.stdout, "deleted %s\n", p.Dir())
+		}
+		fmt.Fprintf(e.stdout, "%d partitions deleted\n", len(gone))
+		return nil
+	default:
+		return &usageError{msg: fmt.Sprintf("unknown subcommand %q: want ls, compact or prune", sub), hint: "almanac archive ls"}
+	}
+}

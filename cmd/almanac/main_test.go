@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestCLIContract checks the exit codes and which stream carries what, for
+// every kind of invocation (STYLE B7).
+func TestCLIContract(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		stdoutHas  []string
+		stderrHas  []string
+		stdoutNone bool
+		stderrNone bool
+	}{
+		{name: "no args", args: nil, code: 0, stdoutHas: []string{"Usage:", "sample", "render", "Run 'almanac <command> --help'"}, stderrNone: true},
+		{name: "--help", args: []string{"--help"}, code: 0, stdoutHas: []string{"Usage:"}, stderrNone: true},
+		{name: "help", args: []string{"help"}, code: 0, stdoutHas: []string{"Commands:"}, stderrNone: true},
+		{name: "help sample", args: []string{"help", "sample"}, code: 0, stdoutHas: []string{"Usage: almanac sample", "--interval"}, stderrNone: true},
+		{name: "sample --help", args: []string{"sample", "--help"}, code: 0, stdoutHas: []string{"Usage: almanac sample", "Flags:", "--archive", "Example:"}, stderrNone: true},
+		{name: "render --help", args: []string{"render", "--help"}, code: 0, stdoutHas: []string{"Usage: almanac render", "--out", "Example:"}, stderrNone: true},
+		{name: "health --help", args: []string{"health", "--help"}, code: 0, stdoutHas: []string{"--max-age"}, stderrNone: true},
+		{name: "archive --help", args: []string{"archive", "--help"}, code: 0, stdoutHas: []string{"ls|compact|prune"}, stderrNone: true},
+		{name: "--version", args: []string{"--version"}, code: 0, stdoutHas: []string{"devel"}, stderrNone: true},
+		{name: "version", args: []string{"version"}, code: 0, stdoutHas: []string{"devel"}, stderrNone: true},
+		{name: "unknown command", args: []string{"smaple"}, code: 2, stdoutNone: true,
+			stderrHas: []string{`almanac: unknown command "smaple"`, "try: almanac --help"}},
+		{name: "bad interval", args: []string{"sample", "--interval", "1ms"}, code: 2, stdoutNone: true,
+			stderrHas: []string{"almanac sample: --interval 1ms is below 1s", "try: almanac sample --interval 10s"}},
+		{name: "unknown flag", args: []string{"sample", "--intervl", "1s"}, code: 2, stdoutNone: true,
+			stderrHas: []string{"unknown flag: --intervl", "try: almanac sample --help"}},
+		{name: "bad flag value", args: []string{"sample", "--interval", "soon"}, code: 2, stdoutNone: true,
+			stderrHas: []string{"invalid argument", "try: almanac sample --help"}},
+		{name: "bad keep", args: []string{"sample", "--keep", "ninety"}, code: 2, stdoutNone: true,
+			stderrHas: []string{"not a duration such as 90d"}},
+		{name: "bad log level", args: []string{"sample", "--log-level", "loud", "--archive", "x"}, code: 2, stdoutNone: true,
+			stderrHas: []string{`--log-level "loud"`}},
+		{name: "stray argument", args: []string{"render", "extra"}, code: 2, stdoutNone: true,
+			stderrHas: []string{`unexpected argument "extra"`}},
+		{name: "hostile host", args: []string{"sample", "--host", "../../etc", "--archive", "x", "--once"}, code: 2, stdoutNone: true,
+			stderrHas: []string{`"../../etc"`, "try: almanac sample --host web1"}},
+		{name: "archive without subcommand", args: []string{"archive"}, code: 2, stdoutNone: true,
+			stderrHas: []string{"missing subcommand"}},
+		{name: "archive bad subcommand", args: []string{"archive", "shred"}, code: 2, stdoutNone: true,
+			stderrHas: []string{`unknown subcommand "shred"`}},
+		{name: "health of missing archive", args: []string{"health", "--archive", "/nonexistent/almanac", "--host", "web1"}, code: 1, stdoutNone: true,
+			stderrHas: []string{"almanac health:", "/nonexistent/almanac"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tt.args, &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("exit code = %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, &stdout, &stderr)
+			}
+			for _, s := range tt.stdoutHas {
+				if !strings.Contains(stdout.String(), s) {
+					t.Errorf("stdout lacks %q:\n%s", s, &stdout)
+				}
+			}
+			for _, s := range tt.stderrHas {
+				if !strings.Contains(stderr.String(), s) {
+					t.Errorf("stderr lacks %q:\n%s", s, &stderr)
+				}
+			}
+			if tt.stdoutNone && stdout.Len() > 0 {
+				t.Errorf("stdout should be empty, got:\n%s", &stdout)
+			}
+			if tt.stderrNone && stderr.Len() > 0 {
+				t.Errorf("stderr should be empty, got:\n%s", &stderr)
+			}
+		})
+	}
+}

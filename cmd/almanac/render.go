@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"almanac/render"
+)
+
+func runRender(ctx context.Context, e *env, args []string) error {
+	fset := newFlagSet(e, "render", "[flags]",
+		"Build the static HTML site of every host in --archive into --out. The new site is built next\n"+
+			"to --out and swapped in, so a web server never serves half a site. It opens from disk too.",
+		"almanac render --archive /var/lib/almanac --out /var/www/almanac")
+	dir := fset.String("archive", "/var/lib/almanac", "directory of the Parquet archive")
+	out := fset.String("out", "/var/www/almanac", "directory to write the site to (replaced as a whole)")
+	tz := fset.String("tz", "", "show times in this IANA time zone (default: the viewer's local time)")
+	tmpl := fset.String("templates", "", "directory of templates overriding the built-in ones")
+	strict := fset.Bool("strict", false, "fail when a corrupt file had to be skipped")
+	var lf logFlags
+	lf.register(fset)
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fset.Arg(0)), hint: "almanac render --help"}
+	}
+	if *out == "" {
+		return &usageError{msg: "--out is empty", hint: "almanac render --out /var/www/almanac"}
+	}
+	opts := render.Options{Out: *out, Now: time.Now(), Strict: *strict}
+	if *tz != "" {
+		loc, err := time.LoadLocation(*tz)
+		if err != nil {
+			return &usageError{msg: fmt.Sprintf("--tz %q is not a time zone: %v", *tz, err), hint: "almanac render --tz Europe/Paris"}
+		}
+		opts.TZ = loc
+	}
+	if *tmpl != "" {
+		if st, err := os.Stat(*tmpl); err != nil || !st.IsDir() {
+			return &usageError{msg: fmt.Sprintf("--templates %q is not a directory", *tmpl), hint: "almanac render --templates ./my-templates"}
+		}
+		opts.Templates = os.DirFS(*tmpl).(fs.FS)
+	}
+	log, err := lf.logger(e.stderr, "render")
+	if err != nil {
+		return err
+	}
+	opts.Log = log
+	if isTerminal(e.stderr) {
+		opts.Progress = e.stderr
+	}
+	store, err := openExisting(*dir, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rep, err := render.Build(ctx, store, opts)
+	if err != nil {
+		return err
+	}
+	for _, s := range rep.Skipped {
+		log.Warn("skipped", "file", s)
+	}
+	fmt.Fprintf(e.stdout, "site written to %s (%d hosts, %d pages, %d bytes)\n", rep.Index, rep.Hosts, rep.Pages, rep.Bytes)
+	if len(rep.Skipped) > 0 {
+		fmt.Fprintf(e.stdout, "%d corrupt files were skipped (see the warnings above)\n", len(rep.Skipped))
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal, to draw a progress bar on.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}

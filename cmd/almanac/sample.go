@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"almanac/archive"
+	"almanac/sample"
+)
+
+// sampleOptions are the checked flags of almanac sample.
+type sampleOptions struct {
+	archive  string
+	interval time.Duration
+	once     bool
+	proc     string
+	sys      string
+	rootfs   string
+	host     string
+	cmdline  bool
+	allDisks bool
+	keep     time.Duration
+	flush    time.Duration
+	noSync   bool
+}
+
+func runSample(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "sample", "[flags]",
+		"Read /proc and /sys every --interval and append the samples to today's files under --archive.\n"+
+			"Runs until SIGINT or SIGTERM, then flushes and exits 0. The first reading only primes the\n"+
+			"rates: rows start with the second. Closed days are compacted and days past --keep deleted.",
+		"almanac sample --archive /var/lib/almanac --interval 10s")
+	var o sampleOptions
+	keep := days(90 * 24 * time.Hour)
+	var lf logFlags
+	fs.StringVar(&o.archive, "archive", "/var/lib/almanac", "directory of the Parquet archive")
+	fs.DurationVar(&o.interval, "interval", 10*time.Second, "time between two samples")
+	fs.BoolVar(&o.once, "once", false, "take one sample (two readings, one --interval apart) and exit")
+	fs.StringVar(&o.proc, "proc", "/proc", "where the host's proc filesystem is mounted")
+	fs.StringVar(&o.sys, "sys", "/sys", "where the host's sys filesystem is mounted")
+	fs.StringVar(&o.rootfs, "rootfs", "/", "where the host's root filesystem is mounted (for mount points and /etc)")
+	fs.StringVar(&o.host, "host", "", "host name to file the samples under (default: the kernel's hostname)")
+	fs.BoolVar(&o.cmdline, "cmdline", false, "record full command lines (off: they can hold secrets)")
+	fs.BoolVar(&o.allDisks, "all-disks", false, "keep ram and loop block devices")
+	fs.Var(&keep, "keep", "delete day partitions older than this (0 keeps everything)")
+	fs.DurationVar(&o.flush, "flush", 5*time.Minute, "how often the journal becomes closed Parquet parts")
+	fs.BoolVar(&o.noSync, "no-sync", false, "do not fsync each sample (a power cut may lose more than one)")
+	lf.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	o.keep = time.Duration(keep)
+	if err := o.check(fs.Args()); err != nil {
+		return err
+	}
+	log, err := lf.logger(e.stderr, "sample")
+	if err != nil {
+		return err
+	}
+	src, err := sample.NewSource(o.proc, o.sys, o.rootfs)
+	if err != nil {
+		return err
+	}
+	if o.host == "" {
+		if o.host, err = kernelHostname(o.proc); err != nil {
+			return err
+		}
+	}
+	if err := archive.CheckHost(o.host); err != nil {
+		return &usageError{msg: err.Error(), hint: "almanac sample --host web1"}
+	}
+	store, err := archive.Open(o.archive, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	w, err := store.Writer(o.host, archive.WriterOptions{FlushEvery: o.flush, NoSync: o.noSync})
+	if err != nil {
+		return err
+	}
+	s := &sampler{
+		o: o, log: log.With("host", o.host), store: store, w: w,
+		sampler: sample.New(src, sample.Options{Cmdline: o.cmdline, AllDisks: o.allDisks, Log: log}),
+	}
+	runErr := s.loop(ctx)
+	s.wg.Wait()
+	if err := w.Close(); err != nil {
+		return errors.Join(runErr, err)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if o.once {
+		fmt.Fprintf(e.stdout, "sampled %s: %d rows written under %s\n", o.host, s.rows, o.archive)
+	}
+	return nil
+}
+
+func (o *sampleOptions) check(args []string) error {
+	if len(args) > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", args[0]), hint: "almanac sample --help"}
+	}
+	if o.interval < time.Second {
+		return &usageError{msg: fmt.Sprintf("--interval %v is below 1s", o.interval), hint: "almanac sample --interval 10s"}
+	}
+	if o.flush < o.interval {
+		return &usageError{msg: fmt.Sprintf("--flush %v is shorter than --interval %v", o.flush, o.interval), hint: "almanac sample --flush 5m"}
+	}
+	if o.archive == "" {
+		return &usageError{msg: "--archive is empty", hint: "almanac sample --archive /var/lib/almanac"}
+	}
+	return nil
+}
+
+// kernelHostname reads the host's name from <proc>/sys/kernel/hostname, so
+// that a container sampling its host files the samples under the host's name.
+func kernelHostname(proc string) (string, error) {
+	b, err := os.ReadFile(proc + "/sys/kernel/hostname")
+	if err != nil {
+		return "", fmt.Errorf("read hostname: %w (or pass --host)", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// sampler is the running state of almanac sample.
+type sampler struct {
+	o       sampleOptions
+	log     *slog.Logger
+	store   *archive.Store
+	w       *archive.Writer
+	sampler *sample.Sampler
+
+	rows int
+	day  string // UTC day of the last batch
+	mu   sync.Mutex
+	wg   sync.WaitGroup
+	busy bool // maintenance running
+}
+
+// loop takes readings on interval boundaries until ctx ends (or, with
+// --once, after the second reading).
+func (s *sampler) loop(ctx context.Context) error {
+	s.log.Info("sampler started", "archive", s.o.archive, "interval", s.o.interval.String())
+	s.maintain(time.Now())
+	if err := s.take(time.Now()); err != nil {
+		return err
+	}
+	timer := time.NewTimer(s.wait(time.Now()))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.log.Info("sampler stopping", "rows", s.rows)
+			return nil
+		case <-timer.C:
+			if err := s.take(time.Now()); err != nil {
+				return err
+			}
+			if s.o.once {
+				return nil
+			}
+			timer.Reset(s.wait(time.Now()))
+		}
+	}
+}
+
+// wait returns how long until the next reading. Readings fall on multiples
+// of the interval (as sar's do), so that hosts' samples line up; --once
+// waits exactly one interval.
+func (s *sampler) wait(now time.Time) time.Duration {
+	if s.o.once {
+		return s.o.interval
+	}
+	next := now.Truncate(s.o.interval).Add(s.o.interval)
+	return next.Sub(now)
+}
+
+// take takes one reading and appends its batch. Collector errors are
+// logged and the sample kept; only a failing archive stops the sampler.
+func (s *sampler) take(now time.Time) error {
+	b, err := s.sampler.Sample(now.UTC())
+	if err != nil {
+		s.log.Warn("sample incomplete", "err", err)
+	}
+	if b == nil {
+		return nil
+	}
+	if err := s.w.Append(b); err != nil {
+		return err
+	}
+	s.rows += b.Rows()
+	s.log.Debug("sample appended", "rows", b.Rows(), "sample_time_us", b.Time.UnixMicro())
+	day := now.UTC().Format(time.DateOnly)
+	if s.day != "" && day != s.day {
+		if err := s.w.Flush(); err != nil {
+			return err
+		}
+		s.maintain(now)
+	}
+	s.day = day
+	return nil
+}
+
+// maintain compacts closed days and prunes expired ones in the background,
+// one run at a time.
+func (s *sampler) maintain(now time.Time) {
+	if s.o.once {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.busy {
+		return
+	}
+	s.busy = true
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer func() { s.mu.Lock(); s.busy = false; s.mu.Unlock() }()
+		if st, err := s.store.Compact(s.o.host, now); err != nil {
+			s.log.Warn("compaction failed", "err", err)
+		} else {
+			s.log.Debug("compaction done", "stats", fmt.Sprintf("%+v", st))
+		}
+		if s.o.keep > 0 {
+			gone, err := s.store.Prune(now, s.o.keep)
+			if err != nil {
+				s.log.Warn("prune failed", "err", err)
+			} else if len(gone) > 0 {
+				s.log.Info("old days deleted", "partitions", len(gone))
+			}
+		}
+	}()
+}
