@@ -1,0 +1,297 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"almanac/archive"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// readSite returns every file of the site at dir, by slash path.
+func readSite(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := make(map[string][]byte)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		b, err := os.ReadFile(p)
+		files[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func htmlPages(files map[string][]byte) []string {
+	var out []string
+	for name := range files {
+		if strings.HasSuffix(name, ".html") {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestBuildSmallFleet(t *testing.T) {
+	st := writeFixture(t, smallFleet()...)
+	out := filepath.Join(t.TempDir(), "site")
+	rep, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := readSite(t, out)
+	pages := htmlPages(files)
+	// index + 2 hosts x (4 ranges + processes + availability + facts)
+	if got, want := len(pages), 1+2*7; got != want {
+		t.Errorf("pages = %d %v, want %d", got, pages, want)
+	}
+	if rep.Pages != len(pages) || rep.Hosts != 2 {
+		t.Errorf("report = %+v, want %d pages and 2 hosts", rep, len(pages))
+	}
+	if rep.Index != filepath.Join(out, "index.html") {
+		t.Errorf("report index = %q", rep.Index)
+	}
+	for _, a := range []string{"assets/almanac.js", "assets/almanac.css", "assets/echarts.min.js", siteMarker} {
+		if _, ok := files[a]; !ok {
+			t.Errorf("site lacks %s", a)
+		}
+	}
+	scriptSrc := regexp.MustCompile(`<script[^>]*\ssrc="([^"]*)"`)
+	for _, p := range pages {
+		b := files[p]
+		if len(b) > maxPageBytes {
+			t.Errorf("%s is %d bytes, over 2 MB", p, len(b))
+		}
+		for _, m := range scriptSrc.FindAllSubmatch(b, -1) {
+			if !strings.HasPrefix(string(m[1]), "assets/") && !strings.HasPrefix(string(m[1]), "../../assets/") {
+				t.Errorf("%s loads script %q, want only the site's own assets", p, m[1])
+			}
+		}
+		if bytes.Contains(b, []byte("https://")) || bytes.Contains(b, []byte("http://")) {
+			t.Errorf("%s mentions an http(s) URL", p)
+		}
+		if !bytes.Contains(b, []byte(`http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self';`)) {
+			t.Errorf("%s has no strict Content-Security-Policy", p)
+		}
+		// Inline scripts would be blocked by the CSP: only JSON data blocks.
+		for _, m := range regexp.MustCompile(`<script([^>]*)>`).FindAllSubmatch(b, -1) {
+			attrs := string(m[1])
+			if !strings.Contains(attrs, "src=") && !strings.Contains(attrs, `type="application/json"`) {
+				t.Errorf("%s has an inline script <script%s>", p, attrs)
+			}
+		}
+		checkInert(t, p, b)
+	}
+	// The hostile process and host fact reached the pages, escaped.
+	web := "hosts/" + hostDir("web1") + "/"
+	if !bytes.Contains(files[web+"processes.html"], []byte(`&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;`)) {
+		t.Errorf("processes page does not list the hostile process, escaped")
+	}
+	if !bytes.Contains(files[web+"facts.html"], []byte(`&lt;b&gt;x&lt;/b&gt;`)) {
+		t.Errorf("facts page does not show the hostile hostname, escaped")
+	}
+	if !bytes.Contains(files[web+"processes.html"], []byte(`\u003c/script\u003e\u003cscript\u003ealert(1)`)) {
+		t.Errorf("processes page chart data does not hold the hostile process, JSON-escaped")
+	}
+}
+
+// checkInert fails when host text reached page b unescaped.
+func checkInert(t *testing.T, name string, b []byte) {
+	t.Helper()
+	for _, bad := range []string{"<script>alert(1)", "alert(1)</script>", "<b>x</b>", "<b>x"} {
+		if bytes.Contains(b, []byte(bad)) {
+			t.Errorf("%s holds host text unescaped: %q", name, bad)
+		}
+	}
+}
+
+func TestBuildHostileHostName(t *testing.T) {
+	st := writeFixture(t, smallFleet()[:1]...)
+	src := renamedHosts{Store: st, names: map[string]string{evilHost: "web1", "../../etc": "web1"}}
+	out := filepath.Join(t.TempDir(), "site")
+	rep, err := build(context.Background(), src, Options{Out: out, Now: fixedNow, Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Hosts != 2 {
+		t.Errorf("hosts = %d, want 2", rep.Hosts)
+	}
+	files := readSite(t, out)
+	for name, b := range files {
+		if strings.Contains(name, "<") || strings.Contains(name, "..") || strings.Contains(name, "etc/") {
+			t.Errorf("file name %q derived from a host name unsafely", name)
+		}
+		if strings.HasSuffix(name, ".html") {
+			checkInert(t, name, b)
+		}
+	}
+	if !bytes.Contains(files["index.html"], []byte(`&lt;b&gt;x&lt;/b&gt;`)) {
+		t.Errorf("index does not show the hostile host name escaped")
+	}
+	// Nothing was written next to the site but the site.
+	ents, err := os.ReadDir(filepath.Dir(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 1 || ents[0].Name() != "site" {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Errorf("folder of the site holds %v, want only site", names)
+	}
+}
+
+func TestHostDir(t *testing.T) {
+	tests := []struct{ host, prefix string }{
+		{"web1", "web1-"},
+		{"Web.Example.COM", "web-example-com-"},
+		{"<b>x</b>", "b-x-b-"},
+		{"../../etc/passwd", "etc-passwd-"},
+		{"", "host-"},
+		{"..", "host-"},
+	}
+	seen := map[string]string{}
+	for _, tt := range tests {
+		got := hostDir(tt.host)
+		if !strings.HasPrefix(got, tt.prefix) || !regexp.MustCompile(`^[a-z0-9-]+-[0-9a-f]{8}$`).MatchString(got) {
+			t.Errorf("hostDir(%q) = %q, want %q + 8 hex digits", tt.host, got, tt.prefix)
+		}
+		if other, ok := seen[got]; ok {
+			t.Errorf("hostDir(%q) = hostDir(%q) = %q", tt.host, other, got)
+		}
+		seen[got] = tt.host
+	}
+	if hostDir("web1") != hostDir("web1") {
+		t.Error("hostDir is not deterministic")
+	}
+}
+
+func TestBuildEmptyArchive(t *testing.T) {
+	st, err := archive.Open(t.TempDir(), quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	out := filepath.Join(t.TempDir(), "site")
+	_, err = Build(context.Background(), st, Options{Out: out, Now: fixedNow})
+	if !errors.Is(err, ErrEmpty) {
+		t.Errorf("Build(empty archive) = %v, want ErrEmpty", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("an empty archive left a site behind: %v", err)
+	}
+}
+
+func TestBuildReplacesOnlyASite(t *testing.T) {
+	st := writeFixture(t, smallFleet()[1:]...)
+	out := filepath.Join(t.TempDir(), "site")
+	opts := Options{Out: out, Now: fixedNow, Log: quietLog()}
+	if _, err := Build(context.Background(), st, opts); err != nil {
+		t.Fatal(err)
+	}
+	// A stale file of the old site is gone after a re-render.
+	stale := filepath.Join(out, "stale.html")
+	if err := os.WriteFile(stale, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(context.Background(), st, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("re-render kept %s: %v", stale, err)
+	}
+	// A folder that is not a site is refused and left alone.
+	mine := filepath.Join(t.TempDir(), "home")
+	if err := os.MkdirAll(mine, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	precious := filepath.Join(mine, "thesis.tex")
+	if err := os.WriteFile(precious, []byte("years of work"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts.Out = mine
+	if _, err := Build(context.Background(), st, opts); err == nil {
+		t.Error("Build replaced a folder that is not a site")
+	}
+	if b, err := os.ReadFile(precious); err != nil || string(b) != "years of work" {
+		t.Errorf("precious file = %q, %v", b, err)
+	}
+}
+
+func TestBuildGolden(t *testing.T) {
+	st := writeFixture(t, smallFleet()...)
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
+		t.Fatal(err)
+	}
+	files := readSite(t, out)
+	web := "hosts/" + hostDir("web1") + "/"
+	golden := map[string]string{
+		"index.html":              "index.html",
+		web + "index.html":        "web1-24h.html",
+		web + "availability.html": "web1-availability.html",
+		web + "processes.html":    "web1-processes.html",
+		web + "facts.html":        "web1-facts.html",
+	}
+	for page, gold := range golden {
+		got := files[page]
+		path := filepath.Join("testdata", "golden", gold)
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run: go test ./render -run TestBuildGolden -update)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s; run go test ./render -run TestBuildGolden -update and review git diff", page, path)
+		}
+	}
+}
+
+func TestBuildDeterministic(t *testing.T) {
+	st := writeFixture(t, smallFleet()...)
+	var sites []map[string][]byte
+	for range 2 {
+		out := filepath.Join(t.TempDir(), "site")
+		if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
+			t.Fatal(err)
+		}
+		sites = append(sites, readSite(t, out))
+	}
+	for name, a := range sites[0] {
+		if !bytes.Equal(a, sites[1][name]) {
+			t.Errorf("%s differs between two renders of the same archive", name)
+		}
+	}
+}
+
+var _ = time.Second

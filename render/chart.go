@@ -1,0 +1,271 @@
+package render
+
+import (
+	"math"
+	"strconv"
+)
+
+// Chart is one ECharts chart ready for a template: a stable DOM id, a title,
+// the unit of its values (for tooltips and axis labels) and the ECharts
+// option object. Templates write the option into a JSON data block through
+// html/template, which escapes it; the site's own script (assets/almanac.js)
+// reads the block and draws the chart.
+type Chart struct {
+	ID     string         `json:"id"`
+	Title  string         `json:"-"`
+	Unit   string         `json:"unit"`
+	Kind   string         `json:"kind"` // "line", "heatmap" (time categories on x) or "calendar"
+	Option map[string]any `json:"option"`
+}
+
+// Units of chart values. The site script formats values with them.
+const (
+	unitPct     = "%"
+	unitBytes   = "B"
+	unitBytesPS = "B/s"
+	unitPerS    = "/s"
+	unitMs      = "ms"
+	unitCelsius = "°C"
+	unitCount   = ""
+)
+
+// maxPoints is the most points a chart series holds.
+const maxPoints = 2000
+
+// rows is a grid written as an ECharts dataset source: one array per row,
+// the time in milliseconds first, then the values, null where missing.
+type rows grid
+
+// MarshalJSON writes the rows compactly, rounding values for display.
+func (r rows) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, len(r.T)*(16+8*len(r.Cols)))
+	b = append(b, '[')
+	for i, t := range r.T {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = strconv.AppendInt(b, t/1000, 10)
+		for _, c := range r.Cols {
+			b = append(b, ',')
+			b = appendNum(b, c[i])
+		}
+		b = append(b, ']')
+	}
+	return append(b, ']'), nil
+}
+
+// num is a float64 that is written as null when it is NaN or infinite.
+type num float64
+
+// MarshalJSON writes n rounded for display, or null.
+func (n num) MarshalJSON() ([]byte, error) { return appendNum(nil, float64(n)), nil }
+
+// appendNum appends v rounded to what a chart can show: integers above
+// 1000, else at most three decimals; NaN and infinities become null.
+func appendNum(b []byte, v float64) []byte {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return append(b, "null"...)
+	case math.Abs(v) >= 1000:
+		return strconv.AppendFloat(b, math.Round(v), 'f', -1, 64)
+	default:
+		return strconv.AppendFloat(b, math.Round(v*1000)/1000, 'f', -1, 64)
+	}
+}
+
+// lineOpts shape a line chart.
+type lineOpts struct {
+	Stack   bool    // stack the series as areas (CPU modes, memory)
+	Area    bool    // fill under each line
+	Reboots []int64 // boot times (µs) to mark on the time axis
+	Max     float64 // a fixed maximum of the value axis (0: automatic)
+	From    int64   // the start of the range (µs), so every chart of a page spans it
+	To      int64   // the end of the range (µs)
+}
+
+// lineChart builds a time-series line chart from a downsampled grid: one
+// series per column of g, named by names.
+func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart {
+	series := make([]any, 0, len(g.Cols))
+	for j := range g.Cols {
+		s := map[string]any{
+			"type":       "line",
+			"name":       names[j],
+			"showSymbol": false,
+			"encode":     map[string]any{"x": 0, "y": j + 1},
+			"lineStyle":  map[string]any{"width": 1},
+		}
+		if o.Stack {
+			s["stack"] = "total"
+			s["areaStyle"] = map[string]any{}
+		} else if o.Area {
+			s["areaStyle"] = map[string]any{"opacity": 0.15}
+		}
+		if j == 0 && len(o.Reboots) > 0 {
+			var marks []any
+			for _, t := range o.Reboots {
+				if t >= o.From && t < o.To {
+					marks = append(marks, map[string]any{"xAxis": t / 1000})
+				}
+			}
+			if len(marks) > 0 {
+				s["markLine"] = map[string]any{
+					"silent":    true,
+					"symbol":    []string{"none", "none"},
+					"label":     map[string]any{"formatter": "reboot", "position": "insideEndTop"},
+					"lineStyle": map[string]any{"type": "dashed", "color": "#d9534f"},
+					"data":      marks,
+				}
+			}
+		}
+		series = append(series, s)
+	}
+	yAxis := map[string]any{"type": "value", "name": unit}
+	if o.Max > 0 {
+		yAxis["max"] = o.Max
+	}
+	yAxis["min"] = 0
+	xAxis := map[string]any{"type": "time"}
+	if o.To > o.From {
+		xAxis["min"] = o.From / 1000
+		xAxis["max"] = o.To / 1000
+	}
+	return Chart{
+		ID:    id,
+		Title: title,
+		Unit:  unit,
+		Kind:  "line",
+		Option: map[string]any{
+			"animation": false,
+			"tooltip":   map[string]any{"trigger": "axis"},
+			"legend":    map[string]any{"type": "scroll", "top": 0},
+			"grid":      map[string]any{"left": 8, "right": 16, "top": 36, "bottom": 48, "containLabel": true},
+			"xAxis":     xAxis,
+			"yAxis":     yAxis,
+			"dataZoom": []any{
+				map[string]any{"type": "inside"},
+				map[string]any{"type": "slider", "height": 16, "bottom": 6},
+			},
+			"dataset": map[string]any{"source": rows(g)},
+			"series":  series,
+		},
+	}
+}
+
+// heatmapChart builds a heatmap with time buckets across and names down:
+// cells[j][i] is the value of row j in bucket i (NaN: no cell).
+func heatmapChart(id, title, unit string, times []int64, names []string, cells [][]float64, maxVal float64) Chart {
+	xs := make([]int64, len(times))
+	for i, t := range times {
+		xs[i] = t / 1000
+	}
+	var data []any
+	for j, row := range cells {
+		for i, v := range row {
+			if math.IsNaN(v) {
+				continue
+			}
+			data = append(data, []any{i, j, num(v)})
+		}
+	}
+	return Chart{
+		ID:    id,
+		Title: title,
+		Unit:  unit,
+		Kind:  "heatmap",
+		Option: map[string]any{
+			"animation": false,
+			"tooltip":   map[string]any{"position": "top"},
+			"grid":      map[string]any{"left": 8, "right": 16, "top": 10, "bottom": 56, "containLabel": true},
+			"xAxis":     map[string]any{"type": "category", "data": xs, "splitArea": map[string]any{"show": false}},
+			"yAxis":     map[string]any{"type": "category", "data": names},
+			"visualMap": map[string]any{
+				"min": 0, "max": maxVal, "calculable": true, "orient": "horizontal",
+				"left": "center", "bottom": 0, "itemHeight": 120,
+			},
+			"dataZoom": []any{map[string]any{"type": "inside"}},
+			"series":   []any{map[string]any{"type": "heatmap", "data": data, "progressive": 0}},
+		},
+	}
+}
+
+// bucketMax cuts [from, to) into n buckets and returns their start times
+// and, for each column of g, the largest value in each bucket (NaN when
+// the bucket is empty). The largest value keeps short peaks visible.
+func bucketMax(g grid, from, to int64, n int) ([]int64, [][]float64) {
+	if n < 1 || to <= from {
+		return nil, nil
+	}
+	width := (to - from + int64(n) - 1) / int64(n)
+	times := make([]int64, n)
+	for i := range times {
+		times[i] = from + int64(i)*width
+	}
+	cells := make([][]float64, len(g.Cols))
+	for j := range cells {
+		c := make([]float64, n)
+		for i := range c {
+			c[i] = math.NaN()
+		}
+		cells[j] = c
+	}
+	lo, hi := window(g.T, from, to)
+	for i := lo; i < hi; i++ {
+		b := int((g.T[i] - from) / width)
+		if b >= n {
+			b = n - 1
+		}
+		for j, col := range g.Cols {
+			v := col[i]
+			if math.IsNaN(v) {
+				continue
+			}
+			if c := cells[j][b]; math.IsNaN(c) || v > c {
+				cells[j][b] = v
+			}
+		}
+	}
+	return times, cells
+}
+
+// calendarChart builds a calendar heatmap of daily uptime percentages
+// between the days first and last ("2006-01-02"). Days missing from days
+// are drawn empty: no data is neither up nor down.
+func calendarChart(id, title, first, last string, days [][2]any) Chart {
+	data := make([]any, len(days))
+	for i, d := range days {
+		data[i] = []any{d[0], d[1]}
+	}
+	return Chart{
+		ID:    id,
+		Title: title,
+		Unit:  unitPct,
+		Kind:  "calendar",
+		Option: map[string]any{
+			"animation": false,
+			"tooltip":   map[string]any{},
+			"visualMap": map[string]any{
+				"type": "piecewise", "orient": "horizontal", "left": "center", "bottom": 0,
+				"pieces": []any{
+					map[string]any{"gte": 99.9, "label": "≥ 99.9 %", "color": "#2e7d32"},
+					map[string]any{"gte": 99, "lt": 99.9, "label": "99–99.9 %", "color": "#9ccc65"},
+					map[string]any{"gte": 95, "lt": 99, "label": "95–99 %", "color": "#ffb300"},
+					map[string]any{"lt": 95, "label": "< 95 %", "color": "#d32f2f"},
+				},
+			},
+			"calendar": map[string]any{
+				"range":     []string{first, last},
+				"cellSize":  []any{"auto", 14},
+				"top":       30,
+				"left":      40,
+				"right":     10,
+				"itemStyle": map[string]any{"borderWidth": 1},
+				"yearLabel": map[string]any{"show": false},
+			},
+			"series": []any{map[string]any{
+				"type": "heatmap", "coordinateSystem": "calendar", "data": data,
+			}},
+		},
+	}
+}

@@ -1,0 +1,267 @@
+package render
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"almanac/archive"
+	"almanac/sample"
+)
+
+// Time is a moment shown on a page: ISO for the datetime attribute (which
+// the site script turns into the viewer's local time), Text for readers
+// without script (in --tz, else UTC).
+type Time struct {
+	ISO, Text string
+}
+
+// mkTime returns the Time of us (µs) shown in tz (nil: UTC).
+func mkTime(us int64, tz *time.Location) Time {
+	if us == 0 {
+		return Time{}
+	}
+	t := time.UnixMicro(us).UTC()
+	if tz != nil {
+		t = t.In(tz)
+	}
+	return Time{ISO: t.Format(time.RFC3339), Text: t.Format("2006-01-02 15:04:05 MST")}
+}
+
+// fmtPct formats a percentage.
+func fmtPct(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " %"
+}
+
+// fmtAvail formats an availability percentage with the precision that
+// matters for it (99.95 % is not 100 %).
+func fmtAvail(v float64) string {
+	switch {
+	case v >= 100:
+		return "100 %"
+	case v >= 99:
+		s := strconv.FormatFloat(math.Floor(v*100)/100, 'f', 2, 64)
+		return s + " %"
+	default:
+		return strconv.FormatFloat(math.Floor(v*10)/10, 'f', 1, 64) + " %"
+	}
+}
+
+// fmtBytes formats a size in IEC units.
+func fmtBytes(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	i := 0
+	for math.Abs(v) >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if i == 0 {
+		return strconv.FormatFloat(v, 'f', 0, 64) + " B"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[i]
+}
+
+// fmtDuration formats a duration with its two largest units.
+func fmtDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int64(d / time.Second)
+	days, s := s/86400, s%86400
+	h, s := s/3600, s%3600
+	m, s := s/60, s%60
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd %dh", days, h)
+	case h > 0:
+		return fmt.Sprintf("%dh %dm", h, m)
+	case m > 0:
+		return fmt.Sprintf("%dm %ds", m, s)
+	default:
+		return fmt.Sprintf("%ds", s)
+	}
+}
+
+// sparkLine is one unbroken stretch of a sparkline, as the points
+// attribute of an SVG polyline in a 0 0 96 20 view box.
+type sparkLine struct {
+	Points string
+}
+
+// sparkline draws the series of gr (one column) in [from, to) as n peak
+// points, broken where there is no data.
+func sparkline(gr grid, from, to int64, n int, gap int64) []sparkLine {
+	_ = gap
+	_, cells := bucketMax(gr, from, to, n)
+	if len(cells) == 0 {
+		return nil
+	}
+	var out []sparkLine
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, sparkLine{Points: b.String()})
+			b.Reset()
+		}
+	}
+	for i, v := range cells[0] {
+		if math.IsNaN(v) {
+			flush()
+			continue
+		}
+		y := 19 - 18*min(max(v, 0), 100)/100
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d,%.1f", i, y)
+	}
+	flush()
+	return out
+}
+
+// ProcRow is a process in a table of the processes page.
+type ProcRow struct {
+	PID              int32
+	Comm, User       string
+	State            string
+	CPU              string
+	RSSMax, RSSLast  string
+	Started          Time
+	FirstSeen, Seen  Time
+	Zombie           bool
+	CPUSort, RSSSort float64
+}
+
+// procPage is the model of a host's processes page.
+type procPage struct {
+	Charts  []Chart
+	TopCPU  []ProcRow
+	TopMem  []ProcRow
+	Zombies []ProcRow
+	Zombie  int // zombies in the last sample
+}
+
+// procWindow is the range of the processes page.
+const procWindow = 24 * time.Hour
+
+// topN is the length of the top tables; topLines how many get a line.
+const (
+	topN     = 15
+	topLines = 8
+)
+
+func (g *gatherer) processes() error {
+	from, to := g.now-procWindow.Microseconds(), g.now+1
+	o := lineOpts{From: from, To: to, Reboots: g.d.tl.Reboots}
+	gap := gapThreshold(max(g.d.tl.Interval, 1))
+	line := func(id, title, unit string, gr grid, names []string, lo lineOpts) Chart {
+		return lineChart(id, title, unit, downsample(gr, from, to, maxPoints, gap), names, lo)
+	}
+	f, err := g.scan(sample.TableProcCount, "total", "threads", "running", "sleeping", "disk_sleep",
+		"zombie", "stopped", "tracing_stop", "idle", "dead", "other")
+	if err != nil {
+		return err
+	}
+	p := &g.d.procs
+	if f.Len() > 0 {
+		states := []string{"running", "sleeping", "disk_sleep", "zombie", "stopped", "tracing_stop", "idle", "dead", "other"}
+		labels := []string{"running (R)", "sleeping (S)", "disk sleep (D)", "zombie (Z)", "stopped (T)", "tracing stop (t)", "idle (I)", "dead (X)", "other"}
+		gr := grid{T: f.Time}
+		for _, s := range states {
+			gr.Cols = append(gr.Cols, col(f, s))
+		}
+		so := o
+		so.Stack = true
+		p.Charts = append(p.Charts,
+			line("proc-states", "Processes by state", unitCount, gr, labels, so),
+			line("proc-threads", "Processes and threads", unitCount, cols(f, col(f, "total"), col(f, "threads")), []string{"processes", "threads"}, o))
+		if z := col(f, "zombie"); len(z) > 0 && !math.IsNaN(z[len(z)-1]) {
+			p.Zombie = int(z[len(z)-1])
+		}
+	}
+	f, err = g.scan(sample.TableProcUser, "user", "processes", "cpu_pct", "rss_bytes")
+	if err != nil {
+		return err
+	}
+	if f.Len() > 0 {
+		user := strCol(f, "user")
+		users := distinct(user)
+		so := o
+		so.Stack = true
+		p.Charts = append(p.Charts,
+			line("user-procs", "Processes by user", unitCount, pivot(f.Time, user, users, col(f, "processes")), users, so),
+			line("user-cpu", "CPU by user (% of one core)", unitPct, pivot(f.Time, user, users, col(f, "cpu_pct")), users, so),
+			line("user-rss", "Resident memory by user", unitBytes, pivot(f.Time, user, users, col(f, "rss_bytes")), users, so))
+	}
+	f, err = g.scanRange(sample.TableProcess, from, to, "pid", "start_time", "user", "comm", "state",
+		"cpu_user_pct", "cpu_system_pct", "rss_bytes")
+	if err != nil {
+		return err
+	}
+	if f.Len() == 0 {
+		return nil
+	}
+	pr := procRows{
+		T: f.Time, PID: col(f, "pid"), Start: col(f, "start_time"),
+		CPUUser: col(f, "cpu_user_pct"), CPUSys: col(f, "cpu_system_pct"), RSS: col(f, "rss_bytes"),
+		Comm: strCol(f, "comm"), User: strCol(f, "user"), Stat: strCol(f, "state"),
+	}
+	byCPU, byMem := topProcesses(pr, from, to, topN)
+	tz := g.tz
+	row := func(s procStat) ProcRow {
+		return ProcRow{
+			PID: s.ID.PID, Comm: s.Comm, User: s.User, State: s.State,
+			CPU: fmtPct(s.CPUAvg), RSSMax: fmtBytes(s.RSSMax), RSSLast: fmtBytes(s.RSSLast),
+			Started: mkTime(s.ID.Start, tz), FirstSeen: mkTime(s.First, tz), Seen: mkTime(s.Last, tz),
+			Zombie: s.State == "Z", CPUSort: s.CPUAvg, RSSSort: s.RSSMax,
+		}
+	}
+	for _, s := range byCPU {
+		p.TopCPU = append(p.TopCPU, row(s))
+	}
+	for _, s := range byMem {
+		p.TopMem = append(p.TopMem, row(s))
+	}
+	// Zombies in the last sample.
+	lastT := pr.T[len(pr.T)-1]
+	for i := len(pr.T) - 1; i >= 0 && pr.T[i] == lastT; i-- {
+		if pr.Stat[i] == "Z" {
+			p.Zombies = append(p.Zombies, ProcRow{PID: int32(pr.PID[i]), Comm: pr.Comm[i], User: pr.User[i],
+				State: "Z", Zombie: true, Started: mkTime(int64(pr.Start[i]), tz)})
+		}
+	}
+	slices.Reverse(p.Zombies)
+	ids := func(ss []procStat) ([]procID, []string) {
+		var ids []procID
+		var names []string
+		for _, s := range ss[:min(topLines, len(ss))] {
+			ids = append(ids, s.ID)
+			names = append(names, s.Comm+" ("+strconv.Itoa(int(s.ID.PID))+")")
+		}
+		return ids, names
+	}
+	cid, cnames := ids(byCPU)
+	mid, mnames := ids(byMem)
+	p.Charts = append(p.Charts,
+		line("top-cpu", "Top processes by CPU (% of one core)", unitPct, procSeries(pr, cid, from, to, true), cnames, o),
+		line("top-rss", "Top processes by resident memory", unitBytes, procSeries(pr, mid, from, to, false), mnames, o))
+	return nil
+}
+
+// scanRange is scan over [from, to) instead of the longest range.
+func (g *gatherer) scanRange(table string, from, to int64, cols ...string) (*archive.Frame, error) {
+	saved := g.from
+	g.from = from
+	defer func() { g.from = saved }()
+	_ = to
+	return g.scan(table, cols...)
+}

@@ -1,0 +1,132 @@
+package render
+
+import (
+	"cmp"
+	"html/template"
+	"slices"
+)
+
+// pageModel is the data every template gets (see the package doc).
+type pageModel struct {
+	Title     string
+	Root      string // relative path from the page to the site root: "" or "../../"
+	Host      string // the host of a host page, "" on the overview
+	Nav       []Link // the host's pages
+	Tabs      []Link // the range tabs of a host page
+	Range     string // the range of a host page ("24 hours")
+	Generated Time
+	Data      pageData // the JSON data block read by assets/almanac.js
+
+	Sections []Section  // host page
+	Hosts    []IndexRow // overview
+	Procs    *procPage  // processes page
+	Facts    *factsPage // facts page
+	Avail    *availPage // availability page
+	Status   string     // host pages: the host's status now
+}
+
+// Link is a navigation link; Active marks the current page.
+type Link struct {
+	Label, Href string
+	Active      bool
+}
+
+// pageData is the JSON data block of a page.
+type pageData struct {
+	TZ     string  `json:"tz"` // "" means the viewer's local time zone
+	Charts []Chart `json:"charts"`
+}
+
+// IndexRow is one host in the fleet overview.
+type IndexRow struct {
+	Name    string
+	Href    string
+	AvHref  string
+	Summary hostSummary
+}
+
+// hostPages are the pages of a host besides the range pages.
+const (
+	procsFile = "processes.html"
+	availFile = "availability.html"
+	factsFile = "facts.html"
+)
+
+func tzName(o Options) string {
+	if o.TZ == nil {
+		return ""
+	}
+	return o.TZ.String()
+}
+
+// writeHost writes every page of host d.
+func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
+	base := func(title string, active string) *pageModel {
+		p := &pageModel{
+			Title: title + " · " + d.Name, Root: "../../", Host: d.Name,
+			Generated: mkTime(o.Now.UnixMicro(), o.TZ), Status: d.sum.Status,
+			Data: pageData{TZ: tzName(o), Charts: []Chart{}},
+		}
+		for _, l := range []Link{
+			{Label: "Charts", Href: ranges[0].File},
+			{Label: "Processes", Href: procsFile},
+			{Label: "Availability", Href: availFile},
+			{Label: "Facts", Href: factsFile},
+		} {
+			l.Active = l.Label == active
+			p.Nav = append(p.Nav, l)
+		}
+		return p
+	}
+	dir := "hosts/" + d.Dir + "/"
+	for r, rd := range ranges {
+		p := base(rd.Label, "Charts")
+		p.Range = rd.Label
+		for i, x := range ranges {
+			p.Tabs = append(p.Tabs, Link{Label: x.Name, Href: x.File, Active: i == r})
+		}
+		p.Sections = d.ranges[r]
+		for _, s := range p.Sections {
+			p.Data.Charts = append(p.Data.Charts, s.Charts...)
+		}
+		if err := w.page(t, "host.html", dir+rd.File, p); err != nil {
+			return err
+		}
+	}
+	p := base("Processes", "Processes")
+	p.Procs = &d.procs
+	p.Data.Charts = append(p.Data.Charts, d.procs.Charts...)
+	if err := w.page(t, "processes.html", dir+procsFile, p); err != nil {
+		return err
+	}
+	p = base("Availability", "Availability")
+	p.Avail = &d.avail
+	if d.avail.Calendar != nil {
+		p.Data.Charts = append(p.Data.Charts, *d.avail.Calendar)
+	}
+	if err := w.page(t, "availability.html", dir+availFile, p); err != nil {
+		return err
+	}
+	p = base("Facts", "Facts")
+	p.Facts = &d.facts
+	return w.page(t, "facts.html", dir+factsFile, p)
+}
+
+// writeIndex writes the fleet overview.
+func writeIndex(w *writer, t *template.Template, hosts []*hostData, o Options) error {
+	p := &pageModel{
+		Title: "almanac", Generated: mkTime(o.Now.UnixMicro(), o.TZ),
+		Data: pageData{TZ: tzName(o), Charts: []Chart{}},
+	}
+	for _, d := range hosts {
+		if d == nil {
+			continue
+		}
+		p.Hosts = append(p.Hosts, IndexRow{
+			Name: d.Name, Href: "hosts/" + d.Dir + "/" + ranges[0].File,
+			AvHref: "hosts/" + d.Dir + "/" + availFile, Summary: d.sum,
+		})
+	}
+	slices.SortFunc(p.Hosts, func(a, b IndexRow) int { return cmp.Compare(a.Name, b.Name) })
+	return w.page(t, "index.html", "index.html", p)
+}

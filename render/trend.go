@@ -1,0 +1,182 @@
+package render
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+)
+
+// fullHorizon is the longest time until full that is worth showing.
+const fullHorizon = 30 * 24 * time.Hour
+
+// timeUntilFull returns how long until a filesystem with avail bytes free
+// fills up if its used bytes keep growing at the trend of the samples
+// (ts in µs, ascending): the least-squares slope of used over time. It
+// returns false when the trend is flat or shrinking, when the samples span
+// less than an hour or are fewer than ten, or when the result is beyond
+// fullHorizon.
+func timeUntilFull(ts []int64, used []float64, avail float64) (time.Duration, bool) {
+	var n, sx, sy, sxx, sxy float64
+	var t0 int64
+	first := true
+	var span int64
+	for i, t := range ts {
+		y := used[i]
+		if math.IsNaN(y) {
+			continue
+		}
+		if first {
+			t0, first = t, false
+		}
+		x := float64(t-t0) / 1e6 // seconds
+		n++
+		sx += x
+		sy += y
+		sxx += x * x
+		sxy += x * y
+		span = t - t0
+	}
+	if n < 10 || span < time.Hour.Microseconds() || avail <= 0 {
+		return 0, false
+	}
+	den := n*sxx - sx*sx
+	if den == 0 {
+		return 0, false
+	}
+	slope := (n*sxy - sx*sy) / den // bytes per second
+	if slope <= 0 {
+		return 0, false
+	}
+	secs := avail / slope
+	if secs > fullHorizon.Seconds() {
+		return 0, false
+	}
+	return time.Duration(secs * float64(time.Second)), true
+}
+
+// procID is the identity of a process across samples.
+type procID struct {
+	PID   int32
+	Start int64 // start time, µs
+}
+
+// procStat sums what the samples say about one process over a range.
+type procStat struct {
+	ID          procID
+	Comm, User  string
+	State       string  // the state in its last sample
+	CPUAvg      float64 // mean CPU % (of one core) over every sample of the range
+	RSSMax      float64 // bytes
+	RSSLast     float64 // bytes
+	First, Last int64   // first and last sample it was seen in (µs)
+	cpuSum      float64
+}
+
+// procRows is the process table as columns.
+type procRows struct {
+	T                []int64
+	PID, Start       []float64
+	CPUUser, CPUSys  []float64
+	RSS              []float64
+	Comm, User, Stat []string
+}
+
+// topProcesses ranks the processes seen in [from, to) (µs) by mean CPU and
+// by peak resident memory, and returns the n first of each. A process is
+// identified by its pid and start time, so a reused pid is another process.
+// The mean CPU counts the samples where the process was absent as zero, so
+// a short burst ranks below a steady load of the same height.
+func topProcesses(p procRows, from, to int64, n int) (byCPU, byMem []procStat) {
+	lo, hi := window(p.T, from, to)
+	stats := make(map[procID]*procStat)
+	var samples int
+	for i := lo; i < hi; i++ {
+		if i == lo || p.T[i] != p.T[i-1] {
+			samples++
+		}
+		id := procID{PID: int32(p.PID[i]), Start: int64(p.Start[i])}
+		s := stats[id]
+		if s == nil {
+			s = &procStat{ID: id, First: p.T[i]}
+			stats[id] = s
+		}
+		s.Comm, s.User, s.State, s.Last = p.Comm[i], p.User[i], p.Stat[i], p.T[i]
+		cpu := nz(p.CPUUser[i]) + nz(p.CPUSys[i])
+		s.cpuSum += cpu
+		rss := nz(p.RSS[i])
+		s.RSSMax = max(s.RSSMax, rss)
+		s.RSSLast = rss
+	}
+	all := make([]procStat, 0, len(stats))
+	for _, s := range stats {
+		if samples > 0 {
+			s.CPUAvg = s.cpuSum / float64(samples)
+		}
+		all = append(all, *s)
+	}
+	byID := func(a, b procStat) int {
+		if c := cmp.Compare(a.ID.PID, b.ID.PID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID.Start, b.ID.Start)
+	}
+	slices.SortFunc(all, func(a, b procStat) int {
+		if c := cmp.Compare(b.CPUAvg, a.CPUAvg); c != 0 {
+			return c
+		}
+		return byID(a, b)
+	})
+	byCPU = slices.Clone(all[:min(n, len(all))])
+	slices.SortFunc(all, func(a, b procStat) int {
+		if c := cmp.Compare(b.RSSMax, a.RSSMax); c != 0 {
+			return c
+		}
+		return byID(a, b)
+	})
+	byMem = slices.Clone(all[:min(n, len(all))])
+	return byCPU, byMem
+}
+
+// procSeries returns, for each process in ids, its value over time in
+// [from, to): cpu (user+system %) when cpu is true, else RSS bytes. The
+// grid has one column per process, NaN where the process was absent.
+func procSeries(p procRows, ids []procID, from, to int64, cpu bool) grid {
+	lo, hi := window(p.T, from, to)
+	idx := make(map[procID]int, len(ids))
+	for j, id := range ids {
+		idx[id] = j
+	}
+	g := grid{T: uniqueTimes(p.T[lo:hi]), Cols: make([][]float64, len(ids))}
+	for j := range g.Cols {
+		c := make([]float64, len(g.T))
+		for i := range c {
+			c[i] = math.NaN()
+		}
+		g.Cols[j] = c
+	}
+	row := -1
+	for i := lo; i < hi; i++ {
+		if row < 0 || g.T[row] != p.T[i] {
+			row++
+		}
+		j, ok := idx[procID{PID: int32(p.PID[i]), Start: int64(p.Start[i])}]
+		if !ok {
+			continue
+		}
+		if cpu {
+			g.Cols[j][row] = nz(p.CPUUser[i]) + nz(p.CPUSys[i])
+		} else {
+			g.Cols[j][row] = p.RSS[i]
+		}
+	}
+	return g
+}
+
+// nz returns v, or 0 when v is NaN.
+func nz(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return v
+}
