@@ -1,0 +1,363 @@
+package site
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
+)
+
+// readTree returns every regular file under dir, almanac's own included.
+func readTree(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func withMarker(files map[string]string) map[string]string {
+	out := map[string]string{markerName: "published by almanac; the whole directory is replaced on each publish\n"}
+	for k, v := range files {
+		out[k] = v
+	}
+	return out
+}
+
+func inode(t testing.TB, p string) uint64 {
+	t.Helper()
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino
+}
+
+// siblings returns the names in dir other than keep: leftovers of a swap.
+func siblings(t testing.TB, dir, keep string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Name() != keep {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+func TestPublishDir(t *testing.T) {
+	ctx := context.Background()
+	src := writeTree(t, siteFiles)
+	parent := t.TempDir()
+	dst := filepath.Join(parent, "www")
+	tg := Target{Kind: Dir, Path: dst}
+	opts := PublishOptions{Delete: true}
+
+	r, err := Publish(ctx, tg, src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Uploaded != len(siteFiles) {
+		t.Errorf("first publish copied %d files, want %d", r.Uploaded, len(siteFiles))
+	}
+	if diff := cmp.Diff(withMarker(siteFiles), readTree(t, dst)); diff != "" {
+		t.Errorf("target (-want +got):\n%s", diff)
+	}
+	if fi, _ := os.Stat(dst); fi.Mode().Perm() != 0o755 {
+		t.Errorf("target mode %v, want 0755 (a web server must read it)", fi.Mode().Perm())
+	}
+
+	// No change: 0 bytes, and the tree is not even swapped.
+	before := inode(t, dst)
+	r, err = Publish(ctx, tg, src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Bytes != 0 || r.Uploaded != 0 || r.Deleted != 0 || r.Unchanged != len(siteFiles) {
+		t.Errorf("no-change publish: %+v, want 0 bytes moved", r)
+	}
+	if inode(t, dst) != before {
+		t.Error("no-change publish replaced the target")
+	}
+
+	// One page changes, one asset goes: swapped, stale file gone, only the
+	// changed bytes copied, unchanged files hard-linked.
+	os.WriteFile(filepath.Join(src, "index.html"), []byte("<h1>new</h1>"), 0o644)
+	os.Remove(filepath.Join(src, "assets", "logo.svg"))
+	cssBefore := inode(t, filepath.Join(dst, "assets", "style.css"))
+	r, err = Publish(ctx, tg, src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Uploaded != 1 || r.Deleted != 1 || r.Bytes != int64(len("<h1>new</h1>")) {
+		t.Errorf("publish of one change: %+v, want 1 copied (%d bytes), 1 deleted", r, len("<h1>new</h1>"))
+	}
+	want := withMarker(siteFiles)
+	want["index.html"] = "<h1>new</h1>"
+	delete(want, "assets/logo.svg")
+	if diff := cmp.Diff(want, readTree(t, dst)); diff != "" {
+		t.Errorf("target after change (-want +got):\n%s", diff)
+	}
+	if inode(t, dst) == before {
+		t.Error("target was changed in place, want a swapped tree")
+	}
+	if inode(t, filepath.Join(dst, "assets", "style.css")) != cssBefore {
+		t.Error("unchanged file was copied, want a hard link")
+	}
+	if left := siblings(t, parent, "www"); len(left) != 0 {
+		t.Errorf("left next to the target: %v", left)
+	}
+
+	// Without Delete, stale files stay.
+	os.Remove(filepath.Join(src, "data", "hosts.json"))
+	r, err = Publish(ctx, tg, src, PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Deleted != 0 {
+		t.Errorf("publish without Delete deleted %d", r.Deleted)
+	}
+	if _, ok := readTree(t, dst)["data/hosts.json"]; !ok {
+		t.Error("publish without Delete removed data/hosts.json")
+	}
+
+	// Dry run: the plan, nothing done.
+	os.WriteFile(filepath.Join(src, "index.html"), []byte("<h1>newer</h1>"), 0o644)
+	before = inode(t, dst)
+	r, err = Publish(ctx, tg, src, PublishOptions{Delete: true, Options: Options{DryRun: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Changes.Upload) != 1 || len(r.Changes.Delete) != 1 || r.Bytes != 0 || inode(t, dst) != before {
+		t.Errorf("dry run: %+v, want a plan of 1 upload and 1 delete and nothing done", r)
+	}
+}
+
+// Without RENAME_EXCHANGE, the fallback still publishes and leaves nothing.
+func TestPublishDirFallback(t *testing.T) {
+	orig := renameExchange
+	t.Cleanup(func() { renameExchange = orig })
+	renameExchange = func(int, string, string) error { return unix.EINVAL }
+
+	src := writeTree(t, siteFiles)
+	parent := t.TempDir()
+	dst := filepath.Join(parent, "www")
+	tg := Target{Kind: Dir, Path: dst}
+	for i := range 3 {
+		os.WriteFile(filepath.Join(src, "index.html"), []byte(fmt.Sprint("v", i)), 0o644)
+		if _, err := Publish(context.Background(), tg, src, PublishOptions{Delete: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := readTree(t, dst)["index.html"]; got != "v2" {
+		t.Errorf("index.html = %q, want v2", got)
+	}
+	if left := siblings(t, parent, "www"); len(left) != 0 {
+		t.Errorf("left next to the target: %v", left)
+	}
+}
+
+// A reader of the target during many publishes always finds every file,
+// whole, in one of the published versions.
+func TestPublishDirAtomic(t *testing.T) {
+	src := t.TempDir()
+	dst := filepath.Join(t.TempDir(), "www")
+	tg := Target{Kind: Dir, Path: dst}
+	version := func(i int) string { return fmt.Sprintf("version %d %s", i, strings.Repeat("x", i*100)) }
+	const rounds = 30
+	valid := map[string]bool{} // written before the reader starts, then only read
+	write := func(i int) {
+		for _, k := range []string{"index.html", "assets/app.js"} {
+			p := filepath.Join(src, filepath.FromSlash(k))
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, []byte(version(i)), 0o644)
+		}
+	}
+	for i := 0; i <= rounds; i++ {
+		valid[version(i)] = true
+	}
+	write(0)
+	if _, err := Publish(context.Background(), tg, src, PublishOptions{Delete: true}); err != nil {
+		t.Fatal(err)
+	}
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var bad []string
+	var reads int
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			for _, k := range []string{"index.html", "assets/app.js"} {
+				b, err := os.ReadFile(filepath.Join(dst, filepath.FromSlash(k)))
+				reads++
+				if err != nil {
+					bad = append(bad, err.Error())
+				} else if !valid[string(b)] {
+					bad = append(bad, fmt.Sprintf("%s: %.20q...", k, b))
+				}
+			}
+		}
+	})
+	for i := 1; i <= rounds; i++ {
+		write(i)
+		if _, err := Publish(context.Background(), tg, src, PublishOptions{Delete: true}); err != nil {
+			t.Error(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	t.Logf("%d reads during %d publishes", reads, rounds)
+	if reads == 0 {
+		t.Fatal("the reader never ran")
+	}
+	if len(bad) > 0 {
+		t.Errorf("%d of %d reads saw a missing or torn file, e.g. %s", len(bad), reads, bad[0])
+	}
+}
+
+func TestPublishDirRefuses(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	src := filepath.Join(base, "site")
+	os.MkdirAll(filepath.Join(src, "sub"), 0o755)
+	os.WriteFile(filepath.Join(src, "index.html"), []byte("x"), 0o644)
+	real := filepath.Join(base, "real")
+	os.MkdirAll(real, 0o755)
+	os.WriteFile(filepath.Join(real, "keep.txt"), []byte("mine"), 0o644)
+	link := filepath.Join(base, "link")
+	os.Symlink(real, link)
+	file := filepath.Join(base, "file")
+	os.WriteFile(file, []byte("mine"), 0o644)
+	baseLink := filepath.Join(t.TempDir(), "baselink")
+	os.Symlink(base, baseLink)
+	foreign := filepath.Join(base, "home")
+	os.MkdirAll(foreign, 0o755)
+	os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("mine"), 0o644)
+
+	tests := []struct {
+		name, dst, want string
+	}{
+		{"filesystem root", "/", "filesystem root"},
+		{"symlink", link, "symlink"},
+		{"a file", file, "not a directory"},
+		{"the source", src, "is the source"},
+		{"the source via a symlinked parent", filepath.Join(baseLink, "site"), "is the source"},
+		{"inside the source", filepath.Join(src, "sub", "out"), "inside the source"},
+		{"around the source", base, "contains the source"},
+		{"foreign non-empty directory", foreign, "did not publish"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Publish(ctx, Target{Kind: Dir, Path: tt.dst}, src, PublishOptions{Delete: true})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Publish to %s: error = %v, want one containing %q", tt.dst, err, tt.want)
+			}
+		})
+	}
+	// Nothing was touched.
+	for _, p := range []string{filepath.Join(real, "keep.txt"), file, filepath.Join(foreign, "notes.txt"), filepath.Join(src, "index.html")} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("refused publish touched %s: %v", p, err)
+		}
+	}
+	// Force takes over a foreign directory.
+	if _, err := Publish(ctx, Target{Kind: Dir, Path: foreign}, src, PublishOptions{Delete: true, Force: true}); err != nil {
+		t.Fatalf("forced publish: %v", err)
+	}
+	if diff := cmp.Diff(withMarker(map[string]string{"index.html": "x"}), readTree(t, foreign)); diff != "" {
+		t.Errorf("forced publish (-want +got):\n%s", diff)
+	}
+}
+
+func TestShipDir(t *testing.T) {
+	ctx := context.Background()
+	files := map[string]string{
+		"cpu/host=a/date=2026-08-21/p-1.parquet": "part one",
+		"cpu/host=a/date=2026-08-21/p-2.parquet": "part two",
+		"mem/host=a/date=2026-08-21/p-1.parquet": "mem one",
+	}
+	src := writeTree(t, files)
+	dst := filepath.Join(t.TempDir(), "nfs", "archive")
+	tg := Target{Kind: Dir, Path: dst}
+	keys := []string{"cpu/host=a/date=2026-08-21/p-1.parquet", "cpu/host=a/date=2026-08-21/p-2.parquet", "mem/host=a/date=2026-08-21/p-1.parquet"}
+
+	// A temporary file left by an interrupted run, and a foreign file: the
+	// first is not an object, the second is never deleted.
+	os.MkdirAll(filepath.Join(dst, "cpu"), 0o755)
+	os.WriteFile(filepath.Join(dst, "cpu", internalPrefix+"tmp-0123-p-1.parquet"), []byte("half"), 0o644)
+	os.WriteFile(filepath.Join(dst, "README"), []byte("not ours"), 0o644)
+
+	r, err := Ship(ctx, tg, src, keys, ShipOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Uploaded != 3 {
+		t.Errorf("uploaded %d, want 3", r.Uploaded)
+	}
+	r, err = Ship(ctx, tg, src, keys, ShipOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Uploaded != 0 || r.Bytes != 0 {
+		t.Errorf("second ship: %+v, want nothing", r)
+	}
+	// Same size, other content: shipped again.
+	os.WriteFile(filepath.Join(src, "mem/host=a/date=2026-08-21/p-1.parquet"), []byte("mem ONE"), 0o644)
+	day := "cpu/host=a/date=2026-08-21/day.parquet"
+	os.WriteFile(filepath.Join(src, filepath.FromSlash(day)), []byte("the day"), 0o644)
+	r, err = Ship(ctx, tg, src, []string{day, "mem/host=a/date=2026-08-21/p-1.parquet"},
+		ShipOptions{Superseded: []string{"cpu/host=a/date=2026-08-21/p-1.parquet", "cpu/host=a/date=2026-08-21/p-2.parquet"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Uploaded != 2 || r.Deleted != 2 {
+		t.Errorf("compaction ship: %+v, want 2 uploaded, 2 deleted", r)
+	}
+	want := map[string]string{
+		day:                                      "the day",
+		"mem/host=a/date=2026-08-21/p-1.parquet": "mem ONE",
+		"README":                                 "not ours",
+		"cpu/" + internalPrefix + "tmp-0123-p-1.parquet": "half",
+	}
+	if diff := cmp.Diff(want, readTree(t, dst)); diff != "" {
+		t.Errorf("target (-want +got):\n%s", diff)
+	}
+}
+
+func TestShipDirRefusesSource(t *testing.T) {
+	src := writeTree(t, map[string]string{"a.parquet": "x"})
+	_, err := Ship(context.Background(), Target{Kind: Dir, Path: src}, src, []string{"a.parquet"}, ShipOptions{})
+	if err == nil || !strings.Contains(err.Error(), "source") {
+		t.Errorf("ship onto the source: error = %v, want a refusal", err)
+	}
+}
