@@ -37,8 +37,10 @@ type WriterOptions struct {
 	// parts (default 5 minutes). Shorter means fresher files for readers
 	// and shippers, and more small files until the day is compacted.
 	FlushEvery time.Duration
-	// NoSync skips the fsync after each appended sample. For tests and
-	// benchmarks; a power cut may then lose more than the last sample.
+	// NoSync skips the fsyncs of the journal and of the parts written by
+	// flushes. For tests and benchmarks; a power cut may then lose more
+	// than the last sample (a crash of the process alone loses nothing
+	// more).
 	NoSync bool
 }
 

@@ -1,9 +1,15 @@
 package archive
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"math"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
 
 	"almanac/sample"
 )
@@ -47,4 +53,147 @@ func (s *Store) Partitions(table, host string) ([]Partition, error) {
 		return nil, fmt.Errorf("archive: partitions of %s for %q: %w", table, host, err)
 	}
 	return parts, nil
+}
+
+// PartitionInfo describes a partition for listings: its live files (the
+// ones readers use), their rows, from the file footers, and their size.
+type PartitionInfo struct {
+	Partition
+	Files int
+	Rows  int64
+	Bytes int64
+}
+
+// List describes every partition of the archive, by table, host and day.
+// A file whose footer cannot be read counts in Files and Bytes, not in
+// Rows, and is named in the error returned with the list (errors.Is
+// ErrCorrupt).
+func (s *Store) List() ([]PartitionInfo, error) {
+	all, err := s.allPartitions()
+	if err != nil {
+		return nil, fmt.Errorf("archive: list: %w", err)
+	}
+	var out []PartitionInfo
+	var errs []error
+	for _, p := range all {
+		info := PartitionInfo{Partition: p}
+		dir := p.Dir()
+		names, err := s.readDirNames(dir)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		live, _ := liveFiles(names)
+		for _, f := range live {
+			pf, size, err := s.openFooter(dir + "/" + f.name)
+			info.Files++
+			info.Bytes += size
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			info.Rows += pf.NumRows()
+		}
+		out = append(out, info)
+	}
+	if len(errs) > 0 {
+		return out, fmt.Errorf("archive: list: %w", errors.Join(errs...))
+	}
+	return out, nil
+}
+
+// openFooter reads the footer of a data file (the file is closed again:
+// the result serves metadata only).
+func (s *Store) openFooter(name string) (pf *parquet.File, size int64, err error) {
+	f, err := s.root.Open(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			pf, err = nil, fmt.Errorf("%s: %w: %v", name, ErrCorrupt, r)
+		}
+	}()
+	pf, err = parquet.OpenFile(f, fi.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return nil, fi.Size(), fmt.Errorf("%s: %w: %w", name, ErrCorrupt, err)
+	}
+	return pf, fi.Size(), nil
+}
+
+// Newest returns the time of the newest sample of host: the last batch in
+// its journal (what a running sampler appended, flushed or not) or, when
+// the journal is empty, the newest row of the system table. It returns
+// ErrNoData when the archive has no sample of host.
+func (s *Store) Newest(host string) (time.Time, error) {
+	if err := CheckHost(host); err != nil {
+		return time.Time{}, err
+	}
+	var newest int64 = math.MinInt64
+	data, err := s.root.ReadFile(journalName(host))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return time.Time{}, fmt.Errorf("archive: newest of %q: %w", host, err)
+	}
+	payloads, _ := splitFrames(data)
+	for _, p := range payloads {
+		if _, bt, err := decodeHeader(&dec{b: p}); err == nil {
+			newest = max(newest, bt)
+		}
+	}
+	parts, err := s.partitions(sample.TableSystem, host)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("archive: newest of %q: %w", host, err)
+	}
+	// The newest day with a readable file holds the newest row.
+	for i := len(parts) - 1; i >= 0; i-- {
+		dir := parts[i].Dir()
+		names, err := s.readDirNames(dir)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("archive: newest of %q: %w", host, err)
+		}
+		live, _ := liveFiles(names)
+		found := false
+		for _, f := range live {
+			if t, ok := s.maxTime(dir + "/" + f.name); ok {
+				newest = max(newest, t)
+				found = true
+			}
+		}
+		if found {
+			break
+		}
+	}
+	if newest == math.MinInt64 {
+		return time.Time{}, fmt.Errorf("archive: newest of %q: %w", host, ErrNoData)
+	}
+	return time.UnixMicro(newest).UTC(), nil
+}
+
+// maxTime returns the largest time of a data file, from the statistics of
+// its row groups.
+func (s *Store) maxTime(name string) (int64, bool) {
+	pf, _, err := s.openFooter(name)
+	if err != nil {
+		return 0, false
+	}
+	leaf, ok := pf.Schema().Lookup(timeColumn)
+	if !ok {
+		return 0, false
+	}
+	var out int64
+	found := false
+	for _, rg := range pf.RowGroups() {
+		if b, ok := rg.ColumnChunks()[leaf.ColumnIndex].(bounded); ok {
+			if _, hi, ok := b.Bounds(); ok {
+				out = max(out, hi.Int64())
+				found = true
+			}
+		}
+	}
+	return out, found
 }

@@ -99,10 +99,10 @@ func (s *Store) ensureDir(dir string) error {
 }
 
 // writeFile writes the file name atomically: write fills name.tmp, which is
-// synced and renamed over name. On error the tmp file is removed and name
+// synced (unless nosync) and renamed over name. On error the tmp file is removed and name
 // is left as it was. It returns the size of the file. The caller syncs
 // the folder when the rename must be durable.
-func (s *Store) writeFile(name string, write func(io.Writer) error) (size int64, err error) {
+func (s *Store) writeFile(name string, nosync bool, write func(io.Writer) error) (size int64, err error) {
 	tmp := name + ".tmp"
 	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -122,8 +122,10 @@ func (s *Store) writeFile(name string, write func(io.Writer) error) (size int64,
 	if err := bw.Flush(); err != nil {
 		return 0, fmt.Errorf("write %s: %w", tmp, err)
 	}
-	if err := f.Sync(); err != nil {
-		return 0, fmt.Errorf("sync %s: %w", tmp, err)
+	if !nosync {
+		if err := f.Sync(); err != nil {
+			return 0, fmt.Errorf("sync %s: %w", tmp, err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		return 0, fmt.Errorf("close %s: %w", tmp, err)

@@ -116,45 +116,104 @@ func writeRows[T any](w io.Writer, rows []T, opts []parquet.WriterOption) error 
 	return nil
 }
 
+// mergeChunk is how many rows merge sorts at a time; each chunk becomes
+// one row group. It bounds the memory of a compaction (a day of a busy
+// process table has millions of rows) while keeping runs long enough for
+// the encodings.
+var mergeChunk = 1 << 15
+
+// inputError is a failure to read input file i of a merge.
+type inputError struct {
+	i   int
+	err error
+}
+
+func (e *inputError) Error() string { return e.err.Error() }
+func (e *inputError) Unwrap() error { return e.err }
+
+// merge reads every row of the files in order and writes them to w as
+// one Parquet file, in row groups of up to mergeChunk rows sorted in
+// compaction order.
 func (t *tableOf[T]) merge(w io.Writer, files []sizedReaderAt) (int, error) {
-	var all []T
-	for _, f := range files {
-		rows, err := readRows[T](f)
+	pw := parquet.NewGenericWriter[T](w, dayCodec...)
+	chunk := make([]T, 0, mergeChunk)
+	n := 0
+	emit := func() error {
+		t.sort(chunk)
+		if _, err := pw.Write(chunk); err != nil {
+			return fmt.Errorf("write rows: %w", err)
+		}
+		if err := pw.Flush(); err != nil {
+			return fmt.Errorf("write row group: %w", err)
+		}
+		n += len(chunk)
+		clear(chunk)
+		chunk = chunk[:0]
+		return nil
+	}
+	buf := make([]T, 1024)
+	for i, f := range files {
+		err := readEach(f, buf, func(rows []T) error {
+			for len(rows) > 0 {
+				k := min(len(rows), mergeChunk-len(chunk))
+				chunk = append(chunk, rows[:k]...)
+				rows = rows[k:]
+				if len(chunk) == mergeChunk {
+					if err := emit(); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
 		if err != nil {
+			return 0, &inputError{i: i, err: err}
+		}
+	}
+	if len(chunk) > 0 {
+		if err := emit(); err != nil {
 			return 0, err
 		}
-		all = append(all, rows...)
 	}
-	t.sort(all)
-	return len(all), writeRows(w, all, dayCodec)
+	if err := pw.Close(); err != nil {
+		return 0, fmt.Errorf("write footer: %w", err)
+	}
+	return n, nil
 }
 
-// sort puts rows in compaction order: by key, then time. The sort is
-// stable so rows with equal key and time keep their order.
-func (t *tableOf[T]) sort(rows []T) {
-	slices.SortStableFunc(rows, func(a, b T) int {
-		if t.key != nil {
-			if c := t.key(&a, &b); c != 0 {
-				return c
-			}
-		}
-		return cmp.Compare(t.time(&a), t.time(&b))
-	})
-}
-
-// readRows reads every row of a data file, turning a panic of the Parquet
-// reader on a damaged file into an error wrapping ErrCorrupt.
-func readRows[T any](f sizedReaderAt) (rows []T, err error) {
+// readEach calls fn with the rows of a data file, len(buf) at a time. A
+// damaged file (including one that makes the Parquet reader panic) gives
+// an error wrapping ErrCorrupt.
+func readEach[T any](f sizedReaderAt, buf []T, fn func([]T) error) (err error) {
+	var fnErr error
 	defer func() {
 		if r := recover(); r != nil {
-			rows, err = nil, fmt.Errorf("%s: %w: %v", f.name, ErrCorrupt, r)
+			err = fmt.Errorf("%s: %w: %v", f.name, ErrCorrupt, r)
+		}
+		if fnErr != nil {
+			err = fnErr
 		}
 	}()
-	rows, err = parquet.Read[T](f.ReaderAt, f.size)
+	pf, err := parquet.OpenFile(f.ReaderAt, f.size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %w", f.name, ErrCorrupt, err)
+		return fmt.Errorf("%s: %w: %w", f.name, ErrCorrupt, err)
 	}
-	return rows, nil
+	r := parquet.NewGenericReader[T](pf)
+	defer r.Close()
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			if fnErr = fn(buf[:n]); fnErr != nil {
+				return fnErr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w: %w", f.name, ErrCorrupt, err)
+		}
+	}
 }
 
 func newTable[T any](name string, rows func(*sample.Batch) *[]T, time func(*T) int64, key func(a, b *T) int) table {
@@ -229,4 +288,17 @@ func cmpCPU(a, b string) int {
 		return c
 	}
 	return cmp.Compare(a, b)
+}
+
+// sort puts rows in compaction order: by key, then time. The sort is
+// stable so rows with equal key and time keep their order.
+func (t *tableOf[T]) sort(rows []T) {
+	slices.SortStableFunc(rows, func(a, b T) int {
+		if t.key != nil {
+			if c := t.key(&a, &b); c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(t.time(&a), t.time(&b))
+	})
 }

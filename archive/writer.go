@@ -225,7 +225,7 @@ func (w *Writer) flush(replay bool) (rows int, err error) {
 					return 0, err
 				}
 				var n int
-				_, err := w.s.writeFile(dir+"/"+partName(first), func(out io.Writer) error {
+				_, err := w.s.writeFile(dir+"/"+partName(first), w.opts.NoSync, func(out io.Writer) error {
 					var err error
 					n, err = t.writeDay(out, &all, day)
 					return err
@@ -240,6 +240,9 @@ func (w *Writer) flush(replay bool) (rows int, err error) {
 		}
 		// The renames must be durable before the journal is emptied.
 		for _, dir := range dirs {
+			if w.opts.NoSync {
+				break
+			}
 			if err := w.s.syncDir(dir); err != nil {
 				return 0, err
 			}

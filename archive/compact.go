@@ -1,0 +1,163 @@
+package archive
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// CompactStats says what a compaction did.
+type CompactStats struct {
+	Partitions int   // partitions rewritten into one day file
+	FilesIn    int   // files merged
+	Removed    int   // files deleted: merged inputs and covered leftovers
+	Rows       int64 // rows written to day files
+	BytesIn    int64 // size of the merged files
+	BytesOut   int64 // size of the day files written
+}
+
+func compactLockName(host string) string { return journalDir + "/" + host + ".compact.lock" }
+
+// Compact rewrites every closed day of host (each day before the UTC day
+// of now) into one file per table: day-<maxseq>.parquet, sorted by the
+// table's key then time, which covers every part whose seq is at most
+// maxseq. It then deletes the merged files, and the covered files an
+// interrupted compaction left. A file that cannot be read is set aside as
+// <name>.corrupt (readers ignore it), the rest of its day is compacted,
+// and the error (errors.Is ErrCorrupt) names it.
+//
+// Compact takes a lock of its own, so it runs beside the host's Writer;
+// a second Compact of the same host at the same time fails.
+func (s *Store) Compact(host string, now time.Time) (CompactStats, error) {
+	var st CompactStats
+	if err := CheckHost(host); err != nil {
+		return st, err
+	}
+	lock, err := s.lockFile(compactLockName(host), 0)
+	if err != nil {
+		return st, fmt.Errorf("archive: compact %q: %w", host, err)
+	}
+	defer lock.Close()
+	parts, err := s.hostDirs(host)
+	if err != nil {
+		return st, fmt.Errorf("archive: compact %q: %w", host, err)
+	}
+	today := Day(now)
+	var errs []error
+	for _, p := range parts {
+		if !p.Day.Before(today) {
+			continue
+		}
+		if err := s.compactPartition(p, &st); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return st, fmt.Errorf("archive: compact %q: %w", host, errors.Join(errs...))
+	}
+	return st, nil
+}
+
+// compactPartition compacts one day folder.
+func (s *Store) compactPartition(p Partition, st *CompactStats) error {
+	dir := p.Dir()
+	names, err := s.readDirNames(dir)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, "day-") && strings.HasSuffix(n, ".tmp") {
+			if err := s.root.Remove(dir + "/" + n); err != nil {
+				return err
+			}
+			s.log.Info("removed leftover tmp file", "file", dir+"/"+n)
+		}
+	}
+	live, covered := liveFiles(names)
+	var errs []error
+	for _, f := range covered {
+		if err := s.root.Remove(dir + "/" + f.name); err != nil {
+			return err
+		}
+		st.Removed++
+	}
+	for len(live) > 1 || len(live) == 1 && live[0].kind == kindPart {
+		err := s.merge(p, live, st)
+		var ie *inputError
+		if !errors.As(err, &ie) || !errors.Is(err, ErrCorrupt) {
+			if err != nil {
+				errs = append(errs, err)
+			}
+			break
+		}
+		// Set the damaged file aside and merge the others.
+		bad := dir + "/" + live[ie.i].name
+		if rerr := s.root.Rename(bad, bad+".corrupt"); rerr != nil {
+			errs = append(errs, err, rerr)
+			break
+		}
+		errs = append(errs, fmt.Errorf("%w (set aside as %s.corrupt)", err, live[ie.i].name))
+		live = append(live[:ie.i:ie.i], live[ie.i+1:]...)
+	}
+	return errors.Join(errs...)
+}
+
+// merge writes the files of p into one day file, then deletes them.
+func (s *Store) merge(p Partition, files []dataFile, st *CompactStats) error {
+	dir := p.Dir()
+	var inputs []sizedReaderAt
+	var maxSeq, bytesIn int64
+	defer func() {
+		for _, in := range inputs {
+			in.ReaderAt.(*os.File).Close()
+		}
+	}()
+	for _, f := range files {
+		fh, err := s.root.Open(dir + "/" + f.name)
+		if err != nil {
+			return err
+		}
+		fi, err := fh.Stat()
+		if err != nil {
+			fh.Close()
+			return err
+		}
+		inputs = append(inputs, sizedReaderAt{ReaderAt: fh, size: fi.Size(), name: dir + "/" + f.name})
+		maxSeq = max(maxSeq, f.seq)
+		bytesIn += fi.Size()
+	}
+	name := dir + "/" + dayName(maxSeq)
+	var rows int
+	size, err := s.writeFile(name, false, func(w io.Writer) error {
+		var err error
+		rows, err = tables[p.Table].merge(w, inputs)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// The day file must be durable before the parts it covers go.
+	if err := s.syncDir(dir); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if dir+"/"+f.name == name {
+			continue
+		}
+		if err := s.root.Remove(dir + "/" + f.name); err != nil {
+			return err
+		}
+		st.Removed++
+	}
+	st.Partitions++
+	st.FilesIn += len(files)
+	st.Rows += int64(rows)
+	st.BytesIn += bytesIn
+	st.BytesOut += size
+	s.log.Debug("partition compacted", "partition", dir, "files", len(files), "rows", rows,
+		"bytes_in", bytesIn, "bytes_out", size)
+	return nil
+}

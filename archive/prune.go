@@ -1,0 +1,65 @@
+package archive
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"almanac/sample"
+)
+
+// allPartitions lists every partition of the archive, by table, host and
+// day. Folders whose names do not parse are skipped.
+func (s *Store) allPartitions() ([]Partition, error) {
+	var out []Partition
+	for _, table := range sample.Tables {
+		names, err := s.readDirNames(table)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			host, ok := strings.CutPrefix(n, "host=")
+			if !ok || CheckHost(host) != nil {
+				continue
+			}
+			ps, err := s.partitions(table, host)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ps...)
+		}
+	}
+	return out, nil
+}
+
+// Prune deletes the day partitions, of every table and host, whose day
+// ended more than keep before now, and returns them. A host folder left
+// empty is removed too.
+func (s *Store) Prune(now time.Time, keep time.Duration) ([]Partition, error) {
+	if keep <= 0 {
+		return nil, fmt.Errorf("archive: prune: keep %v: want a positive duration", keep)
+	}
+	all, err := s.allPartitions()
+	if err != nil {
+		return nil, fmt.Errorf("archive: prune: %w", err)
+	}
+	var done []Partition
+	var errs []error
+	for _, p := range Expired(all, now, keep) {
+		if err := s.root.RemoveAll(p.Dir()); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		done = append(done, p)
+		// Fails, as it should, while the host has other days.
+		s.root.Remove(p.Table + "/host=" + p.Host)
+	}
+	if len(done) > 0 {
+		s.log.Info("partitions pruned", "partitions", len(done), "keep_seconds", keep.Seconds())
+	}
+	if len(errs) > 0 {
+		return done, fmt.Errorf("archive: prune: %w", errors.Join(errs...))
+	}
+	return done, nil
+}
