@@ -121,7 +121,7 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 		}
 		series = append(series, s)
 	}
-	yAxis := map[string]any{"type": "value", "name": unit}
+	yAxis := map[string]any{"type": "value"}
 	if o.Max > 0 {
 		yAxis["max"] = o.Max
 	}

@@ -69,8 +69,7 @@
     return span > 2 * 86400000 ? dayHour.format(d) : hourOnly.format(d);
   }
 
-  function decorate(c) {
-    var opt = c.option;
+  function decorate(opt, c) {
     var unit = c.unit;
     if (c.kind === 'line') {
       var span = spanMs(opt);
