@@ -221,7 +221,7 @@ func partitionName(name string, devs map[string]bool) bool {
 type diskCollector struct {
 	all bool
 
-	file     kfile
+	file     kernelFile
 	names    interner
 	prev     []diskStat
 	cur      []diskStat
@@ -231,13 +231,12 @@ type diskCollector struct {
 
 // Collect implements collector.
 func (c *diskCollector) Collect(src Source, t Tick, b *Batch) error {
-	path := c.file.path(src.ProcPath, func() string { return src.procFile("diskstats") })
-	data, err := c.file.read(path)
+	data, err := c.file.read(src.ProcPath, "diskstats")
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil // no block layer (some containers): nothing to report
 		}
-		return fmt.Errorf("read %s: %w", path, err)
+		return err
 	}
 	if c.names == nil {
 		c.names = interner{}
@@ -245,7 +244,7 @@ func (c *diskCollector) Collect(src Source, t Tick, b *Batch) error {
 	var perr error
 	c.cur, perr = parseDiskstats(data, c.cur, c.names)
 	if perr != nil {
-		perr = fmt.Errorf("%s: %w", path, perr)
+		perr = fmt.Errorf("%s: %w", c.file.path, perr)
 	}
 	c.classify(src, c.cur)
 	kept := c.cur[:0]

@@ -297,7 +297,7 @@ type filesystemCollector struct {
 	statfs  func(path string, st *unix.Statfs_t) error
 	timeout time.Duration // 0 is statfsTimeout
 
-	file      kfile
+	file      kernelFile
 	table     string // the mountinfo file read
 	tableFor  string // the proc tree table is in
 	tableFD   int    // table, kept open
@@ -413,7 +413,7 @@ func (c *filesystemCollector) readTable(src Source) error {
 		if c.tableProc && !mountsChanged(c.tableFD) {
 			return nil
 		}
-		data, err := c.file.readAt0(c.tableFD)
+		data, err := c.file.readFD(c.tableFD)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", c.table, err)
 		}
@@ -439,7 +439,7 @@ func (c *filesystemCollector) readTable(src Source) error {
 	if c.tableProc {
 		mountsChanged(fd) // a poll acknowledges the changes made so far
 	}
-	data, err := c.file.readAt0(fd)
+	data, err := c.file.readFD(fd)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", c.table, err)
 	}

@@ -1,11 +1,12 @@
 package sample
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+
+	"golang.org/x/sys/unix"
 )
 
 // maxKernelFile bounds what a kernelFile reads: the small text files it is
@@ -13,18 +14,24 @@ import (
 // the sampler allocate without limit.
 const maxKernelFile = 1 << 20
 
-// A kernelFile reads one small kernel text file (/proc/meminfo,
-// /proc/pressure/io) again at every sample. It keeps the file open and
-// reads it from offset 0 each time: procfs builds the text afresh on every
-// read from the start, and the open and close it saves cost more than the
-// read itself. It also keeps its buffer, so a reading allocates nothing.
+// A kernelFile reads small kernel text files (/proc/meminfo,
+// /proc/pressure/io, a hwmon temp*_input) into a buffer it keeps, so a
+// reading allocates nothing once the buffer has grown to fit. Kernel files
+// report a size of 0, so it reads until end of file, up to maxKernelFile.
+//
+// read keeps the file open and reads it from offset 0 each time: procfs
+// builds the text afresh on every read from the start, and the open and
+// close it saves cost more than the read itself. readPath opens, reads and
+// closes (for many files read through one buffer); readFD reads a
+// descriptor the caller keeps.
 //
 // The zero value is ready to use. A kernelFile is not safe for concurrent
-// use; the descriptor lives as long as the collector that owns it.
+// use; the kept descriptor lives as long as the collector that owns it.
 type kernelFile struct {
-	dir, name string // what path was built from
+	dir, name string // what the kept descriptor was opened from
 	path      string
-	f         *os.File
+	fd        int
+	open      bool
 	buf       []byte
 }
 
@@ -33,38 +40,80 @@ type kernelFile struct {
 // errors.Is(err, fs.ErrNotExist) works); a read error closes the file, and
 // the next call opens it again.
 func (k *kernelFile) read(dir, name string) ([]byte, error) {
-	if k.f == nil || k.dir != dir || k.name != name {
+	if !k.open || k.dir != dir || k.name != name {
 		k.close()
 		k.dir, k.name, k.path = dir, name, filepath.Join(dir, name)
-		f, err := os.Open(k.path)
+		fd, err := openRetry(k.path)
 		if err != nil {
-			return nil, err
+			return nil, &os.PathError{Op: "open", Path: k.path, Err: err}
 		}
-		k.f = f
+		k.fd, k.open = fd, true
+		runtime.AddCleanup(k, func(fd int) { unix.Close(fd) }, fd)
 	}
-	if k.buf == nil {
-		k.buf = make([]byte, 4096)
+	data, err := k.readFD(k.fd)
+	if err != nil {
+		k.close()
+		return nil, fmt.Errorf("read %s: %w", k.path, err)
 	}
+	return data, nil
+}
+
+// readPath returns the content of the file at path, which it opens and
+// closes again. The slice is valid until the next call.
+func (k *kernelFile) readPath(path string) ([]byte, error) {
+	fd, err := openRetry(path)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	return k.readFD(fd)
+}
+
+// readFD returns the content of the open file fd, read from its start.
+// The slice is valid until the next call.
+func (k *kernelFile) readFD(fd int) ([]byte, error) {
+	if cap(k.buf) == 0 {
+		k.buf = make([]byte, 0, 4096)
+	}
+	b := k.buf[:0]
 	for {
-		n, err := k.f.ReadAt(k.buf, 0)
-		switch {
-		case errors.Is(err, io.EOF):
-			return k.buf[:n], nil
-		case err != nil:
-			k.close()
-			return nil, err
-		case len(k.buf) >= maxKernelFile:
-			return nil, fmt.Errorf("read %s: larger than %d bytes", k.path, maxKernelFile)
+		if len(b) == cap(b) {
+			if len(b) >= maxKernelFile {
+				return nil, fmt.Errorf("larger than %d bytes", maxKernelFile)
+			}
+			b = append(b, 0)[:len(b)] // grow
 		}
-		k.buf = make([]byte, 2*len(k.buf)) // full: the file may be longer
+		n, err := unix.Pread(fd, b[len(b):cap(b)], int64(len(b)))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			k.buf = b[:0]
+			return nil, err
+		}
+		if n == 0 {
+			break
+		}
+		b = b[:len(b)+n]
+	}
+	k.buf = b[:0]
+	return b, nil
+}
+
+// close closes the kept descriptor, if any.
+func (k *kernelFile) close() {
+	if k.open {
+		unix.Close(k.fd)
+		k.open = false
 	}
 }
 
-// close closes the open descriptor, if any.
-func (k *kernelFile) close() {
-	if k.f != nil {
-		k.f.Close()
-		k.f = nil
+func openRetry(path string) (int, error) {
+	for {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			return fd, err
+		}
 	}
 }
 
@@ -95,26 +144,6 @@ func cutField(s []byte) (field, rest []byte) {
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\n' }
 
-// bytesToUint parses a decimal unsigned integer; false when b is empty,
-// holds anything but digits, or overflows uint64.
-func bytesToUint(b []byte) (uint64, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
-	var n uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if n > (^uint64(0)-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
-	}
-	return n, true
-}
-
 // bytesToCenti parses a non-negative decimal number such as "12.34", "7"
 // or "0.125" into hundredths, rounding half up from the third decimal;
 // false when b is not such a number or is too large.
@@ -129,7 +158,7 @@ func bytesToCenti(b []byte) (Centi, bool) {
 	if len(whole) == 0 || len(whole) > 15 {
 		return 0, false
 	}
-	w, ok := bytesToUint(whole)
+	w, ok := parseUint(whole)
 	if !ok {
 		return 0, false
 	}

@@ -126,9 +126,9 @@ func TestBytesToUint(t *testing.T) {
 		{"-1", 0, false},
 	}
 	for _, tt := range tests {
-		got, ok := bytesToUint([]byte(tt.in))
+		got, ok := parseUint([]byte(tt.in))
 		if got != tt.want || ok != tt.ok {
-			t.Errorf("bytesToUint(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+			t.Errorf("parseUint(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
 }

@@ -3,76 +3,7 @@ package sample
 import (
 	"strconv"
 	"unicode/utf8"
-
-	"golang.org/x/sys/unix"
 )
-
-// kfile reads small kernel files (procfs, sysfs) into a buffer that is
-// reused from one read to the next, so a collector reading the same file
-// every sample allocates nothing once the buffer has grown to fit.
-// Kernel files report a size of 0, so it reads until end of file.
-type kfile struct {
-	buf     []byte
-	name    string // the file's path, built once per tree
-	nameFor string // the tree name was built for
-}
-
-// path returns the file's path below the tree root, calling build only
-// when the root changed since the last call: building a path allocates.
-func (k *kfile) path(root string, build func() string) string {
-	if k.name == "" || k.nameFor != root {
-		k.name, k.nameFor = build(), root
-	}
-	return k.name
-}
-
-// read returns the content of the file at path. The result is valid until
-// the next call to read.
-func (k *kfile) read(path string) ([]byte, error) {
-	fd, err := openRetry(path)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	return k.readAt0(fd)
-}
-
-// readAt0 returns the content of the open file fd, read from its start.
-// The result is valid until the next read.
-func (k *kfile) readAt0(fd int) ([]byte, error) {
-	if cap(k.buf) == 0 {
-		k.buf = make([]byte, 0, 4096)
-	}
-	b := k.buf[:0]
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // grow
-		}
-		n, err := unix.Pread(fd, b[len(b):cap(b)], int64(len(b)))
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			k.buf = b[:0]
-			return nil, err
-		}
-		if n == 0 {
-			break
-		}
-		b = b[:len(b)+n]
-	}
-	k.buf = b[:0]
-	return b, nil
-}
-
-func openRetry(path string) (int, error) {
-	for {
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != unix.EINTR {
-			return fd, err
-		}
-	}
-}
 
 // interner hands out one string per distinct name (a device, an
 // interface), so a name seen every sample is converted from bytes once.

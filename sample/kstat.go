@@ -45,7 +45,7 @@ func parseKernelStatBytes(data []byte) (procfs.Stat, error) {
 		line, rest = nextLine(rest)
 		key, fields := cutField(line)
 		if len(key) >= 3 && string(key[:3]) == "cpu" {
-			core, isCore := bytesToUint(key[3:])
+			core, isCore := parseUint(key[3:])
 			if len(key) > 3 && !isCore {
 				continue // not a cpu line
 			}
@@ -86,7 +86,7 @@ func parseKernelStatBytes(data []byte) (procfs.Stat, error) {
 			continue
 		}
 		v, _ := cutField(fields)
-		n, ok := bytesToUint(v)
+		n, ok := parseUint(v)
 		if !ok {
 			return procfs.Stat{}, fmt.Errorf("%s: bad number %q", key, clip(v))
 		}
@@ -107,7 +107,7 @@ func parseStatCPU(fields []byte) (procfs.CPUStat, error) {
 		if len(f) == 0 {
 			break
 		}
-		n, ok := bytesToUint(f)
+		n, ok := parseUint(f)
 		if !ok {
 			return procfs.CPUStat{}, fmt.Errorf("bad number %q", clip(f))
 		}
@@ -137,7 +137,7 @@ func parseStatSoftIRQ(fields []byte, st *procfs.Stat) error {
 		if len(f) == 0 {
 			return nil // an older kernel with fewer kinds
 		}
-		n, ok := bytesToUint(f)
+		n, ok := parseUint(f)
 		if !ok {
 			return fmt.Errorf("bad number %q", clip(f))
 		}

@@ -129,7 +129,7 @@ func parseMeminfoBytes(data []byte) (memInfo, error) {
 		}
 		val, more := cutField(more)
 		unit, _ := cutField(more)
-		n, ok := bytesToUint(val)
+		n, ok := parseUint(val)
 		if !ok {
 			return memInfo{}, fmt.Errorf("%s bad number %q", name, clip(val))
 		}

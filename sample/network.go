@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -141,38 +142,42 @@ func findNet(prev []netStat, i int, name string) (netStat, bool) {
 	return netStat{}, false
 }
 
-// netDevPath is the interface table of the host: /proc/1/net/dev, the
+// netDir is the interface table of the host: /proc/1/net/dev, the
 // network namespace of the host's init (in a container given the host's
 // /proc, /proc/net is the container's own), else /proc/net/dev.
-func netDevPath(src Source) string {
-	host := src.procFile("1", "net", "dev")
-	if fd, err := openRetry(host); err == nil {
+func netDir(src Source) string {
+	host := src.procFile("1", "net")
+	if fd, err := openRetry(filepath.Join(host, "dev")); err == nil {
 		unix.Close(fd)
 		return host
 	}
-	return src.procFile("net", "dev")
+	return src.procFile("net")
 }
 
 // networkCollector reads /proc/1/net/dev (else /proc/net/dev, see
-// netDevPath) and appends one NetworkRow per interface, loopback included
+// netDir) and appends one NetworkRow per interface, loopback included
 // (as sar -n DEV shows it). An interface that appears has a row from its
 // second reading on.
 type networkCollector struct {
-	file  kfile
-	names interner
-	prev  []netStat
-	cur   []netStat
+	file   kernelFile
+	dir    string // the net folder read: <proc>/1/net, else <proc>/net
+	dirFor string // the proc tree dir was chosen for
+	names  interner
+	prev   []netStat
+	cur    []netStat
 }
 
 // Collect implements collector.
 func (c *networkCollector) Collect(src Source, t Tick, b *Batch) error {
-	path := c.file.path(src.ProcPath, func() string { return netDevPath(src) })
-	data, err := c.file.read(path)
+	if c.dir == "" || c.dirFor != src.ProcPath {
+		c.dir, c.dirFor = netDir(src), src.ProcPath
+	}
+	data, err := c.file.read(c.dir, "dev")
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil // no network namespace support: nothing to report
 		}
-		return fmt.Errorf("read %s: %w", path, err)
+		return err
 	}
 	if c.names == nil {
 		c.names = interner{}
@@ -180,7 +185,7 @@ func (c *networkCollector) Collect(src Source, t Tick, b *Batch) error {
 	var perr error
 	c.cur, perr = parseNetDev(data, c.cur, c.names)
 	if perr != nil {
-		perr = fmt.Errorf("%s: %w", path, perr)
+		perr = fmt.Errorf("%s: %w", c.file.path, perr)
 	}
 	if !t.First {
 		b.Network = networkRows(c.prev, c.cur, t.Interval, t.Time, b.Network)

@@ -239,10 +239,10 @@ func BenchmarkReadNetDev(b *testing.B) {
 	}
 }
 
-func TestNetDevPath(t *testing.T) {
+func TestNetDir(t *testing.T) {
 	proc := t.TempDir()
-	if got, want := netDevPath(openSource(t, proc, "testdata/sys", "/")), filepath.Join(proc, "net", "dev"); got != want {
-		t.Errorf("netDevPath() without 1/net/dev = %q, want %q", got, want)
+	if got, want := netDir(openSource(t, proc, "testdata/sys", "/")), filepath.Join(proc, "net"); got != want {
+		t.Errorf("netDir() without 1/net/dev = %q, want %q", got, want)
 	}
 	if err := os.MkdirAll(filepath.Join(proc, "1", "net"), 0o755); err != nil {
 		t.Fatal(err)
@@ -250,7 +250,7 @@ func TestNetDevPath(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(proc, "1", "net", "dev"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := netDevPath(openSource(t, proc, "testdata/sys", "/")), filepath.Join(proc, "1", "net", "dev"); got != want {
-		t.Errorf("netDevPath() = %q, want the host's %q", got, want)
+	if got, want := netDir(openSource(t, proc, "testdata/sys", "/")), filepath.Join(proc, "1", "net"); got != want {
+		t.Errorf("netDir() = %q, want the host's %q", got, want)
 	}
 }

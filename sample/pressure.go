@@ -200,7 +200,7 @@ func parsePSIBytes(data []byte) (psiReading, error) {
 				dst.avg300, good = bytesToCenti(val)
 				seen |= 4
 			case "total":
-				dst.total, good = bytesToUint(val)
+				dst.total, good = parseUint(val)
 				seen |= 8
 			default:
 				continue

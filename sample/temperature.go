@@ -27,7 +27,7 @@ const sensorRetry = time.Minute
 type temperatureCollector struct {
 	log *slog.Logger
 
-	file     kfile
+	file     kernelFile
 	sensors  []tempSensor
 	scanned  time.Time // when sensors was built; zero: never
 	sysFor   string    // the sys tree sensors was built for
@@ -65,7 +65,7 @@ func (c *temperatureCollector) Collect(src Source, t Tick, b *Batch) error {
 }
 
 func (c *temperatureCollector) readSensor(path string) (Centi, error) {
-	data, err := c.file.read(path)
+	data, err := c.file.readPath(path)
 	if err != nil {
 		return 0, err
 	}

@@ -60,7 +60,7 @@ func parseVMStatBytes(data []byte) (vmStat, error) {
 			continue
 		}
 		val, _ := cutField(more)
-		n, ok := bytesToUint(val)
+		n, ok := parseUint(val)
 		if !ok {
 			return vmStat{}, fmt.Errorf("%s: bad number %q", name, clip(val))
 		}
