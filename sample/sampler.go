@@ -63,6 +63,7 @@ type Sampler struct {
 	opts       Options
 	log        *slog.Logger
 	collectors []namedCollector
+	stat       kernelStatFile
 
 	prevTime time.Time
 	prevBoot time.Time
@@ -103,7 +104,7 @@ func New(src Source, opts Options) *Sampler {
 // the batch; its error is returned, joined with the others, alongside the
 // batch.
 func (s *Sampler) Sample(now time.Time) (*Batch, error) {
-	stat, err := s.src.Proc.Stat()
+	stat, err := s.stat.read(s.src.ProcPath)
 	if err != nil {
 		return nil, fmt.Errorf("sample: read %s: %w", s.src.procFile("stat"), err)
 	}
@@ -141,10 +142,14 @@ func (s *Sampler) Sample(now time.Time) (*Batch, error) {
 // b when they changed, at the first batch of a run and of each UTC day.
 func (s *Sampler) hostFacts(t Tick, b *Batch) error {
 	if s.factsRead.IsZero() || t.Now.Sub(s.factsRead) >= s.opts.HostEvery ||
-		t.BootTime.Unix() != s.facts.BootTime/1e6 {
+		t.BootTime.Sub(time.UnixMicro(s.facts.BootTime)).Abs() > bootJitter {
 		f, err := readHostFacts(s.src, t)
 		if err != nil {
 			return fmt.Errorf("sample: host: %w", err)
+		}
+		if !s.factsRead.IsZero() && f.BootTime != s.facts.BootTime &&
+			time.UnixMicro(f.BootTime).Sub(time.UnixMicro(s.facts.BootTime)).Abs() <= bootJitter {
+			f.BootTime = s.facts.BootTime // NTP moved btime; the host did not reboot
 		}
 		if !s.factsRead.IsZero() && !sameFacts(f, s.facts) {
 			s.factsOut = true
