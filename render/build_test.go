@@ -295,3 +295,75 @@ func TestBuildDeterministic(t *testing.T) {
 }
 
 var _ = time.Second
+
+func TestBuildSkipsCorruptFile(t *testing.T) {
+	st := writeFixture(t, smallFleet()...)
+	var victim string
+	err := filepath.WalkDir(filepath.Join(st.Dir(), "memory"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && victim == "" && strings.HasSuffix(p, ".parquet") && strings.Contains(p, "host=web1") {
+			victim = p
+		}
+		return err
+	})
+	if err != nil || victim == "" {
+		t.Fatalf("no memory file of web1 to corrupt: %v", err)
+	}
+	b, err := os.ReadFile(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(victim, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "site")
+	rep, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()})
+	if err != nil {
+		t.Fatalf("Build with a corrupt file = %v, want the rest of the site", err)
+	}
+	if len(rep.Skipped) != 1 || !strings.Contains(rep.Skipped[0], filepath.Base(victim)) {
+		t.Errorf("Skipped = %q, want one entry naming %s", rep.Skipped, filepath.Base(victim))
+	}
+	if rep.Pages != 1+2*7 {
+		t.Errorf("pages = %d, want %d", rep.Pages, 1+2*7)
+	}
+	// The CPU chart of web1 is still there; its memory chart is not.
+	page, err := os.ReadFile(filepath.Join(out, "hosts", hostDir("web1"), "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(page, []byte(`id="cpu"`)) || bytes.Contains(page, []byte(`id="memory"`)) {
+		t.Errorf("web1 page: want the CPU chart and no memory chart")
+	}
+
+	out2 := filepath.Join(t.TempDir(), "site")
+	_, err = Build(context.Background(), st, Options{Out: out2, Now: fixedNow, Log: quietLog(), Strict: true})
+	if !errors.Is(err, ErrSkipped) || !strings.Contains(err.Error(), filepath.Base(victim)) {
+		t.Errorf("strict Build = %v, want ErrSkipped naming %s", err, filepath.Base(victim))
+	}
+	if _, err := os.Stat(out2); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("strict Build left a site behind: %v", err)
+	}
+}
+
+func TestBuildTimeZone(t *testing.T) {
+	st := writeFixture(t, smallFleet()[1:]...)
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatalf("no tz database: %v", err)
+	}
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, TZ: paris, Log: quietLog()}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "hosts", hostDir("db1"), "availability.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// db1 went silent at 11:29 UTC: 12:29 in Paris in March. The datetime
+	// attribute stays in UTC; the script shows it in the zone of the data.
+	for _, want := range []string{`"tz":"Europe/Paris"`, `datetime="2026-03-10T11:29:00Z"`, `2026-03-10 12:29:00 CET`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("availability page lacks %s:\n%s", want, b)
+		}
+	}
+}

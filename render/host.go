@@ -120,19 +120,25 @@ func (g *gatherer) scan(table string, cols ...string) (*archive.Frame, error) {
 	return f, nil
 }
 
-// corruptFiles lists the messages of the corrupt-file errors in err.
+// corruptFiles lists the corrupt-file errors in err, one message each
+// (each names its file): a joined error is split into its parts.
 func corruptFiles(err error) []string {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []string
-		for _, e := range j.Unwrap() {
-			out = append(out, corruptFiles(e)...)
+	if !errors.Is(err, archive.ErrCorrupt) {
+		return nil
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			if slices.Contains(j.Unwrap(), archive.ErrCorrupt) {
+				break // "%w: %w" of ErrCorrupt and its cause: one file
+			}
+			var out []string
+			for _, part := range j.Unwrap() {
+				out = append(out, corruptFiles(part)...)
+			}
+			return out
 		}
-		return out
 	}
-	if errors.Is(err, archive.ErrCorrupt) {
-		return []string{err.Error()}
-	}
-	return nil
+	return []string{err.Error()}
 }
 
 // col returns the numeric column name of f, or NaNs when it is missing.

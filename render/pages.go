@@ -25,10 +25,11 @@ func mkTime(us int64, tz *time.Location) Time {
 		return Time{}
 	}
 	t := time.UnixMicro(us).UTC()
+	iso := t.Format(time.RFC3339)
 	if tz != nil {
 		t = t.In(tz)
 	}
-	return Time{ISO: t.Format(time.RFC3339), Text: t.Format("2006-01-02 15:04:05 MST")}
+	return Time{ISO: iso, Text: t.Format("2006-01-02 15:04:05 MST")}
 }
 
 // fmtPct formats a percentage.

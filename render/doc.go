@@ -1,0 +1,68 @@
+// Package render turns an almanac archive into a static HTML site: a fleet
+// overview and, per host, charts over four ranges, processes, availability
+// and facts. The site opens from any web server or straight from disk
+// (file://), offline: it loads nothing but its own files.
+//
+// # Pages
+//
+//	index.html                          fleet overview: status, availability, CPU, memory,
+//	                                    fullest filesystem, a 24 h sparkline, kernel, uptime
+//	hosts/<dir>/index.html              charts of the last 24 hours
+//	hosts/<dir>/7d.html, 30d.html, 365d.html
+//	                                    the same charts over 7, 30 and 365 days
+//	hosts/<dir>/processes.html          processes by state and user, top processes by
+//	                                    CPU and memory (24 hours), zombies
+//	hosts/<dir>/availability.html       uptime per window and per day, outages, reboots
+//	hosts/<dir>/facts.html              hardware and kernel facts, filesystems, changes
+//	assets/                             almanac.js, almanac.css, echarts.min.js (+ license)
+//
+// <dir> is a slug of the host name plus eight hex digits of its SHA-256, so
+// no host name is ever used as a path. Build writes through an *os.Root
+// opened on a temporary folder next to Options.Out, then swaps it in place
+// of Out in one rename (renameat2 RENAME_EXCHANGE), so a reader sees the
+// old site or the new one. It replaces only an empty folder or one that
+// holds the .almanac-site marker it writes.
+//
+// # Data
+//
+// Each table of a host is scanned once, for the longest range and only for
+// the columns its charts need, then sliced per range. Every series is
+// downsampled to at most about 2,000 points (the minimum and maximum of
+// each bucket, in time order, so a one-sample spike survives a year view).
+// Missing data is a null point, drawn as a gap: samples further apart than
+// 2.5 sampling intervals (the median distance between samples). Reboots
+// (a change of boot time) are marked on the time axis.
+//
+// Availability follows the samples of the system table: between two
+// samples, a change of boot time means the host was down from the earlier
+// sample to the new boot time; the same boot time with a gap means "no
+// data" (the sampler was not running), which counts as neither up nor
+// down. Uptime % is up time over up + down time.
+//
+// # Templates
+//
+// The templates are html/template files parsed from templates.FS (or from
+// Options.Templates on top of it: a file of the same name replaces the
+// built-in one, and its assets/ are copied over the built-in assets). Each
+// page template gets a *pageModel:
+//
+//	index.html         .Hosts ([]IndexRow: .Name, .Href, .AvHref, .Summary)
+//	host.html          .Host, .Range, .Tabs ([]Link), .Sections ([]Section: .Title, .Charts, .FS)
+//	processes.html     .Host, .Procs (.TopCPU, .TopMem, .Zombies []ProcRow, .Charts)
+//	availability.html  .Host, .Avail (.Status, .Windows, .Calendar, .Outages, .Reboots)
+//	facts.html         .Host, .Facts (.Facts, .FS, .Changes)
+//
+// and, on every page, .Title, .Root (the relative path to the site root),
+// .Nav, .Status, .Generated (a Time: .ISO and .Text) and .Data, the page's
+// charts as a JSON object {"tz": ..., "charts": [{id, unit, kind, option}]}
+// that base.html writes into <script type="application/json"
+// id="almanac-data">. html/template escapes everything, JSON included; no
+// template.HTML or template.JS is made from host data. assets/almanac.js
+// reads that block and draws each chart into the element with its id, so
+// pages carry a Content-Security-Policy that allows only the site's own
+// script files (script-src 'self') and no inline script.
+//
+// The chart options are plain ECharts option objects built in Go
+// (chart.go); chart ids are fixed per page ("cpu", "memory", ...), so
+// output is deterministic for a given archive and Options.Now.
+package render
