@@ -285,7 +285,8 @@ func (s *s3Store) classify(op string, err error) error {
 		case "NoSuchBucket":
 			return &storeError{msg: fmt.Sprintf("s3: %s: bucket %q does not exist at %s", op, b, s.endpoint), kind: ErrNoBucket, cause: err}
 		case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken",
-			"ExpiredToken", "TokenRefreshRequired", "AllAccessDisabled", "AccountProblem", "InvalidSecurity":
+			"ExpiredToken", "TokenRefreshRequired", "AllAccessDisabled", "AccountProblem", "InvalidSecurity",
+			"XAdminUserNotFound": // versitygw's answer (HTTP 404) to an unknown access key
 			return &storeError{msg: fmt.Sprintf("s3: %s: access denied to bucket %q (%s): "+
 				"check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or AWS_PROFILE) and the bucket policy",
 				op, b, ae.ErrorCode()), kind: ErrAccessDenied, cause: err}

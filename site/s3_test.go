@@ -1,9 +1,11 @@
 package site
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,11 +33,19 @@ func TestPublishS3(t *testing.T) {
 	tg := s.bucket(t, "site/v1")
 	dir := writeTree(t, siteFiles)
 	opts := PublishOptions{Options: s3Opts(s.endpoint()), Delete: true}
+	var logs bytes.Buffer
+	opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	// First run: everything goes up.
 	r, err := Publish(ctx, tg, dir, opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "index.html") {
+		t.Errorf("debug log does not name the uploaded files:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), testSecretKey) {
+		t.Error("the log holds the secret key")
 	}
 	if got, want := r.Uploaded, len(siteFiles); got != want {
 		t.Errorf("first run uploaded %d files, want %d", got, want)
@@ -285,6 +295,7 @@ func TestShipServerStopped(t *testing.T) {
 	if err == nil {
 		t.Fatal("ship with the server stopped: nil error")
 	}
+	t.Logf("error: %v", err)
 	if !isUnreachable(err) || !strings.Contains(err.Error(), "nothing was lost") {
 		t.Errorf("error = %q, want ErrUnreachable saying nothing was lost", err)
 	}
@@ -330,6 +341,7 @@ func TestShipUnreachable(t *testing.T) {
 	if !isUnreachable(err) {
 		t.Fatalf("error = %v, want ErrUnreachable", err)
 	}
+	t.Logf("error: %v", err)
 	for _, want := range []string{"unreachable", addr, "nothing was lost"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
@@ -361,6 +373,7 @@ func TestS3ServerErrors(t *testing.T) {
 	p.failLeft.Store(1 << 30)
 	before := len(p.requests())
 	_, err = Publish(ctx, tg, dir, opts)
+	t.Logf("error: %v", err)
 	if !isUnreachable(err) || !strings.Contains(err.Error(), "HTTP 500") {
 		t.Errorf("error = %v, want ErrUnreachable naming HTTP 500", err)
 	}
@@ -375,20 +388,22 @@ func TestS3WrongCredentials(t *testing.T) {
 	tg := s.bucket(t, "")
 	const secret = "wrong-Secret-9f8e7d6c5b4a"
 	const token = "session-Token-1a2b3c4d5e6f"
-	for _, tc := range []struct{ name, key string }{
-		{"unknown key", "nosuchkey"},
-		{"wrong secret", testAccessKey},
+	for _, tc := range []struct{ name, key, token string }{
+		{"unknown key", "nosuchkey", ""},
+		{"wrong secret", testAccessKey, ""},
+		{"wrong session token", testAccessKey, token},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("AWS_ACCESS_KEY_ID", tc.key)
 			t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
-			t.Setenv("AWS_SESSION_TOKEN", token)
+			t.Setenv("AWS_SESSION_TOKEN", tc.token)
 			dir := writeTree(t, siteFiles)
 			_, err := Publish(context.Background(), tg, dir, PublishOptions{Options: s3Opts(s.endpoint())})
 			if !errors.Is(err, ErrAccessDenied) {
 				t.Fatalf("error = %v, want ErrAccessDenied", err)
 			}
 			msg := err.Error()
+			t.Logf("error: %v", err)
 			for _, want := range []string{"access denied to bucket", tg.Bucket, "AWS_ACCESS_KEY_ID"} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("error %q does not mention %q", msg, want)
@@ -416,6 +431,7 @@ func TestS3NoBucket(t *testing.T) {
 	if !errors.Is(err, ErrNoBucket) {
 		t.Fatalf("error = %v, want ErrNoBucket", err)
 	}
+	t.Logf("error: %v", err)
 	if !strings.Contains(err.Error(), `bucket "no-such-bucket-here" does not exist`) {
 		t.Errorf("error %q does not say the bucket does not exist", err)
 	}

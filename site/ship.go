@@ -30,8 +30,8 @@ func Ship(ctx context.Context, t Target, dir string, keys []string, opts ShipOpt
 	r, err := ship(ctx, t, dir, keys, &opts)
 	if err != nil {
 		if errors.Is(err, ErrUnreachable) {
-			err = fmt.Errorf("%w (nothing was lost: %d of %d files shipped, the rest stay in %s for the next run)",
-				err, r.Uploaded, len(r.Changes.Upload), dir)
+			err = fmt.Errorf("%w (nothing was lost: %d files shipped in this run, the rest stay in %s and the next run ships them)",
+				err, r.Uploaded, dir)
 		}
 		return r, fmt.Errorf("site: ship %s to %s: %w", dir, t, err)
 	}
