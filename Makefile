@@ -27,6 +27,7 @@ demo: build ## sample this machine for DEMO_SECONDS at 1 s, render the site, say
 
 test-deps: ## install what the tests need when it is missing (chromium, test servers)
 	@scripts/test-deps.sh
+	@scripts/install-versitygw.sh
 
 test: test-deps lint ## the whole suite: .ci/run calls this
 	$(GO) test -race -count=1 ./...
