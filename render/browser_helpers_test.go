@@ -349,6 +349,20 @@ func (tb *tab) click(t *testing.T, sel string) {
 	}
 }
 
+// follow clicks the link matching the CSS selector sel, waits for the page
+// it leads to to load, and returns that page's URL. Events of the new page
+// keep going to the same tab.
+func (tb *tab) follow(t *testing.T, sel string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, pageLoadTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(sel)))); err != nil {
+		t.Fatalf("%s: follow %s: %v", tb.url, sel, err)
+	}
+	tb.url = tb.eval(t, `location.href`)
+	return tb.url
+}
+
 // screenshot saves a PNG of the whole page under testdata/artifacts, named
 // after the test, and logs its path.
 func (tb *tab) screenshot(t *testing.T, name string) string {

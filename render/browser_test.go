@@ -1,12 +1,23 @@
 package render
 
 import (
+	"context"
+	"fmt"
 	"html/template"
+	"io/fs"
+	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
+
+	"almanac/archive"
+	"almanac/sample"
+	"almanac/synth"
 )
 
 // Hostile host text used by the browser tests: each tries to run script if
@@ -202,4 +213,246 @@ func containsSub(list []string, sub string) bool {
 		}
 	}
 	return false
+}
+
+// More hostile host text for the site test, each setting window.__pwned to
+// its own value if it ever runs.
+const (
+	hostileUser  = `<img src=x onerror=window.__pwned='user'>`
+	hostileMount = `/srv/<img src=x onerror=window.__pwned='mount'>`
+)
+
+// browserNow is the render's now in the site test.
+var browserNow = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+
+// writeBrowserFixture writes a small fleet with synth and the archive
+// writer: web1 sampled every minute for 30 hours, with a sampler gap and a
+// reboot, its first process, its user, a mount and its hostname fact named
+// with hostile text; db1 every 5 minutes, silent for the last 40 minutes.
+func writeBrowserFixture(t *testing.T) *archive.Store {
+	t.Helper()
+	st, err := archive.Open(t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	n := browserNow
+	type span struct{ from, to, boot time.Time }
+	hosts := []struct {
+		name    string
+		every   time.Duration
+		procs   int
+		hostile bool
+		spans   []span
+	}{
+		{"web1", time.Minute, 8, true, []span{
+			{from: n.Add(-30 * time.Hour), to: n.Add(-6 * time.Hour)},
+			// sampler off for an hour: no data
+			{from: n.Add(-5 * time.Hour), to: n.Add(-3*time.Hour - 10*time.Minute)},
+			// down for 10 minutes, rebooted
+			{from: n.Add(-3 * time.Hour), to: n.Add(time.Second), boot: n.Add(-3*time.Hour - time.Minute)},
+		}},
+		{"db1", 5 * time.Minute, 4, false, []span{{from: n.Add(-30 * time.Hour), to: n.Add(-40 * time.Minute)}}},
+	}
+	for i, h := range hosts {
+		w, err := st.Writer(h.name, archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := synth.New(synth.Host{Name: h.name, Processes: h.procs, Seed: uint64(i + 1), Boot: n.Add(-10 * 24 * time.Hour)})
+		for _, s := range h.spans {
+			for at := s.from; at.Before(s.to); at = at.Add(h.every) {
+				b := g.Batch(at)
+				if !s.boot.IsZero() {
+					for i := range b.System {
+						b.System[i].BootTime = s.boot.UnixMicro()
+					}
+					for i := range b.Host {
+						b.Host[i].BootTime = s.boot.UnixMicro()
+					}
+				}
+				if h.hostile {
+					makeHostile(b)
+				}
+				if err := w.Append(b); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st
+}
+
+// makeHostile puts the hostile names into a batch: the hostname fact, the
+// first process (made the busiest, so it is in every top list) and its
+// user, and the last filesystem.
+func makeHostile(b *sample.Batch) {
+	for i := range b.Host {
+		b.Host[i].Hostname = hostileHost
+	}
+	if len(b.Process) > 0 {
+		p := &b.Process[0]
+		p.Comm, p.User = hostileProc, hostileUser
+		p.CPUUserPct = sample.ToCenti(90)
+	}
+	if len(b.ProcUser) > 0 {
+		b.ProcUser[0].User = hostileUser
+	}
+	if k := len(b.Filesystem); k > 0 {
+		b.Filesystem[k-1].Mountpoint = hostileMount
+	}
+}
+
+// aliasHosts shows an archive's hosts under other names: the archive
+// refuses names like <b>x</b> as folder names, but the renderer must
+// still be safe with any name a scanner gives it.
+type aliasHosts struct {
+	*archive.Store
+	names map[string]string // shown name -> archive name
+}
+
+func (a aliasHosts) Hosts() ([]string, error) {
+	return slices.Sorted(maps.Keys(a.names)), nil
+}
+
+func (a aliasHosts) Scan(table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	return a.Store.Scan(table, a.names[host], from, to, cols...)
+}
+
+// TestBrowserSite renders a fixture fleet with Build's code and opens
+// every page in Chromium from file://: no console error, no exception, no
+// CSP violation, no network request; every chart drawn; the range tabs
+// switch the host page's range; hostile host text shows as text and never
+// runs. It saves a screenshot of a host page.
+func TestBrowserSite(t *testing.T) {
+	b := startBrowser(t)
+	st := writeBrowserFixture(t)
+	// web1 is also shown under a hostile host name.
+	src := aliasHosts{Store: st, names: map[string]string{"web1": "web1", "db1": "db1", hostileHost: "web1"}}
+	out := filepath.Join(t.TempDir(), "site")
+	rep, err := build(context.Background(), src, Options{Out: out, Now: browserNow, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages []string
+	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".html") {
+			rel, _ := filepath.Rel(out, p)
+			pages = append(pages, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pages) != rep.Pages || len(pages) < 1+3*7 {
+		t.Fatalf("site has %d pages %v, report says %d, want at least 22", len(pages), pages, rep.Pages)
+	}
+
+	// Where the hostile names must show, as text.
+	web1, evil := "hosts/"+hostDir("web1")+"/", "hosts/"+hostDir(hostileHost)+"/"
+	shows := map[string][]string{
+		"index.html":            {hostileHost, hostileMount},
+		evil + "index.html":     {hostileHost, hostileMount},
+		web1 + "index.html":     {hostileMount},
+		web1 + "processes.html": {hostileProc, hostileUser},
+		web1 + "facts.html":     {hostileHost, hostileMount},
+		evil + "processes.html": {hostileProc, hostileUser},
+	}
+	for rel := range shows {
+		if !slices.Contains(pages, rel) {
+			t.Errorf("site has no page %s", rel)
+		}
+	}
+	for _, rel := range pages {
+		t.Run(rel, func(t *testing.T) {
+			tb := b.open(t, filepath.Join(out, rel))
+			if n := tb.eval(t, `String(document.querySelectorAll('.chart').length)`); n != "0" {
+				drawn, err := tb.waitCharts(".chart", chartTimeout)
+				if err != nil {
+					t.Error(err)
+				} else if fmt.Sprint(drawn) != n {
+					t.Errorf("%d of %s charts drawn", drawn, n)
+				}
+			}
+			if want := shows[rel]; len(want) > 0 {
+				text := tb.eval(t, `document.body.innerText`)
+				for _, w := range want {
+					if !strings.Contains(text, w) {
+						t.Errorf("page text does not show %q", w)
+					}
+				}
+			}
+			tb.checkClean(t) // window.__pwned and dialogs included
+		})
+	}
+
+	t.Run("range tabs", func(t *testing.T) {
+		tb := b.open(t, filepath.Join(out, web1, "index.html"))
+		if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+			t.Fatal(err)
+		}
+		tb.screenshot(t, "web1-24h")
+		// The tabs in the order clicked, ending back on the day view.
+		for _, tab := range []struct {
+			href, label, heading string
+			hours                int
+		}{
+			{"7d.html", "7d", "last 7 days", 7 * 24},
+			{"30d.html", "30d", "last 30 days", 30 * 24},
+			{"365d.html", "365d", "last 365 days", 365 * 24},
+			{"index.html", "24h", "last 24 hours", 24},
+		} {
+			url := tb.follow(t, `nav.tabs a[href="`+tab.href+`"]`)
+			if !strings.HasSuffix(url, "/"+web1+tab.href) {
+				t.Errorf("tab %s led to %s", tab.label, url)
+				continue
+			}
+			if got := tb.eval(t, `document.querySelector('nav.tabs a.active').textContent`); got != tab.label {
+				t.Errorf("%s: active tab = %q, want %q", tab.href, got, tab.label)
+			}
+			if got := tb.eval(t, `document.querySelector('h1 small').textContent`); got != tab.heading {
+				t.Errorf("%s: heading = %q, want %q", tab.href, got, tab.heading)
+			}
+			if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+				t.Fatal(err)
+			}
+			// The charts show the tab's range: the x axis of the first
+			// time chart spans it.
+			got := tb.eval(t, `(function () {
+  for (const el of document.querySelectorAll('.chart')) {
+    const x = echarts.getInstanceByDom(el).getOption().xAxis[0];
+    if (x.type === 'time') return String(Math.round((x.max - x.min) / 3600000));
+  }
+  return 'no time axis';
+})()`)
+			if want := fmt.Sprint(tab.hours); got != want {
+				t.Errorf("%s: x axis spans %s hours, want %s", tab.href, got, want)
+			}
+		}
+		tb.checkClean(t)
+	})
+}
+
+// TestBrowserSiteMutant proves that the site test can fail: the same site
+// built with a site script that draws nothing and logs an error is caught
+// on both counts.
+func TestBrowserSiteMutant(t *testing.T) {
+	b := startBrowser(t)
+	st := writeBrowserFixture(t)
+	out := filepath.Join(t.TempDir(), "site")
+	mutant := fstest.MapFS{"assets/almanac.js": {Data: []byte(`console.error('mutant script');`)}}
+	if _, err := Build(context.Background(), st, Options{Out: out, Now: browserNow, Templates: mutant, Log: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	tb := b.open(t, filepath.Join(out, "hosts", hostDir("web1"), "index.html"))
+	if _, err := tb.waitCharts(".chart", time.Second); err == nil {
+		t.Error("waitCharts found charts drawn by a script that draws none")
+	}
+	if got := tb.failures(t); !containsSub(got, "console.error: mutant script") {
+		t.Errorf("failures = %q, want the mutant's console error", got)
+	}
 }
