@@ -75,5 +75,7 @@ say "chromium: $(command -v chromium)"
 #   fi
 #   say "NAME: $PWD/.tools/bin/NAME"
 #
-# (The fleet/S3 work adds its S3 test server here.)
+# The S3 test server (versitygw) is installed this way today by
+# scripts/install-versitygw.sh, which make test-deps calls next; it can move
+# here as one more block.
 # ---------------------------------------------------------------------------
