@@ -72,18 +72,18 @@ func (t *tableOf[T]) days(b *sample.Batch) []time.Time {
 // writerOptions are the options of every Parquet file of the archive.
 // Row tags choose the encodings (dictionary strings, delta integers);
 // large pages give the delta and zstd coders long runs to work on.
-func writerOptions(level zstd.Level) []parquet.WriterOption {
+func writerOptions(level zstd.Level, pageBuffer int) []parquet.WriterOption {
 	return []parquet.WriterOption{
 		parquet.Compression(&zstd.Codec{Level: level}),
-		parquet.PageBufferSize(1 << 20),
+		parquet.PageBufferSize(pageBuffer),
 		parquet.CreatedBy("almanac", "", ""),
 	}
 }
 
 // Codecs are shared so that their encoder pools are reused.
 var (
-	partCodec = writerOptions(zstd.SpeedDefault)
-	dayCodec  = writerOptions(zstd.SpeedBetterCompression)
+	partCodec = writerOptions(zstd.SpeedDefault, 32<<10)
+	dayCodec  = writerOptions(zstd.SpeedBetterCompression, 1<<20)
 )
 
 func (t *tableOf[T]) writeDay(w io.Writer, b *sample.Batch, day time.Time) (int, error) {

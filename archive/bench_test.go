@@ -1,0 +1,174 @@
+package archive
+
+// Run with: go test ./archive -run '^$' -bench . -benchmem
+// BenchmarkDaySize writes and compacts a whole day (8640 samples); it
+// takes a minute or so and reports the bytes on disk per stored value.
+
+import (
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"almanac/sample"
+	"almanac/synth"
+)
+
+// benchHost is a small server: 4 cores, two disks, two interfaces, three
+// filesystems, three sensors.
+func benchHost(procs int) synth.Host {
+	return synth.Host{Name: "bench", Cores: 4, Processes: procs, Seed: 42}
+}
+
+func BenchmarkAppend(b *testing.B) {
+	// journal: Append alone (no flush during the run); flush5m: with a
+	// flush every 5 minutes of sample time, amortized; fsync: with the
+	// fsync of every append, as the sampler runs.
+	for _, bc := range []struct {
+		name  string
+		procs int
+		sync  bool
+		flush time.Duration
+	}{
+		{"system/journal", 0, false, 24 * time.Hour},
+		{"system/flush5m", 0, false, 5 * time.Minute},
+		{"system/fsync", 0, true, 24 * time.Hour},
+		{"system+300proc/journal", 300, false, 24 * time.Hour},
+		{"system+300proc/flush5m", 300, false, 5 * time.Minute},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			g := synth.New(benchHost(bc.procs))
+			start := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
+			const n = 720 // two hours at 10 s
+			bs := make([]*sample.Batch, n)
+			for i := range bs {
+				bs[i] = g.Batch(start.Add(time.Duration(i) * 10 * time.Second))
+			}
+			var w *Writer
+			open := func() {
+				s, err := Open(b.TempDir(), testLog(b))
+				if err != nil {
+					b.Fatal(err)
+				}
+				w, err = s.Writer("bench", WriterOptions{NoSync: !bc.sync, FlushEvery: bc.flush})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			open()
+			b.ReportAllocs()
+			var cpu time.Duration
+			mark := cpuTime()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if i > 0 && i%n == 0 {
+					b.StopTimer()
+					cpu += cpuTime() - mark
+					w.Close()
+					open()
+					mark = cpuTime()
+					b.StartTimer()
+				}
+				if err := w.Append(bs[i%n]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			cpu += cpuTime() - mark
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+			w.Close()
+		})
+	}
+}
+
+// cpuTime returns the CPU time (user and system) of the process so far.
+// Benchmarks report it beside the wall time: on a shared machine the wall
+// time also counts waiting for the disk and for the other processes.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// daySize writes a day of samples of h at a 10 s interval, compacts it,
+// and returns the bytes on disk, rows and stored values (rows times the
+// columns other than time) of each table.
+type tableSize struct{ bytes, rows, values int64 }
+
+func daySize(b *testing.B, h synth.Host) map[string]tableSize {
+	b.Helper()
+	dir := b.TempDir()
+	s, err := Open(dir, testLog(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	w, err := s.Writer(h.Name, WriterOptions{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := synth.New(h)
+	start := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
+	for i := range 8640 {
+		if err := w.Append(g.Batch(start.Add(time.Duration(i) * 10 * time.Second))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Compact(h.Name, start.AddDate(0, 0, 1)); err != nil {
+		b.Fatal(err)
+	}
+	infos, err := s.List()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := map[string]tableSize{}
+	for _, in := range infos {
+		cols := int64(len(tables[in.Table].schema().Columns()) - 1)
+		ts := out[in.Table]
+		ts.bytes += in.Bytes
+		ts.rows += in.Rows
+		ts.values += in.Rows * cols
+		out[in.Table] = ts
+	}
+	// Only day files remain.
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "part-") {
+			b.Errorf("part left after compaction: %s", p)
+		}
+		return nil
+	})
+	return out
+}
+
+func BenchmarkDaySize(b *testing.B) {
+	b.Run("system", func(b *testing.B) {
+		var sys tableSize
+		for range b.N {
+			sizes := daySize(b, benchHost(0))
+			sys = tableSize{}
+			for table, ts := range sizes {
+				b.Logf("%-12s %8d rows %9d values %8d bytes %.3f B/value", table, ts.rows, ts.values, ts.bytes, float64(ts.bytes)/float64(ts.values))
+				if table != sample.TableProcess {
+					sys.bytes += ts.bytes
+					sys.values += ts.values
+					sys.rows += ts.rows
+				}
+			}
+		}
+		b.ReportMetric(float64(sys.bytes)/float64(sys.values), "B/value")
+		b.ReportMetric(float64(sys.bytes), "B/day")
+	})
+	b.Run("process300", func(b *testing.B) {
+		var p tableSize
+		for range b.N {
+			p = daySize(b, benchHost(300))[sample.TableProcess]
+		}
+		b.ReportMetric(float64(p.bytes)/float64(p.rows), "B/row")
+		b.ReportMetric(float64(p.bytes)/float64(p.values), "B/value")
+	})
+}

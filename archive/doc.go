@@ -1,0 +1,92 @@
+// Package archive keeps the samples of hosts as Hive-partitioned daily
+// Parquet files, without a database, and reads them back by column.
+//
+// # Layout
+//
+// An archive is a folder with one folder per table (the names in
+// sample.Tables), one folder per host inside it and one per UTC day inside
+// that:
+//
+//	<archive>/<table>/host=<host>/date=<YYYY-MM-DD>/part-<seq>.parquet
+//	<archive>/<table>/host=<host>/date=<YYYY-MM-DD>/day-<maxseq>.parquet
+//	<archive>/.journal/<host>.wal
+//
+// Days are UTC days (time.DateOnly) whatever the local zone of the host.
+// The host and the day are not columns of the files: they are the Hive
+// partition folders, and a Hive-aware reader turns them back into columns.
+// The columns of each table are the fields of its row type in package
+// sample (their parquet tags): timestamps are TIMESTAMP(MICROS) in UTC,
+// strings are dictionary-encoded, integers and DECIMAL(18,2) numbers are
+// delta-encoded, and pages are compressed with zstd. Host names pass
+// CheckHost (letters, digits, '.', '_', '-') before any path is built from
+// them, and every file is written through an *os.Root opened on the
+// archive folder, so that no name can lead outside it.
+//
+// DuckDB reads a table of the whole fleet with one query:
+//
+//	SELECT host, date_trunc('hour', time) AS hour, avg(user_pct + system_pct) AS busy
+//	FROM read_parquet('/var/lib/almanac/cpu/**/*.parquet', hive_partitioning = true)
+//	WHERE cpu = 'all' AND date >= '2026-08-01'
+//	GROUP BY ALL ORDER BY ALL;
+//
+// # The journal and crash safety
+//
+// A Parquet file is readable only once its footer is written, so samples
+// do not go straight into Parquet. Writer.Append adds each batch to the
+// host's journal (.journal/<host>.wal) as one frame (magic, length,
+// CRC-32C, a compact varint encoding of the batch) and fsyncs it: once
+// Append returns, the batch survives a crash or a power cut. Every
+// FlushEvery (5 minutes by default), when the UTC day of a batch differs
+// from the pending ones, and on Close, the writer turns the journal into
+// closed parts, one file per table and day: each part is written as
+// name.tmp, fsynced and renamed, the folders are fsynced, and only then is
+// the journal emptied. A part is named after the seq of the first batch in
+// the journal (the batch time in microseconds, bumped to stay increasing),
+// so a crash between the rename and the emptying replays the journal into
+// the same part names, with the same rows: replays never duplicate rows.
+//
+// When a Writer opens, it replays what a previous run left in the journal:
+// valid frames become parts; a frame torn by the crash, or damaged, fails
+// its CRC and is dropped with a warning (the reader then looks for the next
+// frame, so one damaged frame costs that frame only). It also removes the
+// part tmp files of an interrupted flush. A Writer holds a lock on its
+// journal, so one host has one writer at a time. kill -9 or a power cut at
+// any moment thus loses at most the sample being appended, and leaves no
+// Parquet file that a reader cannot open (readers never see *.tmp files).
+//
+// Readers (Scan, List, DuckDB) see the closed files only: the batches
+// still in a journal, at most FlushEvery old, are not in them. Newest
+// reads the journal too, to tell how fresh a host's samples are.
+//
+// # Compaction
+//
+// Compact rewrites each closed day of a host (a day before today, UTC)
+// into one file per table, day-<maxseq>.parquet, written atomically like
+// a part. Its rows are sorted by the table's key, then time (cpu by core,
+// disk by device, process by pid and start time, and so on; in row groups
+// of at most 32768 rows), so that each column holds one series after
+// another, which delta encoding and zstd pack tightly. The day file covers
+// every part of its folder whose seq is at most maxseq; once it is renamed
+// in and synced, the covered parts are deleted. A crash between the two
+// leaves covered parts behind: this package's readers ignore them, and the
+// next Compact deletes them (a glob such as DuckDB's sees both until then,
+// so run almanac archive compact after a crash if that matters). A part
+// written after its day was compacted (a journal replayed late) has a
+// higher seq, so it is read beside the day file and merged into it by the
+// next compaction. A file that cannot be read is set aside as
+// <name>.corrupt and reported.
+//
+// # Retention
+//
+// Prune deletes whole day partitions whose day ended more than keep before
+// now (Expired tells which). The command line keeps 90 days by default.
+//
+// # Reading
+//
+// Scan reads the asked-for columns only, with the column-level API of
+// parquet-go, skipping the days and row groups whose time statistics fall
+// outside the asked range, and returns them as float64 (decimals scaled,
+// booleans as 0 or 1, nulls as NaN) or strings, in time order. A corrupt or
+// truncated file is skipped: Scan returns what it could read and an error
+// (errors.Is ErrCorrupt) naming each skipped file.
+package archive
