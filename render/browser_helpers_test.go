@@ -376,7 +376,7 @@ func (tb *tab) screenshot(t *testing.T, name string) string {
 	if err := os.MkdirAll(artifactDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(artifactDir, safeName(t.Name()+"-"+name)+".png")
+	file := filepath.Join(artifactDir, artifactName(t.Name()+"-"+name)+".png")
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +385,7 @@ func (tb *tab) screenshot(t *testing.T, name string) string {
 	return abs
 }
 
-var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+var artifactUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// safeName makes a file name out of a test name.
-func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }
+// artifactName makes a file name out of a test name.
+func artifactName(s string) string { return artifactUnsafe.ReplaceAllString(s, "_") }

@@ -89,7 +89,7 @@ func writeHarnessSite(t *testing.T) string {
 		"assets/harness.css":    []byte(harnessCSS),
 	}
 	for name, data := range files {
-		writeFile(t, filepath.Join(dir, name), data)
+		writeTestFile(t, filepath.Join(dir, name), data)
 	}
 	option := map[string]any{
 		"animation": false,
@@ -110,11 +110,12 @@ func writeHarnessSite(t *testing.T) string {
 		t.Fatal(err)
 	}
 	page := filepath.Join(dir, "host", "index.html")
-	writeFile(t, page, []byte(b.String()))
+	writeTestFile(t, page, []byte(b.String()))
 	return page
 }
 
-func writeFile(t *testing.T, name string, data []byte) {
+// writeTestFile writes data to name, making its folder.
+func writeTestFile(t *testing.T, name string, data []byte) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		t.Fatal(err)
@@ -183,10 +184,10 @@ func TestBrowserHarness(t *testing.T) {
 	for _, tt := range broken {
 		t.Run(tt.name, func(t *testing.T) {
 			page := filepath.Join(t.TempDir(), "page.html")
-			writeFile(t, page, []byte("<!doctype html><html><head><meta charset=utf-8>"+tt.head+
+			writeTestFile(t, page, []byte("<!doctype html><html><head><meta charset=utf-8>"+tt.head+
 				"<title>x</title></head><body>"+tt.body+"</body></html>"))
 			got := b.open(t, page).failures(t)
-			if !containsSub(got, tt.want) {
+			if !anyContains(got, tt.want) {
 				t.Errorf("failures = %q, want one containing %q", got, tt.want)
 			}
 			t.Logf("failures: %q", got)
@@ -195,7 +196,7 @@ func TestBrowserHarness(t *testing.T) {
 
 	t.Run("chart never drawn", func(t *testing.T) {
 		page := filepath.Join(t.TempDir(), "page.html")
-		writeFile(t, page, []byte(`<!doctype html><html><head><meta charset=utf-8><title>x</title></head><body>`+
+		writeTestFile(t, page, []byte(`<!doctype html><html><head><meta charset=utf-8><title>x</title></head><body>`+
 			`<div class="chart" id="never" style="width:300px;height:200px"></div></body></html>`))
 		tb := b.open(t, page)
 		_, err := tb.waitCharts(".chart", 500*time.Millisecond)
@@ -205,8 +206,8 @@ func TestBrowserHarness(t *testing.T) {
 	})
 }
 
-// containsSub reports whether one of list contains sub.
-func containsSub(list []string, sub string) bool {
+// anyContains reports whether one of list contains sub.
+func anyContains(list []string, sub string) bool {
 	for _, s := range list {
 		if strings.Contains(s, sub) {
 			return true
@@ -452,7 +453,7 @@ func TestBrowserSiteMutant(t *testing.T) {
 	if _, err := tb.waitCharts(".chart", time.Second); err == nil {
 		t.Error("waitCharts found charts drawn by a script that draws none")
 	}
-	if got := tb.failures(t); !containsSub(got, "console.error: mutant script") {
+	if got := tb.failures(t); !anyContains(got, "console.error: mutant script") {
 		t.Errorf("failures = %q, want the mutant's console error", got)
 	}
 }
