@@ -199,3 +199,34 @@ func biggestPage(b *testing.B, dir string) int64 {
 	})
 	return biggest
 }
+
+// oneHost shows only the first host of an archive.
+type oneHost struct{ *archive.Store }
+
+func (o oneHost) Hosts() ([]string, error) {
+	hs, err := o.Store.Hosts()
+	return hs[:min(1, len(hs))], err
+}
+
+// BenchmarkRenderHost renders one host of the benchmark fleet (30 days of
+// 10-second samples): a tenth of BenchmarkRenderFleet, for profiling.
+//
+//	go test ./render -run '^$' -bench RenderHost -benchtime 1x -cpuprofile cpu.out
+func BenchmarkRenderHost(b *testing.B) {
+	dir := benchFleet(b)
+	st, err := archive.Open(dir, quietLog())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	out := filepath.Join(b.TempDir(), "site")
+	peak := peakRSS(b)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := build(context.Background(), oneHost{st}, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(peak(), "peak-RSS-MiB")
+}

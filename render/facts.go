@@ -135,6 +135,7 @@ type availPage struct {
 	Interval string
 	Windows  []AvailRow
 	Calendar *Chart
+	DaysIn   string // the time zone of the calendar's days
 	Outages  []OutageRow
 	Reboots  []Time
 }
@@ -202,6 +203,7 @@ func (g *gatherer) availability() {
 	if loc == nil {
 		loc = time.UTC
 	}
+	p.DaysIn = loc.String()
 	now := time.UnixMicro(g.now).In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	first := today.AddDate(0, 0, -364)

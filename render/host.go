@@ -103,7 +103,12 @@ type gatherer struct {
 // scan reads cols of table over the longest range. A corrupt file is noted
 // in skipped and the rest is used; no data gives an empty frame.
 func (g *gatherer) scan(table string, cols ...string) (*archive.Frame, error) {
-	f, err := g.src.Scan(table, g.host, time.UnixMicro(g.from), time.UnixMicro(g.now+1), cols...)
+	return g.scanWindow(table, g.from, g.now+1, cols...)
+}
+
+// scanWindow is scan over [from, to) (µs).
+func (g *gatherer) scanWindow(table string, from, to int64, cols ...string) (*archive.Frame, error) {
+	f, err := g.src.Scan(table, g.host, time.UnixMicro(from), time.UnixMicro(to), cols...)
 	if err != nil {
 		switch {
 		case errors.Is(err, archive.ErrNoData):

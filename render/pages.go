@@ -167,7 +167,7 @@ func (g *gatherer) processes() error {
 	line := func(id, title, unit string, gr grid, names []string, lo lineOpts) Chart {
 		return lineChart(id, title, unit, downsample(gr, from, to, maxPoints, gap), names, lo)
 	}
-	f, err := g.scan(sample.TableProcCount, "total", "threads", "running", "sleeping", "disk_sleep",
+	f, err := g.scanRange(sample.TableProcCount, from, to, "total", "threads", "running", "sleeping", "disk_sleep",
 		"zombie", "stopped", "tracing_stop", "idle", "dead", "other")
 	if err != nil {
 		return err
@@ -189,7 +189,7 @@ func (g *gatherer) processes() error {
 			p.Zombie = int(z[len(z)-1])
 		}
 	}
-	f, err = g.scan(sample.TableProcUser, "user", "processes", "cpu_pct", "rss_bytes")
+	f, err = g.scanRange(sample.TableProcUser, from, to, "user", "processes", "cpu_pct", "rss_bytes")
 	if err != nil {
 		return err
 	}
@@ -260,9 +260,5 @@ func (g *gatherer) processes() error {
 
 // scanRange is scan over [from, to) instead of the longest range.
 func (g *gatherer) scanRange(table string, from, to int64, cols ...string) (*archive.Frame, error) {
-	saved := g.from
-	g.from = from
-	defer func() { g.from = saved }()
-	_ = to
-	return g.scan(table, cols...)
+	return g.scanWindow(table, from, to, cols...)
 }
