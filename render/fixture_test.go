@@ -127,3 +127,7 @@ func smallFleet() []fixtureHost {
 		},
 	}
 }
+
+func (r renamedHosts) Partitions(table, host string) ([]archive.Partition, error) {
+	return r.Store.Partitions(table, r.names[host])
+}

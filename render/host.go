@@ -18,6 +18,7 @@ import (
 // implements it.
 type scanner interface {
 	Hosts() ([]string, error)
+	Partitions(table, host string) ([]archive.Partition, error)
 	Scan(table, host string, from, to time.Time, cols ...string) (*archive.Frame, error)
 }
 
@@ -97,7 +98,10 @@ type gatherer struct {
 	now  int64 // µs
 	from int64 // now - longest
 	tz   *time.Location
-	d    *hostData
+	// per range: whether series keep every sample, else the bucket width
+	raw   []bool
+	width []int64
+	d     *hostData
 }
 
 // scan reads cols of table over the longest range. A corrupt file is noted
@@ -111,7 +115,7 @@ func (g *gatherer) scanWindow(table string, from, to int64, cols ...string) (*ar
 	f, err := g.src.Scan(table, g.host, time.UnixMicro(from), time.UnixMicro(to), cols...)
 	if err != nil {
 		switch {
-		case errors.Is(err, archive.ErrNoData):
+		case isNoData(err):
 			return &archive.Frame{}, nil
 		case errors.Is(err, archive.ErrCorrupt):
 			g.d.skipped = append(g.d.skipped, corruptFiles(err)...)
@@ -124,6 +128,9 @@ func (g *gatherer) scanWindow(table string, from, to int64, cols ...string) (*ar
 	}
 	return f, nil
 }
+
+// isNoData reports whether err says the archive has nothing for the table.
+func isNoData(err error) bool { return errors.Is(err, archive.ErrNoData) }
 
 // corruptFiles lists the corrupt-file errors in err, one message each
 // (each names its file): a joined error is split into its parts.
@@ -201,35 +208,11 @@ func (g *gatherer) rangeWindow(r int) (int64, int64) {
 	return g.now - ranges[r].Dur.Microseconds(), g.now + 1
 }
 
-// line builds a line chart of grid gr for range r.
-func (g *gatherer) line(r int, id, title, unit string, gr grid, names []string, o lineOpts) Chart {
-	from, to := g.rangeWindow(r)
-	o.From, o.To = from, to
+// line builds a line chart for range r from the columns keys of set.
+func (g *gatherer) line(r int, id, title, unit string, set *seriesSet, keys, names []string, o lineOpts) Chart {
+	o.From, o.To = g.rangeWindow(r)
 	o.Reboots = g.d.tl.Reboots
-	ds := downsample(gr, from, to, maxPoints, g.gapFor(gr))
-	return lineChart(id, title, unit, ds, names, o)
-}
-
-// gapFor returns the gap threshold for the times of gr.
-func (g *gatherer) gapFor(gr grid) int64 {
-	if g.d.tl.Interval > 0 {
-		return gapThreshold(g.d.tl.Interval)
-	}
-	return gapThreshold(medianInterval(uniqueTimes(gr.T)))
-}
-
-// hasData reports whether any column of gr has a value in range r.
-func (g *gatherer) hasData(r int, gr grid) bool {
-	from, to := g.rangeWindow(r)
-	lo, hi := window(gr.T, from, to)
-	for _, c := range gr.Cols {
-		for _, v := range c[lo:hi] {
-			if !math.IsNaN(v) {
-				return true
-			}
-		}
-	}
-	return false
+	return lineChart(id, title, unit, set.grid(r, keys), names, o)
 }
 
 func (g *gatherer) system() error {
@@ -247,6 +230,7 @@ func (g *gatherer) system() error {
 		}
 	}
 	g.d.tl = buildTimeline(f.Time, boots, g.now)
+	g.setModes(f.Time)
 	if n := f.Len(); n > 0 {
 		g.d.sum.LastSeen = f.Time[n-1]
 		if g.d.tl.Status == StatusUp {
@@ -255,19 +239,21 @@ func (g *gatherer) system() error {
 			g.d.sum.UptimeSort = up.Seconds()
 		}
 	}
-	load := cols(f, col(f, "load1"), col(f, "load5"), col(f, "load15"))
-	procs := cols(f, col(f, "procs_running"), col(f, "procs_blocked"))
-	kern := cols(f, col(f, "ctxt_per_s"), col(f, "intr_per_s"), col(f, "forks_per_s"))
+	load, procs, kern := g.newSet(3), g.newSet(2), g.newSet(3)
+	load.add(f.Time, nil, col(f, "load1"), col(f, "load5"), col(f, "load15"))
+	procs.add(f.Time, nil, col(f, "procs_running"), col(f, "procs_blocked"))
+	kern.add(f.Time, nil, col(f, "ctxt_per_s"), col(f, "intr_per_s"), col(f, "forks_per_s"))
+	one := []string{""}
 	for r := range ranges {
-		if !g.hasData(r, load) {
+		if !load.has(r) {
 			continue
 		}
 		g.add(r, Section{Title: "Load and processes", Charts: []Chart{
-			g.line(r, "load", "Load average", unitCount, load, []string{"load 1 min", "load 5 min", "load 15 min"}, lineOpts{}),
-			g.line(r, "procs", "Processes running and blocked", unitCount, procs, []string{"running", "blocked"}, lineOpts{}),
+			g.line(r, "load", "Load average", unitCount, load, one, []string{"load 1 min", "load 5 min", "load 15 min"}, lineOpts{}),
+			g.line(r, "procs", "Processes running and blocked", unitCount, procs, one, []string{"running", "blocked"}, lineOpts{}),
 		}})
 		g.add(r, Section{Title: "Kernel activity", Charts: []Chart{
-			g.line(r, "kernel", "Context switches, interrupts and forks", unitPerS, kern,
+			g.line(r, "kernel", "Context switches, interrupts and forks", unitPerS, kern, one,
 				[]string{"context switches", "interrupts", "forks"}, lineOpts{}),
 		}})
 	}
@@ -281,45 +267,63 @@ func (g *gatherer) cpu() error {
 	for _, m := range cpuModes {
 		cs = append(cs, m+"_pct")
 	}
-	f, err := g.scan(sample.TableCPU, cs...)
+	all := g.newSet(len(cpuModes))
+	cores := g.newHeat()
+	coreNames := map[string]bool{}
+	sparkFrom := g.now - 24*time.Hour.Microseconds()
+	var spark grid
+	spark.Cols = [][]float64{nil}
+	var lastT int64
+	lastBusy := math.NaN()
+	err := g.each(sample.TableCPU, cs, func(f *archive.Frame) {
+		name := strCol(f, "cpu")
+		idle := col(f, "idle_pct")
+		modes := make([][]float64, len(cpuModes))
+		for j, m := range cpuModes {
+			modes[j] = col(f, m+"_pct")
+		}
+		var ts []int64
+		sel := make([][]float64, len(cpuModes))
+		var coreT []int64
+		var coreKey []string
+		var coreBusy []float64
+		for i, c := range name {
+			if c != "all" {
+				coreT = append(coreT, f.Time[i])
+				coreKey = append(coreKey, c)
+				coreBusy = append(coreBusy, 100-idle[i])
+				coreNames[c] = true
+				continue
+			}
+			ts = append(ts, f.Time[i])
+			for j := range modes {
+				sel[j] = append(sel[j], modes[j][i])
+			}
+			if f.Time[i] >= sparkFrom {
+				spark.T = append(spark.T, f.Time[i])
+				spark.Cols[0] = append(spark.Cols[0], 100-idle[i])
+			}
+			lastT, lastBusy = f.Time[i], 100-idle[i]
+		}
+		all.add(ts, nil, sel...)
+		if len(coreT) > 0 {
+			cores.add(coreT, coreKey, coreBusy)
+		}
+	})
 	if err != nil {
 		return err
 	}
-	name := strCol(f, "cpu")
-	idle := col(f, "idle_pct")
-	// The whole machine.
-	var all grid
-	all.Cols = make([][]float64, len(cpuModes))
-	var busyAll []float64
-	modes := make([][]float64, len(cpuModes))
-	for j, m := range cpuModes {
-		modes[j] = col(f, m+"_pct")
-	}
-	for i, c := range name {
-		if c != "all" {
-			continue
-		}
-		all.T = append(all.T, f.Time[i])
-		for j := range modes {
-			all.Cols[j] = append(all.Cols[j], modes[j][i])
-		}
-		busyAll = append(busyAll, 100-idle[i])
-	}
-	if n := len(busyAll); n > 0 && g.fresh(all.T[n-1]) {
-		g.d.sum.CPU = fmtPct(busyAll[n-1])
-		g.d.sum.CPUSort = busyAll[n-1]
+	if lastT > 0 && g.fresh(lastT) && !math.IsNaN(lastBusy) {
+		g.d.sum.CPU, g.d.sum.CPUSort = fmtPct(lastBusy), lastBusy
 	} else {
 		g.d.sum.CPUSort = -1
 	}
-	g.d.sum.Spark = sparkline(grid{T: all.T, Cols: [][]float64{busyAll}}, g.now-24*time.Hour.Microseconds(), g.now+1, 96, g.gapFor(all))
-	// Per core: busy share.
-	var cores []string
-	for _, c := range distinct(name) {
-		if c != "all" {
-			cores = append(cores, c)
-		}
+	g.d.sum.Spark = sparkline(spark, sparkFrom, g.now+1, 96, g.gap())
+	var keys []string
+	for c := range coreNames {
+		keys = append(keys, c)
 	}
-	slices.SortFunc(cores, func(a, b string) int {
+	slices.SortFunc(keys, func(a, b string) int {
 		ai, errA := strconv.Atoi(a)
 		bi, errB := strconv.Atoi(b)
 		if errA == nil && errB == nil {
@@ -327,26 +331,20 @@ func (g *gatherer) cpu() error {
 		}
 		return strings.Compare(a, b)
 	})
-	busy := make([]float64, len(idle))
-	for i, v := range idle {
-		busy[i] = 100 - v
-	}
-	perCore := pivot(f.Time, name, cores, busy)
-	labels := make([]string, len(cores))
-	for i, c := range cores {
+	labels := make([]string, len(keys))
+	for i, c := range keys {
 		labels[i] = "cpu" + c
 	}
 	for r := range ranges {
-		if !g.hasData(r, all) {
+		if !all.has(r) {
 			continue
 		}
 		s := Section{Title: "CPU", Charts: []Chart{
-			g.line(r, "cpu", "CPU by mode", unitPct, all, cpuModes, lineOpts{Stack: true, Max: 100}),
+			g.line(r, "cpu", "CPU by mode", unitPct, all, []string{""}, cpuModes, lineOpts{Stack: true, Max: 100}),
 		}}
-		if len(cores) > 0 {
-			from, to := g.rangeWindow(r)
-			times, cells := bucketMax(perCore, from, to, heatBuckets)
-			s.Charts = append(s.Charts, heatmapChart("cpu-cores", "Busy % per core (peak per column)", unitPct, times, labels, cells, 100))
+		if len(keys) > 0 {
+			s.Charts = append(s.Charts, heatmapChart("cpu-cores", "Busy % per core (peak per column)", unitPct,
+				cores.times[r], labels, cores.rows(r, keys), 100))
 		}
 		g.add(r, s)
 	}
@@ -359,163 +357,188 @@ func (g *gatherer) fresh(t int64) bool {
 }
 
 func (g *gatherer) pressure() error {
-	f, err := g.scan(sample.TablePressure, "resource", "some_stall_pct", "full_stall_pct")
+	set := g.newSet(2)
+	err := g.each(sample.TablePressure, []string{"resource", "some_stall_pct", "full_stall_pct"}, func(f *archive.Frame) {
+		set.add(f.Time, strCol(f, "resource"), col(f, "some_stall_pct"), col(f, "full_stall_pct"))
+	})
 	if err != nil {
 		return err
 	}
-	res := distinct(strCol(f, "resource"))
-	gr := pivot(f.Time, strCol(f, "resource"), res, col(f, "some_stall_pct"), col(f, "full_stall_pct"))
-	var names []string
-	for _, r := range res {
-		names = append(names, r+" some", r+" full")
-	}
+	keys := set.keys()
 	for r := range ranges {
-		if !g.hasData(r, gr) {
+		if !set.has(r) {
 			continue
 		}
 		g.add(r, Section{Title: "Pressure", Charts: []Chart{
-			g.line(r, "pressure", "Pressure stall (share of time stalled)", unitPct, gr, names, lineOpts{}),
+			g.line(r, "pressure", "Pressure stall (share of time stalled)", unitPct, set, keys, valueKeys(keys, "some", "full"), lineOpts{}),
 		}})
 	}
 	return nil
 }
 
 func (g *gatherer) memory() error {
-	f, err := g.scan(sample.TableMemory, "total_bytes", "free_bytes", "available_bytes", "buffers_bytes",
+	mem, swap, swapIO, faults, oom := g.newSet(4), g.newSet(1), g.newSet(2), g.newSet(2), g.newSet(1)
+	var lastT int64
+	lastPct := math.NaN()
+	err := g.each(sample.TableMemory, []string{"total_bytes", "free_bytes", "available_bytes", "buffers_bytes",
 		"cached_bytes", "swap_total_bytes", "swap_free_bytes", "swap_in_per_s", "swap_out_per_s",
-		"page_faults_per_s", "major_faults_per_s", "oom_kills")
+		"page_faults_per_s", "major_faults_per_s", "oom_kills"}, func(f *archive.Frame) {
+		n := f.Len()
+		total, free, availB := col(f, "total_bytes"), col(f, "free_bytes"), col(f, "available_bytes")
+		buffers, cached := col(f, "buffers_bytes"), col(f, "cached_bytes")
+		used := make([]float64, n)
+		for i := range used {
+			used[i] = max(0, total[i]-free[i]-buffers[i]-cached[i])
+		}
+		swapUsed := make([]float64, n)
+		st, sf := col(f, "swap_total_bytes"), col(f, "swap_free_bytes")
+		for i := range swapUsed {
+			swapUsed[i] = max(0, st[i]-sf[i])
+		}
+		if total[n-1] > 0 {
+			lastT, lastPct = f.Time[n-1], 100*(1-availB[n-1]/total[n-1])
+		}
+		mem.add(f.Time, nil, used, buffers, cached, free)
+		swap.add(f.Time, nil, swapUsed)
+		swapIO.add(f.Time, nil, col(f, "swap_in_per_s"), col(f, "swap_out_per_s"))
+		faults.add(f.Time, nil, col(f, "page_faults_per_s"), col(f, "major_faults_per_s"))
+		oom.add(f.Time, nil, col(f, "oom_kills"))
+	})
 	if err != nil {
 		return err
 	}
-	n := f.Len()
-	total, free, availB := col(f, "total_bytes"), col(f, "free_bytes"), col(f, "available_bytes")
-	buffers, cached := col(f, "buffers_bytes"), col(f, "cached_bytes")
-	used := make([]float64, n)
-	for i := range used {
-		used[i] = max(0, total[i]-free[i]-buffers[i]-cached[i])
-	}
-	swapUsed := make([]float64, n)
-	st, sf := col(f, "swap_total_bytes"), col(f, "swap_free_bytes")
-	for i := range swapUsed {
-		swapUsed[i] = max(0, st[i]-sf[i])
-	}
-	if n > 0 && total[n-1] > 0 && g.fresh(f.Time[n-1]) {
-		p := 100 * (1 - availB[n-1]/total[n-1])
-		g.d.sum.Mem, g.d.sum.MemSort = fmtPct(p), p
+	if lastT > 0 && g.fresh(lastT) && !math.IsNaN(lastPct) {
+		g.d.sum.Mem, g.d.sum.MemSort = fmtPct(lastPct), lastPct
 	} else {
 		g.d.sum.MemSort = -1
 	}
-	mem := cols(f, used, buffers, cached, free)
-	swap := cols(f, swapUsed)
-	swapIO := cols(f, col(f, "swap_in_per_s"), col(f, "swap_out_per_s"))
-	faults := cols(f, col(f, "page_faults_per_s"), col(f, "major_faults_per_s"))
-	oom := cols(f, col(f, "oom_kills"))
+	one := []string{""}
 	for r := range ranges {
-		if !g.hasData(r, mem) {
+		if !mem.has(r) {
 			continue
 		}
 		g.add(r, Section{Title: "Memory", Charts: []Chart{
-			g.line(r, "memory", "Memory", unitBytes, mem, []string{"used", "buffers", "cache", "free"}, lineOpts{Stack: true}),
-			g.line(r, "swap", "Swap used", unitBytes, swap, []string{"swap used"}, lineOpts{Area: true}),
-			g.line(r, "swap-io", "Swap in and out (pages)", unitPerS, swapIO, []string{"swap in", "swap out"}, lineOpts{}),
-			g.line(r, "faults", "Page faults", unitPerS, faults, []string{"page faults", "major faults"}, lineOpts{}),
-			g.line(r, "oom", "OOM kills", unitCount, oom, []string{"OOM kills"}, lineOpts{}),
+			g.line(r, "memory", "Memory", unitBytes, mem, one, []string{"used", "buffers", "cache", "free"}, lineOpts{Stack: true}),
+			g.line(r, "swap", "Swap used", unitBytes, swap, one, []string{"swap used"}, lineOpts{Area: true}),
+			g.line(r, "swap-io", "Swap in and out (pages)", unitPerS, swapIO, one, []string{"swap in", "swap out"}, lineOpts{}),
+			g.line(r, "faults", "Page faults", unitPerS, faults, one, []string{"page faults", "major faults"}, lineOpts{}),
+			g.line(r, "oom", "OOM kills", unitCount, oom, one, []string{"OOM kills"}, lineOpts{}),
 		}})
 	}
 	return nil
 }
 
 func (g *gatherer) disk() error {
-	f, err := g.scan(sample.TableDisk, "device", "read_bytes_per_s", "write_bytes_per_s",
-		"reads_per_s", "writes_per_s", "busy_pct", "await_ms")
+	tput, iops, busy, await := g.newSet(2), g.newSet(2), g.newSet(1), g.newSet(1)
+	err := g.each(sample.TableDisk, []string{"device", "read_bytes_per_s", "write_bytes_per_s",
+		"reads_per_s", "writes_per_s", "busy_pct", "await_ms"}, func(f *archive.Frame) {
+		dev := strCol(f, "device")
+		tput.add(f.Time, dev, col(f, "read_bytes_per_s"), col(f, "write_bytes_per_s"))
+		iops.add(f.Time, dev, col(f, "reads_per_s"), col(f, "writes_per_s"))
+		busy.add(f.Time, dev, col(f, "busy_pct"))
+		await.add(f.Time, dev, col(f, "await_ms"))
+	})
 	if err != nil {
 		return err
 	}
-	dev := strCol(f, "device")
-	devs := distinct(dev)
-	tput := pivot(f.Time, dev, devs, col(f, "read_bytes_per_s"), col(f, "write_bytes_per_s"))
-	iops := pivot(f.Time, dev, devs, col(f, "reads_per_s"), col(f, "writes_per_s"))
-	busy := pivot(f.Time, dev, devs, col(f, "busy_pct"))
-	await := pivot(f.Time, dev, devs, col(f, "await_ms"))
-	var rw []string
-	for _, d := range devs {
-		rw = append(rw, d+" read", d+" write")
-	}
+	devs := tput.keys()
+	rw := valueKeys(devs, "read", "write")
 	for r := range ranges {
-		if !g.hasData(r, tput) {
+		if !tput.has(r) {
 			continue
 		}
 		g.add(r, Section{Title: "Disks", Charts: []Chart{
-			g.line(r, "disk-bytes", "Disk throughput", unitBytesPS, tput, rw, lineOpts{}),
-			g.line(r, "disk-iops", "Disk operations", unitPerS, iops, rw, lineOpts{}),
-			g.line(r, "disk-busy", "Disk busy", unitPct, busy, devs, lineOpts{Max: 100}),
-			g.line(r, "disk-await", "Disk wait per operation", unitMs, await, devs, lineOpts{}),
+			g.line(r, "disk-bytes", "Disk throughput", unitBytesPS, tput, devs, rw, lineOpts{}),
+			g.line(r, "disk-iops", "Disk operations", unitPerS, iops, devs, rw, lineOpts{}),
+			g.line(r, "disk-busy", "Disk busy", unitPct, busy, devs, devs, lineOpts{Max: 100}),
+			g.line(r, "disk-await", "Disk wait per operation", unitMs, await, devs, devs, lineOpts{}),
 		}})
 	}
 	return nil
 }
 
+// fsLast is the newest row of a filesystem.
+type fsLast struct {
+	t                 int64
+	dev, typ          string
+	size, used, avail float64
+	ro                bool
+}
+
 func (g *gatherer) filesystem() error {
-	f, err := g.scan(sample.TableFilesystem, "mountpoint", "device", "fstype", "size_bytes",
-		"used_bytes", "avail_bytes", "inodes_total", "inodes_used", "read_only")
+	space, inodes := g.newSet(1), g.newSet(1)
+	last := map[string]fsLast{}
+	trendFrom := g.now - 7*24*time.Hour.Microseconds()
+	var trend struct {
+		T     []int64
+		Mount []string
+		Used  []float64
+	}
+	err := g.each(sample.TableFilesystem, []string{"mountpoint", "device", "fstype", "size_bytes",
+		"used_bytes", "avail_bytes", "inodes_total", "inodes_used", "read_only"}, func(f *archive.Frame) {
+		n := f.Len()
+		mount := strCol(f, "mountpoint")
+		usedB, availB := col(f, "used_bytes"), col(f, "avail_bytes")
+		it, iu := col(f, "inodes_total"), col(f, "inodes_used")
+		dev, typ, size, ro := strCol(f, "device"), strCol(f, "fstype"), col(f, "size_bytes"), col(f, "read_only")
+		usedPct := make([]float64, n)
+		inodePct := make([]float64, n)
+		for i := range usedPct {
+			usedPct[i] = pct(usedB[i], usedB[i]+availB[i])
+			inodePct[i] = pct(iu[i], it[i])
+			last[mount[i]] = fsLast{t: f.Time[i], dev: dev[i], typ: typ[i], size: size[i], used: usedB[i], avail: availB[i], ro: ro[i] == 1}
+			if f.Time[i] >= trendFrom {
+				trend.T = append(trend.T, f.Time[i])
+				trend.Mount = append(trend.Mount, mount[i])
+				trend.Used = append(trend.Used, usedB[i])
+			}
+		}
+		space.add(f.Time, mount, usedPct)
+		inodes.add(f.Time, mount, inodePct)
+	})
 	if err != nil {
 		return err
 	}
-	n := f.Len()
-	mount := strCol(f, "mountpoint")
-	mounts := distinct(mount)
-	usedB, availB := col(f, "used_bytes"), col(f, "avail_bytes")
-	it, iu := col(f, "inodes_total"), col(f, "inodes_used")
-	usedPct := make([]float64, n)
-	inodePct := make([]float64, n)
-	for i := range usedPct {
-		usedPct[i] = pct(usedB[i], usedB[i]+availB[i])
-		inodePct[i] = pct(iu[i], it[i])
-	}
-	space := pivot(f.Time, mount, mounts, usedPct)
-	inodes := pivot(f.Time, mount, mounts, inodePct)
-	bytesUsed := pivot(f.Time, mount, mounts, usedB)
-	// The last row of each mount.
-	last := make(map[string]int)
-	for i, m := range mount {
-		last[m] = i
-	}
-	dev, typ, size, ro := strCol(f, "device"), strCol(f, "fstype"), col(f, "size_bytes"), col(f, "read_only")
+	mounts := space.keys()
 	fullest := -1.0
 	for _, m := range mounts {
-		i := last[m]
-		if g.fresh(f.Time[i]) && usedPct[i] > fullest {
-			fullest = usedPct[i]
-			g.d.sum.FullestFS = fmtPct(usedPct[i]) + " " + m
+		l, ok := last[m]
+		if !ok || !g.fresh(l.t) {
+			continue
+		}
+		if p := pct(l.used, l.used+l.avail); p > fullest {
+			fullest = p
+			g.d.sum.FullestFS = fmtPct(p) + " " + m
 		}
 	}
 	g.d.sum.FullestSort = fullest
+	used := pivot(trend.T, trend.Mount, mounts, trend.Used)
 	for r := range ranges {
-		if !g.hasData(r, space) {
+		if !space.has(r) {
 			continue
 		}
 		from, to := g.rangeWindow(r)
-		trendFrom := max(from, g.now-7*24*time.Hour.Microseconds())
+		tf := max(from, trendFrom)
 		var rowsFS []FSRow
 		for j, m := range mounts {
-			i := last[m]
-			if f.Time[i] < from {
+			l, ok := last[m]
+			if !ok || l.t < from {
 				continue
 			}
 			row := FSRow{
-				Mount: m, Device: dev[i], Type: typ[i],
-				Size: fmtBytes(size[i]), Used: fmtBytes(usedB[i]), Avail: fmtBytes(availB[i]),
-				UsedPct: fmtPct(usedPct[i]), ReadOnly: ro[i] == 1,
+				Mount: m, Device: l.dev, Type: l.typ,
+				Size: fmtBytes(l.size), Used: fmtBytes(l.used), Avail: fmtBytes(l.avail),
+				UsedPct: fmtPct(pct(l.used, l.used+l.avail)), ReadOnly: l.ro,
 			}
-			lo, hi := window(bytesUsed.T, trendFrom, to)
-			if d, ok := timeUntilFull(bytesUsed.T[lo:hi], bytesUsed.Cols[j][lo:hi], availB[i]); ok && !row.ReadOnly {
+			lo, hi := window(used.T, tf, to)
+			if d, ok := timeUntilFull(used.T[lo:hi], used.Cols[j][lo:hi], l.avail); ok && !row.ReadOnly {
 				row.Full = fmtDuration(d)
 			}
 			rowsFS = append(rowsFS, row)
 		}
 		g.add(r, Section{Title: "Filesystems", FS: rowsFS, Charts: []Chart{
-			g.line(r, "fs-space", "Space used", unitPct, space, mounts, lineOpts{Max: 100}),
-			g.line(r, "fs-inodes", "Inodes used", unitPct, inodes, mounts, lineOpts{Max: 100}),
+			g.line(r, "fs-space", "Space used", unitPct, space, mounts, mounts, lineOpts{Max: 100}),
+			g.line(r, "fs-inodes", "Inodes used", unitPct, inodes, mounts, mounts, lineOpts{Max: 100}),
 		}})
 	}
 	return nil
@@ -530,48 +553,49 @@ func pct(a, b float64) float64 {
 }
 
 func (g *gatherer) network() error {
-	f, err := g.scan(sample.TableNetwork, "interface", "rx_bytes_per_s", "tx_bytes_per_s",
+	bytes, packets, errs, drops := g.newSet(2), g.newSet(2), g.newSet(2), g.newSet(2)
+	err := g.each(sample.TableNetwork, []string{"interface", "rx_bytes_per_s", "tx_bytes_per_s",
 		"rx_packets_per_s", "tx_packets_per_s", "rx_errors_per_s", "tx_errors_per_s",
-		"rx_drops_per_s", "tx_drops_per_s")
+		"rx_drops_per_s", "tx_drops_per_s"}, func(f *archive.Frame) {
+		ifc := strCol(f, "interface")
+		bytes.add(f.Time, ifc, col(f, "rx_bytes_per_s"), col(f, "tx_bytes_per_s"))
+		packets.add(f.Time, ifc, col(f, "rx_packets_per_s"), col(f, "tx_packets_per_s"))
+		errs.add(f.Time, ifc, col(f, "rx_errors_per_s"), col(f, "tx_errors_per_s"))
+		drops.add(f.Time, ifc, col(f, "rx_drops_per_s"), col(f, "tx_drops_per_s"))
+	})
 	if err != nil {
 		return err
 	}
-	ifc := strCol(f, "interface")
-	ifs := distinct(ifc)
-	var names []string
-	for _, i := range ifs {
-		names = append(names, i+" received", i+" sent")
-	}
-	pair := func(a, b string) grid { return pivot(f.Time, ifc, ifs, col(f, a), col(f, b)) }
-	bytes := pair("rx_bytes_per_s", "tx_bytes_per_s")
-	packets := pair("rx_packets_per_s", "tx_packets_per_s")
-	errs := pair("rx_errors_per_s", "tx_errors_per_s")
-	drops := pair("rx_drops_per_s", "tx_drops_per_s")
+	ifs := bytes.keys()
+	names := valueKeys(ifs, "received", "sent")
 	for r := range ranges {
-		if !g.hasData(r, bytes) {
+		if !bytes.has(r) {
 			continue
 		}
 		g.add(r, Section{Title: "Network", Charts: []Chart{
-			g.line(r, "net-bytes", "Network traffic", unitBytesPS, bytes, names, lineOpts{}),
-			g.line(r, "net-packets", "Packets", unitPerS, packets, names, lineOpts{}),
-			g.line(r, "net-errors", "Errors", unitPerS, errs, names, lineOpts{}),
-			g.line(r, "net-drops", "Drops", unitPerS, drops, names, lineOpts{}),
+			g.line(r, "net-bytes", "Network traffic", unitBytesPS, bytes, ifs, names, lineOpts{}),
+			g.line(r, "net-packets", "Packets", unitPerS, packets, ifs, names, lineOpts{}),
+			g.line(r, "net-errors", "Errors", unitPerS, errs, ifs, names, lineOpts{}),
+			g.line(r, "net-drops", "Drops", unitPerS, drops, ifs, names, lineOpts{}),
 		}})
 	}
 	return nil
 }
 
 func (g *gatherer) temperature() error {
-	f, err := g.scan(sample.TableTemperature, "sensor", "label", "celsius")
+	set := g.newSet(1)
+	labels := map[string]string{}
+	err := g.each(sample.TableTemperature, []string{"sensor", "label", "celsius"}, func(f *archive.Frame) {
+		sensor, label := strCol(f, "sensor"), strCol(f, "label")
+		for i, s := range sensor {
+			labels[s] = label[i]
+		}
+		set.add(f.Time, sensor, col(f, "celsius"))
+	})
 	if err != nil {
 		return err
 	}
-	sensor, label := strCol(f, "sensor"), strCol(f, "label")
-	sensors := distinct(sensor)
-	labels := make(map[string]string)
-	for i, s := range sensor {
-		labels[s] = label[i]
-	}
+	sensors := set.keys()
 	names := make([]string, len(sensors))
 	for i, s := range sensors {
 		names[i] = s
@@ -579,13 +603,12 @@ func (g *gatherer) temperature() error {
 			names[i] = l + " (" + s + ")"
 		}
 	}
-	gr := pivot(f.Time, sensor, sensors, col(f, "celsius"))
 	for r := range ranges {
-		if !g.hasData(r, gr) {
+		if !set.has(r) {
 			continue
 		}
 		g.add(r, Section{Title: "Temperatures", Charts: []Chart{
-			g.line(r, "temperature", "Temperatures", unitCelsius, gr, names, lineOpts{}),
+			g.line(r, "temperature", "Temperatures", unitCelsius, set, sensors, names, lineOpts{}),
 		}})
 	}
 	return nil

@@ -62,6 +62,21 @@ func window(ts []int64, from, to int64) (lo, hi int) {
 // shorter than a bucket is not shown at that resolution.
 func downsample(g grid, from, to int64, maxPoints int, gap int64) grid {
 	lo, hi := window(g.T, from, to)
+	return reduce(g, from, to, hi-lo <= maxPoints, bucketWidth(from, to, maxPoints), gap)
+}
+
+// bucketWidth returns the width of the buckets that cut [from, to) into
+// maxPoints/2 buckets.
+func bucketWidth(from, to int64, maxPoints int) int64 {
+	buckets := int64(max(maxPoints, 2) / 2)
+	return max((to-from+buckets-1)/buckets, 1)
+}
+
+// reduce is downsample with the mode chosen by the caller: raw keeps every
+// row, else rows are reduced to buckets of width starting at from. Chunks
+// of the same series reduced with the same from and width line up.
+func reduce(g grid, from, to int64, raw bool, width int64, gap int64) grid {
+	lo, hi := window(g.T, from, to)
 	out := grid{Cols: make([][]float64, len(g.Cols))}
 	addRow := func(t int64, v func(j int) float64) {
 		out.T = append(out.T, t)
@@ -70,10 +85,7 @@ func downsample(g grid, from, to int64, maxPoints int, gap int64) grid {
 		}
 	}
 	nan := func(int) float64 { return math.NaN() }
-	if maxPoints < 2 {
-		maxPoints = 2
-	}
-	if hi-lo <= maxPoints {
+	if raw {
 		for i := lo; i < hi; i++ {
 			if i > lo && g.T[i]-g.T[i-1] > gap {
 				addRow(g.T[i-1]+(g.T[i]-g.T[i-1])/2, nan)
@@ -81,11 +93,6 @@ func downsample(g grid, from, to int64, maxPoints int, gap int64) grid {
 			addRow(g.T[i], func(j int) float64 { return g.Cols[j][i] })
 		}
 		return out
-	}
-	buckets := int64(maxPoints / 2)
-	width := (to - from + buckets - 1) / buckets
-	if width < 1 {
-		width = 1
 	}
 	bigGap := max(gap, width)
 	type acc struct {
