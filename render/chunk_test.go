@@ -1,0 +1,111 @@
+package render
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// testGatherer returns a gatherer whose now is 100 000 s and whose
+// sampling interval is 10 s, with the modes set for samples ts.
+func testGatherer(ts []int64) *gatherer {
+	g := &gatherer{now: 100_000 * sec, d: &hostData{}}
+	g.from = g.now - longest.Microseconds()
+	g.d.tl.Interval = 10 * sec
+	g.setModes(ts)
+	return g
+}
+
+// Reducing day-sized chunks and joining them gives what reducing the whole
+// series at once gives, gaps between chunks included.
+func TestSeriesSetChunks(t *testing.T) {
+	for _, step := range []int64{10, 60} {
+		t.Run(fmt.Sprintf("every %d s", step), func(t *testing.T) { testSeriesSetChunks(t, step) })
+	}
+}
+
+func testSeriesSetChunks(t *testing.T, step int64) {
+	var ts []int64
+	var key []string
+	var val []float64
+	for s := int64(100_000 - 2*86400); s < 100_000; s += step {
+		if s >= 50_000 && s < 51_200 {
+			continue // a 20-minute gap, where the chunks meet
+		}
+		for _, k := range []string{"sdb", "sda"} {
+			ts = append(ts, s*sec)
+			key = append(key, k)
+			v := math.Sin(float64(s) / 1000)
+			if k == "sdb" {
+				v *= 2
+			}
+			val = append(val, v)
+		}
+	}
+	g := testGatherer(uniqueTimes(ts))
+	g.d.tl.Interval = step * sec
+	set := g.newSet(1)
+	cut := 0
+	for ts[cut] < 50_000*sec {
+		cut++
+	}
+	set.add(ts[:cut], key[:cut], val[:cut])
+	set.add(ts[cut:], key[cut:], val[cut:])
+	if got, want := set.keys(), []string{"sda", "sdb"}; !cmp.Equal(got, want) {
+		t.Errorf("keys = %v, want %v", got, want)
+	}
+	whole := pivot(ts, key, []string{"sda", "sdb"}, val)
+	for r := range ranges {
+		from, to := g.rangeWindow(r)
+		want := reduce(whole, from, to, g.raw[r], g.width[r], g.gap())
+		got := set.grid(r, []string{"sda", "sdb"})
+		if r == 0 && g.raw[r] != (step == 60) {
+			t.Errorf("24h raw = %v, want %v", g.raw[r], step == 60)
+		}
+		if !g.raw[r] {
+			// Buckets that straddle the chunk boundary are reduced in two
+			// parts; compare the peaks instead of the rows.
+			for j := range want.Cols {
+				if a, b := peak(want.Cols[j]), peak(got.Cols[j]); a != b {
+					t.Errorf("%s: peak of column %d = %v, want %v", ranges[r].Name, j, b, a)
+				}
+			}
+			// The gap shows where it is longer than a bucket.
+			if want := 1200*sec > g.width[r]; hasNullRow(got) != want {
+				t.Errorf("%s: null row = %v, want %v", ranges[r].Name, hasNullRow(got), want)
+			}
+			continue
+		}
+		if diff := cmp.Diff(want, got, cmpopts.EquateNaNs()); diff != "" {
+			t.Errorf("%s: joined chunks differ from the whole (-want +got):\n%s", ranges[r].Name, diff)
+		}
+	}
+}
+
+func peak(c []float64) float64 {
+	p := math.Inf(-1)
+	for _, v := range c {
+		if v > p {
+			p = v
+		}
+	}
+	return p
+}
+
+func hasNullRow(g grid) bool {
+	for i := range g.T {
+		null := true
+		for _, c := range g.Cols {
+			if !math.IsNaN(c[i]) {
+				null = false
+			}
+		}
+		if null {
+			return true
+		}
+	}
+	return false
+}
