@@ -89,6 +89,7 @@ type hostSummary struct {
 	Uptime           string
 	UptimeSort       float64
 	LastSeen         int64
+	Seen             Time // the newest sample
 }
 
 // gatherer reads a host's tables and builds its page models.
@@ -233,6 +234,7 @@ func (g *gatherer) system() error {
 	g.setModes(f.Time)
 	if n := f.Len(); n > 0 {
 		g.d.sum.LastSeen = f.Time[n-1]
+		g.d.sum.Seen = mkTime(f.Time[n-1], g.tz)
 		if g.d.tl.Status == StatusUp {
 			up := time.Duration(g.now-boots[n-1]) * time.Microsecond
 			g.d.sum.Uptime = fmtDuration(up)
@@ -474,19 +476,18 @@ func (g *gatherer) filesystem() error {
 		Mount []string
 		Used  []float64
 	}
-	err := g.each(sample.TableFilesystem, []string{"mountpoint", "device", "fstype", "size_bytes",
-		"used_bytes", "avail_bytes", "inodes_total", "inodes_used", "read_only"}, func(f *archive.Frame) {
+	err := g.each(sample.TableFilesystem, []string{"mountpoint",
+		"used_bytes", "avail_bytes", "inodes_total", "inodes_used"}, func(f *archive.Frame) {
 		n := f.Len()
 		mount := strCol(f, "mountpoint")
 		usedB, availB := col(f, "used_bytes"), col(f, "avail_bytes")
 		it, iu := col(f, "inodes_total"), col(f, "inodes_used")
-		dev, typ, size, ro := strCol(f, "device"), strCol(f, "fstype"), col(f, "size_bytes"), col(f, "read_only")
 		usedPct := make([]float64, n)
 		inodePct := make([]float64, n)
 		for i := range usedPct {
 			usedPct[i] = pct(usedB[i], usedB[i]+availB[i])
 			inodePct[i] = pct(iu[i], it[i])
-			last[mount[i]] = fsLast{t: f.Time[i], dev: dev[i], typ: typ[i], size: size[i], used: usedB[i], avail: availB[i], ro: ro[i] == 1}
+			last[mount[i]] = fsLast{t: f.Time[i], used: usedB[i], avail: availB[i], size: math.NaN()}
 			if f.Time[i] >= trendFrom {
 				trend.T = append(trend.T, f.Time[i])
 				trend.Mount = append(trend.Mount, mount[i])
@@ -498,6 +499,25 @@ func (g *gatherer) filesystem() error {
 	})
 	if err != nil {
 		return err
+	}
+	// The descriptive columns, from the newest sample of each mount only.
+	var newest int64
+	for _, l := range last {
+		newest = max(newest, l.t)
+	}
+	if newest > 0 {
+		f, err := g.scanWindow(sample.TableFilesystem, newest-g.gap(), newest+1,
+			"mountpoint", "device", "fstype", "size_bytes", "read_only")
+		if err != nil {
+			return err
+		}
+		mount, dev, typ, size, ro := strCol(f, "mountpoint"), strCol(f, "device"), strCol(f, "fstype"), col(f, "size_bytes"), col(f, "read_only")
+		for i, m := range mount {
+			if l, ok := last[m]; ok && l.t == f.Time[i] {
+				l.dev, l.typ, l.size, l.ro = dev[i], typ[i], size[i], ro[i] == 1
+				last[m] = l
+			}
+		}
 	}
 	mounts := space.keys()
 	fullest := -1.0
