@@ -339,6 +339,18 @@ func (tb *tab) waitCharts(sel string, timeout time.Duration) (int, error) {
 	return n, nil
 }
 
+// waitJS waits until the JavaScript function fn, called with args, returns
+// a truthy value in the page.
+func (tb *tab) waitJS(fn string, timeout time.Duration, args ...any) error {
+	ctx, cancel := context.WithTimeout(tb.ctx, timeout+5*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.PollFunction[chromedp.Void](fn,
+		chromedp.WithPollingArgs(args...),
+		chromedp.WithPollingInterval(50*time.Millisecond),
+		chromedp.WithPollingTimeout(timeout)))
+	return err
+}
+
 // click clicks the first element matching the CSS selector sel.
 func (tb *tab) click(t *testing.T, sel string) {
 	t.Helper()

@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -323,6 +324,10 @@ func (a aliasHosts) Scan(table, host string, from, to time.Time, cols ...string)
 	return a.Store.Scan(table, a.names[host], from, to, cols...)
 }
 
+func (a aliasHosts) Partitions(table, host string) ([]archive.Partition, error) {
+	return a.Store.Partitions(table, a.names[host])
+}
+
 // TestBrowserSite renders a fixture fleet with Build's code and opens
 // every page in Chromium from file://: no console error, no exception, no
 // CSP violation, no network request; every chart drawn; the range tabs
@@ -391,6 +396,42 @@ func TestBrowserSite(t *testing.T) {
 		})
 	}
 
+	// Tooltips are HTML that the site script builds from series names: show
+	// the tooltip of each series named with hostile text.
+	t.Run("tooltips", func(t *testing.T) {
+		for _, page := range []string{web1 + "processes.html", web1 + "index.html"} {
+			tb := b.open(t, filepath.Join(out, page))
+			if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+				t.Fatal(err)
+			}
+			var tips []struct {
+				Chart       string
+				Series, Idx int
+				Name        string
+			}
+			needles, err := json.Marshal([]string{hostileProc, hostileUser, hostileMount})
+			if err != nil {
+				t.Fatal(err)
+			}
+			js := fmt.Sprintf(findHostileSeriesJS, needles)
+			if err := json.Unmarshal([]byte(tb.eval(t, js)), &tips); err != nil {
+				t.Fatal(err)
+			}
+			if len(tips) == 0 {
+				t.Errorf("%s: no chart has a series named with hostile text", page)
+			}
+			for _, tip := range tips {
+				tb.eval(t, fmt.Sprintf(`(echarts.getInstanceByDom(document.getElementById(%q)).dispatchAction({type: 'showTip', seriesIndex: %d, dataIndex: %d}), '')`,
+					tip.Chart, tip.Series, tip.Idx))
+				if err := tb.waitJS(`(id, name) => document.getElementById(id).innerText.includes(name)`, chartTimeout, tip.Chart, tip.Name); err != nil {
+					t.Errorf("%s: tooltip of #%s does not show %q as text: %v", page, tip.Chart, tip.Name, err)
+				}
+			}
+			t.Logf("%s: %d tooltips shown", page, len(tips))
+			tb.checkClean(t)
+		}
+	})
+
 	t.Run("range tabs", func(t *testing.T) {
 		tb := b.open(t, filepath.Join(out, web1, "index.html"))
 		if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
@@ -457,3 +498,31 @@ func TestBrowserSiteMutant(t *testing.T) {
 		t.Errorf("failures = %q, want the mutant's console error", got)
 	}
 }
+
+// findHostileSeriesJS lists, as JSON, the charts and series whose name
+// holds one of the strings of the JSON array put in for its %s, each with
+// the index of a point of the series that has a value.
+const findHostileSeriesJS = `JSON.stringify((function (needles) {
+  const out = [];
+  for (const el of document.querySelectorAll('.chart')) {
+    const inst = echarts.getInstanceByDom(el);
+    if (!inst) continue;
+    const opt = inst.getOption();
+    (opt.series || []).forEach(function (s, si) {
+      const name = String(s.name);
+      const hit = needles.find(n => name.includes(n));
+      if (!hit) return;
+      // The points are the series' data, or its dataset's rows with the
+      // value in the column that encode.y names.
+      let rows = s.data, col = 1;
+      if (!rows) {
+        const ds = (opt.dataset || [])[s.datasetIndex || 0];
+        rows = (ds && ds.source) || [];
+        if (s.encode && s.encode.y !== undefined) col = [].concat(s.encode.y)[0];
+      }
+      const idx = rows.findIndex(v => v !== null && v !== undefined && !(Array.isArray(v) && v[col] == null));
+      if (idx >= 0) out.push({Chart: el.id, Series: si, Idx: idx, Name: hit});
+    });
+  }
+  return out;
+})(%s))`
