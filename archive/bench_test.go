@@ -172,3 +172,49 @@ func BenchmarkDaySize(b *testing.B) {
 		b.ReportMetric(float64(p.bytes)/float64(p.values), "B/value")
 	})
 }
+
+// BenchmarkScan reads two columns of a compacted day of the cpu table (4
+// cores + all, 10 s interval: 43200 rows) and of the process table (100
+// processes: 864000 rows), and reports the cost per row returned.
+func BenchmarkScan(b *testing.B) {
+	dir := b.TempDir()
+	s, err := Open(dir, testLog(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	w, err := s.Writer("bench", WriterOptions{NoSync: true, FlushEvery: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := synth.New(benchHost(100))
+	start := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
+	for i := range 8640 {
+		if err := w.Append(g.Batch(start.Add(time.Duration(i) * 10 * time.Second))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Compact("bench", start.AddDate(0, 0, 1)); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct{ table, a, b string }{
+		{"cpu", "cpu", "user_pct"},
+		{"process", "pid", "rss_bytes"},
+	} {
+		b.Run(bc.table, func(b *testing.B) {
+			b.ReportAllocs()
+			rows := 0
+			for range b.N {
+				f, err := s.Scan(bc.table, "bench", start, start.AddDate(0, 0, 1), bc.a, bc.b)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows = f.Len()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows), "ns/row")
+		})
+	}
+}

@@ -1,12 +1,12 @@
 package archive
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -149,19 +149,23 @@ func (s *Store) scanFile(name string, r timeRange, cols []column, fr *Frame) (er
 	if err != nil {
 		return err
 	}
-	part := &Frame{Num: map[string][]float64{}, Str: map[string][]string{}}
-	if err := readFrame(f, st.Size(), r, cols, part); err != nil {
+	n := len(fr.Time)
+	if err := readFrame(f, st.Size(), r, cols, fr); err != nil {
+		fr.truncate(n)
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	fr.Time = append(fr.Time, part.Time...)
-	for _, c := range cols {
-		if c.str {
-			fr.Str[c.name] = append(fr.Str[c.name], part.Str[c.name]...)
-		} else {
-			fr.Num[c.name] = append(fr.Num[c.name], part.Num[c.name]...)
-		}
-	}
 	return nil
+}
+
+// truncate cuts every column of f to n rows.
+func (f *Frame) truncate(n int) {
+	f.Time = f.Time[:min(n, len(f.Time))]
+	for k, c := range f.Num {
+		f.Num[k] = c[:min(n, len(c))]
+	}
+	for k, c := range f.Str {
+		f.Str[k] = c[:min(n, len(c))]
+	}
 }
 
 // readFrame reads the rows of a Parquet file in r into fr. The Parquet
@@ -259,13 +263,24 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 		rows := make([]string, 0, nrows)
 		var sb strings.Builder
 		started := false
+		// Strings are dictionary-encoded: few distinct values, each
+		// allocated once.
+		intern := map[string]string{}
 		vals, err = readChunk(cc, vals, func(v parquet.Value) {
 			if !c.list {
 				if v.IsNull() {
 					rows = append(rows, "")
-				} else {
-					rows = append(rows, string(v.ByteArray()))
+					return
 				}
+				b := v.ByteArray()
+				str, ok := intern[string(b)]
+				if !ok {
+					str = string(b)
+					if len(intern) < 4096 {
+						intern[str] = str
+					}
+				}
+				rows = append(rows, str)
 				return
 			}
 			if v.RepetitionLevel() == 0 {
@@ -380,28 +395,35 @@ func (f *Frame) sortByTime() {
 	if slices.IsSorted(f.Time) {
 		return
 	}
-	perm := make([]int, len(f.Time))
-	for i := range perm {
-		perm[i] = i
+	type key struct {
+		t int64
+		i int
 	}
-	sort.SliceStable(perm, func(a, b int) bool { return f.Time[perm[a]] < f.Time[perm[b]] })
-	t := make([]int64, len(perm))
-	for i, p := range perm {
-		t[i] = f.Time[p]
+	keys := make([]key, len(f.Time))
+	for i, t := range f.Time {
+		keys[i] = key{t, i}
 	}
-	f.Time = t
-	for k, col := range f.Num {
-		c := make([]float64, len(perm))
-		for i, p := range perm {
-			c[i] = col[p]
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.t != b.t {
+			return cmp.Compare(a.t, b.t)
 		}
-		f.Num[k] = c
+		return cmp.Compare(a.i, b.i)
+	})
+	for i, k := range keys {
+		f.Time[i] = k.t
 	}
-	for k, col := range f.Str {
-		c := make([]string, len(perm))
-		for i, p := range perm {
-			c[i] = col[p]
+	for name, col := range f.Num {
+		c := make([]float64, len(keys))
+		for i, k := range keys {
+			c[i] = col[k.i]
 		}
-		f.Str[k] = c
+		f.Num[name] = c
+	}
+	for name, col := range f.Str {
+		c := make([]string, len(keys))
+		for i, k := range keys {
+			c[i] = col[k.i]
+		}
+		f.Str[name] = c
 	}
 }

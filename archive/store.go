@@ -164,6 +164,11 @@ func (s *Store) lockFile(name string, flag int) (*os.File, error) {
 		}
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
+	// A new journal's name must survive a power cut like its frames.
+	if err := s.syncDir(path.Dir(name)); err != nil {
+		f.Close()
+		return nil, err
+	}
 	return f, nil
 }
 

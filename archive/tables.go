@@ -200,6 +200,9 @@ func readEach[T any](f sizedReaderAt, buf []T, fn func([]T) error) (err error) {
 	}
 	r := parquet.NewGenericReader[T](pf)
 	defer r.Close()
+	// The reader's cost per Read grows with len(buf), not with the rows
+	// it returns: a buffer larger than a small part wastes megabytes.
+	buf = buf[:max(1, min(int64(len(buf)), pf.NumRows()))]
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
