@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -131,6 +132,21 @@ func peakRSS(b *testing.B) func() float64 {
 	}
 }
 
+// cpuTime returns a function reporting the CPU time (user + system) this
+// process used since, in seconds: on a shared machine it says more than
+// the wall time.
+func cpuTime() func() float64 {
+	now := func() float64 {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			return 0
+		}
+		return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	}
+	start := now()
+	return func() float64 { return now() - start }
+}
+
 // BenchmarkRenderFleet renders the benchmark fleet (10 hosts x 30 days of
 // 10-second samples). Budget: under 60 s per op, no page over 2 MB, peak
 // RSS under 500 MB. Run it with
@@ -145,6 +161,7 @@ func BenchmarkRenderFleet(b *testing.B) {
 	defer st.Close()
 	out := filepath.Join(b.TempDir(), "site")
 	peak := peakRSS(b)
+	cpu := cpuTime()
 	b.ResetTimer()
 	var rep Report
 	for b.Loop() {
@@ -154,6 +171,7 @@ func BenchmarkRenderFleet(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	b.ReportMetric(cpu()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(peak(), "peak-RSS-MiB")
 	b.ReportMetric(float64(rep.Pages), "pages")
 	b.ReportMetric(float64(biggestPage(b, out))/(1<<20), "max-page-MiB")
@@ -180,12 +198,15 @@ func BenchmarkRerenderFleet(b *testing.B) {
 	// archive is shared between runs, so nothing is appended to it: the
 	// newest sample is the same, only now moves.)
 	now := fixedNow.Add(benchEvery)
+	cpu := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := Build(context.Background(), st, Options{Out: out, Now: now, Log: quietLog()}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.StopTimer()
+	b.ReportMetric(cpu()/float64(b.N), "cpu-s/op")
 }
 
 // biggestPage returns the size of the largest page of the site at dir.
@@ -221,6 +242,7 @@ func BenchmarkRenderHost(b *testing.B) {
 	defer st.Close()
 	out := filepath.Join(b.TempDir(), "site")
 	peak := peakRSS(b)
+	cpu := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := build(context.Background(), oneHost{st}, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
@@ -228,5 +250,6 @@ func BenchmarkRenderHost(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	b.ReportMetric(cpu()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(peak(), "peak-RSS-MiB")
 }

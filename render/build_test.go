@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"almanac/archive"
@@ -365,5 +366,39 @@ func TestBuildTimeZone(t *testing.T) {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("availability page lacks %s:\n%s", want, b)
 		}
+	}
+}
+
+func TestBuildTemplateOverride(t *testing.T) {
+	st := writeFixture(t, smallFleet()[1:]...)
+	override := fstest.MapFS{
+		"facts.html":         {Data: []byte(`{{template "head" .}}<p id="mine">facts of {{.Host}}</p>{{template "foot" .}}`)},
+		"assets/extra.css":   {Data: []byte("p { color: red }")},
+		"assets/almanac.css": {Data: []byte("/* mine */")},
+	}
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Templates: override, Log: quietLog()}); err != nil {
+		t.Fatal(err)
+	}
+	files := readSite(t, out)
+	if got := files["hosts/"+hostDir("db1")+"/facts.html"]; !bytes.Contains(got, []byte(`<p id="mine">facts of db1</p>`)) {
+		t.Errorf("facts page does not use the override:\n%s", got)
+	}
+	if got := files["hosts/"+hostDir("db1")+"/availability.html"]; !bytes.Contains(got, []byte("Uptime per day")) {
+		t.Errorf("availability page lost its built-in template")
+	}
+	if string(files["assets/almanac.css"]) != "/* mine */" || string(files["assets/extra.css"]) != "p { color: red }" {
+		t.Errorf("assets not overridden: almanac.css %q, extra.css %q", files["assets/almanac.css"], files["assets/extra.css"])
+	}
+	if _, ok := files["assets/echarts.min.js"]; !ok {
+		t.Errorf("built-in assets missing with an override")
+	}
+
+	bad := fstest.MapFS{"index.html": {Data: []byte(`{{template "nope" .}}`)}}
+	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Templates: bad, Log: quietLog()}); err == nil {
+		t.Error("Build with a broken template override succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(out, "index.html")); err != nil {
+		t.Errorf("a failed Build damaged the previous site: %v", err)
 	}
 }
