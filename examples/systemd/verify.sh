@@ -59,6 +59,45 @@ for f in "$tmp"/units/*.service; do
 	fi
 	echo "verify.sh: $(basename "$f"): exposure level $score"
 done
+# The capabilities almanac-sample.service grants must be what reading
+# /proc/<pid>/io of another user's process takes: as an unprivileged user,
+# the unit's set must do, and the set less any one of them must not.
+caps=$(sed -n 's/^AmbientCapabilities=//p' "$here/almanac-sample.service")
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null 2>&1; then
+	echo "verify.sh: not checked: the capabilities for /proc/<pid>/io (needs root and setpriv)" >&2
+	exit 1
+fi
+# setpriv spells CAP_SYS_PTRACE as +sys_ptrace.
+setcaps() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n 's/^CAP_\(.*\)$/+\1/p' | tr 'A-Z' 'a-z' | paste -sd, -; }
+read_io() { # read_io CAPS PID: read /proc/PID/io as nobody with CAPS (setpriv syntax, may be empty)
+	if [ -n "$1" ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps="$1" --ambient-caps="$1" cat "/proc/$2/io" >/dev/null 2>&1
+	else
+		setpriv --reuid=65534 --regid=65534 --clear-groups cat "/proc/$2/io" >/dev/null 2>&1
+	fi
+}
+sleep 60 &
+target=$!
+ok=1
+if read_io "" "$target"; then
+	echo "verify.sh: nobody read /proc/<pid>/io of a root process with no capability; the unit's comment is wrong here" >&2
+	ok=0
+fi
+for c in $caps; do
+	others=$(printf '%s\n' $caps | grep -vx "$c" | paste -sd' ' -)
+	if read_io "$(setcaps "$others")" "$target"; then
+		echo "verify.sh: ${others:-no capability} is enough to read /proc/<pid>/io; $c is not needed" >&2
+		ok=0
+	fi
+done
+if ! read_io "$(setcaps "$caps")" "$target"; then
+	echo "verify.sh: AmbientCapabilities=$caps does not let the sampler read /proc/<pid>/io of other users" >&2
+	ok=0
+fi
+kill "$target"
+wait "$target" 2>/dev/null || true
+[ $ok -eq 1 ] || exit 1
+echo "verify.sh: AmbientCapabilities=$caps is what reading other users' /proc/<pid>/io takes"
 mkdir -p "$tmp/root/etc"
 : >"$tmp/root/etc/passwd"
 : >"$tmp/root/etc/group"
