@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -400,5 +401,28 @@ func TestBuildTemplateOverride(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "index.html")); err != nil {
 		t.Errorf("a failed Build damaged the previous site: %v", err)
+	}
+}
+
+// A host with many network interfaces (a container host) still gets pages
+// under 2 MB: the charts of a page share a budget of points.
+func TestBuildPageBudget(t *testing.T) {
+	var ifs []string
+	for i := range 40 {
+		ifs = append(ifs, fmt.Sprintf("veth%02d", i))
+	}
+	st := writeFixture(t, fixtureHost{Name: "docker1", Every: 10 * time.Second, Interfaces: ifs, Seed: 5,
+		Spans: []span{{From: fixedNow.Add(-26 * time.Hour), To: fixedNow}}})
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
+		t.Fatal(err)
+	}
+	files := readSite(t, out)
+	page := files["hosts/"+hostDir("docker1")+"/index.html"]
+	if len(page) > maxPageBytes {
+		t.Errorf("24h page of a host with 40 interfaces is %d bytes, over 2 MB", len(page))
+	}
+	if !bytes.Contains(page, []byte(`"name":"veth39 sent"`)) {
+		t.Errorf("24h page lacks the series of the last interface")
 	}
 }

@@ -16,6 +16,48 @@ type Chart struct {
 	Unit   string         `json:"unit"`
 	Kind   string         `json:"kind"` // "line", "heatmap" (time categories on x) or "calendar"
 	Option map[string]any `json:"option"`
+
+	data     grid // a line chart's rows, to reduce further for the page budget
+	from, to int64
+	gap      int64
+}
+
+// values returns how many numbers the chart's data holds.
+func (c *Chart) values() int {
+	return len(c.data.T) * (len(c.data.Cols) + 1)
+}
+
+// shrink reduces a line chart to about rows rows per series (keeping each
+// bucket's minimum and maximum).
+func (c *Chart) shrink(n int) {
+	if c.Kind != "line" || len(c.data.T) <= n {
+		return
+	}
+	c.data = downsample(c.data, c.from, c.to, n, c.gap)
+	c.Option["dataset"] = map[string]any{"source": rows(c.data)}
+}
+
+// pageBudget is the most numbers the charts of one page hold together:
+// about 1.3 MB of JSON, keeping every page under 2 MB.
+const pageBudget = 160_000
+
+// fitBudget shrinks the line charts of a page, in proportion, until their
+// data fits pageBudget.
+func fitBudget(charts []Chart) {
+	total := 0
+	for i := range charts {
+		total += charts[i].values()
+	}
+	if total <= pageBudget {
+		return
+	}
+	f := float64(pageBudget) / float64(total)
+	for i := range charts {
+		c := &charts[i]
+		if c.Kind == "line" {
+			c.shrink(max(100, int(float64(len(c.data.T))*f)))
+		}
+	}
 }
 
 // Units of chart values. The site script formats values with them.
@@ -82,6 +124,7 @@ type lineOpts struct {
 	Max     float64 // a fixed maximum of the value axis (0: automatic)
 	From    int64   // the start of the range (µs), so every chart of a page spans it
 	To      int64   // the end of the range (µs)
+	Gap     int64   // the gap threshold (µs), for further reduction
 }
 
 // lineChart builds a time-series line chart from a downsampled grid: one
@@ -132,6 +175,10 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 		xAxis["max"] = o.To / 1000
 	}
 	return Chart{
+		data:  g,
+		from:  o.From,
+		to:    o.To,
+		gap:   o.Gap,
 		ID:    id,
 		Title: title,
 		Unit:  unit,

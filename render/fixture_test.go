@@ -29,12 +29,13 @@ type span struct {
 
 // fixtureHost is a host of a fixture archive.
 type fixtureHost struct {
-	Name      string
-	Every     time.Duration
-	Spans     []span
-	Processes int
-	Hostile   bool // name a process evilProc and the hostname fact evilHost
-	Seed      uint64
+	Name       string
+	Every      time.Duration
+	Spans      []span
+	Processes  int
+	Interfaces []string // network interfaces (nil: synth's)
+	Hostile    bool     // name a process evilProc and the hostname fact evilHost
+	Seed       uint64
 }
 
 // writeFixture writes the hosts into a new archive in a temporary folder.
@@ -51,7 +52,7 @@ func writeFixture(t testing.TB, hosts ...fixtureHost) *archive.Store {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := synth.New(synth.Host{Name: h.Name, Processes: h.Processes, Seed: h.Seed,
+		g := synth.New(synth.Host{Name: h.Name, Processes: h.Processes, Seed: h.Seed, Interfaces: h.Interfaces,
 			Boot: h.Spans[0].From.Add(-48 * time.Hour)})
 		for _, s := range h.Spans {
 			for at := s.From; at.Before(s.To); at = at.Add(h.Every) {

@@ -213,6 +213,7 @@ func (g *gatherer) rangeWindow(r int) (int64, int64) {
 func (g *gatherer) line(r int, id, title, unit string, set *seriesSet, keys, names []string, o lineOpts) Chart {
 	o.From, o.To = g.rangeWindow(r)
 	o.Reboots = g.d.tl.Reboots
+	o.Gap = g.gap()
 	return lineChart(id, title, unit, set.grid(r, keys), names, o)
 }
 

@@ -162,8 +162,8 @@ const (
 
 func (g *gatherer) processes() error {
 	from, to := g.now-procWindow.Microseconds(), g.now+1
-	o := lineOpts{From: from, To: to, Reboots: g.d.tl.Reboots}
-	gap := gapThreshold(max(g.d.tl.Interval, 1))
+	gap := g.gap()
+	o := lineOpts{From: from, To: to, Reboots: g.d.tl.Reboots, Gap: gap}
 	line := func(id, title, unit string, gr grid, names []string, lo lineOpts) Chart {
 		return lineChart(id, title, unit, downsample(gr, from, to, maxPoints, gap), names, lo)
 	}

@@ -86,15 +86,24 @@ func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
 			p.Tabs = append(p.Tabs, Link{Label: x.Name, Href: x.File, Active: i == r})
 		}
 		p.Sections = d.ranges[r]
+		var all []Chart
 		for _, s := range p.Sections {
-			p.Data.Charts = append(p.Data.Charts, s.Charts...)
+			all = append(all, s.Charts...)
 		}
+		fitBudget(all)
+		n := 0
+		for i, s := range p.Sections {
+			p.Sections[i].Charts = all[n : n+len(s.Charts)]
+			n += len(s.Charts)
+		}
+		p.Data.Charts = all
 		if err := w.page(t, "host.html", dir+rd.File, p); err != nil {
 			return err
 		}
 	}
 	p := base("Processes", "Processes")
 	p.Procs = &d.procs
+	fitBudget(d.procs.Charts)
 	p.Data.Charts = append(p.Data.Charts, d.procs.Charts...)
 	if err := w.page(t, "processes.html", dir+procsFile, p); err != nil {
 		return err
