@@ -146,9 +146,6 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 					firstErr = err
 				}
 				if d != nil {
-					for _, s := range d.skipped {
-						hlog.Warn("corrupt file skipped", "error", s)
-					}
 					d.ranges, d.procs, d.facts, d.avail = nil, procPage{}, factsPage{}, availPage{}
 					sums[i] = d
 				}
@@ -334,6 +331,18 @@ func Templates(override fs.FS) (*template.Template, error) {
 // funcs are the template functions: layout helpers only.
 var funcs = template.FuncMap{
 	"add": func(a, b int) int { return a + b },
+	// cls turns a status ("no data") into a CSS class suffix ("no-data").
+	"cls": func(s string) string {
+		var b strings.Builder
+		for _, r := range strings.ToLower(s) {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				b.WriteRune(r)
+			} else {
+				b.WriteByte('-')
+			}
+		}
+		return b.String()
+	},
 }
 
 // copyAssets copies assets/ of the built-in templates, then of override,
