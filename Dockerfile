@@ -5,7 +5,7 @@
 # examples/compose.yaml):
 #
 #   docker build -t almanac .
-#   docker run -d --name almanac --pid host --network host \
+#   docker run -d --name almanac --pid host --network host --uts host \
 #     -v /proc:/host/proc:ro -v /sys:/host/sys:ro -v /:/host/rootfs:ro,rslave \
 #     -v almanac:/var/lib/almanac almanac
 #
