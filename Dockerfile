@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # almanac in a container: a static binary on an empty image, run as a
 # non-root user. It samples the host when the host's /proc, /sys and / are
 # mounted read-only at /host/proc, /host/sys and /host/rootfs (see
