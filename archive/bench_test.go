@@ -6,7 +6,11 @@ package archive
 
 import (
 	"io/fs"
+	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -83,6 +87,21 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
+// peakRSS returns the peak resident set size of the process (VmHWM).
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
 // cpuTime returns the CPU time (user and system) of the process so far.
 // Benchmarks report it beside the wall time: on a shared machine the wall
 // time also counts waiting for the disk and for the other processes.
@@ -119,8 +138,18 @@ func daySize(b *testing.B, h synth.Host) map[string]tableSize {
 	if err := w.Close(); err != nil {
 		b.Fatal(err)
 	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	// Reset the peak RSS (VmHWM) so that it tells the compaction's peak.
+	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	if base := peakRSS(); base > 0 {
+		b.ReportMetric(float64(base)/(1<<20), "before-compact-RSS-MB")
+	}
 	if _, err := s.Compact(h.Name, start.AddDate(0, 0, 1)); err != nil {
 		b.Fatal(err)
+	}
+	if hwm := peakRSS(); hwm > 0 {
+		b.ReportMetric(float64(hwm)/(1<<20), "compact-peak-RSS-MB")
 	}
 	infos, err := s.List()
 	if err != nil {

@@ -63,10 +63,10 @@ func TestCompact(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, dir)
 	defer func(n int) { mergeChunk = n }(mergeChunk)
-	mergeChunk = 5000 // several row groups a day
-	// From 23:50 on the 20th to 00:50 on the 22nd in 1 min steps: three days.
+	mergeChunk = 1000 // several row groups a day
+	// From 23:50 on the 20th to 00:50 on the 22nd in 5 min steps: three days.
 	start := time.Date(2026, 8, 20, 23, 50, 0, 0, time.UTC)
-	bs := writeFlushing(t, s, "web1", start, 25*60, time.Minute, time.Hour)
+	bs := writeFlushing(t, s, "web1", start, 25*12+1, 5*time.Minute, time.Hour)
 	now := time.Date(2026, 8, 22, 0, 10, 0, 0, time.UTC)
 	all := merged(bs)
 
