@@ -148,7 +148,8 @@ func (w *Writer) Append(b *sample.Batch) error {
 	}
 	w.records++
 	w.lastSeq = seq
-	if b.Time.Sub(w.first) >= w.opts.FlushEvery {
+	// A clock stepped back by more than FlushEvery counts as well.
+	if age := b.Time.Sub(w.first); age >= w.opts.FlushEvery || -age >= w.opts.FlushEvery {
 		if _, err := w.flush(false); err != nil {
 			w.log.Warn("flush failed, keeping the journal", "err", err)
 		}
