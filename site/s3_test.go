@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -278,15 +279,18 @@ func TestShipServerStopped(t *testing.T) {
 	dir := writeTree(t, files)
 	opts := ShipOptions{Options: s3Opts(s.endpoint())}
 	opts.Concurrency = 2
-	var n int
-	var once bool
+	var (
+		mu   sync.Mutex
+		n    int
+		once bool
+	)
 	opts.OnTransfer = func(Object) {
 		// Called from two goroutines; the first to see 10 stops the server.
-		s.mu.Lock()
+		mu.Lock()
 		n++
 		stopNow := n == 10 && !once
 		once = once || stopNow
-		s.mu.Unlock()
+		mu.Unlock()
 		if stopNow {
 			s.stop()
 		}

@@ -13,13 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -30,12 +28,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"almanac/internal/s3test"
 )
 
 // Test credentials of the server's root account.
 const (
-	testAccessKey = "almanactestkey"
-	testSecretKey = "almanac-test-secret-Zq9x7Vw3"
+	testAccessKey = s3test.AccessKey
+	testSecretKey = s3test.SecretKey
 )
 
 func TestMain(m *testing.M) {
@@ -46,83 +46,24 @@ func TestMain(m *testing.M) {
 	sharedMu.Lock()
 	if shared != nil {
 		shared.stop()
-		os.RemoveAll(shared.dir)
+		os.RemoveAll(shared.Dir)
 	}
 	sharedMu.Unlock()
 	os.Exit(code)
 }
 
-// versitygwBin returns the server binary or ends the test: Skip with the
-// install hint, or Fatal when CI is set.
-func versitygwBin(t testing.TB) string {
-	t.Helper()
-	if p, err := filepath.Abs(filepath.Join("..", ".tools", "bin", "versitygw")); err == nil {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
-	}
-	msg := "versitygw not installed: run scripts/install-versitygw.sh (it puts it in .tools/bin)"
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
+// server is one versitygw process, with helpers to check what the code
+// under test did.
+type server struct{ *s3test.Server }
 
-// server is one versitygw process.
-type server struct {
-	bin  string
-	dir  string // posix backend root
-	addr string // 127.0.0.1:port
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-	out  *lockedBuffer
-}
+func (s *server) start() error     { return s.Start() }
+func (s *server) stop()            { s.Stop() }
+func (s *server) endpoint() string { return s.Endpoint() }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+func freeAddr(t testing.TB) string { return s3test.FreeAddr(t) }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// freeAddr returns a 127.0.0.1 address with a port free right now.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
-// startServer starts versitygw on a free loopback port over a new temporary
-// directory and stops it when the test ends.
-func startServer(t testing.TB) *server {
-	t.Helper()
-	s := &server{bin: versitygwBin(t), dir: t.TempDir(), addr: freeAddr(t)}
-	if err := s.start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.stop)
-	return s
-}
+// startServer starts a server of the test's own and stops it at the end.
+func startServer(t testing.TB) *server { return &server{s3test.Start(t)} }
 
 var (
 	sharedMu sync.Mutex
@@ -133,7 +74,7 @@ var (
 // Tests isolate themselves by using their own bucket.
 func sharedServer(t testing.TB) *server {
 	t.Helper()
-	bin := versitygwBin(t)
+	bin := s3test.Bin(t)
 	sharedMu.Lock()
 	defer sharedMu.Unlock()
 	if shared == nil {
@@ -141,7 +82,7 @@ func sharedServer(t testing.TB) *server {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &server{bin: bin, dir: dir, addr: freeAddr(t)}
+		s := &server{&s3test.Server{Bin: bin, Dir: dir, Addr: s3test.FreeAddr(t)}}
 		if err := s.start(); err != nil {
 			os.RemoveAll(dir)
 			t.Fatal(err)
@@ -149,59 +90,6 @@ func sharedServer(t testing.TB) *server {
 		shared = s
 	}
 	return shared
-}
-
-func (s *server) endpoint() string { return "http://" + s.addr }
-
-// start runs the server and waits until it answers HTTP, or fails when it
-// exits or does not answer within 30 s.
-func (s *server) start() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.out = &lockedBuffer{}
-	cmd := exec.Command(s.bin, "--access", testAccessKey, "--secret", testSecretKey,
-		"--port", s.addr, "--quiet", "posix", s.dir)
-	cmd.Stdout, cmd.Stderr = s.out, s.out
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start versitygw: %w", err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	s.cmd, s.done = cmd, done
-
-	deadline := time.NewTimer(30 * time.Second)
-	defer deadline.Stop()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	client := &http.Client{Timeout: time.Second}
-	for {
-		resp, err := client.Get(s.endpoint() + "/")
-		if err == nil {
-			resp.Body.Close()
-			return nil // any HTTP answer (403 without credentials) means it serves
-		}
-		select {
-		case <-done:
-			return fmt.Errorf("versitygw exited: %s", s.out)
-		case <-deadline.C:
-			cmd.Process.Kill()
-			<-done
-			return fmt.Errorf("versitygw did not answer on %s within 30s: %s", s.addr, s.out)
-		case <-tick.C:
-		}
-	}
-}
-
-// stop kills the server and waits for it to exit.
-func (s *server) stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd == nil {
-		return
-	}
-	s.cmd.Process.Kill()
-	<-s.done
-	s.cmd = nil
 }
 
 // client returns an SDK client with the root credentials, to set up and
@@ -227,27 +115,8 @@ func (s *server) bucket(t testing.TB, prefix string) Target {
 	return Target{Kind: S3, Bucket: name, Prefix: prefix}
 }
 
-// s3Env points the standard AWS settings at nothing but the test: the root
-// credentials, no shared files from this machine, no instance metadata.
-func s3Env(t testing.TB) {
-	t.Helper()
-	dir := t.TempDir()
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID":           testAccessKey,
-		"AWS_SECRET_ACCESS_KEY":       testSecretKey,
-		"AWS_SESSION_TOKEN":           "",
-		"AWS_REGION":                  "us-east-1",
-		"AWS_DEFAULT_REGION":          "",
-		"AWS_PROFILE":                 "",
-		"AWS_ENDPOINT_URL":            "",
-		"AWS_ENDPOINT_URL_S3":         "",
-		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
-		"AWS_EC2_METADATA_DISABLED":   "true",
-	} {
-		t.Setenv(k, v)
-	}
-}
+// s3Env points the standard AWS settings at the test server's account only.
+func s3Env(t testing.TB) { s3test.Env(t) }
 
 // s3Opts returns Options for the server at endpoint with quick retries.
 func s3Opts(endpoint string) Options {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 )
 
 // ShipOptions tunes Ship.
@@ -94,7 +96,17 @@ func ship(ctx context.Context, t Target, dir string, keys []string, opts *ShipOp
 func remoteOf(ctx context.Context, st store, keys, superseded []string) ([]Object, error) {
 	d, ok := st.(*dirStore)
 	if !ok {
-		return st.list(ctx, "")
+		// One listing per folder pair (table/host=…/) the keys live in, not
+		// of the whole bucket, which a fleet's other hosts share.
+		var out []Object
+		for _, p := range keyPrefixes(append(append([]string(nil), keys...), superseded...)) {
+			objs, err := st.list(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, objs...)
+		}
+		return out, nil
 	}
 	var present []Object
 	for _, k := range append(append([]string(nil), keys...), superseded...) {
@@ -108,4 +120,58 @@ func remoteOf(ctx context.Context, st store, keys, superseded []string) ([]Objec
 		return nil, fmt.Errorf("read %s: %w", d.path, err)
 	}
 	return present, nil
+}
+
+// keyPrefixes returns the distinct folders of keys down to two levels
+// ("cpu/host=web1/"), sorted: what a listing needs to see them all.
+func keyPrefixes(keys []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, k := range keys {
+		p := ""
+		if i := strings.IndexByte(k, '/'); i >= 0 {
+			if j := strings.IndexByte(k[i+1:], '/'); j >= 0 {
+				p = k[:i+1+j+1]
+			} else {
+				p = k[:i+1]
+			}
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ListKeys returns the keys the target holds below each of prefixes,
+// without reading the objects: for a caller that must decide what a ship
+// supersedes. Keys that are not safe relative paths are left out.
+func ListKeys(ctx context.Context, t Target, prefixes []string, opts Options) ([]string, error) {
+	st, err := openStore(ctx, t, opts.S3)
+	if err != nil {
+		return nil, fmt.Errorf("site: list %s: %w", t, err)
+	}
+	var out []string
+	for _, p := range prefixes {
+		var objs []Object
+		if d, ok := st.(*dirStore); ok {
+			objs, err = walkKeys(d.root, p)
+		} else {
+			objs, err = st.list(ctx, p)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("site: list %s: %w", t, err)
+		}
+		for _, o := range objs {
+			if CheckKey(o.Key) == nil {
+				out = append(out, o.Key)
+			}
+		}
+	}
+	if d, ok := st.(*dirStore); ok {
+		d.root.Close()
+	}
+	return out, nil
 }

@@ -193,6 +193,16 @@ func (r readerCtx) Read(p []byte) (int, error) {
 // with their size and MD5. Symlinks, other non-regular files and almanac's
 // internal files are skipped.
 func scanDir(ctx context.Context, root *os.Root, prefix string) ([]Object, error) {
+	objs, err := walkKeys(root, prefix)
+	if err != nil {
+		return nil, err
+	}
+	return objs, sumFiles(ctx, root, objs)
+}
+
+// walkKeys lists the regular files below root whose key starts with
+// prefix, without reading them.
+func walkKeys(root *os.Root, prefix string) ([]Object, error) {
 	var objs []Object
 	err := fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -210,10 +220,7 @@ func scanDir(ctx context.Context, root *os.Root, prefix string) ([]Object, error
 		objs = append(objs, Object{Key: p})
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return objs, sumFiles(ctx, root, objs)
+	return objs, err
 }
 
 // statKeys returns the local files named by keys (checked with CheckKey),
