@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"almanac/render"
+	"almanac/site"
 )
 
 func runRender(ctx context.Context, e *env, args []string) error {
@@ -18,11 +19,14 @@ func runRender(ctx context.Context, e *env, args []string) error {
 		"Build the static HTML site of every host in --archive into --out. The new site is built next\n"+
 			"to --out and swapped in, so a web server never serves half a site. It opens from disk too.",
 		"almanac render --archive /var/lib/almanac --out /var/www/almanac")
-	dir := fset.String("archive", "/var/lib/almanac", "directory of the Parquet archive")
+	dir := fset.String("archive", "/var/lib/almanac", "directory of the Parquet archive, or s3://bucket/prefix")
+	cache := fset.String("cache", "/var/cache/almanac", "with an s3:// archive: where fetched files are kept between runs")
 	out := fset.String("out", "/var/www/almanac", "directory to write the site to (replaced as a whole)")
 	tz := fset.String("tz", "", "show times in this IANA time zone (default: the viewer's local time)")
 	tmpl := fset.String("templates", "", "directory of templates overriding the built-in ones")
 	strict := fset.Bool("strict", false, "fail when a corrupt file had to be skipped")
+	var s3 s3Flags
+	s3.register(fset)
 	var lf logFlags
 	lf.register(fset)
 	if err := parseFlags(fset, args); err != nil {
@@ -55,6 +59,24 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	opts.Log = log
 	if isTerminal(e.stderr) {
 		opts.Progress = e.stderr
+	}
+	if isS3(*dir) {
+		t, err := parseTarget("render", "archive", *dir, "s3://metrics/almanac")
+		if err != nil {
+			return err
+		}
+		if *cache == "" {
+			return &usageError{msg: "--cache is empty", hint: "almanac render --cache /var/cache/almanac"}
+		}
+		if err := os.MkdirAll(*cache, 0o755); err != nil {
+			return fmt.Errorf("cache %s: %w", *cache, err)
+		}
+		rep, err := site.Mirror(ctx, t, "", *cache, site.Options{S3: s3.options(), Logger: log})
+		if err != nil {
+			return err
+		}
+		log.Info("archive fetched", "from", t.String(), "cache", *cache, "downloaded", rep.Downloaded, "bytes", rep.Bytes, "deleted", rep.Deleted)
+		*dir = *cache
 	}
 	store, err := openExisting(*dir, log)
 	if err != nil {

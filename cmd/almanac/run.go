@@ -32,6 +32,8 @@ var commands = []command{
 	{"render", "build the static HTML site from the archive", runRender},
 	{"health", "exit 0 when this host's newest sample is fresh, else 1", runHealth},
 	{"archive", "list, compact or prune the archive (ls, compact, prune)", runArchive},
+	{"ship", "upload closed Parquet files to S3 or a folder", runShip},
+	{"publish", "upload a rendered site to S3 or swap it into a folder", runPublish},
 	{"version", "print the version", runVersion},
 }
 

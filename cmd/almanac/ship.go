@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"almanac/archive"
+	"almanac/site"
+)
+
+func runShip(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "ship", "--to TARGET [flags]",
+		"Upload every closed Parquet file of --archive that TARGET lacks, under the same keys, so the\n"+
+			"bucket (or folder) is one Hive-partitioned dataset for the whole fleet. Idempotent and\n"+
+			"resumable: when the store is unreachable nothing is lost, the next run catches up. Parts of\n"+
+			"a compacted day are deleted from TARGET once the day file is up. Credentials come from the\n"+
+			"standard AWS environment variables and shared files.",
+		"almanac ship --archive /var/lib/almanac --to s3://metrics/almanac")
+	dir := fs.String("archive", "/var/lib/almanac", "directory of the Parquet archive")
+	to := fs.String("to", "", "s3://bucket/prefix or a directory (e.g. an NFS mount)")
+	dry := fs.Bool("dry-run", false, "print what would be uploaded and deleted, change nothing")
+	var s3 s3Flags
+	s3.register(fs)
+	var lf logFlags
+	lf.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "almanac ship --help"}
+	}
+	target, err := parseTarget("ship", "to", *to, "s3://metrics/almanac")
+	if err != nil {
+		return err
+	}
+	log, err := lf.logger(e.stderr, "ship")
+	if err != nil {
+		return err
+	}
+	store, err := openExisting(*dir, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	keys, err := store.ClosedFiles()
+	if err != nil {
+		return err
+	}
+	opts := site.Options{S3: s3.options(), Logger: log, DryRun: *dry}
+	remote, err := site.ListKeys(ctx, target, prefixesOf(keys), opts)
+	if err != nil {
+		return err
+	}
+	superseded := supersededRemote(keys, remote)
+	rep, err := site.Ship(ctx, target, *dir, keys, site.ShipOptions{Options: opts, Superseded: superseded})
+	printPlan(e, rep, *dry)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "shipped %s to %s: %d uploaded, %d deleted, %d unchanged, %d bytes\n",
+		*dir, target, rep.Uploaded, rep.Deleted, rep.Unchanged, rep.Bytes)
+	return nil
+}
+
+// supersededRemote returns the remote keys that the local closed files
+// (once shipped) supersede.
+func supersededRemote(local, remote []string) []string {
+	all := append(append([]string(nil), local...), remote...)
+	slices.Sort(all)
+	all = slices.Compact(all)
+	have := map[string]bool{}
+	for _, k := range remote {
+		have[k] = true
+	}
+	var out []string
+	for _, k := range archive.Superseded(all) {
+		if have[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// prefixesOf returns the table/host folders of keys, to list remotely.
+func prefixesOf(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		parts := strings.SplitN(k, "/", 3)
+		if len(parts) == 3 {
+			out = append(out, parts[0]+"/"+parts[1]+"/")
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// printPlan prints a dry run's plan: one line per upload and deletion.
+func printPlan(e *env, rep site.Report, dry bool) {
+	if !dry {
+		return
+	}
+	for _, o := range rep.Changes.Upload {
+		fmt.Fprintf(e.stdout, "upload %s (%d bytes)\n", o.Key, o.Size)
+	}
+	for _, o := range rep.Changes.Delete {
+		fmt.Fprintf(e.stdout, "delete %s\n", o.Key)
+	}
+	fmt.Fprintf(e.stdout, "dry run: %d to upload (%d bytes), %d to delete, %d unchanged\n",
+		len(rep.Changes.Upload), rep.Changes.Bytes(), len(rep.Changes.Delete), rep.Changes.Unchanged)
+}
