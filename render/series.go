@@ -191,14 +191,26 @@ func pivot(ts []int64, key []string, keys []string, vals ...[]float64) grid {
 		g.Cols[j] = c
 	}
 	row := -1
+	// Rows repeat their keys in the same order every sample: guess the
+	// key from the one that followed the previous key last time.
+	next := make([]int, len(keys)+1)
+	for i := range next {
+		next[i] = -1
+	}
+	prev := len(keys) // "before the first key"
 	for i, t := range ts {
 		if row < 0 || g.T[row] != t {
 			row++
 		}
-		k, ok := idx[key[i]]
-		if !ok {
-			continue
+		k := next[prev]
+		if k < 0 || keys[k] != key[i] {
+			var ok bool
+			if k, ok = idx[key[i]]; !ok {
+				continue
+			}
+			next[prev] = k
 		}
+		prev = k
 		for v, col := range vals {
 			g.Cols[k*len(vals)+v][row] = col[i]
 		}
@@ -206,14 +218,41 @@ func pivot(ts []int64, key []string, keys []string, vals ...[]float64) grid {
 	return g
 }
 
-// distinct returns the distinct strings of ss, sorted.
+// distinct returns the distinct strings of ss, sorted. Tables repeat a few
+// keys (devices, cores) in every sample, so a short list is searched before
+// falling back to a map.
 func distinct(ss []string) []string {
-	seen := make(map[string]bool)
 	var out []string
+	var seen map[string]bool
+	last := -1
 	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
+		if last >= 0 && out[last] == s {
+			continue
+		}
+		if seen != nil {
+			if !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+			continue
+		}
+		found := false
+		for i, o := range out {
+			if o == s {
+				last, found = i, true
+				break
+			}
+		}
+		if !found {
 			out = append(out, s)
+			last = len(out) - 1
+			if len(out) > 32 {
+				seen = make(map[string]bool, len(out))
+				for _, o := range out {
+					seen[o] = true
+				}
+				last = -1
+			}
 		}
 	}
 	slices.Sort(out)

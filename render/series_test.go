@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -165,5 +166,34 @@ func TestPivot(t *testing.T) {
 	}}
 	if diff := cmp.Diff(want, got, cmpopts.EquateNaNs()); diff != "" {
 		t.Errorf("pivot() mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestDistinct(t *testing.T) {
+	many := make([]string, 0, 120)
+	for i := range 40 {
+		many = append(many, fmt.Sprintf("veth%02d", 39-i), fmt.Sprintf("veth%02d", 39-i))
+	}
+	many = append(many, many...)
+	var wantMany []string
+	for i := range 40 {
+		wantMany = append(wantMany, fmt.Sprintf("veth%02d", i))
+	}
+	tests := []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"empty", nil, nil},
+		{"repeats in sample order", []string{"sdb", "sda", "sdb", "sda", "sdb"}, []string{"sda", "sdb"}},
+		{"runs", []string{"x", "x", "a", "a", "x"}, []string{"a", "x"}},
+		{"more than the short list", many, wantMany},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, distinct(tt.in)); diff != "" {
+				t.Errorf("distinct() mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
