@@ -25,13 +25,25 @@
 //
 // # Data
 //
-// Each table of a host is scanned once, for the longest range and only for
-// the columns its charts need, then sliced per range. Every series is
+// Each table of a host is read once, over the longest range and only for
+// the columns its charts need (the process table: the last 24 hours). Every series is
 // downsampled to at most about 2,000 points (the minimum and maximum of
 // each bucket, in time order, so a one-sample spike survives a year view).
 // Missing data is a null point, drawn as a gap: samples further apart than
 // 2.5 sampling intervals (the median distance between samples). Reboots
 // (a change of boot time) are marked on the time axis.
+//
+// Tables with several rows per sample (cpu, disk, network, ...) are read one day
+// partition at a time and each day is reduced for every range at once, so
+// memory holds one day of rows plus the reduced series. The charts of a
+// page share a budget of points (pageBudget), so that a host with dozens
+// of interfaces still gets pages under 2 MB.
+//
+// The 7, 30 and 365 day views read raw samples (with column projection):
+// the archive has no per-day rollups yet. When it writes them (per-minute
+// and per-hour min/avg/max at day close), those views should read them
+// instead; that is also what a fast re-render needs, since today a
+// re-render costs as much as a full render.
 //
 // Availability follows the samples of the system table: between two
 // samples, a change of boot time means the host was down from the earlier
