@@ -31,6 +31,8 @@ test-deps: ## install what the tests need when it is missing (chromium, test ser
 
 test: test-deps lint ## the whole suite: .ci/run calls this
 	$(GO) test -race -count=1 ./...
+	cd interop/duckdb && $(GO) vet ./... && $(GO) test -count=1 ./...
+	examples/check.sh
 
 lint: ## gofmt, go vet, and no os/exec outside tests
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -65,6 +65,26 @@ fi
 say "chromium: $(command -v chromium)"
 
 # ---------------------------------------------------------------------------
+# The deployment examples' checks (examples/check.sh): nginx serves a site on
+# 127.0.0.1, systemd-analyze verifies the units, setpriv (util-linux) proves
+# the capabilities the sampler needs, curl asks nginx.
+# ---------------------------------------------------------------------------
+
+need_pkg() { # need_pkg COMMAND PACKAGE
+	command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] && return 0
+	[ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 ||
+		die "$1 is missing: install the package $2 (sudo apt-get install $2)"
+	export DEBIAN_FRONTEND=noninteractive
+	has_candidate "$2" || apt_update
+	say "apt-get install $2"
+	apt-get install -y -qq --no-install-recommends "$2" >/dev/null || die "apt-get install $2 failed"
+}
+need_pkg nginx nginx-light
+need_pkg systemd-analyze systemd
+need_pkg setpriv util-linux
+need_pkg curl curl
+
+# ---------------------------------------------------------------------------
 # Go-built test servers, pinned, installed into .tools/bin (on PATH in the
 # Makefile). Add each one here, in this form, so a fresh checkout gets the
 # exact version and an existing one costs a single test -x:
