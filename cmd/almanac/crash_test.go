@@ -21,7 +21,7 @@ import (
 )
 
 // buildAlmanac compiles the command once per test binary run.
-func buildAlmanac(t *testing.T) string {
+func buildAlmanac(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "almanac")
 	cmd := exec.Command("go", "build", "-o", bin, ".")

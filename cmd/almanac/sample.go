@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -84,6 +85,9 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	s := &sampler{
 		o: o, log: log.With("host", o.host), store: store, w: w,
 		sampler: sample.New(src, sample.Options{Cmdline: o.cmdline, AllDisks: o.allDisks, Log: log}),
@@ -128,6 +132,12 @@ func kernelHostname(proc string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
+// memoryLimit is the sampler's soft memory limit (GOMEMLIMIT overrides it).
+// Its live heap is a few MiB; the garbage a flush or a compaction leaves is
+// collected before the heap grows past this, rather than at twice the live
+// heap, so the resident size stays small on a host that runs it for years.
+const memoryLimit = 20 << 20
+
 // sampler is the running state of almanac sample.
 type sampler struct {
 	o       sampleOptions
@@ -136,11 +146,12 @@ type sampler struct {
 	w       *archive.Writer
 	sampler *sample.Sampler
 
-	rows int
-	day  string // UTC day of the last batch
-	mu   sync.Mutex
-	wg   sync.WaitGroup
-	busy bool // maintenance running
+	rows     int
+	day      string    // UTC day of the last batch
+	released time.Time // when memory was last handed back to the kernel
+	mu       sync.Mutex
+	wg       sync.WaitGroup
+	busy     bool // maintenance running
 }
 
 // loop takes readings on interval boundaries until ctx ends (or, with
@@ -204,6 +215,12 @@ func (s *sampler) take(now time.Time) error {
 		s.maintain(now)
 	}
 	s.day = day
+	if now.Sub(s.released) >= s.o.flush {
+		// A flush (every --flush) leaves its buffers as garbage: hand the
+		// pages back now rather than keep them resident until the next.
+		debug.FreeOSMemory()
+		s.released = now
+	}
 	return nil
 }
 
