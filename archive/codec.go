@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"almanac/sample"
 )
@@ -23,7 +25,14 @@ func (e *enc) i(v int64)  { e.b = binary.AppendVarint(e.b, v) }
 func (e *enc) c(v sample.Centi) {
 	e.b = binary.AppendVarint(e.b, int64(v))
 }
+
+// s appends a string. Parquet strings must be UTF-8 (DuckDB refuses a
+// whole file over one bad string), so invalid bytes become U+FFFD here,
+// whatever the collector let through.
 func (e *enc) s(v string) {
+	if !utf8.ValidString(v) {
+		v = strings.ToValidUTF8(v, "\uFFFD")
+	}
 	e.b = binary.AppendUvarint(e.b, uint64(len(v)))
 	e.b = append(e.b, v...)
 }

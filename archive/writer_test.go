@@ -290,3 +290,27 @@ func TestScan(t *testing.T) {
 }
 
 func errorsIs(err, target error) bool { return err != nil && errorsIsStd(err, target) }
+
+// TestInvalidUTF8 checks that a string that is not UTF-8 (a process name
+// is bytes to the kernel) reaches the files as valid UTF-8: DuckDB refuses
+// a whole Parquet file over one bad string.
+func TestInvalidUTF8(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	w, err := s.Writer("web1", WriterOptions{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &sample.Batch{Time: t0, Process: []sample.ProcessRow{{Time: t0.UnixMicro(), PID: 7, Comm: "ok\xff\xfe<x>", User: "r\xc3"}}}
+	appendAll(t, w, []*sample.Batch{b})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := readTable[sample.ProcessRow](t, dir, "process", "web1")
+	if len(got) != 1 {
+		t.Fatalf("%d rows, want 1", len(got))
+	}
+	if got[0].Comm != "ok\uFFFD<x>" || got[0].User != "r\uFFFD" {
+		t.Errorf("comm %q user %q, want invalid bytes replaced by U+FFFD", got[0].Comm, got[0].User)
+	}
+}
