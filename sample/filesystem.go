@@ -297,18 +297,19 @@ type filesystemCollector struct {
 	statfs  func(path string, st *unix.Statfs_t) error
 	timeout time.Duration // 0 is statfsTimeout
 
-	file      kernelFile
-	table     string // the mountinfo file read
-	tableFor  string // the proc tree table is in
-	tableFD   int    // table, kept open
-	tableOpen bool   // tableFD is open
-	tableProc bool   // table is in procfs, which signals changes by poll
-	last      []byte // its content at the last parse
-	all       []mountEntry
-	mounts    []mountEntry // selected from all
-	stuck     map[string]*statfsProbe
-	failing   map[string]bool // mount points whose statfs failed (logged once)
-	probes    []*statfsProbe
+	file         kernelFile
+	table        string          // the mountinfo file read
+	tableFor     string          // the proc tree table is in
+	tableFD      int             // table, kept open
+	tableOpen    bool            // tableFD is open
+	tableCleanup runtime.Cleanup // closes tableFD if the collector is dropped
+	tableProc    bool            // table is in procfs, which signals changes by poll
+	last         []byte          // its content at the last parse
+	all          []mountEntry
+	mounts       []mountEntry // selected from all
+	stuck        map[string]*statfsProbe
+	failing      map[string]bool // mount points whose statfs failed (logged once)
+	probes       []*statfsProbe
 
 	rootFor string // the root filesystem rootFD and root are open on
 	rootFD  int
@@ -420,6 +421,7 @@ func (c *filesystemCollector) readTable(src Source) error {
 		return c.parseTable(data)
 	}
 	if c.tableOpen {
+		c.tableCleanup.Stop() // else it would close a reused descriptor number later
 		unix.Close(c.tableFD)
 		c.tableOpen = false
 	}
@@ -435,7 +437,7 @@ func (c *filesystemCollector) readTable(src Source) error {
 	}
 	var st unix.Statfs_t
 	c.tableFD, c.tableOpen, c.tableProc = fd, true, unix.Fstatfs(fd, &st) == nil && st.Type == unix.PROC_SUPER_MAGIC
-	runtime.AddCleanup(c, func(fd int) { unix.Close(fd) }, fd)
+	c.tableCleanup = runtime.AddCleanup(c, func(fd int) { unix.Close(fd) }, fd)
 	if c.tableProc {
 		mountsChanged(fd) // a poll acknowledges the changes made so far
 	}

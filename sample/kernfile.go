@@ -32,6 +32,7 @@ type kernelFile struct {
 	path      string
 	fd        int
 	open      bool
+	cleanup   runtime.Cleanup // closes fd if the owner is dropped unclosed
 	buf       []byte
 }
 
@@ -48,7 +49,7 @@ func (k *kernelFile) read(dir, name string) ([]byte, error) {
 			return nil, &os.PathError{Op: "open", Path: k.path, Err: err}
 		}
 		k.fd, k.open = fd, true
-		runtime.AddCleanup(k, func(fd int) { unix.Close(fd) }, fd)
+		k.cleanup = runtime.AddCleanup(k, func(fd int) { unix.Close(fd) }, fd)
 	}
 	data, err := k.readFD(k.fd)
 	if err != nil {
@@ -103,6 +104,9 @@ func (k *kernelFile) readFD(fd int) ([]byte, error) {
 // close closes the kept descriptor, if any.
 func (k *kernelFile) close() {
 	if k.open {
+		// Cancel the cleanup first: run later, it would close whatever
+		// file has been given this descriptor number by then.
+		k.cleanup.Stop()
 		unix.Close(k.fd)
 		k.open = false
 	}

@@ -6,10 +6,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestKernelFileRereads(t *testing.T) {
@@ -130,5 +133,38 @@ func TestBytesToUint(t *testing.T) {
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("parseUint(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestKernelFileCloseCancelsCleanup checks that closing a kernelFile
+// cancels the cleanup that would close its descriptor once the owner is
+// garbage: run after the close, it would close whatever file has been
+// given that descriptor number since (it once closed a test's own files).
+func TestKernelFileCloseCancelsCleanup(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		func() {
+			k := new(kernelFile)
+			if _, err := k.read(dir, "a"); err != nil {
+				t.Fatal(err)
+			}
+			k.close()
+		}()
+	}
+	f, err := os.Open(filepath.Join(dir, "a")) // likely one of the numbers just freed
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for range 5 {
+		runtime.GC()
+		time.Sleep(time.Millisecond) // cleanups run on their own goroutine; give them a turn
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatalf("a descriptor opened after the kernelFiles closed was closed under us: %v", err)
 	}
 }
