@@ -16,7 +16,8 @@ type CompactStats struct {
 	Removed    int   // files deleted: merged inputs and covered leftovers
 	Rows       int64 // rows written to day files
 	BytesIn    int64 // size of the merged files
-	BytesOut   int64 // size of the day files written
+	BytesOut   int64 // size of the day files and rollups written
+	Rollups    int   // rollup files written
 }
 
 func compactLockName(host string) string { return journalDir + "/" + host + ".compact.lock" }
@@ -25,7 +26,11 @@ func compactLockName(host string) string { return journalDir + "/" + host + ".co
 // of now) into one file per table: day-<maxseq>.parquet, sorted by the
 // table's key then time, which covers every part whose seq is at most
 // maxseq. It then deletes the merged files, and the covered files an
-// interrupted compaction left. A file that cannot be read is set aside as
+// interrupted compaction left. For each compacted day of a table with
+// rollups (HasRollups) it writes the per-minute and per-hour rollups that
+// are missing (see ScanRollup): a day compacted before rollups existed
+// gets them from the next Compact, and a day already done costs two
+// folder listings. A file that cannot be read is set aside as
 // <name>.corrupt (readers ignore it), the rest of its day is compacted,
 // and the error (errors.Is ErrCorrupt) names it.
 //
@@ -102,7 +107,18 @@ func (s *Store) compactPartition(p Partition, st *CompactStats) error {
 		errs = append(errs, fmt.Errorf("%w (set aside as %s.corrupt)", err, live[ie.i].name))
 		live = append(live[:ie.i:ie.i], live[ie.i+1:]...)
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	// The rollups of the day, or of a day compacted before they existed.
+	names, err = s.readDirNames(dir)
+	if err != nil {
+		return err
+	}
+	if live, _ := liveFiles(names); len(live) == 1 && live[0].kind == kindDay {
+		return s.ensureRollups(p, live[0], st)
+	}
+	return nil
 }
 
 // merge writes the files of p into one day file, then deletes them.

@@ -10,6 +10,7 @@
 //	<archive>/<table>/host=<host>/date=<YYYY-MM-DD>/part-<seq>.parquet
 //	<archive>/<table>/host=<host>/date=<YYYY-MM-DD>/day-<maxseq>.parquet
 //	<archive>/.journal/<host>.wal
+//	<archive>/rollup/<1m|1h>/<table>/host=<host>/date=<YYYY-MM-DD>/day-<maxseq>.parquet
 //
 // Days are UTC days (time.DateOnly) whatever the local zone of the host.
 // The host and the day are not columns of the files: they are the Hive
@@ -76,6 +77,30 @@
 // next compaction. A file that cannot be read is set aside as
 // <name>.corrupt and reported.
 //
+// # Rollups
+//
+// When Compact has compacted a closed day of a table (every table but host
+// and process), it also writes two rollups of it, per minute (1m) and per
+// hour (1h), under rollup/, outside the table folders so that a glob such
+// as cpu/**/*.parquet never sees them. A rollup row is one time bucket of
+// one series: time (the bucket's start), the table's key columns (cpu,
+// resource, device, mountpoint, interface, sensor, user), for each numeric
+// column c the columns c_min and c_max (of c's type) and c_avg (DOUBLE)
+// over the bucket's samples, the newest value of the other string columns,
+// and samples, the number of rows in the bucket. A bucket without samples
+// has no row, so gaps stay visible. The rollup is named after the day file
+// it was made from: it is current while that day file is the only live
+// file of its folder (ScanRollup and RollupDays read only current ones;
+// a day with a late part is read raw until the next Compact rewrites both).
+// Rollups are written atomically through the same *os.Root, once: a later
+// Compact only checks they are there, and writes the missing ones, which
+// backfills an archive compacted before rollups existed. Prune deletes them
+// with their day. DuckDB reads them like a table:
+//
+//	SELECT time, cpu, user_pct_max
+//	FROM read_parquet('/var/lib/almanac/rollup/1h/cpu/**/*.parquet', hive_partitioning = true)
+//	WHERE host = 'web1' ORDER BY time;
+//
 // # Retention
 //
 // Prune deletes whole day partitions whose day ended more than keep before
@@ -88,5 +113,6 @@
 // outside the asked range, and returns them as float64 (decimals scaled,
 // booleans as 0 or 1, nulls as NaN) or strings, in time order. A corrupt or
 // truncated file is skipped: Scan returns what it could read and an error
-// (errors.Is ErrCorrupt) naming each skipped file.
+// (errors.Is ErrCorrupt) naming each skipped file. ScanRollup reads
+// rollups the same way.
 package archive

@@ -8,8 +8,9 @@ import (
 // ClosedFiles lists the closed Parquet files of every host, as keys
 // relative to the archive folder ("cpu/host=web1/date=2026-08-21/
 // part-1787…parquet"), sorted: the files readers use, today's parts
-// included. Journals, temporary files and parts a day file covers are left
-// out. It is what almanac ship uploads.
+// included, and the rollups (rollup/<res>/<table>/host=<host>/date=<day>/
+// day-<seq>.parquet). Journals, temporary files and parts a day file
+// covers are left out. It is what almanac ship uploads.
 func (s *Store) ClosedFiles() ([]string, error) {
 	hosts, err := s.Hosts()
 	if err != nil {
@@ -31,6 +32,11 @@ func (s *Store) ClosedFiles() ([]string, error) {
 				keys = append(keys, p.Dir()+"/"+f.name)
 			}
 		}
+		rk, err := s.rollupFiles(h)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, rk...)
 	}
 	slices.Sort(keys)
 	return keys, nil

@@ -170,7 +170,14 @@ func (f *Frame) truncate(n int) {
 
 // readFrame reads the rows of a Parquet file in r into fr. The Parquet
 // reader may panic on damaged input; that becomes ErrCorrupt.
-func readFrame(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Frame) (err error) {
+func readFrame(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Frame) error {
+	return readGroups(ra, size, r, cols, fr, nil)
+}
+
+// readGroups is readFrame, and with each not nil, it calls each after
+// every row group with the group's rows (in fr), then empties fr: memory
+// then holds one row group at a time.
+func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Frame, each func(*Frame) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, p)
@@ -239,6 +246,12 @@ func readFrame(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Frame
 		}
 		for _, k := range keep {
 			fr.Time = append(fr.Time, times[k])
+		}
+		if each != nil {
+			if err := each(fr); err != nil {
+				return err
+			}
+			fr.truncate(0)
 		}
 	}
 	return nil
