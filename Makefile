@@ -42,7 +42,7 @@ lint: ## gofmt, go vet, and no os/exec outside tests
 	  if [ -n "$$bad" ]; then echo "os/exec outside tests (the sampler must not fork): $$bad"; exit 1; fi
 
 bench: ## run the benchmarks and print the figures
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./... | tee bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./... | tee bench.txt
 
 golden: ## rewrite render's golden files; review git diff afterwards
 	$(GO) test ./render -run Golden -update
