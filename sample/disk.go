@@ -132,7 +132,7 @@ func diskRows(prev, cur []diskStat, d time.Duration, tm int64, all bool, out []D
 		if !all && c.idle() {
 			continue
 		}
-		p, ok := findDisk(prev, i, c.name)
+		p, ok := findPrev(prev, i, c.name)
 		if !ok {
 			continue
 		}
@@ -173,18 +173,7 @@ func diskRows(prev, cur []diskStat, d time.Duration, tm int64, all bool, out []D
 	return out
 }
 
-// findDisk returns the reading of name in prev, looking first at index i.
-func findDisk(prev []diskStat, i int, name string) (diskStat, bool) {
-	if i < len(prev) && prev[i].name == name {
-		return prev[i], true
-	}
-	for _, p := range prev {
-		if p.name == name {
-			return p, true
-		}
-	}
-	return diskStat{}, false
-}
+func (d diskStat) key() string { return d.name }
 
 // virtualDisk reports whether a device is a ram disk or a loop device,
 // which are skipped unless all devices are wanted. zram is kept: it is

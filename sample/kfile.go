@@ -88,3 +88,18 @@ func parseUint(b []byte) (uint64, bool) {
 	}
 	return n, true
 }
+
+// findPrev returns the previous reading of the device or interface name,
+// looking first at index i, where it is when the set did not change.
+func findPrev[T interface{ key() string }](prev []T, i int, name string) (T, bool) {
+	if i < len(prev) && prev[i].key() == name {
+		return prev[i], true
+	}
+	for _, p := range prev {
+		if p.key() == name {
+			return p, true
+		}
+	}
+	var zero T
+	return zero, false
+}

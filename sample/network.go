@@ -98,7 +98,7 @@ func networkRows(prev, cur []netStat, d time.Duration, tm int64, out []NetworkRo
 	}
 	sec := d.Seconds()
 	for i, c := range cur {
-		p, ok := findNet(prev, i, c.name)
+		p, ok := findPrev(prev, i, c.name)
 		if !ok {
 			continue
 		}
@@ -129,18 +129,7 @@ func networkRows(prev, cur []netStat, d time.Duration, tm int64, out []NetworkRo
 	return out
 }
 
-// findNet returns the reading of name in prev, looking first at index i.
-func findNet(prev []netStat, i int, name string) (netStat, bool) {
-	if i < len(prev) && prev[i].name == name {
-		return prev[i], true
-	}
-	for _, p := range prev {
-		if p.name == name {
-			return p, true
-		}
-	}
-	return netStat{}, false
-}
+func (n netStat) key() string { return n.name }
 
 // netDir is the interface table of the host: /proc/1/net/dev, the
 // network namespace of the host's init (in a container given the host's

@@ -72,18 +72,18 @@ func parseProcStat(b []byte) (procStat, error) {
 			ok = ok && v >= 0 && v <= 1<<31-1
 			s.PPID = int32(v)
 		case 14:
-			s.UTime, ok = atou64(f)
+			s.UTime, ok = parseUint(f)
 		case 15:
-			s.STime, ok = atou64(f)
+			s.STime, ok = parseUint(f)
 		case 20:
 			var v int64
 			v, ok = atoi64(f)
 			ok = ok && v >= 0 && v <= 1<<31-1
 			s.Threads = int32(v)
 		case 22:
-			s.StartTime, ok = atou64(f)
+			s.StartTime, ok = parseUint(f)
 		case 23:
-			s.VSize, ok = atou64(f)
+			s.VSize, ok = parseUint(f)
 		case 24:
 			s.RSS, ok = atoi64(f)
 			ok = ok && s.RSS >= 0
@@ -115,9 +115,9 @@ func parseProcIO(b []byte) (read, write uint64, err error) {
 		val = bytes.TrimSpace(val)
 		switch string(key) { // no allocation: the compiler compares in place
 		case "read_bytes":
-			read, haveRead = atou64(val)
+			read, haveRead = parseUint(val)
 		case "write_bytes":
-			write, haveWrite = atou64(val)
+			write, haveWrite = parseUint(val)
 		}
 	}
 	if !haveRead || !haveWrite {
@@ -147,26 +147,6 @@ func procText(b []byte) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
-// atou64 parses a decimal unsigned number; false on anything else or on
-// overflow.
-func atou64(b []byte) (uint64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	var n uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if n > (1<<64-1-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
-	}
-	return n, true
-}
-
 // atoi64 parses a decimal number with an optional '-'; false on anything
 // else or on overflow.
 func atoi64(b []byte) (int64, bool) {
@@ -174,7 +154,7 @@ func atoi64(b []byte) (int64, bool) {
 	if neg {
 		b = b[1:]
 	}
-	u, ok := atou64(b)
+	u, ok := parseUint(b)
 	if !ok || u > 1<<63 || (!neg && u == 1<<63) {
 		return 0, false
 	}
