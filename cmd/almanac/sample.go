@@ -151,7 +151,8 @@ type sampler struct {
 	released time.Time // when memory was last handed back to the kernel
 	mu       sync.Mutex
 	wg       sync.WaitGroup
-	busy     bool // maintenance running
+	busy     bool      // maintenance running
+	again    time.Time // maintenance asked for while running: run again at this time
 }
 
 // loop takes readings on interval boundaries until ctx ends (or, with
@@ -225,7 +226,8 @@ func (s *sampler) take(now time.Time) error {
 }
 
 // maintain compacts closed days and prunes expired ones in the background,
-// one run at a time.
+// one run at a time. Asked while a run is under way, it runs again after
+// it with the newer time, so a day that closes meanwhile is not skipped.
 func (s *sampler) maintain(now time.Time) {
 	if s.o.once {
 		return
@@ -233,25 +235,42 @@ func (s *sampler) maintain(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.busy {
+		s.again = now
 		return
 	}
 	s.busy = true
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		defer func() { s.mu.Lock(); s.busy = false; s.mu.Unlock() }()
-		if st, err := s.store.Compact(s.o.host, now); err != nil {
-			s.log.Warn("compaction failed", "err", err)
-		} else {
-			s.log.Debug("compaction done", "stats", fmt.Sprintf("%+v", st))
-		}
-		if s.o.keep > 0 {
-			gone, err := s.store.Prune(now, s.o.keep)
-			if err != nil {
-				s.log.Warn("prune failed", "err", err)
-			} else if len(gone) > 0 {
-				s.log.Info("old days deleted", "partitions", len(gone))
+		for {
+			s.compactAndPrune(now)
+			s.mu.Lock()
+			now, s.again = s.again, time.Time{}
+			if now.IsZero() {
+				s.busy = false
+				s.mu.Unlock()
+				return
 			}
+			s.mu.Unlock()
 		}
 	}()
+}
+
+// compactAndPrune is one maintenance run: compact the host's closed days,
+// delete days past --keep, hand compaction's memory back to the kernel.
+func (s *sampler) compactAndPrune(now time.Time) {
+	if st, err := s.store.Compact(s.o.host, now); err != nil {
+		s.log.Warn("compaction failed", "err", err)
+	} else {
+		s.log.Debug("compaction done", "stats", fmt.Sprintf("%+v", st))
+	}
+	if s.o.keep > 0 {
+		gone, err := s.store.Prune(now, s.o.keep)
+		if err != nil {
+			s.log.Warn("prune failed", "err", err)
+		} else if len(gone) > 0 {
+			s.log.Info("old days deleted", "partitions", len(gone))
+		}
+	}
+	debug.FreeOSMemory() // compaction's buffers: a day's worth, once a day
 }
