@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"almanac/archive"
+	"almanac/sample"
+)
+
+func TestHealth(t *testing.T) {
+	tests := []struct {
+		name     string
+		age      time.Duration
+		flush    bool // the sample reached a Parquet part (else it is only in the journal)
+		code     int
+		stdout   string
+		stderrIn string
+	}{
+		{name: "fresh, in the journal", age: 10 * time.Second, code: 0, stdout: "ok: the newest sample of web1 is"},
+		{name: "fresh, flushed", age: 10 * time.Second, flush: true, code: 0, stdout: "ok:"},
+		{name: "stale", age: 10 * time.Minute, flush: true, code: 1, stderrIn: "stale: the newest sample of web1 is 10m"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			st, err := archive.Open(dir, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := st.Writer("web1", archive.WriterOptions{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := time.Now().Add(-tt.age).UTC()
+			b := &sample.Batch{Time: at, System: []sample.SystemRow{{Time: at.UnixMicro(), IntervalMs: 10000}}}
+			if err := w.Append(b); err != nil {
+				t.Fatal(err)
+			}
+			if tt.flush {
+				if err := w.Close(); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				defer w.Close()
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"health", "--archive", dir, "--host", "web1", "--max-age", "2m"}, &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, &stdout, &stderr)
+			}
+			if !strings.Contains(stdout.String(), tt.stdout) {
+				t.Errorf("stdout %q lacks %q", &stdout, tt.stdout)
+			}
+			if !strings.Contains(stderr.String(), tt.stderrIn) {
+				t.Errorf("stderr %q lacks %q", &stderr, tt.stderrIn)
+			}
+		})
+	}
+}
