@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -46,8 +47,13 @@ func runArchive(ctx context.Context, e *env, args []string) error {
 		}
 		defer store.Close()
 		parts, err := store.List()
-		if err != nil {
+		if err != nil && !errors.Is(err, archive.ErrCorrupt) {
 			return err
+		}
+		if err != nil {
+			// The rest of the archive is listed; the files that could not be
+			// read are named (compact sets them aside as *.corrupt).
+			log.Warn("corrupt files left out of ROWS (almanac archive compact sets those of closed days aside)", "err", err)
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "HOST\tTABLE\tDAY\tFILES\tROWS\tBYTES\t")
