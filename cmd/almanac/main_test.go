@@ -45,6 +45,8 @@ func TestCLIContract(t *testing.T) {
 			stderrHas: []string{`unexpected argument "extra"`}},
 		{name: "hostile host", args: []string{"sample", "--host", "../../etc", "--archive", "x", "--once"}, code: 2, stdoutNone: true,
 			stderrHas: []string{`"../../etc"`, "try: almanac sample --host web1"}},
+		{name: "not a proc tree", args: []string{"sample", "--proc", "/dev", "--host", "x", "--archive", "x", "--once"}, code: 2, stdoutNone: true,
+			stderrHas: []string{"--proc /dev is not a proc filesystem"}},
 		{name: "archive without subcommand", args: []string{"archive"}, code: 2, stdoutNone: true,
 			stderrHas: []string{"missing subcommand"}},
 		{name: "archive bad subcommand", args: []string{"archive", "shred"}, code: 2, stdoutNone: true,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -67,6 +68,9 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	src, err := sample.NewSource(o.proc, o.sys, o.rootfs)
 	if err != nil {
 		return err
+	}
+	if _, err := os.Stat(filepath.Join(o.proc, "stat")); err != nil {
+		return &usageError{msg: fmt.Sprintf("--proc %s is not a proc filesystem: %v", o.proc, err), hint: "almanac sample --proc /proc"}
 	}
 	if o.host == "" {
 		if o.host, err = kernelHostname(o.proc); err != nil {
