@@ -96,6 +96,7 @@ type rollupSpec struct {
 	keys, lasts []string
 	nums        []column        // the numeric source columns
 	kinds       []parquet.Kind  // their physical kinds
+	optional    []bool          // whether they are nullable
 	schema      *parquet.Schema // the rollup file's schema
 	plan        []rollupLeaf    // per leaf column of schema, in order
 	src         []column        // what to read from a day file: keys, lasts, nums
@@ -141,16 +142,23 @@ func newRollupSpec(schema *parquet.Schema, keys []string) *rollupSpec {
 			group[name] = leaf.Node
 			byName[name] = leafInfo{rcKey, slices.Index(keys, name)}
 		case c.str:
-			group[name] = parquet.Optional(leaf.Node)
+			group[name] = leaf.Node
 			byName[name] = leafInfo{rcLast, len(sp.lasts)}
 			sp.lasts = append(sp.lasts, name)
 		default:
+			// Required columns stay required (readers decode them in
+			// bulk); a nullable one gives nullable statistics.
 			i := len(sp.nums)
 			sp.nums = append(sp.nums, c)
 			sp.kinds = append(sp.kinds, leaf.Node.Type().Kind())
-			group[name+"_min"] = parquet.Optional(leaf.Node)
-			group[name+"_max"] = parquet.Optional(leaf.Node)
-			group[name+"_avg"] = parquet.Optional(parquet.Leaf(parquet.DoubleType))
+			sp.optional = append(sp.optional, leaf.Node.Optional())
+			avg := parquet.Encoded(parquet.Leaf(parquet.DoubleType), &parquet.ByteStreamSplit)
+			if leaf.Node.Optional() {
+				avg = parquet.Optional(avg)
+			}
+			group[name+"_min"] = leaf.Node
+			group[name+"_max"] = leaf.Node
+			group[name+"_avg"] = avg
 			byName[name+"_min"] = leafInfo{rcMin, i}
 			byName[name+"_max"] = leafInfo{rcMax, i}
 			byName[name+"_avg"] = leafInfo{rcAvg, i}
@@ -340,12 +348,20 @@ func writeRollup(w io.Writer, table string, day time.Time, res Resolution, stats
 				case rcKey:
 					v = parquet.ByteArrayValue([]byte(b.key[l.i])).Level(0, 0, c)
 				case rcLast:
-					v = parquet.ByteArrayValue([]byte(b.last[i*b.nlast+l.i])).Level(0, 1, c)
+					v = parquet.ByteArrayValue([]byte(b.last[i*b.nlast+l.i])).Level(0, 0, c)
 				case rcSamples:
 					v = parquet.Int32Value(b.n[i]).Level(0, 0, c)
 				default:
 					k := i*b.nn + l.i
+					def := 0
+					if sp.optional[l.i] {
+						def = 1
+					}
 					if b.cnt[k] == 0 {
+						if def == 0 {
+							// A required column has no nulls to skip.
+							return 0, fmt.Errorf("column %s: no value in a bucket", sp.nums[l.i].name)
+						}
 						v = parquet.NullValue().Level(0, 0, c)
 						break
 					}
@@ -357,7 +373,7 @@ func writeRollup(w io.Writer, table string, day time.Time, res Resolution, stats
 					default:
 						v = parquet.DoubleValue(b.sum[k] / float64(b.cnt[k]))
 					}
-					v = v.Level(0, 1, c)
+					v = v.Level(0, def, c)
 				}
 				row[c] = v
 			}

@@ -217,8 +217,7 @@ func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Fram
 			}
 		}
 		nrows := int(rg.NumRows())
-		times := make([]int64, 0, nrows)
-		vals, err = readChunk(tc, vals, func(v parquet.Value) { times = append(times, v.Int64()) })
+		times, err := readTimes(tc, make([]int64, 0, nrows))
 		if err != nil {
 			return err
 		}
@@ -328,32 +327,7 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 	if c.list {
 		return vals, fmt.Errorf("column %s: numeric lists are not supported", c.name)
 	}
-	rows := make([]float64, 0, nrows)
-	vals, err = readChunk(cc, vals, func(v parquet.Value) {
-		var x float64
-		switch v.Kind() {
-		case parquet.Boolean:
-			if v.Boolean() {
-				x = 1
-			}
-		case parquet.Int32:
-			x = float64(v.Int32())
-		case parquet.Int64:
-			x = float64(v.Int64())
-		case parquet.Float:
-			x = float64(v.Float())
-		case parquet.Double:
-			x = v.Double()
-		default:
-			x = math.NaN()
-		}
-		if v.IsNull() {
-			x = math.NaN()
-		} else if c.scale != 1 {
-			x /= c.scale
-		}
-		rows = append(rows, x)
-	})
+	rows, vals, err := readNums(cc, c, make([]float64, 0, nrows), vals)
 	if err != nil {
 		return vals, err
 	}
@@ -366,6 +340,170 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 	}
 	fr.Num[c.name] = out
 	return vals, nil
+}
+
+// readTimes appends the values of a time column chunk to times.
+func readTimes(cc parquet.ColumnChunk, times []int64) ([]int64, error) {
+	pages := cc.Pages()
+	defer pages.Close()
+	var vals []parquet.Value
+	for {
+		page, err := pages.ReadPage()
+		if err == io.EOF {
+			return times, nil
+		}
+		if err != nil {
+			return times, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		if r, ok := page.Values().(parquet.Int64Reader); ok && page.NumNulls() == 0 {
+			times, err = readInt64s(r, times, int(page.NumValues()))
+		} else {
+			vals, err = readPage(page, vals, func(v parquet.Value) { times = append(times, v.Int64()) })
+		}
+		parquet.Release(page)
+		if err != nil {
+			return times, err
+		}
+	}
+}
+
+// readInt64s appends the n values of r to dst.
+func readInt64s(r parquet.Int64Reader, dst []int64, n int) ([]int64, error) {
+	start := len(dst)
+	dst = slices.Grow(dst, n)[:start+n]
+	read := 0
+	for read < n {
+		k, err := r.ReadInt64s(dst[start+read:])
+		read += k
+		if err == io.EOF || k == 0 && err == nil {
+			break
+		}
+		if err != nil {
+			return dst[:start+read], fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+	}
+	return dst[:start+read], nil
+}
+
+// readNums appends the values of a numeric column chunk to rows as
+// float64, decimals scaled. Pages without nulls of integer and double
+// columns are decoded in bulk through their typed readers.
+func readNums(cc parquet.ColumnChunk, c column, rows []float64, vals []parquet.Value) ([]float64, []parquet.Value, error) {
+	pages := cc.Pages()
+	defer pages.Close()
+	var i64 []int64
+	var i32 []int32
+	for {
+		page, err := pages.ReadPage()
+		if err == io.EOF {
+			return rows, vals, nil
+		}
+		if err != nil {
+			return rows, vals, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		n := int(page.NumValues())
+		fast := page.NumNulls() == 0
+		if fast {
+			switch r := page.Values().(type) {
+			case parquet.Int64Reader:
+				i64, err = readInt64s(r, i64[:0], n)
+				for _, x := range i64 {
+					rows = append(rows, float64(x)/c.scale)
+				}
+			case parquet.Int32Reader:
+				i32 = slices.Grow(i32[:0], n)[:n]
+				read := 0
+				for read < n {
+					k, rerr := r.ReadInt32s(i32[read:])
+					read += k
+					if rerr == io.EOF || k == 0 && rerr == nil {
+						break
+					}
+					if rerr != nil {
+						err = fmt.Errorf("%w: %w", ErrCorrupt, rerr)
+						break
+					}
+				}
+				for _, x := range i32[:read] {
+					rows = append(rows, float64(x)/c.scale)
+				}
+			case parquet.DoubleReader:
+				start := len(rows)
+				rows = slices.Grow(rows, n)[:start+n]
+				read := 0
+				for read < n {
+					k, rerr := r.ReadDoubles(rows[start+read:])
+					read += k
+					if rerr == io.EOF || k == 0 && rerr == nil {
+						break
+					}
+					if rerr != nil {
+						err = fmt.Errorf("%w: %w", ErrCorrupt, rerr)
+						break
+					}
+				}
+				rows = rows[:start+read]
+			default:
+				fast = false
+			}
+		}
+		if !fast {
+			vals, err = readPage(page, vals, func(v parquet.Value) { rows = append(rows, numValue(v, c.scale)) })
+		}
+		parquet.Release(page)
+		if err != nil {
+			return rows, vals, err
+		}
+	}
+}
+
+// numValue returns v as float64: decimals scaled, booleans 0 or 1, null NaN.
+func numValue(v parquet.Value, scale float64) float64 {
+	if v.IsNull() {
+		return math.NaN()
+	}
+	var x float64
+	switch v.Kind() {
+	case parquet.Boolean:
+		if v.Boolean() {
+			x = 1
+		}
+	case parquet.Int32:
+		x = float64(v.Int32())
+	case parquet.Int64:
+		x = float64(v.Int64())
+	case parquet.Float:
+		x = float64(v.Float())
+	case parquet.Double:
+		x = v.Double()
+	default:
+		return math.NaN()
+	}
+	if scale != 1 {
+		x /= scale
+	}
+	return x
+}
+
+// readPage calls fn with every value of a page.
+func readPage(page parquet.Page, buf []parquet.Value, fn func(parquet.Value)) ([]parquet.Value, error) {
+	if cap(buf) < 1024 {
+		buf = make([]parquet.Value, 1024)
+	}
+	buf = buf[:cap(buf)]
+	vr := page.Values()
+	for {
+		n, err := vr.ReadValues(buf)
+		for _, v := range buf[:n] {
+			fn(v)
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+	}
 }
 
 // readChunk calls fn with every value of a column chunk, page by page.
