@@ -61,9 +61,9 @@ func shipFleet(b *testing.B) string {
 var shippedRe = regexp.MustCompile(`(\d+) uploaded, \d+ deleted, (\d+) unchanged, (\d+) bytes`)
 
 // BenchmarkShipFleet ships a 10-host x 30-day archive to a real S3 server
-// on 127.0.0.1: the first run (everything moves) and a second run with
-// nothing changed (nothing may move). It reports seconds, files and bytes
-// of each.
+// on 127.0.0.1, then renders the fleet's site and publishes it there: for
+// each, a first run (everything moves) and a second with nothing changed
+// (nothing may move). It reports seconds, files and bytes of each.
 //
 //	go test ./cmd/almanac -run '^$' -bench ShipFleet -benchtime 1x -timeout 30m
 func BenchmarkShipFleet(b *testing.B) {
@@ -73,27 +73,45 @@ func BenchmarkShipFleet(b *testing.B) {
 	for i := range b.N {
 		bucket := fmt.Sprintf("ship%d", i)
 		srv.MakeBucket(b, bucket)
-		args := []string{"ship", "--archive", dir, "--to", "s3://" + bucket + "/almanac",
-			"--endpoint", srv.Endpoint(), "--path-style", "--log-level", "warn"}
-		for _, pass := range []string{"first", "second"} {
-			var stdout, stderr bytes.Buffer
-			start := time.Now()
-			if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
-				b.Fatalf("ship: exit %d: %s%s", code, &stdout, &stderr)
-			}
-			secs := time.Since(start).Seconds()
-			m := shippedRe.FindStringSubmatch(stdout.String())
-			if m == nil {
-				b.Fatalf("ship printed %q", &stdout)
-			}
-			files, _ := strconv.Atoi(m[1])
-			moved, _ := strconv.ParseFloat(m[3], 64)
-			b.ReportMetric(secs, pass+"-s")
-			b.ReportMetric(float64(files), pass+"-files")
-			b.ReportMetric(moved, pass+"-bytes")
-			if pass == "second" && (files != 0 || moved != 0) {
-				b.Errorf("a ship with nothing changed moved %d files, %.0f bytes", files, moved)
-			}
+		s3 := []string{"--endpoint", srv.Endpoint(), "--path-style", "--log-level", "warn"}
+		site := filepath.Join(b.TempDir(), "site")
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), append([]string{"render", "--archive", dir, "--out", site}, s3[2:]...), &stdout, &stderr); code != 0 {
+			b.Fatalf("render: exit %d: %s%s", code, &stdout, &stderr)
+		}
+		for _, job := range []struct {
+			name string
+			args []string
+		}{
+			{"ship", append([]string{"ship", "--archive", dir, "--to", "s3://" + bucket + "/almanac"}, s3...)},
+			{"publish", append([]string{"publish", "--site", site, "--to", "s3://" + bucket + "/site"}, s3...)},
+		} {
+			shipOrPublish(b, job.name, job.args)
+		}
+	}
+}
+
+// shipOrPublish runs almanac ship or publish twice and reports both runs.
+func shipOrPublish(b *testing.B, name string, args []string) {
+	b.Helper()
+	for _, pass := range []string{"first", "second"} {
+		var stdout, stderr bytes.Buffer
+		start := time.Now()
+		if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+			b.Fatalf("%s: exit %d: %s%s", name, code, &stdout, &stderr)
+		}
+		secs := time.Since(start).Seconds()
+		m := shippedRe.FindStringSubmatch(stdout.String())
+		if m == nil {
+			b.Fatalf("%s printed %q", name, &stdout)
+		}
+		files, _ := strconv.Atoi(m[1])
+		moved, _ := strconv.ParseFloat(m[3], 64)
+		b.ReportMetric(secs, name+"-"+pass+"-s")
+		b.ReportMetric(float64(files), name+"-"+pass+"-files")
+		b.ReportMetric(moved, name+"-"+pass+"-bytes")
+		if pass == "second" && (files != 0 || moved != 0) {
+			b.Errorf("a %s with nothing changed moved %d files, %.0f bytes", name, files, moved)
 		}
 	}
 }
