@@ -278,6 +278,7 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 		// Strings are dictionary-encoded: few distinct values, each
 		// allocated once.
 		intern := map[string]string{}
+		prev := ""
 		vals, err = readChunk(cc, vals, func(v parquet.Value) {
 			if !c.list {
 				if v.IsNull() {
@@ -285,6 +286,11 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 					return
 				}
 				b := v.ByteArray()
+				// Compacted files hold runs of one key.
+				if string(b) == prev {
+					rows = append(rows, prev)
+					return
+				}
 				str, ok := intern[string(b)]
 				if !ok {
 					str = string(b)
@@ -292,6 +298,7 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 						intern[str] = str
 					}
 				}
+				prev = str
 				rows = append(rows, str)
 				return
 			}
@@ -327,6 +334,20 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 	if c.list {
 		return vals, fmt.Errorf("column %s: numeric lists are not supported", c.name)
 	}
+	out := fr.Num[c.name]
+	if len(keep) == nrows {
+		// Every row: straight into the frame.
+		n := len(out)
+		out, vals, err := readNums(cc, c, slices.Grow(out, nrows), vals)
+		if err != nil {
+			return vals, err
+		}
+		if len(out)-n != nrows {
+			return vals, fmt.Errorf("%w: column %s has %d rows, want %d", ErrCorrupt, c.name, len(out)-n, nrows)
+		}
+		fr.Num[c.name] = out
+		return vals, nil
+	}
 	rows, vals, err := readNums(cc, c, make([]float64, 0, nrows), vals)
 	if err != nil {
 		return vals, err
@@ -334,7 +355,6 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 	if len(rows) != nrows {
 		return vals, fmt.Errorf("%w: column %s has %d rows, want %d", ErrCorrupt, c.name, len(rows), nrows)
 	}
-	out := fr.Num[c.name]
 	for _, k := range keep {
 		out = append(out, rows[k])
 	}
@@ -546,6 +566,10 @@ func (f *Frame) sortByTime() {
 	if slices.IsSorted(f.Time) {
 		return
 	}
+	if perm, ok := packedOrder(f.Time); ok {
+		f.permute(perm)
+		return
+	}
 	type key struct {
 		t int64
 		i int
@@ -560,20 +584,57 @@ func (f *Frame) sortByTime() {
 		}
 		return cmp.Compare(a.i, b.i)
 	})
+	perm := make([]int, len(keys))
 	for i, k := range keys {
-		f.Time[i] = k.t
+		perm[i] = k.i
 	}
+	f.permute(perm)
+}
+
+// packedOrder returns the stable time order of ts by sorting plain
+// integers: each row's time offset in the high bits and its index in the
+// low ones. ok is false when they do not fit in 63 bits.
+func packedOrder(ts []int64) (perm []int, ok bool) {
+	lo, hi := slices.Min(ts), slices.Max(ts)
+	ibits := 1
+	for 1<<ibits < len(ts) {
+		ibits++
+	}
+	span := uint64(hi - lo)
+	if hi < lo || span>>(63-ibits) != 0 {
+		return nil, false
+	}
+	packed := make([]int64, len(ts))
+	for i, t := range ts {
+		packed[i] = (t-lo)<<ibits | int64(i)
+	}
+	slices.Sort(packed)
+	perm = make([]int, len(ts))
+	mask := int64(1)<<ibits - 1
+	for i, p := range packed {
+		perm[i] = int(p & mask)
+	}
+	return perm, true
+}
+
+// permute puts row perm[i] of f at i.
+func (f *Frame) permute(perm []int) {
+	t := make([]int64, len(perm))
+	for i, k := range perm {
+		t[i] = f.Time[k]
+	}
+	f.Time = t
 	for name, col := range f.Num {
-		c := make([]float64, len(keys))
-		for i, k := range keys {
-			c[i] = col[k.i]
+		c := make([]float64, len(perm))
+		for i, k := range perm {
+			c[i] = col[k]
 		}
 		f.Num[name] = c
 	}
 	for name, col := range f.Str {
-		c := make([]string, len(keys))
-		for i, k := range keys {
-			c[i] = col[k.i]
+		c := make([]string, len(perm))
+		for i, k := range perm {
+			c[i] = col[k]
 		}
 		f.Str[name] = c
 	}
