@@ -328,6 +328,14 @@ func (a aliasHosts) Partitions(table, host string) ([]archive.Partition, error) 
 	return a.Store.Partitions(table, a.names[host])
 }
 
+func (a aliasHosts) RollupDays(res archive.Resolution, table, host string) ([]time.Time, error) {
+	return a.Store.RollupDays(res, table, a.names[host])
+}
+
+func (a aliasHosts) ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	return a.Store.ScanRollup(res, table, a.names[host], from, to, cols...)
+}
+
 // TestBrowserSite renders a fixture fleet with Build's code and opens
 // every page in Chromium from file://: no console error, no exception, no
 // CSP violation, no network request; every chart drawn; the range tabs

@@ -1,8 +1,11 @@
 package render
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"almanac/archive"
 )
@@ -10,10 +13,94 @@ import (
 // A host's big tables are read one day partition at a time, and each day
 // is reduced for every range at once, so that memory holds a day of rows
 // and the reduced series, never a year of rows.
+//
+// Closed days that end before the last 24 hours are read from the
+// archive's rollups when it has current ones for them: per minute for the
+// days of the 30-day window, per hour for older ones. Other days (today,
+// yesterday, a day not compacted yet, a day with a late part, and every
+// day that a range drawing raw samples covers) are read raw.
+
+// chunk is one day of rows of a table: raw samples, or rollup buckets.
+type chunk struct {
+	f   *archive.Frame
+	res int64 // the rollup resolution (µs); 0 for raw samples
+}
+
+// vals is one value column of a chunk: per row its value (a bucket's mean)
+// and the lowest and highest value behind it. For raw samples all three
+// are the same slice.
+type vals struct{ V, Lo, Hi []float64 }
+
+// num returns the numeric column name of c (NaNs when missing). The mean
+// of a rollup is read only for the columns in meanColumns; for the others
+// V holds the lows (the reduction of buckets uses only Lo and Hi).
+func (c chunk) num(name string) vals {
+	if c.res == 0 {
+		v := col(c.f, name)
+		return vals{v, v, v}
+	}
+	lo := col(c.f, name+"_min")
+	v := lo
+	if meanColumns[name] {
+		v = col(c.f, name+"_avg")
+	}
+	return vals{v, lo, col(c.f, name+"_max")}
+}
+
+// meanColumns are the columns whose rollup mean render uses: the inputs
+// of derived series (memory used, filesystem use) and of the trends.
+var meanColumns = map[string]bool{"total_bytes": true, "free_bytes": true, "available_bytes": true,
+	"buffers_bytes": true, "cached_bytes": true, "swap_total_bytes": true, "swap_free_bytes": true,
+	"used_bytes": true, "avail_bytes": true, "inodes_total": true, "inodes_used": true}
+
+// str returns the string column name of c.
+func (c chunk) str(name string) []string { return strCol(c.f, name) }
+
+// derived computes a column from the column v of n rows: f(i, x) with x
+// the value of v at row i. From rollups (res > 0) the mean uses v's mean
+// and the extremes v's extremes (in either order: f may decrease with x),
+// the other inputs of f at their mean.
+func derived(n int, res int64, f func(i int, x float64) float64, v vals) vals {
+	out := vals{V: make([]float64, n)}
+	for i := range n {
+		out.V[i] = f(i, v.V[i])
+	}
+	if res == 0 {
+		out.Lo, out.Hi = out.V, out.V
+		return out
+	}
+	out.Lo, out.Hi = make([]float64, n), make([]float64, n)
+	for i := range n {
+		a, b := f(i, v.Lo[i]), f(i, v.Hi[i])
+		out.Lo[i], out.Hi[i] = min(a, b, out.V[i]), max(a, b, out.V[i])
+	}
+	return out
+}
+
+// rollupStrings are the columns render reads that are strings in the
+// archive (keys and labels): a rollup has them under the same name.
+var rollupStrings = map[string]bool{"cpu": true, "resource": true, "device": true, "mountpoint": true,
+	"interface": true, "sensor": true, "label": true, "user": true, "fstype": true}
+
+// rollupColumns returns the rollup columns holding cols.
+func rollupColumns(cols []string) []string {
+	var out []string
+	for _, c := range cols {
+		switch {
+		case rollupStrings[c]:
+			out = append(out, c)
+		case meanColumns[c]:
+			out = append(out, c+"_min", c+"_avg", c+"_max")
+		default:
+			out = append(out, c+"_min", c+"_max")
+		}
+	}
+	return out
+}
 
 // each scans cols of table one day partition at a time over the longest
 // range and calls fn with each day's rows (in time order).
-func (g *gatherer) each(table string, cols []string, fn func(f *archive.Frame)) error {
+func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 	parts, err := g.src.Partitions(table, g.host)
 	if err != nil {
 		if isNoData(err) {
@@ -21,9 +108,28 @@ func (g *gatherer) each(table string, cols []string, fn func(f *archive.Frame)) 
 		}
 		return err
 	}
+	var minute, hour map[int64]bool
+	if archive.HasRollups(table) {
+		if minute, err = g.rollupDays(archive.PerMinute, table); err != nil {
+			return err
+		}
+		if hour, err = g.rollupDays(archive.PerHour, table); err != nil {
+			return err
+		}
+	}
 	for _, p := range parts {
 		lo, hi := max(p.Day.UnixMicro(), g.from), min(p.End().UnixMicro(), g.now+1)
 		if hi <= lo {
+			continue
+		}
+		if res := g.rollupFor(p, minute, hour); res != 0 {
+			f, err := g.scanRollup(res, table, lo, hi, rollupColumns(cols)...)
+			if err != nil {
+				return err
+			}
+			if f.Len() > 0 {
+				fn(chunk{f: f, res: time.Duration(res).Microseconds()})
+			}
 			continue
 		}
 		f, err := g.scanWindow(table, lo, hi, cols...)
@@ -31,10 +137,79 @@ func (g *gatherer) each(table string, cols []string, fn func(f *archive.Frame)) 
 			return err
 		}
 		if f.Len() > 0 {
-			fn(f)
+			fn(chunk{f: f})
 		}
 	}
 	return nil
+}
+
+// rawWindow is how far back from now days are always read raw: the 24-hour
+// range draws samples.
+const rawWindow = 24 * time.Hour
+
+// rollupWindow is how far back from now the per-minute rollups are read;
+// older days use the per-hour ones.
+const rollupWindow = 30 * 24 * time.Hour
+
+// rollupFor returns the rollup to read the day p from, or 0 to read its raw
+// rows. minute and hour hold the days (µs) with a current rollup.
+func (g *gatherer) rollupFor(p archive.Partition, minute, hour map[int64]bool) archive.Resolution {
+	start, end := p.Day.UnixMicro(), p.End().UnixMicro()
+	if end > g.now-rawWindow.Microseconds() {
+		return 0
+	}
+	for r := range ranges {
+		if from, to := g.rangeWindow(r); g.raw[r] && start < to && end > from {
+			return 0 // a range that draws every sample covers the day
+		}
+	}
+	day := p.Day.UnixMicro()
+	switch {
+	case end > g.now-rollupWindow.Microseconds():
+		if minute[day] {
+			return archive.PerMinute
+		}
+	case hour[day]:
+		return archive.PerHour
+	case minute[day]:
+		return archive.PerMinute
+	}
+	return 0
+}
+
+// rollupDays returns the days (µs) of table with a current rollup at res.
+func (g *gatherer) rollupDays(res archive.Resolution, table string) (map[int64]bool, error) {
+	days, err := g.src.RollupDays(res, table, g.host)
+	if err != nil {
+		if isNoData(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("rollups of %s of %s: %w", table, g.host, err)
+	}
+	out := make(map[int64]bool, len(days))
+	for _, d := range days {
+		out[d.UnixMicro()] = true
+	}
+	return out, nil
+}
+
+// scanRollup is scanWindow over a rollup.
+func (g *gatherer) scanRollup(res archive.Resolution, table string, from, to int64, cols ...string) (*archive.Frame, error) {
+	f, err := g.src.ScanRollup(res, table, g.host, time.UnixMicro(from), time.UnixMicro(to), cols...)
+	if err != nil {
+		switch {
+		case isNoData(err):
+			return &archive.Frame{}, nil
+		case errors.Is(err, archive.ErrCorrupt):
+			g.d.skipped = append(g.d.skipped, corruptFiles(err)...)
+		default:
+			return nil, fmt.Errorf("scan %s rollup of %s: %w", table, g.host, err)
+		}
+	}
+	if f == nil {
+		f = &archive.Frame{}
+	}
+	return f, nil
 }
 
 // chunkPart is one chunk of a series reduced for one range: its columns are
@@ -60,17 +235,46 @@ func (g *gatherer) newSet(nval int) *seriesSet {
 	return &seriesSet{g: g, nval: nval, parts: make([][]chunkPart, len(ranges)), seen: map[string]bool{}}
 }
 
-// add reduces one chunk: times ts (ascending) and, per row, its key (nil
-// when the table has one row per sample) and values.
-func (s *seriesSet) add(ts []int64, key []string, vals ...[]float64) {
+// add reduces one chunk of raw samples: times ts (ascending) and, per row,
+// its key (nil when the table has one row per sample) and values.
+func (s *seriesSet) add(ts []int64, key []string, vs ...[]float64) {
+	v := make([]vals, len(vs))
+	for i, c := range vs {
+		v[i] = vals{c, c, c}
+	}
+	s.addChunk(ts, 0, key, v...)
+}
+
+// addChunk reduces one chunk of rows: raw samples (res 0), or rollup
+// buckets of res µs.
+func (s *seriesSet) addChunk(ts []int64, res int64, key []string, vs ...vals) {
 	var gr grid
 	var keys []string
 	if key == nil {
-		gr = grid{T: ts, Cols: vals}
 		keys = []string{""}
+		gr = grid{T: ts}
+		for _, v := range vs {
+			gr.Cols = append(gr.Cols, v.V)
+			if res > 0 {
+				gr.Lo, gr.Hi = append(gr.Lo, v.Lo), append(gr.Hi, v.Hi)
+			}
+		}
 	} else {
 		keys = distinct(key)
-		gr = pivot(ts, key, keys, vals...)
+		if res > 0 {
+			gr = pivotRollup(ts, key, keys, vs)
+		} else {
+			cs := make([][]float64, len(vs))
+			for i, v := range vs {
+				cs[i] = v.V
+			}
+			gr = pivot(ts, key, keys, cs...)
+		}
+	}
+	gap := s.g.gap()
+	if res > 0 {
+		// Bucket starts are res apart: only a missing bucket is a gap.
+		gap = max(gap, gapThreshold(res))
 	}
 	for _, k := range keys {
 		s.seen[k] = true
@@ -79,12 +283,15 @@ func (s *seriesSet) add(ts []int64, key []string, vals ...[]float64) {
 		return
 	}
 	for r := range ranges {
+		if res > 0 && s.g.raw[r] {
+			continue // never happens: such days are read raw (rollupFor)
+		}
 		from, to := s.g.rangeWindow(r)
 		lo, hi := window(gr.T, from, to)
 		if hi <= lo {
 			continue
 		}
-		red := reduce(gr, from, to, s.g.raw[r], s.g.width[r], s.g.gap())
+		red := reduce(gr, from, to, s.g.raw[r], s.g.width[r], gap)
 		s.parts[r] = append(s.parts[r], chunkPart{keys: keys, g: red, first: gr.T[lo], last: gr.T[hi-1]})
 	}
 }

@@ -39,11 +39,20 @@
 // page share a budget of points (pageBudget), so that a host with dozens
 // of interfaces still gets pages under 2 MB.
 //
-// The 7, 30 and 365 day views read raw samples (with column projection):
-// the archive has no per-day rollups yet. When it writes them (per-minute
-// and per-hour min/avg/max at day close), those views should read them
-// instead; that is also what a fast re-render needs, since today a
-// re-render costs as much as a full render.
+// The 7, 30 and 365 day views read closed days from the archive's rollups
+// (archive.ScanRollup: per-minute min/avg/max for the days of the last 30,
+// per-hour for older ones), so a re-render after new samples arrive reads
+// raw rows for the last day or two only. Each rollup bucket feeds the
+// reduction with its minimum and maximum (grid.Lo, grid.Hi), so a spike
+// of one sample survives the year view, and a missing bucket is a gap as
+// missing samples are. Derived series (memory used, filesystem and inode
+// use) take their mean from the means and their extremes from those of
+// the one column that moves (free memory, used bytes, used inodes). Raw
+// rows are read for today and yesterday (the 24-hour range draws every
+// sample), for a day a range drawing every sample covers, and for a day
+// without a current rollup: not compacted yet, or with a part written
+// after its compaction. The system table's time and boot time are always
+// read raw over the whole year: availability needs every sample.
 //
 // Availability follows the samples of the system table: between two
 // samples, a change of boot time means the host was down from the earlier

@@ -132,3 +132,11 @@ func smallFleet() []fixtureHost {
 func (r renamedHosts) Partitions(table, host string) ([]archive.Partition, error) {
 	return r.Store.Partitions(table, r.names[host])
 }
+
+func (r renamedHosts) RollupDays(res archive.Resolution, table, host string) ([]time.Time, error) {
+	return r.Store.RollupDays(res, table, r.names[host])
+}
+
+func (r renamedHosts) ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	return r.Store.ScanRollup(res, table, r.names[host], from, to, cols...)
+}

@@ -20,6 +20,8 @@ type scanner interface {
 	Hosts() ([]string, error)
 	Partitions(table, host string) ([]archive.Partition, error)
 	Scan(table, host string, from, to time.Time, cols ...string) (*archive.Frame, error)
+	RollupDays(res archive.Resolution, table, host string) ([]time.Time, error)
+	ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error)
 }
 
 // rangeDef is one time range of a host page: the Munin day, week, month
@@ -218,8 +220,8 @@ func (g *gatherer) line(r int, id, title, unit string, set *seriesSet, keys, nam
 }
 
 func (g *gatherer) system() error {
-	f, err := g.scan(sample.TableSystem, "boot_time", "load1", "load5", "load15",
-		"procs_running", "procs_blocked", "ctxt_per_s", "intr_per_s", "forks_per_s")
+	// The timeline needs every sample: time and boot time, raw.
+	f, err := g.scan(sample.TableSystem, "boot_time")
 	if err != nil {
 		return err
 	}
@@ -243,9 +245,15 @@ func (g *gatherer) system() error {
 		}
 	}
 	load, procs, kern := g.newSet(3), g.newSet(2), g.newSet(3)
-	load.add(f.Time, nil, col(f, "load1"), col(f, "load5"), col(f, "load15"))
-	procs.add(f.Time, nil, col(f, "procs_running"), col(f, "procs_blocked"))
-	kern.add(f.Time, nil, col(f, "ctxt_per_s"), col(f, "intr_per_s"), col(f, "forks_per_s"))
+	err = g.each(sample.TableSystem, []string{"load1", "load5", "load15",
+		"procs_running", "procs_blocked", "ctxt_per_s", "intr_per_s", "forks_per_s"}, func(c chunk) {
+		load.addChunk(c.f.Time, c.res, nil, c.num("load1"), c.num("load5"), c.num("load15"))
+		procs.addChunk(c.f.Time, c.res, nil, c.num("procs_running"), c.num("procs_blocked"))
+		kern.addChunk(c.f.Time, c.res, nil, c.num("ctxt_per_s"), c.num("intr_per_s"), c.num("forks_per_s"))
+	})
+	if err != nil {
+		return err
+	}
 	one := []string{""}
 	for r := range ranges {
 		if !load.has(r) {
@@ -278,37 +286,47 @@ func (g *gatherer) cpu() error {
 	spark.Cols = [][]float64{nil}
 	var lastT int64
 	lastBusy := math.NaN()
-	err := g.each(sample.TableCPU, cs, func(f *archive.Frame) {
-		name := strCol(f, "cpu")
-		idle := col(f, "idle_pct")
-		modes := make([][]float64, len(cpuModes))
+	err := g.each(sample.TableCPU, cs, func(c chunk) {
+		f := c.f
+		name := c.str("cpu")
+		idle := c.num("idle_pct")
+		modes := make([]vals, len(cpuModes))
 		for j, m := range cpuModes {
-			modes[j] = col(f, m+"_pct")
+			modes[j] = c.num(m + "_pct")
 		}
 		var ts []int64
-		sel := make([][]float64, len(cpuModes))
+		sel := make([]vals, len(cpuModes))
 		var coreT []int64
 		var coreKey []string
 		var coreBusy []float64
-		for i, c := range name {
-			if c != "all" {
+		for i, n := range name {
+			if n != "all" {
 				coreT = append(coreT, f.Time[i])
-				coreKey = append(coreKey, c)
-				coreBusy = append(coreBusy, 100-idle[i])
-				coreNames[c] = true
+				coreKey = append(coreKey, n)
+				coreBusy = append(coreBusy, 100-idle.Lo[i]) // the bucket's peak
+				coreNames[n] = true
 				continue
 			}
 			ts = append(ts, f.Time[i])
-			for j := range modes {
-				sel[j] = append(sel[j], modes[j][i])
+			for j, m := range modes {
+				sel[j].V = append(sel[j].V, m.V[i])
+				if c.res > 0 {
+					sel[j].Lo = append(sel[j].Lo, m.Lo[i])
+					sel[j].Hi = append(sel[j].Hi, m.Hi[i])
+				}
 			}
 			if f.Time[i] >= sparkFrom {
 				spark.T = append(spark.T, f.Time[i])
-				spark.Cols[0] = append(spark.Cols[0], 100-idle[i])
+				spark.Cols[0] = append(spark.Cols[0], 100-idle.V[i])
 			}
-			lastT, lastBusy = f.Time[i], 100-idle[i]
+			lastT, lastBusy = f.Time[i], 100-idle.V[i]
 		}
-		all.add(ts, nil, sel...)
+		if c.res == 0 {
+			for j := range sel {
+				sel[j].Lo, sel[j].Hi = sel[j].V, sel[j].V
+			}
+		}
+		all.addChunk(ts, c.res, nil, sel...)
 		if len(coreT) > 0 {
 			cores.add(coreT, coreKey, coreBusy)
 		}
@@ -361,8 +379,8 @@ func (g *gatherer) fresh(t int64) bool {
 
 func (g *gatherer) pressure() error {
 	set := g.newSet(2)
-	err := g.each(sample.TablePressure, []string{"resource", "some_stall_pct", "full_stall_pct"}, func(f *archive.Frame) {
-		set.add(f.Time, strCol(f, "resource"), col(f, "some_stall_pct"), col(f, "full_stall_pct"))
+	err := g.each(sample.TablePressure, []string{"resource", "some_stall_pct", "full_stall_pct"}, func(c chunk) {
+		set.addChunk(c.f.Time, c.res, c.str("resource"), c.num("some_stall_pct"), c.num("full_stall_pct"))
 	})
 	if err != nil {
 		return err
@@ -385,27 +403,28 @@ func (g *gatherer) memory() error {
 	lastPct := math.NaN()
 	err := g.each(sample.TableMemory, []string{"total_bytes", "free_bytes", "available_bytes", "buffers_bytes",
 		"cached_bytes", "swap_total_bytes", "swap_free_bytes", "swap_in_per_s", "swap_out_per_s",
-		"page_faults_per_s", "major_faults_per_s", "oom_kills"}, func(f *archive.Frame) {
+		"page_faults_per_s", "major_faults_per_s", "oom_kills"}, func(c chunk) {
+		f := c.f
 		n := f.Len()
-		total, free, availB := col(f, "total_bytes"), col(f, "free_bytes"), col(f, "available_bytes")
-		buffers, cached := col(f, "buffers_bytes"), col(f, "cached_bytes")
-		used := make([]float64, n)
-		for i := range used {
-			used[i] = max(0, total[i]-free[i]-buffers[i]-cached[i])
+		total, free, availB := c.num("total_bytes"), c.num("free_bytes"), c.num("available_bytes")
+		buffers, cached := c.num("buffers_bytes"), c.num("cached_bytes")
+		// Used memory is derived: from rollups, its mean is exact and its
+		// extremes come from those of free memory, the rest at their mean.
+		used := derived(n, c.res, func(i int, freeB float64) float64 {
+			return max(0, total.V[i]-freeB-buffers.V[i]-cached.V[i])
+		}, free)
+		st, sf := c.num("swap_total_bytes"), c.num("swap_free_bytes")
+		swapUsed := derived(n, c.res, func(i int, sfree float64) float64 {
+			return max(0, st.V[i]-sfree)
+		}, sf)
+		if total.V[n-1] > 0 {
+			lastT, lastPct = f.Time[n-1], 100*(1-availB.V[n-1]/total.V[n-1])
 		}
-		swapUsed := make([]float64, n)
-		st, sf := col(f, "swap_total_bytes"), col(f, "swap_free_bytes")
-		for i := range swapUsed {
-			swapUsed[i] = max(0, st[i]-sf[i])
-		}
-		if total[n-1] > 0 {
-			lastT, lastPct = f.Time[n-1], 100*(1-availB[n-1]/total[n-1])
-		}
-		mem.add(f.Time, nil, used, buffers, cached, free)
-		swap.add(f.Time, nil, swapUsed)
-		swapIO.add(f.Time, nil, col(f, "swap_in_per_s"), col(f, "swap_out_per_s"))
-		faults.add(f.Time, nil, col(f, "page_faults_per_s"), col(f, "major_faults_per_s"))
-		oom.add(f.Time, nil, col(f, "oom_kills"))
+		mem.addChunk(f.Time, c.res, nil, used, buffers, cached, free)
+		swap.addChunk(f.Time, c.res, nil, swapUsed)
+		swapIO.addChunk(f.Time, c.res, nil, c.num("swap_in_per_s"), c.num("swap_out_per_s"))
+		faults.addChunk(f.Time, c.res, nil, c.num("page_faults_per_s"), c.num("major_faults_per_s"))
+		oom.addChunk(f.Time, c.res, nil, c.num("oom_kills"))
 	})
 	if err != nil {
 		return err
@@ -434,12 +453,12 @@ func (g *gatherer) memory() error {
 func (g *gatherer) disk() error {
 	tput, iops, busy, await := g.newSet(2), g.newSet(2), g.newSet(1), g.newSet(1)
 	err := g.each(sample.TableDisk, []string{"device", "read_bytes_per_s", "write_bytes_per_s",
-		"reads_per_s", "writes_per_s", "busy_pct", "await_ms"}, func(f *archive.Frame) {
-		dev := strCol(f, "device")
-		tput.add(f.Time, dev, col(f, "read_bytes_per_s"), col(f, "write_bytes_per_s"))
-		iops.add(f.Time, dev, col(f, "reads_per_s"), col(f, "writes_per_s"))
-		busy.add(f.Time, dev, col(f, "busy_pct"))
-		await.add(f.Time, dev, col(f, "await_ms"))
+		"reads_per_s", "writes_per_s", "busy_pct", "await_ms"}, func(c chunk) {
+		dev := c.str("device")
+		tput.addChunk(c.f.Time, c.res, dev, c.num("read_bytes_per_s"), c.num("write_bytes_per_s"))
+		iops.addChunk(c.f.Time, c.res, dev, c.num("reads_per_s"), c.num("writes_per_s"))
+		busy.addChunk(c.f.Time, c.res, dev, c.num("busy_pct"))
+		await.addChunk(c.f.Time, c.res, dev, c.num("await_ms"))
 	})
 	if err != nil {
 		return err
@@ -478,25 +497,28 @@ func (g *gatherer) filesystem() error {
 		Used  []float64
 	}
 	err := g.each(sample.TableFilesystem, []string{"mountpoint",
-		"used_bytes", "avail_bytes", "inodes_total", "inodes_used"}, func(f *archive.Frame) {
+		"used_bytes", "avail_bytes", "inodes_total", "inodes_used"}, func(c chunk) {
+		f := c.f
 		n := f.Len()
-		mount := strCol(f, "mountpoint")
-		usedB, availB := col(f, "used_bytes"), col(f, "avail_bytes")
-		it, iu := col(f, "inodes_total"), col(f, "inodes_used")
-		usedPct := make([]float64, n)
-		inodePct := make([]float64, n)
-		for i := range usedPct {
-			usedPct[i] = pct(usedB[i], usedB[i]+availB[i])
-			inodePct[i] = pct(iu[i], it[i])
-			last[mount[i]] = fsLast{t: f.Time[i], used: usedB[i], avail: availB[i], size: math.NaN()}
+		mount := c.str("mountpoint")
+		usedB, availB := c.num("used_bytes"), c.num("avail_bytes")
+		it, iu := c.num("inodes_total"), c.num("inodes_used")
+		// The size (used + available) and the inode total barely move: the
+		// extremes of a bucket's share are those of its used part.
+		usedPct := derived(n, c.res, func(i int, u float64) float64 {
+			return pct(u, usedB.V[i]+availB.V[i])
+		}, usedB)
+		inodePct := derived(n, c.res, func(i int, u float64) float64 { return pct(u, it.V[i]) }, iu)
+		for i := range n {
+			last[mount[i]] = fsLast{t: f.Time[i], used: usedB.V[i], avail: availB.V[i], size: math.NaN()}
 			if f.Time[i] >= trendFrom {
 				trend.T = append(trend.T, f.Time[i])
 				trend.Mount = append(trend.Mount, mount[i])
-				trend.Used = append(trend.Used, usedB[i])
+				trend.Used = append(trend.Used, usedB.V[i])
 			}
 		}
-		space.add(f.Time, mount, usedPct)
-		inodes.add(f.Time, mount, inodePct)
+		space.addChunk(f.Time, c.res, mount, usedPct)
+		inodes.addChunk(f.Time, c.res, mount, inodePct)
 	})
 	if err != nil {
 		return err
@@ -577,12 +599,12 @@ func (g *gatherer) network() error {
 	bytes, packets, errs, drops := g.newSet(2), g.newSet(2), g.newSet(2), g.newSet(2)
 	err := g.each(sample.TableNetwork, []string{"interface", "rx_bytes_per_s", "tx_bytes_per_s",
 		"rx_packets_per_s", "tx_packets_per_s", "rx_errors_per_s", "tx_errors_per_s",
-		"rx_drops_per_s", "tx_drops_per_s"}, func(f *archive.Frame) {
-		ifc := strCol(f, "interface")
-		bytes.add(f.Time, ifc, col(f, "rx_bytes_per_s"), col(f, "tx_bytes_per_s"))
-		packets.add(f.Time, ifc, col(f, "rx_packets_per_s"), col(f, "tx_packets_per_s"))
-		errs.add(f.Time, ifc, col(f, "rx_errors_per_s"), col(f, "tx_errors_per_s"))
-		drops.add(f.Time, ifc, col(f, "rx_drops_per_s"), col(f, "tx_drops_per_s"))
+		"rx_drops_per_s", "tx_drops_per_s"}, func(c chunk) {
+		ifc := c.str("interface")
+		bytes.addChunk(c.f.Time, c.res, ifc, c.num("rx_bytes_per_s"), c.num("tx_bytes_per_s"))
+		packets.addChunk(c.f.Time, c.res, ifc, c.num("rx_packets_per_s"), c.num("tx_packets_per_s"))
+		errs.addChunk(c.f.Time, c.res, ifc, c.num("rx_errors_per_s"), c.num("tx_errors_per_s"))
+		drops.addChunk(c.f.Time, c.res, ifc, c.num("rx_drops_per_s"), c.num("tx_drops_per_s"))
 	})
 	if err != nil {
 		return err
@@ -606,12 +628,12 @@ func (g *gatherer) network() error {
 func (g *gatherer) temperature() error {
 	set := g.newSet(1)
 	labels := map[string]string{}
-	err := g.each(sample.TableTemperature, []string{"sensor", "label", "celsius"}, func(f *archive.Frame) {
-		sensor, label := strCol(f, "sensor"), strCol(f, "label")
+	err := g.each(sample.TableTemperature, []string{"sensor", "label", "celsius"}, func(c chunk) {
+		sensor, label := c.str("sensor"), c.str("label")
 		for i, s := range sensor {
 			labels[s] = label[i]
 		}
-		set.add(f.Time, sensor, col(f, "celsius"))
+		set.addChunk(c.f.Time, c.res, sensor, c.num("celsius"))
 	})
 	if err != nil {
 		return err

@@ -8,9 +8,15 @@ import (
 
 // grid is a set of series that share one time axis: Cols[j][i] is the value
 // of series j at T[i], NaN where that series has no value.
+//
+// A grid of rollup buckets also has Lo and Hi: Lo[j][i] and Hi[j][i] are
+// the lowest and highest value of series j in the bucket starting at T[i],
+// and Cols[j][i] its mean. reduce keeps them as it keeps the minimum and
+// maximum of samples, so a spike rolled up into a bucket still shows.
 type grid struct {
-	T    []int64 // microseconds since the epoch, ascending
-	Cols [][]float64
+	T      []int64 // microseconds since the epoch, ascending
+	Cols   [][]float64
+	Lo, Hi [][]float64 // nil, or one per column of Cols
 }
 
 // defaultInterval is the sampling interval assumed when a series has fewer
@@ -122,6 +128,14 @@ func reduce(g grid, from, to int64, raw bool, width int64, gap int64) grid {
 		addRow(g.T[first], func(j int) float64 { return pick(j, true) })
 		if last != first {
 			addRow(g.T[last], func(j int) float64 { return pick(j, false) })
+		} else if g.Lo != nil && slices.ContainsFunc(accs, func(a acc) bool { return a.hasMin && a.max > a.min }) {
+			// One bucket of a rollup: its lowest and highest value.
+			addRow(g.T[last], func(j int) float64 {
+				if !accs[j].hasMax {
+					return math.NaN()
+				}
+				return accs[j].max
+			})
 		}
 		for j := range accs {
 			accs[j] = acc{}
@@ -144,16 +158,19 @@ func reduce(g grid, from, to int64, raw bool, width int64, gap int64) grid {
 		}
 		last = i
 		for j, col := range g.Cols {
-			v := col[i]
-			if math.IsNaN(v) {
+			lo, hi := col[i], col[i]
+			if g.Lo != nil {
+				lo, hi = g.Lo[j][i], g.Hi[j][i]
+			}
+			if math.IsNaN(lo) || math.IsNaN(hi) {
 				continue
 			}
 			a := &accs[j]
-			if !a.hasMin || v < a.min {
-				a.min, a.minAt, a.hasMin = v, i, true
+			if !a.hasMin || lo < a.min {
+				a.min, a.minAt, a.hasMin = lo, i, true
 			}
-			if !a.hasMax || v > a.max {
-				a.max, a.maxAt, a.hasMax = v, i, true
+			if !a.hasMax || hi > a.max {
+				a.max, a.maxAt, a.hasMax = hi, i, true
 			}
 		}
 	}
@@ -216,6 +233,31 @@ func pivot(ts []int64, key []string, keys []string, vals ...[]float64) grid {
 		}
 	}
 	return g
+}
+
+// pivotRollup is pivot of rollup rows: the grid's Cols, Lo and Hi hold
+// the means, lows and highs of vs.
+func pivotRollup(ts []int64, key []string, keys []string, vs []vals) grid {
+	n := len(vs)
+	cs := make([][]float64, 0, 3*n)
+	for _, v := range vs {
+		cs = append(cs, v.V)
+	}
+	for _, v := range vs {
+		cs = append(cs, v.Lo)
+	}
+	for _, v := range vs {
+		cs = append(cs, v.Hi)
+	}
+	p := pivot(ts, key, keys, cs...)
+	out := grid{T: p.T}
+	for k := range keys {
+		base := k * 3 * n
+		out.Cols = append(out.Cols, p.Cols[base:base+n]...)
+		out.Lo = append(out.Lo, p.Cols[base+n:base+2*n]...)
+		out.Hi = append(out.Hi, p.Cols[base+2*n:base+3*n]...)
+	}
+	return out
 }
 
 // distinct returns the distinct strings of ss, sorted. Tables repeat a few
