@@ -85,8 +85,10 @@
 // as cpu/**/*.parquet never sees them. A rollup row is one time bucket of
 // one series: time (the bucket's start), the table's key columns (cpu,
 // resource, device, mountpoint, interface, sensor, user), for each numeric
-// column c the columns c_min and c_max (of c's type) and c_avg (DOUBLE)
-// over the bucket's samples, the newest value of the other string columns,
+// column c the columns c_min, c_avg and c_max over the bucket's samples
+// (of c's type, the mean rounded to its precision; DECIMAL(18,2) for the
+// mean of a 32-bit count or a boolean), the newest value of the other
+// string columns,
 // and samples, the number of rows in the bucket. A bucket without samples
 // has no row, so gaps stay visible. The rollup is named after the day file
 // it was made from: it is current while that day file is the only live

@@ -97,6 +97,8 @@ type rollupSpec struct {
 	nums        []column        // the numeric source columns
 	kinds       []parquet.Kind  // their physical kinds
 	optional    []bool          // whether they are nullable
+	avgKinds    []parquet.Kind  // the physical kinds of their means
+	avgScales   []float64       // and the decimal scales
 	schema      *parquet.Schema // the rollup file's schema
 	plan        []rollupLeaf    // per leaf column of schema, in order
 	src         []column        // what to read from a day file: keys, lasts, nums
@@ -120,7 +122,7 @@ var rollupSpecs = func() map[string]*rollupSpec {
 // newRollupSpec builds the rollup layout of a table schema: time (the
 // bucket start), the key columns, the other string columns (newest value
 // of the bucket), per numeric column c the columns c_min and c_max (of c's
-// type) and c_avg (DOUBLE), and samples (the rows in the bucket).
+// type) and c_avg (see avgNode), and samples (the rows in the bucket).
 func newRollupSpec(schema *parquet.Schema, keys []string) *rollupSpec {
 	sp := &rollupSpec{keys: keys}
 	group := parquet.Group{}
@@ -152,7 +154,9 @@ func newRollupSpec(schema *parquet.Schema, keys []string) *rollupSpec {
 			sp.nums = append(sp.nums, c)
 			sp.kinds = append(sp.kinds, leaf.Node.Type().Kind())
 			sp.optional = append(sp.optional, leaf.Node.Optional())
-			avg := parquet.Encoded(parquet.Leaf(parquet.DoubleType), &parquet.ByteStreamSplit)
+			avg, akind, ascale := avgNode(leaf.Node, c.scale)
+			sp.avgKinds = append(sp.avgKinds, akind)
+			sp.avgScales = append(sp.avgScales, ascale)
 			if leaf.Node.Optional() {
 				avg = parquet.Optional(avg)
 			}
@@ -371,7 +375,7 @@ func writeRollup(w io.Writer, table string, day time.Time, res Resolution, stats
 					case rcMax:
 						v = typedValue(sp.kinds[l.i], b.hi[k], sp.nums[l.i].scale)
 					default:
-						v = parquet.DoubleValue(b.sum[k] / float64(b.cnt[k]))
+						v = typedValue(sp.avgKinds[l.i], b.sum[k]/float64(b.cnt[k]), sp.avgScales[l.i])
 					}
 					v = v.Level(0, def, c)
 				}
@@ -392,6 +396,21 @@ func writeRollup(w io.Writer, table string, day time.Time, res Resolution, stats
 		return 0, fmt.Errorf("write footer: %w", err)
 	}
 	return n, nil
+}
+
+// avgNode returns the column of the means of a numeric column of type
+// node (decimal scale scale): integers and decimals as the same type
+// (means rounded to its precision: delta encoding packs them far tighter
+// than doubles), small integers and booleans as DECIMAL(18,2), floats as
+// DOUBLE. It also returns the physical kind and scale to write.
+func avgNode(node parquet.Node, scale float64) (parquet.Node, parquet.Kind, float64) {
+	switch node.Type().Kind() {
+	case parquet.Int64:
+		return parquet.Required(node), parquet.Int64, scale
+	case parquet.Int32, parquet.Boolean:
+		return parquet.Encoded(parquet.Decimal(2, 18, parquet.Int64Type), &parquet.DeltaBinaryPacked), parquet.Int64, 100
+	}
+	return parquet.Encoded(parquet.Leaf(parquet.DoubleType), &parquet.ByteStreamSplit), parquet.Double, 1
 }
 
 // typedValue turns x (a value as Scan returns it: decimals scaled) back

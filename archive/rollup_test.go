@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -93,6 +94,8 @@ func TestRollupValues(t *testing.T) {
 	m := rollupDay0.UnixMicro()
 	minute, hour := time.Minute.Microseconds(), time.Hour.Microseconds()
 	us := func(d ...int64) []int64 { return d }
+	// Means keep the column's precision (two decimals here).
+	r2 := func(x float64) float64 { return math.Round(x*100) / 100 }
 
 	t.Run("cpu per minute", func(t *testing.T) {
 		got := scanRollup(t, s, PerMinute, sample.TableCPU, "cpu", "user_pct_min", "user_pct_avg", "user_pct_max", SamplesColumn)
@@ -102,7 +105,7 @@ func TestRollupValues(t *testing.T) {
 			Str:  map[string][]string{"cpu": {"0", "all", "0", "all", "0", "all"}},
 			Num: map[string][]float64{
 				"user_pct_min": {1, 3.25, 8, 7, 16, 50},
-				"user_pct_avg": {(1 + 2 + 4) / 3.0, (10.5 + 20 + 3.25) / 3, 8, 7, 16, 50},
+				"user_pct_avg": {r2((1 + 2 + 4) / 3.0), r2((10.5 + 20 + 3.25) / 3), 8, 7, 16, 50},
 				"user_pct_max": {4, 20, 8, 7, 16, 50},
 				SamplesColumn:  {3, 3, 1, 1, 1, 1},
 			},
@@ -118,7 +121,7 @@ func TestRollupValues(t *testing.T) {
 			Str:  map[string][]string{"cpu": {"0", "all", "0", "all"}},
 			Num: map[string][]float64{
 				"user_pct_min": {1, 3.25, 16, 50},
-				"user_pct_avg": {(1 + 2 + 4 + 8) / 4.0, (10.5 + 20 + 3.25 + 7) / 4, 16, 50},
+				"user_pct_avg": {r2((1 + 2 + 4 + 8) / 4.0), r2((10.5 + 20 + 3.25 + 7) / 4), 16, 50},
 				"user_pct_max": {8, 20, 16, 50},
 				SamplesColumn:  {4, 4, 1, 1},
 			},
@@ -128,12 +131,13 @@ func TestRollupValues(t *testing.T) {
 		}
 	})
 	t.Run("system and filesystem per hour", func(t *testing.T) {
-		got := scanRollup(t, s, PerHour, sample.TableSystem, "load1_min", "load1_avg", "load1_max", "procs_running_max")
+		got := scanRollup(t, s, PerHour, sample.TableSystem, "load1_min", "load1_avg", "load1_max", "procs_running_max", "procs_running_avg")
 		want := &Frame{
 			Time: us(m, m+hour),
 			Str:  map[string][]string{},
 			Num: map[string][]float64{
-				"load1_min": {0.5, 4}, "load1_avg": {(0.5 + 1.25 + 0.75 + 2) / 4, 4}, "load1_max": {2, 4},
+				"load1_min": {0.5, 4}, "load1_avg": {r2((0.5 + 1.25 + 0.75 + 2) / 4), 4}, "load1_max": {2, 4},
+				"procs_running_avg": {3, 3},
 				"procs_running_max": {3, 3},
 			},
 		}
