@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/prometheus/procfs"
@@ -118,13 +119,10 @@ func (s *Sampler) Sample(now time.Time) (*Batch, error) {
 	s.prevTime, s.prevBoot = now, boot
 
 	var b *Batch
+	out := &Batch{} // a first reading: collectors only remember it
 	if !t.First {
 		b = &Batch{Time: now}
-	}
-	scratch := &Batch{} // rows of a first reading are dropped
-	out := b
-	if out == nil {
-		out = scratch
+		out = b
 	}
 	var errs []error
 	for _, c := range s.collectors {
@@ -160,7 +158,7 @@ func (s *Sampler) hostFacts(t Tick, b *Batch) error {
 		return nil
 	}
 	fs := mountList(b.Filesystem)
-	if !equalStrings(fs, s.facts.Filesystems) {
+	if !slices.Equal(fs, s.facts.Filesystems) {
 		s.facts.Filesystems = fs
 		s.factsOut = true
 	}
@@ -191,16 +189,4 @@ func sameFacts(a, b HostRow) bool {
 	return a.Hostname == b.Hostname && a.OS == b.OS && a.Kernel == b.Kernel &&
 		a.Arch == b.Arch && a.BootTime == b.BootTime && a.CPUModel == b.CPUModel &&
 		a.CPUCores == b.CPUCores && a.MemoryBytes == b.MemoryBytes && a.SwapBytes == b.SwapBytes
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
