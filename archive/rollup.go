@@ -306,6 +306,9 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time) ([]*buck
 				lasts[i] = lastCols[i][row]
 			}
 			b := int((t - start) / width)
+			if t < start || b >= nb {
+				continue // not of this day: a misplaced row
+			}
 			cur.add(b, t, lasts, func(j int) float64 { return numCols[j][row] })
 		}
 		return nil

@@ -482,6 +482,7 @@ func (g *gatherer) disk() error {
 // fsLast is the newest row of a filesystem.
 type fsLast struct {
 	t                 int64
+	span              int64 // a rollup row: the bucket [t, t+span) (0: a sample)
 	dev, typ          string
 	size, used, avail float64
 	ro                bool
@@ -510,7 +511,7 @@ func (g *gatherer) filesystem() error {
 		}, usedB)
 		inodePct := derived(n, c.res, func(i int, u float64) float64 { return pct(u, it.V[i]) }, iu)
 		for i := range n {
-			last[mount[i]] = fsLast{t: f.Time[i], used: usedB.V[i], avail: availB.V[i], size: math.NaN()}
+			last[mount[i]] = fsLast{t: f.Time[i], span: c.res, used: usedB.V[i], avail: availB.V[i], size: math.NaN()}
 			if f.Time[i] >= trendFrom {
 				trend.T = append(trend.T, f.Time[i])
 				trend.Mount = append(trend.Mount, mount[i])
@@ -524,19 +525,21 @@ func (g *gatherer) filesystem() error {
 		return err
 	}
 	// The descriptive columns, from the newest sample of each mount only.
-	var newest int64
+	// (A mount last seen in a rollup: its newest sample in that bucket.)
+	var newest, end int64
 	for _, l := range last {
 		newest = max(newest, l.t)
+		end = max(end, l.t+max(l.span, 1))
 	}
 	if newest > 0 {
-		f, err := g.scanWindow(sample.TableFilesystem, newest-g.gap(), newest+1,
+		f, err := g.scanWindow(sample.TableFilesystem, newest-g.gap(), end,
 			"mountpoint", "device", "fstype", "size_bytes", "read_only")
 		if err != nil {
 			return err
 		}
 		mount, dev, typ, size, ro := strCol(f, "mountpoint"), strCol(f, "device"), strCol(f, "fstype"), col(f, "size_bytes"), col(f, "read_only")
 		for i, m := range mount {
-			if l, ok := last[m]; ok && l.t == f.Time[i] {
+			if l, ok := last[m]; ok && l.t <= f.Time[i] && f.Time[i] < l.t+max(l.span, 1) {
 				l.dev, l.typ, l.size, l.ro = dev[i], typ[i], size[i], ro[i] == 1
 				last[m] = l
 			}
