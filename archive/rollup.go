@@ -466,7 +466,17 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 	}
 	minute, err := rollupDay(fh, fi.Size(), p.Table, p.Day)
 	if err != nil {
-		return fmt.Errorf("rollup %s: %w", name, err)
+		err = fmt.Errorf("rollup %s: %w", name, err)
+		if errors.Is(err, ErrCorrupt) {
+			// As merge does with a damaged input: readers would skip it
+			// anyway, with an error on every read.
+			fh.Close()
+			if rerr := s.root.Rename(name, name+".corrupt"); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+			return fmt.Errorf("%w (set aside as %s.corrupt)", err, f.name)
+		}
+		return err
 	}
 	for _, res := range missing {
 		stats := minute

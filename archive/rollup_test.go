@@ -317,3 +317,42 @@ func TestRollupSchema(t *testing.T) {
 		t.Error("process or host table has rollups")
 	}
 }
+
+func TestRollupCorruptDayFile(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	writeBatches(t, s, "web1", rollupBatches())
+	now := rollupDay0.AddDate(0, 0, 1).Add(time.Hour)
+	if _, err := s.Compact("web1", now); err != nil {
+		t.Fatal(err)
+	}
+	// The cpu day file is cut in half and its rollups are gone.
+	days, _ := filepath.Glob(filepath.Join(dir, "cpu", "host=web1", "date=*", "day-*.parquet"))
+	if len(days) != 1 {
+		t.Fatalf("cpu day files: %v, want one", days)
+	}
+	b, err := os.ReadFile(days[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(days[0], b[:len(b)/2], 0o644)
+	os.RemoveAll(filepath.Join(dir, rollupDir, "1m", "cpu"))
+	os.RemoveAll(filepath.Join(dir, rollupDir, "1h", "cpu"))
+	st, err := s.Compact("web1", now)
+	if !errorsIs(err, ErrCorrupt) {
+		t.Fatalf("Compact error = %v, want ErrCorrupt", err)
+	}
+	if !strings.Contains(err.Error(), filepath.Base(days[0])) {
+		t.Errorf("Compact error %q does not name %s", err, filepath.Base(days[0]))
+	}
+	if _, err := os.Stat(days[0] + ".corrupt"); err != nil {
+		t.Errorf("damaged day file not set aside: %v", err)
+	}
+	if st.Rollups != 0 {
+		t.Errorf("Compact wrote %d rollups from a damaged file", st.Rollups)
+	}
+	// The next compaction has nothing left to complain about.
+	if _, err := s.Compact("web1", now); err != nil {
+		t.Errorf("Compact after setting the file aside: %v", err)
+	}
+}
