@@ -129,8 +129,10 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 			}
 			if f.Len() > 0 {
 				fn(chunk{f: f, res: time.Duration(res).Microseconds()})
+				continue
 			}
-			continue
+			// Nothing: the day was compacted again since RollupDays
+			// (its rollup is being rewritten). Its raw rows then.
 		}
 		f, err := g.scanWindow(table, lo, hi, cols...)
 		if err != nil {
