@@ -356,3 +356,62 @@ func TestRollupCorruptDayFile(t *testing.T) {
 		t.Errorf("Compact after setting the file aside: %v", err)
 	}
 }
+
+// TestRollupMatchesRaw compares the rollups of a day compacted into many
+// row groups (keys repeat across them) with min, mean and max computed
+// here from the raw rows.
+func TestRollupMatchesRaw(t *testing.T) {
+	defer func(n int) { mergeChunk = n }(mergeChunk)
+	mergeChunk = 1000
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	start := rollupDay0.Add(22 * time.Hour)
+	writeDays(t, s, "web1", start, 600, 10*time.Second) // 22:00 to 23:40, parts every 10 min
+	end := rollupDay0.AddDate(0, 0, 1)
+	raw, err := s.Scan(sample.TableCPU, "web1", rollupDay0, end, "cpu", "system_pct")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Compact("web1", end.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range resolutions {
+		t.Run(res.String(), func(t *testing.T) {
+			type key struct {
+				t   int64
+				cpu string
+			}
+			type agg struct{ lo, hi, sum, n float64 }
+			aggs := map[key]*agg{}
+			w := time.Duration(res).Microseconds()
+			for i, ts := range raw.Time {
+				k := key{ts - (ts-rollupDay0.UnixMicro())%w, raw.Str["cpu"][i]}
+				v := raw.Num["system_pct"][i]
+				a, ok := aggs[k]
+				if !ok {
+					a = &agg{lo: v, hi: v}
+					aggs[k] = a
+				}
+				a.lo, a.hi, a.sum, a.n = min(a.lo, v), max(a.hi, v), a.sum+v, a.n+1
+			}
+			got, err := s.ScanRollup(res, sample.TableCPU, "web1", rollupDay0, end, "cpu", "system_pct_min", "system_pct_avg", "system_pct_max", SamplesColumn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Len() != len(aggs) {
+				t.Fatalf("%d rollup rows, want %d", got.Len(), len(aggs))
+			}
+			for i, ts := range got.Time {
+				a, ok := aggs[key{ts, got.Str["cpu"][i]}]
+				if !ok {
+					t.Fatalf("rollup row %d (%v, %s) has no raw rows", i, time.UnixMicro(ts).UTC(), got.Str["cpu"][i])
+				}
+				wantRow := []float64{a.lo, math.Round(a.sum/a.n*100) / 100, a.hi, a.n}
+				gotRow := []float64{got.Num["system_pct_min"][i], got.Num["system_pct_avg"][i], got.Num["system_pct_max"][i], got.Num[SamplesColumn][i]}
+				if diff := gocmp.Diff(wantRow, gotRow, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+					t.Errorf("row %v %s: min, avg, max, samples (-want +got):\n%s", time.UnixMicro(ts).UTC(), got.Str["cpu"][i], diff)
+				}
+			}
+		})
+	}
+}
