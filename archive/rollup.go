@@ -187,16 +187,15 @@ func newRollupSpec(schema *parquet.Schema, keys []string) *rollupSpec {
 
 // bucketStats accumulates the rows of one key of a rollup, per bucket.
 type bucketStats struct {
-	key     []string
-	n       []int32   // rows per bucket
-	lastT   []int64   // time of the newest row per bucket
-	last    []string  // per bucket and last column (bucket-major)
-	lo, hi  []float64 // per bucket and numeric column (bucket-major)
-	sum     []float64
-	cnt     []int32 // non-null values per bucket and numeric column
-	nb, nn  int
-	nlast   int
-	touched bool
+	key    []string
+	n      []int32   // rows per bucket
+	lastT  []int64   // time of the newest row per bucket
+	last   []string  // per bucket and last column (bucket-major)
+	lo, hi []float64 // per bucket and numeric column (bucket-major)
+	sum    []float64
+	cnt    []int32 // non-null values per bucket and numeric column
+	nb, nn int
+	nlast  int
 }
 
 func newBucketStats(key []string, nb, nn, nlast int) *bucketStats {
