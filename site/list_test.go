@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestKeyPrefixes(t *testing.T) {
+func TestListPrefixes(t *testing.T) {
 	tests := []struct {
 		name string
 		keys []string
@@ -19,12 +19,13 @@ func TestKeyPrefixes(t *testing.T) {
 		{"none", nil, nil},
 		{"one folder pair", []string{"cpu/host=a/date=2026-01-01/part-1.parquet", "cpu/host=a/date=2026-01-02/day-9.parquet"}, []string{"cpu/host=a/"}},
 		{"two hosts two tables", []string{"disk/host=b/date=x/p", "cpu/host=a/date=x/p", "cpu/host=b/date=x/p"}, []string{"cpu/host=a/", "cpu/host=b/", "disk/host=b/"}},
-		{"shallow keys", []string{"index.html", "assets/app.js"}, []string{"", "assets/"}},
+		{"rollups by host", []string{"rollup/1m/cpu/host=a/date=x/day-1.parquet", "rollup/1h/cpu/host=a/date=x/day-1.parquet"}, []string{"rollup/1h/cpu/host=a/", "rollup/1m/cpu/host=a/"}},
+		{"shallow keys", []string{"index.html", "assets/app.js", "hosts/a/index.html"}, []string{"", "hosts/"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, keyPrefixes(tt.keys)); diff != "" {
-				t.Errorf("keyPrefixes (-want +got):\n%s", diff)
+			if diff := cmp.Diff(tt.want, ListPrefixes(tt.keys)); diff != "" {
+				t.Errorf("ListPrefixes (-want +got):\n%s", diff)
 			}
 		})
 	}

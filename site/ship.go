@@ -96,10 +96,10 @@ func ship(ctx context.Context, t Target, dir string, keys []string, opts *ShipOp
 func remoteOf(ctx context.Context, st store, keys, superseded []string) ([]Object, error) {
 	d, ok := st.(*dirStore)
 	if !ok {
-		// One listing per folder pair (table/host=…/) the keys live in, not
-		// of the whole bucket, which a fleet's other hosts share.
+		// One listing per folder the keys live in (table/host=…/), not of
+		// the whole bucket, which a fleet's other hosts share.
 		var out []Object
-		for _, p := range keyPrefixes(append(append([]string(nil), keys...), superseded...)) {
+		for _, p := range ListPrefixes(append(append([]string(nil), keys...), superseded...)) {
 			objs, err := st.list(ctx, p)
 			if err != nil {
 				return nil, err
@@ -122,19 +122,19 @@ func remoteOf(ctx context.Context, st store, keys, superseded []string) ([]Objec
 	return present, nil
 }
 
-// keyPrefixes returns the distinct folders of keys down to two levels
-// ("cpu/host=web1/"), sorted: what a listing needs to see them all.
-func keyPrefixes(keys []string) []string {
+// ListPrefixes returns the folders to list to see every key of keys and
+// its neighbours, sorted and distinct: each key's path less its last two
+// elements ("cpu/host=web1/" for "cpu/host=web1/date=2026-08-21/day-1.parquet",
+// "rollup/1m/cpu/host=web1/" for a rollup), so that a host's ship lists its
+// own folders, never the whole bucket a fleet shares. Keys of fewer than
+// three elements need the bucket's root ("").
+func ListPrefixes(keys []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, k := range keys {
 		p := ""
-		if i := strings.IndexByte(k, '/'); i >= 0 {
-			if j := strings.IndexByte(k[i+1:], '/'); j >= 0 {
-				p = k[:i+1+j+1]
-			} else {
-				p = k[:i+1]
-			}
+		if parts := strings.Split(k, "/"); len(parts) >= 3 {
+			p = strings.Join(parts[:len(parts)-2], "/") + "/"
 		}
 		if !seen[p] {
 			seen[p] = true

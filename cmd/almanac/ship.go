@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"almanac/archive"
 	"almanac/site"
@@ -49,7 +48,7 @@ func runShip(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opts := site.Options{S3: s3.options(), Logger: log, DryRun: *dry}
-	remote, err := site.ListKeys(ctx, target, prefixesOf(keys), opts)
+	remote, err := site.ListKeys(ctx, target, site.ListPrefixes(keys), opts)
 	if err != nil {
 		return err
 	}
@@ -81,19 +80,6 @@ func supersededRemote(local, remote []string) []string {
 		}
 	}
 	return out
-}
-
-// prefixesOf returns the table/host folders of keys, to list remotely.
-func prefixesOf(keys []string) []string {
-	var out []string
-	for _, k := range keys {
-		parts := strings.SplitN(k, "/", 3)
-		if len(parts) == 3 {
-			out = append(out, parts[0]+"/"+parts[1]+"/")
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // printPlan prints a dry run's plan: one line per upload and deletion.
