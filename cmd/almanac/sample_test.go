@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,5 +67,35 @@ func TestSamplerClosesDay(t *testing.T) {
 	today, _ := filepath.Glob(filepath.Join(dir, "cpu", "host=web1", "date="+midnight.Format(time.DateOnly), "part-*.parquet"))
 	if len(today) == 0 {
 		t.Error("today's samples were not flushed into parts")
+	}
+}
+
+// TestSampleOtherRoots runs almanac sample --once against the fixture tree
+// mounted elsewhere, as a container does with the host's /proc, /sys and /
+// at /host/proc, /host/sys and /host/rootfs: the samples are the tree's,
+// filed under the tree's host name.
+func TestSampleOtherRoots(t *testing.T) {
+	dir := t.TempDir()
+	fixture := filepath.Join("..", "..", "sample", "testdata")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"sample", "--once", "--interval", "1s", "--archive", dir,
+		"--proc", filepath.Join(fixture, "proc"), "--sys", filepath.Join(fixture, "sys"),
+		"--rootfs", filepath.Join(fixture, "rootfs"), "--log-level", "error"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, &stdout, &stderr)
+	}
+	name, err := os.ReadFile(filepath.Join(fixture, "proc", "sys", "kernel", "hostname"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimSpace(string(name))
+	if !strings.Contains(stdout.String(), "sampled "+host+":") {
+		t.Errorf("stdout %q does not name the tree's host %q", &stdout, host)
+	}
+	for _, table := range []string{"system", "memory", "process", "host"} { // not cpu: a static tree has no ticks between readings
+		files, _ := filepath.Glob(filepath.Join(dir, table, "host="+host, "date=*", "*.parquet"))
+		if len(files) == 0 {
+			t.Errorf("no %s file for host %s", table, host)
+		}
 	}
 }
