@@ -146,7 +146,7 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 					firstErr = err
 				}
 				if d != nil {
-					d.ranges, d.procs, d.facts, d.avail = nil, procPage{}, factsPage{}, availPage{}
+					d.ranges, d.procs, d.facts, d.avail = nil, nil, factsPage{}, availPage{}
 					sums[i] = d
 				}
 				bar.step()

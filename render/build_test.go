@@ -64,8 +64,8 @@ func TestBuildSmallFleet(t *testing.T) {
 	}
 	files := readSite(t, out)
 	pages := htmlPages(files)
-	// index + 2 hosts x (4 ranges + processes + availability + facts)
-	if got, want := len(pages), 1+2*7; got != want {
+	// index + 2 hosts x (4 ranges + 4 processes ranges + availability + facts)
+	if got, want := len(pages), 1+2*10; got != want {
 		t.Errorf("pages = %d %v, want %d", got, pages, want)
 	}
 	if rep.Pages != len(pages) || rep.Hosts != 2 {
@@ -255,6 +255,7 @@ func TestBuildGolden(t *testing.T) {
 		web + "index.html":        "web1-24h.html",
 		web + "availability.html": "web1-availability.html",
 		web + "processes.html":    "web1-processes.html",
+		web + "processes-7d.html": "web1-processes-7d.html",
 		web + "facts.html":        "web1-facts.html",
 	}
 	for page, gold := range golden {
@@ -325,8 +326,8 @@ func TestBuildSkipsCorruptFile(t *testing.T) {
 	if len(rep.Skipped) != 1 || !strings.Contains(rep.Skipped[0], filepath.Base(victim)) {
 		t.Errorf("Skipped = %q, want one entry naming %s", rep.Skipped, filepath.Base(victim))
 	}
-	if rep.Pages != 1+2*7 {
-		t.Errorf("pages = %d, want %d", rep.Pages, 1+2*7)
+	if rep.Pages != 1+2*10 {
+		t.Errorf("pages = %d, want %d", rep.Pages, 1+2*10)
 	}
 	// The CPU chart of web1 is still there; its memory chart is not.
 	page, err := os.ReadFile(filepath.Join(out, "hosts", hostDir("web1"), "index.html"))

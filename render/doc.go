@@ -10,8 +10,10 @@
 //	hosts/<dir>/index.html              charts of the last 24 hours
 //	hosts/<dir>/7d.html, 30d.html, 365d.html
 //	                                    the same charts over 7, 30 and 365 days
-//	hosts/<dir>/processes.html          processes by state and user, top processes by
-//	                                    CPU and memory (24 hours), zombies
+//	hosts/<dir>/processes.html          processes by state and user and threads over
+//	                                    24 hours, top processes by CPU and memory, zombies
+//	hosts/<dir>/processes-7d.html, processes-30d.html, processes-365d.html
+//	                                    the same over 7, 30 and 365 days
 //	hosts/<dir>/availability.html       uptime per window and per day, outages, reboots
 //	hosts/<dir>/facts.html              hardware and kernel facts, filesystems, changes
 //	assets/                             almanac.js, almanac.css, echarts.min.js (+ license)
@@ -69,7 +71,8 @@
 //
 //	index.html         .Hosts ([]IndexRow: .Name, .Href, .AvHref, .Summary)
 //	host.html          .Host, .Range, .Tabs ([]Link), .Sections ([]Section: .Title, .Charts, .FS)
-//	processes.html     .Host, .Procs (.TopCPU, .TopMem, .Zombies []ProcRow, .Charts)
+//	processes.html     .Host, .Range, .Tabs, .Procs (.TopCPU, .TopMem, .Zombies []ProcRow,
+//	                   .TopRange, .Charts)
 //	availability.html  .Host, .Avail (.Status, .Windows, .Calendar, .Outages, .Reboots)
 //	facts.html         .Host, .Facts (.Facts, .FS, .Changes)
 //

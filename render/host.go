@@ -70,7 +70,7 @@ type hostData struct {
 	tl      timeline
 	ranges  [][]Section // per range, in the order of ranges
 	sum     hostSummary
-	procs   procPage
+	procs   []procPage // per range, in the order of ranges
 	facts   factsPage
 	avail   availPage
 	skipped []string

@@ -142,17 +142,26 @@ type ProcRow struct {
 	CPUSort, RSSSort float64
 }
 
-// procPage is the model of a host's processes page.
+// procPage is the model of a host's processes page for one range.
 type procPage struct {
-	Charts  []Chart
-	TopCPU  []ProcRow
-	TopMem  []ProcRow
-	Zombies []ProcRow
-	Zombie  int // zombies in the last sample
+	Charts   []Chart
+	TopCPU   []ProcRow
+	TopMem   []ProcRow
+	TopRange string // the range the top tables and their lines cover ("24 hours")
+	Zombies  []ProcRow
 }
 
-// procWindow is the range of the processes page.
+// procWindow is the range of the top process tables: the process table
+// has no rollups, so its raw rows are read for the last 24 hours only.
 const procWindow = 24 * time.Hour
+
+// procFile returns the file name of the processes page of range r.
+func procFile(r int) string {
+	if r == 0 {
+		return procsFile
+	}
+	return "processes-" + ranges[r].Name + ".html"
+}
 
 // topN is the length of the top tables; topLines how many get a line.
 const (
@@ -160,50 +169,65 @@ const (
 	topLines = 8
 )
 
+// procStates are the state columns of the proc_count table, and their
+// labels.
+var (
+	procStates      = []string{"running", "sleeping", "disk_sleep", "zombie", "stopped", "tracing_stop", "idle", "dead", "other"}
+	procStateLabels = []string{"running (R)", "sleeping (S)", "disk sleep (D)", "zombie (Z)", "stopped (T)", "tracing stop (t)", "idle (I)", "dead (X)", "other"}
+)
+
+// processes builds the processes page of every range: counts by state and
+// by user and threads over the range (from rollups for closed days, like
+// the charts), the top processes and zombies.
 func (g *gatherer) processes() error {
+	g.d.procs = make([]procPage, len(ranges))
+	states, threads := g.newSet(len(procStates)), g.newSet(2)
+	err := g.each(sample.TableProcCount, append(slices.Clone(procStates), "total", "threads"), func(c chunk) {
+		vs := make([]vals, len(procStates))
+		for i, s := range procStates {
+			vs[i] = c.num(s)
+		}
+		states.addChunk(c.f.Time, c.res, nil, vs...)
+		threads.addChunk(c.f.Time, c.res, nil, c.num("total"), c.num("threads"))
+	})
+	if err != nil {
+		return err
+	}
+	uProcs, uCPU, uRSS := g.newSet(1), g.newSet(1), g.newSet(1)
+	err = g.each(sample.TableProcUser, []string{"user", "processes", "cpu_pct", "rss_bytes"}, func(c chunk) {
+		user := c.str("user")
+		uProcs.addChunk(c.f.Time, c.res, user, c.num("processes"))
+		uCPU.addChunk(c.f.Time, c.res, user, c.num("cpu_pct"))
+		uRSS.addChunk(c.f.Time, c.res, user, c.num("rss_bytes"))
+	})
+	if err != nil {
+		return err
+	}
+	one, users := []string{""}, uProcs.keys()
+	stack := lineOpts{Stack: true}
+	for r := range ranges {
+		p := &g.d.procs[r]
+		if states.has(r) || threads.has(r) {
+			p.Charts = append(p.Charts,
+				g.line(r, "proc-states", "Processes by state", unitCount, states, one, procStateLabels, stack),
+				g.line(r, "proc-threads", "Processes and threads", unitCount, threads, one, []string{"processes", "threads"}, lineOpts{}))
+		}
+		if uProcs.has(r) || uCPU.has(r) || uRSS.has(r) {
+			p.Charts = append(p.Charts,
+				g.line(r, "user-procs", "Processes by user", unitCount, uProcs, users, users, stack),
+				g.line(r, "user-cpu", "CPU by user (% of one core)", unitPct, uCPU, users, users, stack),
+				g.line(r, "user-rss", "Resident memory by user", unitBytes, uRSS, users, users, stack))
+		}
+	}
+	return g.topProcesses()
+}
+
+// topProcesses adds the top process tables, their lines and the zombies of
+// the last sample to the processes page of every range, from the raw
+// process rows of the last procWindow.
+func (g *gatherer) topProcesses() error {
 	from, to := g.now-procWindow.Microseconds(), g.now+1
-	gap := g.gap()
-	o := lineOpts{From: from, To: to, Reboots: g.d.tl.Reboots, Gap: gap}
-	line := func(id, title, unit string, gr grid, names []string, lo lineOpts) Chart {
-		return lineChart(id, title, unit, downsample(gr, from, to, maxPoints, gap), names, lo)
-	}
-	f, err := g.scanRange(sample.TableProcCount, from, to, "total", "threads", "running", "sleeping", "disk_sleep",
-		"zombie", "stopped", "tracing_stop", "idle", "dead", "other")
-	if err != nil {
-		return err
-	}
-	p := &g.d.procs
-	if f.Len() > 0 {
-		states := []string{"running", "sleeping", "disk_sleep", "zombie", "stopped", "tracing_stop", "idle", "dead", "other"}
-		labels := []string{"running (R)", "sleeping (S)", "disk sleep (D)", "zombie (Z)", "stopped (T)", "tracing stop (t)", "idle (I)", "dead (X)", "other"}
-		gr := grid{T: f.Time}
-		for _, s := range states {
-			gr.Cols = append(gr.Cols, col(f, s))
-		}
-		so := o
-		so.Stack = true
-		p.Charts = append(p.Charts,
-			line("proc-states", "Processes by state", unitCount, gr, labels, so),
-			line("proc-threads", "Processes and threads", unitCount, cols(f, col(f, "total"), col(f, "threads")), []string{"processes", "threads"}, o))
-		if z := col(f, "zombie"); len(z) > 0 && !math.IsNaN(z[len(z)-1]) {
-			p.Zombie = int(z[len(z)-1])
-		}
-	}
-	f, err = g.scanRange(sample.TableProcUser, from, to, "user", "processes", "cpu_pct", "rss_bytes")
-	if err != nil {
-		return err
-	}
-	if f.Len() > 0 {
-		user := strCol(f, "user")
-		users := distinct(user)
-		so := o
-		so.Stack = true
-		p.Charts = append(p.Charts,
-			line("user-procs", "Processes by user", unitCount, pivot(f.Time, user, users, col(f, "processes")), users, so),
-			line("user-cpu", "CPU by user (% of one core)", unitPct, pivot(f.Time, user, users, col(f, "cpu_pct")), users, so),
-			line("user-rss", "Resident memory by user", unitBytes, pivot(f.Time, user, users, col(f, "rss_bytes")), users, so))
-	}
-	f, err = g.scanRange(sample.TableProcess, from, to, "pid", "start_time", "user", "comm", "state",
+	f, err := g.scanRange(sample.TableProcess, from, to, "pid", "start_time", "user", "comm", "state",
 		"cpu_user_pct", "cpu_system_pct", "rss_bytes")
 	if err != nil {
 		return err
@@ -226,21 +250,22 @@ func (g *gatherer) processes() error {
 			Zombie: s.State == "Z", CPUSort: s.CPUAvg, RSSSort: s.RSSMax,
 		}
 	}
+	var topCPU, topMem, zombies []ProcRow
 	for _, s := range byCPU {
-		p.TopCPU = append(p.TopCPU, row(s))
+		topCPU = append(topCPU, row(s))
 	}
 	for _, s := range byMem {
-		p.TopMem = append(p.TopMem, row(s))
+		topMem = append(topMem, row(s))
 	}
 	// Zombies in the last sample.
 	lastT := pr.T[len(pr.T)-1]
 	for i := len(pr.T) - 1; i >= 0 && pr.T[i] == lastT; i-- {
 		if pr.Stat[i] == "Z" {
-			p.Zombies = append(p.Zombies, ProcRow{PID: int32(pr.PID[i]), Comm: pr.Comm[i], User: pr.User[i],
+			zombies = append(zombies, ProcRow{PID: int32(pr.PID[i]), Comm: pr.Comm[i], User: pr.User[i],
 				State: "Z", Zombie: true, Started: mkTime(int64(pr.Start[i]), tz)})
 		}
 	}
-	slices.Reverse(p.Zombies)
+	slices.Reverse(zombies)
 	ids := func(ss []procStat) ([]procID, []string) {
 		var ids []procID
 		var names []string
@@ -252,9 +277,19 @@ func (g *gatherer) processes() error {
 	}
 	cid, cnames := ids(byCPU)
 	mid, mnames := ids(byMem)
-	p.Charts = append(p.Charts,
-		line("top-cpu", "Top processes by CPU (% of one core)", unitPct, procSeries(pr, cid, from, to, true), cnames, o),
-		line("top-rss", "Top processes by resident memory", unitBytes, procSeries(pr, mid, from, to, false), mnames, o))
+	gap := g.gap()
+	o := lineOpts{From: from, To: to, Reboots: g.d.tl.Reboots, Gap: gap}
+	line := func(id, title, unit string, gr grid, names []string) Chart {
+		return lineChart(id, title, unit, downsample(gr, from, to, maxPoints, gap), names, o)
+	}
+	for r := range ranges {
+		p := &g.d.procs[r]
+		p.TopCPU, p.TopMem, p.Zombies, p.TopRange = topCPU, topMem, zombies, ranges[0].Label
+		// Each page gets its own charts: fitBudget rewrites their options.
+		p.Charts = append(p.Charts,
+			line("top-cpu", "Top processes by CPU (% of one core), last "+ranges[0].Label, unitPct, procSeries(pr, cid, from, to, true), cnames),
+			line("top-rss", "Top processes by resident memory, last "+ranges[0].Label, unitBytes, procSeries(pr, mid, from, to, false), mnames))
+	}
 	return nil
 }
 

@@ -19,7 +19,7 @@ type pageModel struct {
 
 	Sections []Section  // host page
 	Hosts    []IndexRow // overview
-	Procs    *procPage  // processes page
+	Procs    *procPage  // processes page of one range
 	Facts    *factsPage // facts page
 	Avail    *availPage // availability page
 	Status   string     // host pages: the host's status now
@@ -101,12 +101,19 @@ func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
 			return err
 		}
 	}
-	p := base("Processes", "Processes")
-	p.Procs = &d.procs
-	fitBudget(d.procs.Charts)
-	p.Data.Charts = append(p.Data.Charts, d.procs.Charts...)
-	if err := w.page(t, "processes.html", dir+procsFile, p); err != nil {
-		return err
+	var p *pageModel
+	for r, rd := range ranges {
+		p = base("Processes", "Processes")
+		p.Range = rd.Label
+		for i, x := range ranges {
+			p.Tabs = append(p.Tabs, Link{Label: x.Name, Href: procFile(i), Active: i == r})
+		}
+		p.Procs = &d.procs[r]
+		fitBudget(p.Procs.Charts)
+		p.Data.Charts = append(p.Data.Charts, p.Procs.Charts...)
+		if err := w.page(t, "processes.html", dir+procFile(r), p); err != nil {
+			return err
+		}
 	}
 	p = base("Availability", "Availability")
 	p.Avail = &d.avail
