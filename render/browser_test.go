@@ -362,8 +362,8 @@ func TestBrowserSite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pages) != rep.Pages || len(pages) < 1+3*7 {
-		t.Fatalf("site has %d pages %v, report says %d, want at least 22", len(pages), pages, rep.Pages)
+	if len(pages) != rep.Pages || len(pages) < 1+3*10 {
+		t.Fatalf("site has %d pages %v, report says %d, want at least 31", len(pages), pages, rep.Pages)
 	}
 
 	// Where the hostile names must show, as text.
@@ -481,6 +481,48 @@ func TestBrowserSite(t *testing.T) {
 })()`)
 			if want := fmt.Sprint(tab.hours); got != want {
 				t.Errorf("%s: x axis spans %s hours, want %s", tab.href, got, want)
+			}
+		}
+		tb.checkClean(t)
+	})
+
+	t.Run("processes range tabs", func(t *testing.T) {
+		tb := b.open(t, filepath.Join(out, web1, "processes.html"))
+		if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+			t.Fatal(err)
+		}
+		for _, tab := range []struct {
+			href, label, heading string
+			hours                int
+		}{
+			{"processes-7d.html", "7d", "processes, last 7 days", 7 * 24},
+			{"processes-30d.html", "30d", "processes, last 30 days", 30 * 24},
+			{"processes-365d.html", "365d", "processes, last 365 days", 365 * 24},
+			{"processes.html", "24h", "processes, last 24 hours", 24},
+		} {
+			url := tb.follow(t, `nav.tabs a[href="`+tab.href+`"]`)
+			if !strings.HasSuffix(url, "/"+web1+tab.href) {
+				t.Errorf("tab %s led to %s", tab.label, url)
+				continue
+			}
+			if got := tb.eval(t, `document.querySelector('nav.tabs a.active').textContent`); got != tab.label {
+				t.Errorf("%s: active tab = %q, want %q", tab.href, got, tab.label)
+			}
+			if got := tb.eval(t, `document.querySelector('h1 small').textContent`); got != tab.heading {
+				t.Errorf("%s: heading = %q, want %q", tab.href, got, tab.heading)
+			}
+			if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+				t.Fatal(err)
+			}
+			// The process counts show the tab's range.
+			got := tb.eval(t, `(function () {
+  const el = document.getElementById('proc-states');
+  if (!el) return 'no proc-states chart';
+  const x = echarts.getInstanceByDom(el).getOption().xAxis[0];
+  return String(Math.round((x.max - x.min) / 3600000));
+})()`)
+			if want := fmt.Sprint(tab.hours); got != want {
+				t.Errorf("%s: proc-states x axis spans %s hours, want %s", tab.href, got, want)
 			}
 		}
 		tb.checkClean(t)
