@@ -79,12 +79,16 @@
 //
 // # Rollups
 //
-// When Compact has compacted a closed day of a table (every table but host
-// and process), it also writes two rollups of it, per minute (1m) and per
-// hour (1h), under rollup/, outside the table folders so that a glob such
-// as cpu/**/*.parquet never sees them. A rollup row is one time bucket of
-// one series: time (the bucket's start), the table's key columns (cpu,
-// resource, device, mountpoint, interface, sensor, user), for each numeric
+// When Compact has compacted a closed day of a table (every table but
+// host), it also writes two rollups of it, per minute (1m) and per hour
+// (1h), under rollup/, outside the table folders so that a glob such as
+// cpu/**/*.parquet never sees them. The process table has a per-hour
+// rollup only (a per-minute one of hundreds of processes would be about
+// as big as the raw rows), of its columns user, comm, state, cpu_user_pct,
+// cpu_system_pct, rss_bytes and threads. A rollup row is one time bucket
+// of one series: time (the bucket's start), the table's key columns (cpu,
+// resource, device, mountpoint, interface, sensor, user; for the process
+// table the process identity, pid and start_time), for each numeric
 // column c the columns c_min, c_avg and c_max over the bucket's samples
 // (of c's type, the mean rounded to its precision; DECIMAL(18,2) for the
 // mean of a 32-bit count or a boolean), the newest value of the other

@@ -39,7 +39,7 @@ func (s *Store) allPartitions() ([]Partition, error) {
 func (s *Store) allRollups(res Resolution) ([]Partition, error) {
 	var out []Partition
 	for _, table := range sample.Tables {
-		if !HasRollups(table) {
+		if !HasResolution(table, res) {
 			continue
 		}
 		base := rollupDir + "/" + res.String() + "/" + table

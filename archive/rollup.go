@@ -1,11 +1,13 @@
 package archive
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,8 +55,9 @@ const rollupDir = "rollup"
 const SamplesColumn = "samples"
 
 // rollupKeys are the key columns of each table that has rollups: the
-// columns its compacted files are sorted by. The host table (facts) and
-// the process table (read raw by its own page) have none.
+// columns its compacted files are sorted by. The host table (facts) has
+// none. The process table is keyed by process identity, pid and start
+// time (numbers, where the others' keys are strings).
 var rollupKeys = map[string][]string{
 	sample.TableCPU:         {"cpu"},
 	sample.TableSystem:      nil,
@@ -66,6 +69,32 @@ var rollupKeys = map[string][]string{
 	sample.TableTemperature: {"sensor"},
 	sample.TableProcCount:   nil,
 	sample.TableProcUser:    {"user"},
+	sample.TableProcess:     {"pid", "start_time"},
+}
+
+// rollupOnly limits the rollup of a table to some of its columns: the
+// numeric ones summarized and the string ones whose newest value is kept.
+// A table not listed summarizes every column.
+var rollupOnly = map[string][]string{
+	// Per process identity: its CPU, memory and threads, and its newest
+	// name, user and state (not its command line, nor its I/O).
+	sample.TableProcess: {"user", "comm", "state", "cpu_user_pct", "cpu_system_pct", "rss_bytes", "threads"},
+}
+
+// tableResolutions returns the rollups written for table, finest first.
+// The process table has only per-hour ones: a host runs hundreds of
+// processes, and a per-minute rollup of each would be about as big as the
+// raw rows.
+func tableResolutions(table string) []Resolution {
+	if table == sample.TableProcess {
+		return []Resolution{PerHour}
+	}
+	return resolutions
+}
+
+// HasResolution reports whether Compact writes rollups of table at res.
+func HasResolution(table string, res Resolution) bool {
+	return HasRollups(table) && slices.Contains(tableResolutions(table), res)
 }
 
 // HasRollups reports whether Compact writes rollups of table.
@@ -94,6 +123,8 @@ const (
 // rollupSpec is the rollup layout of one table.
 type rollupSpec struct {
 	keys, lasts []string
+	keyCols     []column        // the key columns (numeric for the process table)
+	keyKinds    []parquet.Kind  // their physical kinds
 	nums        []column        // the numeric source columns
 	kinds       []parquet.Kind  // their physical kinds
 	optional    []bool          // whether they are nullable
@@ -114,7 +145,7 @@ type rollupLeaf struct {
 var rollupSpecs = func() map[string]*rollupSpec {
 	out := map[string]*rollupSpec{}
 	for name, keys := range rollupKeys {
-		out[name] = newRollupSpec(tables[name].schema(), keys)
+		out[name] = newRollupSpec(tables[name].schema(), keys, rollupOnly[name])
 	}
 	return out
 }()
@@ -123,8 +154,10 @@ var rollupSpecs = func() map[string]*rollupSpec {
 // bucket start), the key columns, the other string columns (newest value
 // of the bucket), per numeric column c the columns c_min and c_max (of c's
 // type) and c_avg (see avgNode), and samples (the rows in the bucket).
-func newRollupSpec(schema *parquet.Schema, keys []string) *rollupSpec {
-	sp := &rollupSpec{keys: keys}
+// When only is not nil, the columns that are neither time nor keys are
+// those in only.
+func newRollupSpec(schema *parquet.Schema, keys, only []string) *rollupSpec {
+	sp := &rollupSpec{keys: keys, keyCols: make([]column, len(keys)), keyKinds: make([]parquet.Kind, len(keys))}
 	group := parquet.Group{}
 	type leafInfo struct {
 		kind, i int
@@ -141,8 +174,13 @@ func newRollupSpec(schema *parquet.Schema, keys []string) *rollupSpec {
 		case c.list:
 			continue
 		case slices.Contains(keys, name):
+			i := slices.Index(keys, name)
 			group[name] = leaf.Node
-			byName[name] = leafInfo{rcKey, slices.Index(keys, name)}
+			byName[name] = leafInfo{rcKey, i}
+			sp.keyCols[i] = c
+			sp.keyKinds[i] = leaf.Node.Type().Kind()
+		case only != nil && !slices.Contains(only, name):
+			continue
 		case c.str:
 			group[name] = leaf.Node
 			byName[name] = leafInfo{rcLast, len(sp.lasts)}
@@ -175,9 +213,7 @@ func newRollupSpec(schema *parquet.Schema, keys []string) *rollupSpec {
 		li := byName[path[0]]
 		sp.plan = append(sp.plan, rollupLeaf{kind: li.kind, i: li.i})
 	}
-	for _, k := range keys {
-		sp.src = append(sp.src, column{name: k, str: true, scale: 1})
-	}
+	sp.src = append(sp.src, sp.keyCols...)
 	for _, l := range sp.lasts {
 		sp.src = append(sp.src, column{name: l, str: true, scale: 1})
 	}
@@ -260,16 +296,18 @@ func (b *bucketStats) coarsen(f int) *bucketStats {
 	return out
 }
 
-// rollupDay reads a day file of table and returns its per-minute stats,
-// one per key, in key order. It holds one row group of the file at a time.
-func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time) ([]*bucketStats, error) {
+// rollupDay reads a day file of table and returns its stats at res, one
+// per key, in key order. It holds one row group of the file at a time. A
+// numeric key is kept as the decimal string of its integer value.
+func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Resolution) ([]*bucketStats, error) {
 	sp := rollupSpecs[table]
-	width := time.Duration(PerMinute).Microseconds()
+	width := time.Duration(res).Microseconds()
 	start := day.UnixMicro()
 	nb := int(24 * time.Hour.Microseconds() / width)
 	byKey := map[string]*bucketStats{}
 	var fr = newFrame(sp.src)
 	keyCols := make([][]string, len(sp.keys))
+	keyNums := make([][]float64, len(sp.keys))
 	lastCols := make([][]string, len(sp.lasts))
 	numCols := make([][]float64, len(sp.nums))
 	key := make([]string, len(sp.keys))
@@ -277,8 +315,12 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time) ([]*buck
 	var sb strings.Builder
 	r := timeRange{from: start, to: start + 24*time.Hour.Microseconds()}
 	err := readGroups(ra, size, r, sp.src, fr, func(fr *Frame) error {
-		for i, k := range sp.keys {
-			keyCols[i] = fr.Str[k]
+		for i, k := range sp.keyCols {
+			if k.str {
+				keyCols[i] = fr.Str[k.name]
+			} else {
+				keyNums[i] = fr.Num[k.name]
+			}
 		}
 		for i, l := range sp.lasts {
 			lastCols[i] = fr.Str[l]
@@ -290,7 +332,11 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time) ([]*buck
 		for row, t := range fr.Time {
 			sb.Reset()
 			for i := range key {
-				key[i] = keyCols[i][row]
+				if keyNums[i] != nil {
+					key[i] = numKey(keyNums[i][row])
+				} else {
+					key[i] = keyCols[i][row]
+				}
 				sb.WriteString(key[i])
 				sb.WriteByte(0)
 			}
@@ -319,8 +365,36 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time) ([]*buck
 	for _, b := range byKey {
 		out = append(out, b)
 	}
-	slices.SortFunc(out, func(a, b *bucketStats) int { return slices.Compare(a.key, b.key) })
+	slices.SortFunc(out, func(a, b *bucketStats) int { return compareKeys(sp, a.key, b.key) })
 	return out, nil
+}
+
+// numKey returns the key string of a numeric key value (an integer: a pid
+// or a time in µs, exact in a float64); "" for a null.
+func numKey(v float64) string {
+	if math.IsNaN(v) {
+		return ""
+	}
+	return strconv.FormatInt(int64(v), 10)
+}
+
+// compareKeys orders two keys of sp: numeric keys by value, so that the
+// rollup of the process table is sorted like its day file.
+func compareKeys(sp *rollupSpec, a, b []string) int {
+	for i := range a {
+		if sp.keyCols[i].str {
+			if c := strings.Compare(a[i], b[i]); c != 0 {
+				return c
+			}
+			continue
+		}
+		x, _ := strconv.ParseInt(a[i], 10, 64)
+		y, _ := strconv.ParseInt(b[i], 10, 64)
+		if c := cmp.Compare(x, y); c != 0 {
+			return c
+		}
+	}
+	return 0
 }
 
 // writeRollup writes stats (buckets of width res from day) as a rollup
@@ -352,7 +426,15 @@ func writeRollup(w io.Writer, table string, day time.Time, res Resolution, stats
 				case rcTime:
 					v = parquet.Int64Value(start+int64(i)*width).Level(0, 0, c)
 				case rcKey:
-					v = parquet.ByteArrayValue([]byte(b.key[l.i])).Level(0, 0, c)
+					if sp.keyCols[l.i].str {
+						v = parquet.ByteArrayValue([]byte(b.key[l.i])).Level(0, 0, c)
+						break
+					}
+					x, err := strconv.ParseInt(b.key[l.i], 10, 64)
+					if err != nil {
+						return 0, fmt.Errorf("column %s: a null key", sp.keys[l.i])
+					}
+					v = typedValue(sp.keyKinds[l.i], float64(x), 1).Level(0, 0, c)
 				case rcLast:
 					v = parquet.ByteArrayValue([]byte(b.last[i*b.nlast+l.i])).Level(0, 0, c)
 				case rcSamples:
@@ -441,7 +523,7 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 	}
 	want := dayName(f.seq)
 	var missing []Resolution
-	for _, res := range resolutions {
+	for _, res := range tableResolutions(p.Table) {
 		names, err := s.readDirNames(rollupPath(res, p))
 		if err != nil {
 			return err
@@ -463,7 +545,8 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 	if err != nil {
 		return err
 	}
-	minute, err := rollupDay(fh, fi.Size(), p.Table, p.Day)
+	finest := tableResolutions(p.Table)[0]
+	fine, err := rollupDay(fh, fi.Size(), p.Table, p.Day, finest)
 	if err != nil {
 		err = fmt.Errorf("rollup %s: %w", name, err)
 		if errors.Is(err, ErrCorrupt) {
@@ -478,11 +561,11 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 		return err
 	}
 	for _, res := range missing {
-		stats := minute
-		if res != PerMinute {
-			f := int(time.Duration(res) / time.Minute)
-			stats = make([]*bucketStats, len(minute))
-			for i, b := range minute {
+		stats := fine
+		if res != finest {
+			f := int(time.Duration(res) / time.Duration(finest))
+			stats = make([]*bucketStats, len(fine))
+			for i, b := range fine {
 				stats[i] = b.coarsen(f)
 			}
 		}
@@ -578,8 +661,8 @@ func (s *Store) rollupParts(res Resolution, table, host string) ([]Partition, er
 	if err := CheckHost(host); err != nil {
 		return nil, err
 	}
-	if !HasRollups(table) {
-		return nil, fmt.Errorf("archive: table %s has no rollups", table)
+	if !HasResolution(table, res) {
+		return nil, fmt.Errorf("archive: table %s has no %v rollups", table, res)
 	}
 	parts, err := s.partitions(table, host)
 	if err != nil {
@@ -641,7 +724,7 @@ func (s *Store) rollupFiles(host string) ([]string, error) {
 	var keys []string
 	for _, res := range resolutions {
 		for _, table := range sample.Tables {
-			if !HasRollups(table) {
+			if !HasResolution(table, res) {
 				continue
 			}
 			days, err := s.readDirNames(rollupDir + "/" + res.String() + "/" + table + "/host=" + host)

@@ -313,8 +313,11 @@ func TestRollupSchema(t *testing.T) {
 	if slices.Contains(names, "busy_pct") {
 		t.Errorf("disk rollup columns %v hold the raw busy_pct", names)
 	}
-	if HasRollups(sample.TableProcess) || HasRollups(sample.TableHost) {
-		t.Error("process or host table has rollups")
+	if HasRollups(sample.TableHost) {
+		t.Error("host table has rollups")
+	}
+	if HasResolution(sample.TableProcess, PerMinute) || !HasResolution(sample.TableProcess, PerHour) {
+		t.Error("process table: want per-hour rollups only")
 	}
 }
 
