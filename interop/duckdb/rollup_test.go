@@ -14,7 +14,7 @@ func TestRollupsReadBack(t *testing.T) {
 	for _, res := range []string{"1h", "1m"} {
 		rollup := fmt.Sprintf("read_parquet('%s/rollup/%s/cpu/**/*.parquet', hive_partitioning = true, hive_types = {'host': VARCHAR, 'date': DATE})", theFleet.dir, res)
 		var bad, buckets int
-		if err := db.QueryRow(`SELECT count(*) FILTER (WHERE NOT (user_pct_min <= user_pct_avg AND user_pct_avg <= user_pct_max)), count(*) FROM ` + rollup).Scan(&bad, &buckets); err != nil {
+		if err := db.QueryRow(`SELECT count(*) FILTER (WHERE NOT (user_pct_min <= user_pct_avg AND user_pct_avg <= user_pct_max)), count(*) FROM `+rollup).Scan(&bad, &buckets); err != nil {
 			t.Fatalf("%s: %v", res, err)
 		}
 		if buckets == 0 || bad != 0 {
