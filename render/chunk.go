@@ -445,9 +445,11 @@ func valueKeys(keys []string, suffixes ...string) []string {
 func (g *gatherer) setModes(ts []int64) {
 	g.raw = make([]bool, len(ranges))
 	g.width = make([]int64, len(ranges))
+	g.samples = make([]int, len(ranges))
 	for r := range ranges {
 		from, to := g.rangeWindow(r)
 		lo, hi := window(ts, from, to)
+		g.samples[r] = hi - lo
 		g.raw[r] = hi-lo <= maxPoints
 		g.width[r] = bucketWidth(from, to, maxPoints)
 	}

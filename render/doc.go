@@ -11,7 +11,7 @@
 //	hosts/<dir>/7d.html, 30d.html, 365d.html
 //	                                    the same charts over 7, 30 and 365 days
 //	hosts/<dir>/processes.html          processes by state and user and threads over
-//	                                    24 hours, top processes by CPU and memory, zombies
+//	                                    24 hours, top processes by CPU time and memory, zombies
 //	hosts/<dir>/processes-7d.html, processes-30d.html, processes-365d.html
 //	                                    the same over 7, 30 and 365 days
 //	hosts/<dir>/availability.html       uptime per window and per day, outages, reboots
@@ -28,7 +28,8 @@
 // # Data
 //
 // Each table of a host is read once, over the longest range and only for
-// the columns its charts need (the process table: the last 24 hours). Every series is
+// the columns its charts need (the process table: raw for the last 24
+// hours, see below). Every series is
 // downsampled to at most about 2,000 points (the minimum and maximum of
 // each bucket, in time order, so a one-sample spike survives a year view).
 // Missing data is a null point, drawn as a gap: samples further apart than
@@ -55,6 +56,16 @@
 // without a current rollup: not compacted yet, or with a part written
 // after its compaction. The system table's time and boot time are always
 // read raw over the whole year: availability needs every sample.
+//
+// The processes pages draw process counts by state and by user and
+// threads like the charts (proc_count and proc_user have rollups). Their
+// top processes over 24 hours come from the raw process rows; over 7, 30
+// and 365 days from the archive's per-hour process rollup (one row per
+// process identity, pid and start time, and hour) for closed days and
+// from raw rows, summed per hour, for the others. Processes are ranked by
+// CPU time (the mean CPU % of a bucket times its samples times the
+// sampling interval) and by peak resident memory; the lines of the first
+// ones are drawn per hour, by identity, so a reused pid is another line.
 //
 // Availability follows the samples of the system table: between two
 // samples, a change of boot time means the host was down from the earlier

@@ -102,9 +102,10 @@ type gatherer struct {
 	from int64 // now - longest
 	tz   *time.Location
 	// per range: whether series keep every sample, else the bucket width
-	raw   []bool
-	width []int64
-	d     *hostData
+	raw     []bool
+	width   []int64
+	samples []int // per range: the host's samples in it (its system table)
+	d       *hostData
 }
 
 // scan reads cols of table over the longest range. A corrupt file is noted

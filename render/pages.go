@@ -134,7 +134,8 @@ type ProcRow struct {
 	PID              int32
 	Comm, User       string
 	State            string
-	CPU              string
+	CPU              string // mean CPU % over the range's samples
+	CPUTime          string // CPU time over the range
 	RSSMax, RSSLast  string
 	Started          Time
 	FirstSeen, Seen  Time
@@ -151,8 +152,7 @@ type procPage struct {
 	Zombies  []ProcRow
 }
 
-// procWindow is the range of the top process tables: the process table
-// has no rollups, so its raw rows are read for the last 24 hours only.
+// procWindow is the range whose top processes come from raw rows only.
 const procWindow = 24 * time.Hour
 
 // procFile returns the file name of the processes page of range r.
@@ -223,49 +223,72 @@ func (g *gatherer) processes() error {
 }
 
 // topProcesses adds the top process tables, their lines and the zombies of
-// the last sample to the processes page of every range, from the raw
-// process rows of the last procWindow.
+// the last sample to the processes page of every range: the 24-hour page
+// from the raw rows of the last 24 hours, the others from the per-hour
+// rollup of closed days and raw rows of the days without one.
 func (g *gatherer) topProcesses() error {
-	from, to := g.now-procWindow.Microseconds(), g.now+1
-	f, err := g.scanRange(sample.TableProcess, from, to, "pid", "start_time", "user", "comm", "state",
-		"cpu_user_pct", "cpu_system_pct", "rss_bytes")
+	parts, err := g.src.Partitions(sample.TableProcess, g.host)
+	if err != nil {
+		if isNoData(err) {
+			return nil
+		}
+		return err
+	}
+	rolled, err := g.rollupDays(archive.PerHour, sample.TableProcess)
 	if err != nil {
 		return err
 	}
-	if f.Len() == 0 {
-		return nil
+	from, to := g.now-procWindow.Microseconds(), g.now+1
+	// Raw rows are read once from the 24-hour window or from the start of
+	// a recent day without a rollup (yesterday, not compacted yet).
+	rawFrom := from
+	for _, p := range parts {
+		if start, end := p.Day.UnixMicro(), p.End().UnixMicro(); end > from-procWindow.Microseconds() && !rolled[start] {
+			rawFrom = min(rawFrom, start)
+		}
 	}
-	pr := procRows{
-		T: f.Time, PID: col(f, "pid"), Start: col(f, "start_time"),
-		CPUUser: col(f, "cpu_user_pct"), CPUSys: col(f, "cpu_system_pct"), RSS: col(f, "rss_bytes"),
-		Comm: strCol(f, "comm"), User: strCol(f, "user"), Stat: strCol(f, "state"),
+	f, err := g.scanRange(sample.TableProcess, rawFrom, to, procColumns...)
+	if err != nil {
+		return err
 	}
-	byCPU, byMem := topProcesses(pr, from, to, topN)
+	pr := procRowsOf(f)
+	long, err := g.longProcesses(pr, rawFrom, rolled, parts)
+	if err != nil {
+		return err
+	}
+	interval := time.Duration(g.d.tl.Interval) * time.Microsecond
+	if interval <= 0 {
+		interval = time.Duration(defaultInterval) * time.Microsecond
+	}
 	tz := g.tz
 	row := func(s procStat) ProcRow {
+		cpuTime := time.Duration(s.cpuSum / 100 * float64(interval))
 		return ProcRow{
 			PID: s.ID.PID, Comm: s.Comm, User: s.User, State: s.State,
-			CPU: fmtPct(s.CPUAvg), RSSMax: fmtBytes(s.RSSMax), RSSLast: fmtBytes(s.RSSLast),
+			CPU: fmtPct(s.CPUAvg), CPUTime: fmtDuration(cpuTime), RSSMax: fmtBytes(s.RSSMax), RSSLast: fmtBytes(s.RSSLast),
 			Started: mkTime(s.ID.Start, tz), FirstSeen: mkTime(s.First, tz), Seen: mkTime(s.Last, tz),
-			Zombie: s.State == "Z", CPUSort: s.CPUAvg, RSSSort: s.RSSMax,
+			Zombie: s.State == "Z", CPUSort: cpuTime.Seconds(), RSSSort: s.RSSMax,
 		}
 	}
-	var topCPU, topMem, zombies []ProcRow
-	for _, s := range byCPU {
-		topCPU = append(topCPU, row(s))
-	}
-	for _, s := range byMem {
-		topMem = append(topMem, row(s))
+	rows := func(ss []procStat) []ProcRow {
+		var out []ProcRow
+		for _, s := range ss {
+			out = append(out, row(s))
+		}
+		return out
 	}
 	// Zombies in the last sample.
-	lastT := pr.T[len(pr.T)-1]
-	for i := len(pr.T) - 1; i >= 0 && pr.T[i] == lastT; i-- {
-		if pr.Stat[i] == "Z" {
-			zombies = append(zombies, ProcRow{PID: int32(pr.PID[i]), Comm: pr.Comm[i], User: pr.User[i],
-				State: "Z", Zombie: true, Started: mkTime(int64(pr.Start[i]), tz)})
+	var zombies []ProcRow
+	if n := len(pr.T); n > 0 {
+		lastT := pr.T[n-1]
+		for i := n - 1; i >= 0 && pr.T[i] == lastT; i-- {
+			if pr.Stat[i] == "Z" {
+				zombies = append(zombies, ProcRow{PID: int32(pr.PID[i]), Comm: pr.Comm[i], User: pr.User[i],
+					State: "Z", Zombie: true, Started: mkTime(int64(pr.Start[i]), tz)})
+			}
 		}
+		slices.Reverse(zombies)
 	}
-	slices.Reverse(zombies)
 	ids := func(ss []procStat) ([]procID, []string) {
 		var ids []procID
 		var names []string
@@ -275,20 +298,40 @@ func (g *gatherer) topProcesses() error {
 		}
 		return ids, names
 	}
-	cid, cnames := ids(byCPU)
-	mid, mnames := ids(byMem)
 	gap := g.gap()
-	o := lineOpts{From: from, To: to, Reboots: g.d.tl.Reboots, Gap: gap}
-	line := func(id, title, unit string, gr grid, names []string) Chart {
-		return lineChart(id, title, unit, downsample(gr, from, to, maxPoints, gap), names, o)
-	}
 	for r := range ranges {
 		p := &g.d.procs[r]
-		p.TopCPU, p.TopMem, p.Zombies, p.TopRange = topCPU, topMem, zombies, ranges[0].Label
-		// Each page gets its own charts: fitBudget rewrites their options.
+		p.Zombies, p.TopRange = zombies, ranges[r].Label
+		var byCPU, byMem []procStat
+		var cpuGrid, memGrid grid
+		var cnames, mnames []string
+		rfrom, _ := g.rangeWindow(r)
+		lineGap := gap
+		if r == 0 {
+			byCPU, byMem = topProcesses(pr, from, to, topN)
+			var cid, mid []procID
+			cid, cnames = ids(byCPU)
+			mid, mnames = ids(byMem)
+			cpuGrid, memGrid = procSeries(pr, cid, from, to, true), procSeries(pr, mid, from, to, false)
+		} else {
+			byCPU, byMem = long.top(r, topN, g.samples[r])
+			var cid, mid []procID
+			cid, cnames = ids(byCPU)
+			mid, mnames = ids(byMem)
+			cpuGrid, memGrid = long.series(r, cid, true), long.series(r, mid, false)
+			lineGap = max(gap, gapThreshold(time.Hour.Microseconds())) // hourly points
+		}
+		if len(byCPU) == 0 {
+			continue
+		}
+		p.TopCPU, p.TopMem = rows(byCPU), rows(byMem)
+		o := lineOpts{From: rfrom, To: to, Reboots: g.d.tl.Reboots, Gap: lineGap}
+		line := func(id, title, unit string, gr grid, names []string) Chart {
+			return lineChart(id, title, unit, downsample(gr, rfrom, to, maxPoints, lineGap), names, o)
+		}
 		p.Charts = append(p.Charts,
-			line("top-cpu", "Top processes by CPU (% of one core), last "+ranges[0].Label, unitPct, procSeries(pr, cid, from, to, true), cnames),
-			line("top-rss", "Top processes by resident memory, last "+ranges[0].Label, unitBytes, procSeries(pr, mid, from, to, false), mnames))
+			line("top-cpu", "Top processes by CPU (% of one core)", unitPct, cpuGrid, cnames),
+			line("top-rss", "Top processes by resident memory", unitBytes, memGrid, mnames))
 	}
 	return nil
 }

@@ -1,9 +1,7 @@
 package render
 
 import (
-	"cmp"
 	"math"
-	"slices"
 	"time"
 )
 
@@ -115,27 +113,7 @@ func topProcesses(p procRows, from, to int64, n int) (byCPU, byMem []procStat) {
 		}
 		all = append(all, *s)
 	}
-	byID := func(a, b procStat) int {
-		if c := cmp.Compare(a.ID.PID, b.ID.PID); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID.Start, b.ID.Start)
-	}
-	slices.SortFunc(all, func(a, b procStat) int {
-		if c := cmp.Compare(b.CPUAvg, a.CPUAvg); c != 0 {
-			return c
-		}
-		return byID(a, b)
-	})
-	byCPU = slices.Clone(all[:min(n, len(all))])
-	slices.SortFunc(all, func(a, b procStat) int {
-		if c := cmp.Compare(b.RSSMax, a.RSSMax); c != 0 {
-			return c
-		}
-		return byID(a, b)
-	})
-	byMem = slices.Clone(all[:min(n, len(all))])
-	return byCPU, byMem
+	return rankProcs(all, n)
 }
 
 // procSeries returns, for each process in ids, its value over time in

@@ -1,0 +1,276 @@
+package render
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+
+	"almanac/archive"
+	"almanac/sample"
+)
+
+// The top processes of the 7, 30 and 365 day pages come from the
+// archive's per-hour rollup of the process table (one row per process
+// identity and hour) for the closed days that have one, and from raw rows,
+// summed per hour, for the others (today, yesterday until it is
+// compacted). Processes are ranked by CPU time over the range (the mean
+// CPU % of each hour times its samples) and by peak resident memory, and
+// the lines of the first ones are drawn per hour.
+
+// procPoint is one hour of one process: its mean CPU % and peak RSS.
+type procPoint struct {
+	t        int64
+	cpu, rss float32
+}
+
+// longProc accumulates one process identity over the long ranges.
+type longProc struct {
+	id                procID
+	comm, user, state string
+	first, last       int64 // the first and last hour or sample it was seen in (µs)
+	rssLast           float64
+	cpuSum            []float64 // per range: the sum of its CPU % over the range's samples
+	rssMax            []float64 // per range: its peak RSS
+	pts               []procPoint
+	// the hour being summed from raw rows
+	hour       int64
+	hourCPU    float64
+	hourN      int
+	hourRSS    float64
+	hourActive bool
+}
+
+// longProcs sums the processes of a host over the long ranges.
+type longProcs struct {
+	g    *gatherer
+	from []int64 // per range, its start (µs)
+	byID map[procID]*longProc
+}
+
+func (g *gatherer) newLongProcs() *longProcs {
+	l := &longProcs{g: g, byID: map[procID]*longProc{}}
+	for r := range ranges {
+		from, _ := g.rangeWindow(r)
+		l.from = append(l.from, from)
+	}
+	return l
+}
+
+func (l *longProcs) get(id procID) *longProc {
+	p := l.byID[id]
+	if p == nil {
+		p = &longProc{id: id, cpuSum: make([]float64, len(ranges)), rssMax: make([]float64, len(ranges))}
+		l.byID[id] = p
+	}
+	return p
+}
+
+// add adds what one hour bucket or sample says: at time t (the bucket's
+// start, or the sample's time), cpuSum (the sum of the CPU % of its
+// samples) and its peak RSS.
+func (l *longProcs) add(p *longProc, t int64, cpuSum, rssMax float64) {
+	if p.first == 0 || t < p.first {
+		p.first = t
+	}
+	for r := 1; r < len(ranges); r++ {
+		if t >= l.from[r] {
+			p.cpuSum[r] += cpuSum
+			p.rssMax[r] = max(p.rssMax[r], rssMax)
+		}
+	}
+}
+
+// rollup adds the rows of a per-hour rollup of the process table.
+func (l *longProcs) rollup(f *archive.Frame) {
+	pid, start := col(f, "pid"), col(f, "start_time")
+	usr, sys := col(f, "cpu_user_pct_avg"), col(f, "cpu_system_pct_avg")
+	rssMax, rssAvg, n := col(f, "rss_bytes_max"), col(f, "rss_bytes_avg"), col(f, archive.SamplesColumn)
+	comm, user, state := strCol(f, "comm"), strCol(f, "user"), strCol(f, "state")
+	for i, t := range f.Time {
+		p := l.get(procID{PID: int32(pid[i]), Start: int64(start[i])})
+		cpu := nz(usr[i]) + nz(sys[i])
+		l.add(p, t, cpu*nz(n[i]), nz(rssMax[i]))
+		p.pts = append(p.pts, procPoint{t: t, cpu: float32(cpu), rss: float32(nz(rssMax[i]))})
+		if t >= p.last {
+			p.last, p.comm, p.user, p.state, p.rssLast = t, comm[i], user[i], state[i], nz(rssAvg[i])
+		}
+	}
+}
+
+// raw adds the raw rows pr[lo:hi] (in time order), summed per hour for
+// the lines.
+func (l *longProcs) raw(pr procRows, lo, hi int) {
+	hour := time.Hour.Microseconds()
+	for i := lo; i < hi; i++ {
+		t := pr.T[i]
+		p := l.get(procID{PID: int32(pr.PID[i]), Start: int64(pr.Start[i])})
+		cpu, rss := nz(pr.CPUUser[i])+nz(pr.CPUSys[i]), nz(pr.RSS[i])
+		l.add(p, t, cpu, rss)
+		h := t - t%hour
+		if p.hourActive && h != p.hour {
+			p.flushHour()
+		}
+		if !p.hourActive {
+			p.hour, p.hourActive, p.hourCPU, p.hourN, p.hourRSS = h, true, 0, 0, 0
+		}
+		p.hourCPU += cpu
+		p.hourN++
+		p.hourRSS = max(p.hourRSS, rss)
+		if t >= p.last {
+			p.last, p.comm, p.user, p.state, p.rssLast = t, pr.Comm[i], pr.User[i], pr.Stat[i], rss
+		}
+	}
+}
+
+// flushHour ends the hour being summed from raw rows.
+func (p *longProc) flushHour() {
+	if !p.hourActive {
+		return
+	}
+	p.pts = append(p.pts, procPoint{t: p.hour, cpu: float32(p.hourCPU / float64(p.hourN)), rss: float32(p.hourRSS)})
+	p.hourActive = false
+}
+
+// top returns the n first processes of range r by CPU time and by peak
+// RSS; samples is the number of samples of the host in the range (the
+// mean CPU counts the samples where a process was absent as zero).
+func (l *longProcs) top(r, n, samples int) (byCPU, byMem []procStat) {
+	var all []procStat
+	for _, p := range l.byID {
+		if p.last < l.from[r] {
+			continue
+		}
+		s := procStat{ID: p.id, Comm: p.comm, User: p.user, State: p.state, RSSMax: p.rssMax[r],
+			RSSLast: p.rssLast, First: max(p.first, l.from[r]), Last: p.last, cpuSum: p.cpuSum[r]}
+		if samples > 0 {
+			s.CPUAvg = s.cpuSum / float64(samples)
+		}
+		all = append(all, s)
+	}
+	return rankProcs(all, n)
+}
+
+// rankProcs returns the n first of all by CPU time and by peak RSS, ties
+// by identity.
+func rankProcs(all []procStat, n int) (byCPU, byMem []procStat) {
+	byID := func(a, b procStat) int {
+		if c := cmp.Compare(a.ID.PID, b.ID.PID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID.Start, b.ID.Start)
+	}
+	slices.SortFunc(all, func(a, b procStat) int {
+		if c := cmp.Compare(b.cpuSum, a.cpuSum); c != 0 {
+			return c
+		}
+		return byID(a, b)
+	})
+	byCPU = slices.Clone(all[:min(n, len(all))])
+	slices.SortFunc(all, func(a, b procStat) int {
+		if c := cmp.Compare(b.RSSMax, a.RSSMax); c != 0 {
+			return c
+		}
+		return byID(a, b)
+	})
+	byMem = slices.Clone(all[:min(n, len(all))])
+	return byCPU, byMem
+}
+
+// series returns the hourly lines of ids in range r: mean CPU % when cpu
+// is true, else peak RSS; NaN where a process was absent.
+func (l *longProcs) series(r int, ids []procID, cpu bool) grid {
+	var ts []int64
+	for _, id := range ids {
+		for _, pt := range l.byID[id].pts {
+			if pt.t >= l.from[r] {
+				ts = append(ts, pt.t)
+			}
+		}
+	}
+	slices.Sort(ts)
+	ts = slices.Compact(ts)
+	g := grid{T: ts, Cols: make([][]float64, len(ids))}
+	for j, id := range ids {
+		c := nanRow(len(ts))
+		for _, pt := range l.byID[id].pts {
+			if pt.t < l.from[r] {
+				continue
+			}
+			i, _ := slices.BinarySearch(ts, pt.t)
+			if cpu {
+				c[i] = float64(pt.cpu)
+			} else {
+				c[i] = float64(pt.rss)
+			}
+		}
+		g.Cols[j] = c
+	}
+	return g
+}
+
+// longProcesses reads the process table of the long ranges: the per-hour
+// rollup of the closed days that have one, and the raw rows of the other
+// days (pr holds the raw rows from rawFrom, read for the 24-hour page
+// too). Days without a rollup before rawFrom are read raw one by one.
+func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bool, parts []archive.Partition) (*longProcs, error) {
+	l := g.newLongProcs()
+	cols := []string{"pid", "start_time", "comm", "user", "state", "cpu_user_pct_avg", "cpu_system_pct_avg",
+		"rss_bytes_max", "rss_bytes_avg", archive.SamplesColumn}
+	for _, p := range parts {
+		lo, hi := max(p.Day.UnixMicro(), g.from), min(p.End().UnixMicro(), g.now+1)
+		if hi <= lo {
+			continue
+		}
+		if rolled[p.Day.UnixMicro()] {
+			f, err := g.scanRollup(archive.PerHour, sample.TableProcess, lo, hi, cols...)
+			if err != nil {
+				return nil, err
+			}
+			if f.Len() > 0 {
+				l.rollup(f)
+				continue
+			}
+			// Compacted again since RollupDays: its raw rows then.
+		}
+		if lo >= rawFrom {
+			a, b := window(pr.T, lo, hi)
+			l.raw(pr, a, b)
+			continue
+		}
+		f, err := g.scanWindow(sample.TableProcess, lo, hi, procColumns...)
+		if err != nil {
+			return nil, err
+		}
+		day := procRowsOf(f)
+		l.raw(day, 0, len(day.T))
+	}
+	for _, p := range l.byID {
+		p.flushHour()
+	}
+	return l, nil
+}
+
+// procColumns are the columns of the process table render reads.
+var procColumns = []string{"pid", "start_time", "user", "comm", "state", "cpu_user_pct", "cpu_system_pct", "rss_bytes"}
+
+// procRowsOf returns the process rows of f.
+func procRowsOf(f *archive.Frame) procRows {
+	return procRows{
+		T: f.Time, PID: col(f, "pid"), Start: col(f, "start_time"),
+		CPUUser: col(f, "cpu_user_pct"), CPUSys: col(f, "cpu_system_pct"), RSS: col(f, "rss_bytes"),
+		Comm: strCol(f, "comm"), User: strCol(f, "user"), Stat: strCol(f, "state"),
+	}
+}
+
+// nanGrid reports whether every value of gr is NaN.
+func nanGrid(gr grid) bool {
+	for _, c := range gr.Cols {
+		for _, v := range c {
+			if !math.IsNaN(v) {
+				return false
+			}
+		}
+	}
+	return true
+}

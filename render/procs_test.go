@@ -1,0 +1,148 @@
+package render
+
+import (
+	"testing"
+	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"almanac/archive"
+	"almanac/sample"
+)
+
+// procCounter is a scanner that counts the reads of the per-hour process
+// rollup.
+type procCounter struct {
+	*archive.Store
+	rollups int
+}
+
+func (c *procCounter) ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	if table == sample.TableProcess && res == archive.PerHour {
+		c.rollups++
+	}
+	return c.Store.ScanRollup(res, table, host, from, to, cols...)
+}
+
+// TestTopProcessesLongRange ranks processes over 7 days from the per-hour
+// rollup of closed days and the raw rows of today: a process busy only on
+// an old day ranks first, and a pid reused by a new process is two
+// processes.
+func TestTopProcessesLongRange(t *testing.T) {
+	st, err := archive.Open(t.TempDir(), quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot := fixedNow.AddDate(0, 0, -30)
+	start := func(d time.Time) int64 { return d.UnixMicro() }
+	type proc struct {
+		pid      int32
+		start    int64
+		comm     string
+		cpu      float64 // user %; system % is a tenth of it
+		from, to time.Time
+	}
+	oldDay := fixedNow.AddDate(0, 0, -5).Add(-2 * time.Hour) // the 5th 10:00
+	day3 := fixedNow.AddDate(0, 0, -3)                       // the 7th 12:00
+	procs := []proc{
+		{500, start(boot), "oldbusy", 80, oldDay, oldDay.Add(2 * time.Hour)},                                             // 88 % x 120 samples
+		{600, start(boot), "steady", 5, fixedNow.Add(-20 * time.Hour), fixedNow},                                         // 5.5 % x 1200
+		{700, start(day3), "first", 30, day3, day3.Add(time.Hour)},                                                       // 33 % x 60
+		{700, start(fixedNow.Add(-2 * time.Hour)), "second", 10, fixedNow.Add(-2 * time.Hour), fixedNow.Add(-time.Hour)}, // 11 % x 60
+	}
+	// A sample a minute whenever a process runs.
+	times := map[time.Time]bool{}
+	for _, p := range procs {
+		for at := p.from; at.Before(p.to); at = at.Add(time.Minute) {
+			times[at] = true
+		}
+	}
+	var samples int
+	for at := fixedNow.AddDate(0, 0, -8); at.Before(fixedNow); at = at.Add(time.Minute) {
+		if !times[at] {
+			continue
+		}
+		samples++
+		b := &sample.Batch{Time: at, System: []sample.SystemRow{{Time: at.UnixMicro(), BootTime: boot.UnixMicro(), IntervalMs: 60000}}}
+		for _, p := range procs {
+			if !at.Before(p.from) && at.Before(p.to) {
+				b.Process = append(b.Process, sample.ProcessRow{Time: at.UnixMicro(), PID: p.pid, StartTime: p.start,
+					User: "root", Comm: p.comm, State: "R", CPUUserPct: sample.ToCenti(p.cpu), CPUSystemPct: sample.ToCenti(p.cpu / 10),
+					RSSBytes: int64(p.pid) << 20, Threads: 1})
+			}
+		}
+		if err := w.Append(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Compact("web1", fixedNow); err != nil {
+		t.Fatal(err)
+	}
+	src := &procCounter{Store: st}
+	d, err := gather(src, "web1", hostDir("web1"), fixedNow, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.rollups == 0 {
+		t.Error("the 7-day top processes did not read the per-hour process rollup")
+	}
+	type top struct {
+		PID        int32
+		Comm, Time string
+	}
+	tops := func(rows []ProcRow) []top {
+		var out []top
+		for _, r := range rows {
+			out = append(out, top{r.PID, r.Comm, r.CPUTime})
+		}
+		return out
+	}
+	// CPU time: (user + system) % / 100 x samples x 60 s.
+	want7d := []top{
+		{500, "oldbusy", "1h 45m"}, // 0.88 x 120 x 60 s = 6336 s
+		{600, "steady", "1h 6m"},   // 0.055 x 1200 x 60 s = 3960 s
+		{700, "first", "19m 48s"},  // 0.33 x 60 x 60 s = 1188 s
+		{700, "second", "6m 36s"},  // 0.11 x 60 x 60 s = 396 s
+	}
+	if diff := gocmp.Diff(want7d, tops(d.procs[1].TopCPU)); diff != "" {
+		t.Errorf("7-day top by CPU (-want +got):\n%s", diff)
+	}
+	want24h := []top{{600, "steady", "1h 6m"}, {700, "second", "6m 36s"}}
+	if diff := gocmp.Diff(want24h, tops(d.procs[0].TopCPU)); diff != "" {
+		t.Errorf("24-hour top by CPU (-want +got):\n%s", diff)
+	}
+	// The mean counts every sample of the range (absent as zero).
+	if got, want := d.procs[1].TopCPU[0].CPU, fmtPct(88.0*120/float64(samples)); got != want {
+		t.Errorf("7-day mean CPU of oldbusy = %s, want %s", got, want)
+	}
+	if got := d.procs[1].TopMem; len(got) != 4 || got[0].PID != 700 || got[1].PID != 700 || got[2].PID != 600 {
+		t.Errorf("7-day top by memory = %v, want pid 700 twice, then 600", tops(got))
+	}
+	// The lines of the 7-day page: one per process, hourly.
+	var cpuChart *Chart
+	for i := range d.procs[1].Charts {
+		if d.procs[1].Charts[i].ID == "top-cpu" {
+			cpuChart = &d.procs[1].Charts[i]
+		}
+	}
+	if cpuChart == nil {
+		t.Fatal("7-day page has no top-cpu chart")
+	}
+	if got := len(cpuChart.data.Cols); got != 4 {
+		t.Errorf("top-cpu lines = %d, want 4", got)
+	}
+	for i := 1; i < len(cpuChart.data.T); i++ {
+		if step := cpuChart.data.T[i] - cpuChart.data.T[i-1]; step%time.Hour.Microseconds() != 0 && step < time.Hour.Microseconds() {
+			t.Errorf("top-cpu points %v apart, want hours", time.Duration(step)*time.Microsecond)
+			break
+		}
+	}
+}
