@@ -19,7 +19,7 @@ import (
 
 // The fleet of the speed budget: 10 hosts, 30 days of 10-second samples,
 // with the process table (60 processes) for the last two days (the pages
-// read 24 hours of it). Its closed days are compacted, which writes their
+// read 24 hours of it raw, the closed day from its per-hour rollup). Its closed days are compacted, which writes their
 // rollups, as the sampler does at the end of each day. Generating it takes
 // minutes, so it is kept in $TMPDIR/almanac-render-bench-v2 and reused by
 // later runs; delete that folder to rebuild it.

@@ -61,15 +61,17 @@ func tzName(o Options) string {
 
 // writeHost writes every page of host d.
 func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
-	base := func(title string, active string) *pageModel {
+	// base returns the model of a page of range r (the charts and processes
+	// pages link to each other's page of the same range).
+	base := func(title string, active string, r int) *pageModel {
 		p := &pageModel{
 			Title: title + " · " + d.Name, Root: "../../", Host: d.Name,
 			Generated: mkTime(o.Now.UnixMicro(), o.TZ), Status: d.sum.Status,
 			Data: pageData{TZ: tzName(o), Charts: []Chart{}},
 		}
 		for _, l := range []Link{
-			{Label: "Charts", Href: ranges[0].File},
-			{Label: "Processes", Href: procsFile},
+			{Label: "Charts", Href: ranges[r].File},
+			{Label: "Processes", Href: procFile(r)},
 			{Label: "Availability", Href: availFile},
 			{Label: "Facts", Href: factsFile},
 		} {
@@ -80,7 +82,7 @@ func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
 	}
 	dir := "hosts/" + d.Dir + "/"
 	for r, rd := range ranges {
-		p := base(rd.Label, "Charts")
+		p := base(rd.Label, "Charts", r)
 		p.Range = rd.Label
 		for i, x := range ranges {
 			p.Tabs = append(p.Tabs, Link{Label: x.Name, Href: x.File, Active: i == r})
@@ -103,7 +105,7 @@ func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
 	}
 	var p *pageModel
 	for r, rd := range ranges {
-		p = base("Processes", "Processes")
+		p = base("Processes", "Processes", r)
 		p.Range = rd.Label
 		for i, x := range ranges {
 			p.Tabs = append(p.Tabs, Link{Label: x.Name, Href: procFile(i), Active: i == r})
@@ -115,7 +117,7 @@ func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
 			return err
 		}
 	}
-	p = base("Availability", "Availability")
+	p = base("Availability", "Availability", 0)
 	p.Avail = &d.avail
 	if d.avail.Calendar != nil {
 		p.Data.Charts = append(p.Data.Charts, *d.avail.Calendar)
@@ -123,7 +125,7 @@ func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
 	if err := w.page(t, "availability.html", dir+availFile, p); err != nil {
 		return err
 	}
-	p = base("Facts", "Facts")
+	p = base("Facts", "Facts", 0)
 	p.Facts = &d.facts
 	return w.page(t, "facts.html", dir+factsFile, p)
 }
