@@ -677,12 +677,13 @@ func (s *Store) rollupParts(res Resolution, table, host string) ([]Partition, er
 // others, whose raw rows Scan reads.
 //
 // A rollup row is one bucket of one key: time is the bucket's start, the
-// key columns (cpu, device, mountpoint, interface, sensor, resource, user)
-// name the series, and for each numeric column c of the table, c_min,
-// c_avg and c_max are the smallest, mean and largest value of the bucket's
-// samples (NaN when all were null); samples counts them. String columns
-// that are not keys hold the bucket's newest value. A bucket without
-// samples has no row.
+// key columns (cpu, device, mountpoint, interface, sensor, resource, user;
+// pid and start_time for the process table) name the series, and for each
+// numeric column c of the table, c_min, c_avg and c_max are the smallest,
+// mean and largest value of the bucket's samples (NaN when all were null);
+// samples counts them. String columns that are not keys hold the bucket's
+// newest value. A bucket without samples has no row. The process table
+// has per-hour rollups only (HasResolution), of some of its columns.
 func (s *Store) ScanRollup(res Resolution, table, host string, from, to time.Time, cols ...string) (*Frame, error) {
 	parts, err := s.rollupParts(res, table, host)
 	if err != nil {
