@@ -211,6 +211,11 @@ func BenchmarkRenderFleet(b *testing.B) {
 	b.ReportMetric(peak(), "peak-RSS-MiB")
 	b.ReportMetric(float64(rep.Pages), "pages")
 	b.ReportMetric(float64(biggestPage(b, out))/(1<<20), "max-page-MiB")
+	var procs int64
+	for r := range ranges {
+		procs = max(procs, biggestPageNamed(out, "/"+procFile(r)))
+	}
+	b.ReportMetric(float64(procs)/(1<<20), "max-processes-page-MiB")
 	b.ReportMetric(float64(rep.Bytes)/(1<<20), "site-MiB")
 }
 
@@ -247,9 +252,15 @@ func BenchmarkRerenderFleet(b *testing.B) {
 
 // biggestPage returns the size of the largest page of the site at dir.
 func biggestPage(b *testing.B, dir string) int64 {
+	return biggestPageNamed(dir, ".html")
+}
+
+// biggestPageNamed returns the size of the largest page of the site at
+// dir whose name ends with suffix.
+func biggestPageNamed(dir, suffix string) int64 {
 	var biggest int64
 	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && strings.HasSuffix(p, ".html") && fi.Size() > biggest {
+		if err == nil && strings.HasSuffix(p, suffix) && strings.HasSuffix(p, ".html") && fi.Size() > biggest {
 			biggest = fi.Size()
 		}
 		return nil
