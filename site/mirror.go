@@ -87,6 +87,9 @@ func mirror(ctx context.Context, t Target, prefix, cacheDir string, opts *Option
 			opts.logger().Warn("remote key rejected", "key", o.Key, "reason", fmt.Sprint(err))
 			continue
 		}
+		if opts.Want != nil && !opts.Want(o.Key) {
+			continue
+		}
 		remote = append(remote, o)
 	}
 

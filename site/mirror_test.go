@@ -211,3 +211,40 @@ func TestMirrorDir(t *testing.T) {
 		t.Error("mirror with prefix ../: nil error")
 	}
 }
+
+// TestMirrorWant checks that Mirror fetches only the keys Want accepts and
+// drops a cached copy of one it stops accepting.
+func TestMirrorWant(t *testing.T) {
+	ctx := context.Background()
+	src := writeTree(t, archiveFiles)
+	cache := filepath.Join(t.TempDir(), "cache")
+	var keys []string
+	for k := range archiveFiles {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	skip := keys[0]
+	opts := Options{Want: func(k string) bool { return k != skip }}
+	r, err := Mirror(ctx, Target{Kind: Dir, Path: src}, "", cache, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Downloaded != len(keys)-1 {
+		t.Errorf("downloaded %d, want %d", r.Downloaded, len(keys)-1)
+	}
+	if _, err := os.Stat(filepath.Join(cache, filepath.FromSlash(skip))); err == nil {
+		t.Errorf("%s was fetched though Want refused it", skip)
+	}
+	// Now refuse another key that is already cached: it goes.
+	gone := keys[1]
+	opts.Want = func(k string) bool { return k != skip && k != gone }
+	if r, err = Mirror(ctx, Target{Kind: Dir, Path: src}, "", cache, opts); err != nil {
+		t.Fatal(err)
+	}
+	if r.Deleted != 1 {
+		t.Errorf("deleted %d, want 1", r.Deleted)
+	}
+	if _, err := os.Stat(filepath.Join(cache, filepath.FromSlash(gone))); err == nil {
+		t.Errorf("%s is still cached though Want refuses it now", gone)
+	}
+}

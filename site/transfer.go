@@ -32,6 +32,9 @@ type Options struct {
 	// OnTransfer, if set, is called after each file is uploaded or
 	// downloaded, from several goroutines at once.
 	OnTransfer func(Object)
+	// Want, if set, limits Mirror to the remote keys it accepts; a cached
+	// copy of a key it refuses is deleted like one that vanished remotely.
+	Want func(key string) bool
 }
 
 func (o *Options) logger() *slog.Logger {
