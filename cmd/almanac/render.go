@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"almanac/archive"
 	"almanac/render"
 	"almanac/site"
 )
@@ -71,7 +72,18 @@ func runRender(ctx context.Context, e *env, args []string) error {
 		if err := os.MkdirAll(*cache, 0o755); err != nil {
 			return fmt.Errorf("cache %s: %w", *cache, err)
 		}
-		rep, err := site.Mirror(ctx, t, "", *cache, site.Options{S3: s3.options(), Logger: log})
+		// Fetch what this render reads: old days' raw rows are left in the
+		// bucket where their rollups serve the long ranges.
+		keys, err := site.ListKeys(ctx, t, []string{""}, site.Options{S3: s3.options(), Logger: log})
+		if err != nil {
+			return err
+		}
+		want := map[string]bool{}
+		for _, k := range archive.RenderKeys(keys, opts.Now) {
+			want[k] = true
+		}
+		rep, err := site.Mirror(ctx, t, "", *cache, site.Options{S3: s3.options(), Logger: log,
+			Want: func(k string) bool { return want[k] }})
 		if err != nil {
 			return err
 		}
