@@ -36,32 +36,21 @@ func (d diskStat) idle() bool {
 // interns device names; nil allocates a string per line.
 func parseDiskstats(data []byte, dst []diskStat, names interner) ([]diskStat, error) {
 	dst = dst[:0]
-	var bad int
-	var firstBad string
+	var bad malformed
 	for line := 1; len(data) > 0; line++ {
 		var l []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			l, data = data[:i], data[i+1:]
-		} else {
-			l, data = data, nil
-		}
+		l, data = nextLine(data)
 		if len(bytes.TrimSpace(l)) == 0 {
 			continue
 		}
 		d, ok := parseDiskstatsLine(l, names)
 		if !ok {
-			if bad == 0 {
-				firstBad = fmt.Sprintf("line %d: %q", line, truncate(l, 80))
-			}
-			bad++
+			bad.add(line, l)
 			continue
 		}
 		dst = append(dst, d)
 	}
-	if bad > 0 {
-		return dst, fmt.Errorf("parse diskstats: %d malformed lines, first %s", bad, firstBad)
-	}
-	return dst, nil
+	return dst, bad.err("diskstats")
 }
 
 func parseDiskstatsLine(l []byte, names interner) (diskStat, bool) {

@@ -35,32 +35,21 @@ type mountEntry struct {
 // and reported in the error; the other lines are still returned.
 func parseMountinfo(data []byte, dst []mountEntry) ([]mountEntry, error) {
 	dst = dst[:0]
-	var bad int
-	var firstBad string
+	var bad malformed
 	for line := 1; len(data) > 0; line++ {
 		var l []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			l, data = data[:i], data[i+1:]
-		} else {
-			l, data = data, nil
-		}
+		l, data = nextLine(data)
 		if len(bytes.TrimSpace(l)) == 0 {
 			continue
 		}
 		m, ok := parseMountinfoLine(l)
 		if !ok {
-			if bad == 0 {
-				firstBad = fmt.Sprintf("line %d: %q", line, truncate(l, 80))
-			}
-			bad++
+			bad.add(line, l)
 			continue
 		}
 		dst = append(dst, m)
 	}
-	if bad > 0 {
-		return dst, fmt.Errorf("parse mountinfo: %d malformed lines, first %s", bad, firstBad)
-	}
-	return dst, nil
+	return dst, bad.err("mountinfo")
 }
 
 func parseMountinfoLine(l []byte) (mountEntry, bool) {

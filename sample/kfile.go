@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"fmt"
 	"strconv"
 	"unicode/utf8"
 )
@@ -102,4 +103,28 @@ func findPrev[T interface{ key() string }](prev []T, i int, name string) (T, boo
 	}
 	var zero T
 	return zero, false
+}
+
+// malformed counts the lines of a kernel file that did not parse and keeps
+// the first, so that a parser can skip a bad line, return the others, and
+// say what it skipped.
+type malformed struct {
+	n     int
+	first string
+}
+
+// add records line number line, l, as malformed.
+func (m *malformed) add(line int, l []byte) {
+	if m.n == 0 {
+		m.first = fmt.Sprintf("line %d: %q", line, truncate(l, 80))
+	}
+	m.n++
+}
+
+// err returns nil when no line was malformed, else an error naming file.
+func (m *malformed) err(file string) error {
+	if m.n == 0 {
+		return nil
+	}
+	return fmt.Errorf("parse %s: %d malformed lines, first %s", file, m.n, m.first)
 }

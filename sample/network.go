@@ -26,15 +26,10 @@ type netStat struct {
 // returned. names interns interface names; nil allocates a string per line.
 func parseNetDev(data []byte, dst []netStat, names interner) ([]netStat, error) {
 	dst = dst[:0]
-	var bad int
-	var firstBad string
+	var bad malformed
 	for line := 1; len(data) > 0; line++ {
 		var l []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			l, data = data[:i], data[i+1:]
-		} else {
-			l, data = data, nil
-		}
+		l, data = nextLine(data)
 		colon := bytes.IndexByte(l, ':')
 		if line <= 2 && colon < 0 || colon >= 0 && bytes.Contains(l[:colon], []byte("|")) {
 			continue // a header line
@@ -44,18 +39,12 @@ func parseNetDev(data []byte, dst []netStat, names interner) ([]netStat, error) 
 		}
 		n, ok := parseNetDevLine(l, colon, names)
 		if !ok {
-			if bad == 0 {
-				firstBad = fmt.Sprintf("line %d: %q", line, truncate(l, 80))
-			}
-			bad++
+			bad.add(line, l)
 			continue
 		}
 		dst = append(dst, n)
 	}
-	if bad > 0 {
-		return dst, fmt.Errorf("parse net/dev: %d malformed lines, first %s", bad, firstBad)
-	}
-	return dst, nil
+	return dst, bad.err("net/dev")
 }
 
 func parseNetDevLine(l []byte, colon int, names interner) (netStat, bool) {
