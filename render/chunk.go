@@ -1,7 +1,6 @@
 package render
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -198,20 +197,7 @@ func (g *gatherer) rollupDays(res archive.Resolution, table string) (map[int64]b
 // scanRollup is scanWindow over a rollup.
 func (g *gatherer) scanRollup(res archive.Resolution, table string, from, to int64, cols ...string) (*archive.Frame, error) {
 	f, err := g.src.ScanRollup(res, table, g.host, time.UnixMicro(from), time.UnixMicro(to), cols...)
-	if err != nil {
-		switch {
-		case isNoData(err):
-			return &archive.Frame{}, nil
-		case errors.Is(err, archive.ErrCorrupt):
-			g.d.skipped = append(g.d.skipped, corruptFiles(err)...)
-		default:
-			return nil, fmt.Errorf("scan %s rollup of %s: %w", table, g.host, err)
-		}
-	}
-	if f == nil {
-		f = &archive.Frame{}
-	}
-	return f, nil
+	return g.frameOf(f, err, table+" rollup")
 }
 
 // chunkPart is one chunk of a series reduced for one range: its columns are

@@ -117,6 +117,13 @@ func (g *gatherer) scan(table string, cols ...string) (*archive.Frame, error) {
 // scanWindow is scan over [from, to) (µs).
 func (g *gatherer) scanWindow(table string, from, to int64, cols ...string) (*archive.Frame, error) {
 	f, err := g.src.Scan(table, g.host, time.UnixMicro(from), time.UnixMicro(to), cols...)
+	return g.frameOf(f, err, table)
+}
+
+// frameOf turns what a scan of what returned into a frame: no data is an
+// empty frame, corrupt files are noted as skipped and the rest is kept,
+// any other error ends the host.
+func (g *gatherer) frameOf(f *archive.Frame, err error, what string) (*archive.Frame, error) {
 	if err != nil {
 		switch {
 		case isNoData(err):
@@ -124,7 +131,7 @@ func (g *gatherer) scanWindow(table string, from, to int64, cols ...string) (*ar
 		case errors.Is(err, archive.ErrCorrupt):
 			g.d.skipped = append(g.d.skipped, corruptFiles(err)...)
 		default:
-			return nil, fmt.Errorf("scan %s of %s: %w", table, g.host, err)
+			return nil, fmt.Errorf("scan %s of %s: %w", what, g.host, err)
 		}
 	}
 	if f == nil {
