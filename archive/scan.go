@@ -389,20 +389,26 @@ func readTimes(cc parquet.ColumnChunk, times []int64) ([]int64, error) {
 
 // readInt64s appends the n values of r to dst.
 func readInt64s(r parquet.Int64Reader, dst []int64, n int) ([]int64, error) {
+	return readValues(r.ReadInt64s, dst, n)
+}
+
+// readValues appends up to n values to dst through read (a page's typed
+// reader), stopping early at the end of the page.
+func readValues[T any](read func([]T) (int, error), dst []T, n int) ([]T, error) {
 	start := len(dst)
 	dst = slices.Grow(dst, n)[:start+n]
-	read := 0
-	for read < n {
-		k, err := r.ReadInt64s(dst[start+read:])
-		read += k
+	got := 0
+	for got < n {
+		k, err := read(dst[start+got:])
+		got += k
 		if err == io.EOF || k == 0 && err == nil {
 			break
 		}
 		if err != nil {
-			return dst[:start+read], fmt.Errorf("%w: %w", ErrCorrupt, err)
+			return dst[:start+got], fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
 	}
-	return dst[:start+read], nil
+	return dst[:start+got], nil
 }
 
 // readNums appends the values of a numeric column chunk to rows as
@@ -431,38 +437,12 @@ func readNums(cc parquet.ColumnChunk, c column, rows []float64, vals []parquet.V
 					rows = append(rows, float64(x)/c.scale)
 				}
 			case parquet.Int32Reader:
-				i32 = slices.Grow(i32[:0], n)[:n]
-				read := 0
-				for read < n {
-					k, rerr := r.ReadInt32s(i32[read:])
-					read += k
-					if rerr == io.EOF || k == 0 && rerr == nil {
-						break
-					}
-					if rerr != nil {
-						err = fmt.Errorf("%w: %w", ErrCorrupt, rerr)
-						break
-					}
-				}
-				for _, x := range i32[:read] {
+				i32, err = readValues(r.ReadInt32s, i32[:0], n)
+				for _, x := range i32 {
 					rows = append(rows, float64(x)/c.scale)
 				}
 			case parquet.DoubleReader:
-				start := len(rows)
-				rows = slices.Grow(rows, n)[:start+n]
-				read := 0
-				for read < n {
-					k, rerr := r.ReadDoubles(rows[start+read:])
-					read += k
-					if rerr == io.EOF || k == 0 && rerr == nil {
-						break
-					}
-					if rerr != nil {
-						err = fmt.Errorf("%w: %w", ErrCorrupt, rerr)
-						break
-					}
-				}
-				rows = rows[:start+read]
+				rows, err = readValues(r.ReadDoubles, rows, n)
 			default:
 				fast = false
 			}
