@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/prometheus/procfs"
@@ -71,8 +70,8 @@ type Sampler struct {
 
 	facts     HostRow // the last facts read
 	factsRead time.Time
-	factsDay  string // UTC day the facts were last written
-	factsOut  bool   // facts changed since last written
+	factsDay  time.Time // UTC day the facts were last written
+	factsOut  bool      // facts changed since last written
 }
 
 // New returns a Sampler reading from src.
@@ -157,13 +156,12 @@ func (s *Sampler) hostFacts(t Tick, b *Batch) error {
 	if b == nil {
 		return nil
 	}
-	fs := mountList(b.Filesystem)
-	if !slices.Equal(fs, s.facts.Filesystems) {
-		s.facts.Filesystems = fs
+	if !sameMounts(b.Filesystem, s.facts.Filesystems) {
+		s.facts.Filesystems = mountList(b.Filesystem)
 		s.factsOut = true
 	}
-	day := t.Now.UTC().Format(time.DateOnly)
-	if s.factsOut || day != s.factsDay {
+	day := t.Now.UTC().Truncate(24 * time.Hour)
+	if s.factsOut || !day.Equal(s.factsDay) {
 		row := s.facts
 		row.Time = t.Time
 		b.Host = append(b.Host, row)
@@ -179,6 +177,23 @@ func mountList(rows []FilesystemRow) []string {
 		out = append(out, r.Mountpoint+" "+r.FSType+" "+r.Device)
 	}
 	return out
+}
+
+// sameMounts reports whether list is mountList(rows), without building it:
+// it is asked every sample, and the answer is almost always yes.
+func sameMounts(rows []FilesystemRow, list []string) bool {
+	if len(rows) != len(list) {
+		return false
+	}
+	for i, r := range rows {
+		l := list[i]
+		m, f := len(r.Mountpoint), len(r.FSType)
+		if len(l) != m+f+len(r.Device)+2 || l[:m] != r.Mountpoint || l[m] != ' ' ||
+			l[m+1:m+1+f] != r.FSType || l[m+1+f] != ' ' || l[m+2+f:] != r.Device {
+			return false
+		}
+	}
+	return true
 }
 
 // sameFacts reports whether two readings of the host facts agree, ignoring

@@ -173,3 +173,28 @@ func TestSamplerReboot(t *testing.T) {
 		t.Error("the reading after that gave no batch")
 	}
 }
+
+// TestSameMounts checks that sameMounts agrees with comparing mountList,
+// which it stands in for on every sample.
+func TestSameMounts(t *testing.T) {
+	rows := []FilesystemRow{{Mountpoint: "/", FSType: "ext4", Device: "/dev/vda"}, {Mountpoint: "/a b", FSType: "xfs", Device: "/dev/x"}}
+	list := mountList(rows)
+	tests := []struct {
+		name string
+		rows []FilesystemRow
+		want bool
+	}{
+		{"same", rows, true},
+		{"one fewer", rows[:1], false},
+		{"other device", []FilesystemRow{rows[0], {Mountpoint: "/a b", FSType: "xfs", Device: "/dev/y"}}, false},
+		{"same text as mountList gives", []FilesystemRow{rows[0], {Mountpoint: "/a", FSType: "b xfs", Device: "/dev/x"}}, true},
+		{"other type", []FilesystemRow{rows[0], {Mountpoint: "/a b", FSType: "ext4", Device: "/dev/x"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sameMounts(tt.rows, list); got != tt.want {
+				t.Errorf("sameMounts = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
