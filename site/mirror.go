@@ -87,10 +87,10 @@ func mirror(ctx context.Context, t Target, prefix, cacheDir string, opts *Option
 			opts.logger().Warn("remote key rejected", "key", o.Key, "reason", fmt.Sprint(err))
 			continue
 		}
-		if opts.Want != nil && !opts.Want(o.Key) {
-			continue
-		}
 		remote = append(remote, o)
+	}
+	if opts.Select != nil {
+		remote = selectObjects(remote, opts.Select)
 	}
 
 	man := readManifest(cache)
@@ -263,4 +263,23 @@ func writeManifest(cache *os.Root, man map[string]cached) error {
 		_, err := w.Write(b)
 		return err
 	})
+}
+
+// selectObjects keeps the objects whose keys pick chooses.
+func selectObjects(objs []Object, pick func([]string) []string) []Object {
+	keys := make([]string, len(objs))
+	for i, o := range objs {
+		keys[i] = o.Key
+	}
+	keep := map[string]bool{}
+	for _, k := range pick(keys) {
+		keep[k] = true
+	}
+	out := objs[:0]
+	for _, o := range objs {
+		if keep[o.Key] {
+			out = append(out, o)
+		}
+	}
+	return out
 }

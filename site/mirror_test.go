@@ -212,9 +212,9 @@ func TestMirrorDir(t *testing.T) {
 	}
 }
 
-// TestMirrorWant checks that Mirror fetches only the keys Want accepts and
-// drops a cached copy of one it stops accepting.
-func TestMirrorWant(t *testing.T) {
+// TestMirrorSelect checks that Mirror fetches only the keys Select picks
+// and drops a cached copy of one it stops picking.
+func TestMirrorSelect(t *testing.T) {
 	ctx := context.Background()
 	src := writeTree(t, archiveFiles)
 	cache := filepath.Join(t.TempDir(), "cache")
@@ -224,7 +224,18 @@ func TestMirrorWant(t *testing.T) {
 	}
 	slices.Sort(keys)
 	skip := keys[0]
-	opts := Options{Want: func(k string) bool { return k != skip }}
+	without := func(drop ...string) func([]string) []string {
+		return func(keys []string) []string {
+			var out []string
+			for _, k := range keys {
+				if !slices.Contains(drop, k) {
+					out = append(out, k)
+				}
+			}
+			return out
+		}
+	}
+	opts := Options{Select: without(skip)}
 	r, err := Mirror(ctx, Target{Kind: Dir, Path: src}, "", cache, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -233,11 +244,11 @@ func TestMirrorWant(t *testing.T) {
 		t.Errorf("downloaded %d, want %d", r.Downloaded, len(keys)-1)
 	}
 	if _, err := os.Stat(filepath.Join(cache, filepath.FromSlash(skip))); err == nil {
-		t.Errorf("%s was fetched though Want refused it", skip)
+		t.Errorf("%s was fetched though Select left it out", skip)
 	}
 	// Now refuse another key that is already cached: it goes.
 	gone := keys[1]
-	opts.Want = func(k string) bool { return k != skip && k != gone }
+	opts.Select = without(skip, gone)
 	if r, err = Mirror(ctx, Target{Kind: Dir, Path: src}, "", cache, opts); err != nil {
 		t.Fatal(err)
 	}
@@ -245,6 +256,6 @@ func TestMirrorWant(t *testing.T) {
 		t.Errorf("deleted %d, want 1", r.Deleted)
 	}
 	if _, err := os.Stat(filepath.Join(cache, filepath.FromSlash(gone))); err == nil {
-		t.Errorf("%s is still cached though Want refuses it now", gone)
+		t.Errorf("%s is still cached though Select leaves it out now", gone)
 	}
 }

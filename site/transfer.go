@@ -32,9 +32,10 @@ type Options struct {
 	// OnTransfer, if set, is called after each file is uploaded or
 	// downloaded, from several goroutines at once.
 	OnTransfer func(Object)
-	// Want, if set, limits Mirror to the remote keys it accepts; a cached
-	// copy of a key it refuses is deleted like one that vanished remotely.
-	Want func(key string) bool
+	// Select, if set, picks the remote keys Mirror fetches from all it
+	// listed; a cached copy of a key left out is deleted like one that
+	// vanished remotely.
+	Select func(keys []string) []string
 }
 
 func (o *Options) logger() *slog.Logger {

@@ -74,16 +74,8 @@ func runRender(ctx context.Context, e *env, args []string) error {
 		}
 		// Fetch what this render reads: old days' raw rows are left in the
 		// bucket where their rollups serve the long ranges.
-		keys, err := site.ListKeys(ctx, t, []string{""}, site.Options{S3: s3.options(), Logger: log})
-		if err != nil {
-			return err
-		}
-		want := map[string]bool{}
-		for _, k := range archive.RenderKeys(keys, opts.Now) {
-			want[k] = true
-		}
 		rep, err := site.Mirror(ctx, t, "", *cache, site.Options{S3: s3.options(), Logger: log,
-			Want: func(k string) bool { return want[k] }})
+			Select: func(keys []string) []string { return archive.RenderKeys(keys, opts.Now) }})
 		if err != nil {
 			return err
 		}
