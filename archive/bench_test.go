@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"almanac/sample"
+	"almanac/schema"
 	"almanac/synth"
 )
 
@@ -46,7 +46,7 @@ func BenchmarkAppend(b *testing.B) {
 			g := synth.New(benchHost(bc.procs))
 			start := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
 			const n = 720 // two hours at 10 s
-			bs := make([]*sample.Batch, n)
+			bs := make([]*schema.Batch, n)
 			for i := range bs {
 				bs[i] = g.Batch(start.Add(time.Duration(i) * 10 * time.Second))
 			}
@@ -182,7 +182,7 @@ func BenchmarkDaySize(b *testing.B) {
 			sys = tableSize{}
 			for table, ts := range sizes {
 				b.Logf("%-12s %8d rows %9d values %8d bytes %.3f B/value", table, ts.rows, ts.values, ts.bytes, float64(ts.bytes)/float64(ts.values))
-				if table != sample.TableProcess {
+				if table != schema.TableProcess {
 					sys.bytes += ts.bytes
 					sys.values += ts.values
 					sys.rows += ts.rows
@@ -195,7 +195,7 @@ func BenchmarkDaySize(b *testing.B) {
 	b.Run("process300", func(b *testing.B) {
 		var p tableSize
 		for range b.N {
-			p = daySize(b, benchHost(300))[sample.TableProcess]
+			p = daySize(b, benchHost(300))[schema.TableProcess]
 		}
 		b.ReportMetric(float64(p.bytes)/float64(p.rows), "B/row")
 		b.ReportMetric(float64(p.bytes)/float64(p.values), "B/value")

@@ -1,14 +1,13 @@
 package archive
 
 import (
+	"almanac/schema"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"almanac/sample"
 )
 
 // The journal stores each batch in a compact binary form: varints, with
@@ -22,7 +21,7 @@ type enc struct{ b []byte }
 
 func (e *enc) u(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
 func (e *enc) i(v int64)  { e.b = binary.AppendVarint(e.b, v) }
-func (e *enc) c(v sample.Centi) {
+func (e *enc) c(v schema.Centi) {
 	e.b = binary.AppendVarint(e.b, int64(v))
 }
 
@@ -99,7 +98,7 @@ func (d *dec) i32() int32 {
 	return int32(v)
 }
 
-func (d *dec) c() sample.Centi { return sample.Centi(d.i()) }
+func (d *dec) c() schema.Centi { return schema.Centi(d.i()) }
 
 func (d *dec) s() string {
 	n := d.u()
@@ -148,7 +147,7 @@ func (d *dec) count() int {
 }
 
 // encodeBatch appends the encoding of b, stamped with seq, to dst.
-func encodeBatch(dst []byte, seq int64, b *sample.Batch) []byte {
+func encodeBatch(dst []byte, seq int64, b *schema.Batch) []byte {
 	e := enc{b: dst}
 	e.u(codecVersion)
 	e.i(seq)
@@ -339,17 +338,17 @@ func decodeHeader(d *dec) (seq int64, bt int64, err error) {
 }
 
 // decodeBatch decodes a batch encoded by encodeBatch.
-func decodeBatch(p []byte) (seq int64, b *sample.Batch, err error) {
+func decodeBatch(p []byte) (seq int64, b *schema.Batch, err error) {
 	d := &dec{b: p}
 	seq, bt, err := decodeHeader(d)
 	if err != nil {
 		return 0, nil, err
 	}
-	b = &sample.Batch{Time: time.UnixMicro(bt).UTC()}
+	b = &schema.Batch{Time: time.UnixMicro(bt).UTC()}
 	t := func() int64 { return bt + d.i() }
 
 	if n := d.count(); n > 0 {
-		b.Host = make([]sample.HostRow, n)
+		b.Host = make([]schema.HostRow, n)
 		for i := range b.Host {
 			r := &b.Host[i]
 			r.Time = t()
@@ -371,7 +370,7 @@ func decodeBatch(p []byte) (seq int64, b *sample.Batch, err error) {
 		}
 	}
 	if n := d.count(); n > 0 {
-		b.CPU = make([]sample.CPURow, n)
+		b.CPU = make([]schema.CPURow, n)
 		for i := range b.CPU {
 			r := &b.CPU[i]
 			r.Time = t()
@@ -388,7 +387,7 @@ func decodeBatch(p []byte) (seq int64, b *sample.Batch, err error) {
 		}
 	}
 	if n := d.count(); n > 0 {
-		b.System = make([]sample.SystemRow, n)
+		b.System = make([]schema.SystemRow, n)
 		for i := range b.System {
 			r := &b.System[i]
 			r.Time = t()
@@ -405,7 +404,7 @@ func decodeBatch(p []byte) (seq int64, b *sample.Batch, err error) {
 		}
 	}
 	if n := d.count(); n > 0 {
-		b.Pressure = make([]sample.PressureRow, n)
+		b.Pressure = make([]schema.PressureRow, n)
 		for i := range b.Pressure {
 			r := &b.Pressure[i]
 			r.Time = t()
@@ -421,7 +420,7 @@ func decodeBatch(p []byte) (seq int64, b *sample.Batch, err error) {
 		}
 	}
 	if n := d.count(); n > 0 {
-		b.Memory = make([]sample.MemoryRow, n)
+		b.Memory = make([]schema.MemoryRow, n)
 		for i := range b.Memory {
 			r := &b.Memory[i]
 			r.Time = t()
@@ -443,7 +442,7 @@ func decodeBatch(p []byte) (seq int64, b *sample.Batch, err error) {
 		}
 	}
 	if n := d.count(); n > 0 {
-		b.Disk = make([]sample.DiskRow, n)
+		b.Disk = make([]schema.DiskRow, n)
 		for i := range b.Disk {
 			r := &b.Disk[i]
 			r.Time = t()
@@ -458,7 +457,7 @@ func decodeBatch(p []byte) (seq int64, b *sample.Batch, err error) {
 		}
 	}
 	if n := d.count(); n > 0 {
-		b.Filesystem = make([]sample.FilesystemRow, n)
+		b.Filesystem = make([]schema.FilesystemRow, n)
 		for i := range b.Filesystem {
 			r := &b.Filesystem[i]
 			r.Time = t()
@@ -474,7 +473,7 @@ func decodeBatch(p []byte) (seq int64, b *sample.Batch, err error) {
 		}
 	}
 	if n := d.count(); n > 0 {
-		b.Network = make([]sample.NetworkRow, n)
+		b.Network = make([]schema.NetworkRow, n)
 		for i := range b.Network {
 			r := &b.Network[i]
 			r.Time = t()
@@ -490,7 +489,7 @@ func decodeBatch(p []byte) (seq int64, b *sample.Batch, err error) {
 		}
 	}
 	if n := d.count(); n > 0 {
-		b.Temperature = make([]sample.TemperatureRow, n)
+		b.Temperature = make([]schema.TemperatureRow, n)
 		for i := range b.Temperature {
 			r := &b.Temperature[i]
 			r.Time = t()
@@ -500,7 +499,7 @@ func decodeBatch(p []byte) (seq int64, b *sample.Batch, err error) {
 		}
 	}
 	if n := d.count(); n > 0 {
-		b.ProcCount = make([]sample.ProcCountRow, n)
+		b.ProcCount = make([]schema.ProcCountRow, n)
 		for i := range b.ProcCount {
 			r := &b.ProcCount[i]
 			r.Time = t()
@@ -511,7 +510,7 @@ func decodeBatch(p []byte) (seq int64, b *sample.Batch, err error) {
 		}
 	}
 	if n := d.count(); n > 0 {
-		b.ProcUser = make([]sample.ProcUserRow, n)
+		b.ProcUser = make([]schema.ProcUserRow, n)
 		for i := range b.ProcUser {
 			r := &b.ProcUser[i]
 			r.Time = t()
@@ -523,7 +522,7 @@ func decodeBatch(p []byte) (seq int64, b *sample.Batch, err error) {
 		}
 	}
 	if n := d.count(); n > 0 {
-		b.Process = make([]sample.ProcessRow, n)
+		b.Process = make([]schema.ProcessRow, n)
 		for i := range b.Process {
 			r := &b.Process[i]
 			r.Time = t()

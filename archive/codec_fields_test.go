@@ -1,12 +1,11 @@
 package archive
 
 import (
+	"almanac/schema"
 	"reflect"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"almanac/sample"
 )
 
 // fillDistinct sets every field of the struct v points to a distinct
@@ -38,7 +37,7 @@ func fillDistinct(v reflect.Value, n *int64) {
 // row type holds its own non-zero value: the journal codec is written out
 // field by field, and a column added to a row type must be added there too.
 func TestCodecEveryField(t *testing.T) {
-	b := &sample.Batch{Time: t0}
+	b := &schema.Batch{Time: t0}
 	bv := reflect.ValueOf(b).Elem()
 	var n int64
 	for i := range bv.NumField() {

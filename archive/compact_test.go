@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"almanac/schema"
 	"cmp"
 	"errors"
 	"os"
@@ -12,18 +13,16 @@ import (
 
 	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
-
-	"almanac/sample"
 )
 
 // writeDays writes n batches from start through a Writer flushing every
 // ten minutes, so each day gets several parts.
-func writeDays(t *testing.T, s *Store, host string, start time.Time, n int, interval time.Duration) []*sample.Batch {
+func writeDays(t *testing.T, s *Store, host string, start time.Time, n int, interval time.Duration) []*schema.Batch {
 	t.Helper()
 	return writeFlushing(t, s, host, start, n, interval, 10*time.Minute)
 }
 
-func writeFlushing(t *testing.T, s *Store, host string, start time.Time, n int, interval, flush time.Duration) []*sample.Batch {
+func writeFlushing(t *testing.T, s *Store, host string, start time.Time, n int, interval, flush time.Duration) []*schema.Batch {
 	t.Helper()
 	w, err := s.Writer(host, WriterOptions{FlushEvery: flush, NoSync: true})
 	if err != nil {
@@ -96,27 +95,27 @@ func TestCompact(t *testing.T) {
 	}
 
 	// Every row is still there, now in key then time order.
-	byTime := func(a, b sample.CPURow) int { return cmp.Compare(a.Time, b.Time) }
-	byCPU := func(a, b sample.CPURow) int { return cmpCPU(a.CPU, b.CPU) }
-	gotCPU := readTable[sample.CPURow](t, dir, "cpu", "web1")
+	byTime := func(a, b schema.CPURow) int { return cmp.Compare(a.Time, b.Time) }
+	byCPU := func(a, b schema.CPURow) int { return cmpCPU(a.CPU, b.CPU) }
+	gotCPU := readTable[schema.CPURow](t, dir, "cpu", "web1")
 	if diff := gocmp.Diff(sortedBy(all.CPU, byTime, byCPU), sortedBy(gotCPU, byTime, byCPU)); diff != "" {
 		t.Errorf("cpu rows mismatch (-want +got):\n%s", diff)
 	}
-	pByKey := func(a, b sample.ProcessRow) int {
+	pByKey := func(a, b schema.ProcessRow) int {
 		return cmp.Or(cmp.Compare(a.Time, b.Time), cmp.Compare(a.PID, b.PID), cmp.Compare(a.StartTime, b.StartTime))
 	}
-	gotProc := readTable[sample.ProcessRow](t, dir, "process", "web1")
+	gotProc := readTable[schema.ProcessRow](t, dir, "process", "web1")
 	if diff := gocmp.Diff(sortedBy(all.Process, pByKey), sortedBy(gotProc, pByKey)); diff != "" {
 		t.Errorf("process rows mismatch (-want +got):\n%s", diff)
 	}
 	dayFile, _ := filepath.Glob(filepath.Join(dir, "process", "host=web1", "date=2026-08-21", "day-*.parquet"))
-	rows, err := parquet.ReadFile[sample.ProcessRow](dayFile[0])
+	rows, err := parquet.ReadFile[schema.ProcessRow](dayFile[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Each row group (mergeChunk rows) is in (pid, start_time, time) order.
 	for i := 0; i < len(rows); i += mergeChunk {
-		if !slices.IsSortedFunc(rows[i:min(i+mergeChunk, len(rows))], func(a, b sample.ProcessRow) int {
+		if !slices.IsSortedFunc(rows[i:min(i+mergeChunk, len(rows))], func(a, b schema.ProcessRow) int {
 			return cmp.Or(cmp.Compare(a.PID, b.PID), cmp.Compare(a.StartTime, b.StartTime), cmp.Compare(a.Time, b.Time))
 		}) {
 			t.Errorf("compacted process rows %d.. are not in (pid, start_time, time) order", i)
@@ -226,7 +225,7 @@ func TestCorruptFile(t *testing.T) {
 	os.WriteFile(garbled, b, 0o644)
 	goodRows := 0
 	for _, p := range parts[2:] {
-		r, err := parquet.ReadFile[sample.SystemRow](p)
+		r, err := parquet.ReadFile[schema.SystemRow](p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -338,7 +337,7 @@ func TestListAndNewest(t *testing.T) {
 			t.Errorf("List: %+v", in)
 		}
 	}
-	for _, table := range sample.Tables {
+	for _, table := range schema.Tables {
 		if got, want := byTable[table].Rows, int64(tables[table].count(all)); got != want {
 			t.Errorf("List rows of %s = %d, want %d", table, got, want)
 		}

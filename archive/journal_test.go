@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"almanac/schema"
 	"bytes"
 	"os"
 	"path/filepath"
@@ -8,8 +9,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"almanac/sample"
 )
 
 func TestCodecRoundTrip(t *testing.T) {
@@ -148,7 +147,7 @@ func TestReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTables(t, dir, "web1", merged([]*sample.Batch{bs[0], bs[1], bs[3], bs[4]}))
+	checkTables(t, dir, "web1", merged([]*schema.Batch{bs[0], bs[1], bs[3], bs[4]}))
 	if fi, err := os.Stat(filepath.Join(dir, journalDir, "web1.wal")); err != nil || fi.Size() != 0 {
 		t.Errorf("journal after replay: %v, %v; want empty", fi, err)
 	}
@@ -161,7 +160,7 @@ func TestReplay(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	checkTables(t, dir, "web1", merged([]*sample.Batch{bs[0], bs[1], bs[3], bs[4], more[0], more[1]}))
+	checkTables(t, dir, "web1", merged([]*schema.Batch{bs[0], bs[1], bs[3], bs[4], more[0], more[1]}))
 }
 
 // TestReplayIdempotent plays a crash after a flush wrote its parts but

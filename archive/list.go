@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"almanac/schema"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,14 +11,12 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
-
-	"almanac/sample"
 )
 
 // Hosts lists the hosts that have at least one partition, sorted.
 func (s *Store) Hosts() ([]string, error) {
 	var hosts []string
-	for _, table := range sample.Tables {
+	for _, table := range schema.Tables {
 		names, err := s.readDirNames(table)
 		if err != nil {
 			return nil, fmt.Errorf("archive: hosts: %w", err)
@@ -145,7 +144,7 @@ func (s *Store) Newest(host string) (time.Time, error) {
 			newest = max(newest, bt)
 		}
 	}
-	parts, err := s.partitions(sample.TableSystem, host)
+	parts, err := s.partitions(schema.TableSystem, host)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("archive: newest of %q: %w", host, err)
 	}

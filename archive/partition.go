@@ -1,14 +1,13 @@
 package archive
 
 import (
+	"almanac/schema"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"almanac/sample"
 )
 
 // maxHostLen is the longest host name accepted, the limit of a DNS name.
@@ -40,10 +39,10 @@ func hostByte(c byte) bool {
 		c == '.' || c == '_' || c == '-'
 }
 
-// CheckTable reports whether table is one of sample.Tables.
+// CheckTable reports whether table is one of schema.Tables.
 func CheckTable(table string) error {
-	if !slices.Contains(sample.Tables, table) {
-		return fmt.Errorf("archive: table %q: want one of %s", table, strings.Join(sample.Tables, ", "))
+	if !slices.Contains(schema.Tables, table) {
+		return fmt.Errorf("archive: table %q: want one of %s", table, strings.Join(schema.Tables, ", "))
 	}
 	return nil
 }

@@ -1,20 +1,19 @@
 package archive
 
 import (
+	"almanac/schema"
 	"errors"
 	"fmt"
 	"path"
 	"strings"
 	"time"
-
-	"almanac/sample"
 )
 
 // allPartitions lists every partition of the archive, by table, host and
 // day. Folders whose names do not parse are skipped.
 func (s *Store) allPartitions() ([]Partition, error) {
 	var out []Partition
-	for _, table := range sample.Tables {
+	for _, table := range schema.Tables {
 		names, err := s.readDirNames(table)
 		if err != nil {
 			return nil, err
@@ -38,7 +37,7 @@ func (s *Store) allPartitions() ([]Partition, error) {
 // partitions they summarize.
 func (s *Store) allRollups(res Resolution) ([]Partition, error) {
 	var out []Partition
-	for _, table := range sample.Tables {
+	for _, table := range schema.Tables {
 		if !HasResolution(table, res) {
 			continue
 		}

@@ -1,11 +1,10 @@
 package archive
 
 import (
+	"almanac/schema"
 	"path"
 	"strings"
 	"time"
-
-	"almanac/sample"
 )
 
 // rawDaysForRender is how many recent days of raw rows a render reads
@@ -33,7 +32,7 @@ func RenderKeys(keys []string, now time.Time) []string {
 	for dir, names := range byDir {
 		p, err := ParsePartition(dir)
 		if err != nil || !p.Day.Before(cut) || !HasRollups(p.Table) ||
-			p.Table == sample.TableSystem || p.Table == sample.TableHost {
+			p.Table == schema.TableSystem || p.Table == schema.TableHost {
 			continue
 		}
 		live, _ := liveFiles(names)

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"almanac/schema"
 	"cmp"
 	"errors"
 	"fmt"
@@ -12,8 +13,6 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
-
-	"almanac/sample"
 )
 
 // Resolution is the width of the time buckets of a rollup.
@@ -59,17 +58,17 @@ const SamplesColumn = "samples"
 // none. The process table is keyed by process identity, pid and start
 // time (numbers, where the others' keys are strings).
 var rollupKeys = map[string][]string{
-	sample.TableCPU:         {"cpu"},
-	sample.TableSystem:      nil,
-	sample.TablePressure:    {"resource"},
-	sample.TableMemory:      nil,
-	sample.TableDisk:        {"device"},
-	sample.TableFilesystem:  {"mountpoint"},
-	sample.TableNetwork:     {"interface"},
-	sample.TableTemperature: {"sensor"},
-	sample.TableProcCount:   nil,
-	sample.TableProcUser:    {"user"},
-	sample.TableProcess:     {"pid", "start_time"},
+	schema.TableCPU:         {"cpu"},
+	schema.TableSystem:      nil,
+	schema.TablePressure:    {"resource"},
+	schema.TableMemory:      nil,
+	schema.TableDisk:        {"device"},
+	schema.TableFilesystem:  {"mountpoint"},
+	schema.TableNetwork:     {"interface"},
+	schema.TableTemperature: {"sensor"},
+	schema.TableProcCount:   nil,
+	schema.TableProcUser:    {"user"},
+	schema.TableProcess:     {"pid", "start_time"},
 }
 
 // rollupOnly limits the rollup of a table to some of its columns: the
@@ -78,7 +77,7 @@ var rollupKeys = map[string][]string{
 var rollupOnly = map[string][]string{
 	// Per process identity: its CPU, memory and threads, and its newest
 	// name, user and state (not its command line, nor its I/O).
-	sample.TableProcess: {"user", "comm", "state", "cpu_user_pct", "cpu_system_pct", "rss_bytes", "threads"},
+	schema.TableProcess: {"user", "comm", "state", "cpu_user_pct", "cpu_system_pct", "rss_bytes", "threads"},
 }
 
 // tableResolutions returns the rollups written for table, finest first.
@@ -86,7 +85,7 @@ var rollupOnly = map[string][]string{
 // processes, and a per-minute rollup of each would be about as big as the
 // raw rows.
 func tableResolutions(table string) []Resolution {
-	if table == sample.TableProcess {
+	if table == schema.TableProcess {
 		return []Resolution{PerHour}
 	}
 	return resolutions
@@ -724,7 +723,7 @@ func (s *Store) ScanRollup(res Resolution, table, host string, from, to time.Tim
 func (s *Store) rollupFiles(host string) ([]string, error) {
 	var keys []string
 	for _, res := range resolutions {
-		for _, table := range sample.Tables {
+		for _, table := range schema.Tables {
 			if !HasResolution(table, res) {
 				continue
 			}

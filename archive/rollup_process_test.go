@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"almanac/schema"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,8 +10,6 @@ import (
 	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
-
-	"almanac/sample"
 )
 
 // TestRollupProcess checks the per-hour rollup of the process table
@@ -38,12 +37,12 @@ func TestRollupProcess(t *testing.T) {
 		{time.Hour + 10*time.Second, 100, start1, "a2", "root", "S", 5, 0, 200, 1},
 		{90*time.Minute + 10*time.Second, 100, start2, "b", "www", "R", 50, 5, 1000, 8},
 	}
-	var bs []*sample.Batch
+	var bs []*schema.Batch
 	for _, r := range rows {
 		at := rollupDay0.Add(r.at)
-		b := &sample.Batch{Time: at, Process: []sample.ProcessRow{{
+		b := &schema.Batch{Time: at, Process: []schema.ProcessRow{{
 			Time: at.UnixMicro(), PID: r.pid, PPID: 1, StartTime: r.start, User: r.user, Comm: r.comm, State: r.state,
-			CPUUserPct: sample.ToCenti(r.usr), CPUSystemPct: sample.ToCenti(r.sys), RSSBytes: r.rss,
+			CPUUserPct: schema.ToCenti(r.usr), CPUSystemPct: schema.ToCenti(r.sys), RSSBytes: r.rss,
 			VSizeBytes: 4 * r.rss, Threads: r.threads, Cmdline: "/bin/" + r.comm,
 		}}}
 		// One batch per time: rows of the same time go together.
@@ -61,17 +60,17 @@ func TestRollupProcess(t *testing.T) {
 	if got, want := st.Rollups, 1; got != want {
 		t.Errorf("Compact wrote %d rollups, want %d (process: per hour only)", got, want)
 	}
-	if _, err := os.Stat(filepath.Join(dir, rollupDir, "1m", sample.TableProcess)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(dir, rollupDir, "1m", schema.TableProcess)); !os.IsNotExist(err) {
 		t.Errorf("a per-minute process rollup folder exists (stat: %v)", err)
 	}
-	if _, err := s.ScanRollup(PerMinute, sample.TableProcess, "web1", rollupDay0, rollupDay0.AddDate(0, 0, 1), "rss_bytes_max"); err == nil {
+	if _, err := s.ScanRollup(PerMinute, schema.TableProcess, "web1", rollupDay0, rollupDay0.AddDate(0, 0, 1), "rss_bytes_max"); err == nil {
 		t.Error("ScanRollup of the process table per minute: no error")
 	}
-	days, err := s.RollupDays(PerHour, sample.TableProcess, "web1")
+	days, err := s.RollupDays(PerHour, schema.TableProcess, "web1")
 	if err != nil || len(days) != 1 || !days[0].Equal(rollupDay0) {
 		t.Errorf("RollupDays(1h, process) = %v, %v; want [%v]", days, err, rollupDay0)
 	}
-	got := scanRollup(t, s, PerHour, sample.TableProcess, "pid", "start_time", "comm", "user", "state",
+	got := scanRollup(t, s, PerHour, schema.TableProcess, "pid", "start_time", "comm", "user", "state",
 		"cpu_user_pct_min", "cpu_user_pct_avg", "cpu_user_pct_max",
 		"cpu_system_pct_min", "cpu_system_pct_avg", "cpu_system_pct_max",
 		"rss_bytes_avg", "rss_bytes_max", "threads_max", SamplesColumn)
@@ -106,7 +105,7 @@ func TestRollupProcess(t *testing.T) {
 
 func TestRollupProcessSchema(t *testing.T) {
 	var names []string
-	for _, p := range rollupSpecs[sample.TableProcess].schema.Columns() {
+	for _, p := range rollupSpecs[schema.TableProcess].schema.Columns() {
 		names = append(names, strings.Join(p, "."))
 	}
 	for _, want := range []string{"time", "pid", "start_time", "comm", "user", "state", "cpu_user_pct_avg",

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"almanac/schema"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,8 +12,6 @@ import (
 
 	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-
-	"almanac/sample"
 )
 
 // rollupDay0 is the closed day of the rollup tests.
@@ -20,7 +19,7 @@ var rollupDay0 = time.Date(2026, 8, 20, 0, 0, 0, 0, time.UTC)
 
 // rollupBatches returns batches on rollupDay0 with known values: cpu
 // "all" and "0", the system table and one filesystem whose device changes.
-func rollupBatches() []*sample.Batch {
+func rollupBatches() []*schema.Batch {
 	type in struct {
 		at       time.Duration
 		all, one float64 // user_pct of cpu all and cpu 0
@@ -35,25 +34,25 @@ func rollupBatches() []*sample.Batch {
 		{70 * time.Second, 7, 8, 2, "sdb1", false},
 		{time.Hour + 10*time.Second, 50, 16, 4, "sdc1", false},
 	}
-	var out []*sample.Batch
+	var out []*schema.Batch
 	for _, r := range rows {
 		at := rollupDay0.Add(r.at)
 		us := at.UnixMicro()
-		out = append(out, &sample.Batch{
+		out = append(out, &schema.Batch{
 			Time: at,
-			CPU: []sample.CPURow{
-				{Time: us, CPU: "all", UserPct: sample.ToCenti(r.all), IdlePct: sample.ToCenti(100 - r.all)},
-				{Time: us, CPU: "0", UserPct: sample.ToCenti(r.one)},
+			CPU: []schema.CPURow{
+				{Time: us, CPU: "all", UserPct: schema.ToCenti(r.all), IdlePct: schema.ToCenti(100 - r.all)},
+				{Time: us, CPU: "0", UserPct: schema.ToCenti(r.one)},
 			},
-			System: []sample.SystemRow{{Time: us, BootTime: 1, IntervalMs: 10000, Load1: sample.ToCenti(r.load), ProcsRunning: 3}},
-			Filesystem: []sample.FilesystemRow{{Time: us, Mountpoint: "/", Device: r.dev, FSType: "ext4",
+			System: []schema.SystemRow{{Time: us, BootTime: 1, IntervalMs: 10000, Load1: schema.ToCenti(r.load), ProcsRunning: 3}},
+			Filesystem: []schema.FilesystemRow{{Time: us, Mountpoint: "/", Device: r.dev, FSType: "ext4",
 				UsedBytes: int64(r.at / time.Second), ReadOnly: r.ro}},
 		})
 	}
 	return out
 }
 
-func writeBatches(t *testing.T, s *Store, host string, bs []*sample.Batch) {
+func writeBatches(t *testing.T, s *Store, host string, bs []*schema.Batch) {
 	t.Helper()
 	w, err := s.Writer(host, WriterOptions{NoSync: true, FlushEvery: time.Hour})
 	if err != nil {
@@ -80,7 +79,7 @@ func TestRollupValues(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, dir)
 	writeBatches(t, s, "web1", rollupBatches())
-	if days, err := s.RollupDays(PerMinute, sample.TableCPU, "web1"); err != nil || len(days) != 0 {
+	if days, err := s.RollupDays(PerMinute, schema.TableCPU, "web1"); err != nil || len(days) != 0 {
 		t.Fatalf("RollupDays before compaction = %v, %v; want none", days, err)
 	}
 	st, err := s.Compact("web1", rollupDay0.AddDate(0, 0, 1).Add(time.Hour))
@@ -98,7 +97,7 @@ func TestRollupValues(t *testing.T) {
 	r2 := func(x float64) float64 { return math.Round(x*100) / 100 }
 
 	t.Run("cpu per minute", func(t *testing.T) {
-		got := scanRollup(t, s, PerMinute, sample.TableCPU, "cpu", "user_pct_min", "user_pct_avg", "user_pct_max", SamplesColumn)
+		got := scanRollup(t, s, PerMinute, schema.TableCPU, "cpu", "user_pct_min", "user_pct_avg", "user_pct_max", SamplesColumn)
 		// Rows sorted by time, keys in key order within a time.
 		want := &Frame{
 			Time: us(m, m, m+minute, m+minute, m+hour, m+hour),
@@ -115,7 +114,7 @@ func TestRollupValues(t *testing.T) {
 		}
 	})
 	t.Run("cpu per hour", func(t *testing.T) {
-		got := scanRollup(t, s, PerHour, sample.TableCPU, "cpu", "user_pct_min", "user_pct_avg", "user_pct_max", SamplesColumn)
+		got := scanRollup(t, s, PerHour, schema.TableCPU, "cpu", "user_pct_min", "user_pct_avg", "user_pct_max", SamplesColumn)
 		want := &Frame{
 			Time: us(m, m, m+hour, m+hour),
 			Str:  map[string][]string{"cpu": {"0", "all", "0", "all"}},
@@ -131,7 +130,7 @@ func TestRollupValues(t *testing.T) {
 		}
 	})
 	t.Run("system and filesystem per hour", func(t *testing.T) {
-		got := scanRollup(t, s, PerHour, sample.TableSystem, "load1_min", "load1_avg", "load1_max", "procs_running_max", "procs_running_avg")
+		got := scanRollup(t, s, PerHour, schema.TableSystem, "load1_min", "load1_avg", "load1_max", "procs_running_max", "procs_running_avg")
 		want := &Frame{
 			Time: us(m, m+hour),
 			Str:  map[string][]string{},
@@ -144,7 +143,7 @@ func TestRollupValues(t *testing.T) {
 		if diff := gocmp.Diff(want, got, frameOpts...); diff != "" {
 			t.Errorf("system mismatch (-want +got):\n%s", diff)
 		}
-		got = scanRollup(t, s, PerHour, sample.TableFilesystem, "mountpoint", "device", "used_bytes_max", "read_only_min", "read_only_avg", "read_only_max")
+		got = scanRollup(t, s, PerHour, schema.TableFilesystem, "mountpoint", "device", "used_bytes_max", "read_only_min", "read_only_avg", "read_only_max")
 		want = &Frame{
 			Time: us(m, m+hour),
 			Str:  map[string][]string{"mountpoint": {"/", "/"}, "device": {"sdb1", "sdc1"}},
@@ -158,13 +157,13 @@ func TestRollupValues(t *testing.T) {
 		}
 	})
 	t.Run("errors", func(t *testing.T) {
-		if _, err := s.ScanRollup(PerMinute, sample.TableProcess, "web1", rollupDay0, rollupDay0.AddDate(0, 0, 1), "rss_bytes_max"); err == nil {
+		if _, err := s.ScanRollup(PerMinute, schema.TableProcess, "web1", rollupDay0, rollupDay0.AddDate(0, 0, 1), "rss_bytes_max"); err == nil {
 			t.Error("ScanRollup of the process table: no error")
 		}
-		if _, err := s.ScanRollup(PerMinute, sample.TableCPU, "web1", rollupDay0, rollupDay0.AddDate(0, 0, 1), "user_pct"); err == nil {
+		if _, err := s.ScanRollup(PerMinute, schema.TableCPU, "web1", rollupDay0, rollupDay0.AddDate(0, 0, 1), "user_pct"); err == nil {
 			t.Error("ScanRollup of a raw column name: no error")
 		}
-		if _, err := s.ScanRollup(Resolution(time.Second), sample.TableCPU, "web1", rollupDay0, rollupDay0.AddDate(0, 0, 1), "user_pct_max"); err == nil {
+		if _, err := s.ScanRollup(Resolution(time.Second), schema.TableCPU, "web1", rollupDay0, rollupDay0.AddDate(0, 0, 1), "user_pct_max"); err == nil {
 			t.Error("ScanRollup at 1s: no error")
 		}
 	})
@@ -248,14 +247,14 @@ func TestRollupLifecycle(t *testing.T) {
 	t.Run("late part", func(t *testing.T) {
 		late := rollupBatches()[4]
 		late.Time = late.Time.Add(time.Minute)
-		late.CPU = []sample.CPURow{{Time: late.Time.UnixMicro(), CPU: "all", UserPct: sample.ToCenti(99)}}
+		late.CPU = []schema.CPURow{{Time: late.Time.UnixMicro(), CPU: "all", UserPct: schema.ToCenti(99)}}
 		late.System, late.Filesystem = nil, nil
-		writeBatches(t, s, "web1", []*sample.Batch{late})
-		days, err := s.RollupDays(PerHour, sample.TableCPU, "web1")
+		writeBatches(t, s, "web1", []*schema.Batch{late})
+		days, err := s.RollupDays(PerHour, schema.TableCPU, "web1")
 		if err != nil || len(days) != 0 {
 			t.Errorf("RollupDays with a late part = %v, %v; want none (read raw)", days, err)
 		}
-		if f := scanRollup(t, s, PerHour, sample.TableCPU, "user_pct_max"); f.Len() != 0 {
+		if f := scanRollup(t, s, PerHour, schema.TableCPU, "user_pct_max"); f.Len() != 0 {
 			t.Errorf("ScanRollup with a late part: %d rows, want 0", f.Len())
 		}
 		st, err := s.Compact("web1", now)
@@ -265,7 +264,7 @@ func TestRollupLifecycle(t *testing.T) {
 		if st.Rollups != 2 {
 			t.Errorf("Compact after a late part wrote %d rollups, want 2 (cpu 1m and 1h)", st.Rollups)
 		}
-		got := scanRollup(t, s, PerHour, sample.TableCPU, "cpu", "user_pct_max")
+		got := scanRollup(t, s, PerHour, schema.TableCPU, "cpu", "user_pct_max")
 		if want := []float64{8, 20, 16, 99}; !slices.Equal(got.Num["user_pct_max"], want) {
 			t.Errorf("user_pct_max after the late part = %v, want %v", got.Num["user_pct_max"], want)
 		}
@@ -284,7 +283,7 @@ func TestRollupLifecycle(t *testing.T) {
 		if st.Rollups != 6 || st.Partitions != 0 {
 			t.Errorf("Compact of an archive without rollups: %+v, want 6 rollups and no partition", st)
 		}
-		days, err := s.RollupDays(PerMinute, sample.TableSystem, "web1")
+		days, err := s.RollupDays(PerMinute, schema.TableSystem, "web1")
 		if err != nil || len(days) != 1 || !days[0].Equal(rollupDay0) {
 			t.Errorf("RollupDays = %v, %v; want [%v]", days, err, rollupDay0)
 		}
@@ -300,7 +299,7 @@ func TestRollupLifecycle(t *testing.T) {
 }
 
 func TestRollupSchema(t *testing.T) {
-	sp := rollupSpecs[sample.TableDisk]
+	sp := rollupSpecs[schema.TableDisk]
 	var names []string
 	for _, p := range sp.schema.Columns() {
 		names = append(names, strings.Join(p, "."))
@@ -313,10 +312,10 @@ func TestRollupSchema(t *testing.T) {
 	if slices.Contains(names, "busy_pct") {
 		t.Errorf("disk rollup columns %v hold the raw busy_pct", names)
 	}
-	if HasRollups(sample.TableHost) {
+	if HasRollups(schema.TableHost) {
 		t.Error("host table has rollups")
 	}
-	if HasResolution(sample.TableProcess, PerMinute) || !HasResolution(sample.TableProcess, PerHour) {
+	if HasResolution(schema.TableProcess, PerMinute) || !HasResolution(schema.TableProcess, PerHour) {
 		t.Error("process table: want per-hour rollups only")
 	}
 }
@@ -371,7 +370,7 @@ func TestRollupMatchesRaw(t *testing.T) {
 	start := rollupDay0.Add(22 * time.Hour)
 	writeDays(t, s, "web1", start, 600, 10*time.Second) // 22:00 to 23:40, parts every 10 min
 	end := rollupDay0.AddDate(0, 0, 1)
-	raw, err := s.Scan(sample.TableCPU, "web1", rollupDay0, end, "cpu", "system_pct")
+	raw, err := s.Scan(schema.TableCPU, "web1", rollupDay0, end, "cpu", "system_pct")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +396,7 @@ func TestRollupMatchesRaw(t *testing.T) {
 				}
 				a.lo, a.hi, a.sum, a.n = min(a.lo, v), max(a.hi, v), a.sum+v, a.n+1
 			}
-			got, err := s.ScanRollup(res, sample.TableCPU, "web1", rollupDay0, end, "cpu", "system_pct_min", "system_pct_avg", "system_pct_max", SamplesColumn)
+			got, err := s.ScanRollup(res, schema.TableCPU, "web1", rollupDay0, end, "cpu", "system_pct_min", "system_pct_avg", "system_pct_max", SamplesColumn)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"almanac/schema"
 	"bufio"
 	"errors"
 	"fmt"
@@ -13,8 +14,6 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-
-	"almanac/sample"
 )
 
 // journalDir holds the journals and lock files, outside the table folders
@@ -176,7 +175,7 @@ func (s *Store) lockFile(name string, flag int) (*os.File, error) {
 // first within each table.
 func (s *Store) hostDirs(host string) ([]Partition, error) {
 	var out []Partition
-	for _, t := range sample.Tables {
+	for _, t := range schema.Tables {
 		ps, err := s.partitions(t, host)
 		if err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"almanac/schema"
 	"cmp"
 	"fmt"
 	"io"
@@ -9,8 +10,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
-
-	"almanac/sample"
 )
 
 // table describes how one kind of row is stored. It is implemented by
@@ -18,13 +17,13 @@ import (
 type table interface {
 	name() string
 	schema() *parquet.Schema
-	count(b *sample.Batch) int
+	count(b *schema.Batch) int
 	// move appends the rows of src to dst.
-	move(dst, src *sample.Batch)
+	move(dst, src *schema.Batch)
 	// days returns the UTC days of the rows of b, in order of first appearance.
-	days(b *sample.Batch) []time.Time
+	days(b *schema.Batch) []time.Time
 	// writeDay writes the rows of b that fall on day to w as a Parquet file.
-	writeDay(w io.Writer, b *sample.Batch, day time.Time) (int, error)
+	writeDay(w io.Writer, b *schema.Batch, day time.Time) (int, error)
 	// merge reads every row of the files, sorts them in compaction order
 	// and writes them to w as one Parquet file.
 	merge(w io.Writer, files []sizedReaderAt) (int, error)
@@ -40,7 +39,7 @@ type sizedReaderAt struct {
 // tableOf is the table of rows of type T.
 type tableOf[T any] struct {
 	table string
-	rows  func(*sample.Batch) *[]T
+	rows  func(*schema.Batch) *[]T
 	time  func(*T) int64
 	// key orders rows before time in a compacted file, so that each
 	// column holds one series after another and delta-encodes tightly.
@@ -51,13 +50,13 @@ type tableOf[T any] struct {
 
 func (t *tableOf[T]) name() string              { return t.table }
 func (t *tableOf[T]) schema() *parquet.Schema   { return t.schema_ }
-func (t *tableOf[T]) count(b *sample.Batch) int { return len(*t.rows(b)) }
-func (t *tableOf[T]) move(dst, src *sample.Batch) {
+func (t *tableOf[T]) count(b *schema.Batch) int { return len(*t.rows(b)) }
+func (t *tableOf[T]) move(dst, src *schema.Batch) {
 	d := t.rows(dst)
 	*d = append(*d, *t.rows(src)...)
 }
 
-func (t *tableOf[T]) days(b *sample.Batch) []time.Time {
+func (t *tableOf[T]) days(b *schema.Batch) []time.Time {
 	var out []time.Time
 	rows := *t.rows(b)
 	for i := range rows {
@@ -91,7 +90,7 @@ var (
 	dayCodec  = writerOptions(zstdCodec, 256<<10)
 )
 
-func (t *tableOf[T]) writeDay(w io.Writer, b *sample.Batch, day time.Time) (int, error) {
+func (t *tableOf[T]) writeDay(w io.Writer, b *schema.Batch, day time.Time) (int, error) {
 	rows := *t.rows(b)
 	sel := rows
 	for i := range rows {
@@ -224,56 +223,56 @@ func readEach[T any](f sizedReaderAt, buf []T, fn func([]T) error) (err error) {
 	}
 }
 
-func newTable[T any](name string, rows func(*sample.Batch) *[]T, time func(*T) int64, key func(a, b *T) int) table {
+func newTable[T any](name string, rows func(*schema.Batch) *[]T, time func(*T) int64, key func(a, b *T) int) table {
 	return &tableOf[T]{table: name, rows: rows, time: time, key: key, schema_: parquet.SchemaOf(new(T))}
 }
 
 // tables maps each table name to its description.
 var tables = map[string]table{
-	sample.TableHost: newTable(sample.TableHost,
-		func(b *sample.Batch) *[]sample.HostRow { return &b.Host },
-		func(r *sample.HostRow) int64 { return r.Time }, nil),
-	sample.TableCPU: newTable(sample.TableCPU,
-		func(b *sample.Batch) *[]sample.CPURow { return &b.CPU },
-		func(r *sample.CPURow) int64 { return r.Time },
-		func(a, b *sample.CPURow) int { return cmpCPU(a.CPU, b.CPU) }),
-	sample.TableSystem: newTable(sample.TableSystem,
-		func(b *sample.Batch) *[]sample.SystemRow { return &b.System },
-		func(r *sample.SystemRow) int64 { return r.Time }, nil),
-	sample.TablePressure: newTable(sample.TablePressure,
-		func(b *sample.Batch) *[]sample.PressureRow { return &b.Pressure },
-		func(r *sample.PressureRow) int64 { return r.Time },
-		func(a, b *sample.PressureRow) int { return cmp.Compare(a.Resource, b.Resource) }),
-	sample.TableMemory: newTable(sample.TableMemory,
-		func(b *sample.Batch) *[]sample.MemoryRow { return &b.Memory },
-		func(r *sample.MemoryRow) int64 { return r.Time }, nil),
-	sample.TableDisk: newTable(sample.TableDisk,
-		func(b *sample.Batch) *[]sample.DiskRow { return &b.Disk },
-		func(r *sample.DiskRow) int64 { return r.Time },
-		func(a, b *sample.DiskRow) int { return cmp.Compare(a.Device, b.Device) }),
-	sample.TableFilesystem: newTable(sample.TableFilesystem,
-		func(b *sample.Batch) *[]sample.FilesystemRow { return &b.Filesystem },
-		func(r *sample.FilesystemRow) int64 { return r.Time },
-		func(a, b *sample.FilesystemRow) int { return cmp.Compare(a.Mountpoint, b.Mountpoint) }),
-	sample.TableNetwork: newTable(sample.TableNetwork,
-		func(b *sample.Batch) *[]sample.NetworkRow { return &b.Network },
-		func(r *sample.NetworkRow) int64 { return r.Time },
-		func(a, b *sample.NetworkRow) int { return cmp.Compare(a.Interface, b.Interface) }),
-	sample.TableTemperature: newTable(sample.TableTemperature,
-		func(b *sample.Batch) *[]sample.TemperatureRow { return &b.Temperature },
-		func(r *sample.TemperatureRow) int64 { return r.Time },
-		func(a, b *sample.TemperatureRow) int { return cmp.Compare(a.Sensor, b.Sensor) }),
-	sample.TableProcCount: newTable(sample.TableProcCount,
-		func(b *sample.Batch) *[]sample.ProcCountRow { return &b.ProcCount },
-		func(r *sample.ProcCountRow) int64 { return r.Time }, nil),
-	sample.TableProcUser: newTable(sample.TableProcUser,
-		func(b *sample.Batch) *[]sample.ProcUserRow { return &b.ProcUser },
-		func(r *sample.ProcUserRow) int64 { return r.Time },
-		func(a, b *sample.ProcUserRow) int { return cmp.Compare(a.User, b.User) }),
-	sample.TableProcess: newTable(sample.TableProcess,
-		func(b *sample.Batch) *[]sample.ProcessRow { return &b.Process },
-		func(r *sample.ProcessRow) int64 { return r.Time },
-		func(a, b *sample.ProcessRow) int {
+	schema.TableHost: newTable(schema.TableHost,
+		func(b *schema.Batch) *[]schema.HostRow { return &b.Host },
+		func(r *schema.HostRow) int64 { return r.Time }, nil),
+	schema.TableCPU: newTable(schema.TableCPU,
+		func(b *schema.Batch) *[]schema.CPURow { return &b.CPU },
+		func(r *schema.CPURow) int64 { return r.Time },
+		func(a, b *schema.CPURow) int { return cmpCPU(a.CPU, b.CPU) }),
+	schema.TableSystem: newTable(schema.TableSystem,
+		func(b *schema.Batch) *[]schema.SystemRow { return &b.System },
+		func(r *schema.SystemRow) int64 { return r.Time }, nil),
+	schema.TablePressure: newTable(schema.TablePressure,
+		func(b *schema.Batch) *[]schema.PressureRow { return &b.Pressure },
+		func(r *schema.PressureRow) int64 { return r.Time },
+		func(a, b *schema.PressureRow) int { return cmp.Compare(a.Resource, b.Resource) }),
+	schema.TableMemory: newTable(schema.TableMemory,
+		func(b *schema.Batch) *[]schema.MemoryRow { return &b.Memory },
+		func(r *schema.MemoryRow) int64 { return r.Time }, nil),
+	schema.TableDisk: newTable(schema.TableDisk,
+		func(b *schema.Batch) *[]schema.DiskRow { return &b.Disk },
+		func(r *schema.DiskRow) int64 { return r.Time },
+		func(a, b *schema.DiskRow) int { return cmp.Compare(a.Device, b.Device) }),
+	schema.TableFilesystem: newTable(schema.TableFilesystem,
+		func(b *schema.Batch) *[]schema.FilesystemRow { return &b.Filesystem },
+		func(r *schema.FilesystemRow) int64 { return r.Time },
+		func(a, b *schema.FilesystemRow) int { return cmp.Compare(a.Mountpoint, b.Mountpoint) }),
+	schema.TableNetwork: newTable(schema.TableNetwork,
+		func(b *schema.Batch) *[]schema.NetworkRow { return &b.Network },
+		func(r *schema.NetworkRow) int64 { return r.Time },
+		func(a, b *schema.NetworkRow) int { return cmp.Compare(a.Interface, b.Interface) }),
+	schema.TableTemperature: newTable(schema.TableTemperature,
+		func(b *schema.Batch) *[]schema.TemperatureRow { return &b.Temperature },
+		func(r *schema.TemperatureRow) int64 { return r.Time },
+		func(a, b *schema.TemperatureRow) int { return cmp.Compare(a.Sensor, b.Sensor) }),
+	schema.TableProcCount: newTable(schema.TableProcCount,
+		func(b *schema.Batch) *[]schema.ProcCountRow { return &b.ProcCount },
+		func(r *schema.ProcCountRow) int64 { return r.Time }, nil),
+	schema.TableProcUser: newTable(schema.TableProcUser,
+		func(b *schema.Batch) *[]schema.ProcUserRow { return &b.ProcUser },
+		func(r *schema.ProcUserRow) int64 { return r.Time },
+		func(a, b *schema.ProcUserRow) int { return cmp.Compare(a.User, b.User) }),
+	schema.TableProcess: newTable(schema.TableProcess,
+		func(b *schema.Batch) *[]schema.ProcessRow { return &b.Process },
+		func(r *schema.ProcessRow) int64 { return r.Time },
+		func(a, b *schema.ProcessRow) int {
 			if c := cmp.Compare(a.PID, b.PID); c != 0 {
 				return c
 			}

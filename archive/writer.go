@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"almanac/schema"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -11,8 +12,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"almanac/sample"
 )
 
 // Writer appends the samples of one host to the archive: each batch goes
@@ -106,7 +105,7 @@ func (w *Writer) recover() error {
 // survives a crash of the process (and, unless NoSync, a power cut). A
 // batch of another UTC day than the pending ones first flushes those.
 // Append does not keep b.
-func (w *Writer) Append(b *sample.Batch) error {
+func (w *Writer) Append(b *schema.Batch) error {
 	if w.closed {
 		return errors.New("archive: append: writer closed")
 	}
@@ -199,7 +198,7 @@ func (w *Writer) flush(replay bool) (rows int, err error) {
 	for _, sp := range bad {
 		w.log.Warn("journal: dropped damaged bytes", "offset", sp.off, "bytes", sp.len, "replay", replay)
 	}
-	var all sample.Batch
+	var all schema.Batch
 	first := int64(-1)
 	for i, p := range payloads {
 		seq, b, err := decodeBatch(p)
@@ -218,7 +217,7 @@ func (w *Writer) flush(replay bool) (rows int, err error) {
 	var files int
 	if first >= 0 {
 		var dirs []string
-		for _, name := range sample.Tables {
+		for _, name := range schema.Tables {
 			t := tables[name]
 			for _, day := range t.days(&all) {
 				dir := Partition{Table: name, Host: w.host, Day: day}.Dir()

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
 
-	"almanac/sample"
+	"almanac/schema"
 	"almanac/synth"
 )
 
@@ -37,9 +37,9 @@ func openStore(t testing.TB, dir string) *Store {
 // batches returns n consecutive batches of a host with every table filled,
 // one every interval from start. Like a sampler's, the first batch has
 // no rates; the others have rows in every table but host.
-func batches(host string, start time.Time, n int, interval time.Duration) []*sample.Batch {
+func batches(host string, start time.Time, n int, interval time.Duration) []*schema.Batch {
 	g := synth.New(synth.Host{Name: host, Cores: 2, Processes: 20, Seed: 7})
-	out := make([]*sample.Batch, n)
+	out := make([]*schema.Batch, n)
 	for i := range out {
 		out[i] = g.Batch(start.Add(time.Duration(i) * interval))
 	}
@@ -47,8 +47,8 @@ func batches(host string, start time.Time, n int, interval time.Duration) []*sam
 }
 
 // merged concatenates the batches table by table.
-func merged(bs []*sample.Batch) *sample.Batch {
-	var all sample.Batch
+func merged(bs []*schema.Batch) *schema.Batch {
+	var all schema.Batch
 	for _, b := range bs {
 		for _, t := range tables {
 			t.move(&all, b)
@@ -57,7 +57,7 @@ func merged(bs []*sample.Batch) *sample.Batch {
 	return &all
 }
 
-func appendAll(t testing.TB, w *Writer, bs []*sample.Batch) {
+func appendAll(t testing.TB, w *Writer, bs []*schema.Batch) {
 	t.Helper()
 	for _, b := range bs {
 		if err := w.Append(b); err != nil {
@@ -94,7 +94,7 @@ func readTable[T any](t *testing.T, dir, table, host string) []T {
 	return rows
 }
 
-func checkTables(t *testing.T, dir, host string, want *sample.Batch) {
+func checkTables(t *testing.T, dir, host string, want *schema.Batch) {
 	t.Helper()
 	check := func(table string, diff string) {
 		t.Helper()
@@ -102,18 +102,18 @@ func checkTables(t *testing.T, dir, host string, want *sample.Batch) {
 			t.Errorf("table %s mismatch (-want +got):\n%s", table, diff)
 		}
 	}
-	check("host", cmp.Diff(want.Host, readTable[sample.HostRow](t, dir, "host", host)))
-	check("cpu", cmp.Diff(want.CPU, readTable[sample.CPURow](t, dir, "cpu", host)))
-	check("system", cmp.Diff(want.System, readTable[sample.SystemRow](t, dir, "system", host)))
-	check("pressure", cmp.Diff(want.Pressure, readTable[sample.PressureRow](t, dir, "pressure", host)))
-	check("memory", cmp.Diff(want.Memory, readTable[sample.MemoryRow](t, dir, "memory", host)))
-	check("disk", cmp.Diff(want.Disk, readTable[sample.DiskRow](t, dir, "disk", host)))
-	check("filesystem", cmp.Diff(want.Filesystem, readTable[sample.FilesystemRow](t, dir, "filesystem", host)))
-	check("network", cmp.Diff(want.Network, readTable[sample.NetworkRow](t, dir, "network", host)))
-	check("temperature", cmp.Diff(want.Temperature, readTable[sample.TemperatureRow](t, dir, "temperature", host)))
-	check("proc_count", cmp.Diff(want.ProcCount, readTable[sample.ProcCountRow](t, dir, "proc_count", host)))
-	check("proc_user", cmp.Diff(want.ProcUser, readTable[sample.ProcUserRow](t, dir, "proc_user", host)))
-	check("process", cmp.Diff(want.Process, readTable[sample.ProcessRow](t, dir, "process", host)))
+	check("host", cmp.Diff(want.Host, readTable[schema.HostRow](t, dir, "host", host)))
+	check("cpu", cmp.Diff(want.CPU, readTable[schema.CPURow](t, dir, "cpu", host)))
+	check("system", cmp.Diff(want.System, readTable[schema.SystemRow](t, dir, "system", host)))
+	check("pressure", cmp.Diff(want.Pressure, readTable[schema.PressureRow](t, dir, "pressure", host)))
+	check("memory", cmp.Diff(want.Memory, readTable[schema.MemoryRow](t, dir, "memory", host)))
+	check("disk", cmp.Diff(want.Disk, readTable[schema.DiskRow](t, dir, "disk", host)))
+	check("filesystem", cmp.Diff(want.Filesystem, readTable[schema.FilesystemRow](t, dir, "filesystem", host)))
+	check("network", cmp.Diff(want.Network, readTable[schema.NetworkRow](t, dir, "network", host)))
+	check("temperature", cmp.Diff(want.Temperature, readTable[schema.TemperatureRow](t, dir, "temperature", host)))
+	check("proc_count", cmp.Diff(want.ProcCount, readTable[schema.ProcCountRow](t, dir, "proc_count", host)))
+	check("proc_user", cmp.Diff(want.ProcUser, readTable[schema.ProcUserRow](t, dir, "proc_user", host)))
+	check("process", cmp.Diff(want.Process, readTable[schema.ProcessRow](t, dir, "process", host)))
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -129,7 +129,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := merged(bs)
-	for _, table := range sample.Tables {
+	for _, table := range schema.Tables {
 		if tables[table].count(want) == 0 {
 			t.Fatalf("test batches have no %s rows", table)
 		}
@@ -165,7 +165,7 @@ func TestDayChangeFlushes(t *testing.T) {
 		rows := 0
 		files, _ := filepath.Glob(filepath.Join(dir, "system", "host=h", "date="+day, "*.parquet"))
 		for _, f := range files {
-			got, err := parquet.ReadFile[sample.SystemRow](f)
+			got, err := parquet.ReadFile[schema.SystemRow](f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -301,12 +301,12 @@ func TestInvalidUTF8(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &sample.Batch{Time: t0, Process: []sample.ProcessRow{{Time: t0.UnixMicro(), PID: 7, Comm: "ok\xff\xfe<x>", User: "r\xc3"}}}
-	appendAll(t, w, []*sample.Batch{b})
+	b := &schema.Batch{Time: t0, Process: []schema.ProcessRow{{Time: t0.UnixMicro(), PID: 7, Comm: "ok\xff\xfe<x>", User: "r\xc3"}}}
+	appendAll(t, w, []*schema.Batch{b})
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got := readTable[sample.ProcessRow](t, dir, "process", "web1")
+	got := readTable[schema.ProcessRow](t, dir, "process", "web1")
 	if len(got) != 1 {
 		t.Fatalf("%d rows, want 1", len(got))
 	}

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"almanac/archive"
-	"almanac/sample"
+	"almanac/schema"
 	"almanac/synth"
 )
 
@@ -291,14 +291,14 @@ func writeBrowserFixture(t *testing.T) *archive.Store {
 // makeHostile puts the hostile names into a batch: the hostname fact, the
 // first process (made the busiest, so it is in every top list) and its
 // user, and the last filesystem.
-func makeHostile(b *sample.Batch) {
+func makeHostile(b *schema.Batch) {
 	for i := range b.Host {
 		b.Host[i].Hostname = hostileHost
 	}
 	if len(b.Process) > 0 {
 		p := &b.Process[0]
 		p.Comm, p.User = hostileProc, hostileUser
-		p.CPUUserPct = sample.ToCenti(90)
+		p.CPUUserPct = schema.ToCenti(90)
 	}
 	if len(b.ProcUser) > 0 {
 		b.ProcUser[0].User = hostileUser

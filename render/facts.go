@@ -1,12 +1,11 @@
 package render
 
 import (
+	"almanac/schema"
 	"math"
 	"slices"
 	"strconv"
 	"time"
-
-	"almanac/sample"
 )
 
 // Fact is one line of the host facts: its value now and since when.
@@ -33,7 +32,7 @@ type factsPage struct {
 const maxChanges = 200
 
 func (g *gatherer) hostFacts() error {
-	f, err := g.scan(sample.TableHost, "hostname", "os", "kernel", "arch", "boot_time",
+	f, err := g.scan(schema.TableHost, "hostname", "os", "kernel", "arch", "boot_time",
 		"cpu_model", "cpu_cores", "memory_bytes", "swap_bytes")
 	if err != nil {
 		return err

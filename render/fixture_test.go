@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"almanac/archive"
-	"almanac/sample"
+	"almanac/schema"
 	"almanac/synth"
 )
 
@@ -72,7 +72,7 @@ func writeFixture(t testing.TB, hosts ...fixtureHost) *archive.Store {
 					}
 					if len(b.Process) > 0 {
 						b.Process[0].Comm = evilProc
-						b.Process[0].CPUUserPct = sample.ToCenti(90)
+						b.Process[0].CPUUserPct = schema.ToCenti(90)
 					}
 				}
 				if err := w.Append(b); err != nil {

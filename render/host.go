@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"almanac/archive"
-	"almanac/sample"
+	"almanac/schema"
 )
 
 // scanner is the read side of the archive that render uses; *archive.Store
@@ -229,7 +229,7 @@ func (g *gatherer) line(r int, id, title, unit string, set *seriesSet, keys, nam
 
 func (g *gatherer) system() error {
 	// The timeline needs every sample: time and boot time, raw.
-	f, err := g.scan(sample.TableSystem, "boot_time")
+	f, err := g.scan(schema.TableSystem, "boot_time")
 	if err != nil {
 		return err
 	}
@@ -253,7 +253,7 @@ func (g *gatherer) system() error {
 		}
 	}
 	load, procs, kern := g.newSet(3), g.newSet(2), g.newSet(3)
-	err = g.each(sample.TableSystem, []string{"load1", "load5", "load15",
+	err = g.each(schema.TableSystem, []string{"load1", "load5", "load15",
 		"procs_running", "procs_blocked", "ctxt_per_s", "intr_per_s", "forks_per_s"}, func(c chunk) {
 		load.addChunk(c.f.Time, c.res, nil, c.num("load1"), c.num("load5"), c.num("load15"))
 		procs.addChunk(c.f.Time, c.res, nil, c.num("procs_running"), c.num("procs_blocked"))
@@ -294,7 +294,7 @@ func (g *gatherer) cpu() error {
 	spark.Cols = [][]float64{nil}
 	var lastT int64
 	lastBusy := math.NaN()
-	err := g.each(sample.TableCPU, cs, func(c chunk) {
+	err := g.each(schema.TableCPU, cs, func(c chunk) {
 		f := c.f
 		name := c.str("cpu")
 		idle := c.num("idle_pct")
@@ -387,7 +387,7 @@ func (g *gatherer) fresh(t int64) bool {
 
 func (g *gatherer) pressure() error {
 	set := g.newSet(2)
-	err := g.each(sample.TablePressure, []string{"resource", "some_stall_pct", "full_stall_pct"}, func(c chunk) {
+	err := g.each(schema.TablePressure, []string{"resource", "some_stall_pct", "full_stall_pct"}, func(c chunk) {
 		set.addChunk(c.f.Time, c.res, c.str("resource"), c.num("some_stall_pct"), c.num("full_stall_pct"))
 	})
 	if err != nil {
@@ -409,7 +409,7 @@ func (g *gatherer) memory() error {
 	mem, swap, swapIO, faults, oom := g.newSet(4), g.newSet(1), g.newSet(2), g.newSet(2), g.newSet(1)
 	var lastT int64
 	lastPct := math.NaN()
-	err := g.each(sample.TableMemory, []string{"total_bytes", "free_bytes", "available_bytes", "buffers_bytes",
+	err := g.each(schema.TableMemory, []string{"total_bytes", "free_bytes", "available_bytes", "buffers_bytes",
 		"cached_bytes", "swap_total_bytes", "swap_free_bytes", "swap_in_per_s", "swap_out_per_s",
 		"page_faults_per_s", "major_faults_per_s", "oom_kills"}, func(c chunk) {
 		f := c.f
@@ -460,7 +460,7 @@ func (g *gatherer) memory() error {
 
 func (g *gatherer) disk() error {
 	tput, iops, busy, await := g.newSet(2), g.newSet(2), g.newSet(1), g.newSet(1)
-	err := g.each(sample.TableDisk, []string{"device", "read_bytes_per_s", "write_bytes_per_s",
+	err := g.each(schema.TableDisk, []string{"device", "read_bytes_per_s", "write_bytes_per_s",
 		"reads_per_s", "writes_per_s", "busy_pct", "await_ms"}, func(c chunk) {
 		dev := c.str("device")
 		tput.addChunk(c.f.Time, c.res, dev, c.num("read_bytes_per_s"), c.num("write_bytes_per_s"))
@@ -505,7 +505,7 @@ func (g *gatherer) filesystem() error {
 		Mount []string
 		Used  []float64
 	}
-	err := g.each(sample.TableFilesystem, []string{"mountpoint",
+	err := g.each(schema.TableFilesystem, []string{"mountpoint",
 		"used_bytes", "avail_bytes", "inodes_total", "inodes_used"}, func(c chunk) {
 		f := c.f
 		n := f.Len()
@@ -540,7 +540,7 @@ func (g *gatherer) filesystem() error {
 		end = max(end, l.t+max(l.span, 1))
 	}
 	if newest > 0 {
-		f, err := g.scanWindow(sample.TableFilesystem, newest-g.gap(), end,
+		f, err := g.scanWindow(schema.TableFilesystem, newest-g.gap(), end,
 			"mountpoint", "device", "fstype", "size_bytes", "read_only")
 		if err != nil {
 			return err
@@ -608,7 +608,7 @@ func pct(a, b float64) float64 {
 
 func (g *gatherer) network() error {
 	bytes, packets, errs, drops := g.newSet(2), g.newSet(2), g.newSet(2), g.newSet(2)
-	err := g.each(sample.TableNetwork, []string{"interface", "rx_bytes_per_s", "tx_bytes_per_s",
+	err := g.each(schema.TableNetwork, []string{"interface", "rx_bytes_per_s", "tx_bytes_per_s",
 		"rx_packets_per_s", "tx_packets_per_s", "rx_errors_per_s", "tx_errors_per_s",
 		"rx_drops_per_s", "tx_drops_per_s"}, func(c chunk) {
 		ifc := c.str("interface")
@@ -639,7 +639,7 @@ func (g *gatherer) network() error {
 func (g *gatherer) temperature() error {
 	set := g.newSet(1)
 	labels := map[string]string{}
-	err := g.each(sample.TableTemperature, []string{"sensor", "label", "celsius"}, func(c chunk) {
+	err := g.each(schema.TableTemperature, []string{"sensor", "label", "celsius"}, func(c chunk) {
 		sensor, label := c.str("sensor"), c.str("label")
 		for i, s := range sensor {
 			labels[s] = label[i]

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"almanac/archive"
-	"almanac/sample"
+	"almanac/schema"
 )
 
 // Time is a moment shown on a page: ISO for the datetime attribute (which
@@ -182,7 +182,7 @@ var (
 func (g *gatherer) processes() error {
 	g.d.procs = make([]procPage, len(ranges))
 	states, threads := g.newSet(len(procStates)), g.newSet(2)
-	err := g.each(sample.TableProcCount, append(slices.Clone(procStates), "total", "threads"), func(c chunk) {
+	err := g.each(schema.TableProcCount, append(slices.Clone(procStates), "total", "threads"), func(c chunk) {
 		vs := make([]vals, len(procStates))
 		for i, s := range procStates {
 			vs[i] = c.num(s)
@@ -194,7 +194,7 @@ func (g *gatherer) processes() error {
 		return err
 	}
 	uProcs, uCPU, uRSS := g.newSet(1), g.newSet(1), g.newSet(1)
-	err = g.each(sample.TableProcUser, []string{"user", "processes", "cpu_pct", "rss_bytes"}, func(c chunk) {
+	err = g.each(schema.TableProcUser, []string{"user", "processes", "cpu_pct", "rss_bytes"}, func(c chunk) {
 		user := c.str("user")
 		uProcs.addChunk(c.f.Time, c.res, user, c.num("processes"))
 		uCPU.addChunk(c.f.Time, c.res, user, c.num("cpu_pct"))
@@ -227,14 +227,14 @@ func (g *gatherer) processes() error {
 // from the raw rows of the last 24 hours, the others from the per-hour
 // rollup of closed days and raw rows of the days without one.
 func (g *gatherer) topProcesses() error {
-	parts, err := g.src.Partitions(sample.TableProcess, g.host)
+	parts, err := g.src.Partitions(schema.TableProcess, g.host)
 	if err != nil {
 		if isNoData(err) {
 			return nil
 		}
 		return err
 	}
-	rolled, err := g.rollupDays(archive.PerHour, sample.TableProcess)
+	rolled, err := g.rollupDays(archive.PerHour, schema.TableProcess)
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (g *gatherer) topProcesses() error {
 			rawFrom = min(rawFrom, start)
 		}
 	}
-	f, err := g.scanRange(sample.TableProcess, rawFrom, to, procColumns...)
+	f, err := g.scanRange(schema.TableProcess, rawFrom, to, procColumns...)
 	if err != nil {
 		return err
 	}

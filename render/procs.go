@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"almanac/archive"
-	"almanac/sample"
+	"almanac/schema"
 )
 
 // The top processes of the 7, 30 and 365 day pages come from the
@@ -223,7 +223,7 @@ func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bo
 			continue
 		}
 		if rolled[p.Day.UnixMicro()] {
-			f, err := g.scanRollup(archive.PerHour, sample.TableProcess, lo, hi, cols...)
+			f, err := g.scanRollup(archive.PerHour, schema.TableProcess, lo, hi, cols...)
 			if err != nil {
 				return nil, err
 			}
@@ -238,7 +238,7 @@ func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bo
 			l.raw(pr, a, b)
 			continue
 		}
-		f, err := g.scanWindow(sample.TableProcess, lo, hi, procColumns...)
+		f, err := g.scanWindow(schema.TableProcess, lo, hi, procColumns...)
 		if err != nil {
 			return nil, err
 		}

@@ -7,7 +7,7 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 
 	"almanac/archive"
-	"almanac/sample"
+	"almanac/schema"
 )
 
 // procCounter is a scanner that counts the reads of the per-hour process
@@ -18,7 +18,7 @@ type procCounter struct {
 }
 
 func (c *procCounter) ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
-	if table == sample.TableProcess && res == archive.PerHour {
+	if table == schema.TableProcess && res == archive.PerHour {
 		c.rollups++
 	}
 	return c.Store.ScanRollup(res, table, host, from, to, cols...)
@@ -68,11 +68,11 @@ func TestTopProcessesLongRange(t *testing.T) {
 			continue
 		}
 		samples++
-		b := &sample.Batch{Time: at, System: []sample.SystemRow{{Time: at.UnixMicro(), BootTime: boot.UnixMicro(), IntervalMs: 60000}}}
+		b := &schema.Batch{Time: at, System: []schema.SystemRow{{Time: at.UnixMicro(), BootTime: boot.UnixMicro(), IntervalMs: 60000}}}
 		for _, p := range procs {
 			if !at.Before(p.from) && at.Before(p.to) {
-				b.Process = append(b.Process, sample.ProcessRow{Time: at.UnixMicro(), PID: p.pid, StartTime: p.start,
-					User: "root", Comm: p.comm, State: "R", CPUUserPct: sample.ToCenti(p.cpu), CPUSystemPct: sample.ToCenti(p.cpu / 10),
+				b.Process = append(b.Process, schema.ProcessRow{Time: at.UnixMicro(), PID: p.pid, StartTime: p.start,
+					User: "root", Comm: p.comm, State: "R", CPUUserPct: schema.ToCenti(p.cpu), CPUSystemPct: schema.ToCenti(p.cpu / 10),
 					RSSBytes: int64(p.pid) << 20, Threads: 1})
 			}
 		}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"almanac/archive"
-	"almanac/sample"
+	"almanac/schema"
 	"almanac/synth"
 )
 
@@ -51,7 +51,7 @@ func writeRollupFixture(t *testing.T, dir string, compact bool) *archive.Store {
 			if v, ok := rollupSpikes[at]; ok {
 				for i := range b.CPU {
 					if b.CPU[i].CPU == "all" {
-						b.CPU[i].UserPct = sample.ToCenti(v)
+						b.CPU[i].UserPct = schema.ToCenti(v)
 					}
 				}
 			}
@@ -83,7 +83,7 @@ type recorder struct {
 }
 
 func (r *recorder) note(table string, from time.Time, how string) {
-	if table != sample.TableCPU {
+	if table != schema.TableCPU {
 		return
 	}
 	r.mu.Lock()

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"math"
 	"slices"
 	"strconv"
@@ -57,7 +58,7 @@ type cpuCollector struct {
 }
 
 // Collect implements collector.
-func (c *cpuCollector) Collect(_ Source, t Tick, b *Batch) error {
+func (c *cpuCollector) Collect(_ Source, t Tick, b *schema.Batch) error {
 	if c.cur == nil {
 		c.prev, c.cur = map[int64]cpuTicks{}, map[int64]cpuTicks{}
 	}
@@ -110,12 +111,12 @@ func (c *cpuCollector) name(core int64) string {
 // counts guest time in both), and guest_pct is guest+guest_nice, so the
 // modes add up to exactly 100.00: the hundredths are shared out by largest
 // remainder.
-func cpuRow(prev, cur cpuTicks) (CPURow, bool) {
+func cpuRow(prev, cur cpuTicks) (schema.CPURow, bool) {
 	var d cpuTicks
 	for i := range cur {
 		n, ok := delta(prev[i], cur[i])
 		if !ok {
-			return CPURow{}, false
+			return schema.CPURow{}, false
 		}
 		d[i] = n
 	}
@@ -133,9 +134,9 @@ func cpuRow(prev, cur cpuTicks) (CPURow, bool) {
 	}
 	pct, ok := shares(parts[:])
 	if !ok {
-		return CPURow{}, false
+		return schema.CPURow{}, false
 	}
-	return CPURow{
+	return schema.CPURow{
 		UserPct:    pct[modeUser],
 		NicePct:    pct[modeNice],
 		SystemPct:  pct[modeSystem],
@@ -160,8 +161,8 @@ func sub0(a, b uint64) uint64 {
 // shares returns each part as hundredths of a percent of their sum,
 // rounded so that they add up to exactly 10000 (largest remainder), or
 // false when the sum is zero or too large to compute with.
-func shares(parts []uint64) ([numModes]Centi, bool) {
-	var out [numModes]Centi
+func shares(parts []uint64) ([numModes]schema.Centi, bool) {
+	var out [numModes]schema.Centi
 	var sum uint64
 	for _, p := range parts {
 		if p > math.MaxUint64/10000-sum {
@@ -175,7 +176,7 @@ func shares(parts []uint64) ([numModes]Centi, bool) {
 	var rem [numModes]uint64
 	var given uint64
 	for i, p := range parts {
-		out[i] = Centi(p * 10000 / sum)
+		out[i] = schema.Centi(p * 10000 / sum)
 		rem[i] = p * 10000 % sum
 		given += uint64(out[i])
 	}

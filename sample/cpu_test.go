@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ func TestCPURow(t *testing.T) {
 	tests := []struct {
 		name string
 		cur  cpuTicks
-		want CPURow
+		want schema.CPURow
 		ok   bool
 	}{
 		{
@@ -30,7 +31,7 @@ func TestCPURow(t *testing.T) {
 			// of which guest_nice 20.
 			name: "every mode",
 			cur:  plus(cpuTicks{300, 50, 100, 400, 50, 10, 20, 70, 100, 20}),
-			want: CPURow{UserPct: 2000, NicePct: 300, SystemPct: 1000, IdlePct: 4000,
+			want: schema.CPURow{UserPct: 2000, NicePct: 300, SystemPct: 1000, IdlePct: 4000,
 				IOWaitPct: 500, IRQPct: 100, SoftIRQPct: 200, StealPct: 700, GuestPct: 1200},
 			ok: true,
 		},
@@ -38,13 +39,13 @@ func TestCPURow(t *testing.T) {
 			// 3 ticks: thirds, rounded so they still add up to 100.00.
 			name: "thirds",
 			cur:  plus(cpuTicks{1, 0, 1, 1}),
-			want: CPURow{UserPct: 3334, SystemPct: 3333, IdlePct: 3333},
+			want: schema.CPURow{UserPct: 3334, SystemPct: 3333, IdlePct: 3333},
 			ok:   true,
 		},
 		{
 			name: "all idle",
 			cur:  plus(cpuTicks{modeIdle: 250}),
-			want: CPURow{IdlePct: 10000},
+			want: schema.CPURow{IdlePct: 10000},
 			ok:   true,
 		},
 		{
@@ -52,7 +53,7 @@ func TestCPURow(t *testing.T) {
 			// reading between the two shows more guest than user.
 			name: "guest ahead of user",
 			cur:  plus(cpuTicks{2, 0, 0, 8, 0, 0, 0, 0, 3, 0}),
-			want: CPURow{UserPct: 0, IdlePct: 7273, GuestPct: 2727},
+			want: schema.CPURow{UserPct: 0, IdlePct: 7273, GuestPct: 2727},
 			ok:   true,
 		},
 		{name: "no time passed", cur: base},
@@ -80,7 +81,7 @@ func TestCPURow(t *testing.T) {
 // with returns c with the ticks of one mode set to v.
 func (c cpuTicks) with(mode int, v uint64) cpuTicks { c[mode] = v; return c }
 
-func pctSum(r CPURow) Centi {
+func pctSum(r schema.CPURow) schema.Centi {
 	return r.UserPct + r.NicePct + r.SystemPct + r.IdlePct + r.IOWaitPct +
 		r.IRQPct + r.SoftIRQPct + r.StealPct + r.GuestPct
 }
@@ -95,9 +96,9 @@ func TestSharesAddUp(t *testing.T) {
 			parts[i] = (x >> 40) % (seed%7*1000 + 3)
 		}
 		got, ok := shares(parts)
-		var sum, total Centi
+		var sum, total schema.Centi
 		for _, p := range parts {
-			total += Centi(p)
+			total += schema.Centi(p)
 		}
 		for i := range parts {
 			sum += got[i]
@@ -113,8 +114,8 @@ func TestSharesAddUp(t *testing.T) {
 
 func TestCPUCollectorFixture(t *testing.T) {
 	b := collectFixturePair(t, &cpuCollector{})
-	at := Micros(statEpoch.Add(10 * time.Second))
-	want := []CPURow{
+	at := schema.Micros(statEpoch.Add(10 * time.Second))
+	want := []schema.CPURow{
 		// Deltas of the cpu line: user 810 nice 50 system 305 idle 1375
 		// iowait 58 irq 10 softirq 22 steal 70 guest 100 guest_nice 20,
 		// 2700 ticks in all. user = 810-100, nice = 50-20, guest = 120.
@@ -154,7 +155,7 @@ func TestCPUCollectorSteps(t *testing.T) {
 		first bool
 		cores map[int64][2]float64 // core → user, idle ticks
 		want  []string             // the cpu column of the rows
-		user  []Centi              // their user_pct
+		user  []schema.Centi       // their user_pct
 	}
 	steps := []step{
 		{name: "first reading", first: true,
@@ -162,33 +163,33 @@ func TestCPUCollectorSteps(t *testing.T) {
 		{name: "sorted by core number",
 			cores: map[int64][2]float64{0: {150, 150}, 2: {110, 190}, 10: {200, 100}},
 			// all: user 160 and idle 140 of 300 ticks: 53.33 and 46.67.
-			want: []string{"all", "0", "2", "10"}, user: []Centi{5333, 5000, 1000, 10000}},
+			want: []string{"all", "0", "2", "10"}, user: []schema.Centi{5333, 5000, 1000, 10000}},
 		{name: "core 3 came online, core 10 went offline",
 			cores: map[int64][2]float64{0: {200, 200}, 2: {110, 290}, 3: {0, 50}},
 			// all: user 460→310 went backwards in this synthetic
 			// reading (the kernel keeps an offline core's ticks in the
 			// total): no "all" row.
-			want: []string{"0", "2"}, user: []Centi{5000, 0}},
+			want: []string{"0", "2"}, user: []schema.Centi{5000, 0}},
 		{name: "rebooted", first: true,
 			cores: map[int64][2]float64{0: {1, 1}, 1: {1, 1}}},
 		{name: "after the reboot",
 			cores: map[int64][2]float64{0: {3, 3}, 1: {1, 5}},
-			want:  []string{"all", "0", "1"}, user: []Centi{2500, 5000, 0}},
+			want:  []string{"all", "0", "1"}, user: []schema.Centi{2500, 5000, 0}},
 	}
 	c := &cpuCollector{}
 	now := statEpoch
 	for _, s := range steps {
 		now = now.Add(10 * time.Second)
-		tick := Tick{Now: now, Time: Micros(now), First: s.first, Stat: statOf(s.cores)}
+		tick := Tick{Now: now, Time: schema.Micros(now), First: s.first, Stat: statOf(s.cores)}
 		if !s.first {
 			tick.Interval = 10 * time.Second
 		}
-		b := &Batch{}
+		b := &schema.Batch{}
 		if err := c.Collect(Source{}, tick, b); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 		var cpus []string
-		var user []Centi
+		var user []schema.Centi
 		for _, r := range b.CPU {
 			cpus, user = append(cpus, r.CPU), append(user, r.UserPct)
 			if r.Time != tick.Time {
@@ -213,7 +214,7 @@ func TestCPUCollectorLive(t *testing.T) {
 		t.Errorf("%d rows for %d cores", len(b.CPU), len(tick.Stat.CPU))
 	}
 	for _, r := range b.CPU {
-		for _, p := range []Centi{r.UserPct, r.NicePct, r.SystemPct, r.IdlePct, r.IOWaitPct,
+		for _, p := range []schema.Centi{r.UserPct, r.NicePct, r.SystemPct, r.IdlePct, r.IOWaitPct,
 			r.IRQPct, r.SoftIRQPct, r.StealPct, r.GuestPct} {
 			if p < 0 || p > 10000 {
 				t.Errorf("cpu %s: a mode at %v%%: %+v", r.CPU, p.Float(), r)
@@ -236,11 +237,11 @@ func BenchmarkCollectCPU(b *testing.B) {
 	src := procSource(b, "/proc")
 	tick := statTick(b, src, time.Now(), nil)
 	c := &cpuCollector{}
-	if err := c.Collect(src, tick, &Batch{}); err != nil {
+	if err := c.Collect(src, tick, &schema.Batch{}); err != nil {
 		b.Fatal(err)
 	}
 	tick.First, tick.Interval = false, 10*time.Second
-	batch := &Batch{}
+	batch := &schema.Batch{}
 	b.ReportAllocs()
 	for b.Loop() {
 		for n, s := range tick.Stat.CPU { // one tick of user time more

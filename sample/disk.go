@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bytes"
 	"fmt"
 	"os"
@@ -111,7 +112,7 @@ func truncate(b []byte, n int) []byte {
 // unless all, neither does a device that has done no I/O since boot
 // (an empty CD drive, an unused zram device). prev and cur are usually in
 // the same order, which makes the match by name cheap.
-func diskRows(prev, cur []diskStat, d time.Duration, tm int64, all bool, out []DiskRow) []DiskRow {
+func diskRows(prev, cur []diskStat, d time.Duration, tm int64, all bool, out []schema.DiskRow) []schema.DiskRow {
 	if d <= 0 {
 		return out
 	}
@@ -147,16 +148,16 @@ func diskRows(prev, cur []diskStat, d time.Duration, tm int64, all bool, out []D
 		if busy > 100 {
 			busy = 100 // io_ticks and the interval are measured by different clocks
 		}
-		out = append(out, DiskRow{
+		out = append(out, schema.DiskRow{
 			Time:           tm,
 			Device:         validName(c.name),
-			ReadsPerS:      ToCenti(float64(reads) / sec),
-			WritesPerS:     ToCenti(float64(writes) / sec),
+			ReadsPerS:      schema.ToCenti(float64(reads) / sec),
+			WritesPerS:     schema.ToCenti(float64(writes) / sec),
 			ReadBytesPerS:  int64(float64(rsect*512)/sec + 0.5),
 			WriteBytesPerS: int64(float64(wsect*512)/sec + 0.5),
-			BusyPct:        ToCenti(busy),
-			AwaitMs:        ToCenti(await),
-			QueueSize:      ToCenti(float64(weighted) / ms),
+			BusyPct:        schema.ToCenti(busy),
+			AwaitMs:        schema.ToCenti(await),
+			QueueSize:      schema.ToCenti(float64(weighted) / ms),
 		})
 	}
 	return out
@@ -208,7 +209,7 @@ type diskCollector struct {
 }
 
 // Collect implements collector.
-func (c *diskCollector) Collect(src Source, t Tick, b *Batch) error {
+func (c *diskCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 	data, err := c.file.read(src.ProcPath, "diskstats")
 	if err != nil {
 		if os.IsNotExist(err) {

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,7 +96,7 @@ func FuzzParseDiskstats(f *testing.F) {
 		}
 		// A reading compared with itself: every rate is zero.
 		for _, r := range diskRows(got, got, time.Second, 0, true, nil) {
-			if r != (DiskRow{Device: r.Device}) {
+			if r != (schema.DiskRow{Device: r.Device}) {
 				t.Errorf("identical readings gave a non-zero row: %+v", r)
 			}
 		}
@@ -113,7 +114,7 @@ func TestDiskRows(t *testing.T) {
 		prev, cur []diskStat
 		d         time.Duration
 		all       bool
-		want      []DiskRow
+		want      []schema.DiskRow
 	}{
 		{
 			name: "iostat -x over 2 s",
@@ -122,7 +123,7 @@ func TestDiskRows(t *testing.T) {
 			// 500 ms busy, 1000 weighted ms.
 			cur: []diskStat{disk("sda", 140, 1800, 150, 70, 1680, 420, 600, 1300)},
 			d:   2 * time.Second,
-			want: []DiskRow{{Time: tm, Device: "sda", ReadsPerS: 2000, WritesPerS: 3000,
+			want: []schema.DiskRow{{Time: tm, Device: "sda", ReadsPerS: 2000, WritesPerS: 3000,
 				ReadBytesPerS: 800 * 512 / 2, WriteBytesPerS: 1600 * 512 / 2,
 				BusyPct: 2500, AwaitMs: 500, QueueSize: 50}},
 		},
@@ -131,14 +132,14 @@ func TestDiskRows(t *testing.T) {
 			prev: []diskStat{disk("sda", 1, 8, 1, 1, 8, 1, 2, 2)},
 			cur:  []diskStat{disk("sda", 1, 8, 1, 1, 8, 1, 2, 2)},
 			d:    time.Second,
-			want: []DiskRow{{Time: tm, Device: "sda"}},
+			want: []schema.DiskRow{{Time: tm, Device: "sda"}},
 		},
 		{
 			name: "busy longer than the interval is capped at 100 %",
 			prev: []diskStat{disk("sda", 0, 0, 0, 1, 8, 0, 0, 0)},
 			cur:  []diskStat{disk("sda", 0, 0, 0, 2, 16, 1, 1010, 1010)},
 			d:    time.Second,
-			want: []DiskRow{{Time: tm, Device: "sda", WritesPerS: 100, WriteBytesPerS: 4096,
+			want: []schema.DiskRow{{Time: tm, Device: "sda", WritesPerS: 100, WriteBytesPerS: 4096,
 				BusyPct: 10000, AwaitMs: 100, QueueSize: 101}},
 		},
 		{
@@ -146,7 +147,7 @@ func TestDiskRows(t *testing.T) {
 			prev: []diskStat{disk("sda", 100, 8, 1, 1, 8, 1, 2, 2), disk("sdb", 1, 8, 1, 1, 8, 1, 2, 2)},
 			cur:  []diskStat{disk("sda", 5, 8, 1, 1, 8, 1, 2, 2), disk("sdb", 1, 8, 1, 1, 8, 1, 2, 2)},
 			d:    time.Second,
-			want: []DiskRow{{Time: tm, Device: "sdb"}},
+			want: []schema.DiskRow{{Time: tm, Device: "sdb"}},
 		},
 		{
 			name: "a weighted tick counter wrapping gives no row",
@@ -159,14 +160,14 @@ func TestDiskRows(t *testing.T) {
 			prev: []diskStat{disk("sda", 1, 8, 1, 1, 8, 1, 2, 2)},
 			cur:  []diskStat{disk("sdb", 1, 8, 1, 1, 8, 1, 2, 2), disk("sda", 1, 8, 1, 1, 8, 1, 2, 2)},
 			d:    time.Second,
-			want: []DiskRow{{Time: tm, Device: "sda"}},
+			want: []schema.DiskRow{{Time: tm, Device: "sda"}},
 		},
 		{
 			name: "a device that vanished has no row",
 			prev: []diskStat{disk("sda", 1, 8, 1, 1, 8, 1, 2, 2), disk("sdb", 1, 8, 1, 1, 8, 1, 2, 2)},
 			cur:  []diskStat{disk("sdb", 1, 8, 1, 1, 8, 1, 2, 2)},
 			d:    time.Second,
-			want: []DiskRow{{Time: tm, Device: "sdb"}},
+			want: []schema.DiskRow{{Time: tm, Device: "sdb"}},
 		},
 		{
 			name: "a device idle since boot is left out",
@@ -180,14 +181,14 @@ func TestDiskRows(t *testing.T) {
 			cur:  []diskStat{disk("sr0", 0, 0, 0, 0, 0, 0, 0, 0)},
 			d:    time.Second,
 			all:  true,
-			want: []DiskRow{{Time: tm, Device: "sr0"}},
+			want: []schema.DiskRow{{Time: tm, Device: "sr0"}},
 		},
 		{
 			name: "a name that is not UTF-8 is escaped",
 			prev: []diskStat{disk("sd\xff<x>", 0, 0, 0, 1, 0, 0, 0, 0)},
 			cur:  []diskStat{disk("sd\xff<x>", 0, 0, 0, 1, 0, 0, 0, 0)},
 			d:    time.Second,
-			want: []DiskRow{{Time: tm, Device: `sd\xff<x>`}},
+			want: []schema.DiskRow{{Time: tm, Device: `sd\xff<x>`}},
 		},
 		{
 			name: "no interval, no rows",
@@ -224,23 +225,23 @@ func TestPartitionName(t *testing.T) {
 // reading (testdata/proc2) is 10 s later: dm-0 went backwards, md0 vanished
 // and sdb appeared.
 func TestDiskCollectorFixture(t *testing.T) {
-	tm := Micros(fixtureEpoch.Add(10 * time.Second))
-	vda := DiskRow{Time: tm, Device: "vda", ReadsPerS: 1000, WritesPerS: 500, ReadBytesPerS: 40960,
+	tm := schema.Micros(fixtureEpoch.Add(10 * time.Second))
+	vda := schema.DiskRow{Time: tm, Device: "vda", ReadsPerS: 1000, WritesPerS: 500, ReadBytesPerS: 40960,
 		WriteBytesPerS: 81920, BusyPct: 250, AwaitMs: 133, QueueSize: 2}
-	zram := DiskRow{Time: tm, Device: "zram0", WritesPerS: 200, WriteBytesPerS: 8192, BusyPct: 1}
-	sda := DiskRow{Time: tm, Device: "sda", ReadsPerS: 30000, WritesPerS: 10000, ReadBytesPerS: 1228800,
+	zram := schema.DiskRow{Time: tm, Device: "zram0", WritesPerS: 200, WriteBytesPerS: 8192, BusyPct: 1}
+	sda := schema.DiskRow{Time: tm, Device: "sda", ReadsPerS: 30000, WritesPerS: 10000, ReadBytesPerS: 1228800,
 		WriteBytesPerS: 409600, BusyPct: 10000, AwaitMs: 375, QueueSize: 400}
-	nvme := DiskRow{Time: tm, Device: "nvme0n1", WritesPerS: 10, WriteBytesPerS: 410, BusyPct: 2, AwaitMs: 300}
-	zero := func(name string) DiskRow { return DiskRow{Time: tm, Device: name} }
-	loop1 := DiskRow{Time: tm, Device: "loop1", ReadsPerS: 100, ReadBytesPerS: 10240, BusyPct: 2, AwaitMs: 20}
+	nvme := schema.DiskRow{Time: tm, Device: "nvme0n1", WritesPerS: 10, WriteBytesPerS: 410, BusyPct: 2, AwaitMs: 300}
+	zero := func(name string) schema.DiskRow { return schema.DiskRow{Time: tm, Device: name} }
+	loop1 := schema.DiskRow{Time: tm, Device: "loop1", ReadsPerS: 100, ReadBytesPerS: 10240, BusyPct: 2, AwaitMs: 20}
 
 	tests := []struct {
 		name string
 		all  bool
-		want []DiskRow
+		want []schema.DiskRow
 	}{
-		{name: "default", want: []DiskRow{vda, zram, sda, nvme}},
-		{name: "all", all: true, want: []DiskRow{zero("loop0"), loop1, zero("ram0"), vda, zram, sda, nvme,
+		{name: "default", want: []schema.DiskRow{vda, zram, sda, nvme}},
+		{name: "all", all: true, want: []schema.DiskRow{zero("loop0"), loop1, zero("ram0"), vda, zram, sda, nvme,
 			zero("sr0"), zero("fd0")}},
 	}
 	for _, tt := range tests {
@@ -261,11 +262,11 @@ func TestDiskCollectorNoSysBlock(t *testing.T) {
 	c := &diskCollector{}
 	src := openSource(t, "testdata/proc", t.TempDir(), "/")
 	t1 := firstTick(fixtureEpoch)
-	if err := c.Collect(src, t1, &Batch{}); err != nil {
+	if err := c.Collect(src, t1, &schema.Batch{}); err != nil {
 		t.Fatal(err)
 	}
 	src.ProcPath = "testdata/proc2"
-	b := &Batch{}
+	b := &schema.Batch{}
 	if err := c.Collect(src, laterTick(t1, fixtureEpoch.Add(10*time.Second)), b); err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +283,7 @@ func TestDiskCollectorNoSysBlock(t *testing.T) {
 
 func TestDiskCollectorMissingFile(t *testing.T) {
 	c := &diskCollector{}
-	b := &Batch{}
+	b := &schema.Batch{}
 	if err := c.Collect(openSource(t, t.TempDir(), "testdata/sys", "/"), firstTick(fixtureEpoch), b); err != nil {
 		t.Errorf("Collect without diskstats: %v, want no error", err)
 	}
@@ -336,10 +337,10 @@ func BenchmarkCollectDisk(b *testing.B) {
 	src := openSource(b, "/proc", "/sys", "/")
 	c := &diskCollector{}
 	t := firstTick(time.Now())
-	if err := c.Collect(src, t, &Batch{}); err != nil {
+	if err := c.Collect(src, t, &schema.Batch{}); err != nil {
 		b.Fatal(err)
 	}
-	batch := &Batch{}
+	batch := &schema.Batch{}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		t = laterTick(t, t.Now.Add(time.Second))

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bytes"
 	"errors"
 	"fmt"
@@ -209,9 +210,9 @@ func inSkippedTree(mp string) bool {
 
 // filesystemRow turns a statfs result into a row. It reports false for a
 // filesystem without blocks (a dummy one, which df also hides).
-func filesystemRow(m mountEntry, st *unix.Statfs_t, tm int64) (FilesystemRow, bool) {
+func filesystemRow(m mountEntry, st *unix.Statfs_t, tm int64) (schema.FilesystemRow, bool) {
 	if st.Blocks == 0 {
-		return FilesystemRow{}, false
+		return schema.FilesystemRow{}, false
 	}
 	bs := uint64(st.Frsize)
 	if bs == 0 {
@@ -225,7 +226,7 @@ func filesystemRow(m mountEntry, st *unix.Statfs_t, tm int64) (FilesystemRow, bo
 	if st.Ffree <= st.Files {
 		inodesUsed = st.Files - st.Ffree
 	}
-	return FilesystemRow{
+	return schema.FilesystemRow{
 		Time:        tm,
 		Mountpoint:  validName(m.mountpoint),
 		Device:      validName(m.source),
@@ -312,7 +313,7 @@ func (c *filesystemCollector) logger() *slog.Logger {
 }
 
 // Collect implements collector.
-func (c *filesystemCollector) Collect(src Source, t Tick, b *Batch) error {
+func (c *filesystemCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 	if err := c.readTable(src); err != nil {
 		return err
 	}

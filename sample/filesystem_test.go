@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bytes"
 	"log/slog"
 	"os"
@@ -195,34 +196,34 @@ func TestFilesystemRow(t *testing.T) {
 	tests := []struct {
 		name string
 		st   unix.Statfs_t
-		want FilesystemRow
+		want schema.FilesystemRow
 		ok   bool
 	}{
 		{
 			name: "a filesystem",
 			st:   unix.Statfs_t{Blocks: 1000, Bfree: 400, Bavail: 350, Frsize: 4096, Bsize: 8192, Files: 100, Ffree: 30},
-			want: FilesystemRow{Time: 5, Mountpoint: `/a\xff`, Device: "/dev/sda1", FSType: "ext4", SizeBytes: 4096000,
+			want: schema.FilesystemRow{Time: 5, Mountpoint: `/a\xff`, Device: "/dev/sda1", FSType: "ext4", SizeBytes: 4096000,
 				UsedBytes: 2457600, AvailBytes: 1433600, InodesTotal: 100, InodesUsed: 70, ReadOnly: true},
 			ok: true,
 		},
 		{
 			name: "no fragment size: the block size",
 			st:   unix.Statfs_t{Blocks: 10, Bfree: 10, Bavail: 10, Bsize: 512},
-			want: FilesystemRow{Time: 5, Mountpoint: `/a\xff`, Device: "/dev/sda1", FSType: "ext4", SizeBytes: 5120,
+			want: schema.FilesystemRow{Time: 5, Mountpoint: `/a\xff`, Device: "/dev/sda1", FSType: "ext4", SizeBytes: 5120,
 				AvailBytes: 5120, ReadOnly: true},
 			ok: true,
 		},
 		{
 			name: "more free than total (a racing update) and no inode counts",
 			st:   unix.Statfs_t{Blocks: 10, Bfree: 11, Bavail: 11, Frsize: 1, Files: 0, Ffree: 5},
-			want: FilesystemRow{Time: 5, Mountpoint: `/a\xff`, Device: "/dev/sda1", FSType: "ext4", SizeBytes: 10,
+			want: schema.FilesystemRow{Time: 5, Mountpoint: `/a\xff`, Device: "/dev/sda1", FSType: "ext4", SizeBytes: 10,
 				AvailBytes: 11, ReadOnly: true},
 			ok: true,
 		},
 		{
 			name: "sizes beyond int64 are capped",
 			st:   unix.Statfs_t{Blocks: 1 << 62, Frsize: 1 << 20, Files: 1 << 63},
-			want: FilesystemRow{Time: 5, Mountpoint: `/a\xff`, Device: "/dev/sda1", FSType: "ext4", SizeBytes: 1<<63 - 1,
+			want: schema.FilesystemRow{Time: 5, Mountpoint: `/a\xff`, Device: "/dev/sda1", FSType: "ext4", SizeBytes: 1<<63 - 1,
 				UsedBytes: 1<<63 - 1, InodesTotal: 1<<63 - 1, InodesUsed: 1<<63 - 1, ReadOnly: true},
 			ok: true,
 		},
@@ -277,7 +278,7 @@ func (f *fakeStatfs) count(path string) int {
 	return f.calls[path]
 }
 
-func mountpoints(rows []FilesystemRow) []string {
+func mountpoints(rows []schema.FilesystemRow) []string {
 	var out []string
 	for _, r := range rows {
 		out = append(out, r.Mountpoint)
@@ -298,9 +299,9 @@ func TestFilesystemCollectorStuckMount(t *testing.T) {
 	}
 	src := openSource(t, "testdata/proc", "testdata/sys", "/")
 	tk := firstTick(fixtureEpoch)
-	collect := func() []FilesystemRow {
+	collect := func() []schema.FilesystemRow {
 		t.Helper()
-		b := &Batch{}
+		b := &schema.Batch{}
 		if err := c.Collect(src, tk, b); err != nil {
 			t.Fatal(err)
 		}
@@ -320,7 +321,7 @@ func TestFilesystemCollectorStuckMount(t *testing.T) {
 	if diff := cmp.Diff(healthy, mountpoints(rows)); diff != "" {
 		t.Errorf("with a stuck mount (-want +got):\n%s", diff)
 	}
-	if got, want := rows[0], (FilesystemRow{Time: rows[0].Time, Mountpoint: "/", Device: "/dev/vda", FSType: "ext4",
+	if got, want := rows[0], (schema.FilesystemRow{Time: rows[0].Time, Mountpoint: "/", Device: "/dev/vda", FSType: "ext4",
 		SizeBytes: 409600, UsedBytes: 245760, AvailBytes: 122880, InodesTotal: 10, InodesUsed: 6}); got != want {
 		t.Errorf("row of / = %+v, want %+v", got, want)
 	}
@@ -380,10 +381,10 @@ func TestFilesystemCollectorRootFS(t *testing.T) {
 	c := &filesystemCollector{log: slog.New(slog.DiscardHandler)}
 	src := openSource(t, "testdata/proc", "testdata/sys", root)
 	t1 := firstTick(fixtureEpoch)
-	if err := c.Collect(src, t1, &Batch{}); err != nil {
+	if err := c.Collect(src, t1, &schema.Batch{}); err != nil {
 		t.Fatal(err)
 	}
-	b := &Batch{}
+	b := &schema.Batch{}
 	if err := c.Collect(src, laterTick(t1, fixtureEpoch.Add(time.Second)), b); err != nil {
 		t.Fatal(err)
 	}
@@ -425,10 +426,10 @@ func TestFilesystemCollectorSelfMountinfo(t *testing.T) {
 	c := &filesystemCollector{statfs: fake.statfs}
 	src := openSource(t, proc, "testdata/sys", "/")
 	t1 := firstTick(fixtureEpoch)
-	if err := c.Collect(src, t1, &Batch{}); err != nil {
+	if err := c.Collect(src, t1, &schema.Batch{}); err != nil {
 		t.Fatal(err)
 	}
-	batch := &Batch{}
+	batch := &schema.Batch{}
 	if err := c.Collect(src, laterTick(t1, fixtureEpoch.Add(time.Second)), batch); err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +439,7 @@ func TestFilesystemCollectorSelfMountinfo(t *testing.T) {
 
 	// Neither file: an error, no rows.
 	c = &filesystemCollector{statfs: fake.statfs}
-	if err := c.Collect(openSource(t, t.TempDir(), "testdata/sys", "/"), t1, &Batch{}); err == nil {
+	if err := c.Collect(openSource(t, t.TempDir(), "testdata/sys", "/"), t1, &schema.Batch{}); err == nil {
 		t.Error("Collect without a mount table: no error")
 	}
 }
@@ -446,7 +447,7 @@ func TestFilesystemCollectorSelfMountinfo(t *testing.T) {
 // On this machine: / is a real filesystem and kernel trees are left out.
 func TestFilesystemCollectorLive(t *testing.T) {
 	b := collectLive(t, &filesystemCollector{log: slog.New(slog.DiscardHandler)}, nil)
-	var root *FilesystemRow
+	var root *schema.FilesystemRow
 	for i, r := range b.Filesystem {
 		if r.Mountpoint == "/" {
 			root = &b.Filesystem[i]
@@ -480,10 +481,10 @@ func BenchmarkCollectFilesystem(b *testing.B) {
 	src := openSource(b, "/proc", "/sys", "/")
 	c := &filesystemCollector{log: slog.New(slog.DiscardHandler)}
 	t := firstTick(time.Now())
-	if err := c.Collect(src, t, &Batch{}); err != nil {
+	if err := c.Collect(src, t, &schema.Batch{}); err != nil {
 		b.Fatal(err)
 	}
-	batch := &Batch{}
+	batch := &schema.Batch{}
 	b.ReportAllocs()
 	for b.Loop() {
 		t = laterTick(t, t.Now.Add(time.Second))
@@ -553,15 +554,15 @@ func TestFilesystemCollectorSeesNewMount(t *testing.T) {
 		c := &filesystemCollector{log: slog.New(slog.DiscardHandler)}
 		src := openSource(t, proc, "/sys", "/")
 		tk := firstTick(time.Now())
-		collect := func() []FilesystemRow {
-			b := &Batch{}
+		collect := func() []schema.FilesystemRow {
+			b := &schema.Batch{}
 			if err := c.Collect(src, tk, b); err != nil {
 				t.Error(err)
 			}
 			tk = laterTick(tk, tk.Now.Add(time.Second))
 			return b.Filesystem
 		}
-		has := func(rows []FilesystemRow) bool {
+		has := func(rows []schema.FilesystemRow) bool {
 			for _, r := range rows {
 				// Only the table is per thread: statfs runs on other threads, in
 				// the process's namespace, so the size is not the tmpfs's.

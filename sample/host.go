@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bufio"
 	"bytes"
 	"errors"
@@ -26,35 +27,35 @@ const maxFactLen = 256
 // <rootfs>/usr/lib/os-release). The boot time comes from t. Filesystems is
 // left for the Sampler. A missing os-release or kernel/arch is not an
 // error: os is then empty, and arch is the one this program was built for.
-func readHostFacts(src Source, t Tick) (HostRow, error) {
-	row := HostRow{Time: t.Time, BootTime: Micros(t.BootTime)}
+func readHostFacts(src Source, t Tick) (schema.HostRow, error) {
+	row := schema.HostRow{Time: t.Time, BootTime: schema.Micros(t.BootTime)}
 	var err error
 	if row.Hostname, err = readFact(src.procFile("sys", "kernel", "hostname")); err != nil {
-		return HostRow{}, err
+		return schema.HostRow{}, err
 	}
 	if row.Kernel, err = readFact(src.procFile("sys", "kernel", "osrelease")); err != nil {
-		return HostRow{}, err
+		return schema.HostRow{}, err
 	}
 	row.Arch, err = readFact(src.procFile("sys", "kernel", "arch"))
 	if errors.Is(err, fs.ErrNotExist) { // before Linux 6.1
 		row.Arch, err = unameMachine(runtime.GOARCH), nil
 	}
 	if err != nil {
-		return HostRow{}, err
+		return schema.HostRow{}, err
 	}
 	if row.OS, err = readOSName(src.RootFS); err != nil {
-		return HostRow{}, err
+		return schema.HostRow{}, err
 	}
 
 	path := src.procFile("cpuinfo")
 	f, err := os.Open(path)
 	if err != nil {
-		return HostRow{}, fmt.Errorf("read %s: %w", path, err)
+		return schema.HostRow{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	model, cores, err := parseCPUInfo(f)
 	f.Close()
 	if err != nil {
-		return HostRow{}, fmt.Errorf("read %s: %w", path, err)
+		return schema.HostRow{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	if cores == 0 {
 		cores = len(t.Stat.CPU)
@@ -64,11 +65,11 @@ func readHostFacts(src Source, t Tick) (HostRow, error) {
 	path = src.procFile("meminfo")
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return HostRow{}, fmt.Errorf("read %s: %w", path, err)
+		return schema.HostRow{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	mi, err := parseMeminfoBytes(data)
 	if err != nil {
-		return HostRow{}, fmt.Errorf("parse %s: %w", path, err)
+		return schema.HostRow{}, fmt.Errorf("parse %s: %w", path, err)
 	}
 	row.MemoryBytes, row.SwapBytes = satInt64(mi.total), satInt64(mi.swapTotal)
 	return row, nil

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bytes"
 	"os"
 	"path/filepath"
@@ -20,8 +21,8 @@ func TestReadHostFactsFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := HostRow{
-		Time:        Micros(statEpoch),
+	want := schema.HostRow{
+		Time:        schema.Micros(statEpoch),
 		Hostname:    "almanac-fixture",
 		OS:          "Debian GNU/Linux 12 (bookworm)",
 		Kernel:      "6.1.0-18-amd64",
@@ -409,8 +410,8 @@ func TestReadHostFactsLive(t *testing.T) {
 	if got.MemoryBytes <= 0 || got.SwapBytes < 0 {
 		t.Errorf("memory_bytes = %d, swap_bytes = %d", got.MemoryBytes, got.SwapBytes)
 	}
-	if got.BootTime != Micros(tick.BootTime) || got.BootTime <= 0 {
-		t.Errorf("boot_time = %d, want %d", got.BootTime, Micros(tick.BootTime))
+	if got.BootTime != schema.Micros(tick.BootTime) || got.BootTime <= 0 {
+		t.Errorf("boot_time = %d, want %d", got.BootTime, schema.Micros(tick.BootTime))
 	}
 }
 

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bytes"
 	"errors"
 	"os"
@@ -30,7 +31,7 @@ const minMilliCelsius = -273150
 // thermal zone's temp file: a signed integer in millidegrees Celsius
 // followed by a newline (Documentation/hwmon/sysfs-interface.rst). It
 // returns degrees Celsius as Centi, rounded half away from zero.
-func parseHwmonTemp(b []byte) (Centi, error) {
+func parseHwmonTemp(b []byte) (schema.Centi, error) {
 	b = bytes.TrimSpace(b)
 	neg := false
 	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
@@ -49,9 +50,9 @@ func parseHwmonTemp(b []byte) (Centi, error) {
 		return 0, errNotTemp
 	}
 	if m >= 0 {
-		return Centi((m + 5) / 10), nil
+		return schema.Centi((m + 5) / 10), nil
 	}
-	return Centi((m - 5) / 10), nil
+	return schema.Centi((m - 5) / 10), nil
 }
 
 // parseSysfsLabel turns the content of a sysfs name, type or label file

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -151,7 +152,7 @@ func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\n' }
 // bytesToCenti parses a non-negative decimal number such as "12.34", "7"
 // or "0.125" into hundredths, rounding half up from the third decimal;
 // false when b is not such a number or is too large.
-func bytesToCenti(b []byte) (Centi, bool) {
+func bytesToCenti(b []byte) (schema.Centi, bool) {
 	whole, frac := b, []byte(nil)
 	for i, c := range b {
 		if c == '.' {
@@ -182,5 +183,5 @@ func bytesToCenti(b []byte) (Centi, bool) {
 			}
 		}
 	}
-	return Centi(w*100 + hundredths), true
+	return schema.Centi(w*100 + hundredths), true
 }

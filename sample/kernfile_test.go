@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bytes"
 	"errors"
 	"io/fs"
@@ -89,7 +90,7 @@ func TestKernelFileLive(t *testing.T) {
 func TestBytesToCenti(t *testing.T) {
 	tests := []struct {
 		in   string
-		want Centi
+		want schema.Centi
 		ok   bool
 	}{
 		{"0.00", 0, true},

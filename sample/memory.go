@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"fmt"
 	"io"
 	"time"
@@ -22,7 +23,7 @@ type memoryCollector struct {
 }
 
 // Collect implements collector.
-func (c *memoryCollector) Collect(src Source, t Tick, b *Batch) error {
+func (c *memoryCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 	cur, err := readVMStat(&c.vmstat, src.ProcPath)
 	if err != nil {
 		c.have = false
@@ -53,16 +54,16 @@ func (c *memoryCollector) Collect(src Source, t Tick, b *Batch) error {
 // memoryRow returns the memory row for the interval d: the sizes of mi, and
 // the paging rates and OOM kills from two readings of /proc/vmstat. It
 // returns false when a counter went backwards or d is not positive.
-func memoryRow(mi memInfo, prev, cur vmStat, d time.Duration) (MemoryRow, bool) {
+func memoryRow(mi memInfo, prev, cur vmStat, d time.Duration) (schema.MemoryRow, bool) {
 	swapIn, ok1 := perSecond(prev.pswpin, cur.pswpin, d)
 	swapOut, ok2 := perSecond(prev.pswpout, cur.pswpout, d)
 	faults, ok3 := perSecond(prev.pgfault, cur.pgfault, d)
 	major, ok4 := perSecond(prev.pgmajfault, cur.pgmajfault, d)
 	ooms, ok5 := delta(prev.oomKill, cur.oomKill)
 	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
-		return MemoryRow{}, false
+		return schema.MemoryRow{}, false
 	}
-	return MemoryRow{
+	return schema.MemoryRow{
 		TotalBytes:      satInt64(mi.total),
 		FreeBytes:       satInt64(mi.free),
 		AvailableBytes:  satInt64(mi.available),
@@ -73,10 +74,10 @@ func memoryRow(mi memInfo, prev, cur vmStat, d time.Duration) (MemoryRow, bool) 
 		DirtyBytes:      satInt64(mi.dirty),
 		SwapTotalBytes:  satInt64(mi.swapTotal),
 		SwapFreeBytes:   satInt64(mi.swapFree),
-		SwapInPerS:      ToCenti(swapIn),
-		SwapOutPerS:     ToCenti(swapOut),
-		PageFaultsPerS:  ToCenti(faults),
-		MajorFaultsPerS: ToCenti(major),
+		SwapInPerS:      schema.ToCenti(swapIn),
+		SwapOutPerS:     schema.ToCenti(swapOut),
+		PageFaultsPerS:  schema.ToCenti(faults),
+		MajorFaultsPerS: schema.ToCenti(major),
 		OOMKills:        satInt64(ooms),
 	}, true
 }

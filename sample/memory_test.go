@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bytes"
 	"fmt"
 	"os"
@@ -145,10 +146,10 @@ func FuzzParseVMStat(f *testing.F) {
 func TestMemoryRow(t *testing.T) {
 	mi := memInfo{total: 8 << 30, free: 1 << 30, available: 4 << 30, buffers: 1 << 20,
 		cached: 2 << 30, shared: 3 << 20, slab: 5 << 20, dirty: 7 << 10, swapTotal: 1 << 30, swapFree: 1 << 29}
-	sizes := MemoryRow{TotalBytes: 8 << 30, FreeBytes: 1 << 30, AvailableBytes: 4 << 30,
+	sizes := schema.MemoryRow{TotalBytes: 8 << 30, FreeBytes: 1 << 30, AvailableBytes: 4 << 30,
 		BuffersBytes: 1 << 20, CachedBytes: 2 << 30, SharedBytes: 3 << 20, SlabBytes: 5 << 20,
 		DirtyBytes: 7 << 10, SwapTotalBytes: 1 << 30, SwapFreeBytes: 1 << 29}
-	with := func(r MemoryRow, in, out, faults, major Centi, ooms int64) MemoryRow {
+	with := func(r schema.MemoryRow, in, out, faults, major schema.Centi, ooms int64) schema.MemoryRow {
 		r.SwapInPerS, r.SwapOutPerS, r.PageFaultsPerS, r.MajorFaultsPerS, r.OOMKills = in, out, faults, major, ooms
 		return r
 	}
@@ -157,7 +158,7 @@ func TestMemoryRow(t *testing.T) {
 		name string
 		cur  vmStat
 		d    time.Duration
-		want MemoryRow
+		want schema.MemoryRow
 		ok   bool
 	}{
 		{
@@ -188,8 +189,8 @@ func TestMemoryRow(t *testing.T) {
 
 func TestMemoryCollectorFixture(t *testing.T) {
 	b := collectFixturePair(t, &memoryCollector{})
-	want := []MemoryRow{{
-		Time:           Micros(statEpoch.Add(10 * time.Second)),
+	want := []schema.MemoryRow{{
+		Time:           schema.Micros(statEpoch.Add(10 * time.Second)),
 		TotalBytes:     24684096 * 1024,
 		FreeBytes:      21900000 * 1024,
 		AvailableBytes: 23800000 * 1024,
@@ -223,7 +224,7 @@ func TestMemoryCollectorReboot(t *testing.T) {
 		proc  string
 		tick  Tick
 		rows  int
-		fault Centi
+		fault schema.Centi
 	}{
 		{"testdata/proc2", Tick{Now: at(0), First: true}, 0, 0},
 		// proc has smaller counters than proc2: as after a reboot the
@@ -233,7 +234,7 @@ func TestMemoryCollectorReboot(t *testing.T) {
 		{"testdata/proc2", Tick{Now: at(30), Interval: 10 * time.Second}, 1, 0},
 	}
 	for i, s := range steps {
-		b := &Batch{}
+		b := &schema.Batch{}
 		if err := c.Collect(procSource(t, s.proc), s.tick, b); err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
@@ -281,11 +282,11 @@ func BenchmarkCollectMemory(b *testing.B) {
 	src := procSource(b, "/proc")
 	c := &memoryCollector{}
 	now := time.Now()
-	if err := c.Collect(src, Tick{Now: now, First: true}, &Batch{}); err != nil {
+	if err := c.Collect(src, Tick{Now: now, First: true}, &schema.Batch{}); err != nil {
 		b.Fatal(err)
 	}
 	tick := Tick{Now: now, Interval: 10 * time.Second}
-	batch := &Batch{}
+	batch := &schema.Batch{}
 	b.ReportAllocs()
 	for b.Loop() {
 		batch.Memory = batch.Memory[:0]

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bytes"
 	"fmt"
 	"os"
@@ -81,7 +82,7 @@ func parseNetDevLine(l []byte, colon int, names interner) (netStat, bool) {
 // reading in prev: bytes, packets, errors and drops per second over d,
 // received and sent. An interface whose counters went backwards (the
 // driver was reloaded, a 32-bit counter wrapped) gets no row.
-func networkRows(prev, cur []netStat, d time.Duration, tm int64, out []NetworkRow) []NetworkRow {
+func networkRows(prev, cur []netStat, d time.Duration, tm int64, out []schema.NetworkRow) []schema.NetworkRow {
 	if d <= 0 {
 		return out
 	}
@@ -101,17 +102,17 @@ func networkRows(prev, cur []netStat, d time.Duration, tm int64, out []NetworkRo
 			}
 			r[k] = float64(dv) / sec
 		}
-		out = append(out, NetworkRow{
+		out = append(out, schema.NetworkRow{
 			Time:          tm,
 			Interface:     validName(c.name),
 			RxBytesPerS:   int64(r[0] + 0.5),
 			TxBytesPerS:   int64(r[1] + 0.5),
-			RxPacketsPerS: ToCenti(r[2]),
-			TxPacketsPerS: ToCenti(r[3]),
-			RxErrorsPerS:  ToCenti(r[4]),
-			TxErrorsPerS:  ToCenti(r[5]),
-			RxDropsPerS:   ToCenti(r[6]),
-			TxDropsPerS:   ToCenti(r[7]),
+			RxPacketsPerS: schema.ToCenti(r[2]),
+			TxPacketsPerS: schema.ToCenti(r[3]),
+			RxErrorsPerS:  schema.ToCenti(r[4]),
+			TxErrorsPerS:  schema.ToCenti(r[5]),
+			RxDropsPerS:   schema.ToCenti(r[6]),
+			TxDropsPerS:   schema.ToCenti(r[7]),
 		})
 	next:
 	}
@@ -146,7 +147,7 @@ type networkCollector struct {
 }
 
 // Collect implements collector.
-func (c *networkCollector) Collect(src Source, t Tick, b *Batch) error {
+func (c *networkCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 	if c.dir == "" || c.dirFor != src.ProcPath {
 		c.dir, c.dirFor = netDir(src), src.ProcPath
 	}

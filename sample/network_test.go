@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"net"
 	"os"
 	"path/filepath"
@@ -92,7 +93,7 @@ func FuzzParseNetDev(f *testing.F) {
 			}
 		}
 		for _, r := range networkRows(got, got, time.Second, 0, nil) {
-			if r != (NetworkRow{Interface: r.Interface}) {
+			if r != (schema.NetworkRow{Interface: r.Interface}) {
 				t.Errorf("identical readings gave a non-zero row: %+v", r)
 			}
 		}
@@ -105,14 +106,14 @@ func TestNetworkRows(t *testing.T) {
 		name      string
 		prev, cur []netStat
 		d         time.Duration
-		want      []NetworkRow
+		want      []schema.NetworkRow
 	}{
 		{
 			name: "rates over 4 s",
 			prev: []netStat{{name: "eth0", rxBytes: 1000, rxPackets: 10, rxErrors: 1, rxDrops: 2, txBytes: 50, txPackets: 5, txErrors: 0, txDrops: 7}},
 			cur:  []netStat{{name: "eth0", rxBytes: 5000, rxPackets: 16, rxErrors: 2, rxDrops: 4, txBytes: 52, txPackets: 9, txErrors: 4, txDrops: 7}},
 			d:    4 * time.Second,
-			want: []NetworkRow{{Time: tm, Interface: "eth0", RxBytesPerS: 1000, TxBytesPerS: 1, RxPacketsPerS: 150,
+			want: []schema.NetworkRow{{Time: tm, Interface: "eth0", RxBytesPerS: 1000, TxBytesPerS: 1, RxPacketsPerS: 150,
 				TxPacketsPerS: 100, RxErrorsPerS: 25, TxErrorsPerS: 100, RxDropsPerS: 50}},
 		},
 		{
@@ -120,14 +121,14 @@ func TestNetworkRows(t *testing.T) {
 			prev: []netStat{{name: "eth0", txDrops: 3}, {name: "lo", rxBytes: 1}},
 			cur:  []netStat{{name: "eth0", txDrops: 2}, {name: "lo", rxBytes: 1}},
 			d:    time.Second,
-			want: []NetworkRow{{Time: tm, Interface: "lo"}},
+			want: []schema.NetworkRow{{Time: tm, Interface: "lo"}},
 		},
 		{
 			name: "appeared and vanished interfaces, in another order",
 			prev: []netStat{{name: "veth1"}, {name: "lo"}, {name: "eth0"}},
 			cur:  []netStat{{name: "eth0"}, {name: "lo"}, {name: "veth2"}},
 			d:    time.Second,
-			want: []NetworkRow{{Time: tm, Interface: "eth0"}, {Time: tm, Interface: "lo"}},
+			want: []schema.NetworkRow{{Time: tm, Interface: "eth0"}, {Time: tm, Interface: "lo"}},
 		},
 		{
 			name: "no interval",
@@ -152,8 +153,8 @@ func TestNetworkCollectorFixture(t *testing.T) {
 	if len(first.Network) != 0 {
 		t.Errorf("first reading gave %d rows, want none", len(first.Network))
 	}
-	tm := Micros(fixtureEpoch.Add(10 * time.Second))
-	want := []NetworkRow{
+	tm := schema.Micros(fixtureEpoch.Add(10 * time.Second))
+	want := []schema.NetworkRow{
 		{Time: tm, Interface: "lo", RxBytesPerS: 200, TxBytesPerS: 200, RxPacketsPerS: 200, TxPacketsPerS: 200},
 		{Time: tm, Interface: "ifb0"},
 		{Time: tm, Interface: "eth0", RxBytesPerS: 100000, TxBytesPerS: 5000, RxPacketsPerS: 10000, TxPacketsPerS: 5000},
@@ -185,7 +186,7 @@ func TestNetworkCollectorLive(t *testing.T) {
 			}
 		}
 	})
-	var lo *NetworkRow
+	var lo *schema.NetworkRow
 	for i, r := range b.Network {
 		if r.Interface == "lo" {
 			lo = &b.Network[i]
@@ -210,10 +211,10 @@ func BenchmarkCollectNetwork(b *testing.B) {
 	src := openSource(b, "/proc", "/sys", "/")
 	c := &networkCollector{}
 	t := firstTick(time.Now())
-	if err := c.Collect(src, t, &Batch{}); err != nil {
+	if err := c.Collect(src, t, &schema.Batch{}); err != nil {
 		b.Fatal(err)
 	}
-	batch := &Batch{}
+	batch := &schema.Batch{}
 	b.ReportAllocs()
 	for b.Loop() {
 		t = laterTick(t, t.Now.Add(time.Second))

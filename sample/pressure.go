@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bytes"
 	"errors"
 	"fmt"
@@ -20,7 +21,7 @@ var psiResources = [...]string{"cpu", "memory", "io", "irq"}
 // psiLine is one line of a pressure file: the kernel's running averages
 // (percent) and the total stall time in microseconds.
 type psiLine struct {
-	avg10, avg60, avg300 Centi
+	avg10, avg60, avg300 schema.Centi
 	total                uint64
 }
 
@@ -50,7 +51,7 @@ type pressureCollector struct {
 }
 
 // Collect implements collector.
-func (c *pressureCollector) Collect(src Source, t Tick, b *Batch) error {
+func (c *pressureCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 	if c.dir == "" || c.procPath != src.ProcPath {
 		c.procPath, c.dir = src.ProcPath, filepath.Join(src.ProcPath, "pressure")
 		c.absent = [len(psiResources)]bool{} // another tree: look again
@@ -106,15 +107,15 @@ func (c *pressureCollector) Collect(src Source, t Tick, b *Batch) error {
 // between two readings: the current averages, and the share of the
 // interval that was stalled, from the growth of the totals. It returns
 // false when a total went backwards or d is not positive.
-func pressureRow(prev, cur psiReading, d time.Duration) (PressureRow, bool) {
+func pressureRow(prev, cur psiReading, d time.Duration) (schema.PressureRow, bool) {
 	if !cur.hasSome || !prev.hasSome || d <= 0 {
-		return PressureRow{}, false
+		return schema.PressureRow{}, false
 	}
 	some, ok := stallPct(prev.some.total, cur.some.total, d)
 	if !ok {
-		return PressureRow{}, false
+		return schema.PressureRow{}, false
 	}
-	row := PressureRow{
+	row := schema.PressureRow{
 		SomeAvg10:    cur.some.avg10,
 		SomeAvg60:    cur.some.avg60,
 		SomeAvg300:   cur.some.avg300,
@@ -123,7 +124,7 @@ func pressureRow(prev, cur psiReading, d time.Duration) (PressureRow, bool) {
 	if cur.hasFull && prev.hasFull {
 		full, ok := stallPct(prev.full.total, cur.full.total, d)
 		if !ok {
-			return PressureRow{}, false
+			return schema.PressureRow{}, false
 		}
 		row.FullAvg10, row.FullAvg60, row.FullAvg300 = cur.full.avg10, cur.full.avg60, cur.full.avg300
 		row.FullStallPct = full
@@ -134,7 +135,7 @@ func pressureRow(prev, cur psiReading, d time.Duration) (PressureRow, bool) {
 // stallPct returns the growth of a stall total (µs) as a percentage of d,
 // at most 100: the kernel's clock and the sampler's do not tick together,
 // so a fully stalled interval can show a little more than d.
-func stallPct(prev, cur uint64, d time.Duration) (Centi, bool) {
+func stallPct(prev, cur uint64, d time.Duration) (schema.Centi, bool) {
 	us, ok := delta(prev, cur)
 	if !ok || d < time.Microsecond {
 		return 0, false
@@ -143,7 +144,7 @@ func stallPct(prev, cur uint64, d time.Duration) (Centi, bool) {
 	if pct > 100 {
 		pct = 100
 	}
-	return ToCenti(pct), true
+	return schema.ToCenti(pct), true
 }
 
 // parsePSI parses a pressure file such as /proc/pressure/io:

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bytes"
 	"log/slog"
 	"os"
@@ -80,7 +81,7 @@ func FuzzParsePSI(f *testing.F) {
 		if !p.hasSome {
 			t.Errorf("parsePSI(%q) = %+v without a some line and no error", data, p)
 		}
-		for _, v := range []Centi{p.some.avg10, p.some.avg60, p.some.avg300, p.full.avg10, p.full.avg60, p.full.avg300} {
+		for _, v := range []schema.Centi{p.some.avg10, p.some.avg60, p.some.avg300, p.full.avg10, p.full.avg60, p.full.avg300} {
 			if v < 0 {
 				t.Errorf("parsePSI(%q): negative average in %+v", data, p)
 			}
@@ -89,7 +90,7 @@ func FuzzParsePSI(f *testing.F) {
 }
 
 func TestPressureRow(t *testing.T) {
-	line := func(avg10 Centi, total uint64) psiLine {
+	line := func(avg10 schema.Centi, total uint64) psiLine {
 		return psiLine{avg10: avg10, avg60: avg10 / 2, avg300: avg10 / 4, total: total}
 	}
 	both := func(some, full psiLine) psiReading {
@@ -99,7 +100,7 @@ func TestPressureRow(t *testing.T) {
 		name      string
 		prev, cur psiReading
 		d         time.Duration
-		want      PressureRow
+		want      schema.PressureRow
 		ok        bool
 	}{
 		{
@@ -107,7 +108,7 @@ func TestPressureRow(t *testing.T) {
 			prev: both(line(0, 1_000_000), line(0, 500)),
 			cur:  both(line(2000, 1_500_000), line(800, 200_500)),
 			d:    2 * time.Second,
-			want: PressureRow{SomeAvg10: 2000, SomeAvg60: 1000, SomeAvg300: 500, SomeStallPct: 2500,
+			want: schema.PressureRow{SomeAvg10: 2000, SomeAvg60: 1000, SomeAvg300: 500, SomeStallPct: 2500,
 				FullAvg10: 800, FullAvg60: 400, FullAvg300: 200, FullStallPct: 1000},
 			ok: true,
 		},
@@ -116,7 +117,7 @@ func TestPressureRow(t *testing.T) {
 			prev: both(line(0, 0), line(0, 0)),
 			cur:  both(line(10000, 1_000_300), line(0, 0)),
 			d:    time.Second,
-			want: PressureRow{SomeAvg10: 10000, SomeAvg60: 5000, SomeAvg300: 2500, SomeStallPct: 10000},
+			want: schema.PressureRow{SomeAvg10: 10000, SomeAvg60: 5000, SomeAvg300: 2500, SomeStallPct: 10000},
 			ok:   true,
 		},
 		{
@@ -124,7 +125,7 @@ func TestPressureRow(t *testing.T) {
 			prev: psiReading{some: line(0, 100), hasSome: true},
 			cur:  psiReading{some: line(100, 10_100), hasSome: true},
 			d:    time.Second,
-			want: PressureRow{SomeAvg10: 100, SomeAvg60: 50, SomeAvg300: 25, SomeStallPct: 100},
+			want: schema.PressureRow{SomeAvg10: 100, SomeAvg60: 50, SomeAvg300: 25, SomeStallPct: 100},
 			ok:   true,
 		},
 		{
@@ -169,8 +170,8 @@ func TestPressureCollectorFixture(t *testing.T) {
 	log, logged := debugLines()
 	c := &pressureCollector{log: log}
 	b := collectFixturePair(t, c)
-	at := Micros(statEpoch.Add(10 * time.Second))
-	want := []PressureRow{
+	at := schema.Micros(statEpoch.Add(10 * time.Second))
+	want := []schema.PressureRow{
 		// some total +1234567 µs in 10 s; full stays 0.
 		{Time: at, Resource: "cpu", SomeAvg10: 1240, SomeAvg60: 310, SomeAvg300: 271, SomeStallPct: 1235},
 		// some +250000 µs, full +100000 µs.
@@ -198,8 +199,8 @@ func TestPressureCollectorNoPSI(t *testing.T) {
 	src := Source{ProcPath: t.TempDir()}
 	for i := range 3 {
 		now := statEpoch.Add(time.Duration(i) * time.Second)
-		tick := Tick{Now: now, Time: Micros(now), First: i == 0, Interval: time.Second}
-		b := &Batch{}
+		tick := Tick{Now: now, Time: schema.Micros(now), First: i == 0, Interval: time.Second}
+		b := &schema.Batch{}
 		if err := c.Collect(src, tick, b); err != nil {
 			t.Fatalf("Collect %d: %v", i, err)
 		}
@@ -229,12 +230,12 @@ func TestPressureCollectorBadFile(t *testing.T) {
 	write("io", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")
 	c := &pressureCollector{log: slog.New(slog.DiscardHandler)}
 	src := Source{ProcPath: dir}
-	if err := c.Collect(src, Tick{Now: statEpoch, First: true}, &Batch{}); err != nil {
+	if err := c.Collect(src, Tick{Now: statEpoch, First: true}, &schema.Batch{}); err != nil {
 		t.Fatal(err)
 	}
 	write("cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 total=1000000\n")
 	write("io", "some avg10=garbage\n")
-	b := &Batch{}
+	b := &schema.Batch{}
 	err := c.Collect(src, Tick{Now: statEpoch.Add(time.Second), Interval: time.Second}, b)
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "pressure", "io")) {
 		t.Errorf("Collect with a bad io file: err = %v, want one naming it", err)
@@ -267,7 +268,7 @@ func TestPressureCollectorLive(t *testing.T) {
 	var got []string
 	for _, r := range b.Pressure {
 		got = append(got, r.Resource)
-		for _, v := range []Centi{r.SomeAvg10, r.SomeAvg60, r.SomeAvg300, r.SomeStallPct,
+		for _, v := range []schema.Centi{r.SomeAvg10, r.SomeAvg60, r.SomeAvg300, r.SomeStallPct,
 			r.FullAvg10, r.FullAvg60, r.FullAvg300, r.FullStallPct} {
 			if v < 0 || v > 10000 {
 				t.Errorf("%s: a value outside 0..100: %+v", r.Resource, r)
@@ -289,11 +290,11 @@ func BenchmarkCollectPressure(b *testing.B) {
 	src := procSource(b, "/proc")
 	c := &pressureCollector{log: slog.New(slog.DiscardHandler)}
 	now := time.Now()
-	if err := c.Collect(src, Tick{Now: now, First: true}, &Batch{}); err != nil {
+	if err := c.Collect(src, Tick{Now: now, First: true}, &schema.Batch{}); err != nil {
 		b.Fatal(err)
 	}
 	tick := Tick{Now: now, Interval: 10 * time.Second}
-	batch := &Batch{}
+	batch := &schema.Batch{}
 	b.ReportAllocs()
 	for b.Loop() {
 		batch.Pressure = batch.Pressure[:0]

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -96,7 +97,7 @@ func newProcessCollector(cmdline bool, log *slog.Logger) *processCollector {
 // ProcUserRow per user to b. A process that vanishes while it is read is
 // left out; only a /proc that cannot be listed, or a reading in which no
 // process at all could be read, is an error.
-func (c *processCollector) Collect(src Source, t Tick, b *Batch) error {
+func (c *processCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 	if t.First || c.boot.IsZero() || t.BootTime.Sub(c.boot).Abs() > bootJitter {
 		c.boot = t.BootTime
 	}
@@ -278,7 +279,7 @@ type userAgg struct {
 	uid       uint32
 	processes int32
 	threads   int32
-	cpu       Centi
+	cpu       schema.Centi
 	rss       int64
 }
 
@@ -293,15 +294,15 @@ type userAgg struct {
 // after it gets its CPU share from all its ticks and its I/O from zero; one
 // that started before it but was not seen then has no baseline: its CPU
 // shares are 0 and its I/O rates null.
-func appendProcessRows(b *Batch, iv procInterval, prev map[int32]procReading, cur []procReading,
+func appendProcessRows(b *schema.Batch, iv procInterval, prev map[int32]procReading, cur []procReading,
 	user func(uint32) string, aggs []userAgg) []userAgg {
 	secs := iv.interval.Seconds()
 	if secs <= 0 {
 		return aggs
 	}
-	bootUs := Micros(iv.boot)
-	newSince := Micros(iv.prev.Add(-newProcSlack))
-	count := ProcCountRow{Time: iv.time}
+	bootUs := schema.Micros(iv.boot)
+	newSince := schema.Micros(iv.prev.Add(-newProcSlack))
+	count := schema.ProcCountRow{Time: iv.time}
 	b.Process = slices.Grow(b.Process, len(cur))
 	ios := make([]int64, 2*len(cur)) // the rates the rows point to: one allocation
 	last := -1                       // index in aggs of the previous process's user
@@ -325,7 +326,7 @@ func appendProcessRows(b *Batch, iv procInterval, prev map[int32]procReading, cu
 			du, ds = p.utime, p.stime
 			rd, wr, ioOK = p.readBytes, p.writeBytes, p.ioOK
 		}
-		row := ProcessRow{
+		row := schema.ProcessRow{
 			Time:         iv.time,
 			PID:          p.pid,
 			PPID:         p.ppid,
@@ -333,8 +334,8 @@ func appendProcessRows(b *Batch, iv procInterval, prev map[int32]procReading, cu
 			User:         user(p.uid),
 			Comm:         p.comm,
 			State:        procStateName(p.state),
-			CPUUserPct:   ToCenti(float64(du) * 100 / procClkTck / secs),
-			CPUSystemPct: ToCenti(float64(ds) * 100 / procClkTck / secs),
+			CPUUserPct:   schema.ToCenti(float64(du) * 100 / procClkTck / secs),
+			CPUSystemPct: schema.ToCenti(float64(ds) * 100 / procClkTck / secs),
 			RSSBytes:     pagesToBytes(p.rssPages, iv.pageSize),
 			VSizeBytes:   clampInt64(p.vsize),
 			Threads:      p.threads,
@@ -389,13 +390,13 @@ func appendProcessRows(b *Batch, iv procInterval, prev map[int32]procReading, cu
 	// entry) are summed.
 	first := len(b.ProcUser)
 	for _, a := range aggs {
-		b.ProcUser = append(b.ProcUser, ProcUserRow{
+		b.ProcUser = append(b.ProcUser, schema.ProcUserRow{
 			Time: iv.time, User: user(a.uid), Processes: a.processes,
 			Threads: a.threads, CPUPct: a.cpu, RSSBytes: a.rss,
 		})
 	}
 	rows := b.ProcUser[first:]
-	slices.SortFunc(rows, func(x, y ProcUserRow) int { return strings.Compare(x.User, y.User) })
+	slices.SortFunc(rows, func(x, y schema.ProcUserRow) int { return strings.Compare(x.User, y.User) })
 	n := 0
 	for i, r := range rows {
 		if i > 0 && r.User == rows[n-1].User {

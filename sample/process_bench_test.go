@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -105,7 +106,7 @@ func benchmarkProcessTable(b *testing.B, cmdline bool) {
 	src := Source{ProcPath: "/proc", RootFS: "/"}
 	boot := liveBoot(b)
 	now := time.Now()
-	if err := c.Collect(src, Tick{Now: now, Time: Micros(now), First: true, BootTime: boot}, &Batch{}); err != nil {
+	if err := c.Collect(src, Tick{Now: now, Time: schema.Micros(now), First: true, BootTime: boot}, &schema.Batch{}); err != nil {
 		b.Fatal(err)
 	}
 	var procs, samples int
@@ -114,8 +115,8 @@ func benchmarkProcessTable(b *testing.B, cmdline bool) {
 	clock := startCPUClock(b)
 	for b.Loop() {
 		now = now.Add(10 * time.Second)
-		batch := Batch{Time: now}
-		t := Tick{Now: now, Time: Micros(now), Interval: 10 * time.Second, BootTime: boot}
+		batch := schema.Batch{Time: now}
+		t := Tick{Now: now, Time: schema.Micros(now), Interval: 10 * time.Second, BootTime: boot}
 		if err := c.Collect(src, t, &batch); err != nil {
 			b.Fatal(err)
 		}

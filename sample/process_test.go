@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -31,7 +32,7 @@ var (
 )
 
 func fixtureTick(now time.Time, first bool) Tick {
-	t := Tick{Now: now, Time: Micros(now), First: first, BootTime: fixtureBoot}
+	t := Tick{Now: now, Time: schema.Micros(now), First: first, BootTime: fixtureBoot}
 	if !first {
 		t.Interval = 10 * time.Second
 	}
@@ -42,16 +43,16 @@ func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // collectTwice runs c over the readings prevDir then curDir and returns
 // the batch of the second.
-func collectTwice(t *testing.T, c *processCollector, prevDir, curDir, rootfs string) *Batch {
+func collectTwice(t *testing.T, c *processCollector, prevDir, curDir, rootfs string) *schema.Batch {
 	t.Helper()
-	var first Batch
+	var first schema.Batch
 	if err := c.Collect(Source{ProcPath: prevDir, RootFS: rootfs}, fixtureTick(fixturePrev, true), &first); err != nil {
 		t.Fatalf("first reading: %v", err)
 	}
 	if n := first.Rows(); n != 0 {
 		t.Errorf("first reading appended %d rows, want 0", n)
 	}
-	b := &Batch{Time: fixtureNow}
+	b := &schema.Batch{Time: fixtureNow}
 	if err := c.Collect(Source{ProcPath: curDir, RootFS: rootfs}, fixtureTick(fixtureNow, false), b); err != nil {
 		t.Fatalf("second reading: %v", err)
 	}
@@ -88,17 +89,17 @@ var burn int // keeps the live test's busy loop from being optimised away
 
 // wantFixtureRows is the process table of the fixture's second reading,
 // worked out by hand from the two trees (interval 10 s, 4 KiB pages).
-func wantFixtureRows(user string) []ProcessRow {
-	tm := Micros(fixtureNow)
-	start := func(ticks int64) int64 { return Micros(fixtureBoot) + ticks*10_000 }
-	row := func(pid, ppid int32, startTicks int64, comm, state string, userPct, sysPct Centi,
-		rssPages, vsize int64, threads int32, rd, wr *int64) ProcessRow {
-		return ProcessRow{Time: tm, PID: pid, PPID: ppid, StartTime: start(startTicks), User: user,
+func wantFixtureRows(user string) []schema.ProcessRow {
+	tm := schema.Micros(fixtureNow)
+	start := func(ticks int64) int64 { return schema.Micros(fixtureBoot) + ticks*10_000 }
+	row := func(pid, ppid int32, startTicks int64, comm, state string, userPct, sysPct schema.Centi,
+		rssPages, vsize int64, threads int32, rd, wr *int64) schema.ProcessRow {
+		return schema.ProcessRow{Time: tm, PID: pid, PPID: ppid, StartTime: start(startTicks), User: user,
 			Comm: comm, State: state, CPUUserPct: userPct, CPUSystemPct: sysPct,
 			RSSBytes: rssPages * 4096, VSizeBytes: vsize, Threads: threads,
 			ReadBytesPerS: rd, WriteBytesPerS: wr}
 	}
-	return []ProcessRow{
+	return []schema.ProcessRow{
 		// utime 83 -> 133 and stime 362 -> 382 ticks in 10 s; no io file.
 		row(1, 0, 30, "systemd", "S", 500, 200, 4618, 51138560, 13, nil, nil),
 		row(2, 0, 30, "kthreadd", "S", 0, 0, 0, 0, 1, i64(0), i64(0)),
@@ -135,20 +136,20 @@ func TestProcessCollectorFixture(t *testing.T) {
 		t.Errorf("process rows mismatch (-want +got):\n%s", diff)
 	}
 
-	wantCount := []ProcCountRow{{Time: Micros(fixtureNow), Total: 14, Threads: 27,
+	wantCount := []schema.ProcCountRow{{Time: schema.Micros(fixtureNow), Total: 14, Threads: 27,
 		Running: 2, Sleeping: 8, DiskSleep: 1, Zombie: 1, Stopped: 1, Idle: 1}}
 	if diff := cmp.Diff(wantCount, b.ProcCount); diff != "" {
 		t.Errorf("proc_count mismatch (-want +got):\n%s", diff)
 	}
 
-	sum := ProcUserRow{Time: Micros(fixtureNow), User: user}
+	sum := schema.ProcUserRow{Time: schema.Micros(fixtureNow), User: user}
 	for _, r := range want {
 		sum.Processes++
 		sum.Threads += r.Threads
 		sum.CPUPct += r.CPUUserPct + r.CPUSystemPct
 		sum.RSSBytes += r.RSSBytes
 	}
-	if diff := cmp.Diff([]ProcUserRow{sum}, b.ProcUser); diff != "" {
+	if diff := cmp.Diff([]schema.ProcUserRow{sum}, b.ProcUser); diff != "" {
 		t.Errorf("proc_user mismatch (-want +got):\n%s", diff)
 	}
 
@@ -233,11 +234,11 @@ func TestProcessCollectorUsers(t *testing.T) {
 		t.Errorf("process rows mismatch (-want +got):\n%s", diff)
 	}
 
-	sums := map[string]*ProcUserRow{}
+	sums := map[string]*schema.ProcUserRow{}
 	for _, r := range want {
 		s := sums[r.User]
 		if s == nil {
-			s = &ProcUserRow{Time: r.Time, User: r.User}
+			s = &schema.ProcUserRow{Time: r.Time, User: r.User}
 			sums[r.User] = s
 		}
 		s.Processes++
@@ -245,7 +246,7 @@ func TestProcessCollectorUsers(t *testing.T) {
 		s.CPUPct += r.CPUUserPct + r.CPUSystemPct
 		s.RSSBytes += r.RSSBytes
 	}
-	var wantUsers []ProcUserRow
+	var wantUsers []schema.ProcUserRow
 	for _, u := range []string{"4321", "<b>bob</b>", "alice", "root"} { // sorted
 		wantUsers = append(wantUsers, *sums[u])
 	}
@@ -353,7 +354,7 @@ func reading(pid int32, start, utime, stime uint64, state byte, uid uint32) proc
 
 // The pure part: identity, baselines, counters and sums.
 func TestAppendProcessRows(t *testing.T) {
-	iv := procInterval{time: Micros(fixtureNow), prev: fixturePrev, interval: 10 * time.Second,
+	iv := procInterval{time: schema.Micros(fixtureNow), prev: fixturePrev, interval: 10 * time.Second,
 		boot: fixtureBoot, pageSize: 4096}
 	names := map[uint32]string{0: "root", 1: "zed", 2: "amy", 3: "amy"}
 	user := func(uid uint32) string { return names[uid] }
@@ -362,8 +363,8 @@ func TestAppendProcessRows(t *testing.T) {
 	const afterPrev = 100_000 + 50 // ticks: prev reading is at 1000 s = 100,000 ticks
 	type cpu struct {
 		pid      int32
-		user     Centi
-		sys      Centi
+		user     schema.Centi
+		sys      schema.Centi
 		rd, wr   *int64
 		startSec int64
 	}
@@ -410,12 +411,12 @@ func TestAppendProcessRows(t *testing.T) {
 			for _, p := range tt.prev {
 				prev[p.pid] = p
 			}
-			var b Batch
+			var b schema.Batch
 			appendProcessRows(&b, iv, prev, tt.cur, user, nil)
 			var got []cpu
 			for _, r := range b.Process {
 				got = append(got, cpu{r.PID, r.CPUUserPct, r.CPUSystemPct, r.ReadBytesPerS, r.WriteBytesPerS,
-					(r.StartTime - Micros(fixtureBoot)) / 1e6})
+					(r.StartTime - schema.Micros(fixtureBoot)) / 1e6})
 			}
 			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(cpu{})); diff != "" {
 				t.Errorf("rows mismatch (-want +got):\n%s", diff)
@@ -440,17 +441,17 @@ func TestAppendProcessRows(t *testing.T) {
 		cur[0].utime = 10 // R, uid 0: 1%
 		cur[2].stime = 20 // D, uid 2: 2%
 		cur[3].utime = 30 // Z, uid 3: 3%
-		var b Batch
-		b.ProcUser = []ProcUserRow{{User: "earlier sample"}}
+		var b schema.Batch
+		b.ProcUser = []schema.ProcUserRow{{User: "earlier sample"}}
 		appendProcessRows(&b, iv, prev, cur, user, nil)
-		wantCount := []ProcCountRow{{Time: iv.time, Total: 10, Threads: 55, Running: 1, Sleeping: 1,
+		wantCount := []schema.ProcCountRow{{Time: iv.time, Total: 10, Threads: 55, Running: 1, Sleeping: 1,
 			DiskSleep: 1, Zombie: 1, Stopped: 1, TracingStop: 1, Idle: 1, Dead: 1, Other: 2}}
 		if diff := cmp.Diff(wantCount, b.ProcCount); diff != "" {
 			t.Errorf("count mismatch (-want +got):\n%s", diff)
 		}
 		// uid 0: pids 100,104,108 (threads 1+5+9); uid 1 "zed": 101,105,109 (2+6+10);
 		// uids 2 and 3 are both "amy": 102,106 + 103,107 (3+7+4+8).
-		wantUsers := []ProcUserRow{
+		wantUsers := []schema.ProcUserRow{
 			{User: "earlier sample"},
 			{Time: iv.time, User: "amy", Processes: 4, Threads: 22, CPUPct: 500, RSSBytes: 4 * 4096},
 			{Time: iv.time, User: "root", Processes: 3, Threads: 15, CPUPct: 100, RSSBytes: 3 * 4096},
@@ -523,8 +524,8 @@ func TestProcessCollectorLive(t *testing.T) {
 	c := newProcessCollector(true, discardLog())
 
 	t0 := time.Now()
-	var first Batch
-	if err := c.Collect(src, Tick{Now: t0, Time: Micros(t0), First: true, BootTime: boot}, &first); err != nil {
+	var first schema.Batch
+	if err := c.Collect(src, Tick{Now: t0, Time: schema.Micros(t0), First: true, BootTime: boot}, &first); err != nil {
 		t.Fatal(err)
 	}
 	if n := first.Rows(); n != 0 {
@@ -549,8 +550,8 @@ func TestProcessCollectorLive(t *testing.T) {
 		burn = x
 	}
 	t1 := time.Now()
-	b := &Batch{Time: t1}
-	if err := c.Collect(src, Tick{Now: t1, Time: Micros(t1), Interval: t1.Sub(t0), BootTime: boot}, b); err != nil {
+	b := &schema.Batch{Time: t1}
+	if err := c.Collect(src, Tick{Now: t1, Time: schema.Micros(t1), Interval: t1.Sub(t0), BootTime: boot}, b); err != nil {
 		t.Fatal(err)
 	}
 
@@ -565,8 +566,8 @@ func TestProcessCollectorLive(t *testing.T) {
 	var threads, userProcs, userThreads int32
 	for _, r := range b.Process {
 		threads += r.Threads
-		if r.Time != Micros(t1) || r.PID <= 0 || r.Threads <= 0 || r.CPUUserPct < 0 || r.CPUSystemPct < 0 ||
-			r.StartTime < Micros(boot)-1e6 || r.StartTime > Micros(t1)+1e6 || len(r.State) != 1 {
+		if r.Time != schema.Micros(t1) || r.PID <= 0 || r.Threads <= 0 || r.CPUUserPct < 0 || r.CPUSystemPct < 0 ||
+			r.StartTime < schema.Micros(boot)-1e6 || r.StartTime > schema.Micros(t1)+1e6 || len(r.State) != 1 {
 			t.Errorf("implausible row %+v", r)
 		}
 		if (r.ReadBytesPerS == nil) != (r.WriteBytesPerS == nil) {
@@ -581,7 +582,7 @@ func TestProcessCollectorLive(t *testing.T) {
 		t.Errorf("threads: rows %d, count %d, users %d; processes: users %d, count %d",
 			threads, n.Threads, userThreads, userProcs, n.Total)
 	}
-	if !slices.IsSortedFunc(b.ProcUser, func(x, y ProcUserRow) int { return strings.Compare(x.User, y.User) }) {
+	if !slices.IsSortedFunc(b.ProcUser, func(x, y schema.ProcUserRow) int { return strings.Compare(x.User, y.User) }) {
 		t.Errorf("proc_user rows not sorted by user")
 	}
 
@@ -594,7 +595,7 @@ func TestProcessCollectorLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(b.Process, func(r ProcessRow) bool { return r.PID == int32(os.Getpid()) })
+	i := slices.IndexFunc(b.Process, func(r schema.ProcessRow) bool { return r.PID == int32(os.Getpid()) })
 	if i < 0 {
 		t.Fatalf("pid %d (this test) missing from the process table", os.Getpid())
 	}
@@ -610,7 +611,7 @@ func TestProcessCollectorLive(t *testing.T) {
 
 	// Pid 1: its io file may be refused even to root (no CAP_SYS_PTRACE
 	// over it); the row is then kept with null I/O rates.
-	if i := slices.IndexFunc(b.Process, func(r ProcessRow) bool { return r.PID == 1 }); i >= 0 {
+	if i := slices.IndexFunc(b.Process, func(r schema.ProcessRow) bool { return r.PID == 1 }); i >= 0 {
 		_, err := os.ReadFile("/proc/1/io")
 		null := b.Process[i].ReadBytesPerS == nil
 		switch {
@@ -629,12 +630,12 @@ func TestProcessCollectorBootJitter(t *testing.T) {
 	c := newProcessCollector(false, nil)
 	c.pageSize = 4096
 	src := func(dir string) Source { return Source{ProcPath: dir, RootFS: "testdata/rootfs"} }
-	if err := c.Collect(src("testdata/proc-prev"), fixtureTick(fixturePrev, true), &Batch{}); err != nil {
+	if err := c.Collect(src("testdata/proc-prev"), fixtureTick(fixturePrev, true), &schema.Batch{}); err != nil {
 		t.Fatal(err)
 	}
 	tick := fixtureTick(fixtureNow, false)
 	tick.BootTime = fixtureBoot.Add(time.Second)
-	var b Batch
+	var b schema.Batch
 	if err := c.Collect(src("testdata/proc"), tick, &b); err != nil {
 		t.Fatal(err)
 	}
@@ -645,8 +646,8 @@ func TestProcessCollectorBootJitter(t *testing.T) {
 
 	// A reboot (a first reading with a new boot time) takes the new one.
 	reboot := fixtureBoot.Add(time.Hour)
-	tick = Tick{Now: reboot.Add(time.Minute), Time: Micros(reboot.Add(time.Minute)), First: true, BootTime: reboot}
-	if err := c.Collect(src("testdata/proc"), tick, &Batch{}); err != nil {
+	tick = Tick{Now: reboot.Add(time.Minute), Time: schema.Micros(reboot.Add(time.Minute)), First: true, BootTime: reboot}
+	if err := c.Collect(src("testdata/proc"), tick, &schema.Batch{}); err != nil {
 		t.Fatal(err)
 	}
 	if !c.boot.Equal(reboot) {

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,7 +49,7 @@ const bootJitter = 5 * time.Second
 // A kernel that lacks what it reads (no PSI, no thermal zones) is not an
 // error: it appends nothing and logs one debug line.
 type collector interface {
-	Collect(src Source, t Tick, b *Batch) error
+	Collect(src Source, t Tick, b *schema.Batch) error
 }
 
 type namedCollector struct {
@@ -68,7 +69,7 @@ type Sampler struct {
 	prevTime time.Time
 	prevBoot time.Time
 
-	facts     HostRow // the last facts read
+	facts     schema.HostRow // the last facts read
 	factsRead time.Time
 	factsDay  time.Time // UTC day the facts were last written
 	factsOut  bool      // facts changed since last written
@@ -103,13 +104,13 @@ func New(src Source, opts Options) *Sampler {
 // the first after a reboot. A collector that fails leaves its tables out of
 // the batch; its error is returned, joined with the others, alongside the
 // batch.
-func (s *Sampler) Sample(now time.Time) (*Batch, error) {
+func (s *Sampler) Sample(now time.Time) (*schema.Batch, error) {
 	stat, err := s.stat.read(s.src.ProcPath)
 	if err != nil {
 		return nil, fmt.Errorf("sample: read %s: %w", s.src.procFile("stat"), err)
 	}
 	boot := time.Unix(int64(stat.BootTime), 0).UTC()
-	t := Tick{Now: now, Time: Micros(now), BootTime: boot, Stat: stat}
+	t := Tick{Now: now, Time: schema.Micros(now), BootTime: boot, Stat: stat}
 	t.First = s.prevTime.IsZero() || !now.After(s.prevTime) ||
 		boot.Sub(s.prevBoot).Abs() > bootJitter
 	if !t.First {
@@ -117,10 +118,10 @@ func (s *Sampler) Sample(now time.Time) (*Batch, error) {
 	}
 	s.prevTime, s.prevBoot = now, boot
 
-	var b *Batch
-	out := &Batch{} // a first reading: collectors only remember it
+	var b *schema.Batch
+	out := &schema.Batch{} // a first reading: collectors only remember it
 	if !t.First {
-		b = &Batch{Time: now}
+		b = &schema.Batch{Time: now}
 		out = b
 	}
 	var errs []error
@@ -137,7 +138,7 @@ func (s *Sampler) Sample(now time.Time) (*Batch, error) {
 
 // hostFacts reads the host facts when they are due and adds a host row to
 // b when they changed, at the first batch of a run and of each UTC day.
-func (s *Sampler) hostFacts(t Tick, b *Batch) error {
+func (s *Sampler) hostFacts(t Tick, b *schema.Batch) error {
 	if s.factsRead.IsZero() || t.Now.Sub(s.factsRead) >= s.opts.HostEvery ||
 		t.BootTime.Sub(time.UnixMicro(s.facts.BootTime)).Abs() > bootJitter {
 		f, err := readHostFacts(s.src, t)
@@ -171,7 +172,7 @@ func (s *Sampler) hostFacts(t Tick, b *Batch) error {
 }
 
 // mountList is the host facts' list of filesystems: "mountpoint fstype device".
-func mountList(rows []FilesystemRow) []string {
+func mountList(rows []schema.FilesystemRow) []string {
 	out := make([]string, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, r.Mountpoint+" "+r.FSType+" "+r.Device)
@@ -181,7 +182,7 @@ func mountList(rows []FilesystemRow) []string {
 
 // sameMounts reports whether list is mountList(rows), without building it:
 // it is asked every sample, and the answer is almost always yes.
-func sameMounts(rows []FilesystemRow, list []string) bool {
+func sameMounts(rows []schema.FilesystemRow, list []string) bool {
 	if len(rows) != len(list) {
 		return false
 	}
@@ -198,7 +199,7 @@ func sameMounts(rows []FilesystemRow, list []string) bool {
 
 // sameFacts reports whether two readings of the host facts agree, ignoring
 // the time and the filesystem list.
-func sameFacts(a, b HostRow) bool {
+func sameFacts(a, b schema.HostRow) bool {
 	a.Time, b.Time = 0, 0
 	a.Filesystems, b.Filesystems = nil, nil
 	return a.Hostname == b.Hostname && a.OS == b.OS && a.Kernel == b.Kernel &&

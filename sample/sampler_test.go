@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -82,17 +83,17 @@ func TestSamplerFixture(t *testing.T) {
 		t.Fatal("second reading gave no batch")
 	}
 	counts := map[string]int{
-		TableHost: len(b.Host), TableCPU: len(b.CPU), TableSystem: len(b.System),
-		TablePressure: len(b.Pressure), TableMemory: len(b.Memory), TableDisk: len(b.Disk),
-		TableNetwork: len(b.Network), TableTemperature: len(b.Temperature),
-		TableProcCount: len(b.ProcCount), TableProcUser: len(b.ProcUser), TableProcess: len(b.Process),
+		schema.TableHost: len(b.Host), schema.TableCPU: len(b.CPU), schema.TableSystem: len(b.System),
+		schema.TablePressure: len(b.Pressure), schema.TableMemory: len(b.Memory), schema.TableDisk: len(b.Disk),
+		schema.TableNetwork: len(b.Network), schema.TableTemperature: len(b.Temperature),
+		schema.TableProcCount: len(b.ProcCount), schema.TableProcUser: len(b.ProcUser), schema.TableProcess: len(b.Process),
 	}
 	for table, n := range counts {
 		if n == 0 {
 			t.Errorf("table %s has no rows", table)
 		}
 	}
-	us := Micros(now)
+	us := schema.Micros(now)
 	check := func(table string, times ...int64) {
 		for _, tm := range times {
 			if tm != us {
@@ -100,11 +101,11 @@ func TestSamplerFixture(t *testing.T) {
 			}
 		}
 	}
-	check(TableSystem, b.System[0].Time)
-	check(TableMemory, b.Memory[0].Time)
-	check(TableHost, b.Host[0].Time)
+	check(schema.TableSystem, b.System[0].Time)
+	check(schema.TableMemory, b.Memory[0].Time)
+	check(schema.TableHost, b.Host[0].Time)
 	for _, r := range b.Process {
-		check(TableProcess, r.Time)
+		check(schema.TableProcess, r.Time)
 	}
 	if got, want := b.System[0].IntervalMs, int32(10000); got != want {
 		t.Errorf("interval_ms = %d, want %d", got, want)
@@ -177,18 +178,18 @@ func TestSamplerReboot(t *testing.T) {
 // TestSameMounts checks that sameMounts agrees with comparing mountList,
 // which it stands in for on every sample.
 func TestSameMounts(t *testing.T) {
-	rows := []FilesystemRow{{Mountpoint: "/", FSType: "ext4", Device: "/dev/vda"}, {Mountpoint: "/a b", FSType: "xfs", Device: "/dev/x"}}
+	rows := []schema.FilesystemRow{{Mountpoint: "/", FSType: "ext4", Device: "/dev/vda"}, {Mountpoint: "/a b", FSType: "xfs", Device: "/dev/x"}}
 	list := mountList(rows)
 	tests := []struct {
 		name string
-		rows []FilesystemRow
+		rows []schema.FilesystemRow
 		want bool
 	}{
 		{"same", rows, true},
 		{"one fewer", rows[:1], false},
-		{"other device", []FilesystemRow{rows[0], {Mountpoint: "/a b", FSType: "xfs", Device: "/dev/y"}}, false},
-		{"same text as mountList gives", []FilesystemRow{rows[0], {Mountpoint: "/a", FSType: "b xfs", Device: "/dev/x"}}, true},
-		{"other type", []FilesystemRow{rows[0], {Mountpoint: "/a b", FSType: "ext4", Device: "/dev/x"}}, false},
+		{"other device", []schema.FilesystemRow{rows[0], {Mountpoint: "/a b", FSType: "xfs", Device: "/dev/y"}}, false},
+		{"same text as mountList gives", []schema.FilesystemRow{rows[0], {Mountpoint: "/a", FSType: "b xfs", Device: "/dev/x"}}, true},
+		{"other type", []schema.FilesystemRow{rows[0], {Mountpoint: "/a b", FSType: "ext4", Device: "/dev/x"}}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"fmt"
 	"time"
 )
@@ -22,11 +23,11 @@ type systemCollector struct {
 
 // loadAvg is one reading of /proc/loadavg.
 type loadAvg struct {
-	load1, load5, load15 Centi
+	load1, load5, load15 schema.Centi
 }
 
 // Collect implements collector.
-func (c *systemCollector) Collect(src Source, t Tick, b *Batch) error {
+func (c *systemCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 	cur := systemCounters{
 		ctxt:  t.Stat.ContextSwitches,
 		intr:  t.Stat.IRQTotal,
@@ -50,7 +51,7 @@ func (c *systemCollector) Collect(src Source, t Tick, b *Batch) error {
 		return nil
 	}
 	row.Time = t.Time
-	row.BootTime = Micros(t.BootTime)
+	row.BootTime = schema.Micros(t.BootTime)
 	row.Load1, row.Load5, row.Load15 = la.load1, la.load5, la.load15
 	row.ProcsRunning = satInt32(t.Stat.ProcessesRunning)
 	row.ProcsBlocked = satInt32(t.Stat.ProcessesBlocked)
@@ -61,18 +62,18 @@ func (c *systemCollector) Collect(src Source, t Tick, b *Batch) error {
 // systemRow returns the kernel activity rates over the interval d, or false
 // when a counter went backwards or d is not positive. It fills IntervalMs
 // and the rates; the caller adds the rest.
-func systemRow(prev, cur systemCounters, d time.Duration) (SystemRow, bool) {
+func systemRow(prev, cur systemCounters, d time.Duration) (schema.SystemRow, bool) {
 	ctxt, ok1 := perSecond(prev.ctxt, cur.ctxt, d)
 	intr, ok2 := perSecond(prev.intr, cur.intr, d)
 	forks, ok3 := perSecond(prev.forks, cur.forks, d)
 	if !ok1 || !ok2 || !ok3 {
-		return SystemRow{}, false
+		return schema.SystemRow{}, false
 	}
-	return SystemRow{
+	return schema.SystemRow{
 		IntervalMs: satInt32(uint64(d.Milliseconds())),
-		CtxtPerS:   ToCenti(ctxt),
-		IntrPerS:   ToCenti(intr),
-		ForksPerS:  ToCenti(forks),
+		CtxtPerS:   schema.ToCenti(ctxt),
+		IntrPerS:   schema.ToCenti(intr),
+		ForksPerS:  schema.ToCenti(forks),
 	}, true
 }
 
@@ -80,7 +81,7 @@ func systemRow(prev, cur systemCounters, d time.Duration) (SystemRow, bool) {
 // /proc/loadavg ("0.21 0.37 0.39 1/719 19737"). The kernel prints two
 // decimals, which Centi holds exactly.
 func parseLoadAvgBytes(data []byte) (loadAvg, error) {
-	var v [3]Centi
+	var v [3]schema.Centi
 	rest := data
 	for i := range v {
 		var f []byte

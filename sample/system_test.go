@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"os"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func statTick(tb testing.TB, src Source, now time.Time, prev *Tick) Tick {
 		tb.Fatal(err)
 	}
 	boot := time.Unix(int64(stat.BootTime), 0).UTC()
-	t := Tick{Now: now, Time: Micros(now), BootTime: boot, Stat: stat}
+	t := Tick{Now: now, Time: schema.Micros(now), BootTime: boot, Stat: stat}
 	t.First = prev == nil || !now.After(prev.Now) || boot.Sub(prev.BootTime).Abs() > bootJitter
 	if !t.First {
 		t.Interval = now.Sub(prev.Now)
@@ -52,11 +53,11 @@ func statTick(tb testing.TB, src Source, now time.Time, prev *Tick) Tick {
 // collectFixturePair drives c through a first reading of testdata/proc and a
 // second of testdata/proc2 ten seconds later. It checks that the first
 // reading gives no rows and returns the batch of the second.
-func collectFixturePair(t *testing.T, c collector) *Batch {
+func collectFixturePair(t *testing.T, c collector) *schema.Batch {
 	t.Helper()
 	src1, src2 := procSource(t, "testdata/proc"), procSource(t, "testdata/proc2")
 	t1 := statTick(t, src1, statEpoch, nil)
-	first := &Batch{}
+	first := &schema.Batch{}
 	if err := c.Collect(src1, t1, first); err != nil {
 		t.Fatalf("first Collect: %v", err)
 	}
@@ -64,7 +65,7 @@ func collectFixturePair(t *testing.T, c collector) *Batch {
 		t.Errorf("first reading gave %d rows, want 0", n)
 	}
 	t2 := statTick(t, src2, statEpoch.Add(10*time.Second), &t1)
-	second := &Batch{}
+	second := &schema.Batch{}
 	if err := c.Collect(src2, t2, second); err != nil {
 		t.Fatalf("second Collect: %v", err)
 	}
@@ -74,11 +75,11 @@ func collectFixturePair(t *testing.T, c collector) *Batch {
 // collectLiveTwice drives c through two readings of this machine's /proc
 // at least 50 ms apart, keeping a CPU busy in between so that the counters
 // move, and returns the batch of the second.
-func collectLiveTwice(t *testing.T, c collector) (*Batch, Tick) {
+func collectLiveTwice(t *testing.T, c collector) (*schema.Batch, Tick) {
 	t.Helper()
 	src := procSource(t, "/proc")
 	t1 := statTick(t, src, time.Now(), nil)
-	if err := c.Collect(src, t1, &Batch{}); err != nil {
+	if err := c.Collect(src, t1, &schema.Batch{}); err != nil {
 		t.Fatalf("first Collect: %v", err)
 	}
 	busy(50 * time.Millisecond)
@@ -86,7 +87,7 @@ func collectLiveTwice(t *testing.T, c collector) (*Batch, Tick) {
 	if t2.First {
 		t.Fatalf("second reading is a first reading: %+v", t2)
 	}
-	b := &Batch{}
+	b := &schema.Batch{}
 	if err := c.Collect(src, t2, b); err != nil {
 		t.Fatalf("second Collect: %v", err)
 	}
@@ -109,7 +110,7 @@ func TestSystemRow(t *testing.T) {
 		name      string
 		prev, cur systemCounters
 		d         time.Duration
-		want      SystemRow
+		want      schema.SystemRow
 		ok        bool
 	}{
 		{
@@ -117,7 +118,7 @@ func TestSystemRow(t *testing.T) {
 			prev: systemCounters{ctxt: 1000, intr: 500, forks: 10},
 			cur:  systemCounters{ctxt: 1000 + 12345, intr: 500 + 2000, forks: 10 + 3},
 			d:    2 * time.Second,
-			want: SystemRow{IntervalMs: 2000, CtxtPerS: 617250, IntrPerS: 100000, ForksPerS: 150},
+			want: schema.SystemRow{IntervalMs: 2000, CtxtPerS: 617250, IntrPerS: 100000, ForksPerS: 150},
 			ok:   true,
 		},
 		{
@@ -125,7 +126,7 @@ func TestSystemRow(t *testing.T) {
 			prev: systemCounters{},
 			cur:  systemCounters{ctxt: 1, intr: 2, forks: 0},
 			d:    3 * time.Second,
-			want: SystemRow{IntervalMs: 3000, CtxtPerS: 33, IntrPerS: 67},
+			want: schema.SystemRow{IntervalMs: 3000, CtxtPerS: 33, IntrPerS: 67},
 			ok:   true,
 		},
 		{
@@ -201,8 +202,8 @@ func FuzzParseLoadAvg(f *testing.F) {
 
 func TestSystemCollectorFixture(t *testing.T) {
 	b := collectFixturePair(t, &systemCollector{})
-	want := []SystemRow{{
-		Time:         Micros(statEpoch.Add(10 * time.Second)),
+	want := []schema.SystemRow{{
+		Time:         schema.Micros(statEpoch.Add(10 * time.Second)),
 		BootTime:     1772280000 * 1e6, // btime
 		IntervalMs:   10000,
 		Load1:        152,
@@ -226,20 +227,20 @@ func TestSystemCollectorReboot(t *testing.T) {
 	src := procSource(t, "testdata/proc2")
 	at := func(sec int, first bool, ctxt uint64) Tick {
 		now := statEpoch.Add(time.Duration(sec) * time.Second)
-		return Tick{Now: now, Time: Micros(now), First: first, Interval: 10 * time.Second,
+		return Tick{Now: now, Time: schema.Micros(now), First: first, Interval: 10 * time.Second,
 			Stat: procfs.Stat{ContextSwitches: ctxt}}
 	}
 	for _, step := range []struct {
 		tick Tick
 		rows int
-		ctxt Centi
+		ctxt schema.Centi
 	}{
 		{at(0, true, 5_000_000), 0, 0},
 		{at(10, false, 5_001_000), 1, 10000},
 		{at(20, true, 300), 0, 0}, // rebooted: the counter started again
 		{at(30, false, 1300), 1, 10000},
 	} {
-		b := &Batch{}
+		b := &schema.Batch{}
 		if err := c.Collect(src, step.tick, b); err != nil {
 			t.Fatal(err)
 		}
@@ -257,11 +258,11 @@ func TestSystemCollectorMissingLoadavg(t *testing.T) {
 	src := Source{ProcPath: dir}
 	c := &systemCollector{}
 	t1 := Tick{Now: statEpoch, First: true}
-	if err := c.Collect(src, t1, &Batch{}); err != nil {
+	if err := c.Collect(src, t1, &schema.Batch{}); err != nil {
 		t.Fatal(err)
 	}
 	t2 := Tick{Now: statEpoch.Add(time.Second), Interval: time.Second}
-	b := &Batch{}
+	b := &schema.Batch{}
 	if err := c.Collect(src, t2, b); err == nil {
 		t.Errorf("Collect without loadavg: no error, %d rows", len(b.System))
 	}
@@ -285,7 +286,7 @@ func TestSystemCollectorLive(t *testing.T) {
 	if got, want := r.IntervalMs, int32(tick.Interval.Milliseconds()); got != want || got < 50 {
 		t.Errorf("interval_ms = %d, want %d (>= 50)", got, want)
 	}
-	if got, want := r.BootTime, Micros(tick.BootTime); got != want || time.UnixMicro(got).After(time.Now()) {
+	if got, want := r.BootTime, schema.Micros(tick.BootTime); got != want || time.UnixMicro(got).After(time.Now()) {
 		t.Errorf("boot_time = %d, want %d, in the past", got, want)
 	}
 }
@@ -297,12 +298,12 @@ func BenchmarkCollectSystem(b *testing.B) {
 	src := procSource(b, "/proc")
 	t0 := statTick(b, src, time.Now(), nil)
 	c := &systemCollector{}
-	if err := c.Collect(src, t0, &Batch{}); err != nil {
+	if err := c.Collect(src, t0, &schema.Batch{}); err != nil {
 		b.Fatal(err)
 	}
 	tick := t0
 	tick.First, tick.Interval = false, 10*time.Second
-	batch := &Batch{}
+	batch := &schema.Batch{}
 	b.ReportAllocs()
 	for b.Loop() {
 		tick.Stat.ContextSwitches += 1000 // as if time had passed

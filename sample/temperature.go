@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -36,7 +37,7 @@ type temperatureCollector struct {
 }
 
 // Collect implements collector.
-func (c *temperatureCollector) Collect(src Source, t Tick, b *Batch) error {
+func (c *temperatureCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 	since := t.Now.Sub(c.scanned)
 	if c.scanned.IsZero() || c.sysFor != src.SysPath || since >= sensorRescan || since < 0 ||
 		c.rescan && since >= sensorRetry {
@@ -59,12 +60,12 @@ func (c *temperatureCollector) Collect(src Source, t Tick, b *Batch) error {
 			continue
 		}
 		s.failing = false
-		b.Temperature = append(b.Temperature, TemperatureRow{Time: t.Time, Sensor: s.sensor, Label: s.label, Celsius: v})
+		b.Temperature = append(b.Temperature, schema.TemperatureRow{Time: t.Time, Sensor: s.sensor, Label: s.label, Celsius: v})
 	}
 	return nil
 }
 
-func (c *temperatureCollector) readSensor(path string) (Centi, error) {
+func (c *temperatureCollector) readSensor(path string) (schema.Centi, error) {
 	data, err := c.file.readPath(path)
 	if err != nil {
 		return 0, err

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"bytes"
 	"log/slog"
 	"os"
@@ -16,7 +17,7 @@ import (
 func TestParseHwmonTemp(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    Centi
+		want    schema.Centi
 		wantErr bool
 	}{
 		{in: "45000\n", want: 4500},
@@ -142,11 +143,11 @@ func TestTemperatureCollectorFixture(t *testing.T) {
 	if len(first.Temperature) != 0 {
 		t.Errorf("first reading gave %d rows, want none", len(first.Temperature))
 	}
-	tm := Micros(fixtureEpoch.Add(10 * time.Second))
-	row := func(sensor, label string, c Centi) TemperatureRow {
-		return TemperatureRow{Time: tm, Sensor: sensor, Label: label, Celsius: c}
+	tm := schema.Micros(fixtureEpoch.Add(10 * time.Second))
+	row := func(sensor, label string, c schema.Centi) schema.TemperatureRow {
+		return schema.TemperatureRow{Time: tm, Sensor: sensor, Label: label, Celsius: c}
 	}
-	want := []TemperatureRow{
+	want := []schema.TemperatureRow{
 		row("thermal_zone0", "x86_pkg_temp", 4500),
 		row("thermal_zone1", "acpitz", 2780),
 		row("thermal_zone10", "pch_skylake", -550),
@@ -189,19 +190,19 @@ func TestTemperatureCollectorFailingSensor(t *testing.T) {
 	c := &temperatureCollector{log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	src := openSource(t, "testdata/proc", sys, "/")
 	tk := firstTick(fixtureEpoch)
-	var rows []TemperatureRow
+	var rows []schema.TemperatureRow
 	for i := range 4 {
 		if i == 3 {
 			write("temp", "30000\n")
 		}
-		b := &Batch{}
+		b := &schema.Batch{}
 		if err := c.Collect(src, tk, b); err != nil {
 			t.Fatal(err)
 		}
 		rows = append(rows, b.Temperature...)
 		tk = laterTick(tk, tk.Now.Add(time.Second))
 	}
-	want := []TemperatureRow{{Time: Micros(fixtureEpoch.Add(3 * time.Second)), Sensor: "thermal_zone0", Label: "acpitz", Celsius: 3000}}
+	want := []schema.TemperatureRow{{Time: schema.Micros(fixtureEpoch.Add(3 * time.Second)), Sensor: "thermal_zone0", Label: "acpitz", Celsius: 3000}}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("rows mismatch (-want +got):\n%s", diff)
 	}
@@ -217,7 +218,7 @@ func TestTemperatureCollectorNoSensors(t *testing.T) {
 	src := openSource(t, "testdata/proc", t.TempDir(), "/")
 	tk := firstTick(fixtureEpoch)
 	for range 3 {
-		b := &Batch{}
+		b := &schema.Batch{}
 		if err := c.Collect(src, tk, b); err != nil {
 			t.Fatal(err)
 		}
@@ -237,7 +238,7 @@ func TestTemperatureCollectorRescan(t *testing.T) {
 	c := &temperatureCollector{}
 	src := openSource(t, "testdata/proc", sys, "/")
 	tk := firstTick(fixtureEpoch)
-	if err := c.Collect(src, tk, &Batch{}); err != nil {
+	if err := c.Collect(src, tk, &schema.Batch{}); err != nil {
 		t.Fatal(err)
 	}
 	chip := filepath.Join(sys, "class", "hwmon", "hwmon0")
@@ -249,7 +250,7 @@ func TestTemperatureCollectorRescan(t *testing.T) {
 	}
 	count := func(after time.Duration) int {
 		tk = laterTick(tk, tk.Now.Add(after))
-		b := &Batch{}
+		b := &schema.Batch{}
 		if err := c.Collect(src, tk, b); err != nil {
 			t.Fatal(err)
 		}
@@ -295,10 +296,10 @@ func BenchmarkCollectTemperature(b *testing.B) {
 	}
 	c := &temperatureCollector{}
 	t := firstTick(time.Now())
-	if err := c.Collect(src, t, &Batch{}); err != nil {
+	if err := c.Collect(src, t, &schema.Batch{}); err != nil {
 		b.Fatal(err)
 	}
-	batch := &Batch{}
+	batch := &schema.Batch{}
 	b.ReportAllocs()
 	for b.Loop() {
 		t = laterTick(t, t.Now.Add(time.Second))

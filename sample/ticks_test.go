@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"almanac/schema"
 	"testing"
 	"time"
 )
@@ -10,12 +11,12 @@ var fixtureEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // firstTick is the Tick of a first reading at now, as Sampler.Sample makes it.
 func firstTick(now time.Time) Tick {
-	return Tick{Now: now, Time: Micros(now), First: true}
+	return Tick{Now: now, Time: schema.Micros(now), First: true}
 }
 
 // laterTick is the Tick of a reading at now that follows the reading prev.
 func laterTick(prev Tick, now time.Time) Tick {
-	return Tick{Now: now, Time: Micros(now), Interval: now.Sub(prev.Now)}
+	return Tick{Now: now, Time: schema.Micros(now), Interval: now.Sub(prev.Now)}
 }
 
 // openSource opens a proc, sys and root tree, failing the test on error.
@@ -30,15 +31,15 @@ func openSource(t testing.TB, proc, sys, root string) Source {
 
 // collectFixture drives c through a first reading of testdata/proc and a
 // second of testdata/proc2 ten seconds later, and returns both batches.
-func collectFixture(t *testing.T, c collector) (first, second *Batch) {
+func collectFixture(t *testing.T, c collector) (first, second *schema.Batch) {
 	t.Helper()
 	t1 := firstTick(fixtureEpoch)
-	first = &Batch{}
+	first = &schema.Batch{}
 	if err := c.Collect(openSource(t, "testdata/proc", "testdata/sys", "/"), t1, first); err != nil {
 		t.Fatalf("first Collect: %v", err)
 	}
 	t2 := laterTick(t1, fixtureEpoch.Add(10*time.Second))
-	second = &Batch{}
+	second = &schema.Batch{}
 	if err := c.Collect(openSource(t, "testdata/proc2", "testdata/sys", "/"), t2, second); err != nil {
 		t.Fatalf("second Collect: %v", err)
 	}
@@ -48,11 +49,11 @@ func collectFixture(t *testing.T, c collector) (first, second *Batch) {
 // collectLive drives c through two readings of this machine's /proc, /sys
 // and /, with work() run in between (to make the counters move), and
 // returns the second batch. The interval is the real time work took.
-func collectLive(t testing.TB, c collector, work func()) *Batch {
+func collectLive(t testing.TB, c collector, work func()) *schema.Batch {
 	t.Helper()
 	src := openSource(t, "/proc", "/sys", "/")
 	t1 := firstTick(time.Now())
-	if err := c.Collect(src, t1, &Batch{}); err != nil {
+	if err := c.Collect(src, t1, &schema.Batch{}); err != nil {
 		t.Fatalf("first Collect: %v", err)
 	}
 	if work != nil {
@@ -63,7 +64,7 @@ func collectLive(t testing.TB, c collector, work func()) *Batch {
 		now = time.Now()
 	}
 	t2 := laterTick(t1, now)
-	b := &Batch{}
+	b := &schema.Batch{}
 	if err := c.Collect(src, t2, b); err != nil {
 		t.Fatalf("second Collect: %v", err)
 	}

@@ -14,12 +14,11 @@
 package synth
 
 import (
+	"almanac/schema"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
-
-	"almanac/sample"
 )
 
 // Host describes the machine a Generator plays. Zero fields take the
@@ -183,11 +182,11 @@ func (g *Generator) newProc(start int64, short bool) proc {
 // Batch returns the sample taken at t. The first call returns what a
 // sampler's first sample would, host facts and gauges; rates start with
 // the second call.
-func (g *Generator) Batch(t time.Time) *sample.Batch {
+func (g *Generator) Batch(t time.Time) *schema.Batch {
 	t = t.UTC()
 	r := g.rng
 	us := t.UnixMicro()
-	b := &sample.Batch{Time: t}
+	b := &schema.Batch{Time: t}
 	first := g.prev.IsZero()
 	interval := 10 * time.Second
 	if !first {
@@ -227,7 +226,7 @@ func (g *Generator) Batch(t time.Time) *sample.Batch {
 		g.day = day
 		var fss []string
 		fss = append(fss, g.h.Mounts...)
-		b.Host = []sample.HostRow{{
+		b.Host = []schema.HostRow{{
 			Time: us, Hostname: g.h.Name, OS: "Debian GNU/Linux 13 (trixie)",
 			Kernel: "6.12.38+deb13-amd64", Arch: "x86_64", BootTime: boot.UnixMicro(),
 			CPUModel: "AMD EPYC 7B13", CPUCores: int32(g.h.Cores),
@@ -269,7 +268,7 @@ func (g *Generator) Batch(t time.Time) *sample.Batch {
 	}
 	if !first {
 		all := cpuRow(us, "all", sum, ticks*float64(g.h.Cores))
-		b.CPU = append([]sample.CPURow{all}, b.CPU...)
+		b.CPU = append([]schema.CPURow{all}, b.CPU...)
 	}
 
 	// System: load averages as the kernel smooths them (every 5 s).
@@ -278,15 +277,15 @@ func (g *Generator) Batch(t time.Time) *sample.Batch {
 		e := math.Exp(-sec / period)
 		g.load[k] = g.load[k]*e + running*(1-e)
 	}
-	rate := func(perSecond float64) sample.Centi {
+	rate := func(perSecond float64) schema.Centi {
 		n := math.Max(0, math.Round(perSecond*sec*(1+0.1*r.NormFloat64())))
-		return sample.ToCenti(n / sec)
+		return schema.ToCenti(n / sec)
 	}
 	intervalMs := int32(interval.Milliseconds()) + int32(r.IntN(3))
 	if !first {
-		b.System = []sample.SystemRow{{
+		b.System = []schema.SystemRow{{
 			Time: us, BootTime: boot.UnixMicro(), IntervalMs: intervalMs,
-			Load1: sample.ToCenti(g.load[0]), Load5: sample.ToCenti(g.load[1]), Load15: sample.ToCenti(g.load[2]),
+			Load1: schema.ToCenti(g.load[0]), Load5: schema.ToCenti(g.load[1]), Load15: schema.ToCenti(g.load[2]),
 			ProcsRunning: int32(math.Round(running)) + 1, ProcsBlocked: int32(r.IntN(10) / 9),
 			CtxtPerS: rate(3000 + 20000*busy), IntrPerS: rate(2000 + 10000*busy), ForksPerS: rate(2 + 20*busy),
 		}}
@@ -299,12 +298,12 @@ func (g *Generator) Batch(t time.Time) *sample.Batch {
 			if res == "cpu" {
 				full = 0
 			}
-			b.Pressure = append(b.Pressure, sample.PressureRow{
+			b.Pressure = append(b.Pressure, schema.PressureRow{
 				Time: us, Resource: res,
-				SomeAvg10: sample.ToCenti(some), SomeAvg60: sample.ToCenti(some * 0.8), SomeAvg300: sample.ToCenti(some * 0.6),
-				SomeStallPct: sample.ToCenti(some * 0.9),
-				FullAvg10:    sample.ToCenti(full), FullAvg60: sample.ToCenti(full * 0.8), FullAvg300: sample.ToCenti(full * 0.6),
-				FullStallPct: sample.ToCenti(full * 0.9),
+				SomeAvg10: schema.ToCenti(some), SomeAvg60: schema.ToCenti(some * 0.8), SomeAvg300: schema.ToCenti(some * 0.6),
+				SomeStallPct: schema.ToCenti(some * 0.9),
+				FullAvg10:    schema.ToCenti(full), FullAvg60: schema.ToCenti(full * 0.8), FullAvg300: schema.ToCenti(full * 0.6),
+				FullStallPct: schema.ToCenti(full * 0.9),
 			})
 		}
 	}
@@ -318,7 +317,7 @@ func (g *Generator) Batch(t time.Time) *sample.Batch {
 	cached := kb(cache)
 	free := max(total-kb(used)-cached-buffers, 64<<20)
 	swapFree := int64(2<<30) - kb(0.001)
-	mr := sample.MemoryRow{
+	mr := schema.MemoryRow{
 		Time: us, TotalBytes: total, FreeBytes: free, AvailableBytes: free + cached*3/4,
 		BuffersBytes: buffers, CachedBytes: cached, SharedBytes: kb(0.01), SlabBytes: kb(0.03 + 0.0001*r.Float64()),
 		DirtyBytes: int64(r.IntN(2000)) * 4096, SwapTotalBytes: 2 << 30, SwapFreeBytes: swapFree,
@@ -332,7 +331,7 @@ func (g *Generator) Batch(t time.Time) *sample.Batch {
 			mr.SwapInPerS, mr.SwapOutPerS = rate(1), rate(3)
 		}
 	}
-	b.Memory = []sample.MemoryRow{mr}
+	b.Memory = []schema.MemoryRow{mr}
 
 	if !first {
 		for i, name := range g.h.Disks {
@@ -343,12 +342,12 @@ func (g *Generator) Batch(t time.Time) *sample.Batch {
 			writes := math.Round(ops * 0.7 * sec)
 			size := math.Round(d.size.next(r)) * 1024
 			busyPct := math.Min(100, ops/30)
-			b.Disk = append(b.Disk, sample.DiskRow{
+			b.Disk = append(b.Disk, schema.DiskRow{
 				Time: us, Device: name,
-				ReadsPerS: sample.ToCenti(reads / sec), WritesPerS: sample.ToCenti(writes / sec),
+				ReadsPerS: schema.ToCenti(reads / sec), WritesPerS: schema.ToCenti(writes / sec),
 				ReadBytesPerS: int64(reads*size/sec) / 512 * 512, WriteBytesPerS: int64(writes*size/sec) / 512 * 512,
-				BusyPct: sample.ToCenti(busyPct), AwaitMs: sample.ToCenti(0.2 + r.ExpFloat64()*0.3),
-				QueueSize: sample.ToCenti(ops / 1000),
+				BusyPct: schema.ToCenti(busyPct), AwaitMs: schema.ToCenti(0.2 + r.ExpFloat64()*0.3),
+				QueueSize: schema.ToCenti(ops / 1000),
 			})
 		}
 		for i, name := range g.h.Interfaces {
@@ -357,13 +356,13 @@ func (g *Generator) Batch(t time.Time) *sample.Batch {
 			rx := math.Round(n.rate.next(r) * sec)
 			tx := math.Round(rx * (0.6 + 0.1*r.Float64()))
 			size := n.size.next(r)
-			row := sample.NetworkRow{
+			row := schema.NetworkRow{
 				Time: us, Interface: name,
 				RxBytesPerS: int64(rx * size / sec), TxBytesPerS: int64(tx * size * 1.5 / sec),
-				RxPacketsPerS: sample.ToCenti(rx / sec), TxPacketsPerS: sample.ToCenti(tx / sec),
+				RxPacketsPerS: schema.ToCenti(rx / sec), TxPacketsPerS: schema.ToCenti(tx / sec),
 			}
 			if r.IntN(1000) == 0 {
-				row.RxDropsPerS = sample.ToCenti(1 / sec)
+				row.RxDropsPerS = schema.ToCenti(1 / sec)
 			}
 			b.Network = append(b.Network, row)
 		}
@@ -374,7 +373,7 @@ func (g *Generator) Batch(t time.Time) *sample.Batch {
 		g.fsUsed[i] = math.Min(0.98, g.fsUsed[i]+r.Float64()*1e-6)
 		usedBytes := int64(g.fsUsed[i]*float64(size)) / 4096 * 4096
 		inodes := size / 16384
-		b.Filesystem = append(b.Filesystem, sample.FilesystemRow{
+		b.Filesystem = append(b.Filesystem, schema.FilesystemRow{
 			Time: us, Mountpoint: m, Device: fmt.Sprintf("/dev/nvme0n1p%d", i+1), FSType: "ext4",
 			SizeBytes: size, UsedBytes: usedBytes, AvailBytes: size - usedBytes - size/20,
 			InodesTotal: inodes, InodesUsed: inodes / 10,
@@ -384,9 +383,9 @@ func (g *Generator) Batch(t time.Time) *sample.Batch {
 	for i := range g.temps {
 		w := &g.temps[i]
 		w.mean = 40 + 30*busy + float64(i)*3
-		b.Temperature = append(b.Temperature, sample.TemperatureRow{
+		b.Temperature = append(b.Temperature, schema.TemperatureRow{
 			Time: us, Sensor: fmt.Sprintf("hwmon1/temp%d", i+1), Label: fmt.Sprintf("Core %d", i),
-			Celsius: sample.ToCenti(math.Round(w.next(r))),
+			Celsius: schema.ToCenti(math.Round(w.next(r))),
 		})
 	}
 
@@ -394,14 +393,14 @@ func (g *Generator) Batch(t time.Time) *sample.Batch {
 	return b
 }
 
-func cpuRow(us int64, name string, v [9]float64, ticks float64) sample.CPURow {
-	p := func(x float64) sample.Centi { return sample.ToCenti(x / ticks * 100) }
-	return sample.CPURow{Time: us, CPU: name, UserPct: p(v[0]), NicePct: p(v[1]), SystemPct: p(v[2]),
+func cpuRow(us int64, name string, v [9]float64, ticks float64) schema.CPURow {
+	p := func(x float64) schema.Centi { return schema.ToCenti(x / ticks * 100) }
+	return schema.CPURow{Time: us, CPU: name, UserPct: p(v[0]), NicePct: p(v[1]), SystemPct: p(v[2]),
 		IdlePct: p(v[3]), IOWaitPct: p(v[4]), IRQPct: p(v[5]), SoftIRQPct: p(v[6]), StealPct: p(v[7]), GuestPct: p(v[8])}
 }
 
 // processes fills the process table and the counts by state and user.
-func (g *Generator) processes(b *sample.Batch, us int64, sec float64, first bool, busy float64) {
+func (g *Generator) processes(b *schema.Batch, us int64, sec float64, first bool, busy float64) {
 	r := g.rng
 	// Churn: short-lived processes come and go (cron jobs, shells).
 	if !first && g.h.Processes > 0 && r.IntN(3) == 0 {
@@ -419,8 +418,8 @@ func (g *Generator) processes(b *sample.Batch, us int64, sec float64, first bool
 	}
 	g.procs = kept
 
-	count := sample.ProcCountRow{Time: us}
-	users := map[string]*sample.ProcUserRow{}
+	count := schema.ProcCountRow{Time: us}
+	users := map[string]*schema.ProcUserRow{}
 	ticks := math.Round(100 * sec)
 	for i := range g.procs {
 		p := &g.procs[i]
@@ -455,22 +454,22 @@ func (g *Generator) processes(b *sample.Batch, us int64, sec float64, first bool
 		}
 		u := users[p.user]
 		if u == nil {
-			u = &sample.ProcUserRow{Time: us, User: p.user}
+			u = &schema.ProcUserRow{Time: us, User: p.user}
 			users[p.user] = u
 		}
 		u.Processes++
 		u.Threads += p.threads
 		u.RSSBytes += p.rss
-		u.CPUPct += sample.ToCenti(cpu)
+		u.CPUPct += schema.ToCenti(cpu)
 		if first {
 			continue
 		}
-		row := sample.ProcessRow{
+		row := schema.ProcessRow{
 			Time: us, PID: p.pid, PPID: p.ppid, StartTime: p.start, User: p.user, Comm: p.comm, State: state,
-			CPUUserPct: sample.ToCenti(math.Round(cpu*0.8*ticks/100) / ticks * 100), RSSBytes: p.rss,
+			CPUUserPct: schema.ToCenti(math.Round(cpu*0.8*ticks/100) / ticks * 100), RSSBytes: p.rss,
 			VSizeBytes: p.vsize, Threads: p.threads,
 		}
-		row.CPUSystemPct = sample.ToCenti(cpu) - row.CPUUserPct
+		row.CPUSystemPct = schema.ToCenti(cpu) - row.CPUUserPct
 		if p.kernel {
 			row.RSSBytes, row.VSizeBytes = 0, 0
 		}
@@ -488,15 +487,15 @@ func (g *Generator) processes(b *sample.Batch, us int64, sec float64, first bool
 	}
 	if g.h.Processes == 0 {
 		// Still count a plausible process population.
-		count = sample.ProcCountRow{Time: us, Total: 180, Threads: 420, Running: 1 + int32(busy*4),
+		count = schema.ProcCountRow{Time: us, Total: 180, Threads: 420, Running: 1 + int32(busy*4),
 			Sleeping: 120, Idle: 59 - int32(busy*4)}
-		users = map[string]*sample.ProcUserRow{"root": {Time: us, User: "root", Processes: 180, Threads: 420,
-			CPUPct: sample.ToCenti(busy * 100), RSSBytes: 1 << 30}}
+		users = map[string]*schema.ProcUserRow{"root": {Time: us, User: "root", Processes: 180, Threads: 420,
+			CPUPct: schema.ToCenti(busy * 100), RSSBytes: 1 << 30}}
 	}
 	if first {
 		return
 	}
-	b.ProcCount = []sample.ProcCountRow{count}
+	b.ProcCount = []schema.ProcCountRow{count}
 	for _, name := range g.h.Users {
 		if u := users[name]; u != nil {
 			b.ProcUser = append(b.ProcUser, *u)

@@ -1,19 +1,18 @@
 package synth
 
 import (
+	"almanac/schema"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"almanac/sample"
 )
 
 var start = time.Date(2026, 8, 21, 23, 58, 0, 0, time.UTC)
 
-func run(h Host, n int) []*sample.Batch {
+func run(h Host, n int) []*schema.Batch {
 	g := New(h)
-	out := make([]*sample.Batch, n)
+	out := make([]*schema.Batch, n)
 	for i := range out {
 		out[i] = g.Batch(start.Add(time.Duration(i) * 10 * time.Second))
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"almanac/archive"
-	"almanac/sample"
+	"almanac/schema"
 )
 
 // TestArchiveLsCorrupt lists an archive with one truncated file: the rest
@@ -27,9 +27,9 @@ func TestArchiveLsCorrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Now().UTC()
-	b := &sample.Batch{Time: at,
-		System: []sample.SystemRow{{Time: at.UnixMicro()}},
-		CPU:    []sample.CPURow{{Time: at.UnixMicro(), CPU: "all"}}}
+	b := &schema.Batch{Time: at,
+		System: []schema.SystemRow{{Time: at.UnixMicro()}},
+		CPU:    []schema.CPURow{{Time: at.UnixMicro(), CPU: "all"}}}
 	if err := w.Append(b); err != nil {
 		t.Fatal(err)
 	}

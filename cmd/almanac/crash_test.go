@@ -17,7 +17,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"almanac/archive"
-	"almanac/sample"
+	"almanac/schema"
 )
 
 // buildAlmanac compiles the command once per test binary run.
@@ -167,7 +167,7 @@ func TestKillNine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	frame, err := store.Scan(sample.TableSystem, "crashhost", time.Unix(0, 0), time.Now().Add(time.Hour), "load1")
+	frame, err := store.Scan(schema.TableSystem, "crashhost", time.Unix(0, 0), time.Now().Add(time.Hour), "load1")
 	if err != nil {
 		t.Fatal(err)
 	}

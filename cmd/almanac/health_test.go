@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"almanac/archive"
-	"almanac/sample"
+	"almanac/schema"
 )
 
 func TestHealth(t *testing.T) {
@@ -37,7 +37,7 @@ func TestHealth(t *testing.T) {
 				t.Fatal(err)
 			}
 			at := time.Now().Add(-tt.age).UTC()
-			b := &sample.Batch{Time: at, System: []sample.SystemRow{{Time: at.UnixMicro(), IntervalMs: 10000}}}
+			b := &schema.Batch{Time: at, System: []schema.SystemRow{{Time: at.UnixMicro(), IntervalMs: 10000}}}
 			if err := w.Append(b); err != nil {
 				t.Fatal(err)
 			}

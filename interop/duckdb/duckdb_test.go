@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"almanac/schema"
 	"database/sql"
 	"fmt"
 	"math/big"
@@ -13,8 +14,6 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/google/go-cmp/cmp"
-
-	"almanac/sample"
 )
 
 // openDB opens an in-memory DuckDB for one test.
@@ -39,13 +38,13 @@ func readParquet(dir, table string) string {
 
 // rowsOf returns the rows of table in b as a reflect.Value of a slice of
 // the table's row type.
-func rowsOf(b *sample.Batch, table string) reflect.Value {
+func rowsOf(b *schema.Batch, table string) reflect.Value {
 	field := map[string]string{
-		sample.TableHost: "Host", sample.TableCPU: "CPU", sample.TableSystem: "System",
-		sample.TablePressure: "Pressure", sample.TableMemory: "Memory", sample.TableDisk: "Disk",
-		sample.TableFilesystem: "Filesystem", sample.TableNetwork: "Network",
-		sample.TableTemperature: "Temperature", sample.TableProcCount: "ProcCount",
-		sample.TableProcUser: "ProcUser", sample.TableProcess: "Process",
+		schema.TableHost: "Host", schema.TableCPU: "CPU", schema.TableSystem: "System",
+		schema.TablePressure: "Pressure", schema.TableMemory: "Memory", schema.TableDisk: "Disk",
+		schema.TableFilesystem: "Filesystem", schema.TableNetwork: "Network",
+		schema.TableTemperature: "Temperature", schema.TableProcCount: "ProcCount",
+		schema.TableProcUser: "ProcUser", schema.TableProcess: "Process",
 	}[table]
 	return reflect.ValueOf(b).Elem().FieldByName(field)
 }
@@ -63,7 +62,7 @@ type column struct {
 // strings VARCHAR[].
 func columnsOf(t *testing.T, rt reflect.Type) []column {
 	t.Helper()
-	centi := reflect.TypeFor[sample.Centi]()
+	centi := reflect.TypeFor[schema.Centi]()
 	var cols []column
 	for i := range rt.NumField() {
 		f := rt.Field(i)
@@ -159,9 +158,9 @@ func decimalString(v *big.Int, scale int) string {
 func TestTablesReadBack(t *testing.T) {
 	db := openDB(t)
 	f := theFleet
-	for _, table := range sample.Tables {
+	for _, table := range schema.Tables {
 		t.Run(table, func(t *testing.T) {
-			rt := rowsOf(&sample.Batch{}, table).Type().Elem()
+			rt := rowsOf(&schema.Batch{}, table).Type().Elem()
 			cols := columnsOf(t, rt)
 
 			// Types: every column of rows.go, in order, then the partitions.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"almanac/archive"
-	"almanac/sample"
+	"almanac/schema"
 	"almanac/synth"
 )
 
@@ -37,7 +37,7 @@ type fleet struct {
 	dir     string
 	now     time.Time // when the data ends; "today" is now's UTC day
 	today   time.Time // midnight UTC
-	batches map[string][]*sample.Batch
+	batches map[string][]*schema.Batch
 
 	// The planted facts.
 	oomAt       time.Time // web1: 3 OOM kills in this sample
@@ -69,7 +69,7 @@ func writeFleet(dir string, now time.Time) (*fleet, error) {
 		dir:         dir,
 		now:         now,
 		today:       today,
-		batches:     map[string][]*sample.Batch{},
+		batches:     map[string][]*schema.Batch{},
 		oomAt:       yesterday.Add(10*time.Hour + 17*time.Minute),
 		rebootDown:  yesterday.Add(3 * time.Hour),
 		rebootUp:    yesterday.Add(4 * time.Hour),
@@ -122,7 +122,7 @@ func writeFleet(dir string, now time.Time) (*fleet, error) {
 
 // plant changes the synthetic batch b of host to hold the facts the
 // README's queries find.
-func (f *fleet) plant(host string, b *sample.Batch) {
+func (f *fleet) plant(host string, b *schema.Batch) {
 	t := b.Time
 	us := t.UnixMicro()
 	yesterday := f.today.AddDate(0, 0, -1)
@@ -134,7 +134,7 @@ func (f *fleet) plant(host string, b *sample.Batch) {
 			}
 		}
 		if !t.Before(yesterday.Add(12*time.Hour)) && t.Before(yesterday.Add(12*time.Hour+10*time.Minute)) && len(b.Process) > 0 {
-			b.Process = append(b.Process, sample.ProcessRow{
+			b.Process = append(b.Process, schema.ProcessRow{
 				Time: us, PID: 31337, PPID: 1, StartTime: yesterday.Add(12 * time.Hour).UnixMicro(),
 				User: "nobody", Comm: f.hostileComm, State: "S", CPUUserPct: 100, RSSBytes: 4096,
 				VSizeBytes: 1 << 20, Threads: 1,
@@ -155,7 +155,7 @@ func (f *fleet) plant(host string, b *sample.Batch) {
 				pid, start = 777, f.rebootUp.Add(-30*time.Second)
 			}
 			rd, wr := int64(1<<20), int64(0)
-			b.Process = append(b.Process, sample.ProcessRow{
+			b.Process = append(b.Process, schema.ProcessRow{
 				Time: us, PID: pid, PPID: 1, StartTime: start.UnixMicro(), User: jobUser, Comm: jobComm,
 				State: "R", CPUUserPct: jobUserPct, CPUSystemPct: jobSysPct, RSSBytes: 2 << 30,
 				VSizeBytes: 5 << 30, Threads: 3, ReadBytesPerS: &rd, WriteBytesPerS: &wr,
@@ -239,12 +239,12 @@ func TestArchiveShape(t *testing.T) {
 		kind, _, _ := strings.Cut(parts[3], "-")
 		kinds[k] = append(kinds[k], kind)
 	}
-	for _, table := range sample.Tables {
+	for _, table := range schema.Tables {
 		for _, host := range fleetHosts {
 			for d := 2; d >= 0; d-- {
 				day := theFleet.today.AddDate(0, 0, -d).Format(time.DateOnly)
 				got := kinds[key{table, host, day}]
-				if table == sample.TableHost && len(got) == 0 {
+				if table == schema.TableHost && len(got) == 0 {
 					continue // host facts are written when they change
 				}
 				switch {

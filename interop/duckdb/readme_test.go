@@ -18,7 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"almanac/archive"
-	"almanac/sample"
+	"almanac/schema"
 	"almanac/synth"
 )
 
@@ -241,7 +241,7 @@ func TestReadmeQueries(t *testing.T) {
 
 // eachRow calls fn for every row that rows picks from the batches written
 // for host, with its batch.
-func eachRow[T any](f *fleet, host string, rows func(*sample.Batch) []T, fn func(b *sample.Batch, r *T)) {
+func eachRow[T any](f *fleet, host string, rows func(*schema.Batch) []T, fn func(b *schema.Batch, r *T)) {
 	for _, b := range f.batches[host] {
 		rs := rows(b)
 		for i := range rs {
@@ -257,7 +257,7 @@ func (f *fleet) checkOpen(t *testing.T, db *sql.DB, q string) {
 	if _, err := db.Exec(q); err != nil {
 		t.Fatalf("%v\n%s", err, q)
 	}
-	for _, table := range sample.Tables {
+	for _, table := range schema.Tables {
 		var want int64
 		for _, host := range sortedHosts() {
 			for _, b := range f.batches[host] {
@@ -313,7 +313,7 @@ func checkOpenDigitsHost(t *testing.T, open string) {
 	if _, err := db.Exec(strings.ReplaceAll(open, placeholder, dir)); err != nil {
 		t.Fatalf("open an archive of host %s: %v", hostNum, err)
 	}
-	for _, table := range []string{sample.TableCPU, sample.TableSystem, sample.TableProcess} {
+	for _, table := range []string{schema.TableCPU, schema.TableSystem, schema.TableProcess} {
 		got := query(t, db, "SELECT DISTINCT host FROM "+table)
 		if diff := cmp.Diff(result{{hostNum}}, got); diff != "" {
 			t.Errorf("hosts of %s in an archive of host %s alone (-want +got):\n%s", table, hostNum, diff)
@@ -325,12 +325,12 @@ func (f *fleet) checkCPUBusyHourly(t *testing.T, db *sql.DB, q string) {
 	type acc struct {
 		sum  float64
 		n    int
-		peak sample.Centi
+		peak schema.Centi
 	}
 	var want result
 	for _, host := range sortedHosts() {
 		hours := map[time.Time]*acc{}
-		eachRow(f, host, func(b *sample.Batch) []sample.CPURow { return b.CPU }, func(b *sample.Batch, r *sample.CPURow) {
+		eachRow(f, host, func(b *schema.Batch) []schema.CPURow { return b.CPU }, func(b *schema.Batch, r *schema.CPURow) {
 			if r.CPU != "all" {
 				return
 			}
@@ -427,7 +427,7 @@ func (f *fleet) checkFilesystemsOver90(t *testing.T, db *sql.DB, q string) {
 	}
 	over := map[key]*acc{}
 	for _, host := range sortedHosts() {
-		eachRow(f, host, func(b *sample.Batch) []sample.FilesystemRow { return b.Filesystem }, func(b *sample.Batch, r *sample.FilesystemRow) {
+		eachRow(f, host, func(b *schema.Batch) []schema.FilesystemRow { return b.Filesystem }, func(b *schema.Batch, r *schema.FilesystemRow) {
 			room := r.UsedBytes + r.AvailBytes
 			if 10*r.UsedBytes <= 9*room { // used_bytes > 0.9 * (used + avail), exactly
 				return
@@ -472,7 +472,7 @@ func (f *fleet) checkReboots(t *testing.T, db *sql.DB, q string) {
 	var want result
 	for _, host := range sortedHosts() {
 		var prev int64
-		eachRow(f, host, func(b *sample.Batch) []sample.SystemRow { return b.System }, func(b *sample.Batch, r *sample.SystemRow) {
+		eachRow(f, host, func(b *schema.Batch) []schema.SystemRow { return b.System }, func(b *schema.Batch, r *schema.SystemRow) {
 			if prev != 0 && r.BootTime != prev {
 				want = append(want, []any{host, micros(r.BootTime), micros(prev), micros(r.Time)})
 			}
@@ -497,7 +497,7 @@ func (f *fleet) checkMemoryHourly(t *testing.T, db *sql.DB, q string) {
 	var want result
 	for _, host := range sortedHosts() {
 		hours := map[time.Time]*acc{}
-		eachRow(f, host, func(b *sample.Batch) []sample.MemoryRow { return b.Memory }, func(b *sample.Batch, r *sample.MemoryRow) {
+		eachRow(f, host, func(b *schema.Batch) []schema.MemoryRow { return b.Memory }, func(b *schema.Batch, r *schema.MemoryRow) {
 			if archive.Day(b.Time).Before(f.yesterday()) {
 				return
 			}
@@ -533,7 +533,7 @@ func (f *fleet) checkOOMKills(t *testing.T, db *sql.DB, q string) {
 			first int64
 		}
 		days := map[time.Time]*acc{}
-		eachRow(f, host, func(b *sample.Batch) []sample.MemoryRow { return b.Memory }, func(b *sample.Batch, r *sample.MemoryRow) {
+		eachRow(f, host, func(b *schema.Batch) []schema.MemoryRow { return b.Memory }, func(b *schema.Batch, r *schema.MemoryRow) {
 			if r.OOMKills == 0 {
 				return
 			}
@@ -570,13 +570,13 @@ func (f *fleet) checkOOMKills(t *testing.T, db *sql.DB, q string) {
 func (f *fleet) checkBusiestDisks(t *testing.T, db *sql.DB, q string) {
 	type key struct{ host, dev string }
 	type acc struct {
-		peak, peakAwait sample.Centi
+		peak, peakAwait schema.Centi
 		sum             float64
 		n               int
 	}
 	disks := map[key]*acc{}
 	for _, host := range sortedHosts() {
-		eachRow(f, host, func(b *sample.Batch) []sample.DiskRow { return b.Disk }, func(b *sample.Batch, r *sample.DiskRow) {
+		eachRow(f, host, func(b *schema.Batch) []schema.DiskRow { return b.Disk }, func(b *schema.Batch, r *schema.DiskRow) {
 			if !archive.Day(b.Time).Equal(f.today) {
 				return
 			}
@@ -618,8 +618,8 @@ func (f *fleet) checkBusiestDisks(t *testing.T, db *sql.DB, q string) {
 func (f *fleet) checkLastSample(t *testing.T, db *sql.DB, q string) {
 	var want result
 	for _, host := range sortedHosts() {
-		var last *sample.SystemRow
-		eachRow(f, host, func(b *sample.Batch) []sample.SystemRow { return b.System }, func(b *sample.Batch, r *sample.SystemRow) {
+		var last *schema.SystemRow
+		eachRow(f, host, func(b *schema.Batch) []schema.SystemRow { return b.System }, func(b *schema.Batch, r *schema.SystemRow) {
 			if last == nil || r.Time > last.Time {
 				last = r
 			}
