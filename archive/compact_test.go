@@ -96,7 +96,7 @@ func TestCompact(t *testing.T) {
 
 	// Every row is still there, now in key then time order.
 	byTime := func(a, b schema.CPURow) int { return cmp.Compare(a.Time, b.Time) }
-	byCPU := func(a, b schema.CPURow) int { return cmpCPU(a.CPU, b.CPU) }
+	byCPU := func(a, b schema.CPURow) int { return cmp.Compare(a.CPU, b.CPU) }
 	gotCPU := readTable[schema.CPURow](t, dir, "cpu", "web1")
 	if diff := gocmp.Diff(sortedBy(all.CPU, byTime, byCPU), sortedBy(gotCPU, byTime, byCPU)); diff != "" {
 		t.Errorf("cpu rows mismatch (-want +got):\n%s", diff)
@@ -337,7 +337,7 @@ func TestListAndNewest(t *testing.T) {
 			t.Errorf("List: %+v", in)
 		}
 	}
-	for _, table := range schema.Tables {
+	for _, table := range schema.Names() {
 		if got, want := byTable[table].Rows, int64(tables[table].count(all)); got != want {
 			t.Errorf("List rows of %s = %d, want %d", table, got, want)
 		}

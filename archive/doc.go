@@ -4,7 +4,7 @@
 // # Layout
 //
 // An archive is a folder with one folder per table (the names in
-// schema.Tables), one folder per host inside it and one per UTC day inside
+// schema.Names()), one folder per host inside it and one per UTC day inside
 // that:
 //
 //	<archive>/<table>/host=<host>/date=<YYYY-MM-DD>/part-<seq>.parquet

@@ -39,10 +39,10 @@ func hostByte(c byte) bool {
 		c == '.' || c == '_' || c == '-'
 }
 
-// CheckTable reports whether table is one of schema.Tables.
+// CheckTable reports whether table is one of schema.Names().
 func CheckTable(table string) error {
-	if !slices.Contains(schema.Tables, table) {
-		return fmt.Errorf("archive: table %q: want one of %s", table, strings.Join(schema.Tables, ", "))
+	if !slices.Contains(schema.Names(), table) {
+		return fmt.Errorf("archive: table %q: want one of %s", table, strings.Join(schema.Names(), ", "))
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 // day. Folders whose names do not parse are skipped.
 func (s *Store) allPartitions() ([]Partition, error) {
 	var out []Partition
-	for _, table := range schema.Tables {
+	for _, table := range schema.Names() {
 		names, err := s.readDirNames(table)
 		if err != nil {
 			return nil, err
@@ -37,7 +37,7 @@ func (s *Store) allPartitions() ([]Partition, error) {
 // partitions they summarize.
 func (s *Store) allRollups(res Resolution) ([]Partition, error) {
 	var out []Partition
-	for _, table := range schema.Tables {
+	for _, table := range schema.Names() {
 		if !HasResolution(table, res) {
 			continue
 		}

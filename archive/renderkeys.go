@@ -41,7 +41,7 @@ func RenderKeys(keys []string, now time.Time) []string {
 		}
 		current := true
 		for _, res := range tableResolutions(p.Table) {
-			current = current && have[rollupPath(res, p)+"/"+live[0].name]
+			current = current && have[rollupPath(res, p)+"/"+rollupName(live[0])]
 		}
 		if current {
 			drop[dir] = true

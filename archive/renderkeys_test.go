@@ -18,40 +18,45 @@ func TestRenderKeys(t *testing.T) {
 	}{
 		{name: "old day with current rollups: raw left out", keys: []string{
 			"cpu/host=a/date=" + old + "/day-5.parquet",
-			"rollup/1m/cpu/host=a/date=" + old + "/day-5.parquet",
-			"rollup/1h/cpu/host=a/date=" + old + "/day-5.parquet",
+			"rollup/1m/cpu/host=a/date=" + old + "/day-5.s2.parquet",
+			"rollup/1h/cpu/host=a/date=" + old + "/day-5.s2.parquet",
 		}, want: []string{
-			"rollup/1m/cpu/host=a/date=" + old + "/day-5.parquet",
-			"rollup/1h/cpu/host=a/date=" + old + "/day-5.parquet",
+			"rollup/1m/cpu/host=a/date=" + old + "/day-5.s2.parquet",
+			"rollup/1h/cpu/host=a/date=" + old + "/day-5.s2.parquet",
 		}},
 		{name: "recent day kept raw", keys: []string{
 			"cpu/host=a/date=" + recent + "/day-5.parquet",
-			"rollup/1m/cpu/host=a/date=" + recent + "/day-5.parquet",
-			"rollup/1h/cpu/host=a/date=" + recent + "/day-5.parquet",
+			"rollup/1m/cpu/host=a/date=" + recent + "/day-5.s2.parquet",
+			"rollup/1h/cpu/host=a/date=" + recent + "/day-5.s2.parquet",
 		}},
 		{name: "rollup of an older day file is not current", keys: []string{
 			"cpu/host=a/date=" + old + "/day-7.parquet",
-			"rollup/1m/cpu/host=a/date=" + old + "/day-5.parquet",
-			"rollup/1h/cpu/host=a/date=" + old + "/day-5.parquet",
+			"rollup/1m/cpu/host=a/date=" + old + "/day-5.s2.parquet",
+			"rollup/1h/cpu/host=a/date=" + old + "/day-5.s2.parquet",
 		}},
 		{name: "a late part makes the rollup stale", keys: []string{
 			"cpu/host=a/date=" + old + "/day-5.parquet",
 			"cpu/host=a/date=" + old + "/part-9.parquet",
+			"rollup/1m/cpu/host=a/date=" + old + "/day-5.s2.parquet",
+			"rollup/1h/cpu/host=a/date=" + old + "/day-5.s2.parquet",
+		}},
+		{name: "rollups of another schema version are not current", keys: []string{
+			"cpu/host=a/date=" + old + "/day-5.parquet",
 			"rollup/1m/cpu/host=a/date=" + old + "/day-5.parquet",
 			"rollup/1h/cpu/host=a/date=" + old + "/day-5.parquet",
 		}},
 		{name: "one resolution missing", keys: []string{
 			"cpu/host=a/date=" + old + "/day-5.parquet",
-			"rollup/1h/cpu/host=a/date=" + old + "/day-5.parquet",
+			"rollup/1h/cpu/host=a/date=" + old + "/day-5.s2.parquet",
 		}},
 		{name: "process needs its hourly rollup only", keys: []string{
 			"process/host=a/date=" + old + "/day-5.parquet",
-			"rollup/1h/process/host=a/date=" + old + "/day-5.parquet",
-		}, want: []string{"rollup/1h/process/host=a/date=" + old + "/day-5.parquet"}},
+			"rollup/1h/process/host=a/date=" + old + "/day-5.s2.parquet",
+		}, want: []string{"rollup/1h/process/host=a/date=" + old + "/day-5.s2.parquet"}},
 		{name: "system and host always kept", keys: []string{
 			"system/host=a/date=" + old + "/day-5.parquet",
-			"rollup/1m/system/host=a/date=" + old + "/day-5.parquet",
-			"rollup/1h/system/host=a/date=" + old + "/day-5.parquet",
+			"rollup/1m/system/host=a/date=" + old + "/day-5.s2.parquet",
+			"rollup/1h/system/host=a/date=" + old + "/day-5.s2.parquet",
 			"host/host=a/date=" + old + "/day-5.parquet",
 		}},
 	}

@@ -53,54 +53,38 @@ const rollupDir = "rollup"
 // bucket.
 const SamplesColumn = "samples"
 
-// rollupKeys are the key columns of each table that has rollups: the
-// columns its compacted files are sorted by. The host table (facts) has
-// none. The process table is keyed by process identity, pid and start
-// time (numbers, where the others' keys are strings).
-var rollupKeys = map[string][]string{
-	schema.TableCPU:         {"cpu"},
-	schema.TableSystem:      nil,
-	schema.TablePressure:    {"resource"},
-	schema.TableMemory:      nil,
-	schema.TableDisk:        {"device"},
-	schema.TableFilesystem:  {"mountpoint"},
-	schema.TableNetwork:     {"interface"},
-	schema.TableTemperature: {"sensor"},
-	schema.TableProcCount:   nil,
-	schema.TableProcUser:    {"user"},
-	schema.TableProcess:     {"pid", "start_time"},
-}
-
-// rollupOnly limits the rollup of a table to some of its columns: the
-// numeric ones summarized and the string ones whose newest value is kept.
-// A table not listed summarizes every column.
-var rollupOnly = map[string][]string{
-	// Per process identity: its CPU, memory and threads, and its newest
-	// name, user and state (not its command line, nor its I/O).
-	schema.TableProcess: {"user", "comm", "state", "cpu_user_pct", "cpu_system_pct", "rss_bytes", "threads"},
-}
-
-// tableResolutions returns the rollups written for table, finest first.
-// The process table has only per-hour ones: a host runs hundreds of
-// processes, and a per-minute rollup of each would be about as big as the
-// raw rows.
+// tableResolutions returns the rollups written for table, finest first,
+// as its declaration in package schema lists them.
 func tableResolutions(table string) []Resolution {
-	if table == schema.TableProcess {
-		return []Resolution{PerHour}
+	t, ok := tables[table]
+	if !ok {
+		return nil
 	}
-	return resolutions
+	var out []Resolution
+	for _, d := range t.declared().Rollups() {
+		out = append(out, Resolution(d))
+	}
+	return out
 }
 
 // HasResolution reports whether Compact writes rollups of table at res.
 func HasResolution(table string, res Resolution) bool {
-	return HasRollups(table) && slices.Contains(tableResolutions(table), res)
+	return slices.Contains(tableResolutions(table), res)
 }
 
 // HasRollups reports whether Compact writes rollups of table.
-func HasRollups(table string) bool {
-	_, ok := rollupKeys[table]
-	return ok
+func HasRollups(table string) bool { return len(tableResolutions(table)) > 0 }
+
+// rollupName returns the name of the rollups made from the day file f:
+// f's name with the schema version, so that a rollup written by an
+// almanac with another schema is never taken as current (readers use the
+// day's raw rows until the next Compact rewrites it).
+func rollupName(f dataFile) string {
+	return strings.TrimSuffix(f.name, ".parquet") + rollupSuffix
 }
+
+// rollupSuffix ends the name of every current rollup file.
+var rollupSuffix = ".s" + strconv.Itoa(schema.Version) + ".parquet"
 
 // rollupPath returns the folder of the rollup of partition p at res:
 // rollup/<res>/<table>/host=<host>/date=<YYYY-MM-DD>.
@@ -112,26 +96,32 @@ func rollupPath(res Resolution, p Partition) string {
 const (
 	rcTime = iota
 	rcKey
-	rcLast // a string column that is not a key: the bucket's newest value
+	rcLast // a label: the bucket's newest value
 	rcMin
 	rcAvg
 	rcMax
+	rcSum
 	rcSamples
 )
 
-// rollupSpec is the rollup layout of one table.
+// rollupSpec is the rollup layout of one table, derived from its
+// declaration: how each column rolls up follows from its kind.
 type rollupSpec struct {
-	keys, lasts []string
-	keyCols     []column        // the key columns (numeric for the process table)
-	keyKinds    []parquet.Kind  // their physical kinds
-	nums        []column        // the numeric source columns
-	kinds       []parquet.Kind  // their physical kinds
-	optional    []bool          // whether they are nullable
-	avgKinds    []parquet.Kind  // the physical kinds of their means
-	avgScales   []float64       // and the decimal scales
-	schema      *parquet.Schema // the rollup file's schema
-	plan        []rollupLeaf    // per leaf column of schema, in order
-	src         []column        // what to read from a day file: keys, lasts, nums
+	keys      []string
+	keyCols   []column       // the key columns (numeric for the process table)
+	keyKinds  []parquet.Kind // their physical kinds
+	lasts     []column       // the labels
+	lastKinds []parquet.Kind
+	lastOpt   []bool
+	nums      []column        // the summarized columns
+	kinds     []parquet.Kind  // their physical kinds
+	optional  []bool          // whether they are nullable
+	avgKinds  []parquet.Kind  // the physical kinds of their means
+	avgScales []float64       // and the decimal scales
+	sumKinds  []parquet.Kind  // the physical kinds of their sums
+	schema    *parquet.Schema // the rollup file's schema
+	plan      []rollupLeaf    // per leaf column of schema, in order
+	src       []column        // what to read from a day file: keys, lasts, nums
 }
 
 // rollupLeaf says what one leaf column of a rollup file holds.
@@ -143,79 +133,89 @@ type rollupLeaf struct {
 // rollupSpecs holds the layout of every table with rollups.
 var rollupSpecs = func() map[string]*rollupSpec {
 	out := map[string]*rollupSpec{}
-	for name, keys := range rollupKeys {
-		out[name] = newRollupSpec(tables[name].schema(), keys, rollupOnly[name])
+	for _, t := range tableList {
+		if HasRollups(t.name()) {
+			out[t.name()] = newRollupSpec(t)
+		}
 	}
 	return out
 }()
 
-// newRollupSpec builds the rollup layout of a table schema: time (the
-// bucket start), the key columns, the other string columns (newest value
-// of the bucket), per numeric column c the columns c_min and c_max (of c's
-// type) and c_avg (see avgNode), and samples (the rows in the bucket).
-// When only is not nil, the columns that are neither time nor keys are
-// those in only.
-func newRollupSpec(schema *parquet.Schema, keys, only []string) *rollupSpec {
-	sp := &rollupSpec{keys: keys, keyCols: make([]column, len(keys)), keyKinds: make([]parquet.Kind, len(keys))}
-	group := parquet.Group{}
-	type leafInfo struct {
-		kind, i int
+// aggLeaf maps an aggregate of package schema to a rollup column kind.
+var aggLeaf = map[schema.Agg]int{schema.AggMin: rcMin, schema.AggAvg: rcAvg,
+	schema.AggMax: rcMax, schema.AggSum: rcSum}
+
+// newRollupSpec builds the rollup layout of a table: time (the bucket
+// start), the keys, and each of the table's RollupColumns as its kind
+// says (schema.Kind.Aggs): labels under their own name (the bucket's
+// newest value); c_min and c_max of c's type; c_avg (see avgNode); c_sum
+// (see sumNode); and samples (the rows in the bucket). Required columns
+// stay required (readers decode them in bulk); a nullable one gives
+// nullable aggregates.
+func newRollupSpec(t table) *rollupSpec {
+	d, ps := t.declared(), t.schema()
+	leaf := func(name string) parquet.LeafColumn {
+		l, ok := ps.Lookup(name)
+		if !ok {
+			panic("archive: rollup of " + d.Name() + ": no column " + name)
+		}
+		return l
 	}
-	byName := map[string]leafInfo{}
-	for _, path := range schema.Columns() {
-		name := path[0]
-		leaf, _ := schema.Lookup(path...)
-		c := columnOf(name, leaf)
-		switch {
-		case name == timeColumn:
-			group[name] = leaf.Node
-			byName[name] = leafInfo{rcTime, 0}
-		case c.list:
+	sp := &rollupSpec{keys: d.Keys()}
+	group := parquet.Group{}
+	byName := map[string]rollupLeaf{}
+	group[timeColumn] = leaf(timeColumn).Node
+	byName[timeColumn] = rollupLeaf{rcTime, 0}
+	for i, k := range sp.keys {
+		l := leaf(k)
+		group[k] = l.Node
+		byName[k] = rollupLeaf{rcKey, i}
+		sp.keyCols = append(sp.keyCols, columnOf(k, l))
+		sp.keyKinds = append(sp.keyKinds, l.Node.Type().Kind())
+	}
+	for _, c := range d.RollupColumns() {
+		l := leaf(c.Name)
+		col := columnOf(c.Name, l)
+		if c.Has(schema.AggNewest) {
+			byName[c.Name] = rollupLeaf{rcLast, len(sp.lasts)}
+			group[c.Name] = l.Node
+			sp.lasts = append(sp.lasts, col)
+			sp.lastKinds = append(sp.lastKinds, l.Node.Type().Kind())
+			sp.lastOpt = append(sp.lastOpt, l.Node.Optional())
 			continue
-		case slices.Contains(keys, name):
-			i := slices.Index(keys, name)
-			group[name] = leaf.Node
-			byName[name] = leafInfo{rcKey, i}
-			sp.keyCols[i] = c
-			sp.keyKinds[i] = leaf.Node.Type().Kind()
-		case only != nil && !slices.Contains(only, name):
-			continue
-		case c.str:
-			group[name] = leaf.Node
-			byName[name] = leafInfo{rcLast, len(sp.lasts)}
-			sp.lasts = append(sp.lasts, name)
-		default:
-			// Required columns stay required (readers decode them in
-			// bulk); a nullable one gives nullable statistics.
-			i := len(sp.nums)
-			sp.nums = append(sp.nums, c)
-			sp.kinds = append(sp.kinds, leaf.Node.Type().Kind())
-			sp.optional = append(sp.optional, leaf.Node.Optional())
-			avg, akind, ascale := avgNode(leaf.Node, c.scale)
-			sp.avgKinds = append(sp.avgKinds, akind)
-			sp.avgScales = append(sp.avgScales, ascale)
-			if leaf.Node.Optional() {
-				avg = parquet.Optional(avg)
+		}
+		i := len(sp.nums)
+		sp.nums = append(sp.nums, col)
+		sp.kinds = append(sp.kinds, l.Node.Type().Kind())
+		sp.optional = append(sp.optional, l.Node.Optional())
+		avg, akind, ascale := avgNode(l.Node, col.scale)
+		sum, skind := sumNode(l.Node)
+		sp.avgKinds = append(sp.avgKinds, akind)
+		sp.avgScales = append(sp.avgScales, ascale)
+		sp.sumKinds = append(sp.sumKinds, skind)
+		for _, a := range c.Kind.Aggs() {
+			node := l.Node
+			switch a {
+			case schema.AggAvg:
+				node = avg
+			case schema.AggSum:
+				node = sum
 			}
-			group[name+"_min"] = leaf.Node
-			group[name+"_max"] = leaf.Node
-			group[name+"_avg"] = avg
-			byName[name+"_min"] = leafInfo{rcMin, i}
-			byName[name+"_max"] = leafInfo{rcMax, i}
-			byName[name+"_avg"] = leafInfo{rcAvg, i}
+			if l.Node.Optional() {
+				node = parquet.Optional(node)
+			}
+			group[c.RollupName(a)] = node
+			byName[c.RollupName(a)] = rollupLeaf{aggLeaf[a], i}
 		}
 	}
 	group[SamplesColumn] = parquet.Encoded(parquet.Int(32), &parquet.DeltaBinaryPacked)
-	byName[SamplesColumn] = leafInfo{rcSamples, 0}
+	byName[SamplesColumn] = rollupLeaf{rcSamples, 0}
 	sp.schema = parquet.NewSchema("rollup", group)
 	for _, path := range sp.schema.Columns() {
-		li := byName[path[0]]
-		sp.plan = append(sp.plan, rollupLeaf{kind: li.kind, i: li.i})
+		sp.plan = append(sp.plan, byName[path[0]])
 	}
 	sp.src = append(sp.src, sp.keyCols...)
-	for _, l := range sp.lasts {
-		sp.src = append(sp.src, column{name: l, str: true, scale: 1})
-	}
+	sp.src = append(sp.src, sp.lasts...)
 	sp.src = append(sp.src, sp.nums...)
 	return sp
 }
@@ -225,7 +225,8 @@ type bucketStats struct {
 	key    []string
 	n      []int32   // rows per bucket
 	lastT  []int64   // time of the newest row per bucket
-	last   []string  // per bucket and last column (bucket-major)
+	last   []string  // per bucket and label (bucket-major): string labels
+	lastN  []float64 // and the others
 	lo, hi []float64 // per bucket and numeric column (bucket-major)
 	sum    []float64
 	cnt    []int32 // non-null values per bucket and numeric column
@@ -235,16 +236,17 @@ type bucketStats struct {
 
 func newBucketStats(key []string, nb, nn, nlast int) *bucketStats {
 	b := &bucketStats{key: key, nb: nb, nn: nn, nlast: nlast,
-		n: make([]int32, nb), lastT: make([]int64, nb), last: make([]string, nb*nlast),
+		n: make([]int32, nb), lastT: make([]int64, nb), last: make([]string, nb*nlast), lastN: make([]float64, nb*nlast),
 		lo: make([]float64, nb*nn), hi: make([]float64, nb*nn), sum: make([]float64, nb*nn), cnt: make([]int32, nb*nn)}
 	return b
 }
 
 // add adds the numbers vals (NaN: null) of one row at bucket i.
-func (b *bucketStats) add(i int, t int64, lasts []string, vals func(j int) float64) {
+func (b *bucketStats) add(i int, t int64, lasts []string, lastN []float64, vals func(j int) float64) {
 	if b.n[i] == 0 || t >= b.lastT[i] {
 		b.lastT[i] = t
 		copy(b.last[i*b.nlast:], lasts)
+		copy(b.lastN[i*b.nlast:], lastN)
 	}
 	b.n[i]++
 	for j := range b.nn {
@@ -275,6 +277,7 @@ func (b *bucketStats) coarsen(f int) *bucketStats {
 		if out.n[o] == 0 || b.lastT[i] >= out.lastT[o] {
 			out.lastT[o] = b.lastT[i]
 			copy(out.last[o*b.nlast:(o+1)*b.nlast], b.last[i*b.nlast:(i+1)*b.nlast])
+			copy(out.lastN[o*b.nlast:(o+1)*b.nlast], b.lastN[i*b.nlast:(i+1)*b.nlast])
 		}
 		out.n[o] += b.n[i]
 		for j := range b.nn {
@@ -308,9 +311,11 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 	keyCols := make([][]string, len(sp.keys))
 	keyNums := make([][]float64, len(sp.keys))
 	lastCols := make([][]string, len(sp.lasts))
+	lastNums := make([][]float64, len(sp.lasts))
 	numCols := make([][]float64, len(sp.nums))
 	key := make([]string, len(sp.keys))
 	lasts := make([]string, len(sp.lasts))
+	lastN := make([]float64, len(sp.lasts))
 	var sb strings.Builder
 	r := timeRange{from: start, to: start + 24*time.Hour.Microseconds()}
 	err := readGroups(ra, size, r, sp.src, fr, func(fr *Frame) error {
@@ -322,7 +327,11 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 			}
 		}
 		for i, l := range sp.lasts {
-			lastCols[i] = fr.Str[l]
+			if l.str {
+				lastCols[i] = fr.Str[l.name]
+			} else {
+				lastNums[i] = fr.Num[l.name]
+			}
 		}
 		for i, c := range sp.nums {
 			numCols[i] = fr.Num[c.name]
@@ -347,13 +356,17 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 				}
 			}
 			for i := range lasts {
-				lasts[i] = lastCols[i][row]
+				if lastCols[i] != nil {
+					lasts[i] = lastCols[i][row]
+				} else {
+					lastN[i] = lastNums[i][row]
+				}
 			}
 			b := int((t - start) / width)
 			if t < start || b >= nb {
 				continue // not of this day: a misplaced row
 			}
-			cur.add(b, t, lasts, func(j int) float64 { return numCols[j][row] })
+			cur.add(b, t, lasts, lastN, func(j int) float64 { return numCols[j][row] })
 		}
 		return nil
 	})
@@ -435,7 +448,10 @@ func writeRollup(w io.Writer, table string, day time.Time, res Resolution, stats
 					}
 					v = typedValue(sp.keyKinds[l.i], float64(x), 1).Level(0, 0, c)
 				case rcLast:
-					v = parquet.ByteArrayValue([]byte(b.last[i*b.nlast+l.i])).Level(0, 0, c)
+					v = lastValue(sp, l.i, b.last[i*b.nlast+l.i], b.lastN[i*b.nlast+l.i]).Level(0, 0, c)
+					if sp.lastOpt[l.i] && !v.IsNull() {
+						v = v.Level(0, 1, c)
+					}
 				case rcSamples:
 					v = parquet.Int32Value(b.n[i]).Level(0, 0, c)
 				default:
@@ -457,6 +473,8 @@ func writeRollup(w io.Writer, table string, day time.Time, res Resolution, stats
 						v = typedValue(sp.kinds[l.i], b.lo[k], sp.nums[l.i].scale)
 					case rcMax:
 						v = typedValue(sp.kinds[l.i], b.hi[k], sp.nums[l.i].scale)
+					case rcSum:
+						v = typedValue(sp.sumKinds[l.i], b.sum[k], sp.nums[l.i].scale)
 					default:
 						v = typedValue(sp.avgKinds[l.i], b.sum[k]/float64(b.cnt[k]), sp.avgScales[l.i])
 					}
@@ -482,18 +500,39 @@ func writeRollup(w io.Writer, table string, day time.Time, res Resolution, stats
 }
 
 // avgNode returns the column of the means of a numeric column of type
-// node (decimal scale scale): integers and decimals as the same type
-// (means rounded to its precision: delta encoding packs them far tighter
-// than doubles), small integers and booleans as DECIMAL(18,2), floats as
-// DOUBLE. It also returns the physical kind and scale to write.
+// node (decimal scale scale): a decimal as the same decimal (a mean exact
+// to the column's precision; delta encoding packs it far tighter than a
+// double), an integer, a boolean or a float as a DOUBLE, never rounded to
+// an integer. It also returns the physical kind and scale to write.
 func avgNode(node parquet.Node, scale float64) (parquet.Node, parquet.Kind, float64) {
-	switch node.Type().Kind() {
-	case parquet.Int64:
+	if scale != 1 && node.Type().Kind() == parquet.Int64 {
 		return parquet.Required(node), parquet.Int64, scale
-	case parquet.Int32, parquet.Boolean:
-		return parquet.Encoded(parquet.Decimal(2, 18, parquet.Int64Type), &parquet.DeltaBinaryPacked), parquet.Int64, 100
 	}
 	return parquet.Encoded(parquet.Leaf(parquet.DoubleType), &parquet.ByteStreamSplit), parquet.Double, 1
+}
+
+// sumNode returns the column of the sums of a count column of type node:
+// 32-bit integers sum into 64 bits, others keep their type.
+func sumNode(node parquet.Node) (parquet.Node, parquet.Kind) {
+	if node.Type().Kind() == parquet.Int32 {
+		return parquet.Encoded(parquet.Int(64), &parquet.DeltaBinaryPacked), parquet.Int64
+	}
+	return parquet.Required(node), node.Type().Kind()
+}
+
+// lastValue returns the newest value of label i of sp: str for a string,
+// x for another type; NULL for an empty string in a nullable column.
+func lastValue(sp *rollupSpec, i int, str string, x float64) parquet.Value {
+	if sp.lasts[i].str {
+		if str == "" && sp.lastOpt[i] {
+			return parquet.NullValue()
+		}
+		return parquet.ByteArrayValue([]byte(str))
+	}
+	if math.IsNaN(x) {
+		return parquet.NullValue()
+	}
+	return typedValue(sp.lastKinds[i], x, sp.lasts[i].scale)
 }
 
 // typedValue turns x (a value as Scan returns it: decimals scaled) back
@@ -520,7 +559,7 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 	if !HasRollups(p.Table) {
 		return nil
 	}
-	want := dayName(f.seq)
+	want := rollupName(f)
 	var missing []Resolution
 	for _, res := range tableResolutions(p.Table) {
 		names, err := s.readDirNames(rollupPath(res, p))
@@ -624,10 +663,10 @@ func (s *Store) currentRollup(res Resolution, p Partition) (string, bool, error)
 	if err != nil {
 		return "", false, err
 	}
-	if !slices.Contains(rnames, live[0].name) {
+	if !slices.Contains(rnames, rollupName(live[0])) {
 		return "", false, nil
 	}
-	return dir + "/" + live[0].name, true, nil
+	return dir + "/" + rollupName(live[0]), true, nil
 }
 
 // RollupDays returns the days of table for host that have a current rollup
@@ -718,12 +757,13 @@ func (s *Store) ScanRollup(res Resolution, table, host string, from, to time.Tim
 	return fr, nil
 }
 
-// rollupFiles lists the rollup files of host (the newest of each day
-// folder), as keys relative to the archive folder.
+// rollupFiles lists the current rollup files of host (the newest of each
+// day folder written with this schema version), as keys relative to the
+// archive folder.
 func (s *Store) rollupFiles(host string) ([]string, error) {
 	var keys []string
 	for _, res := range resolutions {
-		for _, table := range schema.Tables {
+		for _, table := range schema.Names() {
 			if !HasResolution(table, res) {
 				continue
 			}
@@ -737,9 +777,15 @@ func (s *Store) rollupFiles(host string) ([]string, error) {
 				if err != nil {
 					return nil, err
 				}
-				live, _ := liveFiles(names)
-				if len(live) > 0 && live[0].kind == kindDay {
-					keys = append(keys, dir+"/"+live[0].name)
+				var best dataFile
+				for _, n := range names {
+					f, ok := parseFileName(strings.TrimSuffix(n, rollupSuffix) + ".parquet")
+					if ok && f.kind == kindDay && strings.HasSuffix(n, rollupSuffix) && (best.name == "" || f.seq > best.seq) {
+						best = f
+					}
+				}
+				if best.name != "" {
+					keys = append(keys, dir+"/"+rollupName(best))
 				}
 			}
 		}

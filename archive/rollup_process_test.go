@@ -40,10 +40,11 @@ func TestRollupProcess(t *testing.T) {
 	var bs []*schema.Batch
 	for _, r := range rows {
 		at := rollupDay0.Add(r.at)
+		cmd := "/bin/" + r.comm
 		b := &schema.Batch{Time: at, Process: []schema.ProcessRow{{
 			Time: at.UnixMicro(), PID: r.pid, PPID: 1, StartTime: r.start, User: r.user, Comm: r.comm, State: r.state,
 			CPUUserPct: schema.ToCenti(r.usr), CPUSystemPct: schema.ToCenti(r.sys), RSSBytes: r.rss,
-			VSizeBytes: 4 * r.rss, Threads: r.threads, Cmdline: "/bin/" + r.comm,
+			VSizeBytes: 4 * r.rss, Threads: r.threads, Cmdline: &cmd,
 		}}}
 		// One batch per time: rows of the same time go together.
 		if n := len(bs); n > 0 && bs[n-1].Time.Equal(at) {

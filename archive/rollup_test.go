@@ -143,13 +143,13 @@ func TestRollupValues(t *testing.T) {
 		if diff := gocmp.Diff(want, got, frameOpts...); diff != "" {
 			t.Errorf("system mismatch (-want +got):\n%s", diff)
 		}
-		got = scanRollup(t, s, PerHour, schema.TableFilesystem, "mountpoint", "device", "used_bytes_max", "read_only_min", "read_only_avg", "read_only_max")
+		got = scanRollup(t, s, PerHour, schema.TableFilesystem, "mountpoint", "device", "used_bytes_max", "read_only")
 		want = &Frame{
 			Time: us(m, m+hour),
 			Str:  map[string][]string{"mountpoint": {"/", "/"}, "device": {"sdb1", "sdc1"}},
 			Num: map[string][]float64{
 				"used_bytes_max": {70, 3610},
-				"read_only_min":  {0, 0}, "read_only_avg": {0.25, 0}, "read_only_max": {1, 0},
+				"read_only": {0, 0}, // a label: the bucket's newest value
 			},
 		}
 		if diff := gocmp.Diff(want, got, frameOpts...); diff != "" {

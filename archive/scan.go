@@ -31,8 +31,9 @@ const timeColumn = "time"
 // error (errors.Is ErrCorrupt) names each skipped file. A table with no
 // partition at all for host returns an empty frame and ErrNoData.
 //
-// A list column (the host table's filesystems) comes back as one string
-// per row, its items joined by newlines.
+// A list column comes back as one string per row, its items joined by
+// newlines; so does a member of a list of structs, named list.member (the
+// host table's mounts.mountpoint).
 func (s *Store) Scan(table, host string, from, to time.Time, cols ...string) (*Frame, error) {
 	if err := CheckTable(table); err != nil {
 		return nil, err
@@ -97,10 +98,7 @@ type column struct {
 func scanColumns(schema *parquet.Schema, cols []string) ([]column, error) {
 	var out []column
 	for _, name := range cols {
-		leaf, ok := schema.Lookup(name)
-		if !ok {
-			leaf, ok = schema.Lookup(name, "list", "element")
-		}
+		leaf, ok := lookupColumn(schema, name)
 		if !ok {
 			return nil, fmt.Errorf("no column %q", name)
 		}
@@ -110,6 +108,19 @@ func scanColumns(schema *parquet.Schema, cols []string) ([]column, error) {
 		out = append(out, columnOf(name, leaf))
 	}
 	return out, nil
+}
+
+// lookupColumn finds the leaf column name of schema: a column, the items
+// of a list column, or with "list.member" a member of the structs of a
+// list (mounts.mountpoint).
+func lookupColumn(schema *parquet.Schema, name string) (parquet.LeafColumn, bool) {
+	if leaf, ok := schema.Lookup(name); ok {
+		return leaf, true
+	}
+	if list, member, ok := strings.Cut(name, "."); ok {
+		return schema.Lookup(list, "list", "element", member)
+	}
+	return schema.Lookup(name, "list", "element")
 }
 
 func columnOf(name string, leaf parquet.LeafColumn) column {
@@ -197,11 +208,7 @@ func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Fram
 	fcols := slices.Clone(cols)
 	for i, c := range cols {
 		idx[i] = -1
-		leaf, ok := schema.Lookup(c.name)
-		if !ok {
-			leaf, ok = schema.Lookup(c.name, "list", "element")
-		}
-		if ok {
+		if leaf, ok := lookupColumn(schema, c.name); ok {
 			idx[i] = leaf.ColumnIndex
 			fc := columnOf(c.name, leaf)
 			fcols[i].scale, fcols[i].list = fc.scale, fc.list

@@ -175,7 +175,7 @@ func (s *Store) lockFile(name string, flag int) (*os.File, error) {
 // first within each table.
 func (s *Store) hostDirs(host string) ([]Partition, error) {
 	var out []Partition
-	for _, t := range schema.Tables {
+	for _, t := range schema.Names() {
 		ps, err := s.partitions(t, host)
 		if err != nil {
 			return nil, err

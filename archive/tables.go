@@ -5,28 +5,38 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"reflect"
+	"runtime/debug"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
-// table describes how one kind of row is stored. It is implemented by
-// *tableOf[T] for each row type of package sample.
+// table is how the archive stores the rows of one table declared in
+// package schema. It is implemented by *tableOf[T] for each row type.
 type table interface {
 	name() string
+	declared() schema.Table
 	schema() *parquet.Schema
 	count(b *schema.Batch) int
 	// move appends the rows of src to dst.
 	move(dst, src *schema.Batch)
 	// days returns the UTC days of the rows of b, in order of first appearance.
 	days(b *schema.Batch) []time.Time
-	// writeDay writes the rows of b that fall on day to w as a Parquet file.
+	// writeDay writes the rows of b that fall on day to w as a Parquet
+	// file, in time order.
 	writeDay(w io.Writer, b *schema.Batch, day time.Time) (int, error)
 	// merge reads every row of the files, sorts them in compaction order
 	// and writes them to w as one Parquet file.
 	merge(w io.Writer, files []sizedReaderAt) (int, error)
+	// encode and decode are the table's part of the journal codec.
+	encode(e *enc, b *schema.Batch, bt int64)
+	decode(d *dec, b *schema.Batch, bt int64) error
 }
 
 // sizedReaderAt is an open data file.
@@ -36,29 +46,59 @@ type sizedReaderAt struct {
 	name string
 }
 
-// tableOf is the table of rows of type T.
+// tableOf is the table of rows of type T, derived from its declaration.
 type tableOf[T any] struct {
-	table string
-	rows  func(*schema.Batch) *[]T
-	time  func(*T) int64
-	// key orders rows before time in a compacted file, so that each
-	// column holds one series after another and delta-encodes tightly.
-	// Nil for tables with one row per sample.
-	key     func(a, b *T) int
+	decl    *schema.TableOf[T]
 	schema_ *parquet.Schema
+	keys    []keyField // the identity columns, in sort order
+	plan    []fieldOp  // the journal codec
+	// partOpts and dayOpts are the writer options of parts and day files:
+	// the common ones and the sorting columns (time for a part, the keys
+	// then time for a day file).
+	partOpts, dayOpts []parquet.WriterOption
 }
 
-func (t *tableOf[T]) name() string              { return t.table }
+// keyField is an identity column of a row type, compared in place.
+type keyField struct {
+	off  uintptr
+	kind reflect.Kind // String, Int32 or Int64
+}
+
+func newTable[T any](d *schema.TableOf[T]) *tableOf[T] {
+	rt := reflect.TypeFor[T]()
+	t := &tableOf[T]{decl: d, schema_: parquet.SchemaOf(new(T)), plan: fieldPlan(rt, true)}
+	var sorting []parquet.SortingColumn
+	for _, name := range d.Keys() {
+		c, _ := d.Column(name)
+		f := rt.Field(c.Index)
+		switch f.Type.Kind() {
+		case reflect.String, reflect.Int32, reflect.Int64:
+		default:
+			panic(fmt.Sprintf("archive: table %s: key %s of type %v", d.Name(), name, f.Type))
+		}
+		t.keys = append(t.keys, keyField{off: f.Offset, kind: f.Type.Kind()})
+		sorting = append(sorting, parquet.Ascending(name))
+	}
+	sorting = append(sorting, parquet.Ascending(timeColumn))
+	t.partOpts = append(slices.Clip(partCodec),
+		parquet.SortingWriterConfig(parquet.SortingColumns(parquet.Ascending(timeColumn))))
+	t.dayOpts = append(slices.Clip(dayCodec), parquet.SortingWriterConfig(parquet.SortingColumns(sorting...)))
+	return t
+}
+
+func (t *tableOf[T]) name() string              { return t.decl.Name() }
+func (t *tableOf[T]) declared() schema.Table    { return t.decl }
 func (t *tableOf[T]) schema() *parquet.Schema   { return t.schema_ }
-func (t *tableOf[T]) count(b *schema.Batch) int { return len(*t.rows(b)) }
+func (t *tableOf[T]) count(b *schema.Batch) int { return len(*t.decl.Rows(b)) }
+func (t *tableOf[T]) time(r *T) int64           { return *(*int64)(unsafe.Pointer(r)) }
 func (t *tableOf[T]) move(dst, src *schema.Batch) {
-	d := t.rows(dst)
-	*d = append(*d, *t.rows(src)...)
+	d := t.decl.Rows(dst)
+	*d = append(*d, *t.decl.Rows(src)...)
 }
 
 func (t *tableOf[T]) days(b *schema.Batch) []time.Time {
 	var out []time.Time
-	rows := *t.rows(b)
+	rows := *t.decl.Rows(b)
 	for i := range rows {
 		d := dayOfMicros(t.time(&rows[i]))
 		if !slices.Contains(out, d) {
@@ -71,13 +111,33 @@ func (t *tableOf[T]) days(b *schema.Batch) []time.Time {
 // writerOptions are the options of every Parquet file of the archive.
 // Row tags choose the encodings (dictionary strings, delta integers);
 // large pages give the delta and zstd coders long runs to work on.
+// The footer names almanac's version (created_by and almanac.version) and
+// the schema's (almanac.schema_version), for readers that must tell files
+// of different versions apart.
 func writerOptions(codec *zstd.Codec, pageBuffer int) []parquet.WriterOption {
 	return []parquet.WriterOption{
 		parquet.Compression(codec),
 		parquet.PageBufferSize(pageBuffer),
-		parquet.CreatedBy("almanac", "", ""),
+		parquet.CreatedBy("almanac", Version, ""),
+		parquet.KeyValueMetadata("almanac.version", Version),
+		parquet.KeyValueMetadata(SchemaVersionKey, strconv.Itoa(schema.Version)),
 	}
 }
+
+// SchemaVersionKey is the footer key/value entry holding the
+// schema.Version a file was written with; files written before it have
+// none (version 1).
+const SchemaVersionKey = "almanac.schema_version"
+
+// Version is almanac's version as written into file footers. The almanac
+// command sets it to its own; it defaults to the main module's version
+// from the build info, else "(devel)".
+var Version = func() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}()
 
 // zstdCodec is shared by every writer so that its pool of encoders is. The
 // default level: SpeedBetterCompression makes day files 6% smaller but
@@ -91,22 +151,19 @@ var (
 )
 
 func (t *tableOf[T]) writeDay(w io.Writer, b *schema.Batch, day time.Time) (int, error) {
-	rows := *t.rows(b)
-	sel := rows
+	rows := *t.decl.Rows(b)
+	sel := make([]T, 0, len(rows))
 	for i := range rows {
-		if !dayOfMicros(t.time(&rows[i])).Equal(day) {
-			sel = nil
-			break
+		if dayOfMicros(t.time(&rows[i])).Equal(day) {
+			sel = append(sel, rows[i])
 		}
 	}
-	if sel == nil {
-		for i := range rows {
-			if dayOfMicros(t.time(&rows[i])).Equal(day) {
-				sel = append(sel, rows[i])
-			}
-		}
+	// Batches come in time order unless the clock went back: a stable
+	// sort by time keeps each sample's rows in the collector's order.
+	if !slices.IsSortedFunc(sel, func(a, b T) int { return cmp.Compare(t.time(&a), t.time(&b)) }) {
+		slices.SortStableFunc(sel, func(a, b T) int { return cmp.Compare(t.time(&a), t.time(&b)) })
 	}
-	return len(sel), writeRows(w, sel, partCodec)
+	return len(sel), writeRows(w, sel, t.partOpts)
 }
 
 func writeRows[T any](w io.Writer, rows []T, opts []parquet.WriterOption) error {
@@ -139,7 +196,7 @@ func (e *inputError) Unwrap() error { return e.err }
 // one Parquet file, in row groups of up to mergeChunk rows sorted in
 // compaction order.
 func (t *tableOf[T]) merge(w io.Writer, files []sizedReaderAt) (int, error) {
-	pw := parquet.NewGenericWriter[T](w, dayCodec...)
+	pw := parquet.NewGenericWriter[T](w, t.dayOpts...)
 	chunk := make([]T, 0, mergeChunk)
 	n := 0
 	emit := func() error {
@@ -223,89 +280,62 @@ func readEach[T any](f sizedReaderAt, buf []T, fn func([]T) error) (err error) {
 	}
 }
 
-func newTable[T any](name string, rows func(*schema.Batch) *[]T, time func(*T) int64, key func(a, b *T) int) table {
-	return &tableOf[T]{table: name, rows: rows, time: time, key: key, schema_: parquet.SchemaOf(new(T))}
-}
-
-// tables maps each table name to its description.
-var tables = map[string]table{
-	schema.TableHost: newTable(schema.TableHost,
-		func(b *schema.Batch) *[]schema.HostRow { return &b.Host },
-		func(r *schema.HostRow) int64 { return r.Time }, nil),
-	schema.TableCPU: newTable(schema.TableCPU,
-		func(b *schema.Batch) *[]schema.CPURow { return &b.CPU },
-		func(r *schema.CPURow) int64 { return r.Time },
-		func(a, b *schema.CPURow) int { return cmpCPU(a.CPU, b.CPU) }),
-	schema.TableSystem: newTable(schema.TableSystem,
-		func(b *schema.Batch) *[]schema.SystemRow { return &b.System },
-		func(r *schema.SystemRow) int64 { return r.Time }, nil),
-	schema.TablePressure: newTable(schema.TablePressure,
-		func(b *schema.Batch) *[]schema.PressureRow { return &b.Pressure },
-		func(r *schema.PressureRow) int64 { return r.Time },
-		func(a, b *schema.PressureRow) int { return cmp.Compare(a.Resource, b.Resource) }),
-	schema.TableMemory: newTable(schema.TableMemory,
-		func(b *schema.Batch) *[]schema.MemoryRow { return &b.Memory },
-		func(r *schema.MemoryRow) int64 { return r.Time }, nil),
-	schema.TableDisk: newTable(schema.TableDisk,
-		func(b *schema.Batch) *[]schema.DiskRow { return &b.Disk },
-		func(r *schema.DiskRow) int64 { return r.Time },
-		func(a, b *schema.DiskRow) int { return cmp.Compare(a.Device, b.Device) }),
-	schema.TableFilesystem: newTable(schema.TableFilesystem,
-		func(b *schema.Batch) *[]schema.FilesystemRow { return &b.Filesystem },
-		func(r *schema.FilesystemRow) int64 { return r.Time },
-		func(a, b *schema.FilesystemRow) int { return cmp.Compare(a.Mountpoint, b.Mountpoint) }),
-	schema.TableNetwork: newTable(schema.TableNetwork,
-		func(b *schema.Batch) *[]schema.NetworkRow { return &b.Network },
-		func(r *schema.NetworkRow) int64 { return r.Time },
-		func(a, b *schema.NetworkRow) int { return cmp.Compare(a.Interface, b.Interface) }),
-	schema.TableTemperature: newTable(schema.TableTemperature,
-		func(b *schema.Batch) *[]schema.TemperatureRow { return &b.Temperature },
-		func(r *schema.TemperatureRow) int64 { return r.Time },
-		func(a, b *schema.TemperatureRow) int { return cmp.Compare(a.Sensor, b.Sensor) }),
-	schema.TableProcCount: newTable(schema.TableProcCount,
-		func(b *schema.Batch) *[]schema.ProcCountRow { return &b.ProcCount },
-		func(r *schema.ProcCountRow) int64 { return r.Time }, nil),
-	schema.TableProcUser: newTable(schema.TableProcUser,
-		func(b *schema.Batch) *[]schema.ProcUserRow { return &b.ProcUser },
-		func(r *schema.ProcUserRow) int64 { return r.Time },
-		func(a, b *schema.ProcUserRow) int { return cmp.Compare(a.User, b.User) }),
-	schema.TableProcess: newTable(schema.TableProcess,
-		func(b *schema.Batch) *[]schema.ProcessRow { return &b.Process },
-		func(r *schema.ProcessRow) int64 { return r.Time },
-		func(a, b *schema.ProcessRow) int {
-			if c := cmp.Compare(a.PID, b.PID); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.StartTime, b.StartTime)
-		}),
-}
-
-// cmpCPU orders "all" first, then cores by number.
-func cmpCPU(a, b string) int {
-	if a == b {
-		return 0
+// tableList holds every table of package schema, in schema.Names() order,
+// and tables the same by name. A table declared in schema is stored once
+// it is listed here (TestEveryTableStored checks).
+var (
+	tableList = []table{
+		newTable(schema.Host), newTable(schema.CPU), newTable(schema.System),
+		newTable(schema.Pressure), newTable(schema.Memory), newTable(schema.Disk),
+		newTable(schema.Filesystem), newTable(schema.Network), newTable(schema.Temperature),
+		newTable(schema.ProcCount), newTable(schema.ProcUser), newTable(schema.Process),
 	}
-	if a == "all" {
-		return -1
-	}
-	if b == "all" {
-		return 1
-	}
-	if c := cmp.Compare(len(a), len(b)); c != 0 {
-		return c
-	}
-	return cmp.Compare(a, b)
-}
-
-// sort puts rows in compaction order: by key, then time. The sort is
-// stable so rows with equal key and time keep their order.
-func (t *tableOf[T]) sort(rows []T) {
-	slices.SortStableFunc(rows, func(a, b T) int {
-		if t.key != nil {
-			if c := t.key(&a, &b); c != 0 {
-				return c
-			}
+	tables = func() map[string]table {
+		m := make(map[string]table, len(tableList))
+		for _, t := range tableList {
+			m[t.name()] = t
 		}
-		return cmp.Compare(t.time(&a), t.time(&b))
-	})
+		return m
+	}()
+)
+
+// compare orders two rows by their keys, then by time: the order of
+// every file of the table, which its footer declares (sorting_columns).
+// Strings compare bytewise, as Parquet readers do.
+func (t *tableOf[T]) compare(a, b *T) int {
+	pa, pb := unsafe.Pointer(a), unsafe.Pointer(b)
+	for _, k := range t.keys {
+		var c int
+		switch k.kind {
+		case reflect.String:
+			c = strings.Compare(*(*string)(unsafe.Add(pa, k.off)), *(*string)(unsafe.Add(pb, k.off)))
+		case reflect.Int32:
+			c = cmp.Compare(*(*int32)(unsafe.Add(pa, k.off)), *(*int32)(unsafe.Add(pb, k.off)))
+		default:
+			c = cmp.Compare(*(*int64)(unsafe.Add(pa, k.off)), *(*int64)(unsafe.Add(pb, k.off)))
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(t.time(a), t.time(b))
+}
+
+// sort puts rows in compaction order (compare). It sorts an index and
+// then moves each row once, rather than copying rows on every comparison;
+// it is stable, so rows with equal key and time keep their order.
+func (t *tableOf[T]) sort(rows []T) {
+	if slices.IsSortedFunc(rows, func(a, b T) int { return t.compare(&a, &b) }) {
+		return
+	}
+	idx := make([]int32, len(rows))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(i, j int32) int { return t.compare(&rows[i], &rows[j]) })
+	sorted := make([]T, len(rows))
+	for i, j := range idx {
+		sorted[i] = rows[j]
+	}
+	copy(rows, sorted)
 }

@@ -129,7 +129,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := merged(bs)
-	for _, table := range schema.Tables {
+	for _, table := range schema.Names() {
 		if tables[table].count(want) == 0 {
 			t.Fatalf("test batches have no %s rows", table)
 		}
@@ -248,13 +248,13 @@ func TestScan(t *testing.T) {
 		}
 	})
 	t.Run("list column", func(t *testing.T) {
-		f, err := s.Scan("host", "web1", t0, t0.Add(time.Hour), "filesystems", "cpu_cores")
+		f, err := s.Scan("host", "web1", t0, t0.Add(time.Hour), "mounts.mountpoint", "mounts.fstype", "cpu_cores")
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := &Frame{Time: []int64{all.Host[0].Time},
 			Num: map[string][]float64{"cpu_cores": {2}},
-			Str: map[string][]string{"filesystems": {"/\n/boot\n/var"}}}
+			Str: map[string][]string{"mounts.mountpoint": {"/\n/boot\n/var"}, "mounts.fstype": {"ext4\next4\next4"}}}
 		if diff := cmp.Diff(want, f); diff != "" {
 			t.Errorf("Scan mismatch (-want +got):\n%s", diff)
 		}

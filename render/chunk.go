@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"almanac/archive"
+	"almanac/schema"
 )
 
 // A host's big tables are read one day partition at a time, and each day
@@ -23,6 +24,7 @@ import (
 type chunk struct {
 	f   *archive.Frame
 	res int64 // the rollup resolution (µs); 0 for raw samples
+	t   schema.Table
 }
 
 // vals is one value column of a chunk: per row its value (a bucket's mean)
@@ -30,20 +32,27 @@ type chunk struct {
 // are the same slice.
 type vals struct{ V, Lo, Hi []float64 }
 
-// num returns the numeric column name of c (NaNs when missing). The mean
-// of a rollup is read only for the columns in meanColumns; for the others
-// V holds the lows (the reduction of buckets uses only Lo and Hi).
+// num returns the numeric column name of c (NaNs when missing). From a
+// rollup, a count is the bucket's sum (the events in the bucket), and
+// another column its extremes and, for the columns in meanColumns, its
+// mean; for the others V holds the lows (the reduction of buckets uses
+// only Lo and Hi).
 func (c chunk) num(name string) vals {
 	if c.res == 0 {
 		v := col(c.f, name)
 		return vals{v, v, v}
 	}
-	lo := col(c.f, name+"_min")
-	v := lo
-	if meanColumns[name] {
-		v = col(c.f, name+"_avg")
+	sc, _ := c.t.Column(name)
+	if sc.Has(schema.AggSum) {
+		v := col(c.f, sc.RollupName(schema.AggSum))
+		return vals{v, v, v}
 	}
-	return vals{v, lo, col(c.f, name+"_max")}
+	lo := col(c.f, sc.RollupName(schema.AggMin))
+	v := lo
+	if meanColumns[name] && sc.Has(schema.AggAvg) {
+		v = col(c.f, sc.RollupName(schema.AggAvg))
+	}
+	return vals{v, lo, col(c.f, sc.RollupName(schema.AggMax))}
 }
 
 // meanColumns are the columns whose rollup mean render uses: the inputs
@@ -76,22 +85,24 @@ func derived(n int, res int64, f func(i int, x float64) float64, v vals) vals {
 	return out
 }
 
-// rollupStrings are the columns render reads that are strings in the
-// archive (keys and labels): a rollup has them under the same name.
-var rollupStrings = map[string]bool{"cpu": true, "resource": true, "device": true, "mountpoint": true,
-	"interface": true, "sensor": true, "label": true, "user": true, "fstype": true}
-
-// rollupColumns returns the rollup columns holding cols.
-func rollupColumns(cols []string) []string {
+// rollupColumns returns the columns of a rollup of t that num and str
+// read for cols: keys and labels under their own name, counts as their
+// sum, and the others as their extremes (and mean, for meanColumns).
+func rollupColumns(t schema.Table, cols []string) []string {
 	var out []string
 	for _, c := range cols {
-		switch {
-		case rollupStrings[c]:
-			out = append(out, c)
-		case meanColumns[c]:
-			out = append(out, c+"_min", c+"_avg", c+"_max")
-		default:
-			out = append(out, c+"_min", c+"_max")
+		sc, ok := t.Column(c)
+		if !ok {
+			out = append(out, c) // archive's ScanRollup names it in its error
+			continue
+		}
+		for _, a := range sc.Kind.Aggs() {
+			switch {
+			case a == schema.AggAvg && !meanColumns[c]:
+			case a == schema.AggMax && sc.Has(schema.AggSum):
+			default:
+				out = append(out, sc.RollupName(a))
+			}
 		}
 	}
 	return out
@@ -100,6 +111,10 @@ func rollupColumns(cols []string) []string {
 // each scans cols of table one day partition at a time over the longest
 // range and calls fn with each day's rows (in time order).
 func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
+	t, ok := schema.Lookup(table)
+	if !ok {
+		return fmt.Errorf("no table %q", table)
+	}
 	parts, err := g.src.Partitions(table, g.host)
 	if err != nil {
 		if isNoData(err) {
@@ -122,12 +137,12 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 			continue
 		}
 		if res := g.rollupFor(p, minute, hour); res != 0 {
-			f, err := g.scanRollup(res, table, lo, hi, rollupColumns(cols)...)
+			f, err := g.scanRollup(res, table, lo, hi, rollupColumns(t, cols)...)
 			if err != nil {
 				return err
 			}
 			if f.Len() > 0 {
-				fn(chunk{f: f, res: time.Duration(res).Microseconds()})
+				fn(chunk{f: f, res: time.Duration(res).Microseconds(), t: t})
 				continue
 			}
 			// Nothing: the day was compacted again since RollupDays
@@ -138,7 +153,7 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 			return err
 		}
 		if f.Len() > 0 {
-			fn(chunk{f: f})
+			fn(chunk{f: f, t: t})
 		}
 	}
 	return nil

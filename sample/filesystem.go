@@ -23,6 +23,7 @@ type mountEntry struct {
 	fstype     string // "ext4", "fuse.sshfs"
 	source     string // unescaped: "/dev/sda1", "server:/export", "tmpfs"
 	readOnly   bool   // mounted ro, or the filesystem is ro
+	disk       string // the whole disk's kernel name (diskOf), set for selected mounts
 }
 
 // parseMountinfo parses a mountinfo file into dst[:0]. Each line is
@@ -237,6 +238,7 @@ func filesystemRow(m mountEntry, st *unix.Statfs_t, tm int64) (schema.Filesystem
 		InodesTotal: clampInt(st.Files),
 		InodesUsed:  clampInt(inodesUsed),
 		ReadOnly:    m.readOnly,
+		Disk:        m.disk,
 	}, true
 }
 
@@ -408,7 +410,7 @@ func (c *filesystemCollector) readTable(src Source) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", c.table, err)
 		}
-		return c.parseTable(data)
+		return c.parseTable(data, src.SysPath)
 	}
 	if c.tableOpen {
 		c.tableCleanup.Stop() // else it would close a reused descriptor number later
@@ -435,7 +437,7 @@ func (c *filesystemCollector) readTable(src Source) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", c.table, err)
 	}
-	return c.parseTable(data)
+	return c.parseTable(data, src.SysPath)
 }
 
 // mountsChanged reports whether the mount table open as fd changed since
@@ -453,8 +455,8 @@ func mountsChanged(fd int) bool {
 }
 
 // parseTable parses the mount table and selects the mounts to report,
-// unless it is the same as last time.
-func (c *filesystemCollector) parseTable(data []byte) error {
+// unless it is the same as last time, and finds their disks under sys.
+func (c *filesystemCollector) parseTable(data []byte, sys string) error {
 	if c.last != nil && bytes.Equal(data, c.last) {
 		return nil
 	}
@@ -462,6 +464,9 @@ func (c *filesystemCollector) parseTable(data []byte) error {
 	var perr error
 	c.all, perr = parseMountinfo(data, c.all)
 	c.mounts = selectMounts(c.all)
+	for i := range c.mounts {
+		c.mounts[i].disk = diskOf(sys, c.mounts[i].dev)
+	}
 	if perr != nil {
 		return fmt.Errorf("%s: %w", c.table, perr)
 	}
@@ -521,4 +526,28 @@ func (c *filesystemCollector) rootStatfsOld(rootfs, rel string, st *unix.Statfs_
 	}
 	defer f.Close()
 	return unix.Fstatfs(int(f.Fd()), st)
+}
+
+// diskOf returns the kernel name of the whole disk that holds the block
+// device majmin ("254:1"), as the disk table names it: the name of the
+// device that <sys>/dev/block/<majmin> links to, or of its parent when it
+// is a partition (vda1 is on vda). It returns "" for a filesystem not on
+// a block device (tmpfs, NFS) or a device sysfs does not know.
+func diskOf(sys, majmin string) string {
+	if strings.ContainsAny(majmin, "/\x00") || strings.HasPrefix(majmin, "0:") {
+		return "" // major 0: no block device
+	}
+	link := filepath.Join(sys, "dev", "block", majmin)
+	target, err := os.Readlink(link)
+	if err != nil {
+		return ""
+	}
+	name := filepath.Base(target)
+	if _, err := os.Stat(filepath.Join(link, "partition")); err == nil {
+		name = filepath.Base(filepath.Dir(target))
+	}
+	if name == "." || name == "/" || name == ".." {
+		return ""
+	}
+	return validName(name)
 }

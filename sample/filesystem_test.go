@@ -322,7 +322,7 @@ func TestFilesystemCollectorStuckMount(t *testing.T) {
 		t.Errorf("with a stuck mount (-want +got):\n%s", diff)
 	}
 	if got, want := rows[0], (schema.FilesystemRow{Time: rows[0].Time, Mountpoint: "/", Device: "/dev/vda", FSType: "ext4",
-		SizeBytes: 409600, UsedBytes: 245760, AvailBytes: 122880, InodesTotal: 10, InodesUsed: 6}); got != want {
+		SizeBytes: 409600, UsedBytes: 245760, AvailBytes: 122880, InodesTotal: 10, InodesUsed: 6, Disk: "vda"}); got != want {
 		t.Errorf("row of / = %+v, want %+v", got, want)
 	}
 	if diff := cmp.Diff(healthy, mountpoints(collect())); diff != "" {
@@ -596,5 +596,27 @@ func TestFilesystemCollectorSeesNewMount(t *testing.T) {
 	<-done
 	if skip != nil {
 		t.Skipf("no mount namespace for this test (needs CAP_SYS_ADMIN): %v", skip)
+	}
+}
+
+func TestDiskOf(t *testing.T) {
+	tests := []struct {
+		name, majmin, want string
+	}{
+		{"whole disk", "254:0", "vda"},
+		{"partition: its disk", "254:1", "vda"},
+		{"another disk", "254:16", "vdb"},
+		{"partition of sdb", "8:17", "sdb"},
+		{"tmpfs has major 0", "0:40", ""},
+		{"unknown to sysfs", "254:32", ""},
+		{"hostile", "../../../etc", ""},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := diskOf("testdata/sys", tt.majmin); got != tt.want {
+				t.Errorf("diskOf(%q) = %q, want %q", tt.majmin, got, tt.want)
+			}
+		})
 	}
 }

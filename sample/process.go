@@ -113,6 +113,7 @@ func (c *processCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 			interval: t.Now.Sub(c.prevTime),
 			boot:     c.boot,
 			pageSize: c.pageSize,
+			cmdline:  c.cmdline,
 		}
 		c.aggs = appendProcessRows(b, iv, c.prev, cur, c.users.name, c.aggs[:0])
 	}
@@ -272,6 +273,7 @@ type procInterval struct {
 	interval time.Duration // since the previous reading
 	boot     time.Time     // boot time, for start times
 	pageSize int64
+	cmdline  bool // whether command lines are recorded
 }
 
 // userAgg sums the processes of one uid.
@@ -305,6 +307,10 @@ func appendProcessRows(b *schema.Batch, iv procInterval, prev map[int32]procRead
 	count := schema.ProcCountRow{Time: iv.time}
 	b.Process = slices.Grow(b.Process, len(cur))
 	ios := make([]int64, 2*len(cur)) // the rates the rows point to: one allocation
+	var cmds []string                // and the command lines, when recorded
+	if iv.cmdline {
+		cmds = make([]string, len(cur))
+	}
 	last := -1                       // index in aggs of the previous process's user
 	for i := range cur {
 		p := &cur[i]
@@ -339,7 +345,10 @@ func appendProcessRows(b *schema.Batch, iv procInterval, prev map[int32]procRead
 			RSSBytes:     pagesToBytes(p.rssPages, iv.pageSize),
 			VSizeBytes:   clampInt64(p.vsize),
 			Threads:      p.threads,
-			Cmdline:      p.cmdline,
+		}
+		if cmds != nil {
+			cmds[i] = p.cmdline
+			row.Cmdline = &cmds[i]
 		}
 		if ioOK {
 			ios[2*i] = clampInt64(uint64(float64(rd)/secs + 0.5))

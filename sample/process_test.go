@@ -167,7 +167,10 @@ func TestProcessCollectorCmdline(t *testing.T) {
 	b := collectTwice(t, c, "testdata/proc-prev", "testdata/proc", "testdata/rootfs")
 	got := map[int32]string{}
 	for _, r := range b.Process {
-		got[r.PID] = r.Cmdline
+		if r.Cmdline == nil {
+			t.Fatalf("pid %d: cmdline NULL with --cmdline", r.PID)
+		}
+		got[r.PID] = *r.Cmdline
 	}
 	want := map[int32]string{
 		1: "/sbin/init splash", 2: "", 10: "", 1034: "bash --login",
@@ -182,8 +185,8 @@ func TestProcessCollectorCmdline(t *testing.T) {
 	// Without --cmdline no command line is read.
 	c = newProcessCollector(false, discardLog())
 	for _, r := range collectTwice(t, c, "testdata/proc-prev", "testdata/proc", "testdata/rootfs").Process {
-		if r.Cmdline != "" {
-			t.Errorf("pid %d: cmdline %q recorded without --cmdline", r.PID, r.Cmdline)
+		if r.Cmdline != nil {
+			t.Errorf("pid %d: cmdline %q recorded without --cmdline; want NULL (unknown)", r.PID, *r.Cmdline)
 		}
 	}
 }
@@ -601,7 +604,7 @@ func TestProcessCollectorLive(t *testing.T) {
 	}
 	r := b.Process[i]
 	if r.Comm != strings.TrimSuffix(string(comm), "\n") || r.PPID != int32(os.Getppid()) || r.User != me.Username ||
-		r.RSSBytes <= 0 || r.VSizeBytes <= 0 || r.Cmdline == "" || r.CPUUserPct+r.CPUSystemPct <= 0 {
+		r.RSSBytes <= 0 || r.VSizeBytes <= 0 || r.Cmdline == nil || *r.Cmdline == "" || r.CPUUserPct+r.CPUSystemPct <= 0 {
 		t.Errorf("this process: %+v; want comm %q, ppid %d, user %q, some memory, a cmdline and some CPU",
 			r, comm, os.Getppid(), me.Username)
 	}

@@ -68,6 +68,7 @@ type Sampler struct {
 
 	prevTime time.Time
 	prevBoot time.Time
+	boot     time.Time // the boot time without jitter (see Sample)
 
 	facts     schema.HostRow // the last facts read
 	factsRead time.Time
@@ -109,7 +110,14 @@ func (s *Sampler) Sample(now time.Time) (*schema.Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sample: read %s: %w", s.src.procFile("stat"), err)
 	}
-	boot := time.Unix(int64(stat.BootTime), 0).UTC()
+	// The kernel derives btime from the clock, so it moves by a second or
+	// so between readings: the sampler keeps the boot time it saw first
+	// until it moves by more than bootJitter, a reboot. Every row gets
+	// that one, so a change of boot_time in the archive is a reboot.
+	if raw := time.Unix(int64(stat.BootTime), 0).UTC(); s.boot.IsZero() || raw.Sub(s.boot).Abs() > bootJitter {
+		s.boot = raw
+	}
+	boot := s.boot
 	t := Tick{Now: now, Time: schema.Micros(now), BootTime: boot, Stat: stat}
 	t.First = s.prevTime.IsZero() || !now.After(s.prevTime) ||
 		boot.Sub(s.prevBoot).Abs() > bootJitter
@@ -145,10 +153,6 @@ func (s *Sampler) hostFacts(t Tick, b *schema.Batch) error {
 		if err != nil {
 			return fmt.Errorf("sample: host: %w", err)
 		}
-		if !s.factsRead.IsZero() && f.BootTime != s.facts.BootTime &&
-			time.UnixMicro(f.BootTime).Sub(time.UnixMicro(s.facts.BootTime)).Abs() <= bootJitter {
-			f.BootTime = s.facts.BootTime // NTP moved btime; the host did not reboot
-		}
 		if !s.factsRead.IsZero() && !sameFacts(f, s.facts) {
 			s.factsOut = true
 		}
@@ -157,8 +161,8 @@ func (s *Sampler) hostFacts(t Tick, b *schema.Batch) error {
 	if b == nil {
 		return nil
 	}
-	if !sameMounts(b.Filesystem, s.facts.Filesystems) {
-		s.facts.Filesystems = mountList(b.Filesystem)
+	if !sameMounts(b.Filesystem, s.facts.Mounts) {
+		s.facts.Mounts = mountList(b.Filesystem)
 		s.factsOut = true
 	}
 	day := t.Now.UTC().Truncate(24 * time.Hour)
@@ -171,26 +175,23 @@ func (s *Sampler) hostFacts(t Tick, b *schema.Batch) error {
 	return nil
 }
 
-// mountList is the host facts' list of filesystems: "mountpoint fstype device".
-func mountList(rows []schema.FilesystemRow) []string {
-	out := make([]string, 0, len(rows))
+// mountList is the host facts' list of filesystems.
+func mountList(rows []schema.FilesystemRow) []schema.Mount {
+	out := make([]schema.Mount, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, r.Mountpoint+" "+r.FSType+" "+r.Device)
+		out = append(out, schema.Mount{Mountpoint: r.Mountpoint, FSType: r.FSType, Device: r.Device})
 	}
 	return out
 }
 
 // sameMounts reports whether list is mountList(rows), without building it:
 // it is asked every sample, and the answer is almost always yes.
-func sameMounts(rows []schema.FilesystemRow, list []string) bool {
+func sameMounts(rows []schema.FilesystemRow, list []schema.Mount) bool {
 	if len(rows) != len(list) {
 		return false
 	}
 	for i, r := range rows {
-		l := list[i]
-		m, f := len(r.Mountpoint), len(r.FSType)
-		if len(l) != m+f+len(r.Device)+2 || l[:m] != r.Mountpoint || l[m] != ' ' ||
-			l[m+1:m+1+f] != r.FSType || l[m+1+f] != ' ' || l[m+2+f:] != r.Device {
+		if m := list[i]; m.Mountpoint != r.Mountpoint || m.FSType != r.FSType || m.Device != r.Device {
 			return false
 		}
 	}
@@ -201,7 +202,7 @@ func sameMounts(rows []schema.FilesystemRow, list []string) bool {
 // the time and the filesystem list.
 func sameFacts(a, b schema.HostRow) bool {
 	a.Time, b.Time = 0, 0
-	a.Filesystems, b.Filesystems = nil, nil
+	a.Mounts, b.Mounts = nil, nil
 	return a.Hostname == b.Hostname && a.OS == b.OS && a.Kernel == b.Kernel &&
 		a.Arch == b.Arch && a.BootTime == b.BootTime && a.CPUModel == b.CPUModel &&
 		a.CPUCores == b.CPUCores && a.MemoryBytes == b.MemoryBytes && a.SwapBytes == b.SwapBytes

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -188,7 +189,7 @@ func TestSameMounts(t *testing.T) {
 		{"same", rows, true},
 		{"one fewer", rows[:1], false},
 		{"other device", []schema.FilesystemRow{rows[0], {Mountpoint: "/a b", FSType: "xfs", Device: "/dev/y"}}, false},
-		{"same text as mountList gives", []schema.FilesystemRow{rows[0], {Mountpoint: "/a", FSType: "b xfs", Device: "/dev/x"}}, true},
+		{"a space moved from mount point to type", []schema.FilesystemRow{rows[0], {Mountpoint: "/a", FSType: "b xfs", Device: "/dev/x"}}, false},
 		{"other type", []schema.FilesystemRow{rows[0], {Mountpoint: "/a b", FSType: "ext4", Device: "/dev/x"}}, false},
 	}
 	for _, tt := range tests {
@@ -197,5 +198,68 @@ func TestSameMounts(t *testing.T) {
 				t.Errorf("sameMounts = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSamplerBootJitter checks that a btime that moved by a second (the
+// kernel derives it from the clock) leaves boot_time as it was, so the
+// archive shows a reboot only where there was one.
+func TestSamplerBootJitter(t *testing.T) {
+	p1, p2 := fixtureTrees(t)
+	withBtime := func(dir string, delta int64) string {
+		t.Helper()
+		stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(stat), "\n")
+		for i, l := range lines {
+			if v, ok := strings.CutPrefix(l, "btime "); ok {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines[i] = "btime " + strconv.FormatInt(n+delta, 10)
+			}
+		}
+		out := t.TempDir()
+		copyInto(t, dir, out)
+		if err := os.WriteFile(filepath.Join(out, "stat"), []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	s := New(openSource(t, p1, "testdata/sys", "testdata/rootfs"), Options{})
+	s.Sample(fixtureEpoch)
+	s.src = openSource(t, p2, "testdata/sys", "testdata/rootfs")
+	b, _ := s.Sample(fixtureEpoch.Add(10 * time.Second))
+	if b == nil || len(b.System) != 1 || len(b.Host) != 1 {
+		t.Fatalf("second reading: no system or host row: %+v", b)
+	}
+	boot := b.System[0].BootTime
+	if b.Host[0].BootTime != boot {
+		t.Errorf("host boot_time %d, system boot_time %d", b.Host[0].BootTime, boot)
+	}
+	for i, delta := range []int64{1, -1, 2} {
+		s.src = openSource(t, withBtime(p2, delta), "testdata/sys", "testdata/rootfs")
+		b, _ = s.Sample(fixtureEpoch.Add(time.Duration(20+10*i) * time.Second))
+		if b == nil || len(b.System) != 1 {
+			t.Fatalf("btime %+d s: no system row (taken as a reboot?)", delta)
+		}
+		if got := b.System[0].BootTime; got != boot {
+			t.Errorf("btime %+d s: boot_time %d, want %d as before", delta, got, boot)
+		}
+		if len(b.Host) != 0 {
+			t.Errorf("btime %+d s: host facts written again: %+v", delta, b.Host)
+		}
+	}
+	// A real reboot: a new boot time, rates start over.
+	s.src = openSource(t, withBtime(p2, 3600), "testdata/sys", "testdata/rootfs")
+	if b, _ = s.Sample(fixtureEpoch.Add(time.Minute)); b != nil {
+		t.Errorf("after a reboot: %d rows, want none", b.Rows())
+	}
+	b, _ = s.Sample(fixtureEpoch.Add(time.Minute + 10*time.Second))
+	if b == nil || len(b.System) != 1 || b.System[0].BootTime != boot+3600e6 {
+		t.Errorf("after a reboot: boot_time %+v, want %d", b, boot+3600e6)
 	}
 }

@@ -224,13 +224,15 @@ func (g *Generator) Batch(t time.Time) *schema.Batch {
 	day := t.Truncate(24 * time.Hour)
 	if first || !day.Equal(g.day) {
 		g.day = day
-		var fss []string
-		fss = append(fss, g.h.Mounts...)
+		var fss []schema.Mount
+		for i, m := range g.h.Mounts {
+			fss = append(fss, schema.Mount{Mountpoint: m, FSType: "ext4", Device: fmt.Sprintf("/dev/nvme0n1p%d", i+1)})
+		}
 		b.Host = []schema.HostRow{{
 			Time: us, Hostname: g.h.Name, OS: "Debian GNU/Linux 13 (trixie)",
 			Kernel: "6.12.38+deb13-amd64", Arch: "x86_64", BootTime: boot.UnixMicro(),
 			CPUModel: "AMD EPYC 7B13", CPUCores: int32(g.h.Cores),
-			MemoryBytes: int64(g.h.MemoryGiB) << 30, SwapBytes: 2 << 30, Filesystems: fss,
+			MemoryBytes: int64(g.h.MemoryGiB) << 30, SwapBytes: 2 << 30, Mounts: fss,
 		}}
 	}
 
@@ -374,7 +376,7 @@ func (g *Generator) Batch(t time.Time) *schema.Batch {
 		usedBytes := int64(g.fsUsed[i]*float64(size)) / 4096 * 4096
 		inodes := size / 16384
 		b.Filesystem = append(b.Filesystem, schema.FilesystemRow{
-			Time: us, Mountpoint: m, Device: fmt.Sprintf("/dev/nvme0n1p%d", i+1), FSType: "ext4",
+			Time: us, Mountpoint: m, Device: fmt.Sprintf("/dev/nvme0n1p%d", i+1), FSType: "ext4", Disk: "nvme0n1",
 			SizeBytes: size, UsedBytes: usedBytes, AvailBytes: size - usedBytes - size/20,
 			InodesTotal: inodes, InodesUsed: inodes / 10,
 		})

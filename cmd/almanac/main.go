@@ -3,6 +3,7 @@
 package main
 
 import (
+	"almanac/archive"
 	"context"
 	"os"
 	"os/signal"
@@ -10,6 +11,7 @@ import (
 )
 
 func main() {
+	archive.Version = versionString()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))

@@ -239,7 +239,7 @@ func TestArchiveShape(t *testing.T) {
 		kind, _, _ := strings.Cut(parts[3], "-")
 		kinds[k] = append(kinds[k], kind)
 	}
-	for _, table := range schema.Tables {
+	for _, table := range schema.Names() {
 		for _, host := range fleetHosts {
 			for d := 2; d >= 0; d-- {
 				day := theFleet.today.AddDate(0, 0, -d).Format(time.DateOnly)

@@ -257,7 +257,7 @@ func (f *fleet) checkOpen(t *testing.T, db *sql.DB, q string) {
 	if _, err := db.Exec(q); err != nil {
 		t.Fatalf("%v\n%s", err, q)
 	}
-	for _, table := range schema.Tables {
+	for _, table := range schema.Names() {
 		var want int64
 		for _, host := range sortedHosts() {
 			for _, b := range f.batches[host] {
