@@ -149,7 +149,7 @@ func TestRollupValues(t *testing.T) {
 			Str:  map[string][]string{"mountpoint": {"/", "/"}, "device": {"sdb1", "sdc1"}},
 			Num: map[string][]float64{
 				"used_bytes_max": {70, 3610},
-				"read_only": {0, 0}, // a label: the bucket's newest value
+				"read_only":      {0, 0}, // a label: the bucket's newest value
 			},
 		}
 		if diff := gocmp.Diff(want, got, frameOpts...); diff != "" {

@@ -311,7 +311,7 @@ func appendProcessRows(b *schema.Batch, iv procInterval, prev map[int32]procRead
 	if iv.cmdline {
 		cmds = make([]string, len(cur))
 	}
-	last := -1                       // index in aggs of the previous process's user
+	last := -1 // index in aggs of the previous process's user
 	for i := range cur {
 		p := &cur[i]
 		start := bootUs + int64(min(p.start, math.MaxInt64/1_000_000))*(1_000_000/procClkTck)
