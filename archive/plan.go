@@ -3,6 +3,7 @@ package archive
 import (
 	"almanac/schema"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -95,21 +96,69 @@ func ReadsRaw(now, day time.Time, table string) bool {
 func rollupName(f dataFile) string { return f.name }
 
 // currentRollups returns the resolutions at which a day has a current
-// rollup, from the names in its folder (names) and in its rollup folder at
-// each resolution (rollups): those holding the rollup of the day's only
-// live file, a day file. A day not compacted yet, or with a part written
-// since, has none.
+// rollup (see currentRollupName), from the names in its folder (names) and
+// in its rollup folder at each resolution (rollups).
 func currentRollups(names []string, rollups map[Resolution][]string) []Resolution {
-	live, _ := liveFiles(names)
-	if len(live) != 1 || live[0].kind != kindDay {
-		return nil
-	}
-	want := rollupName(live[0])
 	var out []Resolution
 	for _, res := range resolutions {
-		if slices.Contains(rollups[res], want) {
+		if _, ok := currentRollupName(names, rollups[res]); ok {
 			out = append(out, res)
 		}
 	}
 	return out
+}
+
+// currentRollupName returns the name of the current rollup of a day among
+// rnames (its rollup folder at one resolution), from names (the day's
+// folder): the rollup made from the day's only live file, a day file. A
+// day not compacted yet, or with a part written since, has none. A day
+// without any data file (a copy of the archive that left its raw rows out,
+// as RenderKeys does only when its rollups are current) reads its newest
+// rollup.
+func currentRollupName(names, rnames []string) (string, bool) {
+	live, _ := liveFiles(names)
+	if len(live) == 0 {
+		rlive, _ := liveFiles(rnames)
+		if len(rlive) == 0 || rlive[0].kind != kindDay {
+			return "", false
+		}
+		return rlive[0].name, true
+	}
+	if len(live) != 1 || live[0].kind != kindDay {
+		return "", false
+	}
+	want := rollupName(live[0])
+	return want, slices.Contains(rnames, want)
+}
+
+// days lists the days of table for host that a reader may read, oldest
+// first: the day folders, and the days that have only rollups (a copy of
+// the archive without their raw rows, see RenderKeys).
+func (s *Store) days(table, host string) ([]Partition, error) {
+	parts, err := s.partitions(table, host)
+	if err != nil || !HasRollups(table) {
+		return parts, err
+	}
+	have := make(map[time.Time]bool, len(parts))
+	for _, p := range parts {
+		have[p.Day] = true
+	}
+	for _, res := range tableResolutions(table) {
+		names, err := s.readDirNames(rollupDir + "/" + res.String() + "/" + table + "/host=" + host)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			date, ok := strings.CutPrefix(n, "date=")
+			if !ok {
+				continue
+			}
+			if day, err := parseDay(date); err == nil && !have[day] {
+				have[day] = true
+				parts = append(parts, Partition{Table: table, Host: host, Day: day})
+			}
+		}
+	}
+	slices.SortFunc(parts, func(a, b Partition) int { return a.Day.Compare(b.Day) })
+	return parts, nil
 }

@@ -124,7 +124,9 @@ func TestCurrentRollups(t *testing.T) {
 			map[Resolution][]string{PerMinute: {"day-5.parquet"}}, []Resolution{PerMinute}},
 		{"not compacted", []string{"part-1.parquet", "part-2.parquet"},
 			map[Resolution][]string{PerMinute: {"day-5.parquet"}}, nil},
-		{"no raw files", nil, map[Resolution][]string{PerMinute: {"day-5.parquet"}}, nil},
+		{"raw rows left out of a copy: its rollups serve", nil,
+			map[Resolution][]string{PerMinute: {"day-5.parquet"}, PerHour: {"day-4.parquet", "day-5.parquet"}}, []Resolution{PerMinute, PerHour}},
+		{"no raw files and only a stray tmp rollup", nil, map[Resolution][]string{PerMinute: {"day-5.parquet.tmp"}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -609,25 +609,22 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 // currentRollup returns the rollup file of p at res when it is current: the
 // partition holds one live file, a day file, and the rollup was made from
 // it. A day not compacted yet, or with parts written after its compaction,
-// has no current rollup: readers use its raw rows.
+// has no current rollup: readers use its raw rows (see currentRollupName).
 func (s *Store) currentRollup(res Resolution, p Partition) (string, bool, error) {
 	names, err := s.readDirNames(p.Dir())
 	if err != nil {
 		return "", false, err
-	}
-	live, _ := liveFiles(names)
-	if len(live) != 1 || live[0].kind != kindDay {
-		return "", false, nil
 	}
 	dir := rollupPath(res, p)
 	rnames, err := s.readDirNames(dir)
 	if err != nil {
 		return "", false, err
 	}
-	if !slices.Contains(rnames, live[0].name) {
+	name, ok := currentRollupName(names, rnames)
+	if !ok {
 		return "", false, nil
 	}
-	return dir + "/" + live[0].name, true, nil
+	return dir + "/" + name, true, nil
 }
 
 // RollupDays returns the days of table for host that have a current rollup
@@ -663,7 +660,7 @@ func (s *Store) rollupParts(res Resolution, table, host string) ([]Partition, er
 	if !HasResolution(table, res) {
 		return nil, fmt.Errorf("archive: table %s has no %v rollups", table, res)
 	}
-	parts, err := s.partitions(table, host)
+	parts, err := s.days(table, host)
 	if err != nil {
 		return nil, fmt.Errorf("archive: rollups of %s for %q: %w", table, host, err)
 	}

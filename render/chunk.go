@@ -116,6 +116,7 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 		if hour, err = g.rollupDays(archive.PerHour, table); err != nil {
 			return err
 		}
+		parts = withRollupDays(parts, table, g.host, minute, hour)
 	}
 	for _, p := range parts {
 		lo, hi := max(p.Day.UnixMicro(), g.from), min(p.End().UnixMicro(), g.now+1)
@@ -143,6 +144,29 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 		}
 	}
 	return nil
+}
+
+// withRollupDays adds to parts (the day folders of table, oldest first)
+// the days of rolled that have none: an archive fetched without their raw
+// rows (archive.RenderKeys) has only their rollups.
+func withRollupDays(parts []archive.Partition, table, host string, rolled ...map[int64]bool) []archive.Partition {
+	have := make(map[int64]bool, len(parts))
+	for _, p := range parts {
+		have[p.Day.UnixMicro()] = true
+	}
+	n := len(parts)
+	for _, days := range rolled {
+		for d := range days {
+			if !have[d] {
+				have[d] = true
+				parts = append(parts, archive.Partition{Table: table, Host: host, Day: time.UnixMicro(d).UTC()})
+			}
+		}
+	}
+	if len(parts) > n {
+		slices.SortFunc(parts, func(a, b archive.Partition) int { return a.Day.Compare(b.Day) })
+	}
+	return parts
 }
 
 // rollupFor returns the rollup to read the day p from, or archive.Raw to

@@ -238,6 +238,7 @@ func (g *gatherer) topProcesses() error {
 	if err != nil {
 		return err
 	}
+	parts = withRollupDays(parts, schema.TableProcess, g.host, hour)
 	// The days the long ranges read from the per-hour rollup (the planner
 	// reads the process table's closed days from it whenever it is current).
 	rolled := map[int64]bool{}
