@@ -1,49 +1,41 @@
 package archive
 
 import (
-	"almanac/schema"
 	"path"
 	"strings"
 	"time"
 )
 
-// rawDaysForRender is how many recent days of raw rows a render reads
-// whatever the rollups: the 24 h views, and the 7 and 30 day views of a
-// host sampled so seldom that they draw every sample.
-const rawDaysForRender = 31
-
 // RenderKeys returns the keys among keys (relative paths of an archive's
 // closed files, as almanac ship stores them) that a render of the site at
-// now reads: everything but the raw rows of days older than 31 days whose
-// table has current rollups among keys, since the site's long ranges read
-// those. The system table (availability needs every sample time) and the
-// host table (facts) are always kept. Keys that are not data files are
-// kept too. It is what render fetches from object storage.
+// now reads, as the read planner tells (PlanDay, ReadsRaw): everything but
+// the raw rows of the days the render reads from rollups only. Which days
+// those are depends on how often a host was sampled, which keys do not
+// tell, so the raw rows of the last 31 days are kept (a render's 7- and
+// 30-day ranges draw every sample of a host sampled seldom). The system
+// table (availability needs every sample time) and the host table (facts)
+// are always kept, and so are every rollup and keys that are not data
+// files. It is what render fetches from object storage.
 func RenderKeys(keys []string, now time.Time) []string {
-	have := make(map[string]bool, len(keys))
 	byDir := map[string][]string{}
 	for _, k := range keys {
-		have[k] = true
 		dir, name := path.Split(k)
-		byDir[strings.TrimSuffix(dir, "/")] = append(byDir[strings.TrimSuffix(dir, "/")], name)
+		dir = strings.TrimSuffix(dir, "/")
+		byDir[dir] = append(byDir[dir], name)
 	}
-	cut := Day(now).AddDate(0, 0, -rawDaysForRender)
+	rawAfter := Day(now).AddDate(0, 0, -fetchRawDays)
 	drop := map[string]bool{}
 	for dir, names := range byDir {
 		p, err := ParsePartition(dir)
-		if err != nil || !p.Day.Before(cut) || !HasRollups(p.Table) ||
-			p.Table == schema.TableSystem || p.Table == schema.TableHost {
-			continue
+		if err != nil {
+			continue // a rollup folder, or not archive data
 		}
-		live, _ := liveFiles(names)
-		if len(live) != 1 || live[0].kind != kindDay {
-			continue // parts not yet compacted: the render reads them raw
+		rollups := map[Resolution][]string{}
+		for _, res := range resolutions {
+			rollups[res] = byDir[rollupPath(res, p)]
 		}
-		current := true
-		for _, res := range tableResolutions(p.Table) {
-			current = current && have[rollupPath(res, p)+"/"+rollupName(live[0])]
-		}
-		if current {
+		current := currentRollups(names, rollups)
+		if !ReadsRaw(now, p.Day, p.Table) && PlanDay(now, p.Day, p.Table, current, rawAfter) != Raw {
 			drop[dir] = true
 		}
 	}

@@ -59,6 +59,39 @@ func TestRenderKeys(t *testing.T) {
 			"rollup/1h/system/host=a/date=" + old + "/day-5.s2.parquet",
 			"host/host=a/date=" + old + "/day-5.parquet",
 		}},
+		{name: "31 days ago still kept raw", keys: []string{
+			"cpu/host=a/date=2026-10-24/day-5.parquet",
+			"rollup/1m/cpu/host=a/date=2026-10-24/day-5.s2.parquet",
+			"rollup/1h/cpu/host=a/date=2026-10-24/day-5.s2.parquet",
+		}},
+		{name: "32 days ago: raw left out", keys: []string{
+			"cpu/host=a/date=2026-10-23/day-5.parquet",
+			"rollup/1m/cpu/host=a/date=2026-10-23/day-5.s2.parquet",
+			"rollup/1h/cpu/host=a/date=2026-10-23/day-5.s2.parquet",
+		}, want: []string{
+			"rollup/1m/cpu/host=a/date=2026-10-23/day-5.s2.parquet",
+			"rollup/1h/cpu/host=a/date=2026-10-23/day-5.s2.parquet",
+		}},
+		{name: "not compacted: parts kept", keys: []string{
+			"disk/host=a/date=" + old + "/part-1.parquet",
+			"disk/host=a/date=" + old + "/part-2.parquet",
+		}},
+		{name: "process: rollup serves any day but the last 24 hours", keys: []string{
+			"process/host=a/date=" + recent + "/day-5.parquet",
+			"process/host=a/date=2026-11-23/day-5.parquet",
+			"rollup/1h/process/host=a/date=" + recent + "/day-5.s2.parquet",
+			"rollup/1h/process/host=a/date=2026-11-23/day-5.s2.parquet",
+		}, want: []string{
+			"process/host=a/date=2026-11-23/day-5.parquet",
+			"rollup/1h/process/host=a/date=" + recent + "/day-5.s2.parquet",
+			"rollup/1h/process/host=a/date=2026-11-23/day-5.s2.parquet",
+		}},
+		{name: "process with a late part", keys: []string{
+			"process/host=a/date=" + old + "/day-5.parquet",
+			"process/host=a/date=" + old + "/part-6.parquet",
+			"rollup/1h/process/host=a/date=" + old + "/day-5.s2.parquet",
+		}},
+		{name: "not data files kept", keys: []string{"README", "x/y/z.txt"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -83,6 +83,25 @@ func rollupName(f dataFile) string {
 	return strings.TrimSuffix(f.name, ".parquet") + rollupSuffix
 }
 
+// newestRollup returns the newest rollup file among the names of a rollup
+// folder that this schema version wrote.
+func newestRollup(names []string) (string, bool) {
+	var best dataFile
+	for _, n := range names {
+		base, ok := strings.CutSuffix(n, rollupSuffix)
+		if !ok {
+			continue
+		}
+		if f, ok := parseFileName(base + ".parquet"); ok && f.kind == kindDay && (best.name == "" || f.seq > best.seq) {
+			best = f
+		}
+	}
+	if best.name == "" {
+		return "", false
+	}
+	return rollupName(best), true
+}
+
 // rollupSuffix ends the name of every current rollup file.
 var rollupSuffix = ".s" + strconv.Itoa(schema.Version) + ".parquet"
 
@@ -648,25 +667,22 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 // currentRollup returns the rollup file of p at res when it is current: the
 // partition holds one live file, a day file, and the rollup was made from
 // it. A day not compacted yet, or with parts written after its compaction,
-// has no current rollup: readers use its raw rows.
+// has no current rollup: readers use its raw rows (see currentRollupName).
 func (s *Store) currentRollup(res Resolution, p Partition) (string, bool, error) {
 	names, err := s.readDirNames(p.Dir())
 	if err != nil {
 		return "", false, err
-	}
-	live, _ := liveFiles(names)
-	if len(live) != 1 || live[0].kind != kindDay {
-		return "", false, nil
 	}
 	dir := rollupPath(res, p)
 	rnames, err := s.readDirNames(dir)
 	if err != nil {
 		return "", false, err
 	}
-	if !slices.Contains(rnames, rollupName(live[0])) {
+	name, ok := currentRollupName(names, rnames)
+	if !ok {
 		return "", false, nil
 	}
-	return dir + "/" + rollupName(live[0]), true, nil
+	return dir + "/" + name, true, nil
 }
 
 // RollupDays returns the days of table for host that have a current rollup
@@ -702,7 +718,7 @@ func (s *Store) rollupParts(res Resolution, table, host string) ([]Partition, er
 	if !HasResolution(table, res) {
 		return nil, fmt.Errorf("archive: table %s has no %v rollups", table, res)
 	}
-	parts, err := s.partitions(table, host)
+	parts, err := s.days(table, host)
 	if err != nil {
 		return nil, fmt.Errorf("archive: rollups of %s for %q: %w", table, host, err)
 	}
@@ -777,15 +793,8 @@ func (s *Store) rollupFiles(host string) ([]string, error) {
 				if err != nil {
 					return nil, err
 				}
-				var best dataFile
-				for _, n := range names {
-					f, ok := parseFileName(strings.TrimSuffix(n, rollupSuffix) + ".parquet")
-					if ok && f.kind == kindDay && strings.HasSuffix(n, rollupSuffix) && (best.name == "" || f.seq > best.seq) {
-						best = f
-					}
-				}
-				if best.name != "" {
-					keys = append(keys, dir+"/"+rollupName(best))
+				if name, ok := newestRollup(names); ok {
+					keys = append(keys, dir+"/"+name)
 				}
 			}
 		}

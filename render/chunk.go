@@ -14,11 +14,12 @@ import (
 // is reduced for every range at once, so that memory holds a day of rows
 // and the reduced series, never a year of rows.
 //
-// Closed days that end before the last 24 hours are read from the
-// archive's rollups when it has current ones for them: per minute for the
-// days of the 30-day window, per hour for older ones. Other days (today,
-// yesterday, a day not compacted yet, a day with a late part, and every
-// day that a range drawing raw samples covers) are read raw.
+// Which day is read raw and which from a rollup (per minute or per hour)
+// is the archive's read planner's call (archive.PlanDay): closed days
+// that end before the last 24 hours are read from current rollups, per
+// minute for the days of the 30-day window, per hour for older ones;
+// other days (today, yesterday, a day not compacted yet, a day with a late
+// part, and every day that a range drawing raw samples covers) raw.
 
 // chunk is one day of rows of a table: raw samples, or rollup buckets.
 type chunk struct {
@@ -130,13 +131,14 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 		if hour, err = g.rollupDays(archive.PerHour, table); err != nil {
 			return err
 		}
+		parts = withRollupDays(parts, table, g.host, minute, hour)
 	}
 	for _, p := range parts {
 		lo, hi := max(p.Day.UnixMicro(), g.from), min(p.End().UnixMicro(), g.now+1)
 		if hi <= lo {
 			continue
 		}
-		if res := g.rollupFor(p, minute, hour); res != 0 {
+		if res := g.rollupFor(p, minute, hour); res != archive.Raw {
 			f, err := g.scanRollup(res, table, lo, hi, rollupColumns(t, cols)...)
 			if err != nil {
 				return err
@@ -159,38 +161,55 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 	return nil
 }
 
-// rawWindow is how far back from now days are always read raw: the 24-hour
-// range draws samples.
-const rawWindow = 24 * time.Hour
+// withRollupDays adds to parts (the day folders of table, oldest first)
+// the days of rolled that have none: an archive fetched without their raw
+// rows (archive.RenderKeys) has only their rollups.
+func withRollupDays(parts []archive.Partition, table, host string, rolled ...map[int64]bool) []archive.Partition {
+	have := make(map[int64]bool, len(parts))
+	for _, p := range parts {
+		have[p.Day.UnixMicro()] = true
+	}
+	n := len(parts)
+	for _, days := range rolled {
+		for d := range days {
+			if !have[d] {
+				have[d] = true
+				parts = append(parts, archive.Partition{Table: table, Host: host, Day: time.UnixMicro(d).UTC()})
+			}
+		}
+	}
+	if len(parts) > n {
+		slices.SortFunc(parts, func(a, b archive.Partition) int { return a.Day.Compare(b.Day) })
+	}
+	return parts
+}
 
-// rollupWindow is how far back from now the per-minute rollups are read;
-// older days use the per-hour ones.
-const rollupWindow = 30 * 24 * time.Hour
-
-// rollupFor returns the rollup to read the day p from, or 0 to read its raw
-// rows. minute and hour hold the days (µs) with a current rollup.
+// rollupFor returns the rollup to read the day p from, or archive.Raw to
+// read its raw rows, as the archive's read planner says. minute and hour
+// hold the days (µs) with a current rollup.
 func (g *gatherer) rollupFor(p archive.Partition, minute, hour map[int64]bool) archive.Resolution {
-	start, end := p.Day.UnixMicro(), p.End().UnixMicro()
-	if end > g.now-rawWindow.Microseconds() {
-		return 0
-	}
-	for r := range ranges {
-		if from, to := g.rangeWindow(r); g.raw[r] && start < to && end > from {
-			return 0 // a range that draws every sample covers the day
-		}
-	}
+	var current []archive.Resolution
 	day := p.Day.UnixMicro()
-	switch {
-	case end > g.now-rollupWindow.Microseconds():
-		if minute[day] {
-			return archive.PerMinute
-		}
-	case hour[day]:
-		return archive.PerHour
-	case minute[day]:
-		return archive.PerMinute
+	if minute[day] {
+		current = append(current, archive.PerMinute)
 	}
-	return 0
+	if hour[day] {
+		current = append(current, archive.PerHour)
+	}
+	return archive.PlanDay(time.UnixMicro(g.now), p.Day, p.Table, current, g.rawAfter())
+}
+
+// rawAfter returns the start of the longest range that draws every sample
+// (the zero time when none does): the planner reads raw the days it
+// covers.
+func (g *gatherer) rawAfter() time.Time {
+	var out time.Time
+	for r := range ranges {
+		if from, _ := g.rangeWindow(r); g.raw[r] && (out.IsZero() || from < out.UnixMicro()) {
+			out = time.UnixMicro(from)
+		}
+	}
+	return out
 }
 
 // rollupDays returns the days (µs) of table with a current rollup at res.

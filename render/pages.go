@@ -234,9 +234,18 @@ func (g *gatherer) topProcesses() error {
 		}
 		return err
 	}
-	rolled, err := g.rollupDays(archive.PerHour, schema.TableProcess)
+	hour, err := g.rollupDays(archive.PerHour, schema.TableProcess)
 	if err != nil {
 		return err
+	}
+	parts = withRollupDays(parts, schema.TableProcess, g.host, hour)
+	// The days the long ranges read from the per-hour rollup (the planner
+	// reads the process table's closed days from it whenever it is current).
+	rolled := map[int64]bool{}
+	for _, p := range parts {
+		if g.rollupFor(p, nil, hour) == archive.PerHour {
+			rolled[p.Day.UnixMicro()] = true
+		}
 	}
 	from, to := g.now-procWindow.Microseconds(), g.now+1
 	// Raw rows are read once from the 24-hour window or from the start of
