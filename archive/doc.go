@@ -4,21 +4,27 @@
 // # Layout
 //
 // An archive is a folder with one folder per table (the names in
-// schema.Names()), one folder per host inside it and one per UTC day inside
+// schema.Tables), one folder per host inside it and one per UTC day inside
 // that:
 //
 //	<archive>/<table>/host=<host>/date=<YYYY-MM-DD>/part-<seq>.parquet
 //	<archive>/<table>/host=<host>/date=<YYYY-MM-DD>/day-<maxseq>.parquet
 //	<archive>/.journal/<host>.wal
-//	<archive>/rollup/<1m|1h>/<table>/host=<host>/date=<YYYY-MM-DD>/day-<maxseq>.parquet
+//	<archive>/rollup/<1m|1h>/<table>/host=<host>/date=<YYYY-MM-DD>/day-<maxseq>.s<schema version>.parquet
 //
 // Days are UTC days (time.DateOnly) whatever the local zone of the host.
 // The host and the day are not columns of the files: they are the Hive
 // partition folders, and a Hive-aware reader turns them back into columns.
-// The columns of each table are the fields of its row type in package
-// sample (their parquet tags): timestamps are TIMESTAMP(MICROS) in UTC,
+// The columns of each table are declared once, in package schema, and
+// everything here follows from the declarations: the Parquet schema, the
+// sort order, the journal codec and the rollups. Timestamps are
+// TIMESTAMP(MICROS) in UTC,
 // strings are dictionary-encoded, integers and DECIMAL(18,2) numbers are
-// delta-encoded, and pages are compressed with zstd. Host names pass
+// delta-encoded, and pages are compressed with zstd. Each footer names
+// almanac's version (created_by, almanac.version), the schema version
+// (almanac.schema_version) and the sort order (sorting_columns: time for a
+// part, the table's identity columns then time for a day file, in each row
+// group). Host names pass
 // CheckHost (letters, digits, '.', '_', '-') before any path is built from
 // them, and every file is written through an *os.Root opened on the
 // archive folder, so that no name can lead outside it.
@@ -79,25 +85,23 @@
 //
 // # Rollups
 //
-// When Compact has compacted a closed day of a table (every table but
-// host), it also writes two rollups of it, per minute (1m) and per hour
-// (1h), under rollup/, outside the table folders so that a glob such as
-// cpu/**/*.parquet never sees them. The process table has a per-hour
-// rollup only (a per-minute one of hundreds of processes would be about
-// as big as the raw rows), of its columns user, comm, state, cpu_user_pct,
-// cpu_system_pct, rss_bytes and threads. A rollup row is one time bucket
-// of one series: time (the bucket's start), the table's key columns (cpu,
-// resource, device, mountpoint, interface, sensor, user; for the process
-// table the process identity, pid and start_time), for each numeric
-// column c the columns c_min, c_avg and c_max over the bucket's samples
-// (of c's type, the mean rounded to its precision; DECIMAL(18,2) for the
-// mean of a 32-bit count or a boolean), the newest value of the other
-// string columns,
-// and samples, the number of rows in the bucket. A bucket without samples
-// has no row, so gaps stay visible. The rollup is named after the day file
-// it was made from: it is current while that day file is the only live
-// file of its folder (ScanRollup and RollupDays read only current ones;
-// a day with a late part is read raw until the next Compact rewrites both).
+// When Compact has compacted a closed day of a table with rollups (every
+// table but host), it also writes its rollups, per minute (1m) and per
+// hour (1h), under rollup/, outside the table folders so that a glob such
+// as cpu/**/*.parquet never sees them. The declaration says which: the
+// process table has a per-hour rollup only (a per-minute one of hundreds
+// of processes would be about as big as the raw rows), of some columns. A
+// rollup row is one time bucket of one series: time (the bucket's start),
+// the table's identity columns, each summarized column as its kind says
+// (schema.Kind.Aggs: c_min, c_avg and c_max of a gauge, c_sum and c_max of
+// a count, the newest value of a label), and samples, the number of rows
+// in the bucket. A bucket without samples has no row, so gaps stay
+// visible. A rollup is named after the day file it was made from and the
+// schema version: it is current while that day file is the only live file
+// of its folder and the schema is this one (ScanRollup and RollupDays read
+// only current ones; a day with a late part, or rolled up by an almanac
+// with another schema, is read raw until the next Compact rewrites its
+// rollups).
 // Rollups are written atomically through the same *os.Root, once: a later
 // Compact only checks they are there, and writes the missing ones, which
 // backfills an archive compacted before rollups existed. Prune deletes them

@@ -16,7 +16,7 @@ import (
 // Hosts lists the hosts that have at least one partition, sorted.
 func (s *Store) Hosts() ([]string, error) {
 	var hosts []string
-	for _, table := range schema.Names() {
+	for _, table := range tableNames() {
 		names, err := s.readDirNames(table)
 		if err != nil {
 			return nil, fmt.Errorf("archive: hosts: %w", err)

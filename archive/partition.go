@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"almanac/schema"
 	"errors"
 	"fmt"
 	"slices"
@@ -39,10 +38,10 @@ func hostByte(c byte) bool {
 		c == '.' || c == '_' || c == '-'
 }
 
-// CheckTable reports whether table is one of schema.Names().
+// CheckTable reports whether table is one the archive stores (schema.Tables).
 func CheckTable(table string) error {
-	if !slices.Contains(schema.Names(), table) {
-		return fmt.Errorf("archive: table %q: want one of %s", table, strings.Join(schema.Names(), ", "))
+	if !slices.Contains(tableNames(), table) {
+		return fmt.Errorf("archive: table %q: want one of %s", table, strings.Join(tableNames(), ", "))
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"almanac/schema"
 	"errors"
 	"fmt"
 	"path"
@@ -13,7 +12,7 @@ import (
 // day. Folders whose names do not parse are skipped.
 func (s *Store) allPartitions() ([]Partition, error) {
 	var out []Partition
-	for _, table := range schema.Names() {
+	for _, table := range tableNames() {
 		names, err := s.readDirNames(table)
 		if err != nil {
 			return nil, err
@@ -37,7 +36,7 @@ func (s *Store) allPartitions() ([]Partition, error) {
 // partitions they summarize.
 func (s *Store) allRollups(res Resolution) ([]Partition, error) {
 	var out []Partition
-	for _, table := range schema.Names() {
+	for _, table := range tableNames() {
 		if !HasResolution(table, res) {
 			continue
 		}

@@ -779,7 +779,7 @@ func (s *Store) ScanRollup(res Resolution, table, host string, from, to time.Tim
 func (s *Store) rollupFiles(host string) ([]string, error) {
 	var keys []string
 	for _, res := range resolutions {
-		for _, table := range schema.Names() {
+		for _, table := range tableNames() {
 			if !HasResolution(table, res) {
 				continue
 			}

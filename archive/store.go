@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"almanac/schema"
 	"bufio"
 	"errors"
 	"fmt"
@@ -175,7 +174,7 @@ func (s *Store) lockFile(name string, flag int) (*os.File, error) {
 // first within each table.
 func (s *Store) hostDirs(host string) ([]Partition, error) {
 	var out []Partition
-	for _, t := range schema.Names() {
+	for _, t := range tableNames() {
 		ps, err := s.partitions(t, host)
 		if err != nil {
 			return nil, err

@@ -280,9 +280,10 @@ func readEach[T any](f sizedReaderAt, buf []T, fn func([]T) error) (err error) {
 	}
 }
 
-// tableList holds every table of package schema, in schema.Names() order,
-// and tables the same by name. A table declared in schema is stored once
-// it is listed here (TestEveryTableStored checks).
+// tableList holds every table the archive stores: those of package
+// schema, in schema.Tables order, then any Registered. tables holds the
+// same by name. TestEveryTableStored checks that every declared table is
+// listed.
 var (
 	tableList = []table{
 		newTable(schema.Host), newTable(schema.CPU), newTable(schema.System),
@@ -298,6 +299,32 @@ var (
 		return m
 	}()
 )
+
+// Register makes the archive store a table declared outside
+// schema.Tables, as it stores those: Parquet files, journal records and
+// rollups all follow from the declaration. Tests use it for throwaway
+// tables. It must be called before any Store is used, and panics when a
+// table of the same name exists.
+func Register[T any](d *schema.TableOf[T]) {
+	if _, ok := tables[d.Name()]; ok {
+		panic(fmt.Sprintf("archive: Register: table %q exists", d.Name()))
+	}
+	t := newTable(d)
+	tableList = append(tableList, t)
+	tables[d.Name()] = t
+	if HasRollups(d.Name()) {
+		rollupSpecs[d.Name()] = newRollupSpec(t)
+	}
+}
+
+// tableNames returns the names of the tables the archive stores, in order.
+func tableNames() []string {
+	out := make([]string, len(tableList))
+	for i, t := range tableList {
+		out[i] = t.name()
+	}
+	return out
+}
 
 // compare orders two rows by their keys, then by time: the order of
 // every file of the table, which its footer declares (sorting_columns).

@@ -217,7 +217,7 @@ func (w *Writer) flush(replay bool) (rows int, err error) {
 	var files int
 	if first >= 0 {
 		var dirs []string
-		for _, name := range schema.Names() {
+		for _, name := range tableNames() {
 			t := tables[name]
 			for _, day := range t.days(&all) {
 				dir := Partition{Table: name, Host: w.host, Day: day}.Dir()

@@ -163,7 +163,7 @@ type Column struct {
 	Kind     Kind
 	Unit     string // "bytes", "%", "1/s", "°C", "ms", … or "" for none
 	Doc      string // what it holds, one phrase
-	Type     string // the SQL type DuckDB reads it as
+	Type     string // the SQL type DuckDB reads it as ("TIMESTAMP WITH TIME ZONE": UTC instants)
 	Nullable bool   // NULL where the value is unknown
 	// Fields are the members of a list of structs (host.mounts).
 	Fields []Column
@@ -200,6 +200,8 @@ type Table interface {
 	Len(b *Batch) int
 	// RowType is the Go type of one row.
 	RowType() reflect.Type
+	// Slice returns the table's rows in b, a []T of the row type.
+	Slice(b *Batch) any
 }
 
 // Decl is what Declare needs besides the row type.
@@ -288,6 +290,9 @@ func (t *TableOf[T]) Len(b *Batch) int { return len(*t.rows(b)) }
 // RowType implements Table.
 func (t *TableOf[T]) RowType() reflect.Type { return reflect.TypeFor[T]() }
 
+// Slice implements Table.
+func (t *TableOf[T]) Slice(b *Batch) any { return *t.rows(b) }
+
 // Rows returns where b holds the table's rows.
 func (t *TableOf[T]) Rows(b *Batch) *[]T { return t.rows(b) }
 
@@ -338,7 +343,7 @@ func sqlType(t reflect.Type, opts []string, c *Column) (string, error) {
 	case t == centiType:
 		return "DECIMAL(18,2)", nil
 	case t.Kind() == reflect.Int64 && slices.ContainsFunc(opts, func(o string) bool { return strings.HasPrefix(o, "timestamp") }):
-		return "TIMESTAMP", nil
+		return "TIMESTAMP WITH TIME ZONE", nil
 	case t.Kind() == reflect.Int64:
 		return "BIGINT", nil
 	case t.Kind() == reflect.Int32:

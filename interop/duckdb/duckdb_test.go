@@ -4,6 +4,7 @@ import (
 	"almanac/schema"
 	"database/sql"
 	"fmt"
+	"maps"
 	"math/big"
 	"reflect"
 	"slices"
@@ -39,81 +40,70 @@ func readParquet(dir, table string) string {
 // rowsOf returns the rows of table in b as a reflect.Value of a slice of
 // the table's row type.
 func rowsOf(b *schema.Batch, table string) reflect.Value {
-	field := map[string]string{
-		schema.TableHost: "Host", schema.TableCPU: "CPU", schema.TableSystem: "System",
-		schema.TablePressure: "Pressure", schema.TableMemory: "Memory", schema.TableDisk: "Disk",
-		schema.TableFilesystem: "Filesystem", schema.TableNetwork: "Network",
-		schema.TableTemperature: "Temperature", schema.TableProcCount: "ProcCount",
-		schema.TableProcUser: "ProcUser", schema.TableProcess: "Process",
-	}[table]
-	return reflect.ValueOf(b).Elem().FieldByName(field)
+	t, _ := schema.Lookup(table)
+	return reflect.ValueOf(t.Slice(b))
 }
 
-// column is one column of a table as rows.go declares it.
+// column is one column of a table as package schema declares it.
 type column struct {
-	name  string
-	field int
-	want  string // the DuckDB type it must read as
+	name     string
+	field    int
+	want     string // the DuckDB type it must read as
+	nullable bool
 }
 
-// columnsOf derives the columns of a row type and the DuckDB type each must
-// have from the Go type and the parquet tag: timestamps TIMESTAMP WITH TIME
-// ZONE (instants in UTC), Centi DECIMAL(18,2), strings VARCHAR, lists of
-// strings VARCHAR[].
-func columnsOf(t *testing.T, rt reflect.Type) []column {
+// columnsOf returns the columns of table and the DuckDB type each must
+// have, as its declaration says (schema.Column.Type).
+func columnsOf(t *testing.T, table string) []column {
 	t.Helper()
-	centi := reflect.TypeFor[schema.Centi]()
+	tbl, ok := schema.Lookup(table)
+	if !ok {
+		t.Fatalf("no table %q", table)
+	}
 	var cols []column
-	for i := range rt.NumField() {
-		f := rt.Field(i)
-		tag := f.Tag.Get("parquet")
-		name, opts, _ := strings.Cut(tag, ",")
-		var want string
-		switch {
-		case strings.Contains(opts, "timestamp(microsecond)") && f.Type.Kind() == reflect.Int64:
-			want = "TIMESTAMP WITH TIME ZONE"
-		case f.Type == centi && strings.Contains(opts, "decimal(2:18)"):
-			want = "DECIMAL(18,2)"
-		case f.Type.Kind() == reflect.String:
-			want = "VARCHAR"
-		case f.Type.Kind() == reflect.Int32:
-			want = "INTEGER"
-		case f.Type.Kind() == reflect.Int64, f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Int64:
-			want = "BIGINT"
-		case f.Type.Kind() == reflect.Bool:
-			want = "BOOLEAN"
-		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.String:
-			want = "VARCHAR[]"
-		default:
-			t.Fatalf("%s.%s: no DuckDB type known for %v with tag %q", rt.Name(), f.Name, f.Type, tag)
-		}
-		cols = append(cols, column{name: name, field: i, want: want})
+	for _, c := range tbl.Columns() {
+		cols = append(cols, column{name: c.Name, field: c.Index, want: c.Type, nullable: c.Nullable})
 	}
 	return cols
 }
 
 // formatWant formats the value of a written row's field the way formatGot
-// formats what DuckDB returns, so that rows compare as strings.
+// formats what DuckDB returns, so that rows compare as strings. An empty
+// string in a nullable column is NULL, and so is a nil pointer.
 func formatWant(v reflect.Value, c column) string {
-	switch c.want {
-	case "TIMESTAMP WITH TIME ZONE":
-		return time.UnixMicro(v.Int()).UTC().Format(time.RFC3339Nano)
-	case "DECIMAL(18,2)":
-		return decimalString(big.NewInt(v.Int()), 2)
-	case "VARCHAR":
-		return strconv.Quote(v.String())
-	case "VARCHAR[]":
-		var s []string
-		for i := range v.Len() {
-			s = append(s, strconv.Quote(v.Index(i).String()))
-		}
-		return "[" + strings.Join(s, " ") + "]"
-	}
 	if v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			return "NULL"
 		}
 		v = v.Elem()
+	}
+	switch {
+	case c.want == "TIMESTAMP WITH TIME ZONE":
+		return time.UnixMicro(v.Int()).UTC().Format(time.RFC3339Nano)
+	case c.want == "DECIMAL(18,2)":
+		return decimalString(big.NewInt(v.Int()), 2)
+	case c.want == "VARCHAR":
+		if c.nullable && v.String() == "" {
+			return "NULL"
+		}
+		return strconv.Quote(v.String())
+	case strings.HasSuffix(c.want, "[]"):
+		var s []string
+		for i := range v.Len() {
+			e := v.Index(i)
+			if e.Kind() != reflect.Struct {
+				s = append(s, strconv.Quote(e.String()))
+				continue
+			}
+			// A struct, as formatGot prints DuckDB's map: fields by name.
+			m := map[string]any{}
+			for j := range e.NumField() {
+				name, _, _ := strings.Cut(e.Type().Field(j).Tag.Get("parquet"), ",")
+				m[name] = e.Field(j).Interface()
+			}
+			s = append(s, formatGot(m))
+		}
+		return "[" + strings.Join(s, " ") + "]"
 	}
 	return fmt.Sprint(v.Interface())
 }
@@ -135,6 +125,12 @@ func formatGot(v any) string {
 			s = append(s, formatGot(e))
 		}
 		return "[" + strings.Join(s, " ") + "]"
+	case map[string]any:
+		var s []string
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			s = append(s, k+"="+formatGot(v[k]))
+		}
+		return "{" + strings.Join(s, " ") + "}"
 	}
 	return fmt.Sprint(v)
 }
@@ -160,10 +156,9 @@ func TestTablesReadBack(t *testing.T) {
 	f := theFleet
 	for _, table := range schema.Names() {
 		t.Run(table, func(t *testing.T) {
-			rt := rowsOf(&schema.Batch{}, table).Type().Elem()
-			cols := columnsOf(t, rt)
+			cols := columnsOf(t, table)
 
-			// Types: every column of rows.go, in order, then the partitions.
+			// Types: every declared column, in order, then the partitions.
 			var wantTypes []string
 			for _, c := range cols {
 				wantTypes = append(wantTypes, c.name+" "+c.want)
