@@ -15,7 +15,7 @@ import (
 
 // blockFolder puts a file where the partition folder of table on day
 // must go, so that every flush of the table fails (as root too).
-func blockFolder(t *testing.T, dir, table, host string, day time.Time) (unblock func()) {
+func blockFolder(t testing.TB, dir, table, host string, day time.Time) (unblock func()) {
 	t.Helper()
 	p := filepath.Join(dir, Partition{Table: table, Host: host, Day: day}.Dir())
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
