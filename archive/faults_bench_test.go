@@ -52,14 +52,24 @@ var errFull = fmt.Errorf("no space left on device")
 
 // BenchmarkAppendWhileTableFails measures Append (with the flush every
 // minute of sample time it triggers) while one table's folder cannot be
-// written, beside the same with none failing: the journal is rotated, so
-// the cost per sample stays flat however long the fault lasts.
+// written, beside the same with none failing, over faults of an hour and
+// of eight hours of samples at 10 s: the journal is rotated, so the cost
+// per sample stays flat however long the fault lasts.
 func BenchmarkAppendWhileTableFails(b *testing.B) {
-	for _, failing := range []bool{false, true} {
-		b.Run(fmt.Sprintf("failing=%v", failing), func(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		failing bool
+		n       int // samples before the archive starts over
+	}{
+		{"ok/1h", false, 360},
+		{"ok/8h", false, 2880},
+		{"failing/1h", true, 360},
+		{"failing/8h", true, 2880},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			failing, n := bc.failing, bc.n
 			g := synth.New(benchHost(0))
 			start := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
-			const n = 720 // two hours at 10 s
 			bs := make([]*schema.Batch, n)
 			for i := range bs {
 				bs[i] = g.Batch(start.Add(time.Duration(i) * 10 * time.Second))
