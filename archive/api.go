@@ -42,6 +42,10 @@ type WriterOptions struct {
 	// than the last sample (a crash of the process alone loses nothing
 	// more).
 	NoSync bool
+	// QueueLen is how many batches Append holds in memory while the
+	// journal cannot be written (a full disk), before it drops the oldest
+	// (default DefaultQueueLen). See QueueError.
+	QueueLen int
 }
 
 // Partition names one folder of the archive: a table, a host and a UTC day.

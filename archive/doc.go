@@ -9,7 +9,8 @@
 //
 //	<archive>/<table>/host=<host>/date=<YYYY-MM-DD>/part-<seq>.parquet
 //	<archive>/<table>/host=<host>/date=<YYYY-MM-DD>/day-<maxseq>.parquet
-//	<archive>/.journal/<host>.wal
+//	<archive>/.journal/<host>.<seq>.seg
+//	<archive>/.journal/<host>.status.json
 //	<archive>/rollup/<1m|1h>/<table>/host=<host>/date=<YYYY-MM-DD>/day-<maxseq>.s<schema version>.parquet
 //
 // Days are UTC days (time.DateOnly) whatever the local zone of the host.
@@ -40,17 +41,21 @@
 //
 // A Parquet file is readable only once its footer is written, so samples
 // do not go straight into Parquet. Writer.Append adds each batch to the
-// host's journal (.journal/<host>.wal) as one frame (magic, length,
-// CRC-32C, a compact varint encoding of the batch) and fsyncs it: once
-// Append returns, the batch survives a crash or a power cut. Every
-// FlushEvery (5 minutes by default), when the UTC day of a batch differs
-// from the pending ones, and on Close, the writer turns the journal into
-// closed parts, one file per table and day: each part is written as
-// name.tmp, fsynced and renamed, the folders are fsynced, and only then is
-// the journal emptied. A part is named after the seq of the first batch in
-// the journal (the batch time in microseconds, bumped to stay increasing),
-// so a crash between the rename and the emptying replays the journal into
-// the same part names, with the same rows: replays never duplicate rows.
+// host's journal as one frame (magic, length, CRC-32C, a compact varint
+// encoding of the batch) and fsyncs it: once Append returns nil, the batch
+// survives a crash or a power cut. The journal is a series of segments,
+// .journal/<host>.<seq>.seg, named after the seq of their first batch (the
+// batch time in microseconds, bumped to stay increasing). Every FlushEvery
+// (5 minutes by default), when the UTC day of a batch differs from the
+// open segment's, and on Close, the writer seals the open segment (it is
+// never appended to again) and turns the sealed segments into closed
+// parts, one file per table and day, named after the segment's seq: each
+// part is written as name.tmp, fsynced and renamed, its folder is fsynced,
+// and once every table of a segment is in, the segment is deleted. A
+// crash before that replays the segment into the same part names, with
+// the same rows: replays never duplicate rows. (.journal/<host>.wal is
+// the lock file; older versions journaled into it, and what they left
+// there is replayed the same way.)
 //
 // When a Writer opens, it replays what a previous run left in the journal:
 // valid frames become parts; a frame torn by the crash, or damaged, fails
@@ -64,6 +69,30 @@
 // Readers (Scan, List, DuckDB) see the closed files only: the batches
 // still in a journal, at most FlushEvery old, are not in them. Newest
 // reads the journal too, to tell how fresh a host's samples are.
+//
+// # Faults
+//
+// A flush that fails for a table (its folder cannot be written, the disk
+// is full) does not stop the others: they are written, and the failing
+// table is tried again with backoff (from FlushEvery/4, doubling up to
+// FlushEvery) rather than with every sample. Its later segments wait, so
+// that each folder receives its parts in seq order. Which tables of which
+// segments are in Parquet is recorded per table (the seq of the newest
+// segment written) in .journal/<host>.status.json, written atomically, so
+// a table is not written again by a retry or a replay; should that file be
+// lost, a replay writes the same parts again under the same names, which
+// duplicates nothing. The same file says since when flushes fail and why
+// (FlushStatus), which almanac health reports once it has lasted three
+// flush intervals. A flush that fails only adds segments, one per
+// FlushEvery: a sample costs the same however long the fault lasts.
+//
+// When the journal itself cannot be written (a full disk), Append holds
+// the batches in memory, up to WriterOptions.QueueLen of them (older ones
+// are dropped and counted), returns a *QueueError, and tries the journal
+// again with backoff (1 s doubling up to a minute). Once it can, the
+// queued batches go to the journal, in order, and on to Parquet with the
+// next flush. A Writer opens on a full disk too: what it cannot replay
+// stays in the journal for a later flush.
 //
 // # Compaction
 //

@@ -175,7 +175,11 @@ func TestReplayIdempotent(t *testing.T) {
 	}
 	bs := batches("web1", t0, 5, 10*time.Second)
 	appendAll(t, w, bs)
-	journal := filepath.Join(dir, journalDir, "web1.wal")
+	segs, _ := filepath.Glob(filepath.Join(dir, journalDir, "web1.*.seg"))
+	if len(segs) != 1 {
+		t.Fatalf("journal segments before Close: %v, want one", segs)
+	}
+	journal := segs[0]
 	j, err := os.ReadFile(journal)
 	if err != nil {
 		t.Fatal(err)

@@ -127,7 +127,8 @@ func (s *Store) openFooter(name string) (pf *parquet.File, size int64, err error
 
 // Newest returns the time of the newest sample of host: the last batch in
 // its journal (what a running sampler appended, flushed or not) or, when
-// the journal is empty, the newest row of the system table. It returns
+// the journal is empty, the newest row of the system table. Batches a
+// sampler holds in memory (a journal that cannot be written) are not seen. It returns
 // ErrNoData when the archive has no sample of host.
 func (s *Store) Newest(host string) (time.Time, error) {
 	if err := CheckHost(host); err != nil {
@@ -138,10 +139,23 @@ func (s *Store) Newest(host string) (time.Time, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return time.Time{}, fmt.Errorf("archive: newest of %q: %w", host, err)
 	}
-	payloads, _ := splitFrames(data)
-	for _, p := range payloads {
-		if _, bt, err := decodeHeader(&dec{b: p}); err == nil {
-			newest = max(newest, bt)
+	newest = max(newest, newestInJournal(data))
+	// The newest segment with a readable frame holds the newest batch.
+	segs, err := s.segments(host)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("archive: newest of %q: %w", host, err)
+	}
+	for i := len(segs) - 1; i >= 0; i-- {
+		data, err := s.root.ReadFile(segs[i].name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // flushed meanwhile
+		}
+		if err != nil {
+			return time.Time{}, fmt.Errorf("archive: newest of %q: %w", host, err)
+		}
+		if t := newestInJournal(data); t != math.MinInt64 {
+			newest = max(newest, t)
+			break
 		}
 	}
 	parts, err := s.partitions(schema.TableSystem, host)
@@ -171,6 +185,19 @@ func (s *Store) Newest(host string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("archive: newest of %q: %w", host, ErrNoData)
 	}
 	return time.UnixMicro(newest).UTC(), nil
+}
+
+// newestInJournal returns the newest batch time of a journal segment, or
+// math.MinInt64 when it has no readable frame.
+func newestInJournal(data []byte) int64 {
+	var newest int64 = math.MinInt64
+	payloads, _ := splitFrames(data)
+	for _, p := range payloads {
+		if _, bt, err := decodeHeader(&dec{b: p}); err == nil {
+			newest = max(newest, bt)
+		}
+	}
+	return newest
 }
 
 // maxTime returns the largest time of a data file, from the statistics of

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,27 +22,114 @@ import (
 // Parquet parts every FlushEvery, when the UTC day changes and on Close.
 // It holds a lock on the journal, so one host has one writer at a time. It
 // is not safe for concurrent use.
+//
+// The journal is a series of segments (.journal/<host>.<seq>.seg): batches
+// are appended to the newest, which is sealed, never to be appended to
+// again, when it is flushed. A sealed segment is deleted once every table
+// of it is in Parquet. A flush that fails for some tables is retried with
+// backoff, and the tables that were written are not written again (see
+// FlushStatus). When the journal itself cannot be written (a full disk),
+// Append keeps the batches in memory, up to WriterOptions.QueueLen, and
+// writes them to the journal once it can (see QueueError).
 type Writer struct {
 	s    *Store
 	host string
 	opts WriterOptions
 	log  *slog.Logger
+	now  func() time.Time // the clock of backoffs and of FlushStatus
 
-	f       *os.File // the journal, locked
-	journal []byte   // the frames in the journal file since the last flush
-	records int      // number of frames in journal
-	first   time.Time
-	day     time.Time // UTC day of the first pending batch
+	lock    *os.File  // .journal/<host>.wal, locked; older versions journaled into it
+	cur     *os.File  // the open segment, nil until the next frame is written
+	seg     segment   // the open segment's state
+	curDay  time.Time // UTC day of its first batch
+	first   time.Time // time of its first batch
+	pending []segment // sealed segments, oldest first
+
+	queue        []queued // batches the journal could not take, oldest first
+	queueBytes   int
+	dropped      int // batches dropped from the queue since the journal failed
+	journalErr   error
+	journalSince time.Time
+	journalRetry time.Time
+	journalWait  time.Duration
+
+	flushed   map[string]int64 // per table: first seq of the newest segment whose rows of it are in Parquet
+	failing   time.Time        // since when flushes fail; zero when the last one wrote everything
+	cause     string
+	retry     time.Time // when a failing flush is tried again
+	wait      time.Duration
+	failed    map[string]error // the tables the last flush could not write
+	saveAgain bool             // the status file is behind: write it at the next flush
+
 	lastSeq int64
 	buf     []byte
 	closed  bool
 }
 
+// segment is one file of the journal.
+type segment struct {
+	name    string // relative to the archive folder
+	first   int64  // seq of its first frame; part files of its rows are named after it
+	size    int64  // bytes written (open segment)
+	records int
+	data    []byte // its frames while they are in memory, else nil (read from name)
+}
+
+// queued is a journal frame waiting in memory.
+type queued struct {
+	frame []byte
+	time  time.Time
+}
+
+// DefaultQueueLen is the number of batches a Writer holds in memory while
+// its journal cannot be written, when WriterOptions.QueueLen is 0: an hour
+// of samples at the default interval of 10 s.
+const DefaultQueueLen = 360
+
 func journalName(host string) string { return journalDir + "/" + host + ".wal" }
+
+func segmentName(host string, first int64) string {
+	return journalDir + "/" + host + "." + strconv.FormatInt(first, 10) + ".seg"
+}
+
+// parseSegmentName returns the seq of a segment file name of host (a base
+// name inside journalDir).
+func parseSegmentName(host, name string) (int64, bool) {
+	num, ok := strings.CutPrefix(name, host+".")
+	if !ok {
+		return 0, false
+	}
+	if num, ok = strings.CutSuffix(num, ".seg"); !ok {
+		return 0, false
+	}
+	seq, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || seq < 0 || strconv.FormatInt(seq, 10) != num {
+		return 0, false
+	}
+	return seq, true
+}
+
+// segments lists the segment files of host, oldest first.
+func (s *Store) segments(host string) ([]segment, error) {
+	names, err := s.readDirNames(journalDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []segment
+	for _, n := range names {
+		if seq, ok := parseSegmentName(host, n); ok {
+			out = append(out, segment{name: journalDir + "/" + n, first: seq})
+		}
+	}
+	slices.SortFunc(out, func(a, b segment) int { return cmpInt(a.first, b.first) })
+	return out, nil
+}
 
 // Writer opens the journal of host, replaying into Parquet parts whatever
 // a previous run left in it (a torn or damaged record is dropped and
-// logged), and removes the tmp files a crashed flush left behind.
+// logged), and removes the tmp files a crashed flush left behind. A replay
+// that fails (a full disk, an unwritable folder) is logged and retried
+// later like any flush: the Writer opens all the same.
 func (s *Store) Writer(host string, opts WriterOptions) (*Writer, error) {
 	if err := CheckHost(host); err != nil {
 		return nil, err
@@ -47,11 +137,15 @@ func (s *Store) Writer(host string, opts WriterOptions) (*Writer, error) {
 	if opts.FlushEvery <= 0 {
 		opts.FlushEvery = 5 * time.Minute
 	}
+	if opts.QueueLen <= 0 {
+		opts.QueueLen = DefaultQueueLen
+	}
 	f, err := s.lockFile(journalName(host), os.O_APPEND)
 	if err != nil {
 		return nil, fmt.Errorf("archive: open journal of %q: %w", host, err)
 	}
-	w := &Writer{s: s, host: host, opts: opts, log: s.log.With("host", host), f: f}
+	w := &Writer{s: s, host: host, opts: opts, log: s.log.With("host", host), now: time.Now, lock: f,
+		flushed: map[string]int64{}}
 	if err := w.recover(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("archive: recover %q: %w", host, err)
@@ -59,23 +153,27 @@ func (s *Store) Writer(host string, opts WriterOptions) (*Writer, error) {
 	return w, nil
 }
 
-// recover cleans tmp parts, finds the highest seq on disk and replays the
-// journal.
+// recover cleans tmp parts, finds the highest seq on disk, reads the
+// flush status and replays the journal's segments.
 func (w *Writer) recover() error {
 	parts, err := w.s.hostDirs(w.host)
 	if err != nil {
 		return err
 	}
 	for _, p := range parts {
+		// A folder that cannot be read is the flush's problem, which
+		// retries it; the Writer opens all the same.
 		dir := p.Dir()
 		names, err := w.s.readDirNames(dir)
 		if err != nil {
-			return err
+			w.log.Warn("partition folder unreadable", "err", err)
+			continue
 		}
 		for _, n := range names {
 			if strings.HasPrefix(n, "part-") && strings.HasSuffix(n, ".tmp") {
 				if err := w.s.root.Remove(dir + "/" + n); err != nil {
-					return err
+					w.log.Warn("leftover tmp file not removed", "err", err)
+					continue
 				}
 				w.log.Info("removed leftover tmp file", "file", dir+"/"+n)
 				continue
@@ -85,26 +183,103 @@ func (w *Writer) recover() error {
 			}
 		}
 	}
-	data, err := io.ReadAll(w.f)
+	st, err := w.s.FlushStatus(w.host)
+	if err != nil {
+		w.log.Warn("flush status unreadable, tables of pending segments may be written again", "err", err)
+	}
+	for t, seq := range st.Flushed {
+		w.flushed[t] = seq
+	}
+	w.failing, w.cause = st.FailingSince, st.Cause
+	// What an older version left in the locked file is the oldest segment.
+	data, err := io.ReadAll(w.lock)
 	if err != nil {
 		return fmt.Errorf("read journal: %w", err)
 	}
-	if len(data) == 0 {
-		return nil
+	if len(data) > 0 {
+		if first, ok := w.firstSeq(data); ok {
+			w.pending = append(w.pending, segment{name: journalName(w.host), first: first, data: data})
+		} else if err := w.lock.Truncate(0); err != nil {
+			return fmt.Errorf("truncate journal: %w", err)
+		}
 	}
-	w.journal = data
-	n, err := w.flush(true)
+	segs, err := w.s.segments(w.host)
 	if err != nil {
 		return err
 	}
-	w.log.Info("journal replayed", "rows", n, "journal_bytes", len(data))
+	w.pending = append(w.pending, segs...)
+	// Seqs grow from segment to segment: the newest holds the highest.
+	if n := len(w.pending); n > 0 {
+		last := &w.pending[n-1]
+		data := last.data
+		if data == nil {
+			if data, err = w.s.root.ReadFile(last.name); err != nil {
+				return fmt.Errorf("read journal: %w", err)
+			}
+		}
+		payloads, _ := splitFrames(data)
+		for _, p := range payloads {
+			if seq, _, err := decodeHeader(&dec{b: p}); err == nil {
+				w.lastSeq = max(w.lastSeq, seq)
+			}
+		}
+		w.lastSeq = max(w.lastSeq, last.first)
+	}
+	if len(w.pending) == 0 {
+		return nil
+	}
+	rows, err := w.flush(w.now(), true)
+	if err != nil {
+		w.log.Warn("journal replay failed, kept for a later flush", "err", err,
+			"segments_pending", len(w.pending))
+		return nil
+	}
+	w.log.Info("journal replayed", "rows", rows)
 	return nil
 }
 
-// Append adds one batch to the journal; once it returns, the batch
-// survives a crash of the process (and, unless NoSync, a power cut). A
-// batch of another UTC day than the pending ones first flushes those.
-// Append does not keep b.
+// firstSeq returns the seq of the first readable frame of a journal.
+func (w *Writer) firstSeq(data []byte) (int64, bool) {
+	payloads, _ := splitFrames(data)
+	for _, p := range payloads {
+		if seq, _, err := decodeHeader(&dec{b: p}); err == nil {
+			return seq, true
+		}
+	}
+	return 0, false
+}
+
+// QueueError is what Append returns when the journal could not take a
+// batch (a full disk, an I/O error): the batch waits in memory with the
+// others the journal could not take, and later Appends retry the journal,
+// with backoff, and write them all to it once it can take them. Beyond
+// Limit batches the oldest are dropped. Until then nothing is lost, but
+// the queued batches do not survive a crash of the process.
+type QueueError struct {
+	Err     error     // why the journal failed
+	Name    string    // the journal's file
+	Since   time.Time // when it started failing
+	Queued  int       // batches held in memory
+	Bytes   int       // memory they take (their encoded frames)
+	Limit   int       // most batches held; older ones are dropped
+	Dropped int       // batches dropped since the journal failed
+}
+
+func (e *QueueError) Error() string {
+	return fmt.Sprintf("archive: append %s: %v (%d batches held in memory, at most %d, %d dropped)",
+		e.Name, e.Err, e.Queued, e.Limit, e.Dropped)
+}
+
+// Unwrap returns the journal's error.
+func (e *QueueError) Unwrap() error { return e.Err }
+
+// Append adds one batch to the journal; once it returns nil, the batch
+// survives a crash of the process (and, unless NoSync, a power cut). When
+// the journal cannot take it, Append returns a *QueueError and holds the
+// batch in memory (see QueueError); any other error means the batch was
+// not taken. A batch of another UTC day than the open segment's, or one
+// FlushEvery after its first, seals the segment and flushes. Append does
+// not keep b.
 func (w *Writer) Append(b *schema.Batch) error {
 	if w.closed {
 		return errors.New("archive: append: writer closed")
@@ -112,14 +287,12 @@ func (w *Writer) Append(b *schema.Batch) error {
 	if b == nil {
 		return errors.New("archive: append: nil batch")
 	}
-	day := Day(b.Time)
-	if w.records > 0 && !day.Equal(w.day) {
-		if _, err := w.flush(false); err != nil {
-			// The pending batches stay in the journal and go out with
-			// the next flush, which writes each day's rows to its own
-			// folder.
-			w.log.Warn("flush failed, keeping the journal", "err", err)
-		}
+	now := w.now()
+	// A batch of another day, or from a clock stepped back by more than
+	// FlushEvery, starts a segment of its own.
+	sealed := w.seg.records > 0 && (!Day(b.Time).Equal(w.curDay) || w.first.Sub(b.Time) >= w.opts.FlushEvery)
+	if sealed {
+		w.seal()
 	}
 	seq := max(b.Time.UnixMicro(), w.lastSeq+1)
 	w.buf = append(w.buf[:0], make([]byte, frameHeader)...)
@@ -131,51 +304,189 @@ func (w *Writer) Append(b *schema.Batch) error {
 	copy(w.buf, journalMagic[:])
 	binary.LittleEndian.PutUint32(w.buf[4:], uint32(len(payload)))
 	binary.LittleEndian.PutUint32(w.buf[8:], crc32Of(payload))
-	if _, err := w.f.Write(w.buf); err != nil {
-		// Cut a partial frame so that later frames follow a clean end.
-		w.f.Truncate(int64(len(w.journal)))
-		return fmt.Errorf("archive: append %s: %w", journalName(w.host), err)
-	}
-	if !w.opts.NoSync {
-		if err := unix.Fdatasync(int(w.f.Fd())); err != nil {
-			return fmt.Errorf("archive: append %s: sync: %w", journalName(w.host), err)
-		}
-	}
-	w.journal = append(w.journal, w.buf...)
-	if w.records == 0 {
-		w.first, w.day = b.Time, day
-	}
-	w.records++
 	w.lastSeq = seq
-	// A clock stepped back by more than FlushEvery counts as well.
-	if age := b.Time.Sub(w.first); age >= w.opts.FlushEvery || -age >= w.opts.FlushEvery {
-		if _, err := w.flush(false); err != nil {
-			w.log.Warn("flush failed, keeping the journal", "err", err)
+	var err error
+	switch {
+	case len(w.queue) > 0 && now.Before(w.journalRetry):
+		err = w.enqueue(slices.Clone(w.buf), b.Time)
+	case len(w.queue) > 0 && w.writeQueue() != nil:
+		w.journalFailed(now, w.journalErr)
+		err = w.enqueue(slices.Clone(w.buf), b.Time)
+	default:
+		if werr := w.writeFrames(w.buf, b.Time, 1); werr != nil {
+			w.journalFailed(now, werr)
+			err = w.enqueue(slices.Clone(w.buf), b.Time)
 		}
+	}
+	if w.seg.records > 0 && b.Time.Sub(w.first) >= w.opts.FlushEvery {
+		w.seal()
+		sealed = true
+	}
+	if len(w.pending) > 0 && (sealed || w.failing.IsZero() || !now.Before(w.retry)) {
+		if _, ferr := w.flush(now, false); ferr != nil {
+			w.log.Warn("flush failed, samples kept in the journal", "err", ferr,
+				"retry_in_seconds", w.wait.Seconds(), "pending_segments", len(w.pending))
+		}
+	}
+	return err
+}
+
+// enqueue holds a frame the journal could not take, dropping the oldest
+// beyond QueueLen, and returns the QueueError that says so.
+func (w *Writer) enqueue(frame []byte, at time.Time) error {
+	if len(w.queue) >= w.opts.QueueLen {
+		w.queueBytes -= len(w.queue[0].frame)
+		w.queue[0] = queued{}
+		w.queue = w.queue[1:]
+		w.dropped++
+	}
+	w.queue = append(w.queue, queued{frame: frame, time: at})
+	w.queueBytes += len(frame)
+	return &QueueError{Err: w.journalErr, Name: w.segName(), Since: w.journalSince, Queued: len(w.queue),
+		Bytes: w.queueBytes, Limit: w.opts.QueueLen, Dropped: w.dropped}
+}
+
+// segName is the file the next frame goes to.
+func (w *Writer) segName() string {
+	if w.cur != nil {
+		return w.seg.name
+	}
+	return journalDir + "/" + w.host + ".*.seg"
+}
+
+// journalFailed notes that the journal refused a write and when to try it
+// again: 1 s later, doubling up to a minute.
+func (w *Writer) journalFailed(now time.Time, err error) {
+	if w.journalErr == nil {
+		w.journalSince = now
+		w.journalWait = time.Second
+	} else {
+		w.journalWait = min(2*w.journalWait, time.Minute)
+	}
+	w.journalErr = err
+	w.journalRetry = now.Add(w.journalWait)
+}
+
+// writeQueue writes the queued frames to the journal, in one write.
+func (w *Writer) writeQueue() error {
+	var buf []byte
+	for _, q := range w.queue {
+		buf = append(buf, q.frame...)
+	}
+	if err := w.writeFrames(buf, w.queue[0].time, len(w.queue)); err != nil {
+		w.journalErr = err
+		return err
+	}
+	w.log.Info("journal written again", "queued_samples", len(w.queue), "dropped_samples", w.dropped,
+		"failed_for_seconds", w.now().Sub(w.journalSince).Seconds(), "cause", w.journalErr.Error())
+	clear(w.queue)
+	w.queue, w.queueBytes, w.dropped, w.journalErr = w.queue[:0], 0, 0, nil
+	return nil
+}
+
+// writeFrames appends whole frames to the open segment, opening one if
+// none is, and syncs them. On error the segment is cut back to where it
+// was, and a segment left empty is removed.
+func (w *Writer) writeFrames(frames []byte, first time.Time, n int) error {
+	if w.cur == nil {
+		seq, _, err := decodeHeader(&dec{b: frames[frameHeader:]})
+		if err != nil {
+			return fmt.Errorf("open segment: %w", err)
+		}
+		name := segmentName(w.host, seq)
+		f, err := w.s.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		w.cur, w.seg = f, segment{name: name, first: seq}
+		w.curDay, w.first = Day(first), first
+	}
+	err := w.write(frames)
+	if err != nil {
+		w.cur.Truncate(w.seg.size)
+		if w.seg.size == 0 {
+			w.cur.Close()
+			w.s.root.Remove(w.seg.name)
+			w.cur, w.seg = nil, segment{}
+		}
+		return err
+	}
+	w.seg.size += int64(len(frames))
+	w.seg.records += n
+	w.seg.data = append(w.seg.data, frames...)
+	return nil
+}
+
+func (w *Writer) write(frames []byte) error {
+	if _, err := w.cur.Write(frames); err != nil {
+		return err
+	}
+	if w.opts.NoSync {
+		return nil
+	}
+	if err := unix.Fdatasync(int(w.cur.Fd())); err != nil {
+		return fmt.Errorf("sync %s: %w", w.seg.name, err)
+	}
+	if w.seg.size == 0 {
+		// A new segment's name must survive a power cut like its frames.
+		return w.s.syncDir(journalDir)
 	}
 	return nil
 }
 
-// Flush turns the journal into closed Parquet parts now.
+// seal closes the open segment: no frame is added to it any more, and it
+// waits for the next flush.
+func (w *Writer) seal() {
+	if w.cur == nil {
+		return
+	}
+	w.cur.Close()
+	w.pending = append(w.pending, w.seg)
+	w.cur, w.seg = nil, segment{}
+}
+
+// Flush writes the queued batches to the journal if it can take them,
+// seals the open segment and turns every segment into closed Parquet parts
+// now, whatever the backoff. It returns the error of the tables it could
+// not write (they stay in the journal).
 func (w *Writer) Flush() error {
 	if w.closed {
 		return errors.New("archive: flush: writer closed")
 	}
-	if _, err := w.flush(false); err != nil {
+	if err := w.flushAll(); err != nil {
 		return fmt.Errorf("archive: flush %q: %w", w.host, err)
 	}
 	return nil
 }
 
+func (w *Writer) flushAll() error {
+	var qerr error
+	if len(w.queue) > 0 {
+		if err := w.writeQueue(); err != nil {
+			w.journalFailed(w.now(), err)
+			qerr = &QueueError{Err: err, Name: w.segName(), Since: w.journalSince, Queued: len(w.queue),
+				Bytes: w.queueBytes, Limit: w.opts.QueueLen, Dropped: w.dropped}
+		}
+	}
+	w.seal()
+	_, err := w.flush(w.now(), true)
+	return errors.Join(qerr, err)
+}
+
 // Close flushes and closes the writer, releasing the journal. If the
-// flush fails the journal keeps the batches for the next Writer.
+// flush fails the journal keeps the batches for the next Writer; batches
+// still queued in memory (a journal that cannot be written) are lost, and
+// the error says how many.
 func (w *Writer) Close() error {
 	if w.closed {
 		return nil
 	}
-	_, ferr := w.flush(false)
+	ferr := w.flushAll()
 	w.closed = true
-	cerr := w.f.Close()
+	if len(w.queue) > 0 {
+		ferr = errors.Join(ferr, fmt.Errorf("%d batches held in memory are lost", len(w.queue)))
+	}
+	cerr := w.lock.Close()
 	if ferr != nil {
 		return fmt.Errorf("archive: close writer of %q: %w", w.host, ferr)
 	}
@@ -185,80 +496,195 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// flush writes the rows of the journal as parts, one per table and day,
-// named after the seq of the first record, then empties the journal. A
-// crash before the journal is emptied replays it into parts of the same
-// names and contents, so a replay never duplicates rows.
-func (w *Writer) flush(replay bool) (rows int, err error) {
-	if len(w.journal) == 0 {
+// flush writes the sealed segments as parts, one per table and day, named
+// after the segment's first seq, oldest segment first, and deletes the
+// segments that are then entirely in Parquet. A table that fails is not
+// written again in this flush (its later segments wait, so that each
+// folder receives its parts in seq order) and the others go on. A table
+// written is recorded in w.flushed and in the status file, so it is not
+// written again; a crash before that rewrites the same parts with the
+// same rows, so a replay never duplicates rows. On failure the next try
+// is scheduled with backoff, from FlushEvery/4 doubling up to FlushEvery.
+func (w *Writer) flush(now time.Time, replay bool) (rows int, err error) {
+	if len(w.pending) == 0 && !w.saveAgain {
 		return 0, nil
 	}
 	start := time.Now()
-	payloads, bad := splitFrames(w.journal)
-	for _, sp := range bad {
-		w.log.Warn("journal: dropped damaged bytes", "offset", sp.off, "bytes", sp.len, "replay", replay)
+	blocked := map[string]error{}
+	// Before their retry is due, the tables that failed wait; the others
+	// go on.
+	attempt := replay || w.failing.IsZero() || !now.Before(w.retry)
+	if !attempt {
+		maps.Copy(blocked, w.failed)
 	}
-	var all schema.Batch
-	first := int64(-1)
-	for i, p := range payloads {
-		seq, b, err := decodeBatch(p)
-		if err != nil {
-			w.log.Warn("journal: dropped undecodable record", "record", i, "err", err)
+	var files int
+	for i := range w.pending {
+		sg := &w.pending[i]
+		var need []string
+		for _, name := range tableNames() {
+			if _, ok := blocked[name]; !ok && w.flushed[name] < sg.first {
+				need = append(need, name)
+			}
+		}
+		if len(need) == 0 {
+			sg.data = nil
 			continue
 		}
-		if first < 0 {
-			first = seq
+		all, err := w.load(sg, replay)
+		if err != nil {
+			for _, name := range need {
+				blocked[name] = err
+			}
+			continue
 		}
-		w.lastSeq = max(w.lastSeq, seq)
+		for _, name := range need {
+			n, k, err := w.writeTable(name, all, sg.first)
+			if err != nil {
+				blocked[name] = err
+				continue
+			}
+			rows += n
+			files += k
+			w.flushed[name] = sg.first
+		}
+		sg.data = nil // read again if a later flush needs it
+	}
+	// Drop the segments that are done.
+	keep := w.pending[:0]
+	var done []segment
+	for _, sg := range w.pending {
+		if w.segmentDone(sg.first) {
+			done = append(done, sg)
+			continue
+		}
+		keep = append(keep, sg)
+	}
+	clear(w.pending[len(keep):])
+	w.pending = keep
+	var errs []error
+	for _, name := range tableNames() {
+		if err, ok := blocked[name]; ok {
+			errs = append(errs, fmt.Errorf("table %s: %w", name, err))
+		}
+	}
+	ferr := errors.Join(errs...)
+	wasFailing := !w.failing.IsZero()
+	w.failed = blocked
+	if ferr != nil {
+		switch {
+		case !wasFailing:
+			w.failing = now
+			w.wait = max(w.opts.FlushEvery/4, time.Second)
+			w.retry = now.Add(w.wait)
+		case attempt:
+			w.wait = min(2*w.wait, w.opts.FlushEvery)
+			w.retry = now.Add(w.wait)
+		}
+		w.cause = strings.ReplaceAll(ferr.Error(), "\n", "; ")
+	} else {
+		if wasFailing {
+			w.log.Info("flush works again", "failed_since", w.failing.UTC().Format(time.RFC3339),
+				"rows", rows, "files", files)
+		}
+		w.failing, w.cause, w.wait = time.Time{}, "", 0
+	}
+	if ferr != nil || wasFailing || w.saveAgain {
+		if err := w.saveStatus(now); err != nil {
+			w.saveAgain = true
+			w.log.Warn("flush status not saved", "err", err)
+		} else {
+			w.saveAgain = false
+		}
+	}
+	for _, sg := range done {
+		if err := w.removeSegment(sg); err != nil {
+			w.log.Warn("segment not removed, its tables are all in Parquet", "file", sg.name, "err", err)
+		}
+	}
+	w.log.Debug("journal flushed", "rows", rows, "files", files, "segments_done", len(done),
+		"segments_pending", len(w.pending), "duration_seconds", time.Since(start).Seconds())
+	return rows, ferr
+}
+
+// segmentDone reports whether every table of the segment starting at
+// first is in Parquet.
+func (w *Writer) segmentDone(first int64) bool {
+	for _, name := range tableNames() {
+		if w.flushed[name] < first {
+			return false
+		}
+	}
+	return true
+}
+
+// load decodes the frames of a segment, reading it from disk if needed.
+func (w *Writer) load(sg *segment, replay bool) (*schema.Batch, error) {
+	data := sg.data
+	if data == nil {
+		var err error
+		if data, err = w.s.root.ReadFile(sg.name); err != nil {
+			return nil, fmt.Errorf("read journal: %w", err)
+		}
+	}
+	payloads, bad := splitFrames(data)
+	for _, sp := range bad {
+		w.log.Warn("journal: dropped damaged bytes", "file", sg.name, "offset", sp.off, "bytes", sp.len, "replay", replay)
+	}
+	var all schema.Batch
+	for i, p := range payloads {
+		_, b, err := decodeBatch(p)
+		if err != nil {
+			w.log.Warn("journal: dropped undecodable record", "file", sg.name, "record", i, "err", err)
+			continue
+		}
 		for _, t := range tables {
 			t.move(&all, b)
 		}
 	}
-	var files int
-	if first >= 0 {
-		var dirs []string
-		for _, name := range tableNames() {
-			t := tables[name]
-			for _, day := range t.days(&all) {
-				dir := Partition{Table: name, Host: w.host, Day: day}.Dir()
-				if err := w.s.ensureDir(dir); err != nil {
-					return 0, err
-				}
-				var n int
-				_, err := w.s.writeFile(dir+"/"+partName(first), w.opts.NoSync, func(out io.Writer) error {
-					var err error
-					n, err = t.writeDay(out, &all, day)
-					return err
-				})
-				if err != nil {
-					return 0, err
-				}
-				rows += n
-				files++
-				dirs = append(dirs, dir)
-			}
+	return &all, nil
+}
+
+// writeTable writes the rows of one table of a segment as one part per
+// day, named after seq, and makes them durable.
+func (w *Writer) writeTable(name string, all *schema.Batch, seq int64) (rows, files int, err error) {
+	t := tables[name]
+	for _, day := range t.days(all) {
+		dir := Partition{Table: name, Host: w.host, Day: day}.Dir()
+		if err := w.s.ensureDir(dir); err != nil {
+			return 0, 0, err
 		}
-		// The renames must be durable before the journal is emptied.
-		for _, dir := range dirs {
-			if w.opts.NoSync {
-				break
-			}
+		var n int
+		_, err := w.s.writeFile(dir+"/"+partName(seq), w.opts.NoSync, func(out io.Writer) error {
+			var err error
+			n, err = t.writeDay(out, all, day)
+			return err
+		})
+		if err != nil {
+			return 0, 0, err
+		}
+		// The rename must be durable before the segment is dropped.
+		if !w.opts.NoSync {
 			if err := w.s.syncDir(dir); err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 		}
+		rows += n
+		files++
 	}
-	if err := w.f.Truncate(0); err != nil {
-		return 0, fmt.Errorf("truncate journal: %w", err)
-	}
-	if !w.opts.NoSync {
-		if err := unix.Fdatasync(int(w.f.Fd())); err != nil {
-			return 0, fmt.Errorf("sync journal: %w", err)
+	return rows, files, nil
+}
+
+// removeSegment deletes a segment that is entirely in Parquet (the locked
+// journal file of older versions is emptied instead).
+func (w *Writer) removeSegment(sg segment) error {
+	if sg.name == journalName(w.host) {
+		if err := w.lock.Truncate(0); err != nil {
+			return err
 		}
+		if !w.opts.NoSync {
+			return unix.Fdatasync(int(w.lock.Fd()))
+		}
+		return nil
 	}
-	w.journal = w.journal[:0]
-	w.records = 0
-	w.log.Debug("journal flushed", "rows", rows, "files", files, "records", len(payloads),
-		"duration_seconds", time.Since(start).Seconds())
-	return rows, nil
+	return w.s.root.Remove(sg.name)
 }

@@ -11,8 +11,10 @@ import (
 
 func runHealth(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "health", "[flags]",
-		"Exit 0 when the newest sample of --host in --archive is younger than --max-age, else 1 with\n"+
-			"a message saying how old it is. For container health checks and monitoring the monitor.",
+		"Exit 0 when the newest sample of --host in --archive is younger than --max-age and its\n"+
+			"samples reach Parquet, else 1 with a message saying how old it is, or since when and why\n"+
+			"flushes fail (for longer than three --flush intervals). For container health checks and\n"+
+			"monitoring the monitor.",
 		"almanac health --archive /var/lib/almanac --max-age 2m")
 	dir := fs.String("archive", "/var/lib/almanac", "directory of the Parquet archive")
 	maxAge := fs.Duration("max-age", 2*time.Minute, "the oldest a newest sample may be")
@@ -57,6 +59,14 @@ func runHealth(ctx context.Context, e *env, args []string) error {
 	if age > *maxAge {
 		return &exitError{code: 1, msg: fmt.Sprintf("stale: the newest sample of %s is %v old (at %s), more than --max-age %v",
 			*host, age, newest.UTC().Format(time.RFC3339), *maxAge)}
+	}
+	st, err := store.FlushStatus(*host)
+	if err != nil {
+		return err
+	}
+	if st.Failing(time.Now()) {
+		return &exitError{code: 1, msg: fmt.Sprintf("samples are being taken but have not reached Parquet since %s: %s",
+			st.FailingSince.UTC().Format(time.RFC3339), st.Cause)}
 	}
 	fmt.Fprintf(e.stdout, "ok: the newest sample of %s is %v old\n", *host, age)
 	return nil

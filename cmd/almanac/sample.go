@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"almanac/archive"
@@ -29,14 +31,17 @@ type sampleOptions struct {
 	allDisks bool
 	keep     time.Duration
 	flush    time.Duration
+	queue    time.Duration
 	noSync   bool
 }
 
 func runSample(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "sample", "[flags]",
 		"Read /proc and /sys every --interval and append the samples to today's files under --archive.\n"+
-			"Runs until SIGINT or SIGTERM, then flushes and exits 0. The first reading only primes the\n"+
-			"rates: rows start with the second. Closed days are compacted and days past --keep deleted.",
+			"Runs until SIGINT or SIGTERM, then flushes and exits 0; SIGHUP flushes and carries on. The\n"+
+			"first reading only primes the rates: rows start with the second. Closed days are compacted\n"+
+			"and days past --keep deleted. While the journal cannot be written (a full disk) samples wait\n"+
+			"in memory, up to --queue of them, and are written once it can.",
 		"almanac sample --archive /var/lib/almanac --interval 10s")
 	var o sampleOptions
 	keep := days(90 * 24 * time.Hour)
@@ -52,6 +57,7 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&o.allDisks, "all-disks", false, "keep ram and loop block devices")
 	fs.Var(&keep, "keep", "delete day partitions older than this (0 keeps everything)")
 	fs.DurationVar(&o.flush, "flush", 5*time.Minute, "how often the journal becomes closed Parquet parts")
+	fs.DurationVar(&o.queue, "queue", time.Hour, "how long a journal that cannot be written (a full disk) is bridged in memory")
 	fs.BoolVar(&o.noSync, "no-sync", false, "do not fsync each sample (a power cut may lose more than one)")
 	lf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -85,7 +91,7 @@ func runSample(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	w, err := store.Writer(o.host, archive.WriterOptions{FlushEvery: o.flush, NoSync: o.noSync})
+	w, err := store.Writer(o.host, archive.WriterOptions{FlushEvery: o.flush, NoSync: o.noSync, QueueLen: o.queueLen()})
 	if err != nil {
 		return err
 	}
@@ -95,7 +101,12 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	s := &sampler{
 		o: o, log: log.With("host", o.host), store: store, w: w,
 		sampler: sample.New(src, sample.Options{Cmdline: o.cmdline, AllDisks: o.allDisks, Log: log}),
+		hup:     make(chan os.Signal, 1),
 	}
+	// Service managers send SIGHUP to reload: there is nothing to reload,
+	// so it flushes, where the default would end the process.
+	signal.Notify(s.hup, syscall.SIGHUP)
+	defer signal.Stop(s.hup)
 	runErr := s.loop(ctx)
 	s.wg.Wait()
 	if err := w.Close(); err != nil {
@@ -120,10 +131,18 @@ func (o *sampleOptions) check(args []string) error {
 	if o.flush < o.interval {
 		return &usageError{msg: fmt.Sprintf("--flush %v is shorter than --interval %v", o.flush, o.interval), hint: "almanac sample --flush 5m"}
 	}
+	if o.queue < o.interval {
+		return &usageError{msg: fmt.Sprintf("--queue %v is shorter than --interval %v", o.queue, o.interval), hint: "almanac sample --queue 1h"}
+	}
 	if o.archive == "" {
 		return &usageError{msg: "--archive is empty", hint: "almanac sample --archive /var/lib/almanac"}
 	}
 	return nil
+}
+
+// queueLen is the number of samples --queue holds at --interval.
+func (o *sampleOptions) queueLen() int {
+	return int((o.queue + o.interval - 1) / o.interval)
 }
 
 // kernelHostname reads the host's name from <proc>/sys/kernel/hostname, so
@@ -157,6 +176,10 @@ type sampler struct {
 	wg       sync.WaitGroup
 	busy     bool      // maintenance running
 	again    time.Time // maintenance asked for while running: run again at this time
+	hup      chan os.Signal
+
+	queueLogged time.Time // when the full journal was last logged
+	queueDrops  int       // samples dropped when it was
 }
 
 // loop takes readings on interval boundaries until ctx ends (or, with
@@ -174,6 +197,11 @@ func (s *sampler) loop(ctx context.Context) error {
 		case <-ctx.Done():
 			s.log.Info("sampler stopping", "rows", s.rows)
 			return nil
+		case <-s.hup:
+			s.log.Info("SIGHUP: flushing the journal (nothing to reload)")
+			if err := s.w.Flush(); err != nil {
+				s.log.Warn("flush failed, samples kept in the journal", "err", err)
+			}
 		case <-timer.C:
 			if err := s.take(time.Now()); err != nil {
 				return err
@@ -207,15 +235,23 @@ func (s *sampler) take(now time.Time) error {
 	if b == nil {
 		return nil
 	}
-	if err := s.w.Append(b); err != nil {
+	var qe *archive.QueueError
+	switch err := s.w.Append(b); {
+	case errors.As(err, &qe):
+		s.rows += b.Rows()
+		s.log.Debug("sample queued", "rows", b.Rows(), "sample_time_us", b.Time.UnixMicro())
+		s.logQueue(now, qe)
+	case err != nil:
 		return err
+	default:
+		s.rows += b.Rows()
+		s.log.Debug("sample appended", "rows", b.Rows(), "sample_time_us", b.Time.UnixMicro())
+		s.queueLogged, s.queueDrops = time.Time{}, 0
 	}
-	s.rows += b.Rows()
-	s.log.Debug("sample appended", "rows", b.Rows(), "sample_time_us", b.Time.UnixMicro())
 	day := now.UTC().Format(time.DateOnly)
 	if s.day != "" && day != s.day {
 		if err := s.w.Flush(); err != nil {
-			return err
+			s.log.Warn("flush failed, samples kept in the journal", "err", err)
 		}
 		s.maintain(now)
 	}
