@@ -171,8 +171,7 @@ func encodeBatch(dst []byte, seq int64, b *schema.Batch) []byte {
 	e.u(uint64(n))
 	for _, t := range tableList {
 		if t.count(b) > 0 {
-			e.s(t.name())
-			t.encode(&e, b, bt)
+			e.b = t.encode(e.b, b, bt)
 		}
 	}
 	return e.b

@@ -157,14 +157,19 @@ func decodeRow(d *dec, plan []fieldOp, ncols int, p unsafe.Pointer, bt int64) {
 	}
 }
 
-// encode appends the table's rows of b: columns, count, rows.
-func (t *tableOf[T]) encode(e *enc, b *schema.Batch, bt int64) {
+// encode appends the table's rows of b to dst: columns, count, rows. (It
+// takes and returns the slice, not an *enc: a pointer passed through the
+// table interface would escape, one allocation per sample.)
+func (t *tableOf[T]) encode(dst []byte, b *schema.Batch, bt int64) []byte {
+	e := enc{b: dst}
 	rows := *t.decl.Rows(b)
+	e.s(t.name())
 	e.u(uint64(len(t.plan)))
 	e.u(uint64(len(rows)))
 	for i := range rows {
-		encodeRow(e, t.plan, unsafe.Pointer(&rows[i]), bt)
+		encodeRow(&e, t.plan, unsafe.Pointer(&rows[i]), bt)
 	}
+	return e.b
 }
 
 // decode reads rows written by encode into b.

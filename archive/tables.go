@@ -35,7 +35,7 @@ type table interface {
 	// and writes them to w as one Parquet file.
 	merge(w io.Writer, files []sizedReaderAt) (int, error)
 	// encode and decode are the table's part of the journal codec.
-	encode(e *enc, b *schema.Batch, bt int64)
+	encode(dst []byte, b *schema.Batch, bt int64) []byte
 	decode(d *dec, b *schema.Batch, bt int64) error
 }
 
