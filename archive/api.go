@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -26,6 +27,9 @@ type Store struct {
 	dir  string
 	log  *slog.Logger
 	root *os.Root
+
+	mu         sync.Mutex
+	unexpected []*EntryError // see Unexpected
 }
 
 // Dir returns the archive's folder.

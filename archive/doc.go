@@ -153,5 +153,17 @@
 // booleans as 0 or 1, nulls as NaN) or strings, in time order. A corrupt or
 // truncated file is skipped: Scan returns what it could read and an error
 // (errors.Is ErrCorrupt) naming each skipped file. ScanRollup reads
-// rollups the same way.
+// rollups the same way. A file that vanishes between the listing of its
+// folder and its reading (a compaction merged it) makes Scan list the
+// folder again.
+//
+// Every listing goes through one classifier: an entry that is not what
+// its name says (a dangling symlink, a symlink leading out of the archive,
+// which the *os.Root refuses to follow, a folder named part-2.parquet, a
+// file named date=…) is skipped with one warning naming it and saying what
+// to do, and Unexpected returns those seen.
+//
+// Verify reads a data file whole (magic bytes, footer, schema, every page
+// and its CRC-32): almanac ship uploads only files that pass, and sets the
+// others aside with SetAside, as Compact does.
 package archive

@@ -85,6 +85,9 @@ func (s *Store) List() ([]PartitionInfo, error) {
 		live, _ := liveFiles(names)
 		for _, f := range live {
 			pf, size, err := s.openFooter(dir + "/" + f.name)
+			if errors.Is(err, fs.ErrNotExist) && s.skip(dir+"/"+f.name, err, true) {
+				continue // merged by a compaction since the listing
+			}
 			info.Files++
 			info.Bytes += size
 			if err != nil {
@@ -106,7 +109,7 @@ func (s *Store) List() ([]PartitionInfo, error) {
 func (s *Store) openFooter(name string) (pf *parquet.File, size int64, err error) {
 	f, err := s.root.Open(name)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, s.explain(name, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()

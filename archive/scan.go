@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"slices"
 	"strings"
@@ -59,18 +60,7 @@ func (s *Store) Scan(table, host string, from, to time.Time, cols ...string) (*F
 		if !p.Day.Before(to) || !p.End().After(from) {
 			continue
 		}
-		dir := p.Dir()
-		names, err := s.readDirNames(dir)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		live, _ := liveFiles(names)
-		for _, f := range live {
-			if err := s.scanFile(dir+"/"+f.name, r, want, fr); err != nil {
-				errs = append(errs, err)
-			}
-		}
+		errs = append(errs, s.scanPartition(p, r, want, fr)...)
 	}
 	fr.sortByTime()
 	if len(errs) > 0 {
@@ -147,25 +137,72 @@ func newFrame(cols []column) *Frame {
 	return f
 }
 
+// scanPartition appends the rows of the live files of p in r to fr and
+// returns the errors of the files it could not read. A file that vanished
+// after the listing (a compaction merged it into a day file) makes it read
+// the partition again, from a new listing, a few times at most: the rows
+// are then those of the file that replaced it.
+func (s *Store) scanPartition(p Partition, r timeRange, cols []column, fr *Frame) []error {
+	dir := p.Dir()
+	n := fr.Len()
+	for try := 0; ; try++ {
+		names, err := s.readDirNames(dir)
+		if err != nil {
+			return []error{err}
+		}
+		if testHookListed != nil {
+			testHookListed(dir)
+		}
+		live, _ := liveFiles(names)
+		var errs []error
+		vanished := false
+		for _, f := range live {
+			gone, err := s.scanFileGone(dir+"/"+f.name, r, cols, fr)
+			vanished = vanished || gone
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if !vanished || try == 2 {
+			return errs
+		}
+		fr.truncate(n)
+	}
+}
+
+// testHookListed, when set by a test, runs after scanPartition listed a
+// folder and before it reads the files.
+var testHookListed func(dir string)
+
 // scanFile appends the rows of one file in r to fr. Any failure to read
 // the file leaves fr as it was and returns an error; a damaged file's
-// error wraps ErrCorrupt.
-func (s *Store) scanFile(name string, r timeRange, cols []column, fr *Frame) (err error) {
+// error wraps ErrCorrupt. A file that vanished since it was listed is
+// no error (its rows are in the file that replaced it).
+func (s *Store) scanFile(name string, r timeRange, cols []column, fr *Frame) error {
+	_, err := s.scanFileGone(name, r, cols, fr)
+	return err
+}
+
+// scanFileGone is scanFile, and reports whether the file had vanished.
+func (s *Store) scanFileGone(name string, r timeRange, cols []column, fr *Frame) (gone bool, err error) {
 	f, err := s.root.Open(name)
 	if err != nil {
-		return err
+		if s.skip(name, err, true) {
+			return errors.Is(err, fs.ErrNotExist), nil
+		}
+		return false, s.explain(name, err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return err
+		return false, err
 	}
 	n := len(fr.Time)
 	if err := readFrame(f, st.Size(), r, cols, fr); err != nil {
 		fr.truncate(n)
-		return fmt.Errorf("%s: %w", name, err)
+		return false, fmt.Errorf("%s: %w", name, err)
 	}
-	return nil
+	return false, nil
 }
 
 // truncate cuts every column of f to n rows.

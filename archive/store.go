@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -46,19 +45,31 @@ func (s *Store) Close() error {
 }
 
 // readDirNames lists the names in dir (relative to the root), sorted.
-// A missing dir has no names.
+// A missing dir has no names. Entries that are not what their names say
+// (a folder named part-2.parquet, a dangling symlink, a symlink out of
+// the archive) are left out with a warning, see usable; so is dir itself
+// when it is one of those.
 func (s *Store) readDirNames(dir string) ([]string, error) {
 	f, err := s.root.Open(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
 	if err != nil {
-		return nil, err
+		if s.skip(dir, err, false) {
+			return nil, nil
+		}
+		return nil, s.explain(dir, err)
 	}
 	defer f.Close()
-	names, err := f.Readdirnames(-1)
+	ents, err := f.ReadDir(-1)
 	if err != nil {
+		if s.skip(dir, err, false) {
+			return nil, nil
+		}
 		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	names := make([]string, 0, len(ents))
+	for _, e := range ents {
+		if s.usable(dir+"/"+e.Name(), e.Type()) {
+			names = append(names, e.Name())
+		}
 	}
 	slices.Sort(names)
 	return names, nil
@@ -68,7 +79,7 @@ func (s *Store) readDirNames(dir string) ([]string, error) {
 func (s *Store) syncDir(dir string) error {
 	f, err := s.root.Open(dir)
 	if err != nil {
-		return err
+		return s.explain(dir, err)
 	}
 	defer f.Close()
 	if err := f.Sync(); err != nil {
@@ -84,7 +95,7 @@ func (s *Store) ensureDir(dir string) error {
 		return nil
 	}
 	if err := s.root.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return s.explain(dir, err)
 	}
 	for d := path.Dir(dir); ; d = path.Dir(d) {
 		if err := s.syncDir(d); err != nil {
@@ -104,7 +115,7 @@ func (s *Store) writeFile(name string, nosync bool, write func(io.Writer) error)
 	tmp := name + ".tmp"
 	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return 0, err
+		return 0, s.explain(tmp, err)
 	}
 	defer func() {
 		if err != nil {

@@ -32,7 +32,7 @@ type Options struct {
 	Templates fs.FS          // nil: templates.FS; else its *.html and assets/ override the built-in ones
 	Log       *slog.Logger
 	Progress  io.Writer // a terminal to draw a progress bar on, or nil
-	Strict    bool      // skipped (corrupt) files make Build return an error
+	Strict    bool      // skipped corrupt files or unexpected entries of the archive make Build return an error (the old site stays)
 }
 
 // Report says what Build did.
@@ -186,6 +186,11 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	}
 	if opts.Strict && len(rep.Skipped) > 0 {
 		return rep, fmt.Errorf("%w: %s", ErrSkipped, strings.Join(rep.Skipped, "; "))
+	}
+	if u, ok := src.(interface{ Unexpected() []error }); ok && opts.Strict {
+		if odd := u.Unexpected(); len(odd) > 0 {
+			return rep, fmt.Errorf("render: %d unexpected entries of the archive were skipped (strict):\n%w", len(odd), errors.Join(odd...))
+		}
 	}
 	root.Close()
 	if err := swapDir(tmp, out); err != nil {

@@ -2,10 +2,12 @@ package site
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -359,5 +361,94 @@ func TestShipDirRefusesSource(t *testing.T) {
 	_, err := Ship(context.Background(), Target{Kind: Dir, Path: src}, src, []string{"a.parquet"}, ShipOptions{})
 	if err == nil || !strings.Contains(err.Error(), "source") {
 		t.Errorf("ship onto the source: error = %v, want a refusal", err)
+	}
+}
+
+// TestShipCheck ships files of which Check refuses two and one vanishes
+// before its upload, another before Ship reads it: the rest is shipped,
+// the superseded key is kept (not everything is up), and the error counts
+// each kind truly and names the refused files.
+func TestShipCheck(t *testing.T) {
+	ctx := context.Background()
+	files := map[string]string{
+		"cpu/host=a/date=2026-08-21/day-9.parquet":  "the day",
+		"cpu/host=a/date=2026-08-22/part-1.parquet": "bad one",
+		"cpu/host=a/date=2026-08-22/part-2.parquet": "bad two",
+		"cpu/host=a/date=2026-08-22/part-3.parquet": "vanishes at its check",
+		"mem/host=a/date=2026-08-22/part-1.parquet": "good",
+	}
+	src := writeTree(t, files)
+	dst := t.TempDir()
+	old := "cpu/host=a/date=2026-08-21/part-1.parquet"
+	os.MkdirAll(filepath.Join(dst, "cpu/host=a/date=2026-08-21"), 0o755)
+	os.WriteFile(filepath.Join(dst, old), []byte("old part"), 0o644)
+	var keys []string
+	for k := range files {
+		keys = append(keys, k)
+	}
+	keys = append(keys, "mem/host=a/date=2026-08-22/part-2.parquet") // gone before Ship
+	slices.Sort(keys)
+	opts := ShipOptions{Superseded: []string{old}, Check: func(key string) error {
+		switch {
+		case strings.Contains(files[key], "bad"):
+			return fmt.Errorf("%s: unreadable", key)
+		case strings.Contains(files[key], "vanishes"):
+			os.Remove(filepath.Join(src, key))
+			return fmt.Errorf("open %s: %w", key, fs.ErrNotExist)
+		}
+		return nil
+	}}
+	r, err := Ship(ctx, Target{Kind: Dir, Path: dst}, src, keys, opts)
+	if err == nil {
+		t.Fatal("Ship with refused files: nil error")
+	}
+	t.Logf("error: %v", err)
+	if r.Uploaded != 2 || len(r.Refused) != 2 || r.Vanished != 2 || r.Failed != 0 || r.NotAttempted != 0 || r.Deleted != 0 {
+		t.Errorf("report %+v, want 2 uploaded, 2 refused, 2 vanished, nothing failed or deleted", r)
+	}
+	for _, want := range []string{"2 refused, 0 failed, 0 not attempted, 2 vanished; 2 uploaded, 0 unchanged, 0 deleted",
+		"1 superseded keys kept until every file is up",
+		"cpu/host=a/date=2026-08-22/part-1.parquet: unreadable", "cpu/host=a/date=2026-08-22/part-2.parquet: unreadable"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q", want)
+		}
+	}
+	want := map[string]string{
+		old: "old part",
+		"cpu/host=a/date=2026-08-21/day-9.parquet":  "the day",
+		"mem/host=a/date=2026-08-22/part-1.parquet": "good",
+	}
+	if diff := cmp.Diff(want, readTree(t, dst)); diff != "" {
+		t.Errorf("target (-want +got):\n%s", diff)
+	}
+	// With every file up, the superseded key goes.
+	opts.Check = nil
+	r, err = Ship(ctx, Target{Kind: Dir, Path: dst}, src, []string{"cpu/host=a/date=2026-08-21/day-9.parquet"}, opts)
+	if err != nil || r.Deleted != 1 {
+		t.Errorf("second ship: %+v, %v; want 1 deleted", r, err)
+	}
+}
+
+// TestForEachTally: after an error that stops the work, what was not
+// attempted is counted as such, not as failed.
+func TestForEachTally(t *testing.T) {
+	items := make([]int, 100)
+	for i := range items {
+		items[i] = i
+	}
+	tl, err := forEachTally(context.Background(), 1, items, func(i int) error {
+		switch {
+		case i == 3:
+			return errors.New("one bad file")
+		case i == 10:
+			return fmt.Errorf("put: %w", ErrUnreachable)
+		}
+		return nil
+	})
+	if want := (tally{done: 9, failed: 2, notAttempted: 89}); tl != want {
+		t.Errorf("tally = %+v, want %+v", tl, want)
+	}
+	if err == nil || !strings.Contains(err.Error(), "2 failed, 89 not attempted, 9 done; the first: one bad file") {
+		t.Errorf("error = %v", err)
 	}
 }

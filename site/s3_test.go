@@ -254,7 +254,8 @@ func TestShipS3(t *testing.T) {
 
 func TestShipBadKeys(t *testing.T) {
 	dir := writeTree(t, map[string]string{"a.parquet": "x"})
-	for _, keys := range [][]string{{"../a.parquet"}, {"/etc/passwd"}, {"a.parquet", "a.parquet"}, {"missing.parquet"}} {
+	// A missing file is no error: it vanished (TestShipCheck).
+	for _, keys := range [][]string{{"../a.parquet"}, {"/etc/passwd"}, {"a.parquet", "a.parquet"}} {
 		_, err := Ship(context.Background(), Target{Kind: Dir, Path: t.TempDir()}, dir, keys, ShipOptions{})
 		if err == nil {
 			t.Errorf("Ship(%q) = nil error, want one", keys)
@@ -305,6 +306,15 @@ func TestShipServerStopped(t *testing.T) {
 	}
 	if r.Uploaded < 10 || r.Uploaded >= len(files) {
 		t.Errorf("uploaded %d before the stop, want 10 to %d", r.Uploaded, len(files)-1)
+	}
+	// The accounting is true: every file is uploaded, failed or not
+	// attempted, and the error says which number is which.
+	if r.Failed < 1 || r.Uploaded+r.Failed+r.NotAttempted != len(files) {
+		t.Errorf("uploaded %d + failed %d + not attempted %d, want at least one failure and %d in all",
+			r.Uploaded, r.Failed, r.NotAttempted, len(files))
+	}
+	if want := fmt.Sprintf("%d failed, %d not attempted", r.Failed, r.NotAttempted); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not say %q", err, want)
 	}
 	// Every local file is still there.
 	for k := range files {

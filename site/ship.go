@@ -16,11 +16,25 @@ type ShipOptions struct {
 	// the part files that a compacted day file, shipped in the same run or
 	// before, replaces. Keys absent remotely or also shipped are left alone.
 	Superseded []string
+	// Check, if set, is called on each file just before its upload (not in
+	// a dry run), from several goroutines at once. A file it returns an
+	// error for is not uploaded: the error, which names the file, goes to
+	// Report.Refused and the others are shipped. An error wrapping
+	// fs.ErrNotExist means the file vanished: it counts in
+	// Report.Vanished, like a file gone before Ship could read it.
+	Check func(key string) error
 }
 
 // Ship uploads the files named by keys (slash-separated, relative to dir)
 // that the target lacks or holds with another size or MD5, under the same
 // keys, then deletes opts.Superseded. It never deletes anything else.
+//
+// A key whose file is missing (a compaction merged it since the keys were
+// listed) is left out and counted in Report.Vanished. Files opts.Check
+// refuses are not uploaded; the others are. The superseded keys are
+// deleted only when every file to upload is up. When some were not, the
+// error says how many were refused, failed or not attempted, names the
+// refused ones, and gives the first upload error.
 //
 // It is idempotent (a second run uploads nothing) and resumable: each
 // object appears whole or not at all (one PutObject to S3; a temporary
@@ -30,6 +44,14 @@ type ShipOptions struct {
 // are the queue, nothing is lost.
 func Ship(ctx context.Context, t Target, dir string, keys []string, opts ShipOptions) (Report, error) {
 	r, err := ship(ctx, t, dir, keys, &opts)
+	if held := len(r.Refused) + r.Failed + r.NotAttempted + r.Vanished; err == nil && len(r.Refused) > 0 || err != nil && held > 0 {
+		sum := fmt.Errorf("%d refused, %d failed, %d not attempted, %d vanished; %d uploaded, %d unchanged, %d deleted",
+			len(r.Refused), r.Failed, r.NotAttempted, r.Vanished, r.Uploaded, r.Unchanged, r.Deleted)
+		if len(r.Changes.Delete) > r.Deleted {
+			sum = fmt.Errorf("%w (%d superseded keys kept until every file is up)", sum, len(r.Changes.Delete)-r.Deleted)
+		}
+		err = errors.Join(append([]error{sum}, append(r.Refused, err)...)...)
+	}
 	if err != nil {
 		if errors.Is(err, ErrUnreachable) {
 			err = fmt.Errorf("%w (nothing was lost: %d files shipped in this run, the rest stay in %s and the next run ships them)",
@@ -51,7 +73,7 @@ func ship(ctx context.Context, t Target, dir string, keys []string, opts *ShipOp
 		return Report{}, err
 	}
 	defer src.Close()
-	local, err := statKeys(ctx, src, keys)
+	local, gone, err := statKeys(ctx, src, keys)
 	if err != nil {
 		return Report{}, err
 	}
@@ -75,18 +97,19 @@ func ship(ctx context.Context, t Target, dir string, keys []string, opts *ShipOp
 		return Report{}, err
 	}
 	c := Plan(local, remote, PlanOptions{Superseded: opts.Superseded})
-	r := Report{Changes: c, Unchanged: c.Unchanged, DryRun: opts.DryRun}
+	r := Report{Changes: c, Unchanged: c.Unchanged, DryRun: opts.DryRun, Vanished: gone}
 	if opts.DryRun {
 		return r, nil
 	}
-	u := &uploader{st: st, src: src, opts: &opts.Options, log: opts.logger()}
+	u := &uploader{st: st, src: src, opts: &opts.Options, check: opts.Check, log: opts.logger(), goneBefore: gone}
 	err = u.upload(ctx, c.Upload)
-	if err == nil {
+	u.report(&r)
+	if err == nil && r.Uploaded == len(c.Upload) {
 		// Only once every file is up: a superseded part may hold rows the
 		// day file brings.
 		err = u.remove(ctx, c.Delete)
+		u.report(&r)
 	}
-	u.report(&r)
 	return r, err
 }
 

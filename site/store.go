@@ -224,26 +224,46 @@ func walkKeys(root *os.Root, prefix string) ([]Object, error) {
 }
 
 // statKeys returns the local files named by keys (checked with CheckKey),
-// with size and MD5.
-func statKeys(ctx context.Context, root *os.Root, keys []string) ([]Object, error) {
+// with size and MD5. The files that do not exist (a compaction merged them
+// since the keys were listed) are left out and counted.
+func statKeys(ctx context.Context, root *os.Root, keys []string) ([]Object, int, error) {
 	seen := make(map[string]bool, len(keys))
 	objs := make([]Object, 0, len(keys))
 	for _, k := range keys {
 		if err := CheckKey(k); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if seen[k] {
-			return nil, fmt.Errorf("key %q: given twice", k)
+			return nil, 0, fmt.Errorf("key %q: given twice", k)
 		}
 		seen[k] = true
 		objs = append(objs, Object{Key: k})
 	}
-	return objs, sumFiles(ctx, root, objs)
+	if err := sumFilesGone(ctx, root, objs); err != nil {
+		return nil, 0, err
+	}
+	out := objs[:0]
+	for _, o := range objs {
+		if o.Size >= 0 {
+			out = append(out, o)
+		}
+	}
+	return out, len(objs) - len(out), nil
 }
 
 // sumFiles fills Size and MD5 of objs from the files under root, a few at
 // a time.
 func sumFiles(ctx context.Context, root *os.Root, objs []Object) error {
+	return sumFilesOf(ctx, root, objs, false)
+}
+
+// sumFilesGone is sumFiles, except that a file that does not exist gets
+// Size -1 instead of an error.
+func sumFilesGone(ctx context.Context, root *os.Root, objs []Object) error {
+	return sumFilesOf(ctx, root, objs, true)
+}
+
+func sumFilesOf(ctx context.Context, root *os.Root, objs []Object, skipGone bool) error {
 	var (
 		next atomic.Int64
 		wg   sync.WaitGroup
@@ -258,6 +278,10 @@ func sumFiles(ctx context.Context, root *os.Root, objs []Object) error {
 					return
 				}
 				size, sum, err := sumFile(ctx, root, objs[i].Key)
+				if skipGone && errors.Is(err, fs.ErrNotExist) {
+					objs[i].Size = -1
+					continue
+				}
 				if err != nil {
 					mu.Lock()
 					errs = append(errs, err)

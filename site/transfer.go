@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -67,20 +70,42 @@ type Report struct {
 	// Rejected lists the remote keys Mirror refused to write (hostile or
 	// unusable as paths).
 	Rejected []string
+	// Refused holds, for Ship, one error per file that ShipOptions.Check
+	// refused: those were not uploaded.
+	Refused []error
+	// Vanished counts, for Ship, the files that disappeared before they
+	// could be read (a compaction merged them): not uploaded, no error.
+	Vanished int
+	// Failed counts the uploads that failed, and NotAttempted those given
+	// up after an error that made going on pointless (see Ship).
+	Failed, NotAttempted int
+}
+
+// tally counts what forEach did with its items.
+type tally struct {
+	done, failed, notAttempted int
 }
 
 // forEach runs fn on each item with n workers. After an error that makes
 // further work pointless (the store is unreachable or refuses us, or ctx is
-// done) the remaining items are skipped. It returns the first error, with
-// the number of failures when there were several.
+// done) the remaining items are not attempted. It returns the first error,
+// with, when there is more to say, how many failed and how many were not
+// attempted ("8 failed, 706 not attempted, 81 done; the first: …").
 func forEach[T any](ctx context.Context, n int, items []T, fn func(T) error) error {
+	_, err := forEachTally(ctx, n, items, fn)
+	return err
+}
+
+// forEachTally is forEach, and returns the counts.
+func forEachTally[T any](ctx context.Context, n int, items []T, fn func(T) error) (tally, error) {
 	var (
-		next   atomic.Int64
-		stop   atomic.Bool
-		failed atomic.Int64
-		mu     sync.Mutex
-		first  error
-		wg     sync.WaitGroup
+		next     atomic.Int64
+		stop     atomic.Bool
+		failed   atomic.Int64
+		returned atomic.Int64
+		mu       sync.Mutex
+		first    error
+		wg       sync.WaitGroup
 	)
 	for range min(n, len(items)) {
 		wg.Go(func() {
@@ -89,7 +114,9 @@ func forEach[T any](ctx context.Context, n int, items []T, fn func(T) error) err
 				if i >= len(items) {
 					return
 				}
-				if err := fn(items[i]); err != nil {
+				err := fn(items[i])
+				returned.Add(1)
+				if err != nil {
 					failed.Add(1)
 					mu.Lock()
 					if first == nil {
@@ -105,16 +132,19 @@ func forEach[T any](ctx context.Context, n int, items []T, fn func(T) error) err
 		})
 	}
 	wg.Wait()
+	t := tally{failed: int(failed.Load())}
+	t.done = int(returned.Load()) - t.failed
+	t.notAttempted = len(items) - t.done - t.failed
 	if first == nil {
 		if err := ctx.Err(); err != nil {
-			return err
+			return t, fmt.Errorf("%w (%d not attempted, %d done)", err, t.notAttempted, t.done)
 		}
-		return nil
+		return t, nil
 	}
-	if f := failed.Load(); f > 1 {
-		return fmt.Errorf("%d of %d failed, the first: %w", f, len(items), first)
+	if t.failed > 1 || t.notAttempted > 0 {
+		return t, fmt.Errorf("%d failed, %d not attempted, %d done; the first: %w", t.failed, t.notAttempted, t.done, first)
 	}
-	return first
+	return t, first
 }
 
 // uploader moves local files under src to st and keeps the counts.
@@ -122,15 +152,40 @@ type uploader struct {
 	st       store
 	src      *os.Root
 	opts     *Options
+	check    func(key string) error // see ShipOptions.Check; nil checks nothing
 	log      *slog.Logger
 	uploaded atomic.Int64
 	bytes    atomic.Int64
 	deleted  atomic.Int64
+	vanished atomic.Int64
+	// goneBefore counts the files that vanished before the plan.
+	goneBefore int
+	t          tally // of the uploads
+
+	mu      sync.Mutex
+	refused []error
 }
 
 func (u *uploader) upload(ctx context.Context, objs []Object) error {
-	return forEach(ctx, u.opts.workers(), objs, func(o Object) error {
+	var err error
+	u.t, err = forEachTally(ctx, u.opts.workers(), objs, func(o Object) error {
+		if u.check != nil {
+			if err := u.check(o.Key); err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					u.gone(o.Key)
+					return nil
+				}
+				u.mu.Lock()
+				u.refused = append(u.refused, err)
+				u.mu.Unlock()
+				return nil
+			}
+		}
 		f, err := u.src.Open(filepath.FromSlash(o.Key))
+		if errors.Is(err, fs.ErrNotExist) && u.check != nil {
+			u.gone(o.Key)
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("open %s: %w", o.Key, err)
 		}
@@ -153,6 +208,14 @@ func (u *uploader) upload(ctx context.Context, objs []Object) error {
 		}
 		return nil
 	})
+	return err
+}
+
+// gone counts a file that vanished before its upload (a compaction merged
+// it: the file that replaced it goes up in the next run).
+func (u *uploader) gone(key string) {
+	u.vanished.Add(1)
+	u.log.Debug("file vanished before its upload", "key", key)
 }
 
 func (u *uploader) remove(ctx context.Context, objs []Object) error {
@@ -170,6 +233,13 @@ func (u *uploader) report(r *Report) {
 	r.Uploaded = int(u.uploaded.Load())
 	r.Bytes = u.bytes.Load()
 	r.Deleted = int(u.deleted.Load())
+	r.Vanished = u.goneBefore + int(u.vanished.Load())
+	r.Failed = u.t.failed
+	r.NotAttempted = u.t.notAttempted
+	u.mu.Lock()
+	r.Refused = append([]error(nil), u.refused...)
+	u.mu.Unlock()
+	slices.SortFunc(r.Refused, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 }
 
 // resolveChecksums asks the store for the stored MD5 of remote objects that

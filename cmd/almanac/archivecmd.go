@@ -73,12 +73,17 @@ func runArchive(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 		}
+		// One host's failure does not keep the others from being compacted.
+		var errs []error
 		for _, h := range hosts {
 			st, err := store.Compact(h, now)
 			if err != nil {
-				return err
+				errs = append(errs, err)
 			}
 			fmt.Fprintf(e.stdout, "%s: %+v\n", h, st)
+		}
+		if len(errs) > 0 {
+			return fmt.Errorf("compact: %d of %d hosts failed (the others are compacted):\n%w", len(errs), len(hosts), errors.Join(errs...))
 		}
 		return nil
 	case "prune":

@@ -25,7 +25,7 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	out := fset.String("out", "/var/www/almanac", "directory to write the site to (replaced as a whole)")
 	tz := fset.String("tz", "", "show times in this IANA time zone (default: the viewer's local time)")
 	tmpl := fset.String("templates", "", "directory of templates overriding the built-in ones")
-	strict := fset.Bool("strict", false, "fail when a corrupt file had to be skipped")
+	strict := fset.Bool("strict", false, "fail (and keep the old site) when a corrupt file or an unexpected entry of the archive had to be skipped")
 	var s3 s3Flags
 	s3.register(fset)
 	var lf logFlags

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path"
 	"slices"
 
 	"almanac/archive"
@@ -14,12 +16,15 @@ func runShip(ctx context.Context, e *env, args []string) error {
 		"Upload every closed Parquet file of --archive that TARGET lacks, under the same keys, so the\n"+
 			"bucket (or folder) is one Hive-partitioned dataset for the whole fleet. Idempotent and\n"+
 			"resumable: when the store is unreachable nothing is lost, the next run catches up. Parts of\n"+
-			"a compacted day are deleted from TARGET once the day file is up. Credentials come from the\n"+
-			"standard AWS environment variables and shared files.",
+			"a compacted day are deleted from TARGET once the day file is up. Every file is read whole\n"+
+			"before it leaves (footer, schema, page checksums): one that cannot be read is set aside as\n"+
+			"<name>.corrupt, never uploaded, and makes ship exit 1 once the rest is shipped. Credentials\n"+
+			"come from the standard AWS environment variables and shared files.",
 		"almanac ship --archive /var/lib/almanac --to s3://metrics/almanac")
 	dir := fs.String("archive", "/var/lib/almanac", "directory of the Parquet archive")
 	to := fs.String("to", "", "s3://bucket/prefix or a directory (e.g. an NFS mount)")
 	dry := fs.Bool("dry-run", false, "print what would be uploaded and deleted, change nothing")
+	strict := fs.Bool("strict", false, "fail when an unexpected entry of the archive (a dangling symlink, a folder named like a file) was skipped")
 	var s3 s3Flags
 	s3.register(fs)
 	var lf logFlags
@@ -53,14 +58,33 @@ func runShip(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	superseded := supersededRemote(keys, remote)
-	rep, err := site.Ship(ctx, target, *dir, keys, site.ShipOptions{Options: opts, Superseded: superseded})
+	rep, err := site.Ship(ctx, target, *dir, keys, site.ShipOptions{Options: opts, Superseded: superseded,
+		Check: func(key string) error { return verifyOrSetAside(store, key) }})
 	printPlan(e, rep, *dry)
 	if err != nil {
 		return err
 	}
+	if odd := store.Unexpected(); *strict && len(odd) > 0 {
+		return fmt.Errorf("--strict: %d unexpected entries of the archive were skipped (the rest was shipped: %d uploaded, %d deleted, %d unchanged):\n%w",
+			len(odd), rep.Uploaded, rep.Deleted, rep.Unchanged, errors.Join(odd...))
+	}
 	fmt.Fprintf(e.stdout, "shipped %s to %s: %d uploaded, %d deleted, %d unchanged, %d bytes\n",
 		*dir, target, rep.Uploaded, rep.Deleted, rep.Unchanged, rep.Bytes)
 	return nil
+}
+
+// verifyOrSetAside checks a file before it leaves the host: one that cannot
+// be read whole is set aside as <name>.corrupt (as compaction does) and
+// never uploaded, so that the bucket holds readable files only.
+func verifyOrSetAside(store *archive.Store, key string) error {
+	err := store.Verify(key)
+	if !errors.Is(err, archive.ErrCorrupt) {
+		return err // nil, vanished (fs.ErrNotExist) or unreadable (permissions): left in place
+	}
+	if serr := store.SetAside(key); serr != nil {
+		return fmt.Errorf("%w; not set aside: %w", err, serr)
+	}
+	return fmt.Errorf("%w; set aside as %s.corrupt", err, path.Base(key))
 }
 
 // supersededRemote returns the remote keys that the local closed files
