@@ -63,6 +63,9 @@ func wantOf(name string) entryWant {
 	if _, ok := parseFileName(name); ok {
 		return wantFile
 	}
+	if _, ok := parseRollupName(name); ok {
+		return wantFile
+	}
 	return wantAny
 }
 

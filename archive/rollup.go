@@ -102,6 +102,27 @@ func newestRollup(names []string) (string, bool) {
 	return rollupName(best), true
 }
 
+// parseRollupName parses the name of a rollup file of any schema version:
+// day-<seq>.s<version>.parquet, or day-<seq>.parquet (schema 1).
+func parseRollupName(name string) (dataFile, bool) {
+	base, ok := strings.CutSuffix(name, ".parquet")
+	if !ok {
+		return dataFile{}, false
+	}
+	if i := strings.LastIndex(base, ".s"); i >= 0 {
+		if v, err := strconv.Atoi(base[i+2:]); err != nil || v < 2 || strconv.Itoa(v) != base[i+2:] {
+			return dataFile{}, false
+		}
+		base = base[:i]
+	}
+	f, ok := parseFileName(base + ".parquet")
+	if !ok || f.kind != kindDay {
+		return dataFile{}, false
+	}
+	f.name = name
+	return f, true
+}
+
 // rollupSuffix ends the name of every current rollup file.
 var rollupSuffix = ".s" + strconv.Itoa(schema.Version) + ".parquet"
 

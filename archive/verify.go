@@ -48,13 +48,17 @@ func (s *Store) Verify(key string) error {
 // <table>/host=…/date=…/<name> or rollup/<res>/<table>/host=…/date=…/<name>.
 func keySchema(key string) (*parquet.Schema, error) {
 	parts := strings.Split(key, "/")
-	if _, ok := parseFileName(parts[len(parts)-1]); !ok {
-		return nil, errors.New("not a data file name (part-<seq>.parquet or day-<seq>.parquet)")
-	}
+	name := parts[len(parts)-1]
 	switch {
 	case len(parts) == 4 && CheckTable(parts[0]) == nil:
+		if _, ok := parseFileName(name); !ok {
+			return nil, errors.New("not a data file name (part-<seq>.parquet or day-<seq>.parquet)")
+		}
 		return tables[parts[0]].schema(), nil
 	case len(parts) == 6 && parts[0] == rollupDir:
+		if _, ok := parseRollupName(name); !ok {
+			return nil, errors.New("not a rollup file name (day-<seq>.s<version>.parquet)")
+		}
 		if sp, ok := rollupSpecs[parts[2]]; ok {
 			return sp.schema, nil
 		}

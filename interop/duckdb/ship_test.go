@@ -67,7 +67,7 @@ func TestShippedFilesRead(t *testing.T) {
 
 	db := openDB(t)
 	failed := 0
-	for _, table := range schema.Tables {
+	for _, table := range schema.Names() {
 		if _, err := db.Exec("SELECT count(*) FROM " + readParquet(dir, table)); err != nil {
 			failed++
 			t.Logf("the damaged archive: %s: %v", table, err)
@@ -116,7 +116,7 @@ func TestShippedFilesRead(t *testing.T) {
 	if setAside != 4 {
 		t.Errorf("%d files set aside, want the 4 damaged ones", setAside)
 	}
-	for _, table := range schema.Tables {
+	for _, table := range schema.Names() {
 		var n int64
 		if err := db.QueryRow("SELECT count(*) FROM " + readParquet(bucket, table)).Scan(&n); err != nil {
 			t.Errorf("read_parquet over the shipped %s files: %v", table, err)
