@@ -10,8 +10,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Writer appends the samples of one host to the archive: each batch goes
@@ -137,7 +135,7 @@ func (w *Writer) Append(b *schema.Batch) error {
 		return fmt.Errorf("archive: append %s: %w", journalName(w.host), err)
 	}
 	if !w.opts.NoSync {
-		if err := unix.Fdatasync(int(w.f.Fd())); err != nil {
+		if err := datasync(w.f); err != nil {
 			return fmt.Errorf("archive: append %s: sync: %w", journalName(w.host), err)
 		}
 	}
@@ -252,7 +250,7 @@ func (w *Writer) flush(replay bool) (rows int, err error) {
 		return 0, fmt.Errorf("truncate journal: %w", err)
 	}
 	if !w.opts.NoSync {
-		if err := unix.Fdatasync(int(w.f.Fd())); err != nil {
+		if err := datasync(w.f); err != nil {
 			return 0, fmt.Errorf("sync journal: %w", err)
 		}
 	}
