@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -8,13 +10,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
 	"almanac/archive"
 	"almanac/sample"
 )
+
+// sampleSummary is the line of almanac sample in the command list.
+const sampleSummary = "read /proc and /sys and append to today's Parquet files"
 
 // sampleOptions are the checked flags of almanac sample.
 type sampleOptions struct {
@@ -124,16 +128,6 @@ func (o *sampleOptions) check(args []string) error {
 		return &usageError{msg: "--archive is empty", hint: "almanac sample --archive /var/lib/almanac"}
 	}
 	return nil
-}
-
-// kernelHostname reads the host's name from <proc>/sys/kernel/hostname, so
-// that a container sampling its host files the samples under the host's name.
-func kernelHostname(proc string) (string, error) {
-	b, err := os.ReadFile(proc + "/sys/kernel/hostname")
-	if err != nil {
-		return "", fmt.Errorf("read hostname: %w (or pass --host)", err)
-	}
-	return strings.TrimSpace(string(b)), nil
 }
 
 // memoryLimit is the sampler's soft memory limit (GOMEMLIMIT overrides it).
