@@ -6,7 +6,7 @@ export PATH := $(TOOLS):$(PATH)
 
 DEMO_SECONDS ?= 30
 
-.PHONY: build demo test test-deps lint bench golden clean
+.PHONY: build demo test test-deps lint cross bench golden clean
 
 build: ## build bin/almanac
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/almanac ./cmd/almanac
@@ -29,9 +29,9 @@ test-deps: ## install what the tests need when it is missing (chromium, test ser
 	@scripts/test-deps.sh
 	@scripts/install-versitygw.sh
 
-test: test-deps lint ## the whole suite: .ci/run calls this
-	$(GO) test -race -count=1 ./...
-	cd interop/duckdb && $(GO) vet ./... && $(GO) test -count=1 ./...
+test: test-deps lint cross ## the whole suite: .ci/run calls this
+	$(GO) test -race -count=1 -timeout 20m ./...
+	cd interop/duckdb && $(GO) vet ./... && $(GO) test -count=1 -timeout 10m ./...
 	examples/check.sh
 
 lint: ## gofmt, go vet, and no os/exec outside tests
@@ -40,6 +40,21 @@ lint: ## gofmt, go vet, and no os/exec outside tests
 	$(GO) vet ./...
 	@bad=$$(grep -l '"os/exec"' $$(find . -name '*.go' ! -name '*_test.go' -not -path './.tools/*' -not -path './internal/s3test/*') 2>/dev/null || true); \
 	  if [ -n "$$bad" ]; then echo "os/exec outside tests (the sampler must not fork): $$bad"; exit 1; fi
+
+# What must build on every OS: rendering a fleet's site (from S3 too) on a
+# workstation. almanac sample reads /proc and /sys and builds on Linux only.
+CROSS_PKGS    := ./schema ./archive ./render ./site ./synth ./cmd/almanac
+CROSS_TARGETS := darwin/amd64 darwin/arm64 windows/amd64
+
+cross: ## build the portable packages and a render-only almanac for macOS and Windows; vet them for macOS
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	for t in $(CROSS_TARGETS); do \
+	  os=$${t%/*}; arch=$${t#*/}; echo "cross: build $$os/$$arch"; \
+	  GOOS=$$os GOARCH=$$arch $(GO) build -o "$$tmp/" $(CROSS_PKGS) || exit 1; \
+	done
+	@# Some benchmarks and tests read Unix-only rusage and inodes: vet (which
+	@# covers tests) for macOS only.
+	GOOS=darwin GOARCH=arm64 $(GO) vet $(CROSS_PKGS)
 
 bench: ## run the benchmarks and print the figures
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./... | tee bench.txt

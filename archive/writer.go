@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Writer appends the samples of one host to the archive: each batch goes
@@ -424,7 +422,7 @@ func (w *Writer) write(frames []byte) error {
 	if w.opts.NoSync {
 		return nil
 	}
-	if err := unix.Fdatasync(int(w.cur.Fd())); err != nil {
+	if err := datasync(w.cur); err != nil {
 		return fmt.Errorf("sync %s: %w", w.seg.name, err)
 	}
 	if w.seg.size == 0 {
@@ -682,7 +680,7 @@ func (w *Writer) removeSegment(sg segment) error {
 			return err
 		}
 		if !w.opts.NoSync {
-			return unix.Fdatasync(int(w.lock.Fd()))
+			return datasync(w.lock)
 		}
 		return nil
 	}

@@ -201,6 +201,7 @@ func BenchmarkRenderFleet(b *testing.B) {
 	b.ResetTimer()
 	var rep Report
 	for b.Loop() {
+		os.RemoveAll(out) // Build writes into a missing or empty folder
 		rep, err = Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()})
 		if err != nil {
 			b.Fatal(err)
@@ -242,6 +243,7 @@ func BenchmarkRerenderFleet(b *testing.B) {
 	cpu := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
+		os.RemoveAll(out) // Build writes into a missing or empty folder
 		if _, err := Build(context.Background(), st, Options{Out: out, Now: now, Log: quietLog()}); err != nil {
 			b.Fatal(err)
 		}
@@ -292,6 +294,7 @@ func BenchmarkRenderHost(b *testing.B) {
 	cpu := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
+		os.RemoveAll(out) // build writes into a missing or empty folder
 		if _, err := build(context.Background(), oneHost{st}, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
 			b.Fatal(err)
 		}

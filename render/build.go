@@ -26,7 +26,7 @@ import (
 
 // Options configure Build.
 type Options struct {
-	Out       string         // site folder; replaced atomically (built in a sibling temp folder, then swapped)
+	Out       string         // folder to write the site into: missing (it is created) or empty
 	Now       time.Time      // the render's now (tests pass a fixed one; render never reads the clock)
 	TZ        *time.Location // nil: times shown in the viewer's local time zone (browser); else this zone
 	Templates fs.FS          // nil: templates.FS; else its *.html and assets/ override the built-in ones
@@ -50,14 +50,19 @@ var ErrEmpty = errors.New("render: the archive holds no samples (run almanac sam
 // had to be skipped.
 var ErrSkipped = errors.New("render: corrupt files were skipped")
 
-// siteMarker is the file that marks a folder as a site built by render:
-// Build replaces only an empty folder or one holding this file.
-const siteMarker = ".almanac-site"
+// SiteMarker is the file Build writes at the top of every site. A folder
+// holding it is a site almanac built, which a later render may replace as a
+// whole (see site.CheckReplace).
+const SiteMarker = ".almanac-site"
 
 // maxPageBytes is the size above which a page is logged as too big.
 const maxPageBytes = 2 << 20
 
-// Build renders the site of every host in store into opts.Out.
+// Build renders the site of every host in store into the folder opts.Out,
+// which must be missing or empty: Build writes only there, never replaces
+// or deletes anything else, and leaves Out as it found it (missing or
+// empty) when it fails. To replace a live site, build into a site.TempDir
+// next to it and site.Swap that in.
 func Build(ctx context.Context, store *archive.Store, opts Options) (Report, error) {
 	if store == nil {
 		return Report{}, errors.New("render: no archive")
@@ -93,26 +98,17 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	if err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}
-	if err := checkOut(out); err != nil {
-		return rep, err
-	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return rep, fmt.Errorf("render: %w", err)
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".new-")
+	created, err := makeOut(out)
 	if err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}
 	done := false
 	defer func() {
 		if !done {
-			os.RemoveAll(tmp)
+			clearOut(out, created)
 		}
 	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return rep, fmt.Errorf("render: %w", err)
-	}
-	root, err := os.OpenRoot(tmp)
+	root, err := os.OpenRoot(out)
 	if err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}
@@ -178,7 +174,7 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	if err := copyAssets(w, opts.Templates); err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}
-	if err := w.write(siteMarker, []byte("built by almanac render; this folder is replaced as a whole\n")); err != nil {
+	if err := w.write(SiteMarker, []byte("built by almanac render; this folder is replaced as a whole\n")); err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}
 	if w.err != nil {
@@ -192,10 +188,6 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 			return rep, fmt.Errorf("render: %d unexpected entries of the archive were skipped (strict):\n%w", len(odd), errors.Join(odd...))
 		}
 	}
-	root.Close()
-	if err := swapDir(tmp, out); err != nil {
-		return rep, fmt.Errorf("render: replace %s: %w", out, err)
-	}
 	done = true
 	rep.Hosts, rep.Pages, rep.Bytes = len(hosts), w.pages, w.bytes
 	rep.Index = filepath.Join(out, "index.html")
@@ -203,30 +195,45 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	return rep, nil
 }
 
-// checkOut refuses to replace a folder that is not empty and was not built
-// by render, so a mistyped --out never deletes someone's files.
-func checkOut(out string) error {
+// makeOut makes out an empty folder to write a site into: it creates it
+// (and its parents) when missing, and refuses anything but an empty
+// folder, so that Build never mixes its files with others or deletes any.
+// It reports whether it created out.
+func makeOut(out string) (created bool, err error) {
 	st, err := os.Lstat(out)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return false, err
+		}
+		return true, nil
 	}
 	if err != nil {
-		return fmt.Errorf("render: %w", err)
+		return false, err
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("render: %s is not a folder", out)
+		return false, fmt.Errorf("%s is not a folder", out)
 	}
 	ents, err := os.ReadDir(out)
 	if err != nil {
-		return fmt.Errorf("render: %w", err)
+		return false, err
 	}
-	if len(ents) == 0 {
-		return nil
+	if len(ents) > 0 {
+		return false, fmt.Errorf("%s is not empty: build into a new folder and swap it in (almanac render does)", out)
 	}
-	if _, err := os.Stat(filepath.Join(out, siteMarker)); err != nil {
-		return fmt.Errorf("render: %s is not empty and holds no %s file: not a site built by almanac, refusing to replace it", out, siteMarker)
+	return false, nil
+}
+
+// clearOut puts out back as makeOut found it after a failed build:
+// removed when Build created it, else emptied of what Build wrote.
+func clearOut(out string, created bool) {
+	if created {
+		os.RemoveAll(out)
+		return
 	}
-	return nil
+	ents, _ := os.ReadDir(out)
+	for _, e := range ents {
+		os.RemoveAll(filepath.Join(out, e.Name()))
+	}
 }
 
 // writer writes the files of a site under root and counts them.

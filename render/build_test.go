@@ -18,6 +18,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"almanac/archive"
 )
 
@@ -74,7 +76,7 @@ func TestBuildSmallFleet(t *testing.T) {
 	if rep.Index != filepath.Join(out, "index.html") {
 		t.Errorf("report index = %q", rep.Index)
 	}
-	for _, a := range []string{"assets/almanac.js", "assets/almanac.css", "assets/echarts.min.js", siteMarker} {
+	for _, a := range []string{"assets/almanac.js", "assets/almanac.css", "assets/echarts.min.js", SiteMarker} {
 		if _, ok := files[a]; !ok {
 			t.Errorf("site lacks %s", a)
 		}
@@ -206,25 +208,20 @@ func TestBuildEmptyArchive(t *testing.T) {
 	}
 }
 
-func TestBuildReplacesOnlyASite(t *testing.T) {
+// Build writes into a missing or empty folder only, and never deletes a
+// file it did not write: replacing a site is site.Swap's job.
+func TestBuildNeedsAnEmptyFolder(t *testing.T) {
 	st := writeFixture(t, smallFleet()[1:]...)
-	out := filepath.Join(t.TempDir(), "site")
-	opts := Options{Out: out, Now: fixedNow, Log: quietLog()}
+	empty := t.TempDir()
+	opts := Options{Out: empty, Now: fixedNow, Log: quietLog()}
 	if _, err := Build(context.Background(), st, opts); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Build into an empty folder: %v", err)
 	}
-	// A stale file of the old site is gone after a re-render.
-	stale := filepath.Join(out, "stale.html")
-	if err := os.WriteFile(stale, []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
+	if _, err := os.Stat(filepath.Join(empty, "index.html")); err != nil {
+		t.Errorf("Build into an empty folder wrote no index.html: %v", err)
 	}
-	if _, err := Build(context.Background(), st, opts); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("re-render kept %s: %v", stale, err)
-	}
-	// A folder that is not a site is refused and left alone.
+
+	// A built site, or anyone's folder, is refused and left alone.
 	mine := filepath.Join(t.TempDir(), "home")
 	if err := os.MkdirAll(mine, 0o755); err != nil {
 		t.Fatal(err)
@@ -233,12 +230,19 @@ func TestBuildReplacesOnlyASite(t *testing.T) {
 	if err := os.WriteFile(precious, []byte("years of work"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	opts.Out = mine
-	if _, err := Build(context.Background(), st, opts); err == nil {
-		t.Error("Build replaced a folder that is not a site")
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if b, err := os.ReadFile(precious); err != nil || string(b) != "years of work" {
-		t.Errorf("precious file = %q, %v", b, err)
+	for _, out := range []string{empty, mine, file} {
+		before := readSite(t, out)
+		opts.Out = out
+		if _, err := Build(context.Background(), st, opts); err == nil {
+			t.Errorf("Build into %s succeeded, want a refusal", out)
+		}
+		if diff := cmp.Diff(before, readSite(t, out)); diff != "" {
+			t.Errorf("refused Build changed %s (-before +after):\n%s", out, diff)
+		}
 	}
 }
 
@@ -396,12 +400,19 @@ func TestBuildTemplateOverride(t *testing.T) {
 		t.Errorf("built-in assets missing with an override")
 	}
 
+	// A failed Build leaves its folder as it found it: missing, or empty.
 	bad := fstest.MapFS{"index.html": {Data: []byte(`{{template "nope" .}}`)}}
-	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Templates: bad, Log: quietLog()}); err == nil {
-		t.Error("Build with a broken template override succeeded")
+	missing, empty := filepath.Join(t.TempDir(), "site"), t.TempDir()
+	for _, out := range []string{missing, empty} {
+		if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Templates: bad, Log: quietLog()}); err == nil {
+			t.Error("Build with a broken template override succeeded")
+		}
 	}
-	if _, err := os.Stat(filepath.Join(out, "index.html")); err != nil {
-		t.Errorf("a failed Build damaged the previous site: %v", err)
+	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed Build left %s behind: %v", missing, err)
+	}
+	if ents, err := os.ReadDir(empty); err != nil || len(ents) != 0 {
+		t.Errorf("a failed Build left %d entries in %s: %v", len(ents), empty, err)
 	}
 }
 

@@ -20,10 +20,10 @@
 //
 // <dir> is a slug of the host name plus eight hex digits of its SHA-256, so
 // no host name is ever used as a path. Build writes through an *os.Root
-// opened on a temporary folder next to Options.Out, then swaps it in place
-// of Out in one rename (renameat2 RENAME_EXCHANGE), so a reader sees the
-// old site or the new one. It replaces only an empty folder or one that
-// holds the .almanac-site marker it writes.
+// opened on Options.Out, a folder that is missing or empty, and nowhere
+// else; it writes the SiteMarker file at the top. It never replaces a
+// site: almanac render builds into a site.TempDir next to --out and hands
+// it to site.Swap, so a reader sees the old site or the new one.
 //
 // # Data
 //

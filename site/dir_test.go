@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/sys/unix"
 )
 
 // readTree returns every regular file under dir, almanac's own included.
@@ -157,30 +156,6 @@ func TestPublishDir(t *testing.T) {
 	}
 	if len(r.Changes.Upload) != 1 || len(r.Changes.Delete) != 1 || r.Bytes != 0 || inode(t, dst) != before {
 		t.Errorf("dry run: %+v, want a plan of 1 upload and 1 delete and nothing done", r)
-	}
-}
-
-// Without RENAME_EXCHANGE, the fallback still publishes and leaves nothing.
-func TestPublishDirFallback(t *testing.T) {
-	orig := renameExchange
-	t.Cleanup(func() { renameExchange = orig })
-	renameExchange = func(int, string, string) error { return unix.EINVAL }
-
-	src := writeTree(t, siteFiles)
-	parent := t.TempDir()
-	dst := filepath.Join(parent, "www")
-	tg := Target{Kind: Dir, Path: dst}
-	for i := range 3 {
-		os.WriteFile(filepath.Join(src, "index.html"), []byte(fmt.Sprint("v", i)), 0o644)
-		if _, err := Publish(context.Background(), tg, src, PublishOptions{Delete: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := readTree(t, dst)["index.html"]; got != "v2" {
-		t.Errorf("index.html = %q, want v2", got)
-	}
-	if left := siblings(t, parent, "www"); len(left) != 0 {
-		t.Errorf("left next to the target: %v", left)
 	}
 }
 

@@ -22,12 +22,24 @@
 //
 //   - Publish uploads what changed with Content-Type and Cache-Control,
 //     assets before pages, stale files deleted last (when asked). A
-//     directory target is swapped atomically with renameat2(RENAME_EXCHANGE).
+//     directory target is built next to itself and put in place with Swap.
 //   - Ship uploads the given files the target lacks, never deletes anything
 //     but the superseded keys the caller names, and leaves no half-written
 //     object behind: the local archive is the queue.
 //   - Mirror downloads into a cache what the cache lacks or holds in another
 //     version, and removes what vanished remotely; hostile keys are refused.
+//
+// # Swapping a directory
+//
+// Swap is the one way almanac replaces a directory tree: Publish to a
+// directory and `almanac render --out` both build the new tree in a
+// TempDir next to the target and Swap it in, once they know the target is
+// theirs to replace (it is empty or holds their marker file: see
+// CheckReplace). On Linux the swap is atomic (renameat2 with
+// RENAME_EXCHANGE): a reader sees the old tree or the new one. On other
+// systems, and on file systems without RENAME_EXCHANGE, the old tree is
+// renamed aside and the new one renamed in: not atomic, as for an instant
+// there is no tree, but never a mix of the two.
 //
 // Directory targets and caches hold almanac's own files, whose names start
 // with ".almanac-" (a publish marker, a mirror manifest, temporary files);

@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // PublishOptions tunes Publish.
@@ -36,8 +34,8 @@ const markerName = internalPrefix + "published"
 //
 // To a directory it builds the new tree in a sibling temporary directory
 // (hard-linking unchanged files from the current tree, copying the rest) and
-// swaps it in at once with renameat2(RENAME_EXCHANGE), so a reader sees the
-// old site or the new one and never a mix; the old tree is then removed.
+// puts it in place with Swap: on Linux at once, so a reader sees the old
+// site or the new one and never a mix; the old tree is then removed.
 // Without opts.Delete the stale files are carried over. A target that is
 // the filesystem root, a symlink, the source, inside the source or around
 // it is refused.
@@ -156,12 +154,6 @@ func canonical(p string) (string, error) {
 	}
 }
 
-// renameExchange swaps two paths atomically. A variable so that a test can
-// take the fallback path of filesystems without RENAME_EXCHANGE.
-var renameExchange = func(dirfd int, a, b string) error {
-	return unix.Renameat2(dirfd, a, dirfd, b, unix.RENAME_EXCHANGE)
-}
-
 func publishDir(ctx context.Context, src *os.Root, srcPath, dst string, opts *PublishOptions) (Report, error) {
 	if err := checkDirTarget(dst); err != nil {
 		return Report{}, err
@@ -203,20 +195,12 @@ func publishDir(ctx context.Context, src *os.Root, srcPath, dst string, opts *Pu
 	}
 
 	// Build the new tree next to the target, on the same filesystem.
-	parent, base := filepath.Dir(dst), filepath.Base(dst)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return r, err
-	}
-	tmp, err := os.MkdirTemp(parent, "."+base+internalPrefix+"new-")
+	tmp, err := tempDir(dst)
 	if err != nil {
 		return r, err
 	}
-	// Whatever ends up at tmp (the new tree on failure, the old tree after
-	// the swap) is ours to remove; nothing else is.
+	// The new tree, until it is swapped in, is ours to remove.
 	defer os.RemoveAll(tmp)
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return r, err
-	}
 	next, err := os.OpenRoot(tmp)
 	if err != nil {
 		return r, err
@@ -260,7 +244,13 @@ func publishDir(ctx context.Context, src *os.Root, srcPath, dst string, opts *Pu
 	if err := next.WriteFile(markerName, []byte("published by almanac; the whole directory is replaced on each publish\n"), 0o644); err != nil {
 		return r, err
 	}
-	if err := swapDir(parent, tmp, dst, old != nil); err != nil {
+	// No handle may stay open in either tree: Windows cannot rename a
+	// directory that is open.
+	next.Close()
+	if old != nil {
+		old.Close()
+	}
+	if err := swap(dst, tmp); err != nil {
 		return r, err
 	}
 	r.Deleted = len(c.Delete)
@@ -315,37 +305,4 @@ func linkOrCopy(old *os.Root, oldPath string, next *os.Root, nextPath, key strin
 		return err
 	}
 	return out.Close()
-}
-
-// swapDir puts the tree at tmp in the place of dst. With exists, the old
-// tree ends up at tmp, for the caller to remove.
-func swapDir(parent, tmp, dst string, exists bool) error {
-	if !exists {
-		return os.Rename(tmp, dst)
-	}
-	d, err := os.Open(parent)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	err = renameExchange(int(d.Fd()), filepath.Base(tmp), filepath.Base(dst))
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EOPNOTSUPP) {
-		return fmt.Errorf("swap %s: %w", dst, err)
-	}
-	// No RENAME_EXCHANGE here: move the old tree aside, the new one in,
-	// and the old one to tmp. Readers may see no site for an instant.
-	aside := filepath.Join(parent, "."+filepath.Base(dst)+internalPrefix+"old-"+randomSuffix())
-	if err := os.Rename(dst, aside); err != nil {
-		return fmt.Errorf("move %s aside: %w", dst, err)
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		if rerr := os.Rename(aside, dst); rerr != nil {
-			return fmt.Errorf("move new tree to %s: %w (and the old tree stays at %s: %v)", dst, err, aside, rerr)
-		}
-		return fmt.Errorf("move new tree to %s: %w", dst, err)
-	}
-	return os.Rename(aside, tmp)
 }

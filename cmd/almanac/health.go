@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"almanac/archive"
@@ -70,4 +72,14 @@ func runHealth(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "ok: the newest sample of %s is %v old\n", *host, age)
 	return nil
+}
+
+// kernelHostname reads the host's name from <proc>/sys/kernel/hostname, so
+// that a container sampling its host files the samples under the host's name.
+func kernelHostname(proc string) (string, error) {
+	b, err := os.ReadFile(proc + "/sys/kernel/hostname")
+	if err != nil {
+		return "", fmt.Errorf("read hostname: %w (or pass --host)", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }

@@ -6,9 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"almanac/archive"
 	"almanac/render"
@@ -18,7 +17,8 @@ import (
 func runRender(ctx context.Context, e *env, args []string) error {
 	fset := newFlagSet(e, "render", "[flags]",
 		"Build the static HTML site of every host in --archive into --out. The new site is built next\n"+
-			"to --out and swapped in, so a web server never serves half a site. It opens from disk too.",
+			"to --out and swapped in, so a web server never serves half a site (on Linux at once; elsewhere\n"+
+			"--out is missing for an instant). It opens from disk too.",
 		"almanac render --archive /var/lib/almanac --out /var/www/almanac")
 	dir := fset.String("archive", "/var/lib/almanac", "directory of the Parquet archive, or s3://bucket/prefix")
 	cache := fset.String("cache", "/var/cache/almanac", "with an s3:// archive: where fetched files are kept between runs")
@@ -39,7 +39,12 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		return &usageError{msg: "--out is empty", hint: "almanac render --out /var/www/almanac"}
 	}
-	opts := render.Options{Out: *out, Now: time.Now(), Strict: *strict}
+	// Refuse a wrong --out before any work: only a site almanac built (or
+	// an empty folder) is replaced.
+	if err := site.CheckReplace(*out, render.SiteMarker); err != nil {
+		return err
+	}
+	opts := render.Options{Now: time.Now(), Strict: *strict}
 	if *tz != "" {
 		loc, err := time.LoadLocation(*tz)
 		if err != nil {
@@ -87,26 +92,47 @@ func runRender(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	rep, err := render.Build(ctx, store, opts)
+	rep, err := buildSite(ctx, store, *out, opts)
 	if err != nil {
 		return err
 	}
 	for _, s := range rep.Skipped {
 		log.Warn("skipped", "file", s)
 	}
-	fmt.Fprintf(e.stdout, "site written to %s (%d hosts, %d pages, %d bytes)\n", rep.Index, rep.Hosts, rep.Pages, rep.Bytes)
+	fmt.Fprintf(e.stdout, "site written to %s (%d hosts, %d pages, %d bytes)\n", filepath.Join(*out, "index.html"), rep.Hosts, rep.Pages, rep.Bytes)
 	if len(rep.Skipped) > 0 {
 		fmt.Fprintf(e.stdout, "%d corrupt files were skipped (see the warnings above)\n", len(rep.Skipped))
 	}
 	return nil
 }
 
-// isTerminal reports whether w is a terminal, to draw a progress bar on.
+// buildSite renders the site into a new folder next to out and swaps it
+// in place of out: a failed render leaves the old site as it was, and no
+// temporary folder behind.
+func buildSite(ctx context.Context, store *archive.Store, out string, opts render.Options) (render.Report, error) {
+	tmp, err := site.TempDir(out)
+	if err != nil {
+		return render.Report{}, err
+	}
+	defer os.RemoveAll(tmp) // gone already once swapped in
+	opts.Out = tmp
+	rep, err := render.Build(ctx, store, opts)
+	if err != nil {
+		return rep, err
+	}
+	if err := site.Swap(out, tmp); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// isTerminal reports whether w is a terminal (a character device), to draw
+// a progress bar on.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -28,7 +29,7 @@ type command struct {
 }
 
 var commands = []command{
-	{"sample", "read /proc and /sys and append to today's Parquet files", runSample},
+	{"sample", sampleSummary, runSample},
 	{"render", "build the static HTML site from the archive", runRender},
 	{"health", "exit 0 when this host's newest sample is fresh, else 1", runHealth},
 	{"archive", "list, compact or prune the archive (ls, compact, prune)", runArchive},
@@ -78,6 +79,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitCode(e, "almanac", &usageError{msg: fmt.Sprintf("unknown flag %q before the command", args[0]), hint: "almanac --help"})
 	}
 	return exitCode(e, "almanac", &usageError{msg: fmt.Sprintf("unknown command %q", args[0]), hint: "almanac --help"})
+}
+
+// linuxOnly is the error of a command that reads Linux's /proc and /sys,
+// run from a build of almanac for another system: exit code 2, as no flag
+// can make it work here.
+func linuxOnly() error {
+	return &exitError{code: 2, msg: fmt.Sprintf("reads /proc and /sys and runs on Linux only "+
+		"(this almanac is built for %s/%s, where the other commands work: render, publish, ship, archive, health)",
+		runtime.GOOS, runtime.GOARCH)}
 }
 
 // exitCode prints err the way the CLI contract says and returns the code.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -9,7 +11,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -17,6 +18,9 @@ import (
 	"almanac/archive"
 	"almanac/sample"
 )
+
+// sampleSummary is the line of almanac sample in the command list.
+const sampleSummary = "read /proc and /sys and append to today's Parquet files"
 
 // sampleOptions are the checked flags of almanac sample.
 type sampleOptions struct {
@@ -143,16 +147,6 @@ func (o *sampleOptions) check(args []string) error {
 // queueLen is the number of samples --queue holds at --interval.
 func (o *sampleOptions) queueLen() int {
 	return int((o.queue + o.interval - 1) / o.interval)
-}
-
-// kernelHostname reads the host's name from <proc>/sys/kernel/hostname, so
-// that a container sampling its host files the samples under the host's name.
-func kernelHostname(proc string) (string, error) {
-	b, err := os.ReadFile(proc + "/sys/kernel/hostname")
-	if err != nil {
-		return "", fmt.Errorf("read hostname: %w (or pass --host)", err)
-	}
-	return strings.TrimSpace(string(b)), nil
 }
 
 // memoryLimit is the sampler's soft memory limit (GOMEMLIMIT overrides it).

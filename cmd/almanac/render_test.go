@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"almanac/render"
+)
+
+// almanac render builds next to --out and swaps the new site in: a reader
+// of --out always finds a whole site, a failed render keeps the old one,
+// a folder that is not a site is refused, and nothing is left next to
+// --out.
+func TestRenderReplacesOut(t *testing.T) {
+	dir := t.TempDir()
+	writeFleetHost(t, dir, fleetHost{name: "web1"}, time.Now().UTC().Truncate(time.Minute), 1)
+	parent := t.TempDir()
+	out := filepath.Join(parent, "www")
+	renderOut := func() (int, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"render", "--archive", dir, "--out", out, "--log-level", "warn"}, &stdout, &stderr)
+		return code, stdout.String() + stderr.String()
+	}
+	left := func() []string {
+		t.Helper()
+		ents, err := os.ReadDir(parent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range ents {
+			if e.Name() != "www" {
+				names = append(names, e.Name())
+			}
+		}
+		return names
+	}
+
+	if code, msg := renderOut(); code != 0 || !strings.Contains(msg, "site written to "+filepath.Join(out, "index.html")) {
+		t.Fatalf("first render: exit %d: %s", code, msg)
+	}
+	for _, f := range []string{"index.html", render.SiteMarker} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("first render: %v", err)
+		}
+	}
+	stale := filepath.Join(out, "stale.html")
+	if err := os.WriteFile(stale, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// Re-render while a reader reads --out: on Linux the swap is one
+	// atomic exchange, so the reader never misses a file.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var reads, misses int
+	if runtime.GOOS == "linux" {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for _, f := range []string{"index.html", "assets/almanac.css"} {
+					reads++
+					if _, err := os.ReadFile(filepath.Join(out, f)); err != nil {
+						misses++
+					}
+				}
+			}
+		})
+	}
+	for range 3 {
+		if code, msg := renderOut(); code != 0 {
+			t.Errorf("re-render: exit %d: %s", code, msg)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if runtime.GOOS == "linux" && reads == 0 {
+		t.Error("the reader never ran")
+	}
+	if misses > 0 {
+		t.Errorf("%d of %d reads during re-renders found no file: the swap was not atomic", misses, reads)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("re-render kept %s (want the site replaced whole): %v", stale, err)
+	}
+	if l := left(); len(l) != 0 {
+		t.Errorf("left next to --out: %v", l)
+	}
+
+	// A failed render (a broken template) keeps the old site and leaves
+	// nothing behind.
+	before, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, "index.html"), []byte(`{{template "nope" .}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"render", "--archive", dir, "--out", out, "--templates", bad}, &stdout, &stderr); code != 1 {
+		t.Errorf("render with a broken template: exit %d, want 1\n%s%s", code, &stdout, &stderr)
+	}
+	if after, err := os.ReadFile(filepath.Join(out, "index.html")); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("a failed render changed the old site: %v", err)
+	}
+	if l := left(); len(l) != 0 {
+		t.Errorf("a failed render left next to --out: %v", l)
+	}
+
+	// A folder that is not a site is refused before any work, untouched.
+	mine := filepath.Join(parent, "home")
+	if err := os.MkdirAll(mine, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mine, "thesis.tex"), []byte("years of work"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	code := run(context.Background(), []string{"render", "--archive", dir, "--out", mine}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "not built by almanac") {
+		t.Errorf("render into a foreign folder: exit %d, stderr %q; want 1 and a refusal", code, &stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(mine, "thesis.tex")); err != nil || string(b) != "years of work" {
+		t.Errorf("refused render touched the folder: %q, %v", b, err)
+	}
+	if ents, _ := os.ReadDir(parent); len(ents) != 2 {
+		t.Errorf("refused render left files next to --out: %d entries in %s, want 2", len(ents), parent)
+	}
+}
