@@ -41,20 +41,21 @@ lint: ## gofmt, go vet, and no os/exec outside tests
 	@bad=$$(grep -l '"os/exec"' $$(find . -name '*.go' ! -name '*_test.go' -not -path './.tools/*' -not -path './internal/s3test/*') 2>/dev/null || true); \
 	  if [ -n "$$bad" ]; then echo "os/exec outside tests (the sampler must not fork): $$bad"; exit 1; fi
 
-# What must build on every OS: rendering a fleet's site (from S3 too) on a
-# workstation. almanac sample reads /proc and /sys and builds on Linux only.
-CROSS_PKGS    := ./schema ./archive ./render ./site ./synth ./cmd/almanac
+# What must build on every OS: everything but the Linux collectors (package
+# sample and almanac sample, behind build tags), so that a fleet's site can
+# be rendered (from S3 too) on any workstation.
 CROSS_TARGETS := darwin/amd64 darwin/arm64 windows/amd64
 
-cross: ## build the portable packages and a render-only almanac for macOS and Windows; vet them for macOS
+cross: ## build everything for macOS and Windows (the collectors are Linux only); vet it for macOS
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	for t in $(CROSS_TARGETS); do \
-	  os=$${t%/*}; arch=$${t#*/}; echo "cross: build $$os/$$arch"; \
-	  GOOS=$$os GOARCH=$$arch $(GO) build -o "$$tmp/" $(CROSS_PKGS) || exit 1; \
+	  os=$${t%/*}; arch=$${t#*/}; echo "cross: go build ./... for $$os/$$arch"; \
+	  GOOS=$$os GOARCH=$$arch $(GO) build ./... && \
+	  GOOS=$$os GOARCH=$$arch $(GO) build -o "$$tmp/" ./cmd/almanac || exit 1; \
 	done
 	@# Some benchmarks and tests read Unix-only rusage and inodes: vet (which
 	@# covers tests) for macOS only.
-	GOOS=darwin GOARCH=arm64 $(GO) vet $(CROSS_PKGS)
+	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
 
 bench: ## run the benchmarks and print the figures
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./... | tee bench.txt

@@ -303,9 +303,10 @@ var (
 // Register makes the archive store a table declared outside
 // schema.Tables, as it stores those: Parquet files, journal records and
 // rollups all follow from the declaration. Tests use it for throwaway
-// tables. It must be called before any Store is used, and panics when a
-// table of the same name exists.
-func Register[T any](d *schema.TableOf[T]) {
+// tables. It is not safe to call while a Store is in use, and panics when
+// a table of the same name exists. The function it returns takes the
+// table out again.
+func Register[T any](d *schema.TableOf[T]) (unregister func()) {
 	if _, ok := tables[d.Name()]; ok {
 		panic(fmt.Sprintf("archive: Register: table %q exists", d.Name()))
 	}
@@ -314,6 +315,11 @@ func Register[T any](d *schema.TableOf[T]) {
 	tables[d.Name()] = t
 	if HasRollups(d.Name()) {
 		rollupSpecs[d.Name()] = newRollupSpec(t)
+	}
+	return func() {
+		tableList = slices.DeleteFunc(tableList, func(x table) bool { return x == t })
+		delete(tables, d.Name())
+		delete(rollupSpecs, d.Name())
 	}
 }
 

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package sample reads a Linux host's /proc and /sys and turns each pair
 // of consecutive readings into rows: one Batch per sample, one slice per
 // table. It imports no other almanac package; the archive stores what it

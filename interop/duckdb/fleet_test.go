@@ -40,10 +40,11 @@ type fleet struct {
 	batches map[string][]*schema.Batch
 
 	// The planted facts.
-	oomAt       time.Time // web1: 3 OOM kills in this sample
+	oomAt       time.Time // web1: 3 OOM kills in this sample, 1 more 20 minutes later
 	rebootDown  time.Time // db: no samples in [rebootDown, rebootUp)
 	rebootUp    time.Time
 	rebootBoot  time.Time // db: the boot time from rebootUp on
+	jitterFrom  time.Time // web1: the boot time a second later from here on
 	jobFrom     time.Time // db: batch-job runs at 150 % of a core over all of yesterday
 	fullFrom    time.Time // 1234: /var is 95 % full from here on
 	hostileComm string    // web1: a process with this name, yesterday
@@ -74,6 +75,7 @@ func writeFleet(dir string, now time.Time) (*fleet, error) {
 		rebootDown:  yesterday.Add(3 * time.Hour),
 		rebootUp:    yesterday.Add(4 * time.Hour),
 		rebootBoot:  yesterday.Add(3*time.Hour + 58*time.Minute + 30*time.Second),
+		jitterFrom:  yesterday.Add(7 * time.Hour),
 		jobFrom:     yesterday,
 		fullFrom:    yesterday.Add(14 * time.Hour),
 		hostileComm: "it's \"x\" </script> ) (\n",
@@ -128,9 +130,25 @@ func (f *fleet) plant(host string, b *schema.Batch) {
 	yesterday := f.today.AddDate(0, 0, -1)
 	switch host {
 	case hostWeb:
+		// A restarted sampler sees the kernel's boot time a second later:
+		// jitter, not a reboot (the reboots query must not report it).
+		if !t.Before(f.jitterFrom) {
+			for i := range b.System {
+				b.System[i].BootTime += int64(time.Second / time.Microsecond)
+			}
+			for i := range b.Host {
+				b.Host[i].BootTime += int64(time.Second / time.Microsecond)
+			}
+		}
 		if t.Equal(f.oomAt) {
 			for i := range b.Memory {
 				b.Memory[i].OOMKills = oomKills
+			}
+		}
+		// One more kill in the same hour: four in its hourly bucket.
+		if t.Equal(f.oomAt.Add(20 * time.Minute)) {
+			for i := range b.Memory {
+				b.Memory[i].OOMKills = 1
 			}
 		}
 		if !t.Before(yesterday.Add(12*time.Hour)) && t.Before(yesterday.Add(12*time.Hour+10*time.Minute)) && len(b.Process) > 0 {
