@@ -355,8 +355,9 @@ func (t *tableOf[T]) compare(a, b *T) int {
 }
 
 // sort puts rows in compaction order (compare). It sorts an index and
-// then moves each row once, rather than copying rows on every comparison;
-// it is stable, so rows with equal key and time keep their order.
+// then moves each row once, in place, rather than copying rows on every
+// comparison; it is stable, so rows with equal key and time keep their
+// order.
 func (t *tableOf[T]) sort(rows []T) {
 	if slices.IsSortedFunc(rows, func(a, b T) int { return t.compare(&a, &b) }) {
 		return
@@ -366,9 +367,23 @@ func (t *tableOf[T]) sort(rows []T) {
 		idx[i] = int32(i)
 	}
 	slices.SortStableFunc(idx, func(i, j int32) int { return t.compare(&rows[i], &rows[j]) })
-	sorted := make([]T, len(rows))
-	for i, j := range idx {
-		sorted[i] = rows[j]
+	// Apply the permutation in place, one cycle at a time: row i takes
+	// row idx[i]. idx[i] = i marks a row in place.
+	for i := range idx {
+		if idx[i] == int32(i) {
+			continue
+		}
+		tmp := rows[i]
+		j := i
+		for {
+			k := int(idx[j])
+			idx[j] = int32(j)
+			if k == i {
+				rows[j] = tmp
+				break
+			}
+			rows[j] = rows[k]
+			j = k
+		}
 	}
-	copy(rows, sorted)
 }
