@@ -154,7 +154,7 @@ type FilesystemRow struct {
 	InodesTotal int64  `parquet:"inodes_total,delta" kind:"gauge" doc:"inodes"`
 	InodesUsed  int64  `parquet:"inodes_used,delta" kind:"gauge" doc:"inodes used"`
 	ReadOnly    bool   `parquet:"read_only" kind:"label" doc:"mounted read-only"`
-	Disk        string `parquet:"disk,dict,optional" kind:"label" doc:"the block device's kernel name, as disk.device (vda1, dm-0); NULL for filesystems not on a local block device"`
+	Disk        string `parquet:"disk,dict,optional" kind:"label" doc:"the whole disk it is on, named as disk.device names it (vda for /dev/vda1, dm-0 for an LVM volume); NULL when not on a local block device (tmpfs, NFS)"`
 }
 
 // NetworkRow is the traffic of one network interface over the interval.
