@@ -188,6 +188,7 @@ func TestReadmeQueries(t *testing.T) {
 		"cpu_busy_hourly":     f.checkCPUBusyHourly,
 		"top_cpu_yesterday":   f.checkTopCPUYesterday,
 		"filesystems_over_90": f.checkFilesystemsOver90,
+		"filesystem_disks":    f.checkFilesystemDisks,
 		"reboots":             f.checkReboots,
 		"memory_hourly":       f.checkMemoryHourly,
 		"oom_kills":           f.checkOOMKills,
@@ -673,3 +674,56 @@ func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 
 // sortedHosts returns the hosts in the order of ORDER BY host.
 func sortedHosts() []string { return slices.Sorted(slices.Values(fleetHosts)) }
+
+func (f *fleet) checkFilesystemDisks(t *testing.T, db *sql.DB, q string) {
+	type key struct{ host, mount, disk string }
+	type acc struct {
+		sum  float64
+		n    int
+		peak schema.Centi
+	}
+	accs := map[key]*acc{}
+	for _, host := range sortedHosts() {
+		for _, b := range f.batches[host] {
+			if !archive.Day(b.Time).Equal(f.today) {
+				continue
+			}
+			busy := map[string]schema.Centi{}
+			for _, d := range b.Disk {
+				busy[d.Device] = d.BusyPct
+			}
+			for _, fs := range b.Filesystem {
+				v, ok := busy[fs.Disk]
+				if fs.Disk == "" || !ok {
+					continue
+				}
+				k := key{host, fs.Mountpoint, fs.Disk}
+				a := accs[k]
+				if a == nil {
+					a = &acc{peak: v}
+					accs[k] = a
+				}
+				a.sum += v.Float()
+				a.n++
+				a.peak = max(a.peak, v)
+			}
+		}
+	}
+	var want result
+	for k, a := range accs {
+		want = append(want, []any{k.host, k.mount, k.disk, round(a.sum/float64(a.n), 2), a.peak.Float()})
+	}
+	slices.SortFunc(want, func(a, b []any) int {
+		if c := strings.Compare(a[0].(string), b[0].(string)); c != 0 {
+			return c
+		}
+		return strings.Compare(a[1].(string), b[1].(string))
+	})
+	if len(want) == 0 {
+		t.Fatal("the test wrote no filesystem on a sampled disk today")
+	}
+	got := query(t, db, q)
+	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 0.0101)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
