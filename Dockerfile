@@ -20,6 +20,7 @@ RUN go mod download && go mod verify
 # Only the packages of the binary: interop/ (its own module, with cgo),
 # examples/ and docs stay out of the build.
 COPY cmd ./cmd
+COPY schema ./schema
 COPY sample ./sample
 COPY archive ./archive
 COPY render ./render
