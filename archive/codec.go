@@ -190,13 +190,11 @@ func decodeHeader(d *dec) (seq int64, bt int64, err error) {
 // decodeBatch decodes a batch encoded by encodeBatch, or by codec 1.
 func decodeBatch(p []byte) (seq int64, b *schema.Batch, err error) {
 	d := &dec{b: p}
-	version := d.u()
-	d.b = p
 	seq, bt, err := decodeHeader(d)
 	if err != nil {
 		return 0, nil, err
 	}
-	if version == 1 {
+	if version, _ := binary.Uvarint(p); version == 1 { // checked by decodeHeader
 		b = decodeV1(d, bt)
 	} else {
 		b = &schema.Batch{Time: time.UnixMicro(bt).UTC()}

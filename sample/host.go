@@ -26,9 +26,10 @@ const maxFactLen = 256
 // readHostFacts reads the facts of the host: /proc/sys/kernel/hostname,
 // osrelease and arch, /proc/cpuinfo, /proc/meminfo, and os-release below
 // the root filesystem (<rootfs>/etc/os-release, else
-// <rootfs>/usr/lib/os-release). The boot time comes from t. Filesystems is
+// <rootfs>/usr/lib/os-release). The boot time comes from t. Mounts are
 // left for the Sampler. A missing os-release or kernel/arch is not an
-// error: os is then empty, and arch is the one this program was built for.
+// error: os is then empty (NULL in the archive), and arch is the one this
+// program was built for.
 func readHostFacts(src Source, t Tick) (schema.HostRow, error) {
 	row := schema.HostRow{Time: t.Time, BootTime: schema.Micros(t.BootTime)}
 	var err error
