@@ -1,0 +1,234 @@
+package alert
+
+import (
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Kind is what a Transition did.
+type Kind uint8
+
+// The kinds of transition.
+const (
+	KindPending   Kind = iota + 1 // a threshold is breached; the hold-down (For) runs
+	KindCancelled                 // the value came back before the hold-down ran out
+	KindFiring                    // an incident starts
+	KindEscalated                 // a firing incident reached crit
+	KindResolved                  // the value stayed clear for KeepFiringFor
+	KindEvent                     // an event rule saw its event: an incident of one instant
+)
+
+var kindNames = map[Kind]string{KindPending: "pending", KindCancelled: "cancelled", KindFiring: "firing",
+	KindEscalated: "escalated", KindResolved: "resolved", KindEvent: "event"}
+
+// String returns the kind's name: "pending", "firing", …
+func (k Kind) String() string { return kindNames[k] }
+
+// Notifies reports whether a transition of kind k is sent to people:
+// an incident's start, escalation and end, and events; never the
+// hold-down's comings and goings.
+func (k Kind) Notifies() bool {
+	return k == KindFiring || k == KindEscalated || k == KindResolved || k == KindEvent
+}
+
+// Value is one value of one series in a sample: Metric as rules name it
+// ("filesystem.used_pct", "memory.oom_kills"; "event:oom_kill" for an
+// event, V its count), and the labels that tell the series apart
+// (mountpoint, device, …).
+type Value struct {
+	Metric string
+	Labels map[string]string
+	V      float64
+}
+
+// series is the identity of a series: its labels, sorted, as text.
+func (v Value) series() string {
+	keys := slices.Sorted(maps.Keys(v.Labels))
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(k + "=" + v.Labels[k])
+	}
+	return b.String()
+}
+
+// Transition is one state change of a rule for one series of a host.
+type Transition struct {
+	Rule     string
+	Host     string
+	Series   string // the labels, "mountpoint=/var"; "" for a host-wide value
+	Kind     Kind
+	Severity Severity // the incident's worst severity so far
+	At       time.Time
+	// Since is when the incident (or the hold-down) began: the first
+	// sample that breached.
+	Since time.Time
+	Value float64 // the value at At
+	// Peak is the worst value of the incident so far (the highest for a
+	// rule that fires above its thresholds, else the lowest).
+	Peak float64
+}
+
+// Duration is how long the incident has lasted at the transition.
+func (t Transition) Duration() time.Duration { return t.At.Sub(t.Since) }
+
+// state is a rule's state for one series.
+type state struct {
+	firing   bool
+	pending  bool
+	sev      Severity
+	since    time.Time     // start of the hold-down or incident
+	held     time.Duration // time breached, over consecutive samples
+	clearing bool          // firing, and clear at the previous value
+	cleared  time.Duration // time clear since, over consecutive samples
+	last     time.Time     // the previous observation
+	gap      bool          // the series was missing since last
+	peak     float64
+}
+
+// Evaluator applies rules to the samples of hosts, keeping each rule's
+// state per host and series. It is not safe for concurrent use.
+type Evaluator struct {
+	rules  []Rule
+	states map[string]*state // rule \x00 host \x00 series
+}
+
+// NewEvaluator returns an Evaluator of rules, every series ok.
+func NewEvaluator(rules []Rule) *Evaluator {
+	return &Evaluator{rules: rules, states: map[string]*state{}}
+}
+
+// Eval applies the rules to the values of one sample of host taken at t,
+// and returns the transitions it caused, in rule order. A series of a
+// rule without a value in vals is a gap: its state does not change, and
+// its hold-down and keep-firing time do not advance across it.
+func (e *Evaluator) Eval(host string, t time.Time, vals []Value) []Transition {
+	var out []Transition
+	seen := map[string]bool{}
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		metric := r.Metric
+		if r.Event != "" {
+			metric = "event:" + r.Event
+		}
+		for _, v := range vals {
+			if v.Metric != metric || !inScope(r.Scope, v.Labels) {
+				continue
+			}
+			series := v.series()
+			key := r.Name + "\x00" + host + "\x00" + series
+			seen[key] = true
+			st := e.states[key]
+			if st == nil {
+				st = &state{}
+				e.states[key] = st
+			}
+			trs := e.step(r, st, t, v.V)
+			for _, tr := range trs {
+				tr.Rule, tr.Host, tr.Series = r.Name, host, series
+				out = append(out, tr)
+			}
+		}
+	}
+	for key, st := range e.states {
+		if strings.HasPrefix(key[strings.IndexByte(key, 0)+1:], host+"\x00") && !seen[key] {
+			st.gap = true
+		}
+	}
+	return out
+}
+
+// step advances one series' state with the value v at t.
+func (e *Evaluator) step(r *Rule, st *state, t time.Time, v float64) []Transition {
+	tr := func(k Kind) Transition {
+		return Transition{Kind: k, Severity: st.sev, At: t, Since: st.since, Value: v, Peak: st.peak}
+	}
+	if r.Event != "" {
+		if v <= 0 {
+			return nil
+		}
+		return []Transition{{Kind: KindEvent, Severity: SevWarn, At: t, Since: t, Value: v, Peak: v}}
+	}
+	// The time since the previous value counts toward a hold-down or a
+	// keep-firing period only if the series had no gap in between.
+	var dt time.Duration
+	if !st.last.IsZero() && !st.gap && t.After(st.last) {
+		dt = t.Sub(st.last)
+	}
+	st.last, st.gap = t, false
+	sev := r.severity(v)
+	worse := func(a, b float64) bool {
+		if r.clearLevel().Above {
+			return a > b
+		}
+		return a < b
+	}
+	switch {
+	case st.firing:
+		if worse(v, st.peak) {
+			st.peak = v
+		}
+		var out []Transition
+		if sev > st.sev {
+			st.sev = sev
+			out = append(out, tr(KindEscalated))
+		}
+		if r.clearLevel().Breached(v) {
+			st.clearing, st.cleared = false, 0
+			return out
+		}
+		if st.clearing {
+			st.cleared += dt
+		}
+		st.clearing = true
+		if st.cleared >= r.KeepFiringFor {
+			out = append(out, tr(KindResolved))
+			*st = state{last: t}
+		}
+		return out
+	case sev == SevNone:
+		if st.pending {
+			out := tr(KindCancelled)
+			*st = state{last: t}
+			return []Transition{out}
+		}
+		return nil
+	}
+	entered := !st.pending
+	if entered {
+		st.pending, st.since, st.held, st.sev, st.peak = true, t, 0, sev, v
+	} else {
+		st.held += dt
+		st.sev = max(st.sev, sev)
+		if worse(v, st.peak) {
+			st.peak = v
+		}
+	}
+	if st.held >= r.For {
+		st.pending, st.firing, st.clearing, st.cleared = false, true, false, 0
+		return []Transition{tr(KindFiring)}
+	}
+	if entered {
+		return []Transition{tr(KindPending)}
+	}
+	return nil
+}
+
+// inScope reports whether labels match every glob of scope.
+func inScope(scope, labels map[string]string) bool {
+	for k, glob := range scope {
+		v, ok := labels[k]
+		if !ok {
+			return false
+		}
+		if m, _ := path.Match(glob, v); !m {
+			return false
+		}
+	}
+	return true
+}
