@@ -35,6 +35,7 @@ var commands = []command{
 	{"archive", "list, compact or prune the archive (ls, compact, prune)", runArchive},
 	{"ship", "upload closed Parquet files to S3 or a folder", runShip},
 	{"publish", "upload a rendered site to S3 or swap it into a folder", runPublish},
+	{"rules", "check an alerting rules file, or show the rules in force", runRules},
 	{"version", "print the version", runVersion},
 }
 
