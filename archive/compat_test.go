@@ -4,39 +4,15 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"almanac/internal/testfs"
 	"almanac/schema"
 )
-
-// copyTree copies the archive folder src into a new temporary folder.
-func copyTree(t *testing.T, src string) string {
-	t.Helper()
-	dst := t.TempDir()
-	err := filepath.Walk(src, func(path string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
 
 // TestReadV1Archive opens testdata/v1, an archive written before the
 // schema package (journal codec 1, rollups without a schema version, no
@@ -45,7 +21,7 @@ func copyTree(t *testing.T, src string) string {
 // columns as NULL, old rollups are not taken as current, and a compaction
 // rewrites them with today's layout.
 func TestReadV1Archive(t *testing.T) {
-	dir := copyTree(t, "testdata/v1")
+	dir := testfs.CopyTree(t, "testdata/v1")
 	s, err := Open(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"almanac/internal/testfs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,25 +12,7 @@ import (
 // the almanac before the schema package, as it is (no compaction since):
 // old files, old rollups and a journal of codec 1 still make a site.
 func TestRenderV1Archive(t *testing.T) {
-	dir := t.TempDir()
-	src := filepath.Join("..", "..", "archive", "testdata", "v1")
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := testfs.CopyTree(t, filepath.Join("..", "..", "archive", "testdata", "v1"))
 	out := filepath.Join(t.TempDir(), "site")
 	code, stdout, stderr := runCLI("render", "--archive", dir, "--out", out)
 	if code != 0 {

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"almanac/archive"
+	"almanac/internal/testfs"
 	"almanac/schema"
 )
 
@@ -19,25 +19,7 @@ import (
 // with union_by_name as the README says: every table reads, columns of
 // either version are there, and old rows have the new columns NULL.
 func TestV1Archive(t *testing.T) {
-	dir := t.TempDir()
-	src := filepath.Join("..", "..", "archive", "testdata", "v1")
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := testfs.CopyTree(t, filepath.Join("..", "..", "archive", "testdata", "v1"))
 	db := openDB(t)
 	read := func(table string) string {
 		return fmt.Sprintf("read_parquet('%s/%s/**/*.parquet', hive_partitioning = true, union_by_name = true)", dir, table)

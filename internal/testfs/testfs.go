@@ -1,0 +1,37 @@
+// Package testfs holds what tests of several packages do to files: copy a
+// fixture tree to a temporary folder they may change.
+package testfs
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// CopyTree copies the folder src (files and folders; symbolic links are
+// followed) into a new temporary folder of t and returns its path.
+func CopyTree(t testing.TB, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		if fi.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copy %s: %v", src, err)
+	}
+	return dst
+}
