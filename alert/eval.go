@@ -1,6 +1,8 @@
 package alert
 
 import (
+	"encoding/json"
+	"fmt"
 	"maps"
 	"path"
 	"slices"
@@ -37,15 +39,22 @@ func (k Kind) Notifies() bool {
 // Value is one value of one series in a sample: Metric as rules name it
 // ("filesystem.used_pct", "memory.oom_kills"; "event:oom_kill" for an
 // event, V its count), and the labels that tell the series apart
-// (mountpoint, device, …).
+// (mountpoint, device, …), which rule scopes match. Series, when set, is
+// the series' identity as text ("mountpoint=/var"); else it is made from
+// Labels. An Extractor fills Labels only for the metrics a rule scopes.
 type Value struct {
 	Metric string
 	Labels map[string]string
+	Series string
 	V      float64
 }
 
-// series is the identity of a series: its labels, sorted, as text.
+// series is the identity of a series: Series, or its labels, sorted, as
+// text.
 func (v Value) series() string {
+	if v.Series != "" || len(v.Labels) == 0 {
+		return v.Series
+	}
 	keys := slices.Sorted(maps.Keys(v.Labels))
 	var b strings.Builder
 	for i, k := range keys {
@@ -87,7 +96,6 @@ type state struct {
 	clearing bool          // firing, and clear at the previous value
 	cleared  time.Duration // time clear since, over consecutive samples
 	last     time.Time     // the previous observation
-	gap      bool          // the series was missing since last
 	peak     float64
 }
 
@@ -95,12 +103,16 @@ type state struct {
 // state per host and series. It is not safe for concurrent use.
 type Evaluator struct {
 	rules  []Rule
-	states map[string]*state // rule \x00 host \x00 series
+	states map[stateKey]*state
+	prev   map[string]time.Time // each host's previous sample
 }
+
+// stateKey names one series of one rule of one host.
+type stateKey struct{ rule, host, series string }
 
 // NewEvaluator returns an Evaluator of rules, every series ok.
 func NewEvaluator(rules []Rule) *Evaluator {
-	return &Evaluator{rules: rules, states: map[string]*state{}}
+	return &Evaluator{rules: rules, states: map[stateKey]*state{}, prev: map[string]time.Time{}}
 }
 
 // Eval applies the rules to the values of one sample of host taken at t,
@@ -109,7 +121,7 @@ func NewEvaluator(rules []Rule) *Evaluator {
 // its hold-down and keep-firing time do not advance across it.
 func (e *Evaluator) Eval(host string, t time.Time, vals []Value) []Transition {
 	var out []Transition
-	seen := map[string]bool{}
+	prev := e.prev[host]
 	for ri := range e.rules {
 		r := &e.rules[ri]
 		metric := r.Metric
@@ -120,31 +132,24 @@ func (e *Evaluator) Eval(host string, t time.Time, vals []Value) []Transition {
 			if v.Metric != metric || !inScope(r.Scope, v.Labels) {
 				continue
 			}
-			series := v.series()
-			key := r.Name + "\x00" + host + "\x00" + series
-			seen[key] = true
+			key := stateKey{r.Name, host, v.series()}
 			st := e.states[key]
 			if st == nil {
 				st = &state{}
 				e.states[key] = st
 			}
-			trs := e.step(r, st, t, v.V)
-			for _, tr := range trs {
-				tr.Rule, tr.Host, tr.Series = r.Name, host, series
+			for _, tr := range e.step(r, st, prev, t, v.V) {
+				tr.Rule, tr.Host, tr.Series = r.Name, host, key.series
 				out = append(out, tr)
 			}
 		}
 	}
-	for key, st := range e.states {
-		if strings.HasPrefix(key[strings.IndexByte(key, 0)+1:], host+"\x00") && !seen[key] {
-			st.gap = true
-		}
-	}
+	e.prev[host] = t
 	return out
 }
 
 // step advances one series' state with the value v at t.
-func (e *Evaluator) step(r *Rule, st *state, t time.Time, v float64) []Transition {
+func (e *Evaluator) step(r *Rule, st *state, prev, t time.Time, v float64) []Transition {
 	tr := func(k Kind) Transition {
 		return Transition{Kind: k, Severity: st.sev, At: t, Since: st.since, Value: v, Peak: st.peak}
 	}
@@ -156,11 +161,12 @@ func (e *Evaluator) step(r *Rule, st *state, t time.Time, v float64) []Transitio
 	}
 	// The time since the previous value counts toward a hold-down or a
 	// keep-firing period only if the series had no gap in between.
+	// (It had none if it was seen at the host's previous sample.)
 	var dt time.Duration
-	if !st.last.IsZero() && !st.gap && t.After(st.last) {
+	if !st.last.IsZero() && st.last.Equal(prev) && t.After(st.last) {
 		dt = t.Sub(st.last)
 	}
-	st.last, st.gap = t, false
+	st.last = t
 	sev := r.severity(v)
 	worse := func(a, b float64) bool {
 		if r.clearLevel().Above {
@@ -231,4 +237,52 @@ func inScope(scope, labels map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// savedState is a series' state as MarshalState writes it.
+type savedState struct {
+	Rule     string        `json:"rule"`
+	Host     string        `json:"host"`
+	Series   string        `json:"series"`
+	Firing   bool          `json:"firing,omitempty"`
+	Pending  bool          `json:"pending,omitempty"`
+	Severity Severity      `json:"severity,omitempty"`
+	Since    time.Time     `json:"since"`
+	Held     time.Duration `json:"held,omitempty"`
+	Clearing bool          `json:"clearing,omitempty"`
+	Cleared  time.Duration `json:"cleared,omitempty"`
+	Last     time.Time     `json:"last"`
+	Peak     float64       `json:"peak"`
+}
+
+// MarshalState returns the state of every series that is pending or
+// firing, so that a restarted sampler resolves what it had fired (and
+// does not fire it again). Series that are ok are left out.
+func (e *Evaluator) MarshalState() ([]byte, error) {
+	var out []savedState
+	for k, st := range e.states {
+		if !st.firing && !st.pending {
+			continue
+		}
+		out = append(out, savedState{Rule: k.rule, Host: k.host, Series: k.series, Firing: st.firing, Pending: st.pending, Severity: st.sev, Since: st.since,
+			Held: st.held, Clearing: st.clearing, Cleared: st.cleared, Last: st.last, Peak: st.peak})
+	}
+	slices.SortFunc(out, func(a, b savedState) int {
+		return strings.Compare(a.Rule+"\x00"+a.Host+"\x00"+a.Series, b.Rule+"\x00"+b.Host+"\x00"+b.Series)
+	})
+	return json.Marshal(out)
+}
+
+// RestoreState sets the states MarshalState saved. The time between the
+// save and the next sample is a gap: it counts toward no hold-down.
+func (e *Evaluator) RestoreState(data []byte) error {
+	var in []savedState
+	if err := json.Unmarshal(data, &in); err != nil {
+		return fmt.Errorf("alert: restore state: %w", err)
+	}
+	for _, s := range in {
+		e.states[stateKey{s.Rule, s.Host, s.Series}] = &state{firing: s.Firing, pending: s.Pending, sev: s.Severity,
+			since: s.Since, held: s.Held, clearing: s.Clearing, cleared: s.Cleared, last: s.Last, peak: s.Peak}
+	}
+	return nil
 }

@@ -290,6 +290,7 @@ var (
 		newTable(schema.Pressure), newTable(schema.Memory), newTable(schema.Disk),
 		newTable(schema.Filesystem), newTable(schema.Network), newTable(schema.Temperature),
 		newTable(schema.ProcCount), newTable(schema.ProcUser), newTable(schema.Process),
+		newTable(schema.Alert),
 	}
 	tables = func() map[string]table {
 		m := make(map[string]table, len(tableList))

@@ -42,6 +42,11 @@ func batches(host string, start time.Time, n int, interval time.Duration) []*sch
 	out := make([]*schema.Batch, n)
 	for i := range out {
 		out[i] = g.Batch(start.Add(time.Duration(i) * interval))
+		if i%5 == 2 { // an incident now and then
+			us := out[i].Time.UnixMicro()
+			out[i].Alert = []schema.AlertRow{{Time: us, Rule: "filesystem full", Series: "mountpoint=/var",
+				State: "firing", Severity: "warn", Since: us - 60e6, Value: 91.5 + float64(i), Peak: 92.25 + float64(i)}}
+		}
 	}
 	return out
 }
@@ -114,6 +119,7 @@ func checkTables(t *testing.T, dir, host string, want *schema.Batch) {
 	check("proc_count", cmp.Diff(want.ProcCount, readTable[schema.ProcCountRow](t, dir, "proc_count", host)))
 	check("proc_user", cmp.Diff(want.ProcUser, readTable[schema.ProcUserRow](t, dir, "proc_user", host)))
 	check("process", cmp.Diff(want.Process, readTable[schema.ProcessRow](t, dir, "process", host)))
+	check("alert", cmp.Diff(want.Alert, readTable[schema.AlertRow](t, dir, "alert", host)))
 }
 
 func TestRoundTrip(t *testing.T) {

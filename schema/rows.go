@@ -232,6 +232,22 @@ type ProcessRow struct {
 	Cmdline        *string `parquet:"cmdline,dict,optional" kind:"label" doc:"command line; NULL unless sampled with --cmdline, empty for kernel threads"`
 }
 
+// AlertRow is one state change of an alerting rule for one series of the
+// host: an incident that starts (firing), worsens (escalated) or ends
+// (resolved), an event, or a hold-down that starts (pending) or backs off
+// (cancelled). The site's incident history and the README's incident
+// queries read it.
+type AlertRow struct {
+	Time     int64   `parquet:"time,timestamp(microsecond),delta" kind:"time" doc:"when the state changed (the sample's time)"`
+	Rule     string  `parquet:"rule,dict" kind:"identity" doc:"the rule's name"`
+	Series   string  `parquet:"series,dict" kind:"identity" doc:"the labels of the series, as mountpoint=/var; empty for a host-wide value"`
+	State    string  `parquet:"state,dict" kind:"label" doc:"pending, cancelled, firing, escalated, resolved or event"`
+	Severity string  `parquet:"severity,dict,optional" kind:"label" doc:"warn or crit"`
+	Since    int64   `parquet:"since,timestamp(microsecond),delta" kind:"timestamp" doc:"when the incident (or its hold-down) began"`
+	Value    float64 `parquet:"value" kind:"gauge" doc:"the value at the change"`
+	Peak     float64 `parquet:"peak" kind:"gauge" doc:"the worst value of the incident so far"`
+}
+
 // Batch is everything one sample of a host produced, one slice per table.
 // Time is when the sample's second reading was taken; every row carries it.
 type Batch struct {
@@ -248,6 +264,7 @@ type Batch struct {
 	ProcCount   []ProcCountRow
 	ProcUser    []ProcUserRow
 	Process     []ProcessRow
+	Alert       []AlertRow
 }
 
 // Rows returns the number of rows in b over all tables.

@@ -16,6 +16,7 @@ const (
 	TableProcCount   = "proc_count"
 	TableProcUser    = "proc_user"
 	TableProcess     = "process"
+	TableAlert       = "alert"
 )
 
 // minuteHour are the rollups of most tables: per minute, for the site's
@@ -64,9 +65,12 @@ var (
 		RollupOnly: []string{"user", "comm", "state", "cpu_user_pct", "cpu_system_pct", "rss_bytes", "threads"},
 		Doc:        "every process in every sample"},
 		func(b *Batch) *[]ProcessRow { return &b.Process })
+	Alert = Declare(Decl{Name: TableAlert,
+		Doc: "the state changes of the alerting rules"},
+		func(b *Batch) *[]AlertRow { return &b.Alert })
 )
 
 // Tables lists every table, in a fixed order: the journal's, the
 // README's and the site's.
 var Tables = []Table{Host, CPU, System, Pressure, Memory, Disk, Filesystem,
-	Network, Temperature, ProcCount, ProcUser, Process}
+	Network, Temperature, ProcCount, ProcUser, Process, Alert}

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"almanac/alert"
 	"almanac/archive"
 	"almanac/sample"
 )
@@ -37,6 +38,7 @@ type sampleOptions struct {
 	flush    time.Duration
 	queue    time.Duration
 	noSync   bool
+	rules    string
 }
 
 func runSample(ctx context.Context, e *env, args []string) error {
@@ -63,6 +65,7 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.flush, "flush", 5*time.Minute, "how often the journal becomes closed Parquet parts")
 	fs.DurationVar(&o.queue, "queue", time.Hour, "how long a journal that cannot be written (a full disk) is bridged in memory")
 	fs.BoolVar(&o.noSync, "no-sync", false, "do not fsync each sample (a power cut may lose more than one)")
+	fs.StringVar(&o.rules, "rules", "", "alerting rules file (default: the built-in rules; see almanac rules show)")
 	lf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -99,6 +102,16 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	rules := &alert.File{}
+	if o.rules != "" {
+		if rules, err = loadRules(o.rules); err != nil {
+			return err
+		}
+	}
+	alerts, err := newAlerting(store, o.host, rules.Effective(), o.noSync)
+	if err != nil {
+		return err
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
@@ -106,6 +119,7 @@ func runSample(ctx context.Context, e *env, args []string) error {
 		o: o, log: log.With("host", o.host), store: store, w: w,
 		sampler: sample.New(src, sample.Options{Cmdline: o.cmdline, AllDisks: o.allDisks, Log: log}),
 		hup:     make(chan os.Signal, 1),
+		alerts:  alerts,
 	}
 	// Service managers send SIGHUP to reload: there is nothing to reload,
 	// so it flushes, where the default would end the process.
@@ -174,6 +188,8 @@ type sampler struct {
 
 	queueLogged time.Time // when the full journal was last logged
 	queueDrops  int       // samples dropped when it was
+
+	alerts *alerting
 }
 
 // loop takes readings on interval boundaries until ctx ends (or, with
@@ -229,6 +245,7 @@ func (s *sampler) take(now time.Time) error {
 	if b == nil {
 		return nil
 	}
+	s.alerts.eval(b, s.log)
 	var qe *archive.QueueError
 	switch err := s.w.Append(b); {
 	case errors.As(err, &qe):

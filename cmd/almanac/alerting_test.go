@@ -1,0 +1,76 @@
+//go:build linux
+
+package main
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"almanac/archive"
+	"almanac/schema"
+)
+
+// TestSampleAlerts runs almanac sample --once over the fixture tree with
+// a rule its memory always breaches, twice: the first run records the
+// incident in the alert table and keeps its state beside the journal; the
+// second, a restart while it still fires, records nothing new (no second
+// firing). Then a rule that the same value clears resolves it.
+func TestSampleAlerts(t *testing.T) {
+	dir := t.TempDir()
+	fixture := filepath.Join("..", "..", "sample", "testdata")
+	rules := filepath.Join(t.TempDir(), "rules.yaml")
+	write := func(warn string) {
+		t.Helper()
+		y := "rules:\n  - name: memory\n    metric: memory.available_pct\n    warn: \"" + warn + "\"\ndisable: [filesystem full, inodes full, memory low, swapping in, load per core, hot, zombies, memory pressure, oom kill, reboot, archive not written]\n"
+		if err := os.WriteFile(rules, []byte(y), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sampleOnce := func() {
+		t.Helper()
+		code, out, errOut := runCLI("sample", "--once", "--interval", "1s", "--archive", dir, "--host", "alerthost", "--no-sync",
+			"--proc", filepath.Join(fixture, "proc"), "--sys", filepath.Join(fixture, "sys"),
+			"--rootfs", filepath.Join(fixture, "rootfs"), "--rules", rules, "--log-level", "error")
+		if code != 0 {
+			t.Fatalf("exit %d: %s%s", code, out, errOut)
+		}
+	}
+	states := func() []string {
+		t.Helper()
+		s, err := archive.Open(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		f, err := s.Scan(schema.TableAlert, "alerthost", time.Unix(0, 0), time.Now().Add(time.Hour), "rule", "state", "severity")
+		if err != nil {
+			return nil
+		}
+		var out []string
+		for i := range f.Len() {
+			out = append(out, f.Str["rule"][i]+" "+f.Str["state"][i]+" "+f.Str["severity"][i])
+		}
+		return out
+	}
+	write("< 101") // available memory is always under 101 %
+	sampleOnce()
+	if got := states(); len(got) != 1 || got[0] != "memory firing warn" {
+		t.Fatalf("alert rows after the first run: %q, want one firing", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".journal", "alerthost.alerts.json")); err != nil {
+		t.Errorf("no alert state beside the journal: %v", err)
+	}
+	sampleOnce()
+	if got := states(); len(got) != 1 {
+		t.Errorf("alert rows after a restart while firing: %q, want still the one", got)
+	}
+	write("< 0.001") // the same value is now clear
+	sampleOnce()
+	if got := states(); len(got) != 2 || got[1] != "memory resolved warn" {
+		t.Errorf("alert rows after the value cleared: %q, want firing then resolved", got)
+	}
+}
