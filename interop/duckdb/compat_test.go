@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -32,7 +33,9 @@ func TestV1Archive(t *testing.T) {
 		}
 		return n
 	}
-	for _, table := range schema.Names() {
+	// Every table of schema 1 (the alert table came later).
+	tablesV1 := slices.DeleteFunc(schema.Names(), func(n string) bool { return n == schema.TableAlert })
+	for _, table := range tablesV1 {
 		if n := count("SELECT count(*) FROM " + read(table)); n == 0 {
 			t.Errorf("v1 %s: no rows", table)
 		}
@@ -57,7 +60,7 @@ func TestV1Archive(t *testing.T) {
 	}
 	store.Close()
 
-	for _, table := range schema.Names() {
+	for _, table := range tablesV1 {
 		if n := count("SELECT count(*) FROM " + read(table)); n == 0 {
 			t.Errorf("%s after the upgrade: no rows", table)
 		}

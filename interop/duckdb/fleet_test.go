@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"almanac/alert"
 	"almanac/archive"
 	"almanac/schema"
 	"almanac/synth"
@@ -90,6 +91,7 @@ func writeFleet(dir string, now time.Time) (*fleet, error) {
 	for i, host := range fleetHosts {
 		g := synth.New(synth.Host{Name: host, Cores: 2 + 2*i, Processes: 12, Seed: uint64(i + 1),
 			Boot: start.AddDate(0, 0, -20)})
+		extract, eval := alert.NewExtractor(alert.Defaults()), alert.NewEvaluator(alert.Defaults())
 		w, err := store.Writer(host, archive.WriterOptions{FlushEvery: 24 * time.Hour, NoSync: true})
 		if err != nil {
 			return nil, err
@@ -101,6 +103,8 @@ func writeFleet(dir string, now time.Time) (*fleet, error) {
 				continue // down for an hour: the samples are lost
 			}
 			f.plant(host, b)
+			// The sampler's own alerting, with the default rules.
+			b.Alert = append(b.Alert, alert.Rows(eval.Eval(host, b.Time, extract.Values(b)))...)
 			if err := w.Append(b); err != nil {
 				return nil, fmt.Errorf("append %s %v: %w", host, t, err)
 			}
@@ -262,8 +266,8 @@ func TestArchiveShape(t *testing.T) {
 			for d := 2; d >= 0; d-- {
 				day := theFleet.today.AddDate(0, 0, -d).Format(time.DateOnly)
 				got := kinds[key{table, host, day}]
-				if table == schema.TableHost && len(got) == 0 {
-					continue // host facts are written when they change
+				if (table == schema.TableHost || table == schema.TableAlert) && len(got) == 0 {
+					continue // host facts and alerts are written when they change
 				}
 				switch {
 				case d > 0 && !slices.Equal(got, []string{"day"}):

@@ -68,6 +68,9 @@ func TestShippedFilesRead(t *testing.T) {
 	db := openDB(t)
 	failed := 0
 	for _, table := range schema.Names() {
+		if _, err := os.Stat(filepath.Join(dir, table)); err != nil {
+			continue // a table this archive has no rows of (alert)
+		}
 		if _, err := db.Exec("SELECT count(*) FROM " + readParquet(dir, table)); err != nil {
 			failed++
 			t.Logf("the damaged archive: %s: %v", table, err)
@@ -117,6 +120,9 @@ func TestShippedFilesRead(t *testing.T) {
 		t.Errorf("%d files set aside, want the 4 damaged ones", setAside)
 	}
 	for _, table := range schema.Names() {
+		if rows[table] == 0 {
+			continue // a table this archive has no rows of (alert)
+		}
 		var n int64
 		if err := db.QueryRow("SELECT count(*) FROM " + readParquet(bucket, table)).Scan(&n); err != nil {
 			t.Errorf("read_parquet over the shipped %s files: %v", table, err)
