@@ -36,8 +36,12 @@ func newAlerting(store *archive.Store, host string, rules []alert.Rule, noSync b
 }
 
 // eval evaluates the rules on b and appends the changes to b.Alert. A
-// state that cannot be saved is logged: the incident rows are in b.
+// state that cannot be saved is logged: the incident rows are in b. A nil
+// *alerting evaluates nothing.
 func (a *alerting) eval(b *schema.Batch, log *slog.Logger) {
+	if a == nil {
+		return
+	}
 	trs := a.e.Eval(a.host, b.Time, a.x.Values(b))
 	if len(trs) == 0 {
 		return
