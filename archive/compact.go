@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 )
 
@@ -31,8 +30,16 @@ func compactLockName(host string) string { return journalDir + "/" + host + ".co
 // are missing (see ScanRollup): a day compacted before rollups existed
 // gets them from the next Compact, and a day already done costs two
 // folder listings. A file that cannot be read is set aside as
-// <name>.corrupt (readers ignore it), the rest of its day is compacted,
-// and the error (errors.Is ErrCorrupt) names it.
+// .<name>.corrupt in its folder (no reader looks at it, see
+// quarantineName), the rest of its day is compacted, and the error
+// (errors.Is ErrCorrupt) names it.
+//
+// Compact picks up after a compaction that was killed at any moment: it
+// removes the tmp files it left, deletes the parts a day file covers and
+// writes the rollups that are missing. When the disk is full, the error
+// names the file that could not be written and says to free space; no
+// tmp file stays and no row is lost, since inputs are deleted only once
+// what replaces them is in place.
 //
 // Compact takes a lock of its own, so it runs beside the host's Writer;
 // a second Compact of the same host at the same time fails.
@@ -73,18 +80,14 @@ func (s *Store) compactPartition(p Partition, st *CompactStats) error {
 	if err != nil {
 		return err
 	}
-	for _, n := range names {
-		if strings.HasPrefix(n, "day-") && strings.HasSuffix(n, ".tmp") {
-			if err := s.root.Remove(dir + "/" + n); err != nil {
-				return err
-			}
-			s.log.Info("removed leftover tmp file", "file", dir+"/"+n)
-		}
+	// What a killed compaction (or an earlier version) left.
+	if names, err = s.tidy(dir, names, "day-"); err != nil {
+		return err
 	}
 	live, covered := liveFiles(names)
 	var errs []error
 	for _, f := range covered {
-		if err := s.root.Remove(dir + "/" + f.name); err != nil {
+		if err := s.remove(dir + "/" + f.name); err != nil {
 			return err
 		}
 		st.Removed++
@@ -100,11 +103,11 @@ func (s *Store) compactPartition(p Partition, st *CompactStats) error {
 		}
 		// Set the damaged file aside and merge the others.
 		bad := dir + "/" + live[ie.i].name
-		if rerr := s.root.Rename(bad, bad+".corrupt"); rerr != nil {
+		if rerr := s.root.Rename(bad, quarantineName(bad)); rerr != nil {
 			errs = append(errs, err, rerr)
 			break
 		}
-		errs = append(errs, fmt.Errorf("%w (set aside as %s.corrupt)", err, live[ie.i].name))
+		errs = append(errs, fmt.Errorf("%w (set aside as %s)", err, quarantineName(bad)))
 		live = append(live[:ie.i:ie.i], live[ie.i+1:]...)
 	}
 	if len(errs) > 0 {
@@ -153,7 +156,7 @@ func (s *Store) merge(p Partition, files []dataFile, st *CompactStats) error {
 		return err
 	})
 	if err != nil {
-		return err
+		return s.spaceHint(err)
 	}
 	// The day file must be durable before the parts it covers go.
 	if err := s.syncDir(dir); err != nil {
@@ -163,7 +166,7 @@ func (s *Store) merge(p Partition, files []dataFile, st *CompactStats) error {
 		if dir+"/"+f.name == name {
 			continue
 		}
-		if err := s.root.Remove(dir + "/" + f.name); err != nil {
+		if err := s.remove(dir + "/" + f.name); err != nil {
 			return err
 		}
 		st.Removed++
