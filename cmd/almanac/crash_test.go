@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,16 +24,42 @@ import (
 	"almanac/schema"
 )
 
+// almanacBin is the command as buildAlmanac built it, shared by every test
+// of the run (TestMain removes it).
+var almanacBin struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
 // buildAlmanac compiles the command once per test binary run.
 func buildAlmanac(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "almanac")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
+	almanacBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "almanac-bin-")
+		if err != nil {
+			almanacBin.err = err
+			return
+		}
+		almanacBin.dir, almanacBin.path = dir, filepath.Join(dir, "almanac")
+		cmd := exec.Command("go", "build", "-o", almanacBin.path, ".")
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			almanacBin.err = fmt.Errorf("go build: %w", err)
+		}
+	})
+	if almanacBin.err != nil {
+		t.Fatal(almanacBin.err)
 	}
-	return bin
+	return almanacBin.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if almanacBin.dir != "" {
+		os.RemoveAll(almanacBin.dir)
+	}
+	os.Exit(code)
 }
 
 // sampleRun is one almanac sample process and the sample times it said
