@@ -58,17 +58,27 @@ func (s *Store) Compact(host string, now time.Time) (CompactStats, error) {
 		return st, fmt.Errorf("archive: compact %q: %w", host, err)
 	}
 	today := Day(now)
-	var errs []error
+	var closed []Partition
 	for _, p := range parts {
-		if !p.Day.Before(today) {
-			continue
+		if p.Day.Before(today) {
+			closed = append(closed, p)
 		}
+	}
+	var errs []error
+	for i, p := range closed {
 		if err := s.compactPartition(p, &st); err != nil {
 			errs = append(errs, err)
+			if noSpace(err) {
+				// The others would fail the same way.
+				if left := len(closed) - i - 1; left > 0 {
+					errs = append(errs, fmt.Errorf("%d more day folders not attempted", left))
+				}
+				break
+			}
 		}
 	}
 	if len(errs) > 0 {
-		return st, fmt.Errorf("archive: compact %q: %w", host, errors.Join(errs...))
+		return st, fmt.Errorf("archive: compact %q: %w", host, s.spaceHint(errors.Join(errs...)))
 	}
 	return st, nil
 }
@@ -156,7 +166,7 @@ func (s *Store) merge(p Partition, files []dataFile, st *CompactStats) error {
 		return err
 	})
 	if err != nil {
-		return s.spaceHint(err)
+		return err
 	}
 	// The day file must be durable before the parts it covers go.
 	if err := s.syncDir(dir); err != nil {

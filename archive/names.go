@@ -102,10 +102,15 @@ func (s *Store) remove(name string) error {
 	return nil
 }
 
-// spaceHint adds to err, when it says the disk is full (or the quota
-// reached), where to free space and what to run then.
+// noSpace reports whether err says the disk is full or the quota reached.
+func noSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// spaceHint adds to err, when it says the disk is full, where to free
+// space and what to run then.
 func (s *Store) spaceHint(err error) error {
-	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+	if noSpace(err) {
 		return fmt.Errorf("%w (free space on the filesystem of %s, then run almanac archive compact again: nothing was lost)", err, s.dir)
 	}
 	return err

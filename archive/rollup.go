@@ -666,7 +666,7 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 			return err
 		})
 		if err != nil {
-			return s.spaceHint(err)
+			return err
 		}
 		if err := s.syncDir(dir); err != nil {
 			return err

@@ -336,6 +336,7 @@ func TestCompactDiskFull(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("compaction on a full disk: exit %d, want 1\n%s", code, stderr)
 	}
+	t.Logf("compaction on a full disk:\n%s", stderr)
 	for _, s := range []string{"no space left on device", "free space on the filesystem of " + dir, "day-"} {
 		if !strings.Contains(stderr, s) {
 			t.Errorf("compaction on a full disk: stderr lacks %q:\n%s", s, stderr)
