@@ -178,8 +178,9 @@ func TestKillNine(t *testing.T) {
 	const kills = 12
 	for i := range kills {
 		r := startSample(t, bin, dir)
-		// Die anywhere from start-up (journal replay) to mid-flush.
-		time.Sleep(time.Duration(200+rng.IntN(2800)) * time.Millisecond)
+		// Die anywhere from start-up (journal replay) to mid-flush: with a
+		// sample and a flush every second, 2 s span both.
+		time.Sleep(time.Duration(200+rng.IntN(1800)) * time.Millisecond)
 		got := r.stop(t, syscall.SIGKILL)
 		appended = append(appended, got...)
 		if files := checkParquetFiles(t, dir); files == 0 && i > 3 {
