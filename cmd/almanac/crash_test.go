@@ -176,11 +176,13 @@ func TestKillNine(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0))
 	var appended []int64
 	const kills = 12
-	for i := range kills {
+	// At least kills kills; more (up to twice as many) while the runs, slow
+	// to start on a loaded machine, have appended fewer samples than that.
+	i := 0
+	for ; i < kills || len(appended) < kills && i < 2*kills; i++ {
 		r := startSample(t, bin, dir)
-		// Die anywhere from start-up (journal replay) to mid-flush: with a
-		// sample and a flush every second, 2 s span both.
-		time.Sleep(time.Duration(200+rng.IntN(1800)) * time.Millisecond)
+		// Die anywhere from start-up (journal replay) to mid-flush.
+		time.Sleep(time.Duration(200+rng.IntN(2800)) * time.Millisecond)
 		got := r.stop(t, syscall.SIGKILL)
 		appended = append(appended, got...)
 		if files := checkParquetFiles(t, dir); files == 0 && i > 3 {
@@ -207,7 +209,7 @@ func TestKillNine(t *testing.T) {
 		have[ts]++
 	}
 	if len(appended) < kills {
-		t.Fatalf("only %d samples were appended over %d runs: the test did not exercise the sampler", len(appended), kills+1)
+		t.Fatalf("only %d samples were appended over %d runs: the test did not exercise the sampler", len(appended), i+1)
 	}
 	for _, ts := range appended {
 		if have[ts] == 0 {
@@ -219,5 +221,5 @@ func TestKillNine(t *testing.T) {
 			t.Errorf("sample at %s is in the archive %d times", time.UnixMicro(ts).UTC().Format(time.RFC3339Nano), n)
 		}
 	}
-	t.Logf("%d kills, %d samples appended, %d rows in the system table", kills, len(appended), frame.Len())
+	t.Logf("%d kills, %d samples appended, %d rows in the system table", i, len(appended), frame.Len())
 }
