@@ -42,7 +42,8 @@ func writeFleetHost(dir string, h fleetHost, now time.Time, seed uint64) error {
 		return err
 	}
 	defer st.Close()
-	w, err := st.Writer(h.name, archive.WriterOptions{NoSync: true, FlushEvery: time.Hour})
+	// A part every 4 h of samples: several a day, as ship and compaction need.
+	w, err := st.Writer(h.name, archive.WriterOptions{NoSync: true, FlushEvery: 4 * time.Hour})
 	if err != nil {
 		return err
 	}
