@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -337,10 +338,13 @@ func TestCompactDiskFull(t *testing.T) {
 		t.Fatalf("compaction on a full disk: exit %d, want 1\n%s", code, stderr)
 	}
 	t.Logf("compaction on a full disk:\n%s", stderr)
-	for _, s := range []string{"no space left on device", "free space on the filesystem of " + dir, "day-"} {
+	for _, s := range []string{"no space left on device", "free space on the filesystem of " + dir} {
 		if !strings.Contains(stderr, s) {
 			t.Errorf("compaction on a full disk: stderr lacks %q:\n%s", s, stderr)
 		}
+	}
+	if !regexp.MustCompile(`write \w+/host=fullhost/date=[0-9-]+/day-[0-9]+\.parquet: `).MatchString(stderr) {
+		t.Errorf("compaction on a full disk: stderr does not name the day file it could not write:\n%s", stderr)
 	}
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && strings.HasSuffix(p, ".tmp") {
