@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 )
 
@@ -31,8 +30,16 @@ func compactLockName(host string) string { return journalDir + "/" + host + ".co
 // are missing (see ScanRollup): a day compacted before rollups existed
 // gets them from the next Compact, and a day already done costs two
 // folder listings. A file that cannot be read is set aside as
-// <name>.corrupt (readers ignore it), the rest of its day is compacted,
-// and the error (errors.Is ErrCorrupt) names it.
+// .<name>.corrupt in its folder (no reader looks at it, see
+// quarantineName), the rest of its day is compacted, and the error
+// (errors.Is ErrCorrupt) names it.
+//
+// Compact picks up after a compaction that was killed at any moment: it
+// removes the tmp files it left, deletes the parts a day file covers and
+// writes the rollups that are missing. When the disk is full, the error
+// names the file that could not be written and says to free space; no
+// tmp file stays and no row is lost, since inputs are deleted only once
+// what replaces them is in place.
 //
 // Compact takes a lock of its own, so it runs beside the host's Writer;
 // a second Compact of the same host at the same time fails.
@@ -51,17 +58,27 @@ func (s *Store) Compact(host string, now time.Time) (CompactStats, error) {
 		return st, fmt.Errorf("archive: compact %q: %w", host, err)
 	}
 	today := Day(now)
-	var errs []error
+	var closed []Partition
 	for _, p := range parts {
-		if !p.Day.Before(today) {
-			continue
+		if p.Day.Before(today) {
+			closed = append(closed, p)
 		}
+	}
+	var errs []error
+	for i, p := range closed {
 		if err := s.compactPartition(p, &st); err != nil {
 			errs = append(errs, err)
+			if noSpace(err) {
+				// The others would fail the same way.
+				if left := len(closed) - i - 1; left > 0 {
+					errs = append(errs, fmt.Errorf("%d more day folders not attempted", left))
+				}
+				break
+			}
 		}
 	}
 	if len(errs) > 0 {
-		return st, fmt.Errorf("archive: compact %q: %w", host, errors.Join(errs...))
+		return st, fmt.Errorf("archive: compact %q: %w", host, s.spaceHint(errors.Join(errs...)))
 	}
 	return st, nil
 }
@@ -73,18 +90,14 @@ func (s *Store) compactPartition(p Partition, st *CompactStats) error {
 	if err != nil {
 		return err
 	}
-	for _, n := range names {
-		if strings.HasPrefix(n, "day-") && strings.HasSuffix(n, ".tmp") {
-			if err := s.root.Remove(dir + "/" + n); err != nil {
-				return err
-			}
-			s.log.Info("removed leftover tmp file", "file", dir+"/"+n)
-		}
+	// What a killed compaction (or an earlier version) left.
+	if names, err = s.tidy(dir, names, "day-"); err != nil {
+		return err
 	}
 	live, covered := liveFiles(names)
 	var errs []error
 	for _, f := range covered {
-		if err := s.root.Remove(dir + "/" + f.name); err != nil {
+		if err := s.remove(dir + "/" + f.name); err != nil {
 			return err
 		}
 		st.Removed++
@@ -100,11 +113,11 @@ func (s *Store) compactPartition(p Partition, st *CompactStats) error {
 		}
 		// Set the damaged file aside and merge the others.
 		bad := dir + "/" + live[ie.i].name
-		if rerr := s.root.Rename(bad, bad+".corrupt"); rerr != nil {
+		if rerr := s.root.Rename(bad, quarantineName(bad)); rerr != nil {
 			errs = append(errs, err, rerr)
 			break
 		}
-		errs = append(errs, fmt.Errorf("%w (set aside as %s.corrupt)", err, live[ie.i].name))
+		errs = append(errs, fmt.Errorf("%w (set aside as %s)", err, quarantineName(bad)))
 		live = append(live[:ie.i:ie.i], live[ie.i+1:]...)
 	}
 	if len(errs) > 0 {
@@ -163,7 +176,7 @@ func (s *Store) merge(p Partition, files []dataFile, st *CompactStats) error {
 		if dir+"/"+f.name == name {
 			continue
 		}
-		if err := s.root.Remove(dir + "/" + f.name); err != nil {
+		if err := s.remove(dir + "/" + f.name); err != nil {
 			return err
 		}
 		st.Removed++

@@ -253,7 +253,7 @@ func TestCorruptFile(t *testing.T) {
 	if !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Compact error = %v, want ErrCorrupt", err)
 	}
-	if n := globCount(t, filepath.Join(d, "*.corrupt")); n != 2 {
+	if n := globCount(t, filepath.Join(d, ".*.corrupt")); n != 2 {
 		t.Errorf("%d files set aside, want 2 (stats %+v, err %v)", n, st, err)
 	}
 	f, err = s.Scan("system", "web1", t0, t0.Add(time.Hour), "load1")

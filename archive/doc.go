@@ -50,7 +50,7 @@
 // open segment's, and on Close, the writer seals the open segment (it is
 // never appended to again) and turns the sealed segments into closed
 // parts, one file per table and day, named after the segment's seq: each
-// part is written as name.tmp, fsynced and renamed, its folder is fsynced,
+// part is written as .<name>.tmp, fsynced and renamed, its folder is fsynced,
 // and once every table of a segment is in, the segment is deleted. A
 // crash before that replays the segment into the same part names, with
 // the same rows: replays never duplicate rows. (.journal/<host>.wal is
@@ -64,7 +64,9 @@
 // part tmp files of an interrupted flush. A Writer holds a lock on its
 // journal, so one host has one writer at a time. kill -9 or a power cut at
 // any moment thus loses at most the sample being appended, and leaves no
-// Parquet file that a reader cannot open (readers never see *.tmp files).
+// Parquet file that a reader cannot open (readers never see tmp files:
+// their names begin with a dot, which Spark, Trino and pyarrow skip, and
+// do not end in .parquet).
 //
 // Readers (Scan, List, DuckDB) see the closed files only: the batches
 // still in a journal, at most FlushEvery old, are not in them. Newest
@@ -110,7 +112,12 @@
 // written after its day was compacted (a journal replayed late) has a
 // higher seq, so it is read beside the day file and merged into it by the
 // next compaction. A file that cannot be read is set aside as
-// <name>.corrupt and reported.
+// .<name>.corrupt in its folder, where no reader looks, and reported; it
+// stays there for inspection until its day is pruned. (Earlier versions
+// wrote <name>.tmp and <name>.corrupt, which dataset readers did see:
+// Compact and Writer remove or rename what they left.) A compaction
+// killed at any moment is picked up by the next one: it removes the tmp
+// files, deletes the parts a day file covers and writes missing rollups.
 //
 // # Rollups
 //

@@ -593,8 +593,9 @@ func typedValue(kind parquet.Kind, x, scale float64) parquet.Value {
 
 // ensureRollups writes the rollups of partition p, whose only live file
 // is the day file f, at every resolution where they are missing, and
-// removes older rollups of the day. It reads the day file once, and not
-// at all when every rollup is there.
+// removes older rollups of the day and the tmp files of an interrupted
+// write. It reads the day file once, and not at all when every rollup is
+// there. Quarantined rollups (see SetAside) stay.
 func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 	if !HasRollups(p.Table) {
 		return nil
@@ -602,12 +603,19 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 	want := rollupName(f)
 	var missing []Resolution
 	for _, res := range tableResolutions(p.Table) {
-		names, err := s.readDirNames(rollupPath(res, p))
+		dir := rollupPath(res, p)
+		names, err := s.readDirNames(dir)
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(names, want) || len(names) > 1 {
+		if names, err = s.tidy(dir, names, "day-"); err != nil {
+			return err
+		}
+		if !slices.Contains(names, want) {
 			missing = append(missing, res)
+		}
+		if err := s.removeStaleRollups(dir, names, want); err != nil {
+			return err
 		}
 	}
 	if len(missing) == 0 {
@@ -631,10 +639,10 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 			// As merge does with a damaged input: readers would skip it
 			// anyway, with an error on every read.
 			fh.Close()
-			if rerr := s.root.Rename(name, name+".corrupt"); rerr != nil {
+			if rerr := s.root.Rename(name, quarantineName(name)); rerr != nil {
 				return errors.Join(err, rerr)
 			}
-			return fmt.Errorf("%w (set aside as %s.corrupt)", err, f.name)
+			return fmt.Errorf("%w (set aside as %s)", err, quarantineName(name))
 		}
 		return err
 	}
@@ -651,35 +659,36 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 		if err := s.ensureDir(dir); err != nil {
 			return err
 		}
-		names, err := s.readDirNames(dir)
+		var rows int
+		size, err := s.writeFile(dir+"/"+want, false, func(w io.Writer) error {
+			var err error
+			rows, err = writeRollup(w, p.Table, p.Day, res, stats)
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(names, want) {
-			var rows int
-			size, err := s.writeFile(dir+"/"+want, false, func(w io.Writer) error {
-				var err error
-				rows, err = writeRollup(w, p.Table, p.Day, res, stats)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if err := s.syncDir(dir); err != nil {
-				return err
-			}
-			st.Rollups++
-			st.BytesOut += size
-			s.log.Debug("rollup written", "file", dir+"/"+want, "rows", rows, "bytes", size)
+		if err := s.syncDir(dir); err != nil {
+			return err
 		}
-		// Older rollups of the day (of a day file since re-compacted), and
-		// tmp files of an interrupted write.
-		for _, n := range names {
-			if n != want {
-				if err := s.root.Remove(dir + "/" + n); err != nil {
-					return err
-				}
-			}
+		st.Rollups++
+		st.BytesOut += size
+		s.log.Debug("rollup written", "file", dir+"/"+want, "rows", rows, "bytes", size)
+	}
+	return nil
+}
+
+// removeStaleRollups removes the rollups among names, the entries of the
+// rollup folder dir, that are not want: those of a day file since
+// re-compacted, or of another schema version. One already gone is not an
+// error.
+func (s *Store) removeStaleRollups(dir string, names []string, want string) error {
+	for _, n := range names {
+		if _, ok := parseRollupName(n); !ok || n == want {
+			continue
+		}
+		if err := s.remove(dir + "/" + n); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -347,7 +347,7 @@ func TestRollupCorruptDayFile(t *testing.T) {
 	if !strings.Contains(err.Error(), filepath.Base(days[0])) {
 		t.Errorf("Compact error %q does not name %s", err, filepath.Base(days[0]))
 	}
-	if _, err := os.Stat(days[0] + ".corrupt"); err != nil {
+	if _, err := os.Stat(filepath.Join(filepath.Dir(days[0]), "."+filepath.Base(days[0])+".corrupt")); err != nil {
 		t.Errorf("damaged day file not set aside: %v", err)
 	}
 	if st.Rollups != 0 {

@@ -111,15 +111,17 @@ func (s *Store) ensureDir(dir string) error {
 	}
 }
 
-// writeFile writes the file name atomically: write fills name.tmp, which is
-// synced (unless nosync) and renamed over name. On error the tmp file is removed and name
-// is left as it was. It returns the size of the file. The caller syncs
-// the folder when the rename must be durable.
+// writeFile writes the file name atomically: write fills a tmp file
+// beside it (see tmpName: readers of the folder never see it), which is
+// synced (unless nosync) and renamed over name. On error the tmp file is
+// removed and name is left as it was; the error names name. It returns the
+// size of the file. The caller syncs the folder when the rename must be
+// durable.
 func (s *Store) writeFile(name string, nosync bool, write func(io.Writer) error) (size int64, err error) {
-	tmp := name + ".tmp"
+	tmp := tmpName(name)
 	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return 0, s.explain(tmp, err)
+		return 0, fmt.Errorf("write %s: %w", name, s.explain(tmp, err))
 	}
 	defer func() {
 		if err != nil {
@@ -130,18 +132,18 @@ func (s *Store) writeFile(name string, nosync bool, write func(io.Writer) error)
 	bw := bufio.NewWriterSize(f, 256<<10)
 	cw := &countWriter{w: bw}
 	if err := write(cw); err != nil {
-		return 0, fmt.Errorf("write %s: %w", tmp, err)
+		return 0, fmt.Errorf("write %s: %w", name, err)
 	}
 	if err := bw.Flush(); err != nil {
-		return 0, fmt.Errorf("write %s: %w", tmp, err)
+		return 0, fmt.Errorf("write %s: %w", name, err)
 	}
 	if !nosync {
 		if err := f.Sync(); err != nil {
-			return 0, fmt.Errorf("sync %s: %w", tmp, err)
+			return 0, fmt.Errorf("sync %s: %w", name, err)
 		}
 	}
 	if err := f.Close(); err != nil {
-		return 0, fmt.Errorf("close %s: %w", tmp, err)
+		return 0, fmt.Errorf("close %s: %w", name, err)
 	}
 	if err := s.root.Rename(tmp, name); err != nil {
 		return 0, err

@@ -170,8 +170,10 @@ func checkSchema(got, want *parquet.Schema) error {
 	return nil
 }
 
-// SetAside renames the data file key to <key>.corrupt, where no reader
-// looks and almanac ship does not take it, as Compact does with a file it
+// SetAside renames the data file key to .<name>.corrupt in its folder
+// (see QuarantineKey), where no reader looks (Spark, Trino and pyarrow
+// skip names beginning with a dot, and it does not end in .parquet) and
+// almanac ship does not take it, as Compact does with a file it
 // cannot read. It holds the compaction lock of the file's host meanwhile,
 // so that no compaction is merging the file, and fails when a compaction
 // runs (the next check sets it aside).
@@ -188,7 +190,7 @@ func (s *Store) SetAside(key string) error {
 		return fmt.Errorf("archive: set aside %s: %w", key, err)
 	}
 	defer lock.Close()
-	if err := s.root.Rename(key, key+".corrupt"); err != nil {
+	if err := s.root.Rename(key, quarantineName(key)); err != nil {
 		return fmt.Errorf("archive: set aside %s: %w", key, s.explain(key, err))
 	}
 	dir := key[:strings.LastIndexByte(key, '/')]
@@ -197,3 +199,7 @@ func (s *Store) SetAside(key string) error {
 	}
 	return nil
 }
+
+// QuarantineKey returns where SetAside and Compact put the data file key
+// when it cannot be read: .<name>.corrupt in the same folder.
+func QuarantineKey(key string) string { return quarantineName(key) }

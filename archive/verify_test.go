@@ -150,7 +150,7 @@ func TestVerify(t *testing.T) {
 			if err := s.SetAside(key); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := os.Stat(p + ".corrupt"); err != nil {
+			if _, err := os.Stat(filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+".corrupt")); err != nil {
 				t.Errorf("not set aside: %v", err)
 			}
 			if err := s.Verify(key); !errors.Is(err, fs.ErrNotExist) {

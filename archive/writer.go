@@ -167,15 +167,11 @@ func (w *Writer) recover() error {
 			w.log.Warn("partition folder unreadable", "err", err)
 			continue
 		}
+		names, err = w.s.tidy(dir, names, "part-")
+		if err != nil {
+			w.log.Warn("leftover tmp file not removed", "err", err)
+		}
 		for _, n := range names {
-			if strings.HasPrefix(n, "part-") && strings.HasSuffix(n, ".tmp") {
-				if err := w.s.root.Remove(dir + "/" + n); err != nil {
-					w.log.Warn("leftover tmp file not removed", "err", err)
-					continue
-				}
-				w.log.Info("removed leftover tmp file", "file", dir+"/"+n)
-				continue
-			}
 			if df, ok := parseFileName(n); ok {
 				w.lastSeq = max(w.lastSeq, df.seq)
 			}

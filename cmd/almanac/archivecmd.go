@@ -52,7 +52,7 @@ func runArchive(ctx context.Context, e *env, args []string) error {
 		}
 		if err != nil {
 			// The rest of the archive is listed; the files that could not be
-			// read are named (compact sets them aside as *.corrupt).
+			// read are named (compact sets them aside as .<name>.corrupt).
 			log.Warn("corrupt files left out of ROWS (almanac archive compact sets those of closed days aside)", "err", err)
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)

@@ -178,10 +178,10 @@ func TestShipCorrupt(t *testing.T) {
 		t.Errorf("stderr lacks the summary %q", summary)
 	}
 	for _, k := range bad {
-		if !strings.Contains(stderr, k+": archive: corrupt parquet file") || !strings.Contains(stderr, filepath.Base(k)+".corrupt") {
+		if !strings.Contains(stderr, k+": archive: corrupt parquet file") || !strings.Contains(stderr, archive.QuarantineKey(k)) {
 			t.Errorf("stderr does not name %s as corrupt and set aside", k)
 		}
-		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(k)) + ".corrupt"); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(archive.QuarantineKey(k)))); err != nil {
 			t.Errorf("%s not set aside: %v", k, err)
 		}
 	}

@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,16 +24,42 @@ import (
 	"almanac/schema"
 )
 
+// almanacBin is the command as buildAlmanac built it, shared by every test
+// of the run (TestMain removes it).
+var almanacBin struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
 // buildAlmanac compiles the command once per test binary run.
 func buildAlmanac(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "almanac")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
+	almanacBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "almanac-bin-")
+		if err != nil {
+			almanacBin.err = err
+			return
+		}
+		almanacBin.dir, almanacBin.path = dir, filepath.Join(dir, "almanac")
+		cmd := exec.Command("go", "build", "-o", almanacBin.path, ".")
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			almanacBin.err = fmt.Errorf("go build: %w", err)
+		}
+	})
+	if almanacBin.err != nil {
+		t.Fatal(almanacBin.err)
 	}
-	return bin
+	return almanacBin.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if almanacBin.dir != "" {
+		os.RemoveAll(almanacBin.dir)
+	}
+	os.Exit(code)
 }
 
 // sampleRun is one almanac sample process and the sample times it said
@@ -148,7 +176,10 @@ func TestKillNine(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0))
 	var appended []int64
 	const kills = 12
-	for i := range kills {
+	// At least kills kills; more (up to twice as many) while the runs, slow
+	// to start on a loaded machine, have appended fewer samples than that.
+	i := 0
+	for ; i < kills || len(appended) < kills && i < 2*kills; i++ {
 		r := startSample(t, bin, dir)
 		// Die anywhere from start-up (journal replay) to mid-flush.
 		time.Sleep(time.Duration(200+rng.IntN(2800)) * time.Millisecond)
@@ -178,7 +209,7 @@ func TestKillNine(t *testing.T) {
 		have[ts]++
 	}
 	if len(appended) < kills {
-		t.Fatalf("only %d samples were appended over %d runs: the test did not exercise the sampler", len(appended), kills+1)
+		t.Fatalf("only %d samples were appended over %d runs: the test did not exercise the sampler", len(appended), i+1)
 	}
 	for _, ts := range appended {
 		if have[ts] == 0 {
@@ -190,5 +221,5 @@ func TestKillNine(t *testing.T) {
 			t.Errorf("sample at %s is in the archive %d times", time.UnixMicro(ts).UTC().Format(time.RFC3339Nano), n)
 		}
 	}
-	t.Logf("%d kills, %d samples appended, %d rows in the system table", kills, len(appended), frame.Len())
+	t.Logf("%d kills, %d samples appended, %d rows in the system table", i, len(appended), frame.Len())
 }

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,17 +33,19 @@ type fleetGap struct {
 	reboot   time.Duration // before now: the new boot time, or 0 (same boot: the sampler was off)
 }
 
-// writeFleetHost writes one host's own archive, as its sampler would.
-func writeFleetHost(t *testing.T, dir string, h fleetHost, now time.Time, seed uint64) {
-	t.Helper()
+// writeFleetHost writes one host's own archive, as its sampler would. It
+// runs beside the other hosts' (a goroutine of its own), so it returns its
+// error rather than failing the test.
+func writeFleetHost(dir string, h fleetHost, now time.Time, seed uint64) error {
 	st, err := archive.Open(dir, slog.New(slog.DiscardHandler))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer st.Close()
-	w, err := st.Writer(h.name, archive.WriterOptions{NoSync: true, FlushEvery: time.Hour})
+	// A part every 4 h of samples: several a day, as ship and compaction need.
+	w, err := st.Writer(h.name, archive.WriterOptions{NoSync: true, FlushEvery: 4 * time.Hour})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	boot := now.Add(-40 * 24 * time.Hour).UnixMicro()
 	g := synth.New(synth.Host{Name: h.name, Seed: seed, Processes: 5, Boot: time.UnixMicro(boot)})
@@ -65,12 +70,11 @@ func writeFleetHost(t *testing.T, dir string, h fleetHost, now time.Time, seed u
 			b.Host[i].BootTime = boot
 		}
 		if err := w.Append(b); err != nil {
-			t.Fatal(err)
+			w.Close()
+			return fmt.Errorf("write %s: %w", h.name, err)
 		}
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	return w.Close()
 }
 
 // almanac runs the CLI in-process and fails the test on a non-zero exit.
@@ -106,9 +110,22 @@ func TestFleet(t *testing.T) {
 		}, want: 100 * (22*60 - 5) / (22 * 60.0)},
 	}
 	root := t.TempDir()
+	// The hosts' archives are independent: write them side by side.
+	errs := make([]error, len(hosts))
+	var wg sync.WaitGroup
 	for i, h := range hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = writeFleetHost(filepath.Join(root, h.name), h, now, uint64(i+1))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hosts {
 		dir := filepath.Join(root, h.name)
-		writeFleetHost(t, dir, h, now, uint64(i+1))
 		out := almanac(t, append([]string{"ship", "--archive", dir, "--to", "s3://fleet/almanac"}, s3...)...)
 		if !strings.Contains(out, "0 deleted") {
 			t.Errorf("first ship of %s deleted something: %s", h.name, out)

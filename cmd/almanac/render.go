@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"almanac/archive"
@@ -118,12 +120,21 @@ func buildSite(ctx context.Context, store *archive.Store, out string, opts rende
 	opts.Out = tmp
 	rep, err := render.Build(ctx, store, opts)
 	if err != nil {
-		return rep, err
+		return rep, spaceHint(err, out)
 	}
 	if err := site.Swap(out, tmp); err != nil {
-		return rep, err
+		return rep, spaceHint(err, out)
 	}
 	return rep, nil
+}
+
+// spaceHint adds to err, when it says the disk is full, where to free
+// space; the old site at out is kept.
+func spaceHint(err error, out string) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w (free space on the filesystem of %s and render again; the old site is kept)", err, out)
+	}
+	return err
 }
 
 // isTerminal reports whether w is a terminal (a character device), to draw

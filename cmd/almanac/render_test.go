@@ -20,7 +20,9 @@ import (
 // --out.
 func TestRenderReplacesOut(t *testing.T) {
 	dir := t.TempDir()
-	writeFleetHost(t, dir, fleetHost{name: "web1"}, time.Now().UTC().Truncate(time.Minute), 1)
+	if err := writeFleetHost(dir, fleetHost{name: "web1"}, time.Now().UTC().Truncate(time.Minute), 1); err != nil {
+		t.Fatal(err)
+	}
 	parent := t.TempDir()
 	out := filepath.Join(parent, "www")
 	renderOut := func() (int, string) {

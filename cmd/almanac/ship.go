@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 
 	"almanac/archive"
@@ -18,7 +17,7 @@ func runShip(ctx context.Context, e *env, args []string) error {
 			"resumable: when the store is unreachable nothing is lost, the next run catches up. Parts of\n"+
 			"a compacted day are deleted from TARGET once the day file is up. Every file is read whole\n"+
 			"before it leaves (footer, schema, page checksums): one that cannot be read is set aside as\n"+
-			"<name>.corrupt, never uploaded, and makes ship exit 1 once the rest is shipped. Credentials\n"+
+			".<name>.corrupt in its folder, never uploaded, and makes ship exit 1 once the rest is shipped. Credentials\n"+
 			"come from the standard AWS environment variables and shared files.",
 		"almanac ship --archive /var/lib/almanac --to s3://metrics/almanac")
 	dir := fs.String("archive", "/var/lib/almanac", "directory of the Parquet archive")
@@ -74,7 +73,8 @@ func runShip(ctx context.Context, e *env, args []string) error {
 }
 
 // verifyOrSetAside checks a file before it leaves the host: one that cannot
-// be read whole is set aside as <name>.corrupt (as compaction does) and
+// be read whole is set aside as .<name>.corrupt in its folder (as
+// compaction does: no dataset reader looks at it) and
 // never uploaded, so that the bucket holds readable files only.
 func verifyOrSetAside(store *archive.Store, key string) error {
 	err := store.Verify(key)
@@ -84,7 +84,7 @@ func verifyOrSetAside(store *archive.Store, key string) error {
 	if serr := store.SetAside(key); serr != nil {
 		return fmt.Errorf("%w; not set aside: %w", err, serr)
 	}
-	return fmt.Errorf("%w; set aside as %s.corrupt", err, path.Base(key))
+	return fmt.Errorf("%w; set aside as %s", err, archive.QuarantineKey(key))
 }
 
 // supersededRemote returns the remote keys that the local closed files
