@@ -1,66 +1,20 @@
 package archive
 
 import (
+	"almanac/internal/testfs"
 	"almanac/schema"
 	"errors"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// mountTmpfs mounts a tmpfs of size bytes at a new folder, for tests of a
-// full disk. It needs root.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatalf("this test mounts a tmpfs and needs root (uid %d): run it as root", os.Geteuid())
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount tmpfs: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// fillDisk writes a file until the filesystem of dir is full.
-func fillDisk(t *testing.T, dir string) (free func()) {
-	t.Helper()
-	name := filepath.Join(dir, "filler")
-	f, err := os.Create(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			break
-		}
-	}
-	f.Close()
-	return func() {
-		t.Helper()
-		if err := os.Remove(name); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // TestAppendQueuesWhenDiskFull: with a full disk Append holds batches in
 // memory, drops the oldest beyond QueueLen and says how many, and writes
 // the rest to the journal, then to Parquet, once space is back.
 func TestAppendQueuesWhenDiskFull(t *testing.T) {
-	dir := mountTmpfs(t, "2m")
+	dir := testfs.MountTmpfs(t, "2m")
 	s := openStore(t, filepath.Join(dir, "archive"))
 	w, err := s.Writer("web1", WriterOptions{FlushEvery: time.Minute, NoSync: true, QueueLen: 5})
 	if err != nil {
@@ -70,7 +24,7 @@ func TestAppendQueuesWhenDiskFull(t *testing.T) {
 	w.now = func() time.Time { return clock }
 	bs := batches("web1", t0, 16, 10*time.Second)
 	appendAll(t, w, bs[:4])
-	free := fillDisk(t, dir)
+	free := testfs.FillDisk(t, dir)
 	// The open segment's last page may take a batch or two more.
 	kept := bs[:4:4]
 	var qe *QueueError

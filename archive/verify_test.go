@@ -9,55 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"almanac/internal/testfs"
 	"almanac/synth"
 
 	"github.com/parquet-go/parquet-go"
 )
-
-// FlipInPage flips one byte of the file at p inside a page of column col of
-// its first row group: the last byte of its dictionary page with dict,
-// else the last byte of its last data page. Both are page bodies, outside
-// any header, so only the page's CRC can tell.
-func FlipInPage(t testing.TB, p, col string, dict bool) {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pf, err := parquet.OpenFile(bytesReaderAt(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, ok := pf.Schema().Lookup(col)
-	if !ok {
-		t.Fatalf("%s has no column %s", p, col)
-	}
-	md := pf.Metadata().RowGroups[0].Columns[leaf.ColumnIndex].MetaData
-	start := md.DataPageOffset
-	if md.DictionaryPageOffset != 0 {
-		start = md.DictionaryPageOffset
-	}
-	at := start + md.TotalCompressedSize - 1
-	if dict {
-		if md.DictionaryPageOffset == 0 {
-			t.Fatalf("column %s of %s has no dictionary page", col, p)
-		}
-		at = md.DataPageOffset - 1
-	}
-	b[at] ^= 0x10
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-type bytesReaderAt []byte
-
-func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	if off >= int64(len(b)) {
-		return 0, errors.New("EOF")
-	}
-	return copy(p, b[off:]), nil
-}
 
 // TestVerify checks every closed file of a compacted archive (day files,
 // parts, rollups of every table) and then damaged copies of them.
@@ -120,13 +76,13 @@ func TestVerify(t *testing.T) {
 			os.WriteFile(p, []byte("this is not a Parquet file, only its name says so\n"), 0o644)
 		}, "no Parquet magic bytes"},
 		{"flipped byte in a data page of a day file", func() string { return day("system") },
-			func(p string) { FlipInPage(t, p, "load1", false) }, "crc32 checksum mismatch in page of column"},
+			func(p string) { testfs.FlipInPage(t, p, "load1", false) }, "crc32 checksum mismatch in page of column"},
 		{"flipped byte in a dictionary page of a day file", func() string { return day("cpu") },
-			func(p string) { FlipInPage(t, p, "cpu", true) }, "crc32 checksum mismatch in page of column"},
+			func(p string) { testfs.FlipInPage(t, p, "cpu", true) }, "crc32 checksum mismatch in page of column"},
 		{"flipped byte in a rollup", func() string {
 			m, _ := filepath.Glob(filepath.Join(dir, "rollup", "1h", "memory", "host=web1", "date=2026-08-21", "day-*.parquet"))
 			return m[0]
-		}, func(p string) { FlipInPage(t, p, "time", false) }, "crc32 checksum mismatch"},
+		}, func(p string) { testfs.FlipInPage(t, p, "time", false) }, "crc32 checksum mismatch"},
 		{"footer garbled", func() string { return part("network") }, func(p string) {
 			b, _ := os.ReadFile(p)
 			for i := len(b) - 40; i < len(b)-8; i++ {

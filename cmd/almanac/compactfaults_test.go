@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"almanac/archive"
+	"almanac/internal/testfs"
 	"almanac/schema"
 	"almanac/synth"
 )
@@ -307,7 +308,7 @@ func TestRenderBesideCompaction(t *testing.T) {
 // no row; once space is back it completes. Rendering to a full --out fails
 // clearly and keeps the old site.
 func TestCompactDiskFull(t *testing.T) {
-	mnt := mountTmpfs(t, "8m")
+	mnt := testfs.MountTmpfs(t, "8m")
 	dir := filepath.Join(mnt, "archive")
 	now := time.Now().UTC()
 	const host, days = "fullhost", 1
@@ -332,7 +333,7 @@ func TestCompactDiskFull(t *testing.T) {
 	}
 	want := countRows(t, dir, host)
 
-	free := fillDisk(t, mnt)
+	free := testfs.FillDisk(t, mnt)
 	code, stderr := compact()
 	if code != 1 {
 		t.Fatalf("compaction on a full disk: exit %d, want 1\n%s", code, stderr)

@@ -20,6 +20,7 @@ import (
 
 	"almanac/archive"
 	"almanac/internal/s3test"
+	"almanac/internal/testfs"
 	"almanac/synth"
 )
 
@@ -51,35 +52,6 @@ func writeFaultHost(t *testing.T, dir, host string, seed uint64) {
 		t.Fatal(err)
 	}
 	if _, err := st.Compact(host, faultDay.Add(12*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// flipInDataPage flips the last byte of the last data page of column col
-// in the first row group of the Parquet file p: a page body, so only the
-// page's CRC can tell (DuckDB, which does not check it, reads wrong
-// values without an error).
-func flipInDataPage(t *testing.T, p, col string) {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pf, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, ok := pf.Schema().Lookup(col)
-	if !ok {
-		t.Fatalf("%s has no column %s", p, col)
-	}
-	md := pf.Metadata().RowGroups[0].Columns[leaf.ColumnIndex].MetaData
-	start := md.DataPageOffset
-	if md.DictionaryPageOffset != 0 {
-		start = md.DictionaryPageOffset
-	}
-	b[start+md.TotalCompressedSize-1] ^= 0x10
-	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -122,7 +94,7 @@ func plantCorrupt(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	flipped := one(t, dir, "system/"+yesterday+"/day-*.parquet")
-	flipInDataPage(t, flipped, "load1")
+	testfs.FlipInPage(t, flipped, "load1", false)
 	var keys []string
 	for _, p := range []string{truncated, empty, text, flipped} {
 		rel, _ := filepath.Rel(dir, p)

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"almanac/archive"
+	"almanac/internal/testfs"
 	"almanac/schema"
 )
 
@@ -178,54 +178,6 @@ func (r *faultRun) running() {
 	}
 }
 
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatalf("this test mounts a tmpfs and needs root (uid %d): run it as root", os.Geteuid())
-	}
-}
-
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	needRoot(t)
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount tmpfs: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// fillDisk writes a file until the filesystem of dir is full.
-func fillDisk(t *testing.T, dir string) (free func()) {
-	t.Helper()
-	name := filepath.Join(dir, "filler")
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 16<<10)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			break
-		}
-	}
-	f.Close()
-	return func() {
-		t.Helper()
-		if err := os.Remove(name); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // checkOnce scans table of faulthost and checks that each time of want is
 // there exactly once and no other time is.
 func checkOnce(t *testing.T, dir, table string, want []int64) {
@@ -261,13 +213,13 @@ func checkOnce(t *testing.T, dir, table string, want []int64) {
 // started on the full disk: it replays nothing it cannot, samples all the
 // same, and catches up once space is back.
 func TestSampleDiskFull(t *testing.T) {
-	mnt := mountTmpfs(t, "3m")
+	mnt := testfs.MountTmpfs(t, "3m")
 	dir := filepath.Join(mnt, "archive")
 	bin := buildAlmanac(t)
 
 	r := startFaultRun(t, bin, dir, "--queue", "1m")
 	r.waitFor("2 samples appended", 30*time.Second, func() bool { return r.count("sample appended", 0) >= 2 })
-	free := fillDisk(t, mnt)
+	free := testfs.FillDisk(t, mnt)
 	m := r.mark()
 	r.waitFor("3 samples queued", 30*time.Second, func() bool { return r.count("sample queued", m) >= 3 })
 	r.running()
@@ -289,7 +241,7 @@ func TestSampleDiskFull(t *testing.T) {
 
 	// Full again, and killed: what was queued is lost, what was appended
 	// waits in the journal.
-	free = fillDisk(t, mnt)
+	free = testfs.FillDisk(t, mnt)
 	m = r.mark()
 	kept := r.count("sample queued", 0)
 	r.waitFor("a sample queued", 30*time.Second, func() bool { return r.count("sample queued", m) >= 1 })

@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"almanac/archive"
+	"almanac/internal/testfs"
 	"almanac/schema"
 	"almanac/synth"
 	"bytes"
@@ -63,7 +64,7 @@ func TestShippedFilesRead(t *testing.T) {
 	os.Truncate(truncated, fi.Size()*2/3)
 	os.WriteFile(filepath.Join(dir, "cpu", today, "part-1.parquet"), nil, 0o644)
 	os.WriteFile(filepath.Join(dir, "disk", today, "part-2.parquet"), []byte("time,read_bytes\n1,2\n"), 0o644)
-	flipDataPage(t, glob("system/host=web1/date="+day.AddDate(0, 0, -1).Format(time.DateOnly)+"/day-*.parquet"), "load1")
+	testfs.FlipInPage(t, glob("system/host=web1/date="+day.AddDate(0, 0, -1).Format(time.DateOnly)+"/day-*.parquet"), "load1", false)
 
 	db := openDB(t)
 	failed := 0
@@ -131,32 +132,5 @@ func TestShippedFilesRead(t *testing.T) {
 		if n != rows[table] {
 			t.Errorf("%s: DuckDB read %d rows, the footers hold %d", table, n, rows[table])
 		}
-	}
-}
-
-// flipDataPage flips the last byte of the last data page of column col in
-// the first row group of the Parquet file p.
-func flipDataPage(t *testing.T, p, col string) {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pf, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, ok := pf.Schema().Lookup(col)
-	if !ok {
-		t.Fatalf("%s has no column %s", p, col)
-	}
-	md := pf.Metadata().RowGroups[0].Columns[leaf.ColumnIndex].MetaData
-	start := md.DataPageOffset
-	if md.DictionaryPageOffset != 0 {
-		start = md.DictionaryPageOffset
-	}
-	b[start+md.TotalCompressedSize-1] ^= 0x10
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
