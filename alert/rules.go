@@ -157,6 +157,9 @@ type File struct {
 	Rules []Rule
 	// Disable names default rules switched off.
 	Disable []string
+	// Notify is the file's notify: section, for package notify to read
+	// (nil when there is none).
+	Notify *yaml.Node
 }
 
 // ParseRules reads a rules file:
@@ -173,6 +176,7 @@ type File struct {
 //	  - name: oom
 //	    event: oom_kill
 //	disable: [load per core]
+//	notify: […]   (see package notify)
 //
 // name is the file's name in errors, which say the line and what is wrong.
 // known reports whether a table.column exists (the caller's schema).
@@ -222,8 +226,10 @@ func ParseRules(name string, r io.Reader, known func(table, column string) bool)
 					errs = append(errs, at(v, "disable: no default rule %q (almanac rules show lists them)", d))
 				}
 			}
+		case "notify":
+			f.Notify = v
 		default:
-			errs = append(errs, at(k, "unknown key %q: want rules or disable", k.Value))
+			errs = append(errs, at(k, "unknown key %q: want rules, disable or notify", k.Value))
 		}
 	}
 	if len(errs) > 0 {

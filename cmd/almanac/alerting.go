@@ -7,18 +7,21 @@ import (
 
 	"almanac/alert"
 	"almanac/archive"
+	"almanac/notify"
 	"almanac/schema"
 )
 
-// alerting applies the alerting rules to each sample of the sampler and
-// adds the state changes to the sample's alert table; it keeps the rules'
-// state beside the journal, so that a restart resolves what was firing.
+// alerting applies the alerting rules to each sample of the sampler, adds
+// the state changes to the sample's alert table and queues a message for
+// the notify channels; it keeps the rules' state beside the journal, so
+// that a restart resolves what was firing.
 type alerting struct {
 	store  *archive.Store
 	host   string
 	noSync bool
 	x      *alert.Extractor
 	e      *alert.Evaluator
+	n      *notify.Notifier // nil without channels
 }
 
 func newAlerting(store *archive.Store, host string, rules []alert.Rule, noSync bool) (*alerting, error) {
@@ -47,6 +50,11 @@ func (a *alerting) eval(b *schema.Batch, log *slog.Logger) {
 		return
 	}
 	b.Alert = append(b.Alert, alert.Rows(trs)...)
+	if m, ok := notify.FromTransitions(a.host, b.Time, trs); ok && a.n != nil {
+		if err := a.n.Put(m); err != nil {
+			log.Warn("notification not queued", "err", err, "subject", m.Subject())
+		}
+	}
 	for _, tr := range trs {
 		log.Info("alert", "rule", tr.Rule, "series", tr.Series, "state", tr.Kind.String(),
 			"severity", tr.Severity.String(), "value", tr.Value, "peak", tr.Peak, "since", tr.Since)

@@ -3,10 +3,15 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,5 +77,57 @@ func TestSampleAlerts(t *testing.T) {
 	sampleOnce()
 	if got := states(); len(got) != 2 || got[1] != "memory resolved warn" {
 		t.Errorf("alert rows after the value cleared: %q, want firing then resolved", got)
+	}
+}
+
+// TestSampleNotifies: almanac sample sends a webhook on 127.0.0.1 one
+// message when an incident starts and one when it resolves, across
+// restarts of the sampler in between (each --once run is a restart), and
+// none while it goes on.
+func TestSampleNotifies(t *testing.T) {
+	var mu sync.Mutex
+	var texts []string
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Text string }
+		json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		texts = append(texts, body.Text)
+		mu.Unlock()
+	}))
+	defer hs.Close()
+	dir := t.TempDir()
+	fixture := filepath.Join("..", "..", "sample", "testdata")
+	rules := filepath.Join(t.TempDir(), "rules.yaml")
+	write := func(warn string) {
+		t.Helper()
+		y := "rules:\n  - name: memory\n    metric: memory.available_pct\n    warn: \"" + warn + "\"\n" +
+			"disable: [filesystem full, inodes full, memory low, swapping in, load per core, hot, zombies, memory pressure, oom kill, reboot, archive not written]\n" +
+			"notify:\n  - name: team\n    webhook: {url: \"" + hs.URL + "/hook\"}\n"
+		if err := os.WriteFile(rules, []byte(y), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sampleOnce := func() {
+		t.Helper()
+		code, out, errOut := runCLI("sample", "--once", "--interval", "1s", "--archive", dir, "--host", "notehost", "--no-sync",
+			"--proc", filepath.Join(fixture, "proc"), "--sys", filepath.Join(fixture, "sys"),
+			"--rootfs", filepath.Join(fixture, "rootfs"), "--rules", rules, "--log-level", "error")
+		if code != 0 {
+			t.Fatalf("exit %d: %s%s", code, out, errOut)
+		}
+	}
+	write("< 101")
+	sampleOnce()
+	sampleOnce() // a restart while it fires
+	write("< 0.001")
+	sampleOnce()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(texts) != 2 || !strings.Contains(texts[0], "notehost: FIRING warn memory") ||
+		!strings.Contains(texts[1], "notehost: RESOLVED warn memory") || !strings.Contains(texts[1], "peak") {
+		t.Errorf("webhook got %q, want one FIRING then one RESOLVED with its peak", texts)
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, ".journal", "notehost.outbox", "team")); len(left) != 0 {
+		t.Errorf("outbox holds %d messages after delivery", len(left))
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"almanac/alert"
 	"almanac/archive"
+	"almanac/notify"
 	"almanac/sample"
 )
 
@@ -111,6 +112,32 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	alerts, err := newAlerting(store, o.host, rules.Effective(), o.noSync)
 	if err != nil {
 		return err
+	}
+	channels, err := notify.ParseChannels(o.rules, rules.Notify)
+	if err != nil {
+		return err
+	}
+	if len(channels) > 0 {
+		// The outbox sits beside the journal: one queue a channel.
+		n, err := notify.NewNotifier(filepath.Join(o.archive, ".journal", o.host+".outbox"), channels, log.With("host", o.host))
+		if err != nil {
+			return err
+		}
+		defer n.Close()
+		alerts.n = n
+		nctx, stopNotify := context.WithCancel(context.Background())
+		notified := make(chan struct{})
+		go func() { n.Run(nctx); close(notified) }()
+		defer func() {
+			stopNotify()
+			<-notified
+			// What the last samples queued, before the process ends.
+			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := n.Flush(fctx); err != nil {
+				log.Warn("notifications left in the outbox for the next start", "err", err)
+			}
+		}()
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
