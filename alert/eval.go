@@ -21,19 +21,20 @@ const (
 	KindEscalated                 // a firing incident reached crit
 	KindResolved                  // the value stayed clear for KeepFiringFor
 	KindEvent                     // an event rule saw its event: an incident of one instant
+	KindRepeat                    // a reminder that a firing incident goes on (Rule.RepeatEvery)
 )
 
 var kindNames = map[Kind]string{KindPending: "pending", KindCancelled: "cancelled", KindFiring: "firing",
-	KindEscalated: "escalated", KindResolved: "resolved", KindEvent: "event"}
+	KindEscalated: "escalated", KindResolved: "resolved", KindEvent: "event", KindRepeat: "repeat"}
 
 // String returns the kind's name: "pending", "firing", …
 func (k Kind) String() string { return kindNames[k] }
 
 // Notifies reports whether a transition of kind k is sent to people:
-// an incident's start, escalation and end, and events; never the
-// hold-down's comings and goings.
+// an incident's start, escalation, reminders and end, and events; never
+// the hold-down's comings and goings.
 func (k Kind) Notifies() bool {
-	return k == KindFiring || k == KindEscalated || k == KindResolved || k == KindEvent
+	return k == KindFiring || k == KindEscalated || k == KindResolved || k == KindEvent || k == KindRepeat
 }
 
 // Value is one value of one series in a sample: Metric as rules name it
@@ -97,6 +98,8 @@ type state struct {
 	cleared  time.Duration // time clear since, over consecutive samples
 	last     time.Time     // the previous observation
 	peak     float64
+	told     time.Time // when people were last told (firing, escalated, repeat)
+	repeats  int
 }
 
 // Evaluator applies rules to the samples of hosts, keeping each rule's
@@ -182,10 +185,20 @@ func (e *Evaluator) step(r *Rule, st *state, prev, t time.Time, v float64) []Tra
 		var out []Transition
 		if sev > st.sev {
 			st.sev = sev
+			st.told = t
 			out = append(out, tr(KindEscalated))
 		}
 		if r.clearLevel().Breached(v) {
 			st.clearing, st.cleared = false, 0
+			limit := r.RepeatMax
+			if limit == 0 {
+				limit = 10
+			}
+			if r.RepeatEvery > 0 && len(out) == 0 && t.Sub(st.told) >= r.RepeatEvery && st.repeats < limit {
+				st.told = t
+				st.repeats++
+				out = append(out, tr(KindRepeat))
+			}
 			return out
 		}
 		if st.clearing {
@@ -217,6 +230,7 @@ func (e *Evaluator) step(r *Rule, st *state, prev, t time.Time, v float64) []Tra
 	}
 	if st.held >= r.For {
 		st.pending, st.firing, st.clearing, st.cleared = false, true, false, 0
+		st.told, st.repeats = t, 0
 		return []Transition{tr(KindFiring)}
 	}
 	if entered {
@@ -253,6 +267,8 @@ type savedState struct {
 	Cleared  time.Duration `json:"cleared,omitempty"`
 	Last     time.Time     `json:"last"`
 	Peak     float64       `json:"peak"`
+	Told     time.Time     `json:"told"`
+	Repeats  int           `json:"repeats,omitempty"`
 }
 
 // MarshalState returns the state of every series that is pending or
@@ -265,7 +281,7 @@ func (e *Evaluator) MarshalState() ([]byte, error) {
 			continue
 		}
 		out = append(out, savedState{Rule: k.rule, Host: k.host, Series: k.series, Firing: st.firing, Pending: st.pending, Severity: st.sev, Since: st.since,
-			Held: st.held, Clearing: st.clearing, Cleared: st.cleared, Last: st.last, Peak: st.peak})
+			Held: st.held, Clearing: st.clearing, Cleared: st.cleared, Last: st.last, Peak: st.peak, Told: st.told, Repeats: st.repeats})
 	}
 	slices.SortFunc(out, func(a, b savedState) int {
 		return strings.Compare(a.Rule+"\x00"+a.Host+"\x00"+a.Series, b.Rule+"\x00"+b.Host+"\x00"+b.Series)
@@ -282,7 +298,8 @@ func (e *Evaluator) RestoreState(data []byte) error {
 	}
 	for _, s := range in {
 		e.states[stateKey{s.Rule, s.Host, s.Series}] = &state{firing: s.Firing, pending: s.Pending, sev: s.Severity,
-			since: s.Since, held: s.Held, clearing: s.Clearing, cleared: s.Cleared, last: s.Last, peak: s.Peak}
+			since: s.Since, held: s.Held, clearing: s.Clearing, cleared: s.Cleared, last: s.Last, peak: s.Peak,
+			told: s.Told, repeats: s.Repeats}
 	}
 	return nil
 }

@@ -96,6 +96,10 @@ type Rule struct {
 	// KeepFiringFor is how long the value must stay clear before the rule
 	// resolves: a single dip does not.
 	KeepFiringFor time.Duration
+	// RepeatEvery, when set, sends a reminder while the incident goes on,
+	// at most RepeatMax times (0: 10).
+	RepeatEvery time.Duration
+	RepeatMax   int
 	// Where the rule was declared: "rules.yaml:12", or "default".
 	Source string
 }
@@ -148,9 +152,11 @@ type ruleYAML struct {
 	For           string            `yaml:"for"`
 	Clear         *float64          `yaml:"clear"`
 	KeepFiringFor string            `yaml:"keep_firing_for"`
+	RepeatEvery   string            `yaml:"repeat_every"`
+	RepeatMax     int               `yaml:"repeat_max"`
 }
 
-var ruleKeys = []string{"name", "metric", "event", "scope", "warn", "crit", "for", "clear", "keep_firing_for"}
+var ruleKeys = []string{"name", "metric", "event", "scope", "warn", "crit", "for", "clear", "keep_firing_for", "repeat_every", "repeat_max"}
 
 // File is a parsed rules file.
 type File struct {
@@ -173,6 +179,8 @@ type File struct {
 //	    for: 10m
 //	    clear: 75
 //	    keep_firing_for: 5m
+//	    repeat_every: 4h   # reminders while it goes on
+//	    repeat_max: 6      # at most (default 10)
 //	  - name: oom
 //	    event: oom_kill
 //	disable: [load per core]
@@ -266,8 +274,8 @@ func parseRule(n *yaml.Node, at func(*yaml.Node, string, ...any) error, known fu
 		if !slices.Contains(Events, r.Event) {
 			return r, fail("event %q: want one of %s", r.Event, strings.Join(Events, ", "))
 		}
-		if y.Warn != "" || y.Crit != "" || y.For != "" || y.Clear != nil || y.KeepFiringFor != "" {
-			return r, fail("an event rule takes no thresholds, for, clear or keep_firing_for")
+		if y.Warn != "" || y.Crit != "" || y.For != "" || y.Clear != nil || y.KeepFiringFor != "" || y.RepeatEvery != "" {
+			return r, fail("an event rule takes no thresholds, for, clear, keep_firing_for or repeat_every")
 		}
 		return r, nil
 	}
@@ -306,6 +314,13 @@ func parseRule(n *yaml.Node, at func(*yaml.Node, string, ...any) error, known fu
 	if r.KeepFiringFor, err = parseDuration(y.KeepFiringFor); err != nil {
 		return r, fail("keep_firing_for: %v", err)
 	}
+	if r.RepeatEvery, err = parseDuration(y.RepeatEvery); err != nil {
+		return r, fail("repeat_every: %v", err)
+	}
+	if y.RepeatMax < 0 || y.RepeatMax > 0 && r.RepeatEvery == 0 {
+		return r, fail("repeat_max %d: want a positive number, with repeat_every", y.RepeatMax)
+	}
+	r.RepeatMax = y.RepeatMax
 	return r, nil
 }
 

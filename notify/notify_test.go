@@ -326,3 +326,43 @@ func (s *smtpServer) serve(conn net.Conn, cfg *tls.Config, user, pass string) {
 		}
 	}
 }
+
+// TestGroup: messages of one host that come within the group window go
+// out as one; a later one waits for its window, or for Flush.
+func TestGroup(t *testing.T) {
+	srv := &webhookServer{got: make(chan struct{}, 10)}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	n, err := NewNotifier(t.TempDir(), []Channel{&Webhook{ID: "team", URL: hs.URL}}, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	now := t0.Add(time.Hour)
+	n.now = func() time.Time { return now }
+	at := func(m Message, d time.Duration) Message { m.Time = now.Add(d); return m }
+	ms := messages()
+	n.Put(at(ms[0], -50*time.Second))
+	n.Put(at(ms[1], -40*time.Second)) // within 30 s of the first: one message
+	n.Put(at(ms[2], -5*time.Second))  // its window is still open
+	hold, err := n.pass(context.Background(), n.channels[0], quiet(), false)
+	if err != nil || hold != 25*time.Second {
+		t.Errorf("pass = %v, %v; want to wait 25s for the open group", hold, err)
+	}
+	waitN(t, srv.got, 1)
+	if err := n.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitN(t, srv.got, 1)
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if len(srv.bodies) != 2 {
+		t.Fatalf("%d posts, want 2", len(srv.bodies))
+	}
+	if ch, _ := srv.bodies[0]["changes"].([]any); len(ch) != 2 {
+		t.Errorf("first post: %d changes, want the firing and the escalation together", len(ch))
+	}
+	if subj, _ := srv.bodies[0]["subject"].(string); subj != "web1: 2 alerts" {
+		t.Errorf("first post's subject %q", subj)
+	}
+}

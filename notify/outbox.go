@@ -28,6 +28,11 @@ type Notifier struct {
 	// MaxWait is the longest wait between two tries of a failing channel
 	// (default 5 minutes); the first retry comes after a second.
 	MaxWait time.Duration
+	// Group is how long after a message of a host its later messages are
+	// sent with it, as one (default 30 s): alerts that start together go
+	// out together.
+	Group time.Duration
+	now   func() time.Time
 }
 
 // NewNotifier opens (making it if needed) the outbox folder dir, with one
@@ -40,7 +45,8 @@ func NewNotifier(dir string, channels []Channel, log *slog.Logger) (*Notifier, e
 	if err != nil {
 		return nil, fmt.Errorf("notify: outbox %s: %w", dir, err)
 	}
-	n := &Notifier{root: root, channels: channels, log: log, wake: make(chan struct{}, 1), MaxWait: 5 * time.Minute}
+	n := &Notifier{root: root, channels: channels, log: log, wake: make(chan struct{}, 1), MaxWait: 5 * time.Minute,
+		Group: 30 * time.Second, now: time.Now}
 	for _, c := range channels {
 		if !validName(c.Name()) {
 			root.Close()
@@ -164,13 +170,16 @@ func (n *Notifier) deliver(ctx context.Context, c Channel, wake chan struct{}) {
 	var wait time.Duration
 	failing := false
 	for {
-		err := n.pass(ctx, c, log)
+		hold, err := n.pass(ctx, c, log, false)
 		if ctx.Err() != nil {
 			return
 		}
 		var retry <-chan time.Time
 		var t *time.Timer
 		switch {
+		case err == nil && hold > 0: // a group still open
+			t = time.NewTimer(hold)
+			retry = t.C
 		case err != nil:
 			wait = min(max(2*wait, time.Second), n.MaxWait)
 			log.Warn("notification not delivered, trying again", "err", err, "retry_in_seconds", wait.Seconds())
@@ -196,13 +205,15 @@ func (n *Notifier) deliver(ctx context.Context, c Channel, wake chan struct{}) {
 }
 
 // pass sends c's queue in order, once, and stops at the first message c
-// does not take.
-func (n *Notifier) pass(ctx context.Context, c Channel, log *slog.Logger) error {
+// does not take. Consecutive messages of one host less than Group apart
+// go as one; unless flush, a group whose time is not up yet waits, and
+// pass returns how long.
+func (n *Notifier) pass(ctx context.Context, c Channel, log *slog.Logger, flush bool) (time.Duration, error) {
 	names, err := n.queue(c.Name())
 	if err != nil {
-		return err
+		return 0, err
 	}
-	for _, name := range names {
+	read := func(name string) (Message, bool) {
 		data, err := n.root.ReadFile(c.Name() + "/" + name)
 		var m Message
 		if err == nil {
@@ -211,16 +222,41 @@ func (n *Notifier) pass(ctx context.Context, c Channel, log *slog.Logger) error 
 		if err != nil {
 			log.Warn("outbox message unreadable, dropped", "file", name, "err", err)
 			n.root.Remove(c.Name() + "/" + name)
+			return m, false
+		}
+		return m, true
+	}
+	for i := 0; i < len(names); {
+		m, ok := read(names[i])
+		if !ok {
+			i++
 			continue
 		}
+		j := i + 1
+		for ; j < len(names); j++ {
+			mj, ok := read(names[j])
+			if !ok {
+				continue
+			}
+			if mj.Host != m.Host || mj.Time.Sub(m.Time) > n.Group {
+				break
+			}
+			m.Changes = append(m.Changes, mj.Changes...)
+		}
+		if open := m.Time.Add(n.Group).Sub(n.now()); !flush && j == len(names) && open > 0 {
+			return open, nil
+		}
 		if err := c.Send(ctx, m); err != nil {
-			return err
+			return 0, err
 		}
-		if err := n.root.Remove(c.Name() + "/" + name); err != nil {
-			log.Warn("delivered message not removed from the outbox", "file", name, "err", err)
+		for _, name := range names[i:j] {
+			if err := n.root.Remove(c.Name() + "/" + name); err != nil && !errors.Is(err, os.ErrNotExist) {
+				log.Warn("delivered message not removed from the outbox", "file", name, "err", err)
+			}
 		}
+		i = j
 	}
-	return nil
+	return 0, nil
 }
 
 // Flush tries once to send what is queued, each channel in order, until
@@ -229,7 +265,7 @@ func (n *Notifier) pass(ctx context.Context, c Channel, log *slog.Logger) error 
 func (n *Notifier) Flush(ctx context.Context) error {
 	var errs []error
 	for _, c := range n.channels {
-		if err := n.pass(ctx, c, n.log.With("channel", c.Name())); err != nil {
+		if _, err := n.pass(ctx, c, n.log.With("channel", c.Name()), true); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -241,11 +241,12 @@ type AlertRow struct {
 	Time     int64   `parquet:"time,timestamp(microsecond),delta" kind:"time" doc:"when the state changed (the sample's time)"`
 	Rule     string  `parquet:"rule,dict" kind:"identity" doc:"the rule's name"`
 	Series   string  `parquet:"series,dict" kind:"identity" doc:"the labels of the series, as mountpoint=/var; empty for a host-wide value"`
-	State    string  `parquet:"state,dict" kind:"label" doc:"pending, cancelled, firing, escalated, resolved or event"`
+	State    string  `parquet:"state,dict" kind:"label" doc:"pending, cancelled, firing, escalated, repeat, resolved or event"`
 	Severity string  `parquet:"severity,dict,optional" kind:"label" doc:"warn or crit"`
 	Since    int64   `parquet:"since,timestamp(microsecond),delta" kind:"timestamp" doc:"when the incident (or its hold-down) began"`
 	Value    float64 `parquet:"value" kind:"gauge" doc:"the value at the change"`
 	Peak     float64 `parquet:"peak" kind:"gauge" doc:"the worst value of the incident so far"`
+	Silenced bool    `parquet:"silenced" kind:"label" doc:"a silence muted its notification"`
 }
 
 // Batch is everything one sample of a host produced, one slice per table.

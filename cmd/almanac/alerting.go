@@ -4,6 +4,8 @@ package main
 
 import (
 	"log/slog"
+	"os"
+	"time"
 
 	"almanac/alert"
 	"almanac/archive"
@@ -22,6 +24,12 @@ type alerting struct {
 	x      *alert.Extractor
 	e      *alert.Evaluator
 	n      *notify.Notifier // nil without channels
+
+	silences     string // the silences file, or ""
+	silenced     []alert.Silence
+	silencesTime time.Time // the file's mtime when read
+
+	writeFailing, writeReported bool // the archive_write event
 }
 
 func newAlerting(store *archive.Store, host string, rules []alert.Rule, noSync bool) (*alerting, error) {
@@ -45,12 +53,27 @@ func (a *alerting) eval(b *schema.Batch, log *slog.Logger) {
 	if a == nil {
 		return
 	}
-	trs := a.e.Eval(a.host, b.Time, a.x.Values(b))
+	vals := a.x.Values(b)
+	if a.writeFailing && !a.writeReported {
+		vals = append(vals, alert.Value{Metric: "event:archive_write", V: 1})
+		a.writeReported = true
+	}
+	trs := a.e.Eval(a.host, b.Time, vals)
 	if len(trs) == 0 {
 		return
 	}
-	b.Alert = append(b.Alert, alert.Rows(trs)...)
-	if m, ok := notify.FromTransitions(a.host, b.Time, trs); ok && a.n != nil {
+	rows := alert.Rows(trs)
+	a.loadSilences(log)
+	kept := trs[:0]
+	for i, tr := range trs {
+		if a.silencedAt(tr) {
+			rows[i].Silenced = true
+			continue
+		}
+		kept = append(kept, tr)
+	}
+	b.Alert = append(b.Alert, rows...)
+	if m, ok := notify.FromTransitions(a.host, b.Time, kept); ok && a.n != nil {
 		if err := a.n.Put(m); err != nil {
 			log.Warn("notification not queued", "err", err, "subject", m.Subject())
 		}
@@ -66,4 +89,51 @@ func (a *alerting) eval(b *schema.Batch, log *slog.Logger) {
 	if err != nil {
 		log.Warn("alert state not saved: a restart may fire open incidents again", "err", err)
 	}
+}
+
+// writeFailed tells alerting whether the archive's journal takes the
+// samples: the event archive_write fires once when it stops.
+func (a *alerting) writeFailed(failing bool) {
+	if a == nil {
+		return
+	}
+	a.writeFailing = failing
+	if !failing {
+		a.writeReported = false
+	}
+}
+
+// loadSilences reads the silences file again when it changed; a file that
+// cannot be read keeps the silences read before, with a warning.
+func (a *alerting) loadSilences(log *slog.Logger) {
+	if a.silences == "" {
+		return
+	}
+	fi, err := os.Stat(a.silences)
+	if err == nil && fi.ModTime().Equal(a.silencesTime) {
+		return
+	}
+	var ss []alert.Silence
+	if err == nil {
+		var fh *os.File
+		if fh, err = os.Open(a.silences); err == nil {
+			ss, err = alert.ParseSilences(a.silences, fh)
+			fh.Close()
+		}
+	}
+	if err != nil {
+		log.Warn("silences not read, the previous ones stay", "err", err)
+		return
+	}
+	a.silenced, a.silencesTime = ss, fi.ModTime()
+}
+
+// silencedAt reports whether a silence mutes tr.
+func (a *alerting) silencedAt(tr alert.Transition) bool {
+	for _, s := range a.silenced {
+		if s.Matches(tr.Host, tr.Rule, tr.Series, tr.At) {
+			return true
+		}
+	}
+	return false
 }

@@ -131,3 +131,48 @@ func TestSampleNotifies(t *testing.T) {
 		t.Errorf("outbox holds %d messages after delivery", len(left))
 	}
 }
+
+// TestSampleSilenced: an incident a silence matches is recorded, marked
+// silenced, and sent to no channel.
+func TestSampleSilenced(t *testing.T) {
+	posts := 0
+	var mu sync.Mutex
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		posts++
+		mu.Unlock()
+	}))
+	defer hs.Close()
+	dir, conf := t.TempDir(), t.TempDir()
+	fixture := filepath.Join("..", "..", "sample", "testdata")
+	rules, silences := filepath.Join(conf, "rules.yaml"), filepath.Join(conf, "silences.yaml")
+	os.WriteFile(rules, []byte("rules:\n  - name: memory\n    metric: memory.available_pct\n    warn: \"< 101\"\n"+
+		"notify:\n  - name: team\n    webhook: {url: \""+hs.URL+"\"}\n"), 0o644)
+	os.WriteFile(silences, []byte("silences:\n  - rule: mem*\n    until: 2999-01-01T00:00:00Z\n    comment: known\n"), 0o644)
+	code, out, errOut := runCLI("sample", "--once", "--interval", "1s", "--archive", dir, "--host", "quiet", "--no-sync",
+		"--proc", filepath.Join(fixture, "proc"), "--sys", filepath.Join(fixture, "sys"), "--rootfs", filepath.Join(fixture, "rootfs"),
+		"--rules", rules, "--silences", silences, "--log-level", "error")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	s, err := archive.Open(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, err := s.Scan(schema.TableAlert, "quiet", time.Unix(0, 0), time.Now().Add(time.Hour), "rule", "silenced")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var silencedMemory int
+	for i := range f.Len() {
+		if f.Str["rule"][i] == "memory" && f.Num["silenced"][i] == 1 {
+			silencedMemory++
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if silencedMemory != 1 || posts != 0 {
+		t.Errorf("%d silenced memory incidents recorded, %d posts; want 1 and none", silencedMemory, posts)
+	}
+}

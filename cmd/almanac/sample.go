@@ -40,6 +40,7 @@ type sampleOptions struct {
 	queue    time.Duration
 	noSync   bool
 	rules    string
+	silences string
 }
 
 func runSample(ctx context.Context, e *env, args []string) error {
@@ -67,6 +68,7 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.queue, "queue", time.Hour, "how long a journal that cannot be written (a full disk) is bridged in memory")
 	fs.BoolVar(&o.noSync, "no-sync", false, "do not fsync each sample (a power cut may lose more than one)")
 	fs.StringVar(&o.rules, "rules", "", "alerting rules file (default: the built-in rules; see almanac rules show)")
+	fs.StringVar(&o.silences, "silences", "", "silences file: incidents it matches are recorded but not notified (read again when it changes)")
 	lf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -113,6 +115,7 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	alerts.silences = o.silences
 	channels, err := notify.ParseChannels(o.rules, rules.Notify)
 	if err != nil {
 		return err
@@ -276,12 +279,14 @@ func (s *sampler) take(now time.Time) error {
 	var qe *archive.QueueError
 	switch err := s.w.Append(b); {
 	case errors.As(err, &qe):
+		s.alerts.writeFailed(true)
 		s.rows += b.Rows()
 		s.log.Debug("sample queued", "rows", b.Rows(), "sample_time_us", b.Time.UnixMicro())
 		s.logQueue(now, qe)
 	case err != nil:
 		return err
 	default:
+		s.alerts.writeFailed(false)
 		s.rows += b.Rows()
 		s.log.Debug("sample appended", "rows", b.Rows(), "sample_time_us", b.Time.UnixMicro())
 		s.queueLogged, s.queueDrops = time.Time{}, 0
