@@ -104,7 +104,8 @@ type gatherer struct {
 	// per range: whether series keep every sample, else the bucket width
 	raw     []bool
 	width   []int64
-	samples []int // per range: the host's samples in it (its system table)
+	samples []int   // per range: the host's samples in it (its system table)
+	sampleT []int64 // the times of the host's samples (its system table), ascending
 	d       *hostData
 }
 
@@ -242,6 +243,7 @@ func (g *gatherer) system() error {
 		}
 	}
 	g.d.tl = buildTimeline(f.Time, boots, g.now)
+	g.sampleT = f.Time
 	g.setModes(f.Time)
 	if n := f.Len(); n > 0 {
 		g.d.sum.LastSeen = f.Time[n-1]

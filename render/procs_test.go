@@ -49,16 +49,19 @@ func TestTopProcessesLongRange(t *testing.T) {
 	}
 	oldDay := fixedNow.AddDate(0, 0, -5).Add(-2 * time.Hour) // the 5th 10:00
 	day3 := fixedNow.AddDate(0, 0, -3)                       // the 7th 12:00
+	briefStart := oldDay.Add(-8*time.Hour + 39*time.Minute + 57*time.Second)
 	procs := []proc{
 		{500, start(boot), "oldbusy", 80, oldDay, oldDay.Add(2 * time.Hour)},                                             // 88 % x 120 samples
 		{600, start(boot), "steady", 5, fixedNow.Add(-20 * time.Hour), fixedNow},                                         // 5.5 % x 1200
 		{700, start(day3), "first", 30, day3, day3.Add(time.Hour)},                                                       // 33 % x 60
 		{700, start(fixedNow.Add(-2 * time.Hour)), "second", 10, fixedNow.Add(-2 * time.Hour), fixedNow.Add(-time.Hour)}, // 11 % x 60
+		// Started in the middle of an hour of a closed day, gone before its end.
+		{800, start(briefStart), "brief", 1, briefStart.Add(3 * time.Second), briefStart.Add(10*time.Minute + 3*time.Second)}, // 1.1 % x 10
 	}
 	// A sample a minute whenever a process runs.
 	times := map[time.Time]bool{}
 	for _, p := range procs {
-		for at := p.from; at.Before(p.to); at = at.Add(time.Minute) {
+		for at := p.from.Truncate(time.Minute); at.Before(p.to); at = at.Add(time.Minute) {
 			times[at] = true
 		}
 	}
@@ -111,6 +114,7 @@ func TestTopProcessesLongRange(t *testing.T) {
 		{600, "steady", "1h 6m"},   // 0.055 x 1200 x 60 s = 3960 s
 		{700, "first", "19m 48s"},  // 0.33 x 60 x 60 s = 1188 s
 		{700, "second", "6m 36s"},  // 0.11 x 60 x 60 s = 396 s
+		{800, "brief", "6s"},       // 0.011 x 10 x 60 s = 6.6 s
 	}
 	if diff := gocmp.Diff(want7d, tops(d.procs[1].TopCPU)); diff != "" {
 		t.Errorf("7-day top by CPU (-want +got):\n%s", diff)
@@ -123,8 +127,24 @@ func TestTopProcessesLongRange(t *testing.T) {
 	if got, want := d.procs[1].TopCPU[0].CPU, fmtPct(88.0*120/float64(samples)); got != want {
 		t.Errorf("7-day mean CPU of oldbusy = %s, want %s", got, want)
 	}
-	if got := d.procs[1].TopMem; len(got) != 4 || got[0].PID != 700 || got[1].PID != 700 || got[2].PID != 600 {
-		t.Errorf("7-day top by memory = %v, want pid 700 twice, then 600", tops(got))
+	if got := d.procs[1].TopMem; len(got) != 5 || got[0].PID != 800 || got[1].PID != 700 || got[2].PID != 700 || got[3].PID != 600 {
+		t.Errorf("7-day top by memory = %v, want pid 800, 700 twice, then 600", tops(got))
+	}
+	// Seen times: never before the start; a process seen in one hour of a
+	// closed day is last seen at its last sample of that hour, not at the
+	// hour's start.
+	for r := range ranges {
+		for _, row := range d.procs[r].TopCPU {
+			started, first, seen := isoTime(t, row.Started), isoTime(t, row.FirstSeen), isoTime(t, row.Seen)
+			if seen.Before(started) || seen.Before(first) || first.Before(started.Truncate(time.Second)) {
+				t.Errorf("%s: pid %d started %v, first seen %v, last seen %v", ranges[r].Name, row.PID, started, first, seen)
+			}
+			if row.PID == 800 {
+				if want := briefStart.Add(9*time.Minute + 3*time.Second); !seen.Equal(want) {
+					t.Errorf("%s: brief last seen %v, want %v (its last sample)", ranges[r].Name, seen, want)
+				}
+			}
+		}
 	}
 	// The lines of the 7-day page: one per process, hourly.
 	var cpuChart *Chart
@@ -136,8 +156,8 @@ func TestTopProcessesLongRange(t *testing.T) {
 	if cpuChart == nil {
 		t.Fatal("7-day page has no top-cpu chart")
 	}
-	if got := len(cpuChart.data.Cols); got != 4 {
-		t.Errorf("top-cpu lines = %d, want 4", got)
+	if got := len(cpuChart.data.Cols); got != 5 {
+		t.Errorf("top-cpu lines = %d, want 5", got)
 	}
 	for i := 1; i < len(cpuChart.data.T); i++ {
 		if step := cpuChart.data.T[i] - cpuChart.data.T[i-1]; step%time.Hour.Microseconds() != 0 && step < time.Hour.Microseconds() {
@@ -145,4 +165,14 @@ func TestTopProcessesLongRange(t *testing.T) {
 			break
 		}
 	}
+}
+
+// isoTime parses the ISO form of a page time.
+func isoTime(t *testing.T, pt Time) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, pt.ISO)
+	if err != nil {
+		t.Fatalf("page time %+v: %v", pt, err)
+	}
+	return v
 }
