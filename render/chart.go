@@ -20,6 +20,8 @@ type Chart struct {
 	data     grid // a line chart's rows, to reduce further for the page budget
 	from, to int64
 	gap      int64
+	stacked  bool // reduce data to means (downsampleMean), not extremes
+	peaks    int  // of a stacked chart: its last columns are peaks
 }
 
 // values returns how many numbers the chart's data holds.
@@ -33,7 +35,11 @@ func (c *Chart) shrink(n int) {
 	if c.Kind != "line" || len(c.data.T) <= n {
 		return
 	}
-	c.data = downsample(c.data, c.from, c.to, n, c.gap)
+	if c.stacked {
+		c.data = downsampleMean(c.data, c.from, c.to, n, c.gap, c.peaks)
+	} else {
+		c.data = downsample(c.data, c.from, c.to, n, c.gap)
+	}
 	c.Option["dataset"] = map[string]any{"source": rows(c.data)}
 }
 
@@ -119,6 +125,7 @@ func appendNum(b []byte, v float64) []byte {
 // lineOpts shape a line chart.
 type lineOpts struct {
 	Stack   bool    // stack the series as areas (CPU modes, memory)
+	Peaks   int     // with Stack: the last Peaks series are lines over the stack (a peak)
 	Area    bool    // fill under each line
 	Reboots []int64 // boot times (µs) to mark on the time axis
 	Max     float64 // a fixed maximum of the value axis (0: automatic)
@@ -130,6 +137,9 @@ type lineOpts struct {
 // lineChart builds a time-series line chart from a downsampled grid: one
 // series per column of g, named by names.
 func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart {
+	if o.Stack {
+		zeroAbsent(grid{T: g.T, Cols: g.Cols[:len(g.Cols)-o.Peaks]})
+	}
 	series := make([]any, 0, len(g.Cols))
 	for j := range g.Cols {
 		s := map[string]any{
@@ -139,7 +149,11 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 			"encode":     map[string]any{"x": 0, "y": j + 1},
 			"lineStyle":  map[string]any{"width": 1},
 		}
-		if o.Stack {
+		if o.Stack && j >= len(g.Cols)-o.Peaks {
+			s["lineStyle"] = map[string]any{"width": 1, "type": "dashed", "color": "#888"}
+			s["itemStyle"] = map[string]any{"color": "#888"}
+			s["z"] = 3
+		} else if o.Stack {
 			s["stack"] = "total"
 			s["areaStyle"] = map[string]any{}
 		} else if o.Area {
@@ -175,14 +189,16 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 		xAxis["max"] = o.To / 1000
 	}
 	return Chart{
-		data:  g,
-		from:  o.From,
-		to:    o.To,
-		gap:   o.Gap,
-		ID:    id,
-		Title: title,
-		Unit:  unit,
-		Kind:  "line",
+		data:    g,
+		stacked: o.Stack,
+		peaks:   o.Peaks,
+		from:    o.From,
+		to:      o.To,
+		gap:     o.Gap,
+		ID:      id,
+		Title:   title,
+		Unit:    unit,
+		Kind:    "line",
 		Option: map[string]any{
 			"animation": false,
 			"tooltip":   map[string]any{"trigger": "axis"},
@@ -197,6 +213,30 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 			"dataset": map[string]any{"source": rows(g)},
 			"series":  series,
 		},
+	}
+}
+
+// zeroAbsent sets to 0, in place, the NaN values of g's rows that have a
+// value in another column: in a stack of shares, a key missing from a row
+// (a user without processes then) holds none of the whole, and a null
+// would break the stack above it. Rows with no value stay gaps.
+func zeroAbsent(g grid) {
+	for i := range g.T {
+		any := false
+		for _, c := range g.Cols {
+			if !math.IsNaN(c[i]) {
+				any = true
+				break
+			}
+		}
+		if !any {
+			continue
+		}
+		for _, c := range g.Cols {
+			if math.IsNaN(c[i]) {
+				c[i] = 0
+			}
+		}
 	}
 }
 

@@ -288,7 +288,10 @@ func (g *gatherer) cpu() error {
 	for _, m := range cpuModes {
 		cs = append(cs, m+"_pct")
 	}
-	all := g.newSet(len(cpuModes))
+	// The modes' means, stacked, and the peak of busy (100 - idle) over
+	// them: a one-sample spike a mean hides.
+	all := g.newStack(len(cpuModes) + 1)
+	all.peaks = 1
 	cores := g.newHeat()
 	coreNames := map[string]bool{}
 	sparkFrom := g.now - 24*time.Hour.Microseconds()
@@ -305,7 +308,7 @@ func (g *gatherer) cpu() error {
 			modes[j] = c.num(m + "_pct")
 		}
 		var ts []int64
-		sel := make([]vals, len(cpuModes))
+		sel := make([]vals, len(cpuModes)+1)
 		var coreT []int64
 		var coreKey []string
 		var coreBusy []float64
@@ -324,6 +327,12 @@ func (g *gatherer) cpu() error {
 					sel[j].Lo = append(sel[j].Lo, m.Lo[i])
 					sel[j].Hi = append(sel[j].Hi, m.Hi[i])
 				}
+			}
+			busy := &sel[len(modes)]
+			busy.V = append(busy.V, 100-idle.V[i])
+			if c.res > 0 {
+				busy.Lo = append(busy.Lo, 100-idle.Hi[i])
+				busy.Hi = append(busy.Hi, 100-idle.Lo[i])
 			}
 			if f.Time[i] >= sparkFrom {
 				spark.T = append(spark.T, f.Time[i])
@@ -371,7 +380,8 @@ func (g *gatherer) cpu() error {
 			continue
 		}
 		s := Section{Title: "CPU", Charts: []Chart{
-			g.line(r, "cpu", "CPU by mode", unitPct, all, []string{""}, cpuModes, lineOpts{Stack: true, Max: 100}),
+			g.line(r, "cpu", "CPU by mode", unitPct, all, []string{""}, append(slices.Clone(cpuModes), "busy (peak)"),
+				lineOpts{Stack: true, Peaks: 1, Max: 100}),
 		}}
 		if len(keys) > 0 {
 			s.Charts = append(s.Charts, heatmapChart("cpu-cores", "Busy % per core (peak per column)", unitPct,
@@ -408,7 +418,7 @@ func (g *gatherer) pressure() error {
 }
 
 func (g *gatherer) memory() error {
-	mem, swap, swapIO, faults, oom := g.newSet(4), g.newSet(1), g.newSet(2), g.newSet(2), g.newSet(1)
+	mem, swap, swapIO, faults, oom := g.newStack(4), g.newSet(1), g.newSet(2), g.newSet(2), g.newSet(1)
 	var lastT int64
 	lastPct := math.NaN()
 	err := g.each(schema.TableMemory, []string{"total_bytes", "free_bytes", "available_bytes", "buffers_bytes",

@@ -181,7 +181,7 @@ var (
 // the charts), the top processes and zombies.
 func (g *gatherer) processes() error {
 	g.d.procs = make([]procPage, len(ranges))
-	states, threads := g.newSet(len(procStates)), g.newSet(2)
+	states, threads := g.newStack(len(procStates)), g.newSet(2)
 	err := g.each(schema.TableProcCount, append(slices.Clone(procStates), "total", "threads"), func(c chunk) {
 		vs := make([]vals, len(procStates))
 		for i, s := range procStates {
@@ -193,7 +193,7 @@ func (g *gatherer) processes() error {
 	if err != nil {
 		return err
 	}
-	uProcs, uCPU, uRSS := g.newSet(1), g.newSet(1), g.newSet(1)
+	uProcs, uCPU, uRSS := g.newStack(1), g.newStack(1), g.newStack(1)
 	err = g.each(schema.TableProcUser, []string{"user", "processes", "cpu_pct", "rss_bytes"}, func(c chunk) {
 		user := c.str("user")
 		uProcs.addChunk(c.f.Time, c.res, user, c.num("processes"))

@@ -197,3 +197,55 @@ func TestDistinct(t *testing.T) {
 		})
 	}
 }
+
+func TestReduceMean(t *testing.T) {
+	tests := []struct {
+		name  string
+		g     grid
+		raw   bool
+		width int64
+		peaks int
+		want  grid
+	}{
+		{
+			name: "raw keeps every row",
+			g:    grid{T: secs(0, 10, 20), Cols: [][]float64{{1, 2, 3}, {4, 5, 6}}},
+			raw:  true, width: 20e6,
+			want: grid{T: secs(0, 10, 20), Cols: [][]float64{{1, 2, 3}, {4, 5, 6}}},
+		},
+		{
+			// Buckets of 20 s (half of 40): the shares' means add up to
+			// the mean total (100), where extremes would add up to more.
+			name:  "means per bucket",
+			g:     grid{T: secs(0, 10, 20, 30), Cols: [][]float64{{90, 10, 50, 50}, {10, 90, 50, 50}}},
+			width: 40e6,
+			want:  grid{T: secs(0, 20), Cols: [][]float64{{50, 50}, {50, 50}}},
+		},
+		{
+			name:  "missing values left out",
+			g:     grid{T: secs(0, 10), Cols: [][]float64{{nan, 4}, {nan, nan}}},
+			width: 40e6,
+			want:  grid{T: secs(0), Cols: [][]float64{{4}, {nan}}},
+		},
+		{
+			name:  "the peak column keeps its highest value",
+			g:     grid{T: secs(0, 10, 20, 30), Cols: [][]float64{{10, 30, 20, 20}, {15, 99, 25, 25}}},
+			width: 40e6, peaks: 1,
+			want: grid{T: secs(0, 20), Cols: [][]float64{{20, 20}, {99, 25}}},
+		},
+		{
+			name:  "a gap is a null row",
+			g:     grid{T: secs(0, 1000), Cols: [][]float64{{1, 2}}},
+			width: 40e6,
+			want:  grid{T: secs(0, 500, 1000), Cols: [][]float64{{1, nan, 2}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := reduceMean(tt.g, 0, 2000e6, tt.raw, tt.width, 60e6, tt.peaks)
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateNaNs()); diff != "" {
+				t.Errorf("reduceMean (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
