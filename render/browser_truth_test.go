@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // stackSharesJS reads what a stacked chart draws: for each series, the
@@ -70,4 +71,40 @@ func TestBrowserStackedShares(t *testing.T) {
 			tb.checkClean(t)
 		})
 	}
+}
+
+// TestBrowserShortArchive renders an archive of 30 seconds (the demo) and
+// checks that its 24-hour charts open zoomed on the data, with a button
+// that shows the whole range, and that the slider draws no preview spread
+// over its width.
+func TestBrowserShortArchive(t *testing.T) {
+	b := startBrowser(t)
+	st := writeFixture(t, fixtureHost{Name: "demo", Every: time.Second, Processes: 4, Seed: 5,
+		Spans: []span{{From: fixedNow.Add(-30 * time.Second), To: fixedNow.Add(time.Second)}}})
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
+		t.Fatal(err)
+	}
+	tb := b.open(t, filepath.Join(out, "hosts", hostDir("demo"), "index.html"))
+	if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+		t.Fatal(err)
+	}
+	// The load chart's visible window, in minutes, and its slider's preview.
+	const windowJS = `(function () {
+  const inst = echarts.getInstanceByDom(document.getElementById('load'));
+  const ext = inst.getModel().getComponent('xAxis', 0).axis.scale.getExtent();
+  const z = inst.getOption().dataZoom[1];
+  return Math.round((ext[1] - ext[0]) / 1000) + ' s, shadow ' + z.showDataShadow;
+})()`
+	if got, want := tb.eval(t, windowJS), "120 s, shadow false"; got != want {
+		t.Errorf("load chart opens on %s, want %s (two minutes around 30 s of data)", got, want)
+	}
+	tb.screenshot(t, "demo-24h")
+	tb.click(t, `figure:has(#load) button.whole`)
+	if err := tb.waitJS(`() => { const inst = echarts.getInstanceByDom(document.getElementById('load'));
+  const ext = inst.getModel().getComponent('xAxis', 0).axis.scale.getExtent();
+  return Math.round((ext[1] - ext[0]) / 60000) === 1440; }`, chartTimeout); err != nil {
+		t.Errorf("the whole-range button did not show the 24 hours: %v (window %s)", err, tb.eval(t, windowJS))
+	}
+	tb.checkClean(t)
 }

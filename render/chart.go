@@ -3,6 +3,7 @@ package render
 import (
 	"math"
 	"strconv"
+	"time"
 )
 
 // Chart is one ECharts chart ready for a template: a stable DOM id, a title,
@@ -132,6 +133,10 @@ type lineOpts struct {
 	From    int64   // the start of the range (µs), so every chart of a page spans it
 	To      int64   // the end of the range (µs)
 	Gap     int64   // the gap threshold (µs), for further reduction
+	// The first and last sample of the page's host in the range (µs), so
+	// that every chart of a page opens on the same window (0: the chart's
+	// own data).
+	DataFrom, DataTo int64
 }
 
 // lineChart builds a time-series line chart from a downsampled grid: one
@@ -188,6 +193,24 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 		xAxis["min"] = o.From / 1000
 		xAxis["max"] = o.To / 1000
 	}
+	zoom := []any{
+		map[string]any{"type": "inside"},
+		map[string]any{"type": "slider", "height": 16, "bottom": 6},
+	}
+	extent := g
+	if o.DataTo > 0 {
+		extent = grid{T: []int64{o.DataFrom, o.DataTo}, Cols: [][]float64{{0, 0}}}
+	}
+	if lo, hi, ok := zoomWindow(extent, o.From, o.To); ok {
+		// Open on the data; the slider (or the page's "whole range"
+		// button) shows the rest. The slider's preview spreads the points
+		// evenly over its width whatever their times: off for a sliver.
+		for _, z := range zoom {
+			z := z.(map[string]any)
+			z["startValue"], z["endValue"] = lo/1000, hi/1000
+		}
+		zoom[1].(map[string]any)["showDataShadow"] = false
+	}
 	return Chart{
 		data:    g,
 		stacked: o.Stack,
@@ -206,14 +229,42 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 			"grid":      map[string]any{"left": 8, "right": 16, "top": 36, "bottom": 48, "containLabel": true},
 			"xAxis":     xAxis,
 			"yAxis":     yAxis,
-			"dataZoom": []any{
-				map[string]any{"type": "inside"},
-				map[string]any{"type": "slider", "height": 16, "bottom": 6},
-			},
-			"dataset": map[string]any{"source": rows(g)},
-			"series":  series,
+			"dataZoom":  zoom,
+			"dataset":   map[string]any{"source": rows(g)},
+			"series":    series,
 		},
 	}
+}
+
+// zoomWindow returns the window (µs) a chart of the range [from, to)
+// opens on when its data (the rows of g with a value) covers less than
+// half of it: the data's extent widened by a tenth on each side, and to
+// at least two minutes, moved inside the range. ok is false when the chart
+// should open on the whole range.
+func zoomWindow(g grid, from, to int64) (lo, hi int64, ok bool) {
+	first, last := int64(-1), int64(-1)
+	for i, t := range g.T {
+		for _, c := range g.Cols {
+			if !math.IsNaN(c[i]) {
+				if first < 0 {
+					first = t
+				}
+				last = t
+				break
+			}
+		}
+	}
+	if first < 0 || to <= from {
+		return 0, 0, false
+	}
+	ext := last - first
+	w := max(ext+ext/5, 2*time.Minute.Microseconds())
+	if 2*w >= to-from {
+		return 0, 0, false
+	}
+	lo = first - (w-ext)/2
+	lo = min(max(lo, from), to-w)
+	return lo, lo + w, true
 }
 
 // zeroAbsent sets to 0, in place, the NaN values of g's rows that have a

@@ -225,6 +225,7 @@ func (g *gatherer) line(r int, id, title, unit string, set *seriesSet, keys, nam
 	o.From, o.To = g.rangeWindow(r)
 	o.Reboots = g.d.tl.Reboots
 	o.Gap = g.gap()
+	o.DataFrom, o.DataTo = g.dataExtent(r)
 	return lineChart(id, title, unit, set.grid(r, keys), names, o)
 }
 
@@ -390,6 +391,17 @@ func (g *gatherer) cpu() error {
 		g.add(r, s)
 	}
 	return nil
+}
+
+// dataExtent returns the first and last sample of the host in range r
+// (µs), or zeros.
+func (g *gatherer) dataExtent(r int) (first, last int64) {
+	from, to := g.rangeWindow(r)
+	lo, hi := window(g.sampleT, from, to)
+	if lo >= hi {
+		return 0, 0
+	}
+	return g.sampleT[lo], g.sampleT[hi-1]
 }
 
 // fresh reports whether a sample at t describes the host now.

@@ -99,7 +99,8 @@ type sparkLine struct {
 }
 
 // sparkline draws the series of gr (one column) in [from, to) as n peak
-// points, broken where there is no data.
+// points, broken where there is no data. A stretch of one point is drawn
+// one unit wide, so that it shows.
 func sparkline(gr grid, from, to int64, n int, gap int64) []sparkLine {
 	_ = gap
 	_, cells := bucketMax(gr, from, to, n)
@@ -108,11 +109,16 @@ func sparkline(gr grid, from, to int64, n int, gap int64) []sparkLine {
 	}
 	var out []sparkLine
 	var b strings.Builder
+	points, lastX, lastY := 0, 0, 0.0
 	flush := func() {
+		if points == 1 {
+			fmt.Fprintf(&b, " %d,%.1f", lastX+1, lastY)
+		}
 		if b.Len() > 0 {
 			out = append(out, sparkLine{Points: b.String()})
 			b.Reset()
 		}
+		points = 0
 	}
 	for i, v := range cells[0] {
 		if math.IsNaN(v) {
@@ -124,6 +130,7 @@ func sparkline(gr grid, from, to int64, n int, gap int64) []sparkLine {
 			b.WriteByte(' ')
 		}
 		fmt.Fprintf(&b, "%d,%.1f", i, y)
+		points, lastX, lastY = points+1, i, y
 	}
 	flush()
 	return out
@@ -335,6 +342,7 @@ func (g *gatherer) topProcesses() error {
 		}
 		p.TopCPU, p.TopMem = rows(byCPU), rows(byMem)
 		o := lineOpts{From: rfrom, To: to, Reboots: g.d.tl.Reboots, Gap: lineGap}
+		o.DataFrom, o.DataTo = g.dataExtent(r)
 		line := func(id, title, unit string, gr grid, names []string) Chart {
 			return lineChart(id, title, unit, downsample(gr, rfrom, to, maxPoints, lineGap), names, o)
 		}

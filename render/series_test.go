@@ -249,3 +249,42 @@ func TestReduceMean(t *testing.T) {
 		})
 	}
 }
+
+func TestZoomWindow(t *testing.T) {
+	h := int64(3600)
+	day := 24 * h
+	tests := []struct {
+		name   string
+		g      grid
+		lo, hi int64 // seconds; 0, 0: the whole range
+	}{
+		{"no data", grid{}, 0, 0},
+		{"data over most of the range", grid{T: secs(h, 20*h), Cols: [][]float64{{1, 2}}}, 0, 0},
+		// 30 seconds of data: two minutes around it.
+		{"a sliver at the end", grid{T: secs(day-40, day-10), Cols: [][]float64{{1, 2}}}, day - 120, day},
+		{"a sliver in the middle", grid{T: secs(10*h, 10*h+30), Cols: [][]float64{{1, 2}}}, 10*h - 45, 10*h + 75},
+		// Six hours: a tenth more on each side.
+		{"a quarter", grid{T: secs(2*h, 8*h), Cols: [][]float64{{1, 2}}}, 2*h - 36*60, 8*h + 36*60},
+		{"null rows are not data", grid{T: secs(0, 12*h, 12*h+60), Cols: [][]float64{{nan, 1, 2}}}, 12*h - 30, 12*h + 90},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lo, hi, ok := zoomWindow(tt.g, 0, day*sec)
+			if !ok {
+				lo, hi = 0, 0
+			}
+			if lo != tt.lo*sec || hi != tt.hi*sec {
+				t.Errorf("zoomWindow = %d s..%d s, %v; want %d s..%d s", lo/sec, hi/sec, ok, tt.lo, tt.hi)
+			}
+		})
+	}
+}
+
+func TestSparklineOnePoint(t *testing.T) {
+	g := grid{T: secs(90), Cols: [][]float64{{50}}}
+	got := sparkline(g, 0, 96*sec, 96, 60*sec)
+	want := []sparkLine{{Points: "90,10.0 91,10.0"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sparkline of one sample (-want +got):\n%s", diff)
+	}
+}

@@ -104,6 +104,25 @@
     return opt;
   }
 
+  // A chart that opens zoomed on its data (it covers a small part of the
+  // range) gets a button that shows the whole range.
+  function wholeRange(el, chart, opt) {
+    var z = opt.dataZoom && opt.dataZoom[0];
+    if (!z || z.startValue === undefined) { return; }
+    var cap = el.parentNode && el.parentNode.querySelector('figcaption');
+    if (!cap) { return; }
+    var btn = cap.querySelector('button.whole');
+    if (!btn) {
+      btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'whole';
+      btn.textContent = 'Whole range';
+      btn.title = 'The data covers a small part of the range: show all of it';
+      cap.appendChild(btn);
+    }
+    btn.onclick = function () { chart.dispatchAction({ type: 'dataZoom', start: 0, end: 100 }); };
+  }
+
   var dark = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
   var instances = [];
   function draw() {
@@ -123,6 +142,7 @@
       opt.backgroundColor = 'transparent';
       chart.setOption(opt);
       instances.push(chart);
+      wholeRange(el, chart, opt);
     }
   }
   draw();
