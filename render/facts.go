@@ -179,7 +179,7 @@ func (g *gatherer) availability() {
 		}
 		return
 	}
-	p.Interval = fmtDuration(time.Duration(tl.Interval) * time.Microsecond)
+	p.Interval = fmtInterval(time.Duration(tl.Interval) * time.Microsecond)
 	for i, w := range availWindows {
 		a := tl.span(g.now-w.Dur.Microseconds(), g.now)
 		v, ok := a.Pct()

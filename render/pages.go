@@ -92,6 +92,21 @@ func fmtDuration(d time.Duration) string {
 	}
 }
 
+// fmtInterval formats a sampling interval, rounded to what it was meant
+// to be: a median of 999.9 ms is "1s", 1.5 s "1.5s", 9 m 59.9 s "10m 0s";
+// below a second, in milliseconds.
+func fmtInterval(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < 950*time.Millisecond:
+		return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10) + "ms"
+	case d < 10*time.Second:
+		return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + "s"
+	}
+	return fmtDuration(d.Round(time.Second))
+}
+
 // sparkLine is one unbroken stretch of a sparkline, as the points
 // attribute of an SVG polyline in a 0 0 96 20 view box.
 type sparkLine struct {

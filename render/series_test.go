@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -286,5 +287,26 @@ func TestSparklineOnePoint(t *testing.T) {
 	want := []sparkLine{{Points: "90,10.0 91,10.0"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("sparkline of one sample (-want +got):\n%s", diff)
+	}
+}
+
+func TestFmtInterval(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{999900 * time.Microsecond, "1s"},
+		{time.Second, "1s"},
+		{1500 * time.Millisecond, "1.5s"},
+		{250 * time.Millisecond, "250ms"},
+		{9999 * time.Millisecond, "10s"},
+		{10 * time.Second, "10s"},
+		{59999 * time.Millisecond, "1m 0s"},
+		{0, ""},
+	}
+	for _, tt := range tests {
+		if got := fmtInterval(tt.d); got != tt.want {
+			t.Errorf("fmtInterval(%v) = %q, want %q", tt.d, got, tt.want)
+		}
 	}
 }
