@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -107,4 +110,119 @@ func TestBrowserShortArchive(t *testing.T) {
 		t.Errorf("the whole-range button did not show the 24 hours: %v (window %s)", err, tb.eval(t, windowJS))
 	}
 	tb.checkClean(t)
+}
+
+// axesJS describes every chart of a page as JSON: its id, the labels of
+// its value axis and their step, its time labels, and whether its legend
+// ends above the plot.
+const axesJS = `JSON.stringify(Array.from(document.querySelectorAll('.chart')).map(function (el) {
+  const inst = echarts.getInstanceByDom(el);
+  const model = inst.getModel();
+  const out = {id: el.id, y: [], step: 0, x: [], legendFits: true, legendType: ''};
+  const ya = model.getComponent('yAxis', 0), xa = model.getComponent('xAxis', 0);
+  if (ya && ya.axis.type === 'value') {
+    out.y = ya.axis.getViewLabels().map(l => l.formattedLabel);
+    out.step = ya.axis.scale.getInterval();
+  }
+  if (xa) out.x = xa.axis.getViewLabels().map(l => l.formattedLabel);
+  const lg = model.getComponent('legend', 0);
+  if (lg) {
+    out.legendType = lg.get('type');
+    const view = inst.getViewOfComponentModel(lg);
+    const r = view.group.getBoundingRect();
+    const grid = model.getComponent('grid', 0).coordinateSystem.getRect();
+    out.legendFits = view.group.y + r.y + r.height <= grid.y;
+  }
+  return out;
+}))`
+
+// chartAxes is what axesJS reports of a chart.
+type chartAxes struct {
+	ID         string
+	Y          []string
+	Step       float64
+	X          []string
+	LegendFits bool
+	LegendType string
+}
+
+var (
+	decimalsRe = regexp.MustCompile(`^-?\d+(?:\.(\d+))?`)
+	monthRe    = regexp.MustCompile(`[A-Z][a-z]{2} \d`)
+)
+
+// TestBrowserAxes checks the axes of the host and processes pages of every
+// range: one precision per value axis, whole numbers on counts, byte steps
+// that are powers of two of a binary unit, network in bits per second,
+// time labels of the heatmap formatted like those of the line charts, and
+// legends that are not paged and end above the plot.
+func TestBrowserAxes(t *testing.T) {
+	b := startBrowser(t)
+	st := writeRollupFixture(t, t.TempDir(), true)
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]bool{"procs": true, "oom": true, "proc-states": true, "proc-threads": true, "user-procs": true}
+	bytesCharts := map[string]bool{"memory": true, "swap": true, "disk-bytes": true, "user-rss": true, "top-rss": true}
+	for _, page := range []string{"index.html", "7d.html", "30d.html", "365d.html", "processes.html", "processes-30d.html"} {
+		t.Run(page, func(t *testing.T) {
+			tb := b.open(t, filepath.Join(out, "hosts", hostDir("web1"), page))
+			if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+				t.Fatal(err)
+			}
+			var charts []chartAxes
+			if err := json.Unmarshal([]byte(tb.eval(t, axesJS)), &charts); err != nil {
+				t.Fatal(err)
+			}
+			var lineX, heatX string
+			for _, c := range charts {
+				prec := -1
+				for _, l := range c.Y {
+					m := decimalsRe.FindStringSubmatch(l)
+					if m == nil {
+						t.Errorf("#%s: label %q is not a number", c.ID, l)
+						continue
+					}
+					if prec >= 0 && len(m[1]) != prec {
+						t.Errorf("#%s: labels of mixed precision %q", c.ID, c.Y)
+						break
+					}
+					prec = len(m[1])
+				}
+				if counts[c.ID] && prec > 0 {
+					t.Errorf("#%s: fractions on a count axis %q", c.ID, c.Y)
+				}
+				if bytesCharts[c.ID] && c.Step > 0 {
+					u := c.Step
+					for u >= 1024 {
+						u /= 1024
+					}
+					if u != math.Trunc(u) || int(u)&(int(u)-1) != 0 {
+						t.Errorf("#%s: byte step %v is not a power of two of a binary unit (%q)", c.ID, c.Step, c.Y)
+					}
+				}
+				if c.ID == "net-bytes" && (len(c.Y) == 0 || !strings.HasSuffix(c.Y[len(c.Y)-1], "bit/s")) {
+					t.Errorf("#%s: network axis %q, want bits per second", c.ID, c.Y)
+				}
+				if c.LegendType != "" && (c.LegendType != "plain" || !c.LegendFits) {
+					t.Errorf("#%s: legend %s, fits above the plot: %v", c.ID, c.LegendType, c.LegendFits)
+				}
+				if len(c.X) > 0 {
+					if c.ID == "cpu-cores" {
+						heatX = c.X[0]
+					} else if lineX == "" && c.Y != nil {
+						lineX = c.X[0]
+					}
+				}
+			}
+			if heatX != "" && monthRe.MatchString(heatX) != monthRe.MatchString(lineX) {
+				t.Errorf("heatmap time label %q and line chart label %q differ in form", heatX, lineX)
+			}
+			if page != "index.html" && !strings.HasPrefix(page, "processes") && !monthRe.MatchString(heatX) {
+				t.Errorf("heatmap time label %q on a long range has no date", heatX)
+			}
+			tb.checkClean(t)
+		})
+	}
 }

@@ -72,6 +72,7 @@ const (
 	unitPct     = "%"
 	unitBytes   = "B"
 	unitBytesPS = "B/s"
+	unitBitsPS  = "bit/s" // SI multiples (kbit/s, Mbit/s), as network people read
 	unitPerS    = "/s"
 	unitMs      = "ms"
 	unitCelsius = "°C"
@@ -127,6 +128,7 @@ func appendNum(b []byte, v float64) []byte {
 type lineOpts struct {
 	Stack   bool    // stack the series as areas (CPU modes, memory)
 	Peaks   int     // with Stack: the last Peaks series are lines over the stack (a peak)
+	Integer bool    // values are counts: axis steps are whole numbers
 	Area    bool    // fill under each line
 	Reboots []int64 // boot times (µs) to mark on the time axis
 	Max     float64 // a fixed maximum of the value axis (0: automatic)
@@ -188,6 +190,9 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 		yAxis["max"] = o.Max
 	}
 	yAxis["min"] = 0
+	if o.Integer {
+		yAxis["minInterval"] = 1
+	}
 	xAxis := map[string]any{"type": "time"}
 	if o.To > o.From {
 		xAxis["min"] = o.From / 1000

@@ -272,7 +272,7 @@ func (g *gatherer) system() error {
 		}
 		g.add(r, Section{Title: "Load and processes", Charts: []Chart{
 			g.line(r, "load", "Load average", unitCount, load, one, []string{"load 1 min", "load 5 min", "load 15 min"}, lineOpts{}),
-			g.line(r, "procs", "Processes running and blocked", unitCount, procs, one, []string{"running", "blocked"}, lineOpts{}),
+			g.line(r, "procs", "Processes running and blocked", unitCount, procs, one, []string{"running", "blocked"}, lineOpts{Integer: true}),
 		}})
 		g.add(r, Section{Title: "Kernel activity", Charts: []Chart{
 			g.line(r, "kernel", "Context switches, interrupts and forks", unitPerS, kern, one,
@@ -431,7 +431,7 @@ func (g *gatherer) pressure() error {
 
 func (g *gatherer) memory() error {
 	mem, swap, swapIO, faults, oom := g.newStack(4), g.newSet(1), g.newSet(2), g.newSet(2), g.newSet(1)
-	var lastT int64
+	var lastT, lastSwap int64 // lastSwap: the newest sample with swap configured
 	lastPct := math.NaN()
 	err := g.each(schema.TableMemory, []string{"total_bytes", "free_bytes", "available_bytes", "buffers_bytes",
 		"cached_bytes", "swap_total_bytes", "swap_free_bytes", "swap_in_per_s", "swap_out_per_s",
@@ -446,6 +446,12 @@ func (g *gatherer) memory() error {
 			return max(0, total.V[i]-freeB-buffers.V[i]-cached.V[i])
 		}, free)
 		st, sf := c.num("swap_total_bytes"), c.num("swap_free_bytes")
+		for i := n - 1; i >= 0; i-- {
+			if st.V[i] > 0 {
+				lastSwap = max(lastSwap, f.Time[i])
+				break
+			}
+		}
 		swapUsed := derived(n, c.res, func(i int, sfree float64) float64 {
 			return max(0, st.V[i]-sfree)
 		}, sf)
@@ -471,13 +477,18 @@ func (g *gatherer) memory() error {
 		if !mem.has(r) {
 			continue
 		}
-		g.add(r, Section{Title: "Memory", Charts: []Chart{
-			g.line(r, "memory", "Memory", unitBytes, mem, one, []string{"used", "buffers", "cache", "free"}, lineOpts{Stack: true}),
-			g.line(r, "swap", "Swap used", unitBytes, swap, one, []string{"swap used"}, lineOpts{Area: true}),
-			g.line(r, "swap-io", "Swap in and out (pages)", unitPerS, swapIO, one, []string{"swap in", "swap out"}, lineOpts{}),
+		charts := []Chart{g.line(r, "memory", "Memory", unitBytes, mem, one, []string{"used", "buffers", "cache", "free"}, lineOpts{Stack: true})}
+		// A host without swap in the range: no swap charts (an axis of
+		// 0 to 1 B says nothing).
+		if from, _ := g.rangeWindow(r); lastSwap >= from {
+			charts = append(charts,
+				g.line(r, "swap", "Swap used", unitBytes, swap, one, []string{"swap used"}, lineOpts{Area: true}),
+				g.line(r, "swap-io", "Swap in and out (pages)", unitPerS, swapIO, one, []string{"swap in", "swap out"}, lineOpts{}))
+		}
+		charts = append(charts,
 			g.line(r, "faults", "Page faults", unitPerS, faults, one, []string{"page faults", "major faults"}, lineOpts{}),
-			g.line(r, "oom", "OOM kills", unitCount, oom, one, []string{"OOM kills"}, lineOpts{}),
-		}})
+			g.line(r, "oom", "OOM kills", unitCount, oom, one, []string{"OOM kills"}, lineOpts{Integer: true}))
+		g.add(r, Section{Title: "Memory", Charts: charts})
 	}
 	return nil
 }
@@ -636,7 +647,7 @@ func (g *gatherer) network() error {
 		"rx_packets_per_s", "tx_packets_per_s", "rx_errors_per_s", "tx_errors_per_s",
 		"rx_drops_per_s", "tx_drops_per_s"}, func(c chunk) {
 		ifc := c.str("interface")
-		bytes.addChunk(c.f.Time, c.res, ifc, c.num("rx_bytes_per_s"), c.num("tx_bytes_per_s"))
+		bytes.addChunk(c.f.Time, c.res, ifc, bits(c.num("rx_bytes_per_s")), bits(c.num("tx_bytes_per_s")))
 		packets.addChunk(c.f.Time, c.res, ifc, c.num("rx_packets_per_s"), c.num("tx_packets_per_s"))
 		errs.addChunk(c.f.Time, c.res, ifc, c.num("rx_errors_per_s"), c.num("tx_errors_per_s"))
 		drops.addChunk(c.f.Time, c.res, ifc, c.num("rx_drops_per_s"), c.num("tx_drops_per_s"))
@@ -651,13 +662,31 @@ func (g *gatherer) network() error {
 			continue
 		}
 		g.add(r, Section{Title: "Network", Charts: []Chart{
-			g.line(r, "net-bytes", "Network traffic", unitBytesPS, bytes, ifs, names, lineOpts{}),
+			g.line(r, "net-bytes", "Network traffic (bits)", unitBitsPS, bytes, ifs, names, lineOpts{}),
 			g.line(r, "net-packets", "Packets", unitPerS, packets, ifs, names, lineOpts{}),
 			g.line(r, "net-errors", "Errors", unitPerS, errs, ifs, names, lineOpts{}),
 			g.line(r, "net-drops", "Drops", unitPerS, drops, ifs, names, lineOpts{}),
 		}})
 	}
 	return nil
+}
+
+// bits returns the byte rates of v as bit rates.
+func bits(v vals) vals {
+	times8 := func(c []float64) []float64 {
+		out := make([]float64, len(c))
+		for i, x := range c {
+			out[i] = 8 * x
+		}
+		return out
+	}
+	out := vals{V: times8(v.V)}
+	if len(v.V) > 0 && len(v.Lo) > 0 && &v.Lo[0] == &v.V[0] && &v.Hi[0] == &v.V[0] {
+		out.Lo, out.Hi = out.V, out.V // raw samples: one slice
+		return out
+	}
+	out.Lo, out.Hi = times8(v.Lo), times8(v.Hi)
+	return out
 }
 
 func (g *gatherer) temperature() error {

@@ -226,19 +226,19 @@ func (g *gatherer) processes() error {
 		return err
 	}
 	one, users := []string{""}, uProcs.keys()
-	stack := lineOpts{Stack: true}
+	stack, counts := lineOpts{Stack: true, Integer: true}, lineOpts{Integer: true}
 	for r := range ranges {
 		p := &g.d.procs[r]
 		if states.has(r) || threads.has(r) {
 			p.Charts = append(p.Charts,
 				g.line(r, "proc-states", "Processes by state", unitCount, states, one, procStateLabels, stack),
-				g.line(r, "proc-threads", "Processes and threads", unitCount, threads, one, []string{"processes", "threads"}, lineOpts{}))
+				g.line(r, "proc-threads", "Processes and threads", unitCount, threads, one, []string{"processes", "threads"}, counts))
 		}
 		if uProcs.has(r) || uCPU.has(r) || uRSS.has(r) {
 			p.Charts = append(p.Charts,
 				g.line(r, "user-procs", "Processes by user", unitCount, uProcs, users, users, stack),
-				g.line(r, "user-cpu", "CPU by user (% of one core)", unitPct, uCPU, users, users, stack),
-				g.line(r, "user-rss", "Resident memory by user", unitBytes, uRSS, users, users, stack))
+				g.line(r, "user-cpu", "CPU by user (% of one core)", unitPct, uCPU, users, users, lineOpts{Stack: true}),
+				g.line(r, "user-rss", "Resident memory by user", unitBytes, uRSS, users, users, lineOpts{Stack: true}))
 		}
 	}
 	return g.topProcesses()

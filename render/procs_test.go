@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 
 	"almanac/archive"
 	"almanac/schema"
+	"almanac/synth"
 )
 
 // procCounter is a scanner that counts the reads of the per-hour process
@@ -175,4 +177,48 @@ func isoTime(t *testing.T, pt Time) time.Time {
 		t.Fatalf("page time %+v: %v", pt, err)
 	}
 	return v
+}
+
+// TestNoSwapCharts: a host without swap has no swap charts (an axis of 0
+// to 1 B says nothing); one with swap has them.
+func TestNoSwapCharts(t *testing.T) {
+	for _, swap := range []bool{false, true} {
+		st, err := archive.Open(t.TempDir(), quietLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := synth.New(synth.Host{Name: "web1", Seed: 1, Boot: fixedNow.Add(-48 * time.Hour)})
+		for at := fixedNow.Add(-time.Hour); at.Before(fixedNow); at = at.Add(time.Minute) {
+			b := g.Batch(at)
+			if !swap {
+				for i := range b.Memory {
+					b.Memory[i].SwapTotalBytes, b.Memory[i].SwapFreeBytes = 0, 0
+				}
+			}
+			if err := w.Append(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		d, err := gather(st, "web1", hostDir("web1"), fixedNow, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, s := range d.ranges[0] {
+			for _, c := range s.Charts {
+				ids = append(ids, c.ID)
+			}
+		}
+		if got := slices.Contains(ids, "swap") && slices.Contains(ids, "swap-io"); got != swap {
+			t.Errorf("host with swap %v: swap charts shown %v (charts %v)", swap, got, ids)
+		}
+	}
 }

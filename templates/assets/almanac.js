@@ -38,18 +38,24 @@
   }
 
   var IEC = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  var SI = ['', 'k', 'M', 'G', 'T', 'P'];
   function round(v) {
     var a = Math.abs(v);
     if (a >= 100) { return v.toFixed(0); }
     if (a >= 10) { return v.toFixed(1); }
     return v.toFixed(2);
   }
+  // fmtVal formats one value (a tooltip) with its unit.
   function fmtVal(v, unit) {
     if (v === null || v === undefined || v === '-' || isNaN(v)) { return '–'; }
+    var i = 0;
     if (unit === 'B' || unit === 'B/s') {
-      var i = 0;
       while (Math.abs(v) >= 1024 && i < IEC.length - 1) { v /= 1024; i++; }
       return round(v) + ' ' + IEC[i] + (unit === 'B/s' ? '/s' : '');
+    }
+    if (unit === 'bit/s') {
+      while (Math.abs(v) >= 1000 && i < SI.length - 1) { v /= 1000; i++; }
+      return round(v) + ' ' + SI[i] + 'bit/s';
     }
     var s;
     if (Math.abs(v) >= 1e6) { s = round(v / 1e6) + ' M'; }
@@ -58,39 +64,139 @@
     if (!unit) { return s; }
     return s + (unit === '%' ? ' %' : ' ' + unit);
   }
+  // decimals returns how many decimals step needs ("0.25": 2).
+  function decimals(step) {
+    if (!(step > 0)) { return 0; }
+    var s = String(Number(step.toPrecision(6)));
+    var e = s.indexOf('e-');
+    if (e >= 0) { return Number(s.slice(e + 2)); }
+    var dot = s.indexOf('.');
+    return dot < 0 ? 0 : s.length - dot - 1;
+  }
+  // axisLabel formats the ticks of a value axis whose step is step and
+  // whose largest tick is top: one unit and one precision for all ticks.
+  function axisLabel(v, unit, step, top) {
+    var base = 1, names = null, suffix = '';
+    if (unit === 'B' || unit === 'B/s') {
+      names = IEC; base = 1024; suffix = unit === 'B/s' ? '/s' : '';
+    } else if (unit === 'bit/s') {
+      names = SI; base = 1000; suffix = 'bit/s';
+    }
+    var div = 1, k = 0;
+    if (names) {
+      // The unit of the step: 256 MiB steps read 0, 256, 512 MiB.
+      while (step / div >= base && k < names.length - 1) { div *= base; k++; }
+      return (v / div).toFixed(decimals(step / div)) + ' ' + names[k] + suffix;
+    }
+    var sfx = '';
+    if (Math.abs(top) >= 1e6) { div = 1e6; sfx = ' M'; } else if (Math.abs(top) >= 1e4) { div = 1e3; sfx = ' k'; }
+    var s = (v / div).toFixed(decimals(step / div)) + sfx;
+    if (!unit) { return s; }
+    return s + (unit === '%' ? ' %' : (sfx ? '' : ' ') + unit);
+  }
+  // binaryStep returns a step for a byte axis up to max: a power of two
+  // times a power of 1024 (256 MiB, 2 GiB), giving about four to eight
+  // ticks.
+  function binaryStep(max, base) {
+    if (!(max > 0)) { return 1; }
+    var u = 1;
+    while (max / u >= base) { u *= base; }
+    var target = max / u / 5;
+    if (target < 1 && u > 1) { u /= base; target *= base; }
+    if (target < 1) { return base === 1024 ? Math.max(1, Math.pow(2, Math.floor(Math.log2(target)))) : niceDecimal(target); }
+    if (base === 1000) { return niceDecimal(target) * u; }
+    var p = 1;
+    while (p * 2 <= target) { p *= 2; }
+    return p * u;
+  }
+  function niceDecimal(x) {
+    var e = Math.pow(10, Math.floor(Math.log10(x)));
+    var m = x / e;
+    return (m >= 5 ? 5 : m >= 2 ? 2 : 1) * e;
+  }
+  // dataMax returns the largest value a line chart draws between the
+  // times from and to (ms): the largest row sum of its stacked series, or
+  // the largest value.
+  function dataMax(opt, from, to) {
+    var src = opt.dataset && opt.dataset.source;
+    if (!src) { return 0; }
+    var stacked = [], plain = [];
+    for (var j = 0; j < opt.series.length; j++) {
+      var col = opt.series[j].encode.y;
+      if (opt.series[j].stack) { stacked.push(col); } else { plain.push(col); }
+    }
+    var m = 0;
+    for (var i = 0; i < src.length; i++) {
+      var row = src[i];
+      if (row[0] < from || row[0] > to) { continue; }
+      var sum = 0;
+      for (var a = 0; a < stacked.length; a++) { sum += row[stacked[a]] || 0; }
+      m = Math.max(m, sum);
+      for (var b = 0; b < plain.length; b++) { if (row[plain[b]] > m) { m = row[plain[b]]; } }
+    }
+    return m;
+  }
+  var isBinary = { 'B': 1024, 'B/s': 1024, 'bit/s': 1000 };
+  // scaleBytes sets the step of a byte or bit axis for the data shown
+  // between from and to (ms).
+  function scaleBytes(opt, unit, from, to) {
+    if (!isBinary[unit] || typeof opt.yAxis.max === 'number') { return null; }
+    var step = binaryStep(dataMax(opt, from, to), isBinary[unit]);
+    return { interval: step, max: function (e) { return Math.max(step, Math.ceil(e.max / step) * step); } };
+  }
 
+  var monthDay = fmtter({ month: 'short', day: 'numeric' });
   function spanMs(opt) {
     var x = opt.xAxis || {};
     if (typeof x.min === 'number' && typeof x.max === 'number') { return x.max - x.min; }
     return 86400000;
   }
+  // timeLabel is the label of a time tick on every chart, line or
+  // heatmap: the hour within two days, the date and hour within ten, the
+  // date beyond.
   function timeLabel(v, span) {
     var d = new Date(Number(v));
-    return span > 2 * 86400000 ? dayHour.format(d) : hourOnly.format(d);
+    if (span <= 2 * 86400000) { return hourOnly.format(d); }
+    if (span <= 10 * 86400000) { return monthDay.format(d) + ' ' + hourOnly.format(d); }
+    return monthDay.format(d);
   }
 
   function decorate(opt, c) {
     var unit = c.unit;
     if (c.kind === 'line') {
       var span = spanMs(opt);
-      opt.yAxis.axisLabel = { formatter: function (v) { return fmtVal(v, unit); } };
-      if (tz) {
-        opt.xAxis.axisLabel = { formatter: function (v) { return timeLabel(v, span); }, hideOverlap: true };
-      }
+      var ax = null;
+      opt.yAxis.axisLabel = {
+        formatter: function (v) {
+          var step = 0, top = v;
+          if (ax) {
+            var sc = ax.getModel().getComponent('yAxis', 0).axis.scale;
+            step = sc.getInterval(); top = sc.getExtent()[1];
+          }
+          return axisLabel(v, unit, step, top);
+        }
+      };
+      c.bind = function (inst) { ax = inst; };
+      var z = opt.dataZoom && opt.dataZoom[0];
+      var sb = scaleBytes(opt, unit, z && z.startValue !== undefined ? z.startValue : -Infinity, z && z.endValue !== undefined ? z.endValue : Infinity);
+      if (sb) { opt.yAxis.interval = sb.interval; opt.yAxis.max = sb.max; }
+      opt.xAxis.axisLabel = { formatter: function (v) { return timeLabel(v, span); }, hideOverlap: true };
       opt.tooltip.formatter = function (ps) {
         if (!ps || !ps.length) { return ''; }
         var out = esc(full.format(new Date(ps[0].value[0])));
         for (var i = 0; i < ps.length; i++) {
           var p = ps[i];
           var v = p.value[p.encode.y[0]];
-          out += '<br>' + p.marker + esc(p.seriesName) + ': <b>' + esc(fmtVal(v, unit)) + '</b>';
+          var text = fmtVal(v, unit);
+          if (unit === 'bit/s') { text += ' (' + fmtVal(v / 8, 'B/s') + ')'; }
+          out += '<br>' + p.marker + esc(p.seriesName) + ': <b>' + esc(text) + '</b>';
         }
         return out;
       };
     } else if (c.kind === 'heatmap') {
       var xs = opt.xAxis.data;
       var hspan = xs.length > 1 ? xs[xs.length - 1] - xs[0] : 86400000;
-      opt.xAxis.axisLabel = { formatter: function (v) { return timeLabel(v, hspan); } };
+      opt.xAxis.axisLabel = { formatter: function (v) { return timeLabel(v, hspan); }, hideOverlap: true };
       var ys = opt.yAxis.data;
       opt.tooltip.formatter = function (p) {
         return esc(ys[p.value[1]]) + '<br>' + esc(full.format(new Date(Number(xs[p.value[0]])))) +
@@ -102,6 +208,33 @@
       };
     }
     return opt;
+  }
+
+  // legendRows estimates how many rows the legend of opt takes in a chart
+  // width px wide: legends wrap rather than page, so no series is hidden.
+  var measure = document.createElement('canvas').getContext('2d');
+  function legendRows(opt, width) {
+    if (!opt.legend || !opt.series) { return 0; }
+    measure.font = '12px sans-serif';
+    var rows = 1, x = 0, avail = Math.max(width * 0.95 - 10, 100);
+    for (var i = 0; i < opt.series.length; i++) {
+      // An item: its symbol (25 px), a gap (5), its text and the next gap (10).
+      var w = 25 + 5 + measure.measureText(String(opt.series[i].name)).width * 1.1 + 10;
+      if (x > 0 && x + w > avail) { rows++; x = 0; }
+      x += w;
+    }
+    return rows;
+  }
+
+  // rescaleOnZoom keeps the step of a byte or bit axis fitting the data in
+  // the zoomed window.
+  function rescaleOnZoom(chart, opt, unit) {
+    if (!isBinary[unit]) { return; }
+    chart.on('datazoom', function () {
+      var ext = chart.getModel().getComponent('xAxis', 0).axis.scale.getExtent();
+      var sb = scaleBytes(opt, unit, ext[0], ext[1]);
+      if (sb) { chart.setOption({ yAxis: { interval: sb.interval, max: sb.max } }); }
+    });
   }
 
   // A chart that opens zoomed on its data (it covers a small part of the
@@ -137,22 +270,32 @@
       if (c.kind === 'heatmap') {
         el.style.height = Math.max(160, 90 + 16 * c.option.yAxis.data.length) + 'px';
       }
-      var chart = echarts.init(el, theme, { renderer: 'canvas' });
       var opt = decorate(JSON.parse(JSON.stringify(c.option)), c);
+      if (c.kind === 'line' && opt.legend) {
+        var rows = legendRows(opt, el.clientWidth || 600);
+        opt.legend = { type: 'plain', top: 0, left: 'center', width: '95%' };
+        opt.grid.top = 12 + 22 * rows;
+        el.style.height = (236 + 22 * rows) + 'px';
+      }
+      var chart = echarts.init(el, theme, { renderer: 'canvas' });
+      if (c.bind) { c.bind(chart); }
       opt.backgroundColor = 'transparent';
       chart.setOption(opt);
       instances.push(chart);
       wholeRange(el, chart, opt);
+      if (c.kind === 'line') { rescaleOnZoom(chart, opt, c.unit); }
     }
   }
   draw();
   if (dark) {
     if (dark.addEventListener) { dark.addEventListener('change', draw); } else if (dark.addListener) { dark.addListener(draw); }
   }
-  var resizing = null;
+  // A new width may change the legends' rows: draw again.
+  var resizing = null, lastWidth = window.innerWidth;
   window.addEventListener('resize', function () {
     if (resizing) { clearTimeout(resizing); }
     resizing = setTimeout(function () {
+      if (window.innerWidth !== lastWidth) { lastWidth = window.innerWidth; draw(); return; }
       for (var i = 0; i < instances.length; i++) { instances[i].resize(); }
     }, 100);
   });
