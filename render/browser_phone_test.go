@@ -1,0 +1,124 @@
+package render
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// layoutJS reports, as JSON, what does not fit the window: the document's
+// width against the viewport's, the charts that end beyond it, and the host
+// names (page heading, overview table) broken over more than one line.
+const layoutJS = `JSON.stringify((function () {
+  const vw = window.innerWidth;
+  const out = {doc: document.documentElement.scrollWidth, vw: vw, charts: [], broken: []};
+  for (const el of document.querySelectorAll('.chart')) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && (r.right > vw + 0.5 || r.left < -0.5)) out.charts.push(el.id);
+  }
+  for (const el of document.querySelectorAll('.hostname, #hosts tbody td:first-child a')) {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+    if (tops.size > 1) out.broken.push(el.textContent);
+  }
+  return out;
+})())`
+
+// setWidth sets the tab's viewport to width × height CSS pixels, as a
+// phone's (mobile) or a desktop's, and reloads the page so that it lays
+// out and draws for that width from the start.
+func (tb *tab) setWidth(t *testing.T, width, height int64, mobile bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, pageLoadTimeout)
+	defer cancel()
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height,
+		func(p *emulation.SetDeviceMetricsOverrideParams, _ *emulation.SetTouchEmulationEnabledParams) {
+			p.Mobile = mobile
+			p.DeviceScaleFactor = 1
+		}))
+	if err != nil {
+		t.Fatalf("%s: set viewport %dx%d: %v", tb.url, width, height, err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Reload())); err != nil {
+		t.Fatalf("%s: reload: %v", tb.url, err)
+	}
+}
+
+// TestBrowserPhone opens every page of the fixture site at 390 px (a
+// phone) and checks that nothing is wider than the screen: the document,
+// every chart; tables scroll in their own box; host names are not broken
+// over lines. It saves screenshots of the main pages at 390 and 1400 px
+// under testdata/artifacts.
+func TestBrowserPhone(t *testing.T) {
+	b := startBrowser(t)
+	st := writeBrowserFixture(t)
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := build(context.Background(), st, Options{Out: out, Now: browserNow, Log: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	var pages []string
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".html") {
+			rel, _ := filepath.Rel(out, p)
+			pages = append(pages, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web1 := "hosts/" + hostDir("web1") + "/"
+	shots := map[string]bool{"index.html": true, web1 + "index.html": true, web1 + "30d.html": true,
+		web1 + "processes.html": true, web1 + "availability.html": true, web1 + "facts.html": true}
+	for _, rel := range pages {
+		t.Run(rel, func(t *testing.T) {
+			tb := b.open(t, filepath.Join(out, rel))
+			tb.setWidth(t, 390, 844, true)
+			if n := tb.eval(t, `String(document.querySelectorAll('.chart').length)`); n != "0" {
+				if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got struct {
+				Doc, VW int
+				Charts  []string
+				Broken  []string
+			}
+			if err := json.Unmarshal([]byte(tb.eval(t, layoutJS)), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.VW != 390 {
+				t.Fatalf("viewport %d px wide, want 390", got.VW)
+			}
+			if got.Doc > got.VW {
+				t.Errorf("document %d px wide at a %d px viewport", got.Doc, got.VW)
+			}
+			if len(got.Charts) > 0 {
+				t.Errorf("charts wider than the screen: %v", got.Charts)
+			}
+			if len(got.Broken) > 0 {
+				t.Errorf("host names broken over lines: %q", got.Broken)
+			}
+			if shots[rel] {
+				tb.screenshot(t, "390")
+				tb.setWidth(t, 1400, 900, false)
+				if n := tb.eval(t, `String(document.querySelectorAll('.chart').length)`); n != "0" {
+					if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+						t.Fatal(err)
+					}
+				}
+				tb.screenshot(t, "1400")
+			}
+			tb.checkClean(t)
+		})
+	}
+}
