@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -117,6 +118,78 @@ func TestBrowserPhone(t *testing.T) {
 					}
 				}
 				tb.screenshot(t, "1400")
+			}
+			tb.checkClean(t)
+		})
+	}
+}
+
+// sortCheckJS clicks every sortable column title of the page once and
+// reports, as JSON, the columns whose rows did not come out in ascending
+// order of their values, and the tables with a number or time column
+// that cannot be sorted.
+const sortCheckJS = `JSON.stringify((function () {
+  const bad = [], unsortable = [];
+  const val = c => c.getAttribute('data-v') === null ? c.textContent : c.getAttribute('data-v');
+  document.querySelectorAll('table').forEach(function (table, ti) {
+    const ths = Array.from(table.querySelectorAll('thead th'));
+    if (!table.classList.contains('sortable')) {
+      if (!table.classList.contains('avail-table') && table.querySelector('td.num, time')) unsortable.push(table.className || ('table ' + ti));
+      return;
+    }
+    ths.forEach(function (th, col) {
+      const type = th.getAttribute('data-type');
+      const num = th.classList.contains('num');
+      if (!type) { if (num) bad.push(th.textContent + ': numbers without a sort type'); return; }
+      th.click();
+      const vs = Array.from(table.tBodies[0].rows).map(r => val(r.cells[col]));
+      for (let i = 1; i < vs.length; i++) {
+        let d;
+        if (type === 'num') d = (parseFloat(vs[i]) || 0) - (parseFloat(vs[i - 1]) || 0);
+        else if (type === 'time') { const a = Date.parse(vs[i - 1]), b = Date.parse(vs[i]); d = (isNaN(b) ? Infinity : b) - (isNaN(a) ? Infinity : a); if (isNaN(d)) d = 0; }
+        else d = vs[i].localeCompare(vs[i - 1]);
+        if (d < 0) { bad.push(th.textContent + ': ' + vs[i - 1] + ' before ' + vs[i]); break; }
+      }
+    });
+  });
+  return {bad: bad, unsortable: unsortable};
+})())`
+
+var dateRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \S+$`)
+
+// TestBrowserSortable clicks every sortable column of the main pages and
+// checks the order, and that every table with numbers or times sorts.
+func TestBrowserSortable(t *testing.T) {
+	b := startBrowser(t)
+	st := writeBrowserFixture(t)
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := build(context.Background(), st, Options{Out: out, Now: browserNow, Log: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	web1 := "hosts/" + hostDir("web1") + "/"
+	for _, rel := range []string{"index.html", web1 + "index.html", web1 + "processes.html", web1 + "processes-7d.html",
+		web1 + "availability.html", web1 + "facts.html"} {
+		t.Run(rel, func(t *testing.T) {
+			tb := b.open(t, filepath.Join(out, rel))
+			var got struct{ Bad, Unsortable []string }
+			if err := json.Unmarshal([]byte(tb.eval(t, sortCheckJS)), &got); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range got.Bad {
+				t.Errorf("column %s", s)
+			}
+			if len(got.Unsortable) > 0 {
+				t.Errorf("tables with numbers or times that do not sort: %q", got.Unsortable)
+			}
+			// One date format on every page.
+			var times []string
+			if err := json.Unmarshal([]byte(tb.eval(t, `JSON.stringify(Array.from(document.querySelectorAll('time')).map(e => e.textContent))`)), &times); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range times {
+				if !dateRe.MatchString(s) {
+					t.Errorf("time %q is not written YYYY-MM-DD hh:mm:ss zone", s)
+				}
 			}
 			tb.checkClean(t)
 		})

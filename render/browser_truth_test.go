@@ -148,7 +148,7 @@ type chartAxes struct {
 
 var (
 	decimalsRe = regexp.MustCompile(`^-?\d+(?:\.(\d+))?`)
-	monthRe    = regexp.MustCompile(`[A-Z][a-z]{2} \d`)
+	monthRe    = regexp.MustCompile(`^\d{2}-\d{2}`)
 )
 
 // TestBrowserAxes checks the axes of the host and processes pages of every

@@ -126,6 +126,7 @@ type OutageRow struct {
 	Duration   string
 	Kind       string
 	Ongoing    bool
+	Seconds    float64 // the duration, to sort by
 }
 
 // availPage is the model of a host's availability page.
@@ -220,7 +221,7 @@ func (g *gatherer) availability() {
 		p.Outages = append(p.Outages, OutageRow{
 			Start: mkTime(o.Start, g.tz), End: mkTime(o.End, g.tz),
 			Duration: fmtDuration(time.Duration(o.End-o.Start) * time.Microsecond),
-			Kind:     o.Kind, Ongoing: o.Ongoing,
+			Kind:     o.Kind, Ongoing: o.Ongoing, Seconds: float64(o.End-o.Start) / 1e6,
 		})
 	}
 	for i := len(tl.Reboots) - 1; i >= 0; i-- {

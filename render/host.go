@@ -61,6 +61,9 @@ type FSRow struct {
 	UsedPct             string
 	Full                string // time until full at the current trend, or ""
 	ReadOnly            bool
+	// The numbers of the row, to sort by (bytes; percent; seconds, -1 when
+	// not filling up).
+	SizeSort, UsedSort, AvailSort, PctSort, FullSort float64
 }
 
 // hostData is everything gathered for one host.
@@ -618,10 +621,11 @@ func (g *gatherer) filesystem() error {
 				Mount: m, Device: l.dev, Type: l.typ,
 				Size: fmtBytes(l.size), Used: fmtBytes(l.used), Avail: fmtBytes(l.avail),
 				UsedPct: fmtPct(pct(l.used, l.used+l.avail)), ReadOnly: l.ro,
+				SizeSort: nz(l.size), UsedSort: nz(l.used), AvailSort: nz(l.avail), PctSort: nz(pct(l.used, l.used+l.avail)), FullSort: -1,
 			}
 			lo, hi := window(used.T, tf, to)
 			if d, ok := timeUntilFull(used.T[lo:hi], used.Cols[j][lo:hi], l.avail); ok && !row.ReadOnly {
-				row.Full = fmtDuration(d)
+				row.Full, row.FullSort = fmtDuration(d), d.Seconds()
 			}
 			rowsFS = append(rowsFS, row)
 		}

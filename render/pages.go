@@ -163,6 +163,10 @@ type ProcRow struct {
 	FirstSeen, Seen  Time
 	Zombie           bool
 	CPUSort, RSSSort float64
+	CPUAvgSort       float64 // mean CPU %, to sort by
+	RSSLastSort      float64 // last RSS (bytes), to sort by
+	PPID             int32   // zombies: the parent, which has not reaped it
+	Parent           string  // zombies: the parent's command ("" when not seen)
 }
 
 // procPage is the model of a host's processes page for one range.
@@ -299,6 +303,7 @@ func (g *gatherer) topProcesses() error {
 			CPU: fmtPct(s.CPUAvg), CPUTime: fmtDuration(cpuTime), RSSMax: fmtBytes(s.RSSMax), RSSLast: fmtBytes(s.RSSLast),
 			Started: mkTime(s.ID.Start, tz), FirstSeen: mkTime(s.First, tz), Seen: mkTime(s.Last, tz),
 			Zombie: s.State == "Z", CPUSort: cpuTime.Seconds(), RSSSort: s.RSSMax,
+			CPUAvgSort: nz(s.CPUAvg), RSSLastSort: nz(s.RSSLast),
 		}
 	}
 	rows := func(ss []procStat) []ProcRow {
@@ -319,6 +324,9 @@ func (g *gatherer) topProcesses() error {
 			}
 		}
 		slices.Reverse(zombies)
+		if err := g.zombieParents(zombies, pr, lastT); err != nil {
+			return err
+		}
 	}
 	ids := func(ss []procStat) ([]procID, []string) {
 		var ids []procID
@@ -364,6 +372,35 @@ func (g *gatherer) topProcesses() error {
 		p.Charts = append(p.Charts,
 			line("top-cpu", "Top processes by CPU (% of one core)", unitPct, cpuGrid, cnames),
 			line("top-rss", "Top processes by resident memory", unitBytes, memGrid, mnames))
+	}
+	return nil
+}
+
+// zombieParents fills in the parent of each zombie of the sample at t,
+// read from that sample only (the parent's pid is not read for the
+// tables), and the parent's command from the rows pr of that sample.
+func (g *gatherer) zombieParents(zombies []ProcRow, pr procRows, t int64) error {
+	if len(zombies) == 0 {
+		return nil
+	}
+	f, err := g.scanWindow(schema.TableProcess, t, t+1, "pid", "ppid")
+	if err != nil {
+		return err
+	}
+	parent := map[int32]int32{}
+	for i, pid := range col(f, "pid") {
+		if pp := col(f, "ppid")[i]; !math.IsNaN(pp) {
+			parent[int32(pid)] = int32(pp)
+		}
+	}
+	comm := map[int32]string{}
+	for i := len(pr.T) - 1; i >= 0 && pr.T[i] == t; i-- {
+		comm[int32(pr.PID[i])] = pr.Comm[i]
+	}
+	for i := range zombies {
+		z := &zombies[i]
+		z.PPID = parent[z.PID]
+		z.Parent = comm[z.PPID]
 	}
 	return nil
 }

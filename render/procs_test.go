@@ -222,3 +222,49 @@ func TestNoSwapCharts(t *testing.T) {
 		}
 	}
 }
+
+// TestZombieParents: the zombies table names each zombie's parent (its
+// PPID and command), which has not reaped it.
+func TestZombieParents(t *testing.T) {
+	st, err := archive.Open(t.TempDir(), quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot := fixedNow.Add(-48 * time.Hour).UnixMicro()
+	for at := fixedNow.Add(-10 * time.Minute); at.Before(fixedNow); at = at.Add(time.Minute) {
+		us := at.UnixMicro()
+		b := &schema.Batch{Time: at, System: []schema.SystemRow{{Time: us, BootTime: boot, IntervalMs: 60000}},
+			Process: []schema.ProcessRow{
+				{Time: us, PID: 900, PPID: 1, StartTime: boot, User: "www", Comm: "httpd", State: "S"},
+				{Time: us, PID: 901, PPID: 900, StartTime: boot, User: "www", Comm: "cgi", State: "Z"},
+				{Time: us, PID: 950, PPID: 4242, StartTime: boot, User: "root", Comm: "orphan", State: "Z"},
+			}}
+		if err := w.Append(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := gather(st, "web1", hostDir("web1"), fixedNow, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type zombie struct {
+		PID, PPID int32
+		Parent    string
+	}
+	var got []zombie
+	for _, z := range d.procs[0].Zombies {
+		got = append(got, zombie{z.PID, z.PPID, z.Parent})
+	}
+	want := []zombie{{901, 900, "httpd"}, {950, 4242, ""}}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("zombies (-want +got):\n%s", diff)
+	}
+}

@@ -26,9 +26,21 @@
       return new Intl.DateTimeFormat(undefined, opts);
     }
   }
-  var full = fmtter({ year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, timeZoneName: 'short' });
-  var dayHour = fmtter({ month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
-  var hourOnly = fmtter({ hour: '2-digit', minute: '2-digit', hour12: false });
+  // One date format on every page, in tables, tooltips and axes alike:
+  // 2026-03-10 14:05:09 CET (the server writes the same form), and its
+  // parts: 03-10 on axes, 14:05 for hours.
+  var partsFmt = fmtter({ year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+    second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+  function parts(d) {
+    var p = {};
+    var list = partsFmt.formatToParts(d);
+    for (var i = 0; i < list.length; i++) { p[list[i].type] = list[i].value; }
+    if (p.hour === '24') { p.hour = '00'; }
+    return p;
+  }
+  var full = { format: function (d) { var p = parts(d); return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second + (p.timeZoneName ? ' ' + p.timeZoneName : ''); } };
+  var hourOnly = { format: function (d) { var p = parts(d); return p.hour + ':' + p.minute; } };
+  var monthDay = { format: function (d) { var p = parts(d); return p.month + '-' + p.day; } };
 
   // Times written by the server (UTC or --tz) are shown in the viewer's zone.
   var times = document.querySelectorAll('time[datetime]');
@@ -145,7 +157,6 @@
     return { interval: step, max: function (e) { return Math.max(step, Math.ceil(e.max / step) * step); } };
   }
 
-  var monthDay = fmtter({ month: 'short', day: 'numeric' });
   function spanMs(opt) {
     var x = opt.xAxis || {};
     if (typeof x.min === 'number' && typeof x.max === 'number') { return x.max - x.min; }
@@ -303,6 +314,11 @@
   // Sortable tables: click a column title with a data-type.
   var tables = document.querySelectorAll('table.sortable');
   for (var t = 0; t < tables.length; t++) { sortable(tables[t]); }
+  function cellValue(cell) {
+    if (!cell) { return ''; }
+    var v = cell.getAttribute('data-v');
+    return v === null ? cell.textContent : v;
+  }
   function sortable(table) {
     var ths = table.querySelectorAll('thead th');
     for (var k = 0; k < ths.length; k++) {
@@ -316,9 +332,13 @@
           var body = table.tBodies[0];
           var rows = Array.prototype.slice.call(body.rows);
           rows.sort(function (a, b) {
-            var x = a.cells[col].getAttribute('data-v') || a.cells[col].textContent;
-            var y = b.cells[col].getAttribute('data-v') || b.cells[col].textContent;
+            var x = cellValue(a.cells[col]), y = cellValue(b.cells[col]);
             if (type === 'num') { return dir * ((parseFloat(x) || 0) - (parseFloat(y) || 0)); }
+            if (type === 'time') {
+              // ISO times; a value that is not one (ongoing) is the latest.
+              var tx = Date.parse(x), ty = Date.parse(y);
+              return dir * ((isNaN(tx) ? Infinity : tx) - (isNaN(ty) ? Infinity : ty) || 0);
+            }
             return dir * x.localeCompare(y);
           });
           for (var r = 0; r < rows.length; r++) { body.appendChild(rows[r]); }
