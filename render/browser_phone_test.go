@@ -1,15 +1,20 @@
 package render
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -194,4 +199,77 @@ func TestBrowserSortable(t *testing.T) {
 			tb.checkClean(t)
 		})
 	}
+}
+
+// toolboxIconJS returns, as "x y", the page coordinates of the centre of
+// the toolbox icon titled %q of the chart #%s.
+const toolboxIconJS = `(function (title, id) {
+  const el = document.getElementById(id);
+  const inst = echarts.getInstanceByDom(el);
+  const tb = inst.getModel().getComponent('toolbox', 0);
+  const view = inst.getViewOfComponentModel(tb);
+  const names = Object.keys(tb.get('feature')).filter(k => tb.get('feature')[k].show !== false);
+  const feats = tb.get('feature');
+  const i = names.findIndex(k => feats[k].title === title);
+  const icon = view.group.childAt(i);
+  if (!icon) return 'no icon ' + title;
+  const r = icon.getBoundingRect().clone();
+  r.applyTransform(icon.getComputedTransform());
+  const box = el.getBoundingClientRect();
+  return (box.left + r.x + r.width / 2) + ' ' + (box.top + r.y + r.height / 2);
+})(%q, %q)`
+
+// TestBrowserExport downloads a chart's data as CSV and its picture as a
+// PNG from ECharts' toolbox, with no network request and no CSP error.
+func TestBrowserExport(t *testing.T) {
+	b := startBrowser(t)
+	st := writeBrowserFixture(t)
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := build(context.Background(), st, Options{Out: out, Now: browserNow, Log: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	tb := b.open(t, filepath.Join(out, "hosts", hostDir("web1"), "index.html"))
+	if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+		t.Fatal(err)
+	}
+	dl := t.TempDir()
+	ctx, cancel := context.WithTimeout(tb.ctx, pageLoadTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, cdpbrowser.SetDownloadBehavior,
+		cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dl}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []struct{ title, file string }{{"CSV", "load.csv"}, {"PNG", "load.png"}} {
+		var x, y float64
+		pos := tb.eval(t, fmt.Sprintf(toolboxIconJS, f.title, "load"))
+		if _, err := fmt.Sscanf(pos, "%g %g", &x, &y); err != nil {
+			t.Fatalf("%s icon: %s", f.title, pos)
+		}
+		if err := chromedp.Do(ctx, chromedp.MouseClickXY(x, y)); err != nil {
+			t.Fatal(err)
+		}
+		var data []byte
+		for deadline := time.Now().Add(chartTimeout); time.Now().Before(deadline); {
+			if b, err := os.ReadFile(filepath.Join(dl, f.file)); err == nil && len(b) > 0 {
+				data = b
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		switch {
+		case data == nil:
+			t.Errorf("%s: %s not downloaded", f.title, f.file)
+		case f.title == "CSV":
+			lines := strings.Split(strings.TrimSpace(string(data)), "\r\n")
+			if lines[0] != "time,load 1 min,load 5 min,load 15 min" || len(lines) < 100 {
+				t.Errorf("load.csv: header %q, %d lines", lines[0], len(lines))
+			}
+			if !regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z,[\d.]+,`).MatchString(lines[1]) {
+				t.Errorf("load.csv: first row %q", lines[1])
+			}
+		case !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+			t.Errorf("load.png is not a PNG: % x", data[:min(8, len(data))])
+		}
+	}
+	tb.checkClean(t)
 }

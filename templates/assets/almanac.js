@@ -221,13 +221,68 @@
     return opt;
   }
 
+  // csvCell quotes one CSV field; a leading = + - @ is defused so that a
+  // spreadsheet never reads host-supplied text as a formula.
+  function csvCell(v) {
+    var s = String(v);
+    if (/^[=+\-@\t\r]/.test(s) && isNaN(Number(s))) { s = "'" + s; }
+    return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+  // chartCSV returns a line chart's data as CSV: the time (ISO, UTC), then
+  // one column per series.
+  function chartCSV(opt) {
+    var src = (opt.dataset && opt.dataset.source) || [];
+    var cols = [], head = ['time'];
+    for (var j = 0; j < opt.series.length; j++) {
+      cols.push(opt.series[j].encode.y);
+      head.push(csvCell(opt.series[j].name));
+    }
+    var lines = [head.join(',')];
+    for (var i = 0; i < src.length; i++) {
+      var row = [new Date(src[i][0]).toISOString()];
+      for (var k = 0; k < cols.length; k++) {
+        var v = src[i][cols[k]];
+        row.push(v === null || v === undefined ? '' : String(v));
+      }
+      lines.push(row.join(','));
+    }
+    return lines.join('\r\n') + '\r\n';
+  }
+  // download saves text as a file named name, from a blob: URL (no request).
+  function download(name, text, type) {
+    var url = URL.createObjectURL(new Blob([text], { type: type }));
+    var a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    document.body.removeChild(a);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+  // toolbox adds ECharts' toolbox to a chart: the chart as a PNG, and a
+  // line chart's data as CSV. Both are made in the page, offline.
+  var csvIcon = 'path://M4,2H14L20,8V22H4ZM14,2V8H20M7,12H17M7,15H17M7,18H13';
+  function toolbox(opt, c, dark) {
+    var features = {
+      saveAsImage: { name: c.id, title: 'PNG', backgroundColor: dark ? '#14181c' : '#ffffff', pixelRatio: 2 }
+    };
+    if (c.kind === 'line') {
+      features.myCSV = {
+        show: true, title: 'CSV', icon: csvIcon,
+        onclick: function () { download(c.id + '.csv', chartCSV(opt), 'text/csv'); }
+      };
+    }
+    opt.toolbox = { right: 4, top: 0, itemSize: 13, itemGap: 6, feature: features };
+    if (c.kind === 'heatmap') { opt.grid.top = 24; }
+  }
+
   // legendRows estimates how many rows the legend of opt takes in a chart
   // width px wide: legends wrap rather than page, so no series is hidden.
   var measure = document.createElement('canvas').getContext('2d');
   function legendRows(opt, width) {
     if (!opt.legend || !opt.series) { return 0; }
     measure.font = '12px sans-serif';
-    var rows = 1, x = 0, avail = Math.max(width * 0.95 - 10, 100);
+    var rows = 1, x = 0, avail = Math.max(width - 76, 100);
     for (var i = 0; i < opt.series.length; i++) {
       // An item: its symbol (25 px), a gap (5), its text and the next gap (10).
       var w = 25 + 5 + measure.measureText(String(opt.series[i].name)).width * 1.1 + 10;
@@ -284,10 +339,11 @@
       var opt = decorate(JSON.parse(JSON.stringify(c.option)), c);
       if (c.kind === 'line' && opt.legend) {
         var rows = legendRows(opt, el.clientWidth || 600);
-        opt.legend = { type: 'plain', top: 0, left: 'center', width: '95%' };
+        opt.legend = { type: 'plain', top: 0, left: 10, right: 56 };
         opt.grid.top = 12 + 22 * rows;
         el.style.height = (236 + 22 * rows) + 'px';
       }
+      toolbox(opt, c, theme === 'dark');
       var chart = echarts.init(el, theme, { renderer: 'canvas' });
       if (c.bind) { c.bind(chart); }
       opt.backgroundColor = 'transparent';
