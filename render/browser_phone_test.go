@@ -273,3 +273,59 @@ func TestBrowserExport(t *testing.T) {
 	}
 	tb.checkClean(t)
 }
+
+// filterJS types %q into the process filter and returns, as JSON, the
+// command, user and PID of the rows left visible and the number hidden.
+const filterJS = `JSON.stringify((function (q) {
+  const f = document.getElementById('procfilter');
+  f.value = q;
+  f.dispatchEvent(new Event('input'));
+  const rows = Array.from(document.querySelectorAll('tr.proc'));
+  return {
+    shown: rows.filter(r => !r.hidden).map(r => [r.dataset.comm, r.dataset.user, r.dataset.pid]),
+    hidden: rows.filter(r => r.hidden).length,
+  };
+})(%q))`
+
+// TestBrowserProcessFilter filters the processes page by command, user and
+// PID, hostile names included.
+func TestBrowserProcessFilter(t *testing.T) {
+	b := startBrowser(t)
+	st := writeBrowserFixture(t)
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := build(context.Background(), st, Options{Out: out, Now: browserNow, Log: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	tb := b.open(t, filepath.Join(out, "hosts", hostDir("web1"), "processes.html"))
+	type result struct {
+		Shown  [][3]string
+		Hidden int
+	}
+	run := func(q string) result {
+		var r result
+		if err := json.Unmarshal([]byte(tb.eval(t, fmt.Sprintf(filterJS, q))), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	all := run("")
+	if len(all.Shown) < 4 || all.Hidden != 0 {
+		t.Fatalf("no filter: %d rows shown, %d hidden", len(all.Shown), all.Hidden)
+	}
+	pid := all.Shown[len(all.Shown)-1][2]
+	for _, q := range []string{hostileProc[:12], hostileUser, pid, "no such process"} {
+		r := run(q)
+		for _, row := range r.Shown {
+			if !strings.Contains(strings.ToLower(row[0]), strings.ToLower(q)) && !strings.Contains(strings.ToLower(row[1]), strings.ToLower(q)) && !strings.HasPrefix(row[2], q) {
+				t.Errorf("filter %q shows %q", q, row)
+			}
+		}
+		if len(r.Shown)+r.Hidden != len(all.Shown) {
+			t.Errorf("filter %q: %d shown + %d hidden, want %d rows", q, len(r.Shown), r.Hidden, len(all.Shown))
+		}
+		if (q == "no such process") != (len(r.Shown) == 0) {
+			t.Errorf("filter %q shows %d rows", q, len(r.Shown))
+		}
+	}
+	tb.checkClean(t)
+}

@@ -408,6 +408,23 @@
     }
   }
 
+  // The process filter of the processes pages: a row shows when its
+  // command or user contains the text, or its PID starts with it.
+  var pfilter = document.getElementById('procfilter');
+  if (pfilter) {
+    pfilter.addEventListener('input', function () {
+      var q = pfilter.value.trim().toLowerCase();
+      var rows = document.querySelectorAll('tr.proc');
+      for (var i = 0; i < rows.length; i++) {
+        var r = rows[i];
+        r.hidden = q !== '' &&
+          (r.getAttribute('data-comm') || '').toLowerCase().indexOf(q) < 0 &&
+          (r.getAttribute('data-user') || '').toLowerCase().indexOf(q) < 0 &&
+          (r.getAttribute('data-pid') || '').indexOf(q) !== 0;
+      }
+    });
+  }
+
   // The host filter of the overview.
   var filter = document.getElementById('filter');
   var hosts = document.getElementById('hosts');
