@@ -126,15 +126,17 @@ func appendNum(b []byte, v float64) []byte {
 
 // lineOpts shape a line chart.
 type lineOpts struct {
-	Stack   bool    // stack the series as areas (CPU modes, memory)
-	Peaks   int     // with Stack: the last Peaks series are lines over the stack (a peak)
-	Integer bool    // values are counts: axis steps are whole numbers
-	Area    bool    // fill under each line
-	Reboots []int64 // boot times (µs) to mark on the time axis
-	Max     float64 // a fixed maximum of the value axis (0: automatic)
-	From    int64   // the start of the range (µs), so every chart of a page spans it
-	To      int64   // the end of the range (µs)
-	Gap     int64   // the gap threshold (µs), for further reduction
+	Stack   bool     // stack the series as areas (CPU modes, memory)
+	Peaks   int      // with Stack: the last Peaks series are lines over the stack (a peak)
+	Integer bool     // values are counts: axis steps are whole numbers
+	Area    bool     // fill under each line
+	Reboots []int64  // boot times (µs) to mark on the time axis
+	OOMs    []int64  // times (µs) of samples that counted OOM kills, marked too
+	Outages []Outage // shaded: down in red, no data in grey
+	Max     float64  // a fixed maximum of the value axis (0: automatic)
+	From    int64    // the start of the range (µs), so every chart of a page spans it
+	To      int64    // the end of the range (µs)
+	Gap     int64    // the gap threshold (µs), for further reduction
 	// The first and last sample of the page's host in the range (µs), so
 	// that every chart of a page opens on the same window (0: the chart's
 	// own data).
@@ -166,21 +168,12 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 		} else if o.Area {
 			s["areaStyle"] = map[string]any{"opacity": 0.15}
 		}
-		if j == 0 && len(o.Reboots) > 0 {
-			var marks []any
-			for _, t := range o.Reboots {
-				if t >= o.From && t < o.To {
-					marks = append(marks, map[string]any{"xAxis": t / 1000})
-				}
+		if j == 0 {
+			if marks := timeMarks(o); len(marks) > 0 {
+				s["markLine"] = markLine(marks)
 			}
-			if len(marks) > 0 {
-				s["markLine"] = map[string]any{
-					"silent":    true,
-					"symbol":    []string{"none", "none"},
-					"label":     map[string]any{"formatter": "reboot", "position": "insideEndTop"},
-					"lineStyle": map[string]any{"type": "dashed", "color": "#d9534f"},
-					"data":      marks,
-				}
+			if areas := outageAreas(o); len(areas) > 0 {
+				s["markArea"] = map[string]any{"silent": true, "data": areas}
 			}
 		}
 		series = append(series, s)
@@ -239,6 +232,54 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 			"series":    series,
 		},
 	}
+}
+
+// timeMarks returns the marks of the time axis in the range of o:
+// reboots (red) and OOM kills (orange), as markLine data.
+func timeMarks(o lineOpts) []any {
+	var marks []any
+	add := func(ts []int64, name, color string) {
+		for _, t := range ts {
+			if t >= o.From && t < o.To {
+				marks = append(marks, map[string]any{"xAxis": t / 1000, "name": name,
+					"lineStyle": map[string]any{"type": "dashed", "color": color}})
+			}
+		}
+	}
+	add(o.Reboots, "reboot", "#d9534f")
+	add(o.OOMs, "OOM kill", "#e08a00")
+	return marks
+}
+
+// markLine is the markLine option of a series drawing marks (timeMarks).
+func markLine(marks []any) map[string]any {
+	return map[string]any{
+		"silent": true,
+		"symbol": []string{"none", "none"},
+		"label":  map[string]any{"formatter": "{b}", "position": "insideEndTop"},
+		"data":   marks,
+	}
+}
+
+// outageAreas returns the outages of o within its range as markArea data:
+// down in red, no data in grey.
+func outageAreas(o lineOpts) []any {
+	var areas []any
+	for _, out := range o.Outages {
+		from, to := max(out.Start, o.From), min(out.End, o.To)
+		if to <= from {
+			continue
+		}
+		color := "rgba(128,128,128,0.12)"
+		if out.Kind == KindDown {
+			color = "rgba(211,47,47,0.12)"
+		}
+		areas = append(areas, []any{
+			map[string]any{"xAxis": from / 1000, "itemStyle": map[string]any{"color": color}},
+			map[string]any{"xAxis": to / 1000},
+		})
+	}
+	return areas
 }
 
 // zoomWindow returns the window (µs) a chart of the range [from, to)

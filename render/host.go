@@ -109,6 +109,7 @@ type gatherer struct {
 	width   []int64
 	samples []int   // per range: the host's samples in it (its system table)
 	sampleT []int64 // the times of the host's samples (its system table), ascending
+	ooms    []int64 // the times of the samples (or rollup buckets) that counted OOM kills
 	d       *hostData
 }
 
@@ -206,7 +207,39 @@ func gather(src scanner, host, dir string, now time.Time, tz *time.Location) (*h
 		}
 	}
 	g.availability()
+	g.markOOMs()
 	return g.d, nil
+}
+
+// markOOMs marks the OOM kills (known once the memory table is read) on
+// every line chart of the host's pages, next to the reboots.
+func (g *gatherer) markOOMs() {
+	if len(g.ooms) == 0 {
+		return
+	}
+	mark := func(c *Chart) {
+		series, _ := c.Option["series"].([]any)
+		if c.Kind != "line" || len(series) == 0 {
+			return
+		}
+		s := series[0].(map[string]any)
+		marks := timeMarks(lineOpts{From: c.from, To: c.to, Reboots: g.d.tl.Reboots, OOMs: g.ooms})
+		if len(marks) > 0 {
+			s["markLine"] = markLine(marks)
+		}
+	}
+	for r := range g.d.ranges {
+		for i := range g.d.ranges[r] {
+			for j := range g.d.ranges[r][i].Charts {
+				mark(&g.d.ranges[r][i].Charts[j])
+			}
+		}
+	}
+	for r := range g.d.procs {
+		for j := range g.d.procs[r].Charts {
+			mark(&g.d.procs[r].Charts[j])
+		}
+	}
 }
 
 // add appends a section to the page of range r, dropping it when it has
@@ -226,7 +259,7 @@ func (g *gatherer) rangeWindow(r int) (int64, int64) {
 // line builds a line chart for range r from the columns keys of set.
 func (g *gatherer) line(r int, id, title, unit string, set *seriesSet, keys, names []string, o lineOpts) Chart {
 	o.From, o.To = g.rangeWindow(r)
-	o.Reboots = g.d.tl.Reboots
+	o.Reboots, o.Outages = g.d.tl.Reboots, g.d.tl.Outages
 	o.Gap = g.gap()
 	o.DataFrom, o.DataTo = g.dataExtent(r)
 	return lineChart(id, title, unit, set.grid(r, keys), names, o)
@@ -465,7 +498,13 @@ func (g *gatherer) memory() error {
 		swap.addChunk(f.Time, c.res, nil, swapUsed)
 		swapIO.addChunk(f.Time, c.res, nil, c.num("swap_in_per_s"), c.num("swap_out_per_s"))
 		faults.addChunk(f.Time, c.res, nil, c.num("page_faults_per_s"), c.num("major_faults_per_s"))
-		oom.addChunk(f.Time, c.res, nil, c.num("oom_kills"))
+		ooms := c.num("oom_kills")
+		oom.addChunk(f.Time, c.res, nil, ooms)
+		for i, v := range ooms.V {
+			if v > 0 {
+				g.ooms = append(g.ooms, f.Time[i])
+			}
+		}
 	})
 	if err != nil {
 		return err

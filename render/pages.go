@@ -364,7 +364,7 @@ func (g *gatherer) topProcesses() error {
 			continue
 		}
 		p.TopCPU, p.TopMem = rows(byCPU), rows(byMem)
-		o := lineOpts{From: rfrom, To: to, Reboots: g.d.tl.Reboots, Gap: lineGap}
+		o := lineOpts{From: rfrom, To: to, Reboots: g.d.tl.Reboots, Outages: g.d.tl.Outages, Gap: lineGap}
 		o.DataFrom, o.DataTo = g.dataExtent(r)
 		line := func(id, title, unit string, gr grid, names []string) Chart {
 			return lineChart(id, title, unit, downsample(gr, rfrom, to, maxPoints, lineGap), names, o)

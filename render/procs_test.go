@@ -268,3 +268,60 @@ func TestZombieParents(t *testing.T) {
 		t.Errorf("zombies (-want +got):\n%s", diff)
 	}
 }
+
+// TestMarks: OOM kills are marked on the time axis of every line chart
+// like reboots, and outages are shaded (down red, no data grey).
+func TestMarks(t *testing.T) {
+	st, err := archive.Open(t.TempDir(), quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := synth.New(synth.Host{Name: "web1", Seed: 1, Boot: fixedNow.Add(-48 * time.Hour)})
+	kill := fixedNow.Add(-30 * time.Minute)
+	for at := fixedNow.Add(-2 * time.Hour); at.Before(fixedNow); at = at.Add(time.Minute) {
+		if at.After(fixedNow.Add(-90*time.Minute)) && at.Before(fixedNow.Add(-70*time.Minute)) {
+			continue // the sampler stopped: no data
+		}
+		b := g.Batch(at)
+		for i := range b.Memory {
+			b.Memory[i].OOMKills = 0
+			if at.Equal(kill) {
+				b.Memory[i].OOMKills = 1
+			}
+		}
+		if err := w.Append(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := gather(st, "web1", hostDir("web1"), fixedNow, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"load", "cpu", "memory"} {
+		s := chartOf(t, d, 0, id).Option["series"].([]any)[0].(map[string]any)
+		ml, _ := s["markLine"].(map[string]any)
+		var oom []int64
+		if ml != nil {
+			for _, m := range ml["data"].([]any) {
+				if m := m.(map[string]any); m["name"] == "OOM kill" {
+					oom = append(oom, m["xAxis"].(int64))
+				}
+			}
+		}
+		if want := []int64{kill.UnixMilli()}; !slices.Equal(oom, want) {
+			t.Errorf("%s: OOM kill marks %v, want %v", id, oom, want)
+		}
+		ma, _ := s["markArea"].(map[string]any)
+		if ma == nil || len(ma["data"].([]any)) != 1 {
+			t.Errorf("%s: outage areas %v, want the 20 minutes without data", id, ma)
+		}
+	}
+}
