@@ -64,7 +64,8 @@ func (c chunk) num(name string) vals {
 // of derived series (memory used, filesystem use) and of the trends.
 var meanColumns = map[string]bool{"total_bytes": true, "free_bytes": true, "available_bytes": true,
 	"buffers_bytes": true, "cached_bytes": true, "swap_total_bytes": true, "swap_free_bytes": true,
-	"used_bytes": true, "avail_bytes": true, "inodes_total": true, "inodes_used": true}
+	"used_bytes": true, "avail_bytes": true, "inodes_total": true, "inodes_used": true,
+	"idle_pct": true, "load1": true} // the overview's 7-day means
 
 // stackColumns ("table.column") are the columns drawn as stacked shares
 // of a whole (CPU modes, processes by state, by user): they are reduced

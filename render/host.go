@@ -89,12 +89,18 @@ type hostSummary struct {
 	CPUSort, MemSort float64
 	FullestFS        string
 	FullestSort      float64
-	Spark            []sparkLine
-	Kernel           string
-	Uptime           string
-	UptimeSort       float64
-	LastSeen         int64
-	Seen             Time // the newest sample
+	FullestWarn      bool   // the fullest filesystem is 90 % full or more
+	FullIn           string // the fullest filesystem's time until full at its trend, or ""
+	// The last 7 days: mean and peak busy CPU %, used memory % and 1-minute
+	// load, as "mean / peak" text and the mean to sort by (-1: no data).
+	CPU7, Mem7, Load7             string
+	CPU7Sort, Mem7Sort, Load7Sort float64
+	Spark                         []sparkLine
+	Kernel                        string
+	Uptime                        string
+	UptimeSort                    float64
+	LastSeen                      int64
+	Seen                          Time // the newest sample
 }
 
 // gatherer reads a host's tables and builds its page models.
@@ -110,7 +116,9 @@ type gatherer struct {
 	samples []int   // per range: the host's samples in it (its system table)
 	sampleT []int64 // the times of the host's samples (its system table), ascending
 	ooms    []int64 // the times of the samples (or rollup buckets) that counted OOM kills
-	d       *hostData
+	// the last 7 days' CPU busy %, memory used % and load, for the overview
+	weekCPU, weekMem, weekLoad weekStat
+	d                          *hostData
 }
 
 // scan reads cols of table over the longest range. A corrupt file is noted
@@ -208,6 +216,10 @@ func gather(src scanner, host, dir string, now time.Time, tz *time.Location) (*h
 	}
 	g.availability()
 	g.markOOMs()
+	s := &g.d.sum
+	s.CPU7, s.CPU7Sort = g.weekCPU.text(fmtPct)
+	s.Mem7, s.Mem7Sort = g.weekMem.text(fmtPct)
+	s.Load7, s.Load7Sort = g.weekLoad.text(func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) })
 	return g.d, nil
 }
 
@@ -294,7 +306,13 @@ func (g *gatherer) system() error {
 	load, procs, kern := g.newSet(3), g.newSet(2), g.newSet(3)
 	err = g.each(schema.TableSystem, []string{"load1", "load5", "load15",
 		"procs_running", "procs_blocked", "ctxt_per_s", "intr_per_s", "forks_per_s"}, func(c chunk) {
-		load.addChunk(c.f.Time, c.res, nil, c.num("load1"), c.num("load5"), c.num("load15"))
+		l1 := c.num("load1")
+		load.addChunk(c.f.Time, c.res, nil, l1, c.num("load5"), c.num("load15"))
+		for i, t := range c.f.Time {
+			if t >= g.weekFrom() {
+				g.weekLoad.add(l1.V[i], l1.Hi[i], g.rowWeight(c.res))
+			}
+		}
 		procs.addChunk(c.f.Time, c.res, nil, c.num("procs_running"), c.num("procs_blocked"))
 		kern.addChunk(c.f.Time, c.res, nil, c.num("ctxt_per_s"), c.num("intr_per_s"), c.num("forks_per_s"))
 	})
@@ -371,6 +389,9 @@ func (g *gatherer) cpu() error {
 				busy.Lo = append(busy.Lo, 100-idle.Hi[i])
 				busy.Hi = append(busy.Hi, 100-idle.Lo[i])
 			}
+			if f.Time[i] >= g.weekFrom() {
+				g.weekCPU.add(100-idle.V[i], 100-idle.Lo[i], g.rowWeight(c.res))
+			}
 			if f.Time[i] >= sparkFrom {
 				spark.T = append(spark.T, f.Time[i])
 				spark.Cols[0] = append(spark.Cols[0], 100-idle.V[i])
@@ -440,6 +461,54 @@ func (g *gatherer) dataExtent(r int) (first, last int64) {
 	return g.sampleT[lo], g.sampleT[hi-1]
 }
 
+// weekFrom returns the start (µs) of the last 7 days, the overview's week.
+func (g *gatherer) weekFrom() int64 { return g.now - 7*24*time.Hour.Microseconds() }
+
+// rowWeight returns the time (µs) a row stands for: a rollup bucket's
+// width, or a sample's interval.
+func (g *gatherer) rowWeight(res int64) float64 {
+	if res > 0 {
+		return float64(res)
+	}
+	if g.d.tl.Interval > 0 {
+		return float64(g.d.tl.Interval)
+	}
+	return defaultInterval
+}
+
+// weekStat is the time-weighted mean and the peak of a series.
+type weekStat struct {
+	sum, weight, peak float64
+	seen              bool
+}
+
+// add adds a row: its value (a bucket's mean), its highest value and the
+// time it stands for. NaN values are left out.
+func (w *weekStat) add(v, peak, weight float64) {
+	if math.IsNaN(v) {
+		return
+	}
+	w.sum += v * weight
+	w.weight += weight
+	if math.IsNaN(peak) {
+		peak = v
+	}
+	if !w.seen || peak > w.peak {
+		w.peak = peak
+	}
+	w.seen = true
+}
+
+// text returns "mean / peak" formatted with f, and the mean to sort by
+// (-1 and "" when there is no data).
+func (w weekStat) text(f func(float64) string) (string, float64) {
+	if !w.seen || w.weight <= 0 {
+		return "", -1
+	}
+	m := w.sum / w.weight
+	return f(m) + " / " + f(w.peak), m
+}
+
 // fresh reports whether a sample at t describes the host now.
 func (g *gatherer) fresh(t int64) bool {
 	return g.now-t <= downAfter.Microseconds()
@@ -493,6 +562,11 @@ func (g *gatherer) memory() error {
 		}, sf)
 		if total.V[n-1] > 0 {
 			lastT, lastPct = f.Time[n-1], 100*(1-availB.V[n-1]/total.V[n-1])
+		}
+		for i := range n {
+			if f.Time[i] >= g.weekFrom() && total.V[i] > 0 {
+				g.weekMem.add(100*(1-availB.V[i]/total.V[i]), 100*(1-availB.Lo[i]/total.V[i]), g.rowWeight(c.res))
+			}
 		}
 		mem.addChunk(f.Time, c.res, nil, used, buffers, cached, free)
 		swap.addChunk(f.Time, c.res, nil, swapUsed)
@@ -632,6 +706,7 @@ func (g *gatherer) filesystem() error {
 	}
 	mounts := space.keys()
 	fullest := -1.0
+	var fullestMount string
 	for _, m := range mounts {
 		l, ok := last[m]
 		if !ok || !g.fresh(l.t) {
@@ -640,6 +715,8 @@ func (g *gatherer) filesystem() error {
 		if p := pct(l.used, l.used+l.avail); p > fullest {
 			fullest = p
 			g.d.sum.FullestFS = fmtPct(p) + " " + m
+			g.d.sum.FullestWarn = p >= 90
+			fullestMount = m
 		}
 	}
 	g.d.sum.FullestSort = fullest
@@ -665,6 +742,9 @@ func (g *gatherer) filesystem() error {
 			lo, hi := window(used.T, tf, to)
 			if d, ok := timeUntilFull(used.T[lo:hi], used.Cols[j][lo:hi], l.avail); ok && !row.ReadOnly {
 				row.Full, row.FullSort = fmtDuration(d), d.Seconds()
+				if r == 1 && m == fullestMount {
+					g.d.sum.FullIn = row.Full // at the trend of the last 7 days
+				}
 			}
 			rowsFS = append(rowsFS, row)
 		}

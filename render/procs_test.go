@@ -2,6 +2,7 @@ package render
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -323,5 +324,23 @@ func TestMarks(t *testing.T) {
 		if ma == nil || len(ma["data"].([]any)) != 1 {
 			t.Errorf("%s: outage areas %v, want the 20 minutes without data", id, ma)
 		}
+	}
+}
+
+// TestOverviewWeek: the overview row of a host sampled over the rollup
+// fixture's days has its 7-day CPU, memory and load, and the CPU peak is
+// the fixture's spike of the 7th (read from a per-minute rollup).
+func TestOverviewWeek(t *testing.T) {
+	st := writeRollupFixture(t, t.TempDir(), true)
+	d, err := gather(st, "web1", hostDir("web1"), fixedNow, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.sum
+	if !strings.HasSuffix(s.CPU7, " / 99.5 %") || s.CPU7Sort <= 0 || s.CPU7Sort > 99.5 {
+		t.Errorf("CPU 7 d = %q (mean %v), want a mean and the spike 99.5 %% as peak", s.CPU7, s.CPU7Sort)
+	}
+	if s.Mem7 == "" || s.Mem7Sort <= 0 || s.Load7 == "" || s.Load7Sort <= 0 {
+		t.Errorf("memory 7 d = %q (%v), load 7 d = %q (%v)", s.Mem7, s.Mem7Sort, s.Load7, s.Load7Sort)
 	}
 }

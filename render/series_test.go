@@ -310,3 +310,30 @@ func TestFmtInterval(t *testing.T) {
 		}
 	}
 }
+
+func TestWeekStat(t *testing.T) {
+	tests := []struct {
+		name     string
+		rows     [][3]float64 // value, peak, weight
+		want     string
+		wantSort float64
+	}{
+		{"no data", nil, "", -1},
+		{"one sample", [][3]float64{{20, 20, 10}}, "20.0 % / 20.0 %", 20},
+		// A rollup hour of mean 10 (peak 90) weighs 360 samples of 10 s.
+		{"weighted by time", [][3]float64{{10, 90, 3600}, {100, 100, 10}}, "10.2 % / 100.0 %", (10*3600 + 100*10) / 3610.0},
+		{"missing values left out", [][3]float64{{nan, nan, 10}, {30, nan, 10}}, "30.0 % / 30.0 %", 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var w weekStat
+			for _, r := range tt.rows {
+				w.add(r[0], r[1], r[2])
+			}
+			got, sort := w.text(fmtPct)
+			if got != tt.want || sort != tt.wantSort {
+				t.Errorf("text() = %q, %v; want %q, %v", got, sort, tt.want, tt.wantSort)
+			}
+		})
+	}
+}
