@@ -329,3 +329,63 @@ func TestBrowserProcessFilter(t *testing.T) {
 	}
 	tb.checkClean(t)
 }
+
+// windowJS returns, as JSON, the x window (ms) of every time chart of the
+// page and the URL's hash.
+const windowJS = `JSON.stringify({hash: location.hash, windows: Array.from(document.querySelectorAll('.chart')).map(function (el) {
+  const inst = echarts.getInstanceByDom(el);
+  const x = inst.getModel().getComponent('xAxis', 0);
+  if (!x || x.axis.type !== 'time') return null;
+  return x.axis.scale.getExtent().map(Math.round);
+}).filter(w => w)})`
+
+// TestBrowserSharedZoom zooms one chart of a host page: every time chart
+// follows, the URL keeps the window, and the URL opens on it.
+func TestBrowserSharedZoom(t *testing.T) {
+	b := startBrowser(t)
+	st := writeBrowserFixture(t)
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := build(context.Background(), st, Options{Out: out, Now: browserNow, Log: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(out, "hosts", hostDir("web1"), "index.html")
+	tb := b.open(t, page)
+	if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+		t.Fatal(err)
+	}
+	from, to := browserNow.Add(-5*time.Hour).UnixMilli(), browserNow.Add(-3*time.Hour).UnixMilli()
+	tb.eval(t, fmt.Sprintf(`(echarts.getInstanceByDom(document.getElementById('load')).dispatchAction({type: 'dataZoom', startValue: %d, endValue: %d}), '')`, from, to))
+	type state struct {
+		Hash    string
+		Windows [][2]int64
+	}
+	check := func(tb *tab, what string) {
+		var got state
+		if err := json.Unmarshal([]byte(tb.eval(t, windowJS)), &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Windows) < 10 {
+			t.Fatalf("%s: %d time charts", what, len(got.Windows))
+		}
+		for i, w := range got.Windows {
+			// ECharts' own rounding of a window: within a minute.
+			if d0, d1 := w[0]-from, w[1]-to; d0 < -60000 || d0 > 60000 || d1 < -60000 || d1 > 60000 {
+				t.Errorf("%s: time chart %d shows %v..%v, want %v..%v", what, i, w[0], w[1], from, to)
+				break
+			}
+		}
+		if want := "#from="; !strings.HasPrefix(got.Hash, want) {
+			t.Errorf("%s: URL hash %q, want the window", what, got.Hash)
+		}
+	}
+	check(tb, "after zooming #load")
+	hash := tb.eval(t, `location.hash`)
+	tb.checkClean(t)
+
+	tb2 := b.open(t, page+hash)
+	if _, err := tb2.waitCharts(".chart", chartTimeout); err != nil {
+		t.Fatal(err)
+	}
+	check(tb2, "opened with "+hash)
+	tb2.checkClean(t)
+}

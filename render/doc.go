@@ -110,7 +110,9 @@
 // network chart), times in one form (2006-01-02 15:04:05 zone) in the
 // viewer's zone or --tz, tooltips, legends that wrap above the plot, a
 // "Whole range" button on charts that open zoomed on their data, the
-// toolbox (PNG, and CSV of a line chart's dataset), sortable tables
+// toolbox (PNG, and CSV of a line chart's dataset), one zoom shared by
+// the time charts of a page and kept in the URL (#from=<ms>&to=<ms>),
+// sortable tables
 // (data-type num, text or time, the value in data-v) and the host and
 // process filters.
 package render

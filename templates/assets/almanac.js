@@ -324,8 +324,28 @@
 
   var dark = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
   var instances = [];
+  // The zoom of a page is shared by its time charts and kept in the URL
+  // (#from=<ms>&to=<ms>), so that a link shows the same window.
+  function hashWindow() {
+    var m = /(?:^#|&)from=(\d+)&to=(\d+)/.exec(location.hash);
+    if (!m) { return null; }
+    var a = Number(m[1]), b = Number(m[2]);
+    return b > a ? [a, b] : null;
+  }
+  function keepWindow(chart, opt) {
+    chart.on('datazoom', function () {
+      var ext = chart.getModel().getComponent('xAxis', 0).axis.scale.getExtent();
+      var whole = Math.abs(ext[0] - opt.xAxis.min) < 1000 && Math.abs(ext[1] - opt.xAxis.max) < 1000;
+      var h = whole ? '' : '#from=' + Math.round(ext[0]) + '&to=' + Math.round(ext[1]);
+      if (h !== location.hash && window.history && history.replaceState) {
+        history.replaceState(null, '', h || location.pathname + location.search);
+      }
+    });
+  }
+
   function draw() {
     if (typeof echarts === 'undefined') { return; }
+    var win = hashWindow();
     for (var i = 0; i < instances.length; i++) { instances[i].dispose(); }
     instances = [];
     var theme = dark && dark.matches ? 'dark' : null;
@@ -344,7 +364,18 @@
         el.style.height = (236 + 22 * rows) + 'px';
       }
       toolbox(opt, c, theme === 'dark');
+      var timed = c.kind === 'line' && typeof opt.xAxis.min === 'number';
+      if (timed && win) {
+        var lo = Math.max(win[0], opt.xAxis.min), hi = Math.min(win[1], opt.xAxis.max);
+        if (hi > lo) {
+          for (var z = 0; z < opt.dataZoom.length; z++) {
+            opt.dataZoom[z].startValue = lo; opt.dataZoom[z].endValue = hi;
+            delete opt.dataZoom[z].start; delete opt.dataZoom[z].end;
+          }
+        }
+      }
       var chart = echarts.init(el, theme, { renderer: 'canvas' });
+      if (timed) { chart.group = 'time'; keepWindow(chart, opt); }
       if (c.bind) { c.bind(chart); }
       opt.backgroundColor = 'transparent';
       chart.setOption(opt);
@@ -352,6 +383,7 @@
       wholeRange(el, chart, opt);
       if (c.kind === 'line') { rescaleOnZoom(chart, opt, c.unit); }
     }
+    echarts.connect('time');
   }
   draw();
   if (dark) {
