@@ -389,3 +389,55 @@ func TestBrowserSharedZoom(t *testing.T) {
 	check(tb2, "opened with "+hash)
 	tb2.checkClean(t)
 }
+
+// TestBrowserPicker moves the zoom window of a host page earlier and
+// later, and picks a day outside the 24 hours, which leads to the 7-day
+// page zoomed on that day.
+func TestBrowserPicker(t *testing.T) {
+	b := startBrowser(t)
+	st := writeBrowserFixture(t)
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := build(context.Background(), st, Options{Out: out, Now: browserNow, Log: slog.New(slog.DiscardHandler), TZ: time.UTC}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(out, "hosts", hostDir("web1"))
+	from, to := browserNow.Add(-5*time.Hour).UnixMilli(), browserNow.Add(-3*time.Hour).UnixMilli()
+	tb := b.open(t, filepath.Join(dir, "index.html")+fmt.Sprintf("#from=%d&to=%d", from, to))
+	if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+		t.Fatal(err)
+	}
+	window := func() [2]int64 {
+		var got struct{ Windows [][2]int64 }
+		if err := json.Unmarshal([]byte(tb.eval(t, windowJS)), &got); err != nil {
+			t.Fatal(err)
+		}
+		return got.Windows[0]
+	}
+	near := func(a, b int64) bool { return a-b < 60000 && b-a < 60000 }
+	tb.click(t, ".picker button.earlier")
+	if w := window(); !near(w[0], from-7200000) || !near(w[1], to-7200000) {
+		t.Errorf("earlier: window %v, want %v..%v", w, from-7200000, to-7200000)
+	}
+	tb.click(t, ".picker button.later")
+	tb.click(t, ".picker button.later")
+	if w := window(); !near(w[0], from+7200000) || !near(w[1], to+7200000) {
+		t.Errorf("later twice: window %v, want %v..%v", w, from+7200000, to+7200000)
+	}
+	tb.checkClean(t)
+	// A day three days back is not in the 24 hours: the 7-day page opens on
+	// it. (Days are the viewer's: the browser's zone is set to UTC.)
+	day := browserNow.AddDate(0, 0, -3).Truncate(24 * time.Hour)
+	ctx, cancel := context.WithTimeout(tb.ctx, pageLoadTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "UTC"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Evaluate[string](fmt.Sprintf(
+		`(function () { const d = document.querySelector('.picker input.day'); d.value = %q; d.dispatchEvent(new Event('change')); return ''; })()`,
+		day.Format(time.DateOnly))))); err != nil {
+		t.Fatal(err)
+	}
+	if u := tb.eval(t, `location.pathname.split('/').pop() + location.hash`); !strings.HasPrefix(u, fmt.Sprintf("7d.html#from=%d", day.UnixMilli())) {
+		t.Errorf("picking %s led to %s, want 7d.html zoomed on it", day.Format(time.DateOnly), u)
+	}
+}

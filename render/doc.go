@@ -112,6 +112,7 @@
 // "Whole range" button on charts that open zoomed on their data, the
 // toolbox (PNG, and CSV of a line chart's dataset), one zoom shared by
 // the time charts of a page and kept in the URL (#from=<ms>&to=<ms>),
+// with earlier/later buttons and a day field that moves it,
 // sortable tables
 // (data-type num, text or time, the value in data-v) and the host and
 // process filters.

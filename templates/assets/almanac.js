@@ -386,9 +386,74 @@
     echarts.connect('time');
   }
   draw();
+  picker();
   if (dark) {
     if (dark.addEventListener) { dark.addEventListener('change', draw); } else if (dark.addListener) { dark.addListener(draw); }
   }
+  // picker adds, under the range tabs of a page with time charts, buttons
+  // that move the shared zoom window one width earlier or later, and a
+  // day field that zooms on that day (on the shortest range page that
+  // holds it, following the tab links).
+  function picker() {
+    var tabs = document.querySelector('nav.tabs');
+    var first = null, fopt = null;
+    for (var i = 0; i < instances.length; i++) {
+      var o = instances[i].getOption();
+      if (instances[i].group === 'time') { first = instances[i]; fopt = o; break; }
+    }
+    if (!tabs || !first) { return; }
+    var min = fopt.xAxis[0].min, max = fopt.xAxis[0].max;
+    function current() {
+      var inst = instances.filter(function (x) { return x.group === 'time'; })[0];
+      return inst.getModel().getComponent('xAxis', 0).axis.scale.getExtent();
+    }
+    function show(a, b) {
+      var inst = instances.filter(function (x) { return x.group === 'time'; })[0];
+      inst.dispatchAction({ type: 'dataZoom', startValue: a, endValue: b });
+    }
+    function move(dir) {
+      var w = current(), width = w[1] - w[0];
+      var a = Math.min(Math.max(w[0] + dir * width, min), max - width);
+      show(a, a + width);
+    }
+    var bar = document.createElement('div');
+    bar.className = 'picker';
+    function button(text, title, fn) {
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = text;
+      b.title = title;
+      b.addEventListener('click', fn);
+      bar.appendChild(b);
+      return b;
+    }
+    button('◀ Earlier', 'Show the window before this one', function () { move(-1); }).className = 'earlier';
+    button('Later ▶', 'Show the window after this one', function () { move(1); }).className = 'later';
+    var label = document.createElement('label');
+    label.textContent = 'Day ';
+    var day = document.createElement('input');
+    day.type = 'date';
+    day.className = 'day';
+    label.appendChild(day);
+    bar.appendChild(label);
+    day.addEventListener('change', function () {
+      var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day.value);
+      if (!m) { return; }
+      var a = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime(), b = a + 86400000;
+      if (a >= min - 86400000 && b <= max + 86400000) { show(Math.max(a, min), Math.min(b, max)); return; }
+      // Another range's page: the tab links, shortest first.
+      var links = tabs.querySelectorAll('a');
+      for (var i = 0; i < links.length; i++) {
+        var span = { '24h': 1, '7d': 7, '30d': 30, '365d': 365 }[links[i].textContent];
+        if (span && a >= max - span * 86400000) {
+          location.href = links[i].getAttribute('href') + '#from=' + a + '&to=' + b;
+          return;
+        }
+      }
+    });
+    tabs.parentNode.insertBefore(bar, tabs.nextSibling);
+  }
+
   // A new width may change the legends' rows: draw again.
   var resizing = null, lastWidth = window.innerWidth;
   window.addEventListener('resize', function () {
