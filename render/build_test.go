@@ -438,3 +438,34 @@ func TestBuildPageBudget(t *testing.T) {
 		t.Errorf("24h page lacks the series of the last interface")
 	}
 }
+
+// TestBuildDownHost: a host silent for three days says on its 24-hour
+// pages when it was last seen and links to the 7-day pages, which have its
+// data; its processes page has no empty section.
+func TestBuildDownHost(t *testing.T) {
+	n := fixedNow
+	st := writeFixture(t, fixtureHost{Name: "old1", Every: time.Minute, Processes: 3, Seed: 4,
+		Spans: []span{{From: n.Add(-4 * 24 * time.Hour), To: n.Add(-3 * 24 * time.Hour)}}})
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Build(context.Background(), st, Options{Out: out, Now: n, Log: quietLog()}); err != nil {
+		t.Fatal(err)
+	}
+	files := readSite(t, out)
+	dir := "hosts/" + hostDir("old1") + "/"
+	last := n.Add(-3*24*time.Hour - time.Minute).UTC().Format(time.RFC3339)
+	for page, link := range map[string]string{"index.html": "7d.html", "processes.html": "processes-7d.html"} {
+		b := string(files[dir+page])
+		for _, want := range []string{"No samples in the last 24 hours.", `Last seen <time datetime="` + last + `"`,
+			`<a href="` + link + `">See the last 7 days</a>`} {
+			if !strings.Contains(b, want) {
+				t.Errorf("%s lacks %q", page, want)
+			}
+		}
+		if strings.Contains(b, "<h2>") {
+			t.Errorf("%s has a section heading though the range has no samples", page)
+		}
+	}
+	if b := string(files[dir+"processes-7d.html"]); !strings.Contains(b, "<h2>Top processes by CPU") || strings.Contains(b, "No samples") {
+		t.Errorf("processes-7d.html lacks the top processes")
+	}
+}

@@ -3,6 +3,7 @@ package render
 import (
 	"math"
 	"strconv"
+	"time"
 )
 
 // Chart is one ECharts chart ready for a template: a stable DOM id, a title,
@@ -20,6 +21,8 @@ type Chart struct {
 	data     grid // a line chart's rows, to reduce further for the page budget
 	from, to int64
 	gap      int64
+	stacked  bool // reduce data to means (downsampleMean), not extremes
+	peaks    int  // of a stacked chart: its last columns are peaks
 }
 
 // values returns how many numbers the chart's data holds.
@@ -33,7 +36,11 @@ func (c *Chart) shrink(n int) {
 	if c.Kind != "line" || len(c.data.T) <= n {
 		return
 	}
-	c.data = downsample(c.data, c.from, c.to, n, c.gap)
+	if c.stacked {
+		c.data = downsampleMean(c.data, c.from, c.to, n, c.gap, c.peaks)
+	} else {
+		c.data = downsample(c.data, c.from, c.to, n, c.gap)
+	}
 	c.Option["dataset"] = map[string]any{"source": rows(c.data)}
 }
 
@@ -65,6 +72,7 @@ const (
 	unitPct     = "%"
 	unitBytes   = "B"
 	unitBytesPS = "B/s"
+	unitBitsPS  = "bit/s" // SI multiples (kbit/s, Mbit/s), as network people read
 	unitPerS    = "/s"
 	unitMs      = "ms"
 	unitCelsius = "°C"
@@ -118,18 +126,29 @@ func appendNum(b []byte, v float64) []byte {
 
 // lineOpts shape a line chart.
 type lineOpts struct {
-	Stack   bool    // stack the series as areas (CPU modes, memory)
-	Area    bool    // fill under each line
-	Reboots []int64 // boot times (µs) to mark on the time axis
-	Max     float64 // a fixed maximum of the value axis (0: automatic)
-	From    int64   // the start of the range (µs), so every chart of a page spans it
-	To      int64   // the end of the range (µs)
-	Gap     int64   // the gap threshold (µs), for further reduction
+	Stack   bool     // stack the series as areas (CPU modes, memory)
+	Peaks   int      // with Stack: the last Peaks series are lines over the stack (a peak)
+	Integer bool     // values are counts: axis steps are whole numbers
+	Area    bool     // fill under each line
+	Reboots []int64  // boot times (µs) to mark on the time axis
+	OOMs    []int64  // times (µs) of samples that counted OOM kills, marked too
+	Outages []Outage // shaded: down in red, no data in grey
+	Max     float64  // a fixed maximum of the value axis (0: automatic)
+	From    int64    // the start of the range (µs), so every chart of a page spans it
+	To      int64    // the end of the range (µs)
+	Gap     int64    // the gap threshold (µs), for further reduction
+	// The first and last sample of the page's host in the range (µs), so
+	// that every chart of a page opens on the same window (0: the chart's
+	// own data).
+	DataFrom, DataTo int64
 }
 
 // lineChart builds a time-series line chart from a downsampled grid: one
 // series per column of g, named by names.
 func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart {
+	if o.Stack {
+		zeroAbsent(grid{T: g.T, Cols: g.Cols[:len(g.Cols)-o.Peaks]})
+	}
 	series := make([]any, 0, len(g.Cols))
 	for j := range g.Cols {
 		s := map[string]any{
@@ -139,27 +158,22 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 			"encode":     map[string]any{"x": 0, "y": j + 1},
 			"lineStyle":  map[string]any{"width": 1},
 		}
-		if o.Stack {
+		if o.Stack && j >= len(g.Cols)-o.Peaks {
+			s["lineStyle"] = map[string]any{"width": 1, "type": "dashed", "color": "#888"}
+			s["itemStyle"] = map[string]any{"color": "#888"}
+			s["z"] = 3
+		} else if o.Stack {
 			s["stack"] = "total"
 			s["areaStyle"] = map[string]any{}
 		} else if o.Area {
 			s["areaStyle"] = map[string]any{"opacity": 0.15}
 		}
-		if j == 0 && len(o.Reboots) > 0 {
-			var marks []any
-			for _, t := range o.Reboots {
-				if t >= o.From && t < o.To {
-					marks = append(marks, map[string]any{"xAxis": t / 1000})
-				}
+		if j == 0 {
+			if marks := timeMarks(o); len(marks) > 0 {
+				s["markLine"] = markLine(marks)
 			}
-			if len(marks) > 0 {
-				s["markLine"] = map[string]any{
-					"silent":    true,
-					"symbol":    []string{"none", "none"},
-					"label":     map[string]any{"formatter": "reboot", "position": "insideEndTop"},
-					"lineStyle": map[string]any{"type": "dashed", "color": "#d9534f"},
-					"data":      marks,
-				}
+			if areas := outageAreas(o); len(areas) > 0 {
+				s["markArea"] = map[string]any{"silent": true, "data": areas}
 			}
 		}
 		series = append(series, s)
@@ -169,20 +183,43 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 		yAxis["max"] = o.Max
 	}
 	yAxis["min"] = 0
+	if o.Integer {
+		yAxis["minInterval"] = 1
+	}
 	xAxis := map[string]any{"type": "time"}
 	if o.To > o.From {
 		xAxis["min"] = o.From / 1000
 		xAxis["max"] = o.To / 1000
 	}
+	zoom := []any{
+		map[string]any{"type": "inside"},
+		map[string]any{"type": "slider", "height": 16, "bottom": 6},
+	}
+	extent := g
+	if o.DataTo > 0 {
+		extent = grid{T: []int64{o.DataFrom, o.DataTo}, Cols: [][]float64{{0, 0}}}
+	}
+	if lo, hi, ok := zoomWindow(extent, o.From, o.To); ok {
+		// Open on the data; the slider (or the page's "whole range"
+		// button) shows the rest. The slider's preview spreads the points
+		// evenly over its width whatever their times: off for a sliver.
+		for _, z := range zoom {
+			z := z.(map[string]any)
+			z["startValue"], z["endValue"] = lo/1000, hi/1000
+		}
+		zoom[1].(map[string]any)["showDataShadow"] = false
+	}
 	return Chart{
-		data:  g,
-		from:  o.From,
-		to:    o.To,
-		gap:   o.Gap,
-		ID:    id,
-		Title: title,
-		Unit:  unit,
-		Kind:  "line",
+		data:    g,
+		stacked: o.Stack,
+		peaks:   o.Peaks,
+		from:    o.From,
+		to:      o.To,
+		gap:     o.Gap,
+		ID:      id,
+		Title:   title,
+		Unit:    unit,
+		Kind:    "line",
 		Option: map[string]any{
 			"animation": false,
 			"tooltip":   map[string]any{"trigger": "axis"},
@@ -190,13 +227,113 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 			"grid":      map[string]any{"left": 8, "right": 16, "top": 36, "bottom": 48, "containLabel": true},
 			"xAxis":     xAxis,
 			"yAxis":     yAxis,
-			"dataZoom": []any{
-				map[string]any{"type": "inside"},
-				map[string]any{"type": "slider", "height": 16, "bottom": 6},
-			},
-			"dataset": map[string]any{"source": rows(g)},
-			"series":  series,
+			"dataZoom":  zoom,
+			"dataset":   map[string]any{"source": rows(g)},
+			"series":    series,
 		},
+	}
+}
+
+// timeMarks returns the marks of the time axis in the range of o:
+// reboots (red) and OOM kills (orange), as markLine data.
+func timeMarks(o lineOpts) []any {
+	var marks []any
+	add := func(ts []int64, name, color string) {
+		for _, t := range ts {
+			if t >= o.From && t < o.To {
+				marks = append(marks, map[string]any{"xAxis": t / 1000, "name": name,
+					"lineStyle": map[string]any{"type": "dashed", "color": color}})
+			}
+		}
+	}
+	add(o.Reboots, "reboot", "#d9534f")
+	add(o.OOMs, "OOM kill", "#e08a00")
+	return marks
+}
+
+// markLine is the markLine option of a series drawing marks (timeMarks).
+func markLine(marks []any) map[string]any {
+	return map[string]any{
+		"silent": true,
+		"symbol": []string{"none", "none"},
+		"label":  map[string]any{"formatter": "{b}", "position": "insideEndTop"},
+		"data":   marks,
+	}
+}
+
+// outageAreas returns the outages of o within its range as markArea data:
+// down in red, no data in grey.
+func outageAreas(o lineOpts) []any {
+	var areas []any
+	for _, out := range o.Outages {
+		from, to := max(out.Start, o.From), min(out.End, o.To)
+		if to <= from {
+			continue
+		}
+		color := "rgba(128,128,128,0.12)"
+		if out.Kind == KindDown {
+			color = "rgba(211,47,47,0.12)"
+		}
+		areas = append(areas, []any{
+			map[string]any{"xAxis": from / 1000, "itemStyle": map[string]any{"color": color}},
+			map[string]any{"xAxis": to / 1000},
+		})
+	}
+	return areas
+}
+
+// zoomWindow returns the window (µs) a chart of the range [from, to)
+// opens on when its data (the rows of g with a value) covers less than
+// half of it: the data's extent widened by a tenth on each side, and to
+// at least two minutes, moved inside the range. ok is false when the chart
+// should open on the whole range.
+func zoomWindow(g grid, from, to int64) (lo, hi int64, ok bool) {
+	first, last := int64(-1), int64(-1)
+	for i, t := range g.T {
+		for _, c := range g.Cols {
+			if !math.IsNaN(c[i]) {
+				if first < 0 {
+					first = t
+				}
+				last = t
+				break
+			}
+		}
+	}
+	if first < 0 || to <= from {
+		return 0, 0, false
+	}
+	ext := last - first
+	w := max(ext+ext/5, 2*time.Minute.Microseconds())
+	if 2*w >= to-from {
+		return 0, 0, false
+	}
+	lo = first - (w-ext)/2
+	lo = min(max(lo, from), to-w)
+	return lo, lo + w, true
+}
+
+// zeroAbsent sets to 0, in place, the NaN values of g's rows that have a
+// value in another column: in a stack of shares, a key missing from a row
+// (a user without processes then) holds none of the whole, and a null
+// would break the stack above it. Rows with no value stay gaps.
+func zeroAbsent(g grid) {
+	for i := range g.T {
+		any := false
+		for _, c := range g.Cols {
+			if !math.IsNaN(c[i]) {
+				any = true
+				break
+			}
+		}
+		if !any {
+			continue
+		}
+		for _, c := range g.Cols {
+			if math.IsNaN(c[i]) {
+				c[i] = 0
+			}
+		}
 	}
 }
 

@@ -48,6 +48,10 @@ func (c chunk) num(name string) vals {
 		v := col(c.f, sc.RollupName(schema.AggSum))
 		return vals{v, v, v}
 	}
+	if stackColumns[c.t.Name()+"."+name] && sc.Has(schema.AggAvg) {
+		v := col(c.f, sc.RollupName(schema.AggAvg))
+		return vals{v, v, v}
+	}
 	lo := col(c.f, sc.RollupName(schema.AggMin))
 	v := lo
 	if meanColumns[name] && sc.Has(schema.AggAvg) {
@@ -60,7 +64,25 @@ func (c chunk) num(name string) vals {
 // of derived series (memory used, filesystem use) and of the trends.
 var meanColumns = map[string]bool{"total_bytes": true, "free_bytes": true, "available_bytes": true,
 	"buffers_bytes": true, "cached_bytes": true, "swap_total_bytes": true, "swap_free_bytes": true,
-	"used_bytes": true, "avail_bytes": true, "inodes_total": true, "inodes_used": true}
+	"used_bytes": true, "avail_bytes": true, "inodes_total": true, "inodes_used": true,
+	"idle_pct": true, "load1": true} // the overview's 7-day means
+
+// stackColumns ("table.column") are the columns drawn as stacked shares
+// of a whole (CPU modes, processes by state, by user): they are reduced
+// to means (reduceMean), so from a rollup only the mean is read.
+var stackColumns = map[string]bool{}
+
+func init() {
+	for _, m := range cpuModes {
+		stackColumns[schema.TableCPU+"."+m+"_pct"] = true
+	}
+	for _, s := range procStates {
+		stackColumns[schema.TableProcCount+"."+s] = true
+	}
+	for _, c := range []string{"processes", "cpu_pct", "rss_bytes"} {
+		stackColumns[schema.TableProcUser+"."+c] = true
+	}
+}
 
 // str returns the string column name of c.
 func (c chunk) str(name string) []string { return strCol(c.f, name) }
@@ -95,6 +117,10 @@ func rollupColumns(t schema.Table, cols []string) []string {
 		sc, ok := t.Column(c)
 		if !ok {
 			out = append(out, c) // archive's ScanRollup names it in its error
+			continue
+		}
+		if stackColumns[t.Name()+"."+c] && sc.Has(schema.AggAvg) {
+			out = append(out, sc.RollupName(schema.AggAvg))
 			continue
 		}
 		for _, a := range sc.Kind.Aggs() {
@@ -248,6 +274,8 @@ type chunkPart struct {
 type seriesSet struct {
 	g     *gatherer
 	nval  int
+	mean  bool          // reduce to means (stacked shares), not extremes
+	peaks int           // with mean: the last peaks values are a peak over the shares
 	parts [][]chunkPart // per range
 	seen  map[string]bool
 }
@@ -255,6 +283,14 @@ type seriesSet struct {
 // newSet returns a set of nval values per key.
 func (g *gatherer) newSet(nval int) *seriesSet {
 	return &seriesSet{g: g, nval: nval, parts: make([][]chunkPart, len(ranges)), seen: map[string]bool{}}
+}
+
+// newStack returns a set of nval values per key drawn stacked: reduced to
+// means, so that the stacked total of a point is the mean total.
+func (g *gatherer) newStack(nval int) *seriesSet {
+	s := g.newSet(nval)
+	s.mean = true
+	return s
 }
 
 // add reduces one chunk of raw samples: times ts (ascending) and, per row,
@@ -313,7 +349,12 @@ func (s *seriesSet) addChunk(ts []int64, res int64, key []string, vs ...vals) {
 		if hi <= lo {
 			continue
 		}
-		red := reduce(gr, from, to, s.g.raw[r], s.g.width[r], gap)
+		var red grid
+		if s.mean {
+			red = reduceMean(gr, from, to, s.g.raw[r], s.g.width[r], gap, s.peaks)
+		} else {
+			red = reduce(gr, from, to, s.g.raw[r], s.g.width[r], gap)
+		}
 		s.parts[r] = append(s.parts[r], chunkPart{keys: keys, g: red, first: gr.T[lo], last: gr.T[hi-1]})
 	}
 }

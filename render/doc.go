@@ -81,9 +81,11 @@
 // page template gets a *pageModel:
 //
 //	index.html         .Hosts ([]IndexRow: .Name, .Href, .AvHref, .Summary)
-//	host.html          .Host, .Range, .Tabs ([]Link), .Sections ([]Section: .Title, .Charts, .FS)
+//	host.html          .Host, .Range, .Tabs ([]Link), .Sections ([]Section: .Title, .Charts, .FS);
+//	                   without sections, .Seen (when the host was last seen) and .DataLink
+//	                   (*Link to the shortest longer range with data, or nil)
 //	processes.html     .Host, .Range, .Tabs, .Procs (.TopCPU, .TopMem, .Zombies []ProcRow,
-//	                   .TopRange, .Charts)
+//	                   .TopRange, .Charts; never nil), and .Seen and .DataLink when all are empty
 //	availability.html  .Host, .Avail (.Status, .Windows, .Calendar, .Outages, .Reboots)
 //	facts.html         .Host, .Facts (.Facts, .FS, .Changes)
 //
@@ -100,4 +102,18 @@
 // The chart options are plain ECharts option objects built in Go
 // (chart.go); chart ids are fixed per page ("cpu", "memory", ...), so
 // output is deterministic for a given archive and Options.Now.
+//
+// # What the site script adds
+//
+// assets/almanac.js formats what Go leaves to the viewer: axis labels
+// (one precision per axis, binary steps on byte axes, SI bits on the
+// network chart), times in one form (2006-01-02 15:04:05 zone) in the
+// viewer's zone or --tz, tooltips, legends that wrap above the plot, a
+// "Whole range" button on charts that open zoomed on their data, the
+// toolbox (PNG, and CSV of a line chart's dataset), one zoom shared by
+// the time charts of a page and kept in the URL (#from=<ms>&to=<ms>),
+// with earlier/later buttons and a day field that moves it,
+// sortable tables
+// (data-type num, text or time, the value in data-v) and the host and
+// process filters.
 package render

@@ -126,6 +126,7 @@ type OutageRow struct {
 	Duration   string
 	Kind       string
 	Ongoing    bool
+	Seconds    float64 // the duration, to sort by
 }
 
 // availPage is the model of a host's availability page.
@@ -179,7 +180,7 @@ func (g *gatherer) availability() {
 		}
 		return
 	}
-	p.Interval = fmtDuration(time.Duration(tl.Interval) * time.Microsecond)
+	p.Interval = fmtInterval(time.Duration(tl.Interval) * time.Microsecond)
 	for i, w := range availWindows {
 		a := tl.span(g.now-w.Dur.Microseconds(), g.now)
 		v, ok := a.Pct()
@@ -220,7 +221,7 @@ func (g *gatherer) availability() {
 		p.Outages = append(p.Outages, OutageRow{
 			Start: mkTime(o.Start, g.tz), End: mkTime(o.End, g.tz),
 			Duration: fmtDuration(time.Duration(o.End-o.Start) * time.Microsecond),
-			Kind:     o.Kind, Ongoing: o.Ongoing,
+			Kind:     o.Kind, Ongoing: o.Ongoing, Seconds: float64(o.End-o.Start) / 1e6,
 		})
 	}
 	for i := len(tl.Reboots) - 1; i >= 0; i-- {

@@ -61,6 +61,9 @@ type FSRow struct {
 	UsedPct             string
 	Full                string // time until full at the current trend, or ""
 	ReadOnly            bool
+	// The numbers of the row, to sort by (bytes; percent; seconds, -1 when
+	// not filling up).
+	SizeSort, UsedSort, AvailSort, PctSort, FullSort float64
 }
 
 // hostData is everything gathered for one host.
@@ -86,12 +89,18 @@ type hostSummary struct {
 	CPUSort, MemSort float64
 	FullestFS        string
 	FullestSort      float64
-	Spark            []sparkLine
-	Kernel           string
-	Uptime           string
-	UptimeSort       float64
-	LastSeen         int64
-	Seen             Time // the newest sample
+	FullestWarn      bool   // the fullest filesystem is 90 % full or more
+	FullIn           string // the fullest filesystem's time until full at its trend, or ""
+	// The last 7 days: mean and peak busy CPU %, used memory % and 1-minute
+	// load, as "mean / peak" text and the mean to sort by (-1: no data).
+	CPU7, Mem7, Load7             string
+	CPU7Sort, Mem7Sort, Load7Sort float64
+	Spark                         []sparkLine
+	Kernel                        string
+	Uptime                        string
+	UptimeSort                    float64
+	LastSeen                      int64
+	Seen                          Time // the newest sample
 }
 
 // gatherer reads a host's tables and builds its page models.
@@ -104,8 +113,12 @@ type gatherer struct {
 	// per range: whether series keep every sample, else the bucket width
 	raw     []bool
 	width   []int64
-	samples []int // per range: the host's samples in it (its system table)
-	d       *hostData
+	samples []int   // per range: the host's samples in it (its system table)
+	sampleT []int64 // the times of the host's samples (its system table), ascending
+	ooms    []int64 // the times of the samples (or rollup buckets) that counted OOM kills
+	// the last 7 days' CPU busy %, memory used % and load, for the overview
+	weekCPU, weekMem, weekLoad weekStat
+	d                          *hostData
 }
 
 // scan reads cols of table over the longest range. A corrupt file is noted
@@ -202,7 +215,43 @@ func gather(src scanner, host, dir string, now time.Time, tz *time.Location) (*h
 		}
 	}
 	g.availability()
+	g.markOOMs()
+	s := &g.d.sum
+	s.CPU7, s.CPU7Sort = g.weekCPU.text(fmtPct)
+	s.Mem7, s.Mem7Sort = g.weekMem.text(fmtPct)
+	s.Load7, s.Load7Sort = g.weekLoad.text(func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) })
 	return g.d, nil
+}
+
+// markOOMs marks the OOM kills (known once the memory table is read) on
+// every line chart of the host's pages, next to the reboots.
+func (g *gatherer) markOOMs() {
+	if len(g.ooms) == 0 {
+		return
+	}
+	mark := func(c *Chart) {
+		series, _ := c.Option["series"].([]any)
+		if c.Kind != "line" || len(series) == 0 {
+			return
+		}
+		s := series[0].(map[string]any)
+		marks := timeMarks(lineOpts{From: c.from, To: c.to, Reboots: g.d.tl.Reboots, OOMs: g.ooms})
+		if len(marks) > 0 {
+			s["markLine"] = markLine(marks)
+		}
+	}
+	for r := range g.d.ranges {
+		for i := range g.d.ranges[r] {
+			for j := range g.d.ranges[r][i].Charts {
+				mark(&g.d.ranges[r][i].Charts[j])
+			}
+		}
+	}
+	for r := range g.d.procs {
+		for j := range g.d.procs[r].Charts {
+			mark(&g.d.procs[r].Charts[j])
+		}
+	}
 }
 
 // add appends a section to the page of range r, dropping it when it has
@@ -222,8 +271,9 @@ func (g *gatherer) rangeWindow(r int) (int64, int64) {
 // line builds a line chart for range r from the columns keys of set.
 func (g *gatherer) line(r int, id, title, unit string, set *seriesSet, keys, names []string, o lineOpts) Chart {
 	o.From, o.To = g.rangeWindow(r)
-	o.Reboots = g.d.tl.Reboots
+	o.Reboots, o.Outages = g.d.tl.Reboots, g.d.tl.Outages
 	o.Gap = g.gap()
+	o.DataFrom, o.DataTo = g.dataExtent(r)
 	return lineChart(id, title, unit, set.grid(r, keys), names, o)
 }
 
@@ -242,6 +292,7 @@ func (g *gatherer) system() error {
 		}
 	}
 	g.d.tl = buildTimeline(f.Time, boots, g.now)
+	g.sampleT = f.Time
 	g.setModes(f.Time)
 	if n := f.Len(); n > 0 {
 		g.d.sum.LastSeen = f.Time[n-1]
@@ -255,7 +306,13 @@ func (g *gatherer) system() error {
 	load, procs, kern := g.newSet(3), g.newSet(2), g.newSet(3)
 	err = g.each(schema.TableSystem, []string{"load1", "load5", "load15",
 		"procs_running", "procs_blocked", "ctxt_per_s", "intr_per_s", "forks_per_s"}, func(c chunk) {
-		load.addChunk(c.f.Time, c.res, nil, c.num("load1"), c.num("load5"), c.num("load15"))
+		l1 := c.num("load1")
+		load.addChunk(c.f.Time, c.res, nil, l1, c.num("load5"), c.num("load15"))
+		for i, t := range c.f.Time {
+			if t >= g.weekFrom() {
+				g.weekLoad.add(l1.V[i], l1.Hi[i], g.rowWeight(c.res))
+			}
+		}
 		procs.addChunk(c.f.Time, c.res, nil, c.num("procs_running"), c.num("procs_blocked"))
 		kern.addChunk(c.f.Time, c.res, nil, c.num("ctxt_per_s"), c.num("intr_per_s"), c.num("forks_per_s"))
 	})
@@ -269,7 +326,7 @@ func (g *gatherer) system() error {
 		}
 		g.add(r, Section{Title: "Load and processes", Charts: []Chart{
 			g.line(r, "load", "Load average", unitCount, load, one, []string{"load 1 min", "load 5 min", "load 15 min"}, lineOpts{}),
-			g.line(r, "procs", "Processes running and blocked", unitCount, procs, one, []string{"running", "blocked"}, lineOpts{}),
+			g.line(r, "procs", "Processes running and blocked", unitCount, procs, one, []string{"running", "blocked"}, lineOpts{Integer: true}),
 		}})
 		g.add(r, Section{Title: "Kernel activity", Charts: []Chart{
 			g.line(r, "kernel", "Context switches, interrupts and forks", unitPerS, kern, one,
@@ -286,7 +343,10 @@ func (g *gatherer) cpu() error {
 	for _, m := range cpuModes {
 		cs = append(cs, m+"_pct")
 	}
-	all := g.newSet(len(cpuModes))
+	// The modes' means, stacked, and the peak of busy (100 - idle) over
+	// them: a one-sample spike a mean hides.
+	all := g.newStack(len(cpuModes) + 1)
+	all.peaks = 1
 	cores := g.newHeat()
 	coreNames := map[string]bool{}
 	sparkFrom := g.now - 24*time.Hour.Microseconds()
@@ -303,7 +363,7 @@ func (g *gatherer) cpu() error {
 			modes[j] = c.num(m + "_pct")
 		}
 		var ts []int64
-		sel := make([]vals, len(cpuModes))
+		sel := make([]vals, len(cpuModes)+1)
 		var coreT []int64
 		var coreKey []string
 		var coreBusy []float64
@@ -322,6 +382,15 @@ func (g *gatherer) cpu() error {
 					sel[j].Lo = append(sel[j].Lo, m.Lo[i])
 					sel[j].Hi = append(sel[j].Hi, m.Hi[i])
 				}
+			}
+			busy := &sel[len(modes)]
+			busy.V = append(busy.V, 100-idle.V[i])
+			if c.res > 0 {
+				busy.Lo = append(busy.Lo, 100-idle.Hi[i])
+				busy.Hi = append(busy.Hi, 100-idle.Lo[i])
+			}
+			if f.Time[i] >= g.weekFrom() {
+				g.weekCPU.add(100-idle.V[i], 100-idle.Lo[i], g.rowWeight(c.res))
 			}
 			if f.Time[i] >= sparkFrom {
 				spark.T = append(spark.T, f.Time[i])
@@ -369,7 +438,8 @@ func (g *gatherer) cpu() error {
 			continue
 		}
 		s := Section{Title: "CPU", Charts: []Chart{
-			g.line(r, "cpu", "CPU by mode", unitPct, all, []string{""}, cpuModes, lineOpts{Stack: true, Max: 100}),
+			g.line(r, "cpu", "CPU by mode", unitPct, all, []string{""}, append(slices.Clone(cpuModes), "busy (peak)"),
+				lineOpts{Stack: true, Peaks: 1, Max: 100}),
 		}}
 		if len(keys) > 0 {
 			s.Charts = append(s.Charts, heatmapChart("cpu-cores", "Busy % per core (peak per column)", unitPct,
@@ -378,6 +448,65 @@ func (g *gatherer) cpu() error {
 		g.add(r, s)
 	}
 	return nil
+}
+
+// dataExtent returns the first and last sample of the host in range r
+// (µs), or zeros.
+func (g *gatherer) dataExtent(r int) (first, last int64) {
+	from, to := g.rangeWindow(r)
+	lo, hi := window(g.sampleT, from, to)
+	if lo >= hi {
+		return 0, 0
+	}
+	return g.sampleT[lo], g.sampleT[hi-1]
+}
+
+// weekFrom returns the start (µs) of the last 7 days, the overview's week.
+func (g *gatherer) weekFrom() int64 { return g.now - 7*24*time.Hour.Microseconds() }
+
+// rowWeight returns the time (µs) a row stands for: a rollup bucket's
+// width, or a sample's interval.
+func (g *gatherer) rowWeight(res int64) float64 {
+	if res > 0 {
+		return float64(res)
+	}
+	if g.d.tl.Interval > 0 {
+		return float64(g.d.tl.Interval)
+	}
+	return defaultInterval
+}
+
+// weekStat is the time-weighted mean and the peak of a series.
+type weekStat struct {
+	sum, weight, peak float64
+	seen              bool
+}
+
+// add adds a row: its value (a bucket's mean), its highest value and the
+// time it stands for. NaN values are left out.
+func (w *weekStat) add(v, peak, weight float64) {
+	if math.IsNaN(v) {
+		return
+	}
+	w.sum += v * weight
+	w.weight += weight
+	if math.IsNaN(peak) {
+		peak = v
+	}
+	if !w.seen || peak > w.peak {
+		w.peak = peak
+	}
+	w.seen = true
+}
+
+// text returns "mean / peak" formatted with f, and the mean to sort by
+// (-1 and "" when there is no data).
+func (w weekStat) text(f func(float64) string) (string, float64) {
+	if !w.seen || w.weight <= 0 {
+		return "", -1
+	}
+	m := w.sum / w.weight
+	return f(m) + " / " + f(w.peak), m
 }
 
 // fresh reports whether a sample at t describes the host now.
@@ -406,8 +535,8 @@ func (g *gatherer) pressure() error {
 }
 
 func (g *gatherer) memory() error {
-	mem, swap, swapIO, faults, oom := g.newSet(4), g.newSet(1), g.newSet(2), g.newSet(2), g.newSet(1)
-	var lastT int64
+	mem, swap, swapIO, faults, oom := g.newStack(4), g.newSet(1), g.newSet(2), g.newSet(2), g.newSet(1)
+	var lastT, lastSwap int64 // lastSwap: the newest sample with swap configured
 	lastPct := math.NaN()
 	err := g.each(schema.TableMemory, []string{"total_bytes", "free_bytes", "available_bytes", "buffers_bytes",
 		"cached_bytes", "swap_total_bytes", "swap_free_bytes", "swap_in_per_s", "swap_out_per_s",
@@ -422,17 +551,34 @@ func (g *gatherer) memory() error {
 			return max(0, total.V[i]-freeB-buffers.V[i]-cached.V[i])
 		}, free)
 		st, sf := c.num("swap_total_bytes"), c.num("swap_free_bytes")
+		for i := n - 1; i >= 0; i-- {
+			if st.V[i] > 0 {
+				lastSwap = max(lastSwap, f.Time[i])
+				break
+			}
+		}
 		swapUsed := derived(n, c.res, func(i int, sfree float64) float64 {
 			return max(0, st.V[i]-sfree)
 		}, sf)
 		if total.V[n-1] > 0 {
 			lastT, lastPct = f.Time[n-1], 100*(1-availB.V[n-1]/total.V[n-1])
 		}
+		for i := range n {
+			if f.Time[i] >= g.weekFrom() && total.V[i] > 0 {
+				g.weekMem.add(100*(1-availB.V[i]/total.V[i]), 100*(1-availB.Lo[i]/total.V[i]), g.rowWeight(c.res))
+			}
+		}
 		mem.addChunk(f.Time, c.res, nil, used, buffers, cached, free)
 		swap.addChunk(f.Time, c.res, nil, swapUsed)
 		swapIO.addChunk(f.Time, c.res, nil, c.num("swap_in_per_s"), c.num("swap_out_per_s"))
 		faults.addChunk(f.Time, c.res, nil, c.num("page_faults_per_s"), c.num("major_faults_per_s"))
-		oom.addChunk(f.Time, c.res, nil, c.num("oom_kills"))
+		ooms := c.num("oom_kills")
+		oom.addChunk(f.Time, c.res, nil, ooms)
+		for i, v := range ooms.V {
+			if v > 0 {
+				g.ooms = append(g.ooms, f.Time[i])
+			}
+		}
 	})
 	if err != nil {
 		return err
@@ -447,13 +593,18 @@ func (g *gatherer) memory() error {
 		if !mem.has(r) {
 			continue
 		}
-		g.add(r, Section{Title: "Memory", Charts: []Chart{
-			g.line(r, "memory", "Memory", unitBytes, mem, one, []string{"used", "buffers", "cache", "free"}, lineOpts{Stack: true}),
-			g.line(r, "swap", "Swap used", unitBytes, swap, one, []string{"swap used"}, lineOpts{Area: true}),
-			g.line(r, "swap-io", "Swap in and out (pages)", unitPerS, swapIO, one, []string{"swap in", "swap out"}, lineOpts{}),
+		charts := []Chart{g.line(r, "memory", "Memory", unitBytes, mem, one, []string{"used", "buffers", "cache", "free"}, lineOpts{Stack: true})}
+		// A host without swap in the range: no swap charts (an axis of
+		// 0 to 1 B says nothing).
+		if from, _ := g.rangeWindow(r); lastSwap >= from {
+			charts = append(charts,
+				g.line(r, "swap", "Swap used", unitBytes, swap, one, []string{"swap used"}, lineOpts{Area: true}),
+				g.line(r, "swap-io", "Swap in and out (pages)", unitPerS, swapIO, one, []string{"swap in", "swap out"}, lineOpts{}))
+		}
+		charts = append(charts,
 			g.line(r, "faults", "Page faults", unitPerS, faults, one, []string{"page faults", "major faults"}, lineOpts{}),
-			g.line(r, "oom", "OOM kills", unitCount, oom, one, []string{"OOM kills"}, lineOpts{}),
-		}})
+			g.line(r, "oom", "OOM kills", unitCount, oom, one, []string{"OOM kills"}, lineOpts{Integer: true}))
+		g.add(r, Section{Title: "Memory", Charts: charts})
 	}
 	return nil
 }
@@ -555,6 +706,7 @@ func (g *gatherer) filesystem() error {
 	}
 	mounts := space.keys()
 	fullest := -1.0
+	var fullestMount string
 	for _, m := range mounts {
 		l, ok := last[m]
 		if !ok || !g.fresh(l.t) {
@@ -563,6 +715,8 @@ func (g *gatherer) filesystem() error {
 		if p := pct(l.used, l.used+l.avail); p > fullest {
 			fullest = p
 			g.d.sum.FullestFS = fmtPct(p) + " " + m
+			g.d.sum.FullestWarn = p >= 90
+			fullestMount = m
 		}
 	}
 	g.d.sum.FullestSort = fullest
@@ -583,10 +737,14 @@ func (g *gatherer) filesystem() error {
 				Mount: m, Device: l.dev, Type: l.typ,
 				Size: fmtBytes(l.size), Used: fmtBytes(l.used), Avail: fmtBytes(l.avail),
 				UsedPct: fmtPct(pct(l.used, l.used+l.avail)), ReadOnly: l.ro,
+				SizeSort: nz(l.size), UsedSort: nz(l.used), AvailSort: nz(l.avail), PctSort: nz(pct(l.used, l.used+l.avail)), FullSort: -1,
 			}
 			lo, hi := window(used.T, tf, to)
 			if d, ok := timeUntilFull(used.T[lo:hi], used.Cols[j][lo:hi], l.avail); ok && !row.ReadOnly {
-				row.Full = fmtDuration(d)
+				row.Full, row.FullSort = fmtDuration(d), d.Seconds()
+				if r == 1 && m == fullestMount {
+					g.d.sum.FullIn = row.Full // at the trend of the last 7 days
+				}
 			}
 			rowsFS = append(rowsFS, row)
 		}
@@ -612,7 +770,7 @@ func (g *gatherer) network() error {
 		"rx_packets_per_s", "tx_packets_per_s", "rx_errors_per_s", "tx_errors_per_s",
 		"rx_drops_per_s", "tx_drops_per_s"}, func(c chunk) {
 		ifc := c.str("interface")
-		bytes.addChunk(c.f.Time, c.res, ifc, c.num("rx_bytes_per_s"), c.num("tx_bytes_per_s"))
+		bytes.addChunk(c.f.Time, c.res, ifc, bits(c.num("rx_bytes_per_s")), bits(c.num("tx_bytes_per_s")))
 		packets.addChunk(c.f.Time, c.res, ifc, c.num("rx_packets_per_s"), c.num("tx_packets_per_s"))
 		errs.addChunk(c.f.Time, c.res, ifc, c.num("rx_errors_per_s"), c.num("tx_errors_per_s"))
 		drops.addChunk(c.f.Time, c.res, ifc, c.num("rx_drops_per_s"), c.num("tx_drops_per_s"))
@@ -627,13 +785,31 @@ func (g *gatherer) network() error {
 			continue
 		}
 		g.add(r, Section{Title: "Network", Charts: []Chart{
-			g.line(r, "net-bytes", "Network traffic", unitBytesPS, bytes, ifs, names, lineOpts{}),
+			g.line(r, "net-bytes", "Network traffic (bits)", unitBitsPS, bytes, ifs, names, lineOpts{}),
 			g.line(r, "net-packets", "Packets", unitPerS, packets, ifs, names, lineOpts{}),
 			g.line(r, "net-errors", "Errors", unitPerS, errs, ifs, names, lineOpts{}),
 			g.line(r, "net-drops", "Drops", unitPerS, drops, ifs, names, lineOpts{}),
 		}})
 	}
 	return nil
+}
+
+// bits returns the byte rates of v as bit rates.
+func bits(v vals) vals {
+	times8 := func(c []float64) []float64 {
+		out := make([]float64, len(c))
+		for i, x := range c {
+			out[i] = 8 * x
+		}
+		return out
+	}
+	out := vals{V: times8(v.V)}
+	if len(v.V) > 0 && len(v.Lo) > 0 && &v.Lo[0] == &v.V[0] && &v.Hi[0] == &v.V[0] {
+		out.Lo, out.Hi = out.V, out.V // raw samples: one slice
+		return out
+	}
+	out.Lo, out.Hi = times8(v.Lo), times8(v.Hi)
+	return out
 }
 
 func (g *gatherer) temperature() error {

@@ -92,6 +92,21 @@ func fmtDuration(d time.Duration) string {
 	}
 }
 
+// fmtInterval formats a sampling interval, rounded to what it was meant
+// to be: a median of 999.9 ms is "1s", 1.5 s "1.5s", 9 m 59.9 s "10m 0s";
+// below a second, in milliseconds.
+func fmtInterval(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < 950*time.Millisecond:
+		return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10) + "ms"
+	case d < 10*time.Second:
+		return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + "s"
+	}
+	return fmtDuration(d.Round(time.Second))
+}
+
 // sparkLine is one unbroken stretch of a sparkline, as the points
 // attribute of an SVG polyline in a 0 0 96 20 view box.
 type sparkLine struct {
@@ -99,7 +114,8 @@ type sparkLine struct {
 }
 
 // sparkline draws the series of gr (one column) in [from, to) as n peak
-// points, broken where there is no data.
+// points, broken where there is no data. A stretch of one point is drawn
+// one unit wide, so that it shows.
 func sparkline(gr grid, from, to int64, n int, gap int64) []sparkLine {
 	_ = gap
 	_, cells := bucketMax(gr, from, to, n)
@@ -108,11 +124,16 @@ func sparkline(gr grid, from, to int64, n int, gap int64) []sparkLine {
 	}
 	var out []sparkLine
 	var b strings.Builder
+	points, lastX, lastY := 0, 0, 0.0
 	flush := func() {
+		if points == 1 {
+			fmt.Fprintf(&b, " %d,%.1f", lastX+1, lastY)
+		}
 		if b.Len() > 0 {
 			out = append(out, sparkLine{Points: b.String()})
 			b.Reset()
 		}
+		points = 0
 	}
 	for i, v := range cells[0] {
 		if math.IsNaN(v) {
@@ -124,6 +145,7 @@ func sparkline(gr grid, from, to int64, n int, gap int64) []sparkLine {
 			b.WriteByte(' ')
 		}
 		fmt.Fprintf(&b, "%d,%.1f", i, y)
+		points, lastX, lastY = points+1, i, y
 	}
 	flush()
 	return out
@@ -141,6 +163,10 @@ type ProcRow struct {
 	FirstSeen, Seen  Time
 	Zombie           bool
 	CPUSort, RSSSort float64
+	CPUAvgSort       float64 // mean CPU %, to sort by
+	RSSLastSort      float64 // last RSS (bytes), to sort by
+	PPID             int32   // zombies: the parent, which has not reaped it
+	Parent           string  // zombies: the parent's command ("" when not seen)
 }
 
 // procPage is the model of a host's processes page for one range.
@@ -181,7 +207,7 @@ var (
 // the charts), the top processes and zombies.
 func (g *gatherer) processes() error {
 	g.d.procs = make([]procPage, len(ranges))
-	states, threads := g.newSet(len(procStates)), g.newSet(2)
+	states, threads := g.newStack(len(procStates)), g.newSet(2)
 	err := g.each(schema.TableProcCount, append(slices.Clone(procStates), "total", "threads"), func(c chunk) {
 		vs := make([]vals, len(procStates))
 		for i, s := range procStates {
@@ -193,7 +219,7 @@ func (g *gatherer) processes() error {
 	if err != nil {
 		return err
 	}
-	uProcs, uCPU, uRSS := g.newSet(1), g.newSet(1), g.newSet(1)
+	uProcs, uCPU, uRSS := g.newStack(1), g.newStack(1), g.newStack(1)
 	err = g.each(schema.TableProcUser, []string{"user", "processes", "cpu_pct", "rss_bytes"}, func(c chunk) {
 		user := c.str("user")
 		uProcs.addChunk(c.f.Time, c.res, user, c.num("processes"))
@@ -204,19 +230,19 @@ func (g *gatherer) processes() error {
 		return err
 	}
 	one, users := []string{""}, uProcs.keys()
-	stack := lineOpts{Stack: true}
+	stack, counts := lineOpts{Stack: true, Integer: true}, lineOpts{Integer: true}
 	for r := range ranges {
 		p := &g.d.procs[r]
 		if states.has(r) || threads.has(r) {
 			p.Charts = append(p.Charts,
 				g.line(r, "proc-states", "Processes by state", unitCount, states, one, procStateLabels, stack),
-				g.line(r, "proc-threads", "Processes and threads", unitCount, threads, one, []string{"processes", "threads"}, lineOpts{}))
+				g.line(r, "proc-threads", "Processes and threads", unitCount, threads, one, []string{"processes", "threads"}, counts))
 		}
 		if uProcs.has(r) || uCPU.has(r) || uRSS.has(r) {
 			p.Charts = append(p.Charts,
 				g.line(r, "user-procs", "Processes by user", unitCount, uProcs, users, users, stack),
-				g.line(r, "user-cpu", "CPU by user (% of one core)", unitPct, uCPU, users, users, stack),
-				g.line(r, "user-rss", "Resident memory by user", unitBytes, uRSS, users, users, stack))
+				g.line(r, "user-cpu", "CPU by user (% of one core)", unitPct, uCPU, users, users, lineOpts{Stack: true}),
+				g.line(r, "user-rss", "Resident memory by user", unitBytes, uRSS, users, users, lineOpts{Stack: true}))
 		}
 	}
 	return g.topProcesses()
@@ -277,6 +303,7 @@ func (g *gatherer) topProcesses() error {
 			CPU: fmtPct(s.CPUAvg), CPUTime: fmtDuration(cpuTime), RSSMax: fmtBytes(s.RSSMax), RSSLast: fmtBytes(s.RSSLast),
 			Started: mkTime(s.ID.Start, tz), FirstSeen: mkTime(s.First, tz), Seen: mkTime(s.Last, tz),
 			Zombie: s.State == "Z", CPUSort: cpuTime.Seconds(), RSSSort: s.RSSMax,
+			CPUAvgSort: nz(s.CPUAvg), RSSLastSort: nz(s.RSSLast),
 		}
 	}
 	rows := func(ss []procStat) []ProcRow {
@@ -297,6 +324,9 @@ func (g *gatherer) topProcesses() error {
 			}
 		}
 		slices.Reverse(zombies)
+		if err := g.zombieParents(zombies, pr, lastT); err != nil {
+			return err
+		}
 	}
 	ids := func(ss []procStat) ([]procID, []string) {
 		var ids []procID
@@ -334,13 +364,43 @@ func (g *gatherer) topProcesses() error {
 			continue
 		}
 		p.TopCPU, p.TopMem = rows(byCPU), rows(byMem)
-		o := lineOpts{From: rfrom, To: to, Reboots: g.d.tl.Reboots, Gap: lineGap}
+		o := lineOpts{From: rfrom, To: to, Reboots: g.d.tl.Reboots, Outages: g.d.tl.Outages, Gap: lineGap}
+		o.DataFrom, o.DataTo = g.dataExtent(r)
 		line := func(id, title, unit string, gr grid, names []string) Chart {
 			return lineChart(id, title, unit, downsample(gr, rfrom, to, maxPoints, lineGap), names, o)
 		}
 		p.Charts = append(p.Charts,
 			line("top-cpu", "Top processes by CPU (% of one core)", unitPct, cpuGrid, cnames),
 			line("top-rss", "Top processes by resident memory", unitBytes, memGrid, mnames))
+	}
+	return nil
+}
+
+// zombieParents fills in the parent of each zombie of the sample at t,
+// read from that sample only (the parent's pid is not read for the
+// tables), and the parent's command from the rows pr of that sample.
+func (g *gatherer) zombieParents(zombies []ProcRow, pr procRows, t int64) error {
+	if len(zombies) == 0 {
+		return nil
+	}
+	f, err := g.scanWindow(schema.TableProcess, t, t+1, "pid", "ppid")
+	if err != nil {
+		return err
+	}
+	parent := map[int32]int32{}
+	for i, pid := range col(f, "pid") {
+		if pp := col(f, "ppid")[i]; !math.IsNaN(pp) {
+			parent[int32(pid)] = int32(pp)
+		}
+	}
+	comm := map[int32]string{}
+	for i := len(pr.T) - 1; i >= 0 && pr.T[i] == t; i-- {
+		comm[int32(pr.PID[i])] = pr.Comm[i]
+	}
+	for i := range zombies {
+		z := &zombies[i]
+		z.PPID = parent[z.PID]
+		z.Parent = comm[z.PPID]
 	}
 	return nil
 }

@@ -81,6 +81,27 @@ func (l *longProcs) add(p *longProc, t int64, cpuSum, rssMax float64) {
 	}
 }
 
+// seenIn returns when a process that started at start and was in n
+// samples of the hour bucket [t, t+1h) was first and last seen, at the
+// latest and the earliest they can be: the first of the host's samples
+// from max(t, start) on, and the n-th. Without the host's sample times,
+// samples are taken to be one interval apart. Both are in the bucket and
+// never before start.
+func (l *longProcs) seenIn(t, start int64, n int) (first, last int64) {
+	end := t + time.Hour.Microseconds()
+	from := max(t, start)
+	ts := l.g.sampleT
+	lo, hi := window(ts, from, end)
+	if lo < hi {
+		return ts[lo], ts[min(lo+max(n, 1)-1, hi-1)]
+	}
+	iv := l.g.d.tl.Interval
+	if iv <= 0 {
+		iv = defaultInterval
+	}
+	return from, min(from+int64(max(n, 1)-1)*iv, end-1)
+}
+
 // rollup adds the rows of a per-hour rollup of the process table.
 func (l *longProcs) rollup(f *archive.Frame) {
 	pid, start := col(f, "pid"), col(f, "start_time")
@@ -90,10 +111,11 @@ func (l *longProcs) rollup(f *archive.Frame) {
 	for i, t := range f.Time {
 		p := l.get(procID{PID: int32(pid[i]), Start: int64(start[i])})
 		cpu := nz(usr[i]) + nz(sys[i])
-		l.add(p, t, cpu*nz(n[i]), nz(rssMax[i]))
+		first, last := l.seenIn(t, int64(start[i]), int(nz(n[i])))
+		l.add(p, first, cpu*nz(n[i]), nz(rssMax[i]))
 		p.pts = append(p.pts, procPoint{t: t, cpu: float32(cpu), rss: float32(nz(rssMax[i]))})
-		if t >= p.last {
-			p.last, p.comm, p.user, p.state, p.rssLast = t, comm[i], user[i], state[i], nz(rssAvg[i])
+		if last >= p.last {
+			p.last, p.comm, p.user, p.state, p.rssLast = last, comm[i], user[i], state[i], nz(rssAvg[i])
 		}
 	}
 }

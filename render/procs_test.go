@@ -1,6 +1,8 @@
 package render
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -8,6 +10,7 @@ import (
 
 	"almanac/archive"
 	"almanac/schema"
+	"almanac/synth"
 )
 
 // procCounter is a scanner that counts the reads of the per-hour process
@@ -49,16 +52,19 @@ func TestTopProcessesLongRange(t *testing.T) {
 	}
 	oldDay := fixedNow.AddDate(0, 0, -5).Add(-2 * time.Hour) // the 5th 10:00
 	day3 := fixedNow.AddDate(0, 0, -3)                       // the 7th 12:00
+	briefStart := oldDay.Add(-8*time.Hour + 39*time.Minute + 57*time.Second)
 	procs := []proc{
 		{500, start(boot), "oldbusy", 80, oldDay, oldDay.Add(2 * time.Hour)},                                             // 88 % x 120 samples
 		{600, start(boot), "steady", 5, fixedNow.Add(-20 * time.Hour), fixedNow},                                         // 5.5 % x 1200
 		{700, start(day3), "first", 30, day3, day3.Add(time.Hour)},                                                       // 33 % x 60
 		{700, start(fixedNow.Add(-2 * time.Hour)), "second", 10, fixedNow.Add(-2 * time.Hour), fixedNow.Add(-time.Hour)}, // 11 % x 60
+		// Started in the middle of an hour of a closed day, gone before its end.
+		{800, start(briefStart), "brief", 1, briefStart.Add(3 * time.Second), briefStart.Add(10*time.Minute + 3*time.Second)}, // 1.1 % x 10
 	}
 	// A sample a minute whenever a process runs.
 	times := map[time.Time]bool{}
 	for _, p := range procs {
-		for at := p.from; at.Before(p.to); at = at.Add(time.Minute) {
+		for at := p.from.Truncate(time.Minute); at.Before(p.to); at = at.Add(time.Minute) {
 			times[at] = true
 		}
 	}
@@ -111,6 +117,7 @@ func TestTopProcessesLongRange(t *testing.T) {
 		{600, "steady", "1h 6m"},   // 0.055 x 1200 x 60 s = 3960 s
 		{700, "first", "19m 48s"},  // 0.33 x 60 x 60 s = 1188 s
 		{700, "second", "6m 36s"},  // 0.11 x 60 x 60 s = 396 s
+		{800, "brief", "6s"},       // 0.011 x 10 x 60 s = 6.6 s
 	}
 	if diff := gocmp.Diff(want7d, tops(d.procs[1].TopCPU)); diff != "" {
 		t.Errorf("7-day top by CPU (-want +got):\n%s", diff)
@@ -123,8 +130,24 @@ func TestTopProcessesLongRange(t *testing.T) {
 	if got, want := d.procs[1].TopCPU[0].CPU, fmtPct(88.0*120/float64(samples)); got != want {
 		t.Errorf("7-day mean CPU of oldbusy = %s, want %s", got, want)
 	}
-	if got := d.procs[1].TopMem; len(got) != 4 || got[0].PID != 700 || got[1].PID != 700 || got[2].PID != 600 {
-		t.Errorf("7-day top by memory = %v, want pid 700 twice, then 600", tops(got))
+	if got := d.procs[1].TopMem; len(got) != 5 || got[0].PID != 800 || got[1].PID != 700 || got[2].PID != 700 || got[3].PID != 600 {
+		t.Errorf("7-day top by memory = %v, want pid 800, 700 twice, then 600", tops(got))
+	}
+	// Seen times: never before the start; a process seen in one hour of a
+	// closed day is last seen at its last sample of that hour, not at the
+	// hour's start.
+	for r := range ranges {
+		for _, row := range d.procs[r].TopCPU {
+			started, first, seen := isoTime(t, row.Started), isoTime(t, row.FirstSeen), isoTime(t, row.Seen)
+			if seen.Before(started) || seen.Before(first) || first.Before(started.Truncate(time.Second)) {
+				t.Errorf("%s: pid %d started %v, first seen %v, last seen %v", ranges[r].Name, row.PID, started, first, seen)
+			}
+			if row.PID == 800 {
+				if want := briefStart.Add(9*time.Minute + 3*time.Second); !seen.Equal(want) {
+					t.Errorf("%s: brief last seen %v, want %v (its last sample)", ranges[r].Name, seen, want)
+				}
+			}
+		}
 	}
 	// The lines of the 7-day page: one per process, hourly.
 	var cpuChart *Chart
@@ -136,13 +159,188 @@ func TestTopProcessesLongRange(t *testing.T) {
 	if cpuChart == nil {
 		t.Fatal("7-day page has no top-cpu chart")
 	}
-	if got := len(cpuChart.data.Cols); got != 4 {
-		t.Errorf("top-cpu lines = %d, want 4", got)
+	if got := len(cpuChart.data.Cols); got != 5 {
+		t.Errorf("top-cpu lines = %d, want 5", got)
 	}
 	for i := 1; i < len(cpuChart.data.T); i++ {
 		if step := cpuChart.data.T[i] - cpuChart.data.T[i-1]; step%time.Hour.Microseconds() != 0 && step < time.Hour.Microseconds() {
 			t.Errorf("top-cpu points %v apart, want hours", time.Duration(step)*time.Microsecond)
 			break
 		}
+	}
+}
+
+// isoTime parses the ISO form of a page time.
+func isoTime(t *testing.T, pt Time) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, pt.ISO)
+	if err != nil {
+		t.Fatalf("page time %+v: %v", pt, err)
+	}
+	return v
+}
+
+// TestNoSwapCharts: a host without swap has no swap charts (an axis of 0
+// to 1 B says nothing); one with swap has them.
+func TestNoSwapCharts(t *testing.T) {
+	for _, swap := range []bool{false, true} {
+		st, err := archive.Open(t.TempDir(), quietLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := synth.New(synth.Host{Name: "web1", Seed: 1, Boot: fixedNow.Add(-48 * time.Hour)})
+		for at := fixedNow.Add(-time.Hour); at.Before(fixedNow); at = at.Add(time.Minute) {
+			b := g.Batch(at)
+			if !swap {
+				for i := range b.Memory {
+					b.Memory[i].SwapTotalBytes, b.Memory[i].SwapFreeBytes = 0, 0
+				}
+			}
+			if err := w.Append(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		d, err := gather(st, "web1", hostDir("web1"), fixedNow, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, s := range d.ranges[0] {
+			for _, c := range s.Charts {
+				ids = append(ids, c.ID)
+			}
+		}
+		if got := slices.Contains(ids, "swap") && slices.Contains(ids, "swap-io"); got != swap {
+			t.Errorf("host with swap %v: swap charts shown %v (charts %v)", swap, got, ids)
+		}
+	}
+}
+
+// TestZombieParents: the zombies table names each zombie's parent (its
+// PPID and command), which has not reaped it.
+func TestZombieParents(t *testing.T) {
+	st, err := archive.Open(t.TempDir(), quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot := fixedNow.Add(-48 * time.Hour).UnixMicro()
+	for at := fixedNow.Add(-10 * time.Minute); at.Before(fixedNow); at = at.Add(time.Minute) {
+		us := at.UnixMicro()
+		b := &schema.Batch{Time: at, System: []schema.SystemRow{{Time: us, BootTime: boot, IntervalMs: 60000}},
+			Process: []schema.ProcessRow{
+				{Time: us, PID: 900, PPID: 1, StartTime: boot, User: "www", Comm: "httpd", State: "S"},
+				{Time: us, PID: 901, PPID: 900, StartTime: boot, User: "www", Comm: "cgi", State: "Z"},
+				{Time: us, PID: 950, PPID: 4242, StartTime: boot, User: "root", Comm: "orphan", State: "Z"},
+			}}
+		if err := w.Append(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := gather(st, "web1", hostDir("web1"), fixedNow, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type zombie struct {
+		PID, PPID int32
+		Parent    string
+	}
+	var got []zombie
+	for _, z := range d.procs[0].Zombies {
+		got = append(got, zombie{z.PID, z.PPID, z.Parent})
+	}
+	want := []zombie{{901, 900, "httpd"}, {950, 4242, ""}}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("zombies (-want +got):\n%s", diff)
+	}
+}
+
+// TestMarks: OOM kills are marked on the time axis of every line chart
+// like reboots, and outages are shaded (down red, no data grey).
+func TestMarks(t *testing.T) {
+	st, err := archive.Open(t.TempDir(), quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := synth.New(synth.Host{Name: "web1", Seed: 1, Boot: fixedNow.Add(-48 * time.Hour)})
+	kill := fixedNow.Add(-30 * time.Minute)
+	for at := fixedNow.Add(-2 * time.Hour); at.Before(fixedNow); at = at.Add(time.Minute) {
+		if at.After(fixedNow.Add(-90*time.Minute)) && at.Before(fixedNow.Add(-70*time.Minute)) {
+			continue // the sampler stopped: no data
+		}
+		b := g.Batch(at)
+		for i := range b.Memory {
+			b.Memory[i].OOMKills = 0
+			if at.Equal(kill) {
+				b.Memory[i].OOMKills = 1
+			}
+		}
+		if err := w.Append(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := gather(st, "web1", hostDir("web1"), fixedNow, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"load", "cpu", "memory"} {
+		s := chartOf(t, d, 0, id).Option["series"].([]any)[0].(map[string]any)
+		ml, _ := s["markLine"].(map[string]any)
+		var oom []int64
+		if ml != nil {
+			for _, m := range ml["data"].([]any) {
+				if m := m.(map[string]any); m["name"] == "OOM kill" {
+					oom = append(oom, m["xAxis"].(int64))
+				}
+			}
+		}
+		if want := []int64{kill.UnixMilli()}; !slices.Equal(oom, want) {
+			t.Errorf("%s: OOM kill marks %v, want %v", id, oom, want)
+		}
+		ma, _ := s["markArea"].(map[string]any)
+		if ma == nil || len(ma["data"].([]any)) != 1 {
+			t.Errorf("%s: outage areas %v, want the 20 minutes without data", id, ma)
+		}
+	}
+}
+
+// TestOverviewWeek: the overview row of a host sampled over the rollup
+// fixture's days has its 7-day CPU, memory and load, and the CPU peak is
+// the fixture's spike of the 7th (read from a per-minute rollup).
+func TestOverviewWeek(t *testing.T) {
+	st := writeRollupFixture(t, t.TempDir(), true)
+	d, err := gather(st, "web1", hostDir("web1"), fixedNow, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.sum
+	if !strings.HasSuffix(s.CPU7, " / 99.5 %") || s.CPU7Sort <= 0 || s.CPU7Sort > 99.5 {
+		t.Errorf("CPU 7 d = %q (mean %v), want a mean and the spike 99.5 %% as peak", s.CPU7, s.CPU7Sort)
+	}
+	if s.Mem7 == "" || s.Mem7Sort <= 0 || s.Load7 == "" || s.Load7Sort <= 0 {
+		t.Errorf("memory 7 d = %q (%v), load 7 d = %q (%v)", s.Mem7, s.Mem7Sort, s.Load7, s.Load7Sort)
 	}
 }

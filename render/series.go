@@ -178,6 +178,91 @@ func reduce(g grid, from, to int64, raw bool, width int64, gap int64) grid {
 	return out
 }
 
+// downsampleMean is downsample for stacked shares: reduced rows hold
+// each series' mean over the bucket, so that the series of a row add up to
+// a total that was true on average (a bucket's extremes, one series at its
+// peak and another at its own, add up to more than ever happened).
+func downsampleMean(g grid, from, to int64, maxPoints int, gap int64, peaks int) grid {
+	lo, hi := window(g.T, from, to)
+	return reduceMean(g, from, to, hi-lo <= maxPoints, bucketWidth(from, to, maxPoints), gap, peaks)
+}
+
+// reduceMean is reduce with means: raw keeps every row, else the rows
+// are cut into buckets of half width (as many rows as reduce makes), each
+// one row at its first sample's time with each series' mean (NaN values
+// left out; NaN when a series has none). The last peaks columns are not
+// shares but a peak drawn over them: they keep their bucket's highest
+// value (from g.Hi for rollup rows).
+func reduceMean(g grid, from, to int64, raw bool, width int64, gap int64, peaks int) grid {
+	if raw {
+		return reduce(g, from, to, true, width, gap)
+	}
+	width = max(width/2, 1)
+	lo, hi := window(g.T, from, to)
+	out := grid{Cols: make([][]float64, len(g.Cols))}
+	sum := make([]float64, len(g.Cols))
+	cnt := make([]int, len(g.Cols))
+	first := -1
+	peak0 := len(g.Cols) - peaks
+	flush := func() {
+		if first < 0 {
+			return
+		}
+		out.T = append(out.T, g.T[first])
+		for j := range out.Cols {
+			v := math.NaN()
+			switch {
+			case cnt[j] > 0 && j >= peak0:
+				v = sum[j]
+			case cnt[j] > 0:
+				v = sum[j] / float64(cnt[j])
+			}
+			out.Cols[j] = append(out.Cols[j], v)
+			sum[j], cnt[j] = 0, 0
+		}
+		first = -1
+	}
+	bigGap := max(gap, 2*width)
+	cur := int64(-1)
+	for i := lo; i < hi; i++ {
+		if b := (g.T[i] - from) / width; b != cur {
+			flush()
+			cur = b
+		}
+		if i > lo && g.T[i]-g.T[i-1] > bigGap {
+			flush()
+			out.T = append(out.T, g.T[i-1]+(g.T[i]-g.T[i-1])/2)
+			for j := range out.Cols {
+				out.Cols[j] = append(out.Cols[j], math.NaN())
+			}
+		}
+		if first < 0 {
+			first = i
+		}
+		for j, c := range g.Cols {
+			v := c[i]
+			if j >= peak0 {
+				if g.Hi != nil {
+					v = g.Hi[j][i]
+				}
+				if !math.IsNaN(v) && (cnt[j] == 0 || v > sum[j]) {
+					sum[j] = v
+				}
+				if !math.IsNaN(v) {
+					cnt[j]++
+				}
+				continue
+			}
+			if !math.IsNaN(v) {
+				sum[j] += v
+				cnt[j]++
+			}
+		}
+	}
+	flush()
+	return out
+}
+
 // uniqueTimes returns the distinct values of ts (ascending) in order.
 func uniqueTimes(ts []int64) []int64 {
 	var out []int64

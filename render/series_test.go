@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -193,6 +194,145 @@ func TestDistinct(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if diff := cmp.Diff(tt.want, distinct(tt.in)); diff != "" {
 				t.Errorf("distinct() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReduceMean(t *testing.T) {
+	tests := []struct {
+		name  string
+		g     grid
+		raw   bool
+		width int64
+		peaks int
+		want  grid
+	}{
+		{
+			name: "raw keeps every row",
+			g:    grid{T: secs(0, 10, 20), Cols: [][]float64{{1, 2, 3}, {4, 5, 6}}},
+			raw:  true, width: 20e6,
+			want: grid{T: secs(0, 10, 20), Cols: [][]float64{{1, 2, 3}, {4, 5, 6}}},
+		},
+		{
+			// Buckets of 20 s (half of 40): the shares' means add up to
+			// the mean total (100), where extremes would add up to more.
+			name:  "means per bucket",
+			g:     grid{T: secs(0, 10, 20, 30), Cols: [][]float64{{90, 10, 50, 50}, {10, 90, 50, 50}}},
+			width: 40e6,
+			want:  grid{T: secs(0, 20), Cols: [][]float64{{50, 50}, {50, 50}}},
+		},
+		{
+			name:  "missing values left out",
+			g:     grid{T: secs(0, 10), Cols: [][]float64{{nan, 4}, {nan, nan}}},
+			width: 40e6,
+			want:  grid{T: secs(0), Cols: [][]float64{{4}, {nan}}},
+		},
+		{
+			name:  "the peak column keeps its highest value",
+			g:     grid{T: secs(0, 10, 20, 30), Cols: [][]float64{{10, 30, 20, 20}, {15, 99, 25, 25}}},
+			width: 40e6, peaks: 1,
+			want: grid{T: secs(0, 20), Cols: [][]float64{{20, 20}, {99, 25}}},
+		},
+		{
+			name:  "a gap is a null row",
+			g:     grid{T: secs(0, 1000), Cols: [][]float64{{1, 2}}},
+			width: 40e6,
+			want:  grid{T: secs(0, 500, 1000), Cols: [][]float64{{1, nan, 2}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := reduceMean(tt.g, 0, 2000e6, tt.raw, tt.width, 60e6, tt.peaks)
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateNaNs()); diff != "" {
+				t.Errorf("reduceMean (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestZoomWindow(t *testing.T) {
+	h := int64(3600)
+	day := 24 * h
+	tests := []struct {
+		name   string
+		g      grid
+		lo, hi int64 // seconds; 0, 0: the whole range
+	}{
+		{"no data", grid{}, 0, 0},
+		{"data over most of the range", grid{T: secs(h, 20*h), Cols: [][]float64{{1, 2}}}, 0, 0},
+		// 30 seconds of data: two minutes around it.
+		{"a sliver at the end", grid{T: secs(day-40, day-10), Cols: [][]float64{{1, 2}}}, day - 120, day},
+		{"a sliver in the middle", grid{T: secs(10*h, 10*h+30), Cols: [][]float64{{1, 2}}}, 10*h - 45, 10*h + 75},
+		// Six hours: a tenth more on each side.
+		{"a quarter", grid{T: secs(2*h, 8*h), Cols: [][]float64{{1, 2}}}, 2*h - 36*60, 8*h + 36*60},
+		{"null rows are not data", grid{T: secs(0, 12*h, 12*h+60), Cols: [][]float64{{nan, 1, 2}}}, 12*h - 30, 12*h + 90},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lo, hi, ok := zoomWindow(tt.g, 0, day*sec)
+			if !ok {
+				lo, hi = 0, 0
+			}
+			if lo != tt.lo*sec || hi != tt.hi*sec {
+				t.Errorf("zoomWindow = %d s..%d s, %v; want %d s..%d s", lo/sec, hi/sec, ok, tt.lo, tt.hi)
+			}
+		})
+	}
+}
+
+func TestSparklineOnePoint(t *testing.T) {
+	g := grid{T: secs(90), Cols: [][]float64{{50}}}
+	got := sparkline(g, 0, 96*sec, 96, 60*sec)
+	want := []sparkLine{{Points: "90,10.0 91,10.0"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sparkline of one sample (-want +got):\n%s", diff)
+	}
+}
+
+func TestFmtInterval(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{999900 * time.Microsecond, "1s"},
+		{time.Second, "1s"},
+		{1500 * time.Millisecond, "1.5s"},
+		{250 * time.Millisecond, "250ms"},
+		{9999 * time.Millisecond, "10s"},
+		{10 * time.Second, "10s"},
+		{59999 * time.Millisecond, "1m 0s"},
+		{0, ""},
+	}
+	for _, tt := range tests {
+		if got := fmtInterval(tt.d); got != tt.want {
+			t.Errorf("fmtInterval(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestWeekStat(t *testing.T) {
+	tests := []struct {
+		name     string
+		rows     [][3]float64 // value, peak, weight
+		want     string
+		wantSort float64
+	}{
+		{"no data", nil, "", -1},
+		{"one sample", [][3]float64{{20, 20, 10}}, "20.0 % / 20.0 %", 20},
+		// A rollup hour of mean 10 (peak 90) weighs 360 samples of 10 s.
+		{"weighted by time", [][3]float64{{10, 90, 3600}, {100, 100, 10}}, "10.2 % / 100.0 %", (10*3600 + 100*10) / 3610.0},
+		{"missing values left out", [][3]float64{{nan, nan, 10}, {30, nan, 10}}, "30.0 % / 30.0 %", 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var w weekStat
+			for _, r := range tt.rows {
+				w.add(r[0], r[1], r[2])
+			}
+			got, sort := w.text(fmtPct)
+			if got != tt.want || sort != tt.wantSort {
+				t.Errorf("text() = %q, %v; want %q, %v", got, sort, tt.want, tt.wantSort)
 			}
 		})
 	}

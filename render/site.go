@@ -23,6 +23,10 @@ type pageModel struct {
 	Facts    *factsPage // facts page
 	Avail    *availPage // availability page
 	Status   string     // host pages: the host's status now
+	// A host page of a range without samples: when the host was last
+	// seen, and the shortest longer range that has samples (nil: none).
+	Seen     Time
+	DataLink *Link
 }
 
 // Link is a navigation link; Active marks the current page.
@@ -88,6 +92,15 @@ func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
 			p.Tabs = append(p.Tabs, Link{Label: x.Name, Href: x.File, Active: i == r})
 		}
 		p.Sections = d.ranges[r]
+		if len(p.Sections) == 0 {
+			p.Seen = d.sum.Seen
+			for r2 := r + 1; r2 < len(ranges); r2++ {
+				if len(d.ranges[r2]) > 0 {
+					p.DataLink = &Link{Label: ranges[r2].Label, Href: ranges[r2].File}
+					break
+				}
+			}
+		}
 		var all []Chart
 		for _, s := range p.Sections {
 			all = append(all, s.Charts...)
@@ -110,7 +123,18 @@ func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
 		for i, x := range ranges {
 			p.Tabs = append(p.Tabs, Link{Label: x.Name, Href: procFile(i), Active: i == r})
 		}
-		p.Procs = &d.procs[r]
+		if pp := &d.procs[r]; len(pp.Charts) > 0 || len(pp.TopCPU) > 0 || len(pp.Zombies) > 0 {
+			p.Procs = pp
+		} else {
+			p.Seen = d.sum.Seen
+			for r2 := r + 1; r2 < len(ranges); r2++ {
+				if q := d.procs[r2]; len(q.Charts) > 0 || len(q.TopCPU) > 0 {
+					p.DataLink = &Link{Label: ranges[r2].Label, Href: procFile(r2)}
+					break
+				}
+			}
+			p.Procs = &procPage{}
+		}
 		fitBudget(p.Procs.Charts)
 		p.Data.Charts = append(p.Data.Charts, p.Procs.Charts...)
 		if err := w.page(t, "processes.html", dir+procFile(r), p); err != nil {

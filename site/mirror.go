@@ -59,7 +59,7 @@ func mirror(ctx context.Context, t Target, prefix, cacheDir string, opts *Option
 	var st store
 	var err error
 	if t.Kind == S3 {
-		st, err = newS3Store(ctx, t, opts.S3)
+		st, err = newS3Store(ctx, t, opts.S3, opts.Logger)
 	} else {
 		st, err = openExistingDir(t.Path)
 	}

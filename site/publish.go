@@ -62,7 +62,7 @@ func publish(ctx context.Context, t Target, dir string, opts *PublishOptions) (R
 	if err != nil {
 		return Report{}, fmt.Errorf("scan: %w", err)
 	}
-	st, err := newS3Store(ctx, t, opts.S3)
+	st, err := newS3Store(ctx, t, opts.S3, opts.Logger)
 	if err != nil {
 		return Report{}, err
 	}

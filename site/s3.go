@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
@@ -82,7 +84,26 @@ type s3Store struct {
 	attempts int
 }
 
-func newS3Store(ctx context.Context, t Target, o S3Options) (*s3Store, error) {
+// sdkLogger passes the AWS SDK's own messages (such as "falling back to
+// IMDSv1") to almanac's logger, warnings as warnings and the rest as debug
+// lines, instead of the SDK's default: raw lines on stderr.
+type sdkLogger struct{ log *slog.Logger }
+
+// Logf implements the SDK's logging.Logger.
+func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	level := slog.LevelDebug
+	if c == logging.Warn {
+		level = slog.LevelWarn
+	}
+	l.log.Log(context.Background(), level, "aws sdk", "message", fmt.Sprintf(format, v...))
+}
+
+// newS3Store connects to the bucket of t; the SDK's messages go to log
+// (nil: discarded).
+func newS3Store(ctx context.Context, t Target, o S3Options, log *slog.Logger) (*s3Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	attempts := o.MaxAttempts
 	if attempts <= 0 {
 		attempts = 5
@@ -98,6 +119,7 @@ func newS3Store(ctx context.Context, t Target, o S3Options) (*s3Store, error) {
 			tr.MaxIdleConnsPerHost = 32
 		})
 	lo := []func(*config.LoadOptions) error{
+		config.WithLogger(sdkLogger{log}),
 		config.WithDefaultRegion("us-east-1"),
 		config.WithHTTPClient(httpClient),
 		config.WithRetryer(func() aws.Retryer {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -475,5 +477,31 @@ func TestS3StandardSettings(t *testing.T) {
 	}
 	if r.Uploaded != 1 {
 		t.Errorf("uploaded %d, want 1", r.Uploaded)
+	}
+}
+
+// TestS3SDKMessagesLogged: the SDK's own messages go through almanac's
+// logger, not raw to stderr. Without credentials the SDK asks the instance
+// metadata service (here a local server that answers 404, as some do),
+// which makes it say "falling back to IMDSv1".
+func TestS3SDKMessagesLogged(t *testing.T) {
+	s3Env(t)
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }))
+	t.Cleanup(imds.Close)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	tg, err := ParseTarget("s3://bucket/prefix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newS3Store(context.Background(), tg, S3Options{MaxAttempts: 1}, log); !errors.Is(err, ErrAccessDenied) {
+		t.Errorf("newS3Store without credentials: %v, want ErrAccessDenied", err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN msg=\"aws sdk\" message=\"falling back to IMDSv1") {
+		t.Errorf("the SDK's IMDSv1 message is not in almanac's log:\n%s", &logs)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
@@ -43,9 +44,9 @@ func isInternal(key string) bool { return strings.HasPrefix(path.Base(key), inte
 
 // openStore returns the store of t. A directory target is created when
 // missing.
-func openStore(ctx context.Context, t Target, o S3Options) (store, error) {
+func openStore(ctx context.Context, t Target, o S3Options, log *slog.Logger) (store, error) {
 	if t.Kind == S3 {
-		return newS3Store(ctx, t, o)
+		return newS3Store(ctx, t, o, log)
 	}
 	if err := checkDirTarget(t.Path); err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -21,7 +23,7 @@ func TestCLIContract(t *testing.T) {
 		stdoutNone bool
 		stderrNone bool
 	}{
-		{name: "no args", args: nil, code: 0, stdoutHas: []string{"Usage:", "sample", "render", "Run 'almanac <command> --help'"}, stderrNone: true},
+		{name: "no args", args: nil, code: 2, stderrHas: []string{"Usage:", "sample", "render", "Run 'almanac <command> --help'"}, stdoutNone: true},
 		{name: "--help", args: []string{"--help"}, code: 0, stdoutHas: []string{"Usage:"}, stderrNone: true},
 		{name: "help", args: []string{"help"}, code: 0, stdoutHas: []string{"Commands:"}, stderrNone: true},
 		{name: "help sample", args: []string{"help", "sample"}, code: 0, stdoutHas: []string{"Usage: almanac sample", "--interval"}, stderrNone: true},
@@ -96,5 +98,60 @@ func TestLinuxOnly(t *testing.T) {
 	}
 	if want := "almanac sample: reads /proc and /sys and runs on Linux only (this almanac is built for " + runtime.GOOS; !strings.HasPrefix(stderr.String(), want) {
 		t.Errorf("stderr = %q, want it to start with %q", &stderr, want)
+	}
+}
+
+// TestHelpOnce: every command's --help prints its usage once.
+func TestHelpOnce(t *testing.T) {
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{c.name, "--help"}, &stdout, &stderr)
+			if code != 0 {
+				t.Errorf("exit code = %d, want 0; stderr: %s", code, &stderr)
+			}
+			if n := strings.Count(stdout.String(), "Usage:"); n != 1 {
+				t.Errorf("usage printed %d times, want once:\n%s", n, &stdout)
+			}
+		})
+	}
+}
+
+// TestErrorPrefixOnce: a package's prefix that repeats the command's name
+// is not doubled ("almanac render: render: …").
+func TestErrorPrefixOnce(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"render", "--archive", dir, "--out", filepath.Join(t.TempDir(), "site")}, &stdout, &stderr)
+	if code != 1 {
+		t.Errorf("exit code = %d, want 1; stderr: %s", code, &stderr)
+	}
+	if got, want := stderr.String(), "almanac render: the archive holds no samples"; !strings.HasPrefix(got, want) {
+		t.Errorf("stderr = %q, want it to start with %q", got, want)
+	}
+}
+
+// TestPublishDryRun: a dry run prints its plan and does not end as if it
+// had published.
+func TestPublishDryRun(t *testing.T) {
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "index.html"), []byte("<h1>site</h1>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	to := filepath.Join(t.TempDir(), "www")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"publish", "--site", src, "--to", to, "--dry-run"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit code = %d, want 0; stderr: %s", code, &stderr)
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "upload index.html") || !strings.Contains(out, "dry run: 1 to upload") {
+		t.Errorf("stdout lacks the plan:\n%s", out)
+	}
+	if strings.Contains(out, "published") {
+		t.Errorf("a dry run says it published:\n%s", out)
+	}
+	if _, err := os.Stat(to); err == nil {
+		t.Errorf("a dry run created %s", to)
 	}
 }

@@ -46,6 +46,9 @@ func runPublish(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *dry {
+		return nil // the plan is the result
+	}
 	fmt.Fprintf(e.stdout, "published %s to %s: %d uploaded, %d deleted, %d unchanged, %d bytes\n",
 		*dir, target, rep.Uploaded, rep.Deleted, rep.Unchanged, rep.Bytes)
 	return nil

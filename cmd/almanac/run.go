@@ -60,7 +60,12 @@ func (e *exitError) Error() string { return e.msg }
 // the process exit code: 0 ok, 1 runtime error, 2 usage error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
+	if len(args) == 0 {
+		// A usage error: the overview goes to stderr, as the README says.
+		printOverview(stderr)
+		return 2
+	}
+	if args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
 		if len(args) > 1 && args[0] == "help" {
 			return run(ctx, []string{args[1], "--help"}, stdout, stderr)
 		}
@@ -105,9 +110,16 @@ func exitCode(e *env, who string, err error) int {
 		fmt.Fprintf(e.stderr, "%s: %s\n", who, ee.msg)
 		return ee.code
 	default:
-		fmt.Fprintf(e.stderr, "%s: %v\n", who, err)
+		fmt.Fprintf(e.stderr, "%s: %s\n", who, trimPrefix(who, err.Error()))
 		return 1
 	}
+}
+
+// trimPrefix drops from msg the package prefix that repeats the command
+// of who: "almanac render: render: …" reads "almanac render: …".
+func trimPrefix(who, msg string) string {
+	cmd := who[strings.LastIndexByte(who, ' ')+1:]
+	return strings.TrimPrefix(msg, cmd+": ")
 }
 
 func printOverview(w io.Writer) {
@@ -136,8 +148,7 @@ func newFlagSet(e *env, name, usage, about, example string) *pflag.FlagSet {
 func parseFlags(fs *pflag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fs.Usage()
-			return err
+			return err // pflag has printed the usage
 		}
 		return &usageError{msg: err.Error(), hint: fs.Name() + " --help"}
 	}

@@ -67,6 +67,9 @@ func runShip(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("--strict: %d unexpected entries of the archive were skipped (the rest was shipped: %d uploaded, %d deleted, %d unchanged):\n%w",
 			len(odd), rep.Uploaded, rep.Deleted, rep.Unchanged, errors.Join(odd...))
 	}
+	if *dry {
+		return nil // the plan is the result
+	}
 	fmt.Fprintf(e.stdout, "shipped %s to %s: %d uploaded, %d deleted, %d unchanged, %d bytes\n",
 		*dir, target, rep.Uploaded, rep.Deleted, rep.Unchanged, rep.Bytes)
 	return nil
