@@ -21,6 +21,8 @@ RUN go mod download && go mod verify
 # examples/ and docs stay out of the build.
 COPY cmd ./cmd
 COPY schema ./schema
+COPY alert ./alert
+COPY notify ./notify
 COPY sample ./sample
 COPY archive ./archive
 COPY render ./render
