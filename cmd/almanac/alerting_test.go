@@ -19,6 +19,19 @@ import (
 	"almanac/schema"
 )
 
+// sampleFixture runs almanac sample --once over the fixture tree into dir
+// as host, with the extra flags, and fails the test unless it exits 0.
+func sampleFixture(t *testing.T, dir, host string, extra ...string) {
+	t.Helper()
+	fixture := filepath.Join("..", "..", "sample", "testdata")
+	args := append([]string{"sample", "--once", "--interval", "1s", "--archive", dir, "--host", host, "--no-sync",
+		"--proc", filepath.Join(fixture, "proc"), "--sys", filepath.Join(fixture, "sys"),
+		"--rootfs", filepath.Join(fixture, "rootfs"), "--log-level", "error"}, extra...)
+	if code, out, errOut := runCLI(args...); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+}
+
 // TestSampleAlerts runs almanac sample --once over the fixture tree with
 // a rule its memory always breaches, twice: the first run records the
 // incident in the alert table and keeps its state beside the journal; the
@@ -26,7 +39,6 @@ import (
 // firing). Then a rule that the same value clears resolves it.
 func TestSampleAlerts(t *testing.T) {
 	dir := t.TempDir()
-	fixture := filepath.Join("..", "..", "sample", "testdata")
 	rules := filepath.Join(t.TempDir(), "rules.yaml")
 	write := func(warn string) {
 		t.Helper()
@@ -35,15 +47,7 @@ func TestSampleAlerts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sampleOnce := func() {
-		t.Helper()
-		code, out, errOut := runCLI("sample", "--once", "--interval", "1s", "--archive", dir, "--host", "alerthost", "--no-sync",
-			"--proc", filepath.Join(fixture, "proc"), "--sys", filepath.Join(fixture, "sys"),
-			"--rootfs", filepath.Join(fixture, "rootfs"), "--rules", rules, "--log-level", "error")
-		if code != 0 {
-			t.Fatalf("exit %d: %s%s", code, out, errOut)
-		}
-	}
+	sampleOnce := func() { t.Helper(); sampleFixture(t, dir, "alerthost", "--rules", rules) }
 	states := func() []string {
 		t.Helper()
 		s, err := archive.Open(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -96,7 +100,6 @@ func TestSampleNotifies(t *testing.T) {
 	}))
 	defer hs.Close()
 	dir := t.TempDir()
-	fixture := filepath.Join("..", "..", "sample", "testdata")
 	rules := filepath.Join(t.TempDir(), "rules.yaml")
 	write := func(warn string) {
 		t.Helper()
@@ -107,15 +110,7 @@ func TestSampleNotifies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sampleOnce := func() {
-		t.Helper()
-		code, out, errOut := runCLI("sample", "--once", "--interval", "1s", "--archive", dir, "--host", "notehost", "--no-sync",
-			"--proc", filepath.Join(fixture, "proc"), "--sys", filepath.Join(fixture, "sys"),
-			"--rootfs", filepath.Join(fixture, "rootfs"), "--rules", rules, "--log-level", "error")
-		if code != 0 {
-			t.Fatalf("exit %d: %s%s", code, out, errOut)
-		}
-	}
+	sampleOnce := func() { t.Helper(); sampleFixture(t, dir, "notehost", "--rules", rules) }
 	write("< 101")
 	sampleOnce()
 	sampleOnce() // a restart while it fires
@@ -144,17 +139,11 @@ func TestSampleSilenced(t *testing.T) {
 	}))
 	defer hs.Close()
 	dir, conf := t.TempDir(), t.TempDir()
-	fixture := filepath.Join("..", "..", "sample", "testdata")
 	rules, silences := filepath.Join(conf, "rules.yaml"), filepath.Join(conf, "silences.yaml")
 	os.WriteFile(rules, []byte("rules:\n  - name: memory\n    metric: memory.available_pct\n    warn: \"< 101\"\n"+
 		"notify:\n  - name: team\n    webhook: {url: \""+hs.URL+"\"}\n"), 0o644)
 	os.WriteFile(silences, []byte("silences:\n  - rule: mem*\n    until: 2999-01-01T00:00:00Z\n    comment: known\n"), 0o644)
-	code, out, errOut := runCLI("sample", "--once", "--interval", "1s", "--archive", dir, "--host", "quiet", "--no-sync",
-		"--proc", filepath.Join(fixture, "proc"), "--sys", filepath.Join(fixture, "sys"), "--rootfs", filepath.Join(fixture, "rootfs"),
-		"--rules", rules, "--silences", silences, "--log-level", "error")
-	if code != 0 {
-		t.Fatalf("exit %d: %s%s", code, out, errOut)
-	}
+	sampleFixture(t, dir, "quiet", "--rules", rules, "--silences", silences)
 	s, err := archive.Open(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
