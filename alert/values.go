@@ -17,6 +17,8 @@ type Extractor struct {
 	columns  []columnPlan // for each metric that is a table.column, where to find it
 	lastBoot int64
 	buf      []Value
+	scoped   map[string]bool      // metrics a rule scopes: their Values carry Labels
+	fsSeries map[[2]string]string // filesystem series names, by mount point and type
 }
 
 // columnPlan says where a table.column metric is and which columns label
@@ -25,13 +27,14 @@ type columnPlan struct {
 	metric string
 	table  schema.Table
 	col    schema.Column
-	labels []schema.Column // identity and string label columns, by name
-	scoped bool            // a rule scopes the metric: Values fill Labels
+	labels []schema.Column      // identity and string label columns, by name
+	scoped bool                 // a rule scopes the metric: Values fill Labels
+	series map[[4]string]string // series names by label values (up to 4 labels)
 }
 
 // NewExtractor returns an Extractor of the values rules watch.
 func NewExtractor(rules []Rule) *Extractor {
-	x := &Extractor{}
+	x := &Extractor{scoped: map[string]bool{}, fsSeries: map[[2]string]string{}}
 	for _, r := range rules {
 		m := r.Metric
 		if r.Event != "" {
@@ -45,6 +48,7 @@ func NewExtractor(rules []Rule) *Extractor {
 		for _, o := range rules {
 			scoped = scoped || o.Metric == m && len(o.Scope) > 0
 		}
+		x.scoped[m] = scoped
 		table, column, _ := strings.Cut(m, ".")
 		t, ok := schema.Lookup(table)
 		if !ok {
@@ -54,7 +58,7 @@ func NewExtractor(rules []Rule) *Extractor {
 		if !ok {
 			continue
 		}
-		p := columnPlan{metric: m, table: t, col: c, scoped: scoped}
+		p := columnPlan{metric: m, table: t, col: c, scoped: scoped, series: map[[4]string]string{}}
 		for _, lc := range t.Columns() {
 			if lc.Kind == schema.KindIdentity || lc.Kind == schema.KindLabel && lc.Type == "VARCHAR" {
 				p.labels = append(p.labels, lc)
@@ -65,6 +69,14 @@ func NewExtractor(rules []Rule) *Extractor {
 	}
 	return x
 }
+
+// LastBoot returns the boot time (µs) of the newest system row seen, 0
+// before any; SetLastBoot sets it, so that a sampler started after a
+// reboot sees the reboot.
+func (x *Extractor) LastBoot() int64 { return x.lastBoot }
+
+// SetLastBoot sets the boot time a reboot is told against.
+func (x *Extractor) SetLastBoot(us int64) { x.lastBoot = us }
 
 // Values returns the watched values of b, in a slice that the next call
 // reuses. The event archive_write is not in a batch: the caller adds it.
@@ -107,10 +119,20 @@ func (x *Extractor) Values(b *schema.Batch) []Value {
 				if m == "filesystem.inodes_pct" && r.InodesTotal > 0 {
 					v, ok = 100*float64(r.InodesUsed)/float64(r.InodesTotal), true
 				}
-				if ok {
-					out = append(out, Value{Metric: m, Labels: map[string]string{"mountpoint": r.Mountpoint, "fstype": r.FSType},
-						Series: "fstype=" + r.FSType + ",mountpoint=" + r.Mountpoint, V: v})
+				if !ok {
+					continue
 				}
+				key := [2]string{r.Mountpoint, r.FSType}
+				series, seen := x.fsSeries[key]
+				if !seen {
+					series = "fstype=" + r.FSType + ",mountpoint=" + r.Mountpoint
+					x.fsSeries[key] = series
+				}
+				val := Value{Metric: m, Series: series, V: v}
+				if x.scoped[m] {
+					val.Labels = map[string]string{"mountpoint": r.Mountpoint, "fstype": r.FSType}
+				}
+				out = append(out, val)
 			}
 		case "system.load_per_core":
 			cores := 0
@@ -136,7 +158,8 @@ func (x *Extractor) Values(b *schema.Batch) []Value {
 }
 
 // appendValues appends the values of p's column in b, one per row,
-// labelled with the row's identity and string label columns.
+// labelled with the row's identity and string label columns (an empty or
+// NULL one is no label).
 func (p *columnPlan) appendValues(out []Value, b *schema.Batch) []Value {
 	rows := reflect.ValueOf(p.table.Slice(b))
 	c, labels, metric := p.col, p.labels, p.metric
@@ -147,35 +170,67 @@ func (p *columnPlan) appendValues(out []Value, b *schema.Batch) []Value {
 			continue
 		}
 		var l map[string]string
-		var series strings.Builder
 		if p.scoped {
 			l = make(map[string]string, len(labels))
 		}
-		if len(labels) > 0 {
-			for _, lc := range labels { // in name order, as Value.series sorts them
-				f := row.Field(lc.Index)
-				if f.Kind() == reflect.Pointer {
-					if f.IsNil() {
-						continue
-					}
-					f = f.Elem()
-				}
-				val := ""
-				if f.Kind() == reflect.String {
-					val = f.String()
-				} else {
-					val = strconv.FormatInt(f.Int(), 10)
-				}
-				if l != nil {
-					l[lc.Name] = val
-				}
-				if series.Len() > 0 {
-					series.WriteByte(',')
-				}
-				series.WriteString(lc.Name + "=" + val)
+		// The label values; a row's series name is made once per
+		// distinct values (rows repeat the same few every sample).
+		var key [4]string
+		cacheable := len(labels) <= len(key)
+		var vals []string
+		if !cacheable {
+			vals = make([]string, len(labels))
+		}
+		for j, lc := range labels {
+			f := row.Field(lc.Index)
+			val := ""
+			switch {
+			case f.Kind() == reflect.Pointer && f.IsNil():
+			case f.Kind() == reflect.Pointer:
+				val = f.Elem().String()
+			case f.Kind() == reflect.String:
+				val = f.String()
+			default:
+				val = strconv.FormatInt(f.Int(), 10)
+			}
+			if cacheable {
+				key[j] = val
+			} else {
+				vals[j] = val
+			}
+			if l != nil && val != "" {
+				l[lc.Name] = val
 			}
 		}
-		out = append(out, Value{Metric: metric, Labels: l, Series: series.String(), V: v})
+		series, ok := "", false
+		if cacheable {
+			series, ok = p.series[key]
+		}
+		if !ok {
+			var b strings.Builder
+			for j, lc := range labels { // in name order, as Value.series sorts them
+				val := ""
+				if cacheable {
+					val = key[j]
+				} else {
+					val = vals[j]
+				}
+				if val == "" {
+					continue // an empty or NULL label is no label
+				}
+				if b.Len() > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(lc.Name)
+				b.WriteByte('=')
+				b.WriteString(val)
+			}
+			series = b.String()
+			if cacheable && len(p.series) < 4096 {
+				p.series[key] = series
+			}
+		}
+		out = append(out, Value{Metric: metric, Labels: l, Series: series, V: v})
 	}
 	return out
 }

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -29,7 +31,16 @@ type alerting struct {
 	silenced     []alert.Silence
 	silencesTime time.Time // the file's mtime when read
 
-	writeFailing, writeReported bool // the archive_write event
+	writeFailing, writeReported bool  // the archive_write event
+	savedBoot                   int64 // the boot time in the saved state
+}
+
+// savedAlerts is the alert state file: the rules' state, and the boot
+// time of the last sample, so that a sampler started after a reboot
+// tells the reboot.
+type savedAlerts struct {
+	Rules    json.RawMessage `json:"rules"`
+	LastBoot int64           `json:"last_boot_us"`
 }
 
 func newAlerting(store *archive.Store, host string, rules []alert.Rule, noSync bool) (*alerting, error) {
@@ -39,9 +50,15 @@ func newAlerting(store *archive.Store, host string, rules []alert.Rule, noSync b
 		return nil, err
 	}
 	if saved != nil {
-		if err := a.e.RestoreState(saved); err != nil {
+		var st savedAlerts
+		if err := json.Unmarshal(saved, &st); err != nil {
+			return nil, fmt.Errorf("alert state of %s: %w (delete the file to start afresh)", host, err)
+		}
+		if err := a.e.RestoreState(st.Rules); err != nil {
 			return nil, err
 		}
+		a.x.SetLastBoot(st.LastBoot)
+		a.savedBoot = st.LastBoot
 	}
 	return a, nil
 }
@@ -60,6 +77,9 @@ func (a *alerting) eval(b *schema.Batch, log *slog.Logger) {
 	}
 	trs := a.e.Eval(a.host, b.Time, vals)
 	if len(trs) == 0 {
+		if a.x.LastBoot() != a.savedBoot {
+			a.save(log) // once a boot: a later start tells a reboot
+		}
 		return
 	}
 	rows := alert.Rows(trs)
@@ -82,13 +102,24 @@ func (a *alerting) eval(b *schema.Batch, log *slog.Logger) {
 		log.Info("alert", "rule", tr.Rule, "series", tr.Series, "state", tr.Kind.String(),
 			"severity", tr.Severity.String(), "value", tr.Value, "peak", tr.Peak, "since", tr.Since)
 	}
-	state, err := a.e.MarshalState()
+	a.save(log)
+}
+
+// save writes the alert state beside the journal.
+func (a *alerting) save(log *slog.Logger) {
+	rules, err := a.e.MarshalState()
+	var data []byte
 	if err == nil {
-		err = a.store.SaveAlertState(a.host, state, a.noSync)
+		data, err = json.Marshal(savedAlerts{Rules: rules, LastBoot: a.x.LastBoot()})
+	}
+	if err == nil {
+		err = a.store.SaveAlertState(a.host, data, a.noSync)
 	}
 	if err != nil {
 		log.Warn("alert state not saved: a restart may fire open incidents again", "err", err)
+		return
 	}
+	a.savedBoot = a.x.LastBoot()
 }
 
 // writeFailed tells alerting whether the archive's journal takes the

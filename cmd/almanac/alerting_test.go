@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"almanac/archive"
+	"almanac/internal/testfs"
 	"almanac/schema"
 )
 
@@ -163,5 +164,35 @@ func TestSampleSilenced(t *testing.T) {
 	defer mu.Unlock()
 	if silencedMemory != 1 || posts != 0 {
 		t.Errorf("%d silenced memory incidents recorded, %d posts; want 1 and none", silencedMemory, posts)
+	}
+}
+
+// TestSampleRebootEvent: a sampler started after the host rebooted (the
+// boot time moved an hour) records the reboot event, from the boot time
+// the previous run kept in its alert state.
+func TestSampleRebootEvent(t *testing.T) {
+	dir := t.TempDir()
+	fixture := filepath.Join("..", "..", "sample", "testdata")
+	rules := filepath.Join(t.TempDir(), "rules.yaml")
+	os.WriteFile(rules, []byte("disable: [filesystem full, inodes full, memory low, swapping in, load per core, hot, zombies, memory pressure, oom kill, archive not written]\n"), 0o644)
+	sampleFixture(t, dir, "booted", "--rules", rules)
+	proc := testfs.CopyTree(t, filepath.Join(fixture, "proc"))
+	stat, err := os.ReadFile(filepath.Join(proc, "stat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(proc, "stat"), []byte(strings.Replace(string(stat), "btime 1772280000", "btime 1772283600", 1)), 0o644)
+	sampleFixture(t, dir, "booted", "--rules", rules, "--proc", proc)
+	s, err := archive.Open(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, err := s.Scan(schema.TableAlert, "booted", time.Unix(0, 0), time.Now().Add(time.Hour), "rule", "state")
+	if err != nil {
+		t.Fatalf("no alert rows: %v", err)
+	}
+	if f.Len() != 1 || f.Str["rule"][0] != "reboot" || f.Str["state"][0] != "event" {
+		t.Errorf("alert rows %v %v, want one reboot event", f.Str["rule"], f.Str["state"])
 	}
 }
