@@ -14,7 +14,8 @@
 //	                                    24 hours, top processes by CPU time and memory, zombies
 //	hosts/<dir>/processes-7d.html, processes-30d.html, processes-365d.html
 //	                                    the same over 7, 30 and 365 days
-//	hosts/<dir>/availability.html       uptime per window and per day, outages, reboots
+//	hosts/<dir>/availability.html       uptime per window and per day, outages, reboots,
+//	                                    the alerting rules' incidents
 //	hosts/<dir>/facts.html              hardware and kernel facts, filesystems, changes
 //	assets/                             almanac.js, almanac.css, echarts.min.js (+ license)
 //

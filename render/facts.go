@@ -138,6 +138,8 @@ type availPage struct {
 	DaysIn   string // the time zone of the calendar's days
 	Outages  []OutageRow
 	Reboots  []Time
+	// Incidents are the alerting rules' incidents, newest first.
+	Incidents []IncidentRow
 }
 
 // availWindows are the windows of the availability table.

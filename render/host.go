@@ -215,6 +215,9 @@ func gather(src scanner, host, dir string, now time.Time, tz *time.Location) (*h
 		}
 	}
 	g.availability()
+	if err := g.incidents(); err != nil {
+		return nil, err
+	}
 	g.markOOMs()
 	s := &g.d.sum
 	s.CPU7, s.CPU7Sort = g.weekCPU.text(fmtPct)

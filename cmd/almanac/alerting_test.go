@@ -83,6 +83,20 @@ func TestSampleAlerts(t *testing.T) {
 	if got := states(); len(got) != 2 || got[1] != "memory resolved warn" {
 		t.Errorf("alert rows after the value cleared: %q, want firing then resolved", got)
 	}
+	// The host's availability page lists the incident, ended.
+	out := filepath.Join(t.TempDir(), "site")
+	if code, _, errOut := runCLI("render", "--archive", dir, "--out", out); code != 0 {
+		t.Fatalf("render: exit %d: %s", code, errOut)
+	}
+	pages, _ := filepath.Glob(filepath.Join(out, "hosts", "alerthost-*", "availability.html"))
+	if len(pages) != 1 {
+		t.Fatalf("availability pages %v", pages)
+	}
+	page, _ := os.ReadFile(pages[0])
+	if !strings.Contains(string(page), "<h2>Incidents</h2>") || !strings.Contains(string(page), "<td>memory</td>") ||
+		strings.Contains(string(page), ">ongoing<") {
+		t.Errorf("the availability page does not list the memory incident as ended")
+	}
 }
 
 // TestSampleNotifies: almanac sample sends a webhook on 127.0.0.1 one

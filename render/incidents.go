@@ -1,0 +1,114 @@
+package render
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"almanac/archive"
+	"almanac/schema"
+)
+
+// IncidentRow is one incident of a host: the alert table's rows of one
+// rule, series and start, in the availability page's incident table.
+type IncidentRow struct {
+	Rule, Series string
+	Severity     string // the worst it reached: warn or crit
+	Start, End   Time
+	Ongoing      bool    // not resolved by the newest row
+	Event        bool    // an event rule's incident of one instant
+	Duration     string  // to its end, or to now while ongoing
+	Seconds      float64 // the duration, to sort by
+	Peak         string
+	Silenced     bool // a silence muted its notifications
+}
+
+// maxIncidents is the most incidents listed.
+const maxIncidents = 500
+
+// incidentColumns are the columns of the alert table the page reads.
+var incidentColumns = []string{"rule", "series", "state", "severity", "since", "peak", "silenced"}
+
+// incidents pairs the rows of the alert table f (of incidentColumns) into
+// incidents, newest first: the rows of one rule, series and start are one
+// incident, whose severity and peak are those of its newest row and which
+// ends at its resolved row. Pending and cancelled rows (a hold-down) make
+// no incident.
+func incidents(f *archive.Frame, now int64, tz *time.Location) []IncidentRow {
+	type key struct {
+		rule, series string
+		since        int64
+	}
+	type acc struct {
+		last, end int64
+		sev       string
+		peak      float64
+		event     bool
+		silenced  bool
+	}
+	byKey := map[key]*acc{}
+	var keys []key
+	rule, series, state, sev := strCol(f, "rule"), strCol(f, "series"), strCol(f, "state"), strCol(f, "severity")
+	since, peak, silenced := col(f, "since"), col(f, "peak"), col(f, "silenced")
+	for i, t := range f.Time {
+		switch state[i] {
+		case "firing", "escalated", "repeat", "resolved", "event":
+		default:
+			continue
+		}
+		if math.IsNaN(since[i]) {
+			continue
+		}
+		k := key{rule[i], series[i], int64(since[i])}
+		a := byKey[k]
+		if a == nil {
+			a = &acc{}
+			byKey[k] = a
+			keys = append(keys, k)
+		}
+		if t >= a.last {
+			a.last, a.sev, a.peak = t, sev[i], peak[i]
+		}
+		a.event = a.event || state[i] == "event"
+		a.silenced = a.silenced || silenced[i] == 1
+		if state[i] == "resolved" {
+			a.end = t
+		}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		return cmp.Or(cmp.Compare(b.since, a.since), cmp.Compare(a.rule, b.rule), cmp.Compare(a.series, b.series))
+	})
+	var out []IncidentRow
+	for _, k := range keys[:min(len(keys), maxIncidents)] {
+		a := byKey[k]
+		r := IncidentRow{Rule: k.rule, Series: k.series, Severity: a.sev, Start: mkTime(k.since, tz),
+			Event: a.event, Silenced: a.silenced, Peak: strconv.FormatFloat(a.peak, 'g', 4, 64)}
+		end := a.end
+		switch {
+		case a.event:
+			end = k.since
+		case end == 0:
+			r.Ongoing, end = true, now
+		}
+		if !r.Ongoing {
+			r.End = mkTime(end, tz)
+		}
+		d := time.Duration(end-k.since) * time.Microsecond
+		r.Duration, r.Seconds = fmtDuration(d), d.Seconds()
+		out = append(out, r)
+	}
+	return out
+}
+
+// incidents reads the host's alert table over the longest range into the
+// availability page.
+func (g *gatherer) incidents() error {
+	f, err := g.scan(schema.TableAlert, incidentColumns...)
+	if err != nil {
+		return err
+	}
+	g.d.avail.Incidents = incidents(f, g.now, g.tz)
+	return nil
+}
