@@ -82,7 +82,6 @@ func (x *Extractor) SetLastBoot(us int64) { x.lastBoot = us }
 // reuses. The event archive_write is not in a batch: the caller adds it.
 func (x *Extractor) Values(b *schema.Batch) []Value {
 	out := x.buf[:0]
-	defer func() { x.buf = out[:0] }()
 	for _, m := range x.metrics {
 		switch m {
 		case "event:oom_kill":
@@ -154,6 +153,7 @@ func (x *Extractor) Values(b *schema.Batch) []Value {
 			}
 		}
 	}
+	x.buf = out[:0]
 	return out
 }
 

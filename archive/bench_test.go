@@ -206,29 +206,7 @@ func BenchmarkDaySize(b *testing.B) {
 // cores + all, 10 s interval: 43200 rows) and of the process table (100
 // processes: 864000 rows), and reports the cost per row returned.
 func BenchmarkScan(b *testing.B) {
-	dir := b.TempDir()
-	s, err := Open(dir, testLog(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	w, err := s.Writer("bench", WriterOptions{NoSync: true, FlushEvery: time.Hour})
-	if err != nil {
-		b.Fatal(err)
-	}
-	g := synth.New(benchHost(100))
-	start := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
-	for i := range 8640 {
-		if err := w.Append(g.Batch(start.Add(time.Duration(i) * 10 * time.Second))); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := s.Compact("bench", start.AddDate(0, 0, 1)); err != nil {
-		b.Fatal(err)
-	}
+	_, s, start := compactedBenchDay(b)
 	for _, bc := range []struct{ table, a, b string }{
 		{"cpu", "cpu", "user_pct"},
 		{"process", "pid", "rss_bytes"},
@@ -246,4 +224,35 @@ func BenchmarkScan(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows), "ns/row")
 		})
 	}
+}
+
+// compactedBenchDay writes a day of benchHost(100) at 10 s into a new
+// archive and compacts it, for the benchmarks that read a closed day. It
+// returns the archive's folder, its Store (closed when b ends) and the day.
+func compactedBenchDay(b *testing.B) (string, *Store, time.Time) {
+	b.Helper()
+	dir := b.TempDir()
+	s, err := Open(dir, testLog(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	w, err := s.Writer("bench", WriterOptions{NoSync: true, FlushEvery: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := synth.New(benchHost(100))
+	start := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
+	for i := range 8640 {
+		if err := w.Append(g.Batch(start.Add(time.Duration(i) * 10 * time.Second))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Compact("bench", start.AddDate(0, 0, 1)); err != nil {
+		b.Fatal(err)
+	}
+	return dir, s, start
 }

@@ -160,8 +160,9 @@ func (t *tableOf[T]) writeDay(w io.Writer, b *schema.Batch, day time.Time) (int,
 	}
 	// Batches come in time order unless the clock went back: a stable
 	// sort by time keeps each sample's rows in the collector's order.
-	if !slices.IsSortedFunc(sel, func(a, b T) int { return cmp.Compare(t.time(&a), t.time(&b)) }) {
-		slices.SortStableFunc(sel, func(a, b T) int { return cmp.Compare(t.time(&a), t.time(&b)) })
+	byTime := func(a, b *T) int { return cmp.Compare(t.time(a), t.time(b)) }
+	if !inOrder(sel, byTime) {
+		sortRows(sel, byTime)
 	}
 	return len(sel), writeRows(w, sel, t.partOpts)
 }
@@ -355,19 +356,34 @@ func (t *tableOf[T]) compare(a, b *T) int {
 	return cmp.Compare(t.time(a), t.time(b))
 }
 
-// sort puts rows in compaction order (compare). It sorts an index and
-// then moves each row once, in place, rather than copying rows on every
-// comparison; it is stable, so rows with equal key and time keep their
-// order.
+// sort puts rows in compaction order (compare).
 func (t *tableOf[T]) sort(rows []T) {
-	if slices.IsSortedFunc(rows, func(a, b T) int { return t.compare(&a, &b) }) {
-		return
+	if !inOrder(rows, t.compare) {
+		sortRows(rows, t.compare)
 	}
+}
+
+// inOrder reports whether rows are in the order of c, comparing them in
+// place (rows are a few hundred bytes: copying two for every comparison
+// would cost more than the comparison).
+func inOrder[T any](rows []T, c func(a, b *T) int) bool {
+	for i := 1; i < len(rows); i++ {
+		if c(&rows[i-1], &rows[i]) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// sortRows sorts rows stably by c. It sorts an index and then moves each
+// row once, in place, rather than copying rows on every comparison; rows
+// that c finds equal keep their order.
+func sortRows[T any](rows []T, c func(a, b *T) int) {
 	idx := make([]int32, len(rows))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	slices.SortStableFunc(idx, func(i, j int32) int { return t.compare(&rows[i], &rows[j]) })
+	slices.SortStableFunc(idx, func(i, j int32) int { return c(&rows[i], &rows[j]) })
 	// Apply the permutation in place, one cycle at a time: row i takes
 	// row idx[i]. idx[i] = i marks a row in place.
 	for i := range idx {

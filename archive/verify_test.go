@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"almanac/internal/testfs"
-	"almanac/synth"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -151,29 +150,7 @@ func TestVerifySchema(t *testing.T) {
 //
 //	go test ./archive -run '^$' -bench Verify -benchtime 5x
 func BenchmarkVerify(b *testing.B) {
-	dir := b.TempDir()
-	s, err := Open(dir, testLog(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	w, err := s.Writer("bench", WriterOptions{NoSync: true, FlushEvery: time.Hour})
-	if err != nil {
-		b.Fatal(err)
-	}
-	g := synth.New(benchHost(100))
-	start := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
-	for i := range 8640 {
-		if err := w.Append(g.Batch(start.Add(time.Duration(i) * 10 * time.Second))); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := s.Compact("bench", start.AddDate(0, 0, 1)); err != nil {
-		b.Fatal(err)
-	}
+	dir, s, _ := compactedBenchDay(b)
 	keys, err := s.ClosedFiles()
 	if err != nil {
 		b.Fatal(err)

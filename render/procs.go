@@ -102,11 +102,31 @@ func (l *longProcs) seenIn(t, start int64, n int) (first, last int64) {
 	return from, min(from+int64(max(n, 1)-1)*iv, end-1)
 }
 
+// The columns of the process table's rollup that the long ranges read,
+// named as package schema names its aggregates.
+var (
+	procUserAvg = procRollupName("cpu_user_pct", schema.AggAvg)
+	procSysAvg  = procRollupName("cpu_system_pct", schema.AggAvg)
+	procRSSMax  = procRollupName("rss_bytes", schema.AggMax)
+	procRSSAvg  = procRollupName("rss_bytes", schema.AggAvg)
+)
+
+// procRollupName is the rollup column of aggregate a of the process
+// table's column name; it panics on a column the schema lacks (a typo
+// here, caught by every test that renders).
+func procRollupName(name string, a schema.Agg) string {
+	c, ok := schema.Process.Column(name)
+	if !ok || !c.Has(a) {
+		panic("render: the process rollup has no " + name + a.Suffix())
+	}
+	return c.RollupName(a)
+}
+
 // rollup adds the rows of a per-hour rollup of the process table.
 func (l *longProcs) rollup(f *archive.Frame) {
 	pid, start := col(f, "pid"), col(f, "start_time")
-	usr, sys := col(f, "cpu_user_pct_avg"), col(f, "cpu_system_pct_avg")
-	rssMax, rssAvg, n := col(f, "rss_bytes_max"), col(f, "rss_bytes_avg"), col(f, archive.SamplesColumn)
+	usr, sys := col(f, procUserAvg), col(f, procSysAvg)
+	rssMax, rssAvg, n := col(f, procRSSMax), col(f, procRSSAvg), col(f, archive.SamplesColumn)
 	comm, user, state := strCol(f, "comm"), strCol(f, "user"), strCol(f, "state")
 	for i, t := range f.Time {
 		p := l.get(procID{PID: int32(pid[i]), Start: int64(start[i])})
@@ -237,8 +257,8 @@ func (l *longProcs) series(r int, ids []procID, cpu bool) grid {
 // too). Days without a rollup before rawFrom are read raw one by one.
 func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bool, parts []archive.Partition) (*longProcs, error) {
 	l := g.newLongProcs()
-	cols := []string{"pid", "start_time", "comm", "user", "state", "cpu_user_pct_avg", "cpu_system_pct_avg",
-		"rss_bytes_max", "rss_bytes_avg", archive.SamplesColumn}
+	cols := []string{"pid", "start_time", "comm", "user", "state", procUserAvg, procSysAvg,
+		procRSSMax, procRSSAvg, archive.SamplesColumn}
 	for _, p := range parts {
 		lo, hi := max(p.Day.UnixMicro(), g.from), min(p.End().UnixMicro(), g.now+1)
 		if hi <= lo {
