@@ -292,6 +292,7 @@ var (
 		newTable(schema.Filesystem), newTable(schema.Network), newTable(schema.Temperature),
 		newTable(schema.ProcCount), newTable(schema.ProcUser), newTable(schema.Process),
 		newTable(schema.Alert),
+		newTable(schema.Self),
 	}
 	tables = func() map[string]table {
 		m := make(map[string]table, len(tableList))

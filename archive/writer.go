@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -62,6 +63,8 @@ type Writer struct {
 	lastSeq int64
 	buf     []byte
 	closed  bool
+
+	written atomic.Int64 // bytes written to the journal and to Parquet parts (see Written)
 }
 
 // segment is one file of the journal.
@@ -406,6 +409,7 @@ func (w *Writer) writeFrames(frames []byte, first time.Time, n int) error {
 		return err
 	}
 	w.seg.size += int64(len(frames))
+	w.written.Add(int64(len(frames)))
 	w.seg.records += n
 	w.seg.data = append(w.seg.data, frames...)
 	return nil
@@ -438,6 +442,12 @@ func (w *Writer) seal() {
 	w.pending = append(w.pending, w.seg)
 	w.cur, w.seg = nil, segment{}
 }
+
+// Written returns the bytes w has written to the archive since it was
+// opened: journal frames and the Parquet parts of its flushes (not the
+// files of compactions, which Store.Compact reports). The sampler records
+// its growth in the self table. It is safe to call from any goroutine.
+func (w *Writer) Written() int64 { return w.written.Load() }
 
 // Flush writes the queued batches to the journal if it can take them,
 // seals the open segment and turns every segment into closed Parquet parts
@@ -648,7 +658,7 @@ func (w *Writer) writeTable(name string, all *schema.Batch, seq int64) (rows, fi
 			return 0, 0, err
 		}
 		var n int
-		_, err := w.s.writeFile(dir+"/"+partName(seq), w.opts.NoSync, func(out io.Writer) error {
+		size, err := w.s.writeFile(dir+"/"+partName(seq), w.opts.NoSync, func(out io.Writer) error {
 			var err error
 			n, err = t.writeDay(out, all, day)
 			return err
@@ -656,6 +666,7 @@ func (w *Writer) writeTable(name string, all *schema.Batch, seq int64) (rows, fi
 		if err != nil {
 			return 0, 0, err
 		}
+		w.written.Add(size)
 		// The rename must be durable before the segment is dropped.
 		if !w.opts.NoSync {
 			if err := w.s.syncDir(dir); err != nil {

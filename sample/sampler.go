@@ -24,6 +24,10 @@ type Options struct {
 	// they changed (default 5 minutes). They are written when they change,
 	// at the first sample of a run and at the first sample of each UTC day.
 	HostEvery time.Duration
+	// Written, when set, returns the bytes the sampler's archive writer
+	// has written so far (archive.Writer.Written): the self table records
+	// its growth over each interval. Nil records 0.
+	Written func() int64
 	// Log receives debug lines about expected absences (no PSI, a vanished
 	// process). Nil discards them.
 	Log *slog.Logger
@@ -67,6 +71,7 @@ type Sampler struct {
 	log        *slog.Logger
 	collectors []namedCollector
 	stat       kernelStatFile
+	self       *selfCollector // the sampler's own cost, after every other collector
 
 	prevTime time.Time
 	prevBoot time.Time
@@ -99,6 +104,7 @@ func New(src Source, opts Options) *Sampler {
 		{"temperature", &temperatureCollector{log: log.With("collector", "temperature")}},
 		{"process", newProcessCollector(opts.Cmdline, log.With("collector", "process"))},
 	}
+	s.self = newSelfCollector(opts.Written)
 	return s
 }
 
@@ -108,6 +114,7 @@ func New(src Source, opts Options) *Sampler {
 // the batch; its error is returned, joined with the others, alongside the
 // batch.
 func (s *Sampler) Sample(now time.Time) (*schema.Batch, error) {
+	start := time.Now() // the wall time of the reading, for the self table
 	stat, err := s.stat.read(s.src.ProcPath)
 	if err != nil {
 		return nil, fmt.Errorf("sample: read %s: %w", s.src.procFile("stat"), err)
@@ -142,6 +149,9 @@ func (s *Sampler) Sample(now time.Time) (*schema.Batch, error) {
 	}
 	if err := s.hostFacts(t, b); err != nil {
 		errs = append(errs, err)
+	}
+	if err := s.self.collect(t, time.Since(start), out); err != nil {
+		errs = append(errs, fmt.Errorf("sample: self: %w", err))
 	}
 	return b, errors.Join(errs...)
 }

@@ -266,6 +266,7 @@ type Batch struct {
 	ProcUser    []ProcUserRow
 	Process     []ProcessRow
 	Alert       []AlertRow
+	Self        []SelfRow
 }
 
 // Rows returns the number of rows in b over all tables.

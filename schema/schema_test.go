@@ -73,7 +73,8 @@ func TestDeclarations(t *testing.T) {
 		})
 	}
 	if got, want := Names(), []string{TableHost, TableCPU, TableSystem, TablePressure, TableMemory, TableDisk,
-		TableFilesystem, TableNetwork, TableTemperature, TableProcCount, TableProcUser, TableProcess, TableAlert}; !slices.Equal(got, want) {
+		TableFilesystem, TableNetwork, TableTemperature, TableProcCount, TableProcUser, TableProcess, TableAlert,
+		TableSelf}; !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}
 }

@@ -19,6 +19,9 @@ const (
 	TableAlert       = "alert"
 )
 
+// TableSelf is the table of the sampler's own cost.
+const TableSelf = "self"
+
 // minuteHour are the rollups of most tables: per minute, for the site's
 // 7 and 30 day views, and per hour, for the year.
 var minuteHour = []time.Duration{time.Minute, time.Hour}
@@ -70,7 +73,13 @@ var (
 		func(b *Batch) *[]AlertRow { return &b.Alert })
 )
 
+// Self is the sampler's own cost, once per sample.
+var Self = Declare(Decl{Name: TableSelf, Rollups: minuteHour,
+	Doc: "what almanac sample itself cost, once per sample"},
+	func(b *Batch) *[]SelfRow { return &b.Self })
+
 // Tables lists every table, in a fixed order: the journal's, the
 // README's and the site's.
 var Tables = []Table{Host, CPU, System, Pressure, Memory, Disk, Filesystem,
-	Network, Temperature, ProcCount, ProcUser, Process, Alert}
+	Network, Temperature, ProcCount, ProcUser, Process, Alert,
+	Self}

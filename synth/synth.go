@@ -392,7 +392,23 @@ func (g *Generator) Batch(t time.Time) *schema.Batch {
 	}
 
 	g.processes(b, us, sec, first, busy)
+	g.self(b, us, sec, busy)
 	return b
+}
+
+// self adds the sampler's own cost: a little CPU that follows the host's
+// activity, a steady resident size, and the journal bytes of the rows the
+// batch carries. It draws nothing from the random source, so the other
+// tables are the same with or without it.
+func (g *Generator) self(b *schema.Batch, us int64, sec, busy float64) {
+	rows := b.Rows()
+	b.Self = append(b.Self, schema.SelfRow{
+		Time:         us,
+		CPUPct:       schema.ToCenti(0.1 + 0.2*busy + float64(rows)*0.002/sec),
+		RSSBytes:     (18 << 20) + int64(rows)*512,
+		WrittenBytes: int64(rows) * 24,
+		SampleMs:     schema.ToCenti(0.15 + float64(rows)*0.001),
+	})
 }
 
 func cpuRow(us int64, name string, v [9]float64, ticks float64) schema.CPURow {

@@ -147,7 +147,7 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	}
 	s := &sampler{
 		o: o, log: log.With("host", o.host), store: store, w: w,
-		sampler: sample.New(src, sample.Options{Cmdline: o.cmdline, AllDisks: o.allDisks, Log: log}),
+		sampler: sample.New(src, sample.Options{Cmdline: o.cmdline, AllDisks: o.allDisks, Log: log, Written: w.Written}),
 		hup:     make(chan os.Signal, 1),
 		alerts:  alerts,
 	}

@@ -94,7 +94,7 @@ func TestSampleOtherRoots(t *testing.T) {
 	if !strings.Contains(stdout.String(), "sampled "+host+":") {
 		t.Errorf("stdout %q does not name the tree's host %q", &stdout, host)
 	}
-	for _, table := range []string{"system", "memory", "process", "host"} { // not cpu: a static tree has no ticks between readings
+	for _, table := range []string{"system", "memory", "process", "host", "self"} { // not cpu: a static tree has no ticks between readings
 		files, _ := filepath.Glob(filepath.Join(dir, table, "host="+host, "date=*", "*.parquet"))
 		if len(files) == 0 {
 			t.Errorf("no %s file for host %s", table, host)
