@@ -26,6 +26,7 @@ COPY notify ./notify
 COPY sample ./sample
 COPY archive ./archive
 COPY render ./render
+COPY report ./report
 COPY templates ./templates
 COPY site ./site
 ARG VERSION=devel

@@ -77,6 +77,9 @@ func Names() []string {
 	return out
 }
 
+// SectionList returns the section names as a comma-separated list.
+func SectionList() string { return strings.Join(Names(), ", ") }
+
 // lookup returns the section called name (or one of its aliases).
 func lookup(name string) (section, bool) {
 	for _, s := range sections {

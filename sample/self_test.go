@@ -105,3 +105,22 @@ func TestSamplerSelf(t *testing.T) {
 		t.Errorf("self row %+v: want the batch's time, nothing written, a reading time", b.Self[0])
 	}
 }
+
+// BenchmarkSelfCollect measures the self row alone: a getrusage and a read
+// of /proc/self/statm, its part of BenchmarkSystemSample.
+//
+//	go test ./sample -run '^$' -bench SelfCollect -benchmem
+func BenchmarkSelfCollect(b *testing.B) {
+	c := newSelfCollector(func() int64 { return 0 })
+	now := time.Now()
+	var batch schema.Batch
+	c.collect(Tick{Now: now, First: true}, 0, &batch)
+	b.ReportAllocs()
+	for i := range b.N {
+		batch.Self = batch.Self[:0]
+		t := now.Add(time.Duration(i+1) * 10 * time.Second)
+		if err := c.collect(Tick{Now: t, Time: t.UnixMicro(), Interval: 10 * time.Second}, time.Millisecond, &batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -31,6 +31,7 @@ type command struct {
 var commands = []command{
 	{"sample", sampleSummary, runSample},
 	{"render", "build the static HTML site from the archive", runRender},
+	{"report", "print the archive's numbers as sar does: cpu, memory, disks, network …", runReport},
 	{"health", "exit 0 when this host's newest sample is fresh, else 1", runHealth},
 	{"archive", "list, compact or prune the archive (ls, compact, prune)", runArchive},
 	{"ship", "upload closed Parquet files to S3 or a folder", runShip},
