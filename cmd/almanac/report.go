@@ -233,4 +233,3 @@ func (s *reportSelection) keys(keys []string) []string {
 	slices.Sort(s.hosts)
 	return out
 }
-
