@@ -195,6 +195,7 @@ func TestReadmeQueries(t *testing.T) {
 		"oom_kills":           f.checkOOMKills,
 		"busiest_disks":       f.checkBusiestDisks,
 		"last_sample":         f.checkLastSample,
+		"self_cost":           f.checkSelfCost,
 	}
 	if len(blocks) == 0 || blocks[0].name != "open" {
 		t.Fatalf("the README section must start with the block that opens the archive (<!-- query: open -->)")
