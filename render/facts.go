@@ -26,6 +26,7 @@ type factsPage struct {
 	Facts   []Fact
 	Changes []FactChange
 	FS      []FSRow
+	Self    []Chart // the sampler's own cost, from self.go
 }
 
 // maxChanges is the most fact changes listed.

@@ -101,6 +101,10 @@ type hostSummary struct {
 	UptimeSort                    float64
 	LastSeen                      int64
 	Seen                          Time // the newest sample
+	// What almanac sample cost over the last day: "CPU % · MB/d" and the
+	// CPU % to sort by (see self.go).
+	Cost     string
+	CostSort float64
 }
 
 // gatherer reads a host's tables and builds its page models.
@@ -208,7 +212,7 @@ func gather(src scanner, host, dir string, now time.Time, tz *time.Location) (*h
 	g.from = g.now - longest.Microseconds()
 	g.d.ranges = make([][]Section, len(ranges))
 	steps := []func() error{g.system, g.cpu, g.pressure, g.memory, g.disk, g.filesystem,
-		g.network, g.temperature, g.processes, g.hostFacts}
+		g.network, g.temperature, g.processes, g.hostFacts, g.self}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err

@@ -151,6 +151,7 @@ func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
 	}
 	p = base("Facts", "Facts", 0)
 	p.Facts = &d.facts
+	p.Data.Charts = append(p.Data.Charts, d.facts.Self...)
 	return w.page(t, "facts.html", dir+factsFile, p)
 }
 
