@@ -6,7 +6,8 @@
 // # Pages
 //
 //	index.html                          fleet overview: status, availability, CPU, memory,
-//	                                    fullest filesystem, a 24 h sparkline, kernel, uptime
+//	                                    fullest filesystem, a 24 h sparkline, kernel, uptime,
+//	                                    almanac's own cost over 24 h (CPU % of a core, MB/day)
 //	hosts/<dir>/index.html              charts of the last 24 hours
 //	hosts/<dir>/7d.html, 30d.html, 365d.html
 //	                                    the same charts over 7, 30 and 365 days
@@ -16,7 +17,8 @@
 //	                                    the same over 7, 30 and 365 days
 //	hosts/<dir>/availability.html       uptime per window and per day, outages, reboots,
 //	                                    the alerting rules' incidents
-//	hosts/<dir>/facts.html              hardware and kernel facts, filesystems, changes
+//	hosts/<dir>/facts.html              hardware and kernel facts, filesystems, changes,
+//	                                    almanac sample's own cost over 7 days (the self table)
 //	assets/                             almanac.js, almanac.css, echarts.min.js (+ license)
 //
 // <dir> is a slug of the host name plus eight hex digits of its SHA-256, so
@@ -88,7 +90,7 @@
 //	processes.html     .Host, .Range, .Tabs, .Procs (.TopCPU, .TopMem, .Zombies []ProcRow,
 //	                   .TopRange, .Charts; never nil), and .Seen and .DataLink when all are empty
 //	availability.html  .Host, .Avail (.Status, .Windows, .Calendar, .Outages, .Reboots)
-//	facts.html         .Host, .Facts (.Facts, .FS, .Changes)
+//	facts.html         .Host, .Facts (.Facts, .FS, .Changes, .Self: the cost charts)
 //
 // and, on every page, .Title, .Root (the relative path to the site root),
 // .Nav, .Status, .Generated (a Time: .ISO and .Text) and .Data, the page's

@@ -161,3 +161,15 @@ func TestReportS3(t *testing.T) {
 		t.Errorf("cache holds raw %v, per-minute rollups %v, per-hour %v; want the per-minute rollups of cpu and network only", raw, rolled, others)
 	}
 }
+
+// FuzzParseWhen feeds --from and --to values to parseWhen: it must return
+// a time or an error, never panic.
+func FuzzParseWhen(f *testing.F) {
+	for _, s := range []string{"2026-11-29", "2026-11-29 14:05", "09:15", "-2h", "-3d", "-", "-d", "2026-11-29T14:05:00Z", "25:99", ""} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 11, 30, 15, 30, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		parseWhen(s, now)
+	})
+}
