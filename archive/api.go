@@ -30,6 +30,11 @@ type Store struct {
 
 	mu         sync.Mutex
 	unexpected []*EntryError // see Unexpected
+
+	// aside serializes SetAside within the process: its compact lock is a
+	// try-lock, which two concurrent calls (ship's workers) would refuse
+	// each other.
+	aside sync.Mutex
 }
 
 // Dir returns the archive's folder.

@@ -185,6 +185,8 @@ func (s *Store) SetAside(key string) error {
 	if _, err := keySchema(key); err != nil {
 		return fmt.Errorf("archive: set aside %s: %w", key, err)
 	}
+	s.aside.Lock()
+	defer s.aside.Unlock()
 	lock, err := s.lockFile(compactLockName(host), 0)
 	if err != nil {
 		return fmt.Errorf("archive: set aside %s: %w", key, err)
