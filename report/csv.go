@@ -12,7 +12,7 @@ import (
 // section, time, then the section's columns) and its rows, with "Average"
 // in the time column of the Average rows; sections are separated by an
 // empty line (as sadf -d separates its reports). Times are RFC 3339 in
-// the report's zone; numbers are full precision; nothing sampled is an
+// the report's zone; numbers have up to six decimals; nothing sampled is an
 // empty field.
 func WriteCSV(w io.Writer, rep *Report) error {
 	cw := csv.NewWriter(w)
@@ -50,5 +50,9 @@ func csvNum(v float64) string {
 	if math.IsNaN(v) {
 		return ""
 	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	return strconv.FormatFloat(round6(v), 'f', -1, 64)
 }
+
+// round6 rounds v to six decimals: the means' float noise
+// (0.021000000000000008) left out of CSV and JSON.
+func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }

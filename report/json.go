@@ -51,7 +51,8 @@ func WriteJSON(w io.Writer, rep *Report) error {
 			}
 			for i, v := range r.Values {
 				if !math.IsNaN(v) {
-					jr.Values[i] = &v
+					r := round6(v)
+					jr.Values[i] = &r
 				}
 			}
 			out = append(out, jr)

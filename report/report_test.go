@@ -102,13 +102,21 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The JSON golden: a smaller report of the same shape.
+	small := goldenOptions()
+	small.Hosts, small.Sections, small.From, small.To = []string{"web1"}, []string{"disk", "processes"}, fixDay.Add(-time.Hour), fixDay.Add(time.Hour)
+	smallRep, err := Build(st, small)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range []struct {
 		name  string
+		rep   *Report
 		write func(io.Writer, *Report) error
-	}{{"report.txt", WriteText}, {"report.csv", WriteCSV}, {"report.json", WriteJSON}} {
+	}{{"report.txt", rep, WriteText}, {"report.csv", rep, WriteCSV}, {"report.json", smallRep, WriteJSON}} {
 		t.Run(f.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := f.write(&buf, rep); err != nil {
+			if err := f.write(&buf, f.rep); err != nil {
 				t.Fatal(err)
 			}
 			checkGolden(t, f.name, buf.Bytes())
