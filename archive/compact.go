@@ -17,11 +17,35 @@ type CompactStats struct {
 	BytesIn    int64 // size of the merged files
 	BytesOut   int64 // size of the day files and rollups written
 	Rollups    int   // rollup files written
+	// Consolidated counts the hour files written: spans of today's parts
+	// merged into one file (see CompactOptions.Consolidate).
+	Consolidated int
+}
+
+// DefaultConsolidate is the span of the parts Compact merges into one file
+// in days that are not closed yet: an hour.
+const DefaultConsolidate = time.Hour
+
+// CompactOptions tunes CompactWith.
+type CompactOptions struct {
+	// Consolidate is the span of the runs of parts merged into one hour
+	// file in the days that are not closed (today): the parts whose seq
+	// (the time of their first sample, in microseconds) falls in one span
+	// of this length, counted from the Unix epoch, are merged once the
+	// span has ended. 0 means DefaultConsolidate; a negative value turns
+	// consolidation off.
+	Consolidate time.Duration
 }
 
 func compactLockName(host string) string { return journalDir + "/" + host + ".compact.lock" }
 
-// Compact rewrites every closed day of host (each day before the UTC day
+// Compact is CompactWith with the default options: closed days into day
+// files, the parts of today's ended hours into hour files.
+func (s *Store) Compact(host string, now time.Time) (CompactStats, error) {
+	return s.CompactWith(host, now, CompactOptions{})
+}
+
+// CompactWith rewrites every closed day of host (each day before the UTC day
 // of now) into one file per table: day-<maxseq>.parquet, sorted by the
 // table's key then time, which covers every part whose seq is at most
 // maxseq. It then deletes the merged files, and the covered files an
@@ -34,6 +58,21 @@ func compactLockName(host string) string { return journalDir + "/" + host + ".co
 // quarantineName), the rest of its day is compacted, and the error
 // (errors.Is ErrCorrupt) names it.
 //
+// In the days that are not closed (today, or a day ahead of now's), it
+// consolidates: each run of two or more parts whose seqs fall in one span
+// of opts.Consolidate (an hour) that has ended by now is merged into one
+// file, hour-<lo>-<hi>.parquet (lo and hi the first and last seq it holds,
+// sorted like a day file), written atomically like a part; once it is in
+// place and its folder synced, the merged parts are deleted. Readers never
+// count a row twice: the hour file covers every file whose seqs lie in
+// [lo, hi] (see liveFiles), so between the rename and the deletions, or
+// after a crash in between, readers of this package take the hour file and
+// skip the parts, and the next run deletes them. A part written after its
+// hour was consolidated (a flush that failed for a while) has a higher seq
+// and is merged with the hour file by the next run. Today is left with
+// one file per ended hour and the parts of the open hour, and the day file
+// then merges those.
+//
 // Compact picks up after a compaction that was killed at any moment: it
 // removes the tmp files it left, deletes the parts a day file covers and
 // writes the rollups that are missing. When the disk is full, the error
@@ -43,8 +82,12 @@ func compactLockName(host string) string { return journalDir + "/" + host + ".co
 //
 // Compact takes a lock of its own, so it runs beside the host's Writer;
 // a second Compact of the same host at the same time fails.
-func (s *Store) Compact(host string, now time.Time) (CompactStats, error) {
+func (s *Store) CompactWith(host string, now time.Time, opts CompactOptions) (CompactStats, error) {
 	var st CompactStats
+	every := opts.Consolidate
+	if every == 0 {
+		every = DefaultConsolidate
+	}
 	if err := CheckHost(host); err != nil {
 		return st, err
 	}
@@ -58,14 +101,30 @@ func (s *Store) Compact(host string, now time.Time) (CompactStats, error) {
 		return st, fmt.Errorf("archive: compact %q: %w", host, err)
 	}
 	today := Day(now)
-	var closed []Partition
+	var closed, open []Partition
 	for _, p := range parts {
 		if p.Day.Before(today) {
 			closed = append(closed, p)
+		} else {
+			open = append(open, p)
 		}
 	}
 	var errs []error
+	if every > 0 {
+		for _, p := range open {
+			if err := s.consolidatePartition(p, now, every, &st); err != nil {
+				errs = append(errs, err)
+				if noSpace(err) {
+					break
+				}
+			}
+		}
+	}
 	for i, p := range closed {
+		if len(errs) > 0 && noSpace(errs[len(errs)-1]) {
+			errs = append(errs, fmt.Errorf("%d closed day folders not attempted", len(closed)-i))
+			break
+		}
 		if err := s.compactPartition(p, &st); err != nil {
 			errs = append(errs, err)
 			if noSpace(err) {
@@ -91,37 +150,20 @@ func (s *Store) compactPartition(p Partition, st *CompactStats) error {
 		return err
 	}
 	// What a killed compaction (or an earlier version) left.
-	if names, err = s.tidy(dir, names, "day-"); err != nil {
+	if names, err = s.tidy(dir, names, "day-", "hour-"); err != nil {
 		return err
 	}
 	live, covered := liveFiles(names)
-	var errs []error
 	for _, f := range covered {
 		if err := s.remove(dir + "/" + f.name); err != nil {
 			return err
 		}
 		st.Removed++
 	}
-	for len(live) > 1 || len(live) == 1 && live[0].kind == kindPart {
-		err := s.merge(p, live, st)
-		var ie *inputError
-		if !errors.As(err, &ie) || !errors.Is(err, ErrCorrupt) {
-			if err != nil {
-				errs = append(errs, err)
-			}
-			break
+	if len(live) > 1 || len(live) == 1 && live[0].kind != kindDay {
+		if err := s.mergeOrSetAside(p, live, kindDay, st); err != nil {
+			return err
 		}
-		// Set the damaged file aside and merge the others.
-		bad := dir + "/" + live[ie.i].name
-		if rerr := s.root.Rename(bad, quarantineName(bad)); rerr != nil {
-			errs = append(errs, err, rerr)
-			break
-		}
-		errs = append(errs, fmt.Errorf("%w (set aside as %s)", err, quarantineName(bad)))
-		live = append(live[:ie.i:ie.i], live[ie.i+1:]...)
-	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
 	}
 	// The rollups of the day, or of a day compacted before they existed.
 	names, err = s.readDirNames(dir)
@@ -134,11 +176,120 @@ func (s *Store) compactPartition(p Partition, st *CompactStats) error {
 	return nil
 }
 
-// merge writes the files of p into one day file, then deletes them.
-func (s *Store) merge(p Partition, files []dataFile, st *CompactStats) error {
+// consolidatePartition merges the runs of parts of a day that is not
+// closed whose span of every has ended by now into hour files, and deletes
+// the covered files a killed run left.
+func (s *Store) consolidatePartition(p Partition, now time.Time, every time.Duration, st *CompactStats) error {
+	dir := p.Dir()
+	names, err := s.readDirNames(dir)
+	if err != nil {
+		return err
+	}
+	if names, err = s.tidy(dir, names, "day-", "hour-"); err != nil {
+		return err
+	}
+	live, covered := liveFiles(names)
+	for _, f := range covered {
+		if err := s.remove(dir + "/" + f.name); err != nil {
+			return err
+		}
+		st.Removed++
+	}
+	var errs []error
+	for _, run := range consolidationRuns(live, now, every) {
+		if err := s.mergeOrSetAside(p, run, kindHour, st); err != nil {
+			errs = append(errs, err)
+			if noSpace(err) {
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// consolidationRuns returns the runs of live files (in liveFiles order)
+// that consolidation merges: the files other than day files whose first
+// seq falls in one span of every (counted from the Unix epoch), when that
+// span has ended by now and holds two files or more. Live files do not
+// overlap, so no other file has a seq within a run's range: the hour file
+// covers exactly the run.
+func consolidationRuns(live []dataFile, now time.Time, every time.Duration) [][]dataFile {
+	span := every.Microseconds()
+	if span <= 0 {
+		return nil
+	}
+	var runs [][]dataFile
+	var run []dataFile
+	key := int64(-1)
+	end := func() {
+		if len(run) >= 2 && (key+1)*span <= now.UnixMicro() {
+			runs = append(runs, run)
+		}
+		run = nil
+	}
+	for _, f := range live {
+		if f.kind == kindDay {
+			continue
+		}
+		if k := f.lo / span; k != key {
+			end()
+			key = k
+		}
+		run = append(run, f)
+	}
+	end()
+	return runs
+}
+
+func maxSeq(files []dataFile) int64 {
+	var m int64
+	for _, f := range files {
+		m = max(m, f.seq)
+	}
+	return m
+}
+
+// mergeOrSetAside merges files (in liveFiles order) into one file of kind
+// (kindDay or kindHour, see merge); an input that cannot be read is set
+// aside as .<name>.corrupt and the others are merged without it. The
+// error names each file set aside.
+func (s *Store) mergeOrSetAside(p Partition, files []dataFile, kind int, st *CompactStats) error {
+	dir := p.Dir()
+	var errs []error
+	for {
+		if kind == kindHour && len(files) < 2 || len(files) == 0 || len(files) == 1 && files[0].kind == kind {
+			break // nothing left to merge
+		}
+		name := dayName(maxSeq(files))
+		if kind == kindHour {
+			name = hourName(files[0].lo, maxSeq(files))
+		}
+		err := s.merge(p, files, name, st)
+		var ie *inputError
+		if !errors.As(err, &ie) || !errors.Is(err, ErrCorrupt) {
+			if err != nil {
+				errs = append(errs, err)
+			}
+			break
+		}
+		// Set the damaged file aside and merge the others.
+		bad := dir + "/" + files[ie.i].name
+		if rerr := s.root.Rename(bad, quarantineName(bad)); rerr != nil {
+			errs = append(errs, err, rerr)
+			break
+		}
+		errs = append(errs, fmt.Errorf("%w (set aside as %s)", err, quarantineName(bad)))
+		files = append(files[:ie.i:ie.i], files[ie.i+1:]...)
+	}
+	return errors.Join(errs...)
+}
+
+// merge writes the files of p into one file, base (a day or hour file
+// name), then deletes them.
+func (s *Store) merge(p Partition, files []dataFile, base string, st *CompactStats) error {
 	dir := p.Dir()
 	var inputs []sizedReaderAt
-	var maxSeq, bytesIn int64
+	var bytesIn int64
 	defer func() {
 		for _, in := range inputs {
 			in.ReaderAt.(*os.File).Close()
@@ -155,10 +306,9 @@ func (s *Store) merge(p Partition, files []dataFile, st *CompactStats) error {
 			return err
 		}
 		inputs = append(inputs, sizedReaderAt{ReaderAt: fh, size: fi.Size(), name: dir + "/" + f.name})
-		maxSeq = max(maxSeq, f.seq)
 		bytesIn += fi.Size()
 	}
-	name := dir + "/" + dayName(maxSeq)
+	name := dir + "/" + base
 	var rows int
 	size, err := s.writeFile(name, false, func(w io.Writer) error {
 		var err error
@@ -181,12 +331,22 @@ func (s *Store) merge(p Partition, files []dataFile, st *CompactStats) error {
 		}
 		st.Removed++
 	}
-	st.Partitions++
+	if kind := kindOfName(base); kind == kindHour {
+		st.Consolidated++
+	} else {
+		st.Partitions++
+	}
 	st.FilesIn += len(files)
 	st.Rows += int64(rows)
 	st.BytesIn += bytesIn
 	st.BytesOut += size
-	s.log.Debug("partition compacted", "partition", dir, "files", len(files), "rows", rows,
+	s.log.Debug("files merged", "partition", dir, "into", base, "files", len(files), "rows", rows,
 		"bytes_in", bytesIn, "bytes_out", size)
 	return nil
+}
+
+// kindOfName returns the kind of the data file name.
+func kindOfName(name string) int {
+	f, _ := parseFileName(name)
+	return f.kind
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -58,18 +59,18 @@ func oldQuarantined(name string) bool {
 
 // tidy cleans the folder dir, whose entries are names, after a crash or
 // an earlier version: it removes the tmp files of the data files whose
-// names begin with prefix (a crashed writer of them left those; the caller
+// names begin with one of prefixes (a crashed writer of them left those; the caller
 // holds the lock that keeps others from writing them), and renames the
 // files an earlier version set aside as <base>.corrupt to .<base>.corrupt.
 // It returns the names left. Removing a file that is already gone is not
 // an error, so running it twice, or after another cleanup, is harmless.
-func (s *Store) tidy(dir string, names []string, prefix string) ([]string, error) {
+func (s *Store) tidy(dir string, names []string, prefixes ...string) ([]string, error) {
 	out := names[:0:0]
 	var errs []error
 	for _, n := range names {
 		name := dir + "/" + n
 		switch base, isTmp := tmpOf(n); {
-		case isTmp && strings.HasPrefix(base, prefix):
+		case isTmp && slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(base, p) }):
 			if err := s.remove(name); err != nil {
 				errs = append(errs, err)
 				out = append(out, n)

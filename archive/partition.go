@@ -116,76 +116,105 @@ func Expired(parts []Partition, now time.Time, keep time.Duration) []Partition {
 // File kinds inside a partition folder.
 const (
 	kindPart = iota // part-<seq>.parquet: a flush of the journal
-	kindDay         // day-<maxseq>.parquet: a compaction of every part up to maxseq
+	kindDay         // day-<maxseq>.parquet: a compaction of every file up to maxseq
+	kindHour        // hour-<lo>-<hi>.parquet: a consolidation of the files from lo to hi
 )
 
-// dataFile is one Parquet file of a partition, named by parseFileName.
+// dataFile is one Parquet file of a partition, named by parseFileName. It
+// holds the rows of the parts whose seqs lie in [lo, seq]: a part its own
+// seq only, an hour file the parts it merged, a day file every part up to
+// its seq (lo is 0).
 type dataFile struct {
 	name string
 	kind int
+	lo   int64
 	seq  int64
 }
 
-// parseFileName parses part-<seq>.parquet and day-<seq>.parquet.
+// parseFileName parses part-<seq>.parquet, hour-<lo>-<hi>.parquet and
+// day-<seq>.parquet.
 func parseFileName(name string) (dataFile, bool) {
 	base, ok := strings.CutSuffix(name, ".parquet")
 	if !ok {
 		return dataFile{}, false
 	}
-	kind := kindPart
-	num, ok := strings.CutPrefix(base, "part-")
-	if !ok {
-		if num, ok = strings.CutPrefix(base, "day-"); !ok {
+	if num, ok := strings.CutPrefix(base, "part-"); ok {
+		seq, ok := parseSeq(num)
+		return dataFile{name: name, kind: kindPart, lo: seq, seq: seq}, ok
+	}
+	if num, ok := strings.CutPrefix(base, "day-"); ok {
+		seq, ok := parseSeq(num)
+		return dataFile{name: name, kind: kindDay, seq: seq}, ok
+	}
+	if nums, ok := strings.CutPrefix(base, "hour-"); ok {
+		a, b, ok := strings.Cut(nums, "-")
+		if !ok {
 			return dataFile{}, false
 		}
-		kind = kindDay
+		lo, okLo := parseSeq(a)
+		hi, okHi := parseSeq(b)
+		if !okLo || !okHi || lo >= hi {
+			return dataFile{}, false
+		}
+		return dataFile{name: name, kind: kindHour, lo: lo, seq: hi}, true
 	}
+	return dataFile{}, false
+}
+
+// parseSeq parses a seq as names spell it: decimal, no sign, no leading zero.
+func parseSeq(num string) (int64, bool) {
 	seq, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || seq < 0 || strconv.FormatInt(seq, 10) != num {
-		return dataFile{}, false
+		return 0, false
 	}
-	return dataFile{name: name, kind: kind, seq: seq}, true
+	return seq, true
 }
 
 func partName(seq int64) string { return "part-" + strconv.FormatInt(seq, 10) + ".parquet" }
 func dayName(seq int64) string  { return "day-" + strconv.FormatInt(seq, 10) + ".parquet" }
+func hourName(lo, hi int64) string {
+	return "hour-" + strconv.FormatInt(lo, 10) + "-" + strconv.FormatInt(hi, 10) + ".parquet"
+}
 
 // liveFiles splits the data files of a partition folder into the ones
-// readers use, in the order to read them (the newest day file, then the
-// parts it does not cover, by seq), and the covered ones, which a crash
-// during compaction left behind and which the next compaction deletes.
-// Names that are not data files are ignored.
+// readers use, in the order to read them (by the first seq they hold: the
+// newest day file first), and the covered ones, which a crash during a
+// compaction or a consolidation left behind and which the next one
+// deletes. A file is covered when another file's range of seqs holds its
+// own (a day file covers the parts and hour files up to its seq and older
+// day files; an hour file the parts it merged): their rows are in that
+// file, so a reader that took both would count them twice. Compaction and
+// consolidation only ever merge whole runs of live files, so the ranges of
+// live files never overlap. Names that are not data files are ignored.
 func liveFiles(names []string) (live, covered []dataFile) {
-	var files []dataFile
-	best := -1
+	files := make([]dataFile, 0, len(names))
 	for _, n := range names {
-		f, ok := parseFileName(n)
-		if !ok {
+		if f, ok := parseFileName(n); ok {
+			files = append(files, f)
+		}
+	}
+	// By first seq, the widest range first: a file is covered if and only
+	// if one before it reaches at least as far.
+	slices.SortFunc(files, func(a, b dataFile) int {
+		if c := cmpInt(a.lo, b.lo); c != 0 {
+			return c
+		}
+		if c := cmpInt(b.seq, a.seq); c != 0 {
+			return c
+		}
+		return cmpInt(b.kind, a.kind)
+	})
+	var reach int64 = -1
+	for _, f := range files {
+		if f.seq <= reach {
+			covered = append(covered, f)
 			continue
 		}
-		files = append(files, f)
-		if f.kind == kindDay && (best < 0 || f.seq > files[best].seq) {
-			best = len(files) - 1
-		}
+		live = append(live, f)
+		reach = f.seq
 	}
-	var maxSeq int64 = -1
-	if best >= 0 {
-		maxSeq = files[best].seq
-		live = append(live, files[best])
-	}
-	var parts []dataFile
-	for i, f := range files {
-		switch {
-		case i == best:
-		case f.kind == kindDay || f.seq <= maxSeq:
-			covered = append(covered, f)
-		default:
-			parts = append(parts, f)
-		}
-	}
-	slices.SortFunc(parts, func(a, b dataFile) int { return cmpInt(a.seq, b.seq) })
 	slices.SortFunc(covered, func(a, b dataFile) int { return strings.Compare(a.name, b.name) })
-	return append(live, parts...), covered
+	return live, covered
 }
 
 func cmpInt[T int | int32 | int64](a, b T) int {

@@ -16,13 +16,15 @@ func runArchive(ctx context.Context, e *env, args []string) error {
 		sub, args = args[0], args[1:]
 	}
 	about := "Look after the archive: ls lists hosts, tables, days, rows and bytes; compact merges the\n" +
-		"parts of each closed day into one file per table; prune deletes days older than --keep.\n" +
-		"The sampler compacts and prunes by itself after a day closes."
+		"parts of each closed day into one file per table, and today's parts into one file per ended\n" +
+		"--consolidate span; prune deletes days older than --keep. The sampler compacts and prunes\n" +
+		"by itself after a day closes, and consolidates when a span ends."
 	fs := newFlagSet(e, "archive", "ls|compact|prune [flags]", about, "almanac archive ls --archive /var/lib/almanac")
 	dir := fs.String("archive", "/var/lib/almanac", "directory of the Parquet archive")
 	host := fs.String("host", "", "only this host (compact; default all hosts)")
 	keep := days(90 * 24 * time.Hour)
 	fs.Var(&keep, "keep", "prune: delete day partitions older than this")
+	consolidate := fs.Duration("consolidate", archive.DefaultConsolidate, "compact: merge today's parts into one file per this span once it ended (0: off)")
 	var lf logFlags
 	lf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -37,6 +39,13 @@ func runArchive(ctx context.Context, e *env, args []string) error {
 	log, err := lf.logger(e.stderr, "archive")
 	if err != nil {
 		return err
+	}
+	if *consolidate < 0 {
+		return &usageError{msg: fmt.Sprintf("--consolidate %v is negative", *consolidate), hint: "almanac archive compact --consolidate 1h"}
+	}
+	copts := archive.CompactOptions{Consolidate: *consolidate}
+	if *consolidate == 0 {
+		copts.Consolidate = -1 // off
 	}
 	now := time.Now()
 	switch sub {
@@ -76,7 +85,7 @@ func runArchive(ctx context.Context, e *env, args []string) error {
 		// One host's failure does not keep the others from being compacted.
 		var errs []error
 		for _, h := range hosts {
-			st, err := store.Compact(h, now)
+			st, err := store.CompactWith(h, now, copts)
 			if err != nil {
 				errs = append(errs, err)
 			}

@@ -73,7 +73,7 @@ type sampleRun struct {
 func startSample(t *testing.T, bin, dir string) *sampleRun {
 	t.Helper()
 	cmd := exec.Command(bin, "sample", "--archive", dir, "--host", "crashhost",
-		"--interval", "1s", "--flush", "1s", "--log-level", "debug", "--log-format", "json")
+		"--interval", "1s", "--flush", "1s", "--consolidate", "2s", "--log-level", "debug", "--log-format", "json")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -163,8 +163,10 @@ func checkParquetFiles(t *testing.T, dir string) int {
 
 // TestKillNine kills a real almanac sample process with SIGKILL at random
 // moments, many times over, and checks that every sample it reported as
-// appended is in the archive in the end, and that no file is ever left that
-// parquet-go cannot read.
+// appended is in the archive in the end, once, and that no file is ever
+// left that parquet-go cannot read. The sampler flushes every second and
+// consolidates every 2 seconds, so kills land in flushes and in
+// consolidations alike.
 func TestKillNine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills a real sampler for about half a minute")
@@ -221,5 +223,9 @@ func TestKillNine(t *testing.T) {
 			t.Errorf("sample at %s is in the archive %d times", time.UnixMicro(ts).UTC().Format(time.RFC3339Nano), n)
 		}
 	}
-	t.Logf("%d kills, %d samples appended, %d rows in the system table", i, len(appended), frame.Len())
+	hours, _ := filepath.Glob(filepath.Join(dir, schema.TableSystem, "host=crashhost", "date=*", "hour-*.parquet"))
+	if len(hours) == 0 {
+		t.Errorf("no hour file was written: the sampler did not consolidate")
+	}
+	t.Logf("%d kills, %d samples appended, %d rows in the system table, %d hour files", i, len(appended), frame.Len(), len(hours))
 }

@@ -41,6 +41,8 @@ type sampleOptions struct {
 	noSync   bool
 	rules    string
 	silences string
+	// consolidate is the span of today's parts merged into one file.
+	consolidate time.Duration
 }
 
 func runSample(ctx context.Context, e *env, args []string) error {
@@ -65,6 +67,7 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&o.allDisks, "all-disks", false, "keep ram and loop block devices")
 	fs.Var(&keep, "keep", "delete day partitions older than this (0 keeps everything)")
 	fs.DurationVar(&o.flush, "flush", 5*time.Minute, "how often the journal becomes closed Parquet parts")
+	fs.DurationVar(&o.consolidate, "consolidate", archive.DefaultConsolidate, "merge today's parts into one file per this span once it ends (0: only closed days are compacted)")
 	fs.DurationVar(&o.queue, "queue", time.Hour, "how long a journal that cannot be written (a full disk) is bridged in memory")
 	fs.BoolVar(&o.noSync, "no-sync", false, "do not fsync each sample (a power cut may lose more than one)")
 	fs.StringVar(&o.rules, "rules", "", "alerting rules file (default: the built-in rules; see almanac rules show)")
@@ -179,6 +182,9 @@ func (o *sampleOptions) check(args []string) error {
 	if o.flush < o.interval {
 		return &usageError{msg: fmt.Sprintf("--flush %v is shorter than --interval %v", o.flush, o.interval), hint: "almanac sample --flush 5m"}
 	}
+	if o.consolidate < 0 || o.consolidate > 0 && (o.consolidate < o.flush || 24*time.Hour%o.consolidate != 0) {
+		return &usageError{msg: fmt.Sprintf("--consolidate %v: want 0, or at least --flush %v and a divisor of 24h", o.consolidate, o.flush), hint: "almanac sample --consolidate 1h"}
+	}
 	if o.queue < o.interval {
 		return &usageError{msg: fmt.Sprintf("--queue %v is shorter than --interval %v", o.queue, o.interval), hint: "almanac sample --queue 1h"}
 	}
@@ -210,6 +216,7 @@ type sampler struct {
 	rows     int
 	day      string    // UTC day of the last batch
 	released time.Time // when memory was last handed back to the kernel
+	lastSpan time.Time // span of --consolidate of the last batch
 	mu       sync.Mutex
 	wg       sync.WaitGroup
 	busy     bool      // maintenance running
@@ -291,14 +298,17 @@ func (s *sampler) take(now time.Time) error {
 		s.log.Debug("sample appended", "rows", b.Rows(), "sample_time_us", b.Time.UnixMicro())
 		s.queueLogged, s.queueDrops = time.Time{}, 0
 	}
-	day := now.UTC().Format(time.DateOnly)
-	if s.day != "" && day != s.day {
+	// A new day compacts the closed one; the end of a span of
+	// --consolidate merges its parts. Flush first, so that the last
+	// samples are in them.
+	day, span := now.UTC().Format(time.DateOnly), s.span(now)
+	if s.day != "" && day != s.day || s.o.consolidate > 0 && !s.lastSpan.IsZero() && !span.Equal(s.lastSpan) {
 		if err := s.w.Flush(); err != nil {
 			s.log.Warn("flush failed, samples kept in the journal", "err", err)
 		}
 		s.maintain(now)
 	}
-	s.day = day
+	s.day, s.lastSpan = day, span
 	if now.Sub(s.released) >= s.o.flush {
 		// A flush (every --flush) leaves its buffers as garbage: hand the
 		// pages back now rather than keep them resident until the next.
@@ -306,6 +316,14 @@ func (s *sampler) take(now time.Time) error {
 		s.released = now
 	}
 	return nil
+}
+
+// span returns the start of the span of --consolidate now falls in.
+func (s *sampler) span(now time.Time) time.Time {
+	if s.o.consolidate <= 0 {
+		return time.Time{}
+	}
+	return now.UTC().Truncate(s.o.consolidate)
 }
 
 // maintain compacts closed days and prunes expired ones in the background,
@@ -342,7 +360,11 @@ func (s *sampler) maintain(now time.Time) {
 // compactAndPrune is one maintenance run: compact the host's closed days,
 // delete days past --keep, hand compaction's memory back to the kernel.
 func (s *sampler) compactAndPrune(now time.Time) {
-	if st, err := s.store.Compact(s.o.host, now); err != nil {
+	every := s.o.consolidate
+	if every <= 0 {
+		every = -1 // off
+	}
+	if st, err := s.store.CompactWith(s.o.host, now, archive.CompactOptions{Consolidate: every}); err != nil {
 		s.log.Warn("compaction failed", "err", err)
 	} else {
 		s.log.Debug("compaction done", "stats", fmt.Sprintf("%+v", st))
