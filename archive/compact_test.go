@@ -4,6 +4,7 @@ import (
 	"almanac/schema"
 	"cmp"
 	"errors"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -341,5 +342,193 @@ func TestListAndNewest(t *testing.T) {
 		if got, want := byTable[table].Rows, int64(tables[table].count(all)); got != want {
 			t.Errorf("List rows of %s = %d, want %d", table, got, want)
 		}
+	}
+}
+
+// TestConsolidate: today's parts become one hour file per ended hour, the
+// parts of the open hour stay, every row is read once, and a late part of
+// an ended hour is merged with its hour file by the next run.
+func TestConsolidate(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	// 09:00 to 11:30 with a part every 10 minutes.
+	bs := writeFlushing(t, s, "web1", t0, 900, 10*time.Second, 10*time.Minute)
+	now := t0.Add(2*time.Hour + 31*time.Minute)
+	st, err := s.Compact("web1", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := filepath.Join(dir, "memory", "host=web1", "date=2026-08-21")
+	hours := globCount(t, filepath.Join(d, "hour-*.parquet"))
+	parts := globCount(t, filepath.Join(d, "part-*.parquet"))
+	// 09 and 10 are ended: one file each; 11 is open: its 3 parts stay.
+	all := globCount(t, filepath.Join(dir, "*", "host=web1", "date=*", "hour-*.parquet"))
+	if hours != 2 || parts != 3 || st.Consolidated != all || all < 2*(len(tableList)-2) || st.Partitions != 0 {
+		t.Errorf("after consolidation: %d hour files, %d parts of memory, stats %+v, %d hour files in all", hours, parts, st, all)
+	}
+	checkRows(t, s, dir, "web1", merged(bs))
+	f, err := s.Scan("memory", "web1", t0, now, "free_bytes")
+	if err != nil || f.Len() != len(merged(bs).Memory) {
+		t.Fatalf("Scan = %d rows, %v; want %d", f.Len(), err, len(merged(bs).Memory))
+	}
+	if !slices.IsSorted(f.Time) {
+		t.Errorf("Scan of hour files and parts is not in time order")
+	}
+	// The hour file is sorted like a day file and says so.
+	names, _ := filepath.Glob(filepath.Join(d, "hour-*.parquet"))
+	sorting := fileSorting(t, names[0])
+	if want := []string{"time"}; !slices.Equal(sorting, want) {
+		t.Errorf("hour file of memory sorted by %v, want %v", sorting, want)
+	}
+	// A run that finds nothing to do writes nothing.
+	if st, err := s.Compact("web1", now); err != nil || st.Consolidated != 0 || st.Removed != 0 {
+		t.Errorf("second run: %+v, %v; want nothing done", st, err)
+	}
+	// The next hour ends: its parts merge; the day ends: one day file.
+	st, err = s.Compact("web1", t0.Add(3*time.Hour))
+	if err != nil || st.Consolidated < len(tableList)-2 || globCount(t, filepath.Join(d, "part-*")) != 0 {
+		t.Errorf("at 12:00: %+v, %v; want an hour file of each table, no part left", st, err)
+	}
+	if _, err := s.Compact("web1", t0.AddDate(0, 0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := globCount(t, filepath.Join(d, "*")); n != 1 || globCount(t, filepath.Join(d, "day-*.parquet")) != 1 {
+		t.Errorf("after the day closed: %d files, want one day file", n)
+	}
+	checkRows(t, s, dir, "web1", merged(bs))
+}
+
+// fileSorting returns the sorting columns a data file's first row group
+// declares.
+func fileSorting(t *testing.T, name string) []string {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	pf, err := parquet.OpenFile(f, fi.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range pf.RowGroups()[0].SortingColumns() {
+		out = append(out, strings.Join(c.Path(), "."))
+	}
+	return out
+}
+
+// TestConsolidateLeftovers puts the folder in each state a consolidation
+// killed at some moment leaves (a tmp hour file; the hour file renamed in
+// beside every part it covers; some parts deleted), and checks readers see
+// every row once in each, and the next run cleans up.
+func TestConsolidateLeftovers(t *testing.T) {
+	for _, state := range []string{"tmp", "renamed", "half deleted"} {
+		t.Run(state, func(t *testing.T) {
+			dir := t.TempDir()
+			s := openStore(t, dir)
+			bs := writeFlushing(t, s, "web1", t0, 360, 10*time.Second, 10*time.Minute)
+			d := filepath.Join(dir, "system", "host=web1", "date=2026-08-21")
+			parts, _ := filepath.Glob(filepath.Join(d, "part-*.parquet"))
+			saved := map[string][]byte{}
+			for _, p := range parts {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				saved[p] = b
+			}
+			now := t0.Add(time.Hour + time.Minute)
+			if _, err := s.Compact("web1", now); err != nil {
+				t.Fatal(err)
+			}
+			hour, _ := filepath.Glob(filepath.Join(d, "hour-*.parquet"))
+			if len(hour) != 1 {
+				t.Fatalf("hour files: %v, want one", hour)
+			}
+			// Bring back the state the kill left.
+			for p, b := range saved {
+				if err := os.WriteFile(p, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			switch state {
+			case "tmp":
+				if err := os.Rename(hour[0], filepath.Join(d, "."+filepath.Base(hour[0])+".tmp")); err != nil {
+					t.Fatal(err)
+				}
+			case "half deleted":
+				mustRemove(t, parts[0])
+			}
+			want := len(merged(bs).System)
+			f, err := s.Scan("system", "web1", t0, now, "load1")
+			if err != nil || f.Len() != want {
+				t.Errorf("Scan in state %q = %d rows, %v; want %d", state, f.Len(), err, want)
+			}
+			keys, err := s.ClosedFiles()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range keys {
+				if strings.HasPrefix(k, "system/") && strings.Contains(k, "/part-") && state != "tmp" {
+					t.Errorf("ClosedFiles lists the covered part %s", k)
+				}
+			}
+			if _, err := s.Compact("web1", now); err != nil {
+				t.Fatal(err)
+			}
+			if n, h := globCount(t, filepath.Join(d, "*")), globCount(t, filepath.Join(d, "hour-*.parquet")); n != 1 || h != 1 {
+				t.Errorf("after the next run: %d entries, %d hour files; want the hour file only", n, h)
+			}
+			if tmp := globCount(t, filepath.Join(d, ".*")); tmp != 0 {
+				t.Errorf("%d hidden files left", tmp)
+			}
+			checkRows(t, s, dir, "web1", merged(bs))
+		})
+	}
+}
+
+// checkRows checks that the live files of host hold the rows of want, in
+// any order (hour and day files sort by key): every row of some tables,
+// and the number of rows of every table.
+func checkRows(t *testing.T, s *Store, dir, host string, want *schema.Batch) {
+	t.Helper()
+	sameRows(t, "system", want.System, readTable[schema.SystemRow](t, dir, "system", host))
+	sameRows(t, "cpu", want.CPU, readTable[schema.CPURow](t, dir, "cpu", host))
+	sameRows(t, "process", want.Process, readTable[schema.ProcessRow](t, dir, "process", host))
+	sameRows(t, "alert", want.Alert, readTable[schema.AlertRow](t, dir, "alert", host))
+	infos, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, in := range infos {
+		got[in.Table] += in.Rows
+	}
+	for _, tb := range tableList {
+		if n := int64(tb.count(want)); got[tb.name()] != n {
+			t.Errorf("table %s: %d rows in the archive, want %d", tb.name(), got[tb.name()], n)
+		}
+	}
+}
+
+// sameRows compares two lists of rows as multisets.
+func sameRows[T any](t *testing.T, table string, want, got []T) {
+	t.Helper()
+	str := func(rows []T) []string {
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[i] = string(b)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if diff := gocmp.Diff(str(want), str(got)); diff != "" {
+		t.Errorf("table %s rows mismatch (-want +got):\n%s", table, diff)
 	}
 }

@@ -170,7 +170,13 @@ func TestLiveFiles(t *testing.T) {
 			[]string{"day-20.parquet", "part-21.parquet"}, []string{"part-20.parquet", "part-5.parquet"}},
 		{"newest day wins", []string{"day-10.parquet", "day-30.parquet", "part-31.parquet"},
 			[]string{"day-30.parquet", "part-31.parquet"}, []string{"day-10.parquet"}},
-		{"other names ignored", []string{"part-1.parquet.tmp", "day-x.parquet", "part-01.parquet", "part--1.parquet", "notes.txt", "part-2.parquet.corrupt"},
+		{"hour file covers its range", []string{"part-5.parquet", "hour-5-9.parquet", "part-7.parquet", "part-9.parquet", "part-10.parquet"},
+			[]string{"hour-5-9.parquet", "part-10.parquet"}, []string{"part-5.parquet", "part-7.parquet", "part-9.parquet"}},
+		{"wider hour file covers an older one", []string{"hour-5-9.parquet", "hour-5-12.parquet", "part-12.parquet", "hour-20-30.parquet"},
+			[]string{"hour-5-12.parquet", "hour-20-30.parquet"}, []string{"hour-5-9.parquet", "part-12.parquet"}},
+		{"day file covers hour files", []string{"hour-5-9.parquet", "day-12.parquet", "hour-13-20.parquet", "part-21.parquet"},
+			[]string{"day-12.parquet", "hour-13-20.parquet", "part-21.parquet"}, []string{"hour-5-9.parquet"}},
+		{"other names ignored", []string{"part-1.parquet.tmp", "day-x.parquet", "part-01.parquet", "part--1.parquet", "notes.txt", "part-2.parquet.corrupt", "hour-5.parquet", "hour-9-5.parquet", "hour-5-5.parquet", "hour-05-9.parquet", "hour-5-9-10.parquet"},
 			nil, nil},
 	}
 	for _, tt := range tests {
