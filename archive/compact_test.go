@@ -3,8 +3,8 @@ package archive
 import (
 	"almanac/schema"
 	"cmp"
-	"errors"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
