@@ -189,6 +189,12 @@ func decodeHeader(d *dec) (seq int64, bt int64, err error) {
 
 // decodeBatch decodes a batch encoded by encodeBatch, or by codec 1.
 func decodeBatch(p []byte) (seq int64, b *schema.Batch, err error) {
+	return decodeBatchInto(p, &schema.Batch{})
+}
+
+// decodeBatchInto is decodeBatch into into, whose rows it empties first
+// and whose memory it reuses (a batch of codec 1 is decoded anew).
+func decodeBatchInto(p []byte, into *schema.Batch) (seq int64, b *schema.Batch, err error) {
 	d := &dec{b: p}
 	seq, bt, err := decodeHeader(d)
 	if err != nil {
@@ -197,7 +203,11 @@ func decodeBatch(p []byte) (seq int64, b *schema.Batch, err error) {
 	if version, _ := binary.Uvarint(p); version == 1 { // checked by decodeHeader
 		b = decodeV1(d, bt)
 	} else {
-		b = &schema.Batch{Time: time.UnixMicro(bt).UTC()}
+		b = into
+		for _, t := range tableList {
+			t.reset(b)
+		}
+		b.Time = time.UnixMicro(bt).UTC()
 		n := d.count()
 		for range n {
 			name := d.s()

@@ -151,6 +151,49 @@ func (s *Store) writeFile(name string, nosync bool, write func(io.Writer) error)
 	return cw.n, nil
 }
 
+// tmpFile is a data file being written under its tmp name (see tmpName),
+// for a writer that keeps several open at once; see writeFile for one.
+type tmpFile struct {
+	name string // the name it gets once complete
+	f    *os.File
+	bw   *bufio.Writer
+}
+
+// createTmp creates the tmp file of name, to be committed or aborted.
+func (s *Store) createTmp(name string) (*tmpFile, error) {
+	f, err := s.root.OpenFile(tmpName(name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", name, s.explain(tmpName(name), err))
+	}
+	return &tmpFile{name: name, f: f, bw: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+// commitTmp flushes, syncs (unless nosync) and closes t and renames it to
+// its name; on error it removes the tmp file. The caller syncs the folder.
+func (s *Store) commitTmp(t *tmpFile, nosync bool) error {
+	err := t.bw.Flush()
+	if err == nil && !nosync {
+		err = t.f.Sync()
+	}
+	if cerr := t.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = s.root.Rename(tmpName(t.name), t.name)
+	}
+	if err != nil {
+		s.root.Remove(tmpName(t.name))
+		return fmt.Errorf("write %s: %w", t.name, err)
+	}
+	return nil
+}
+
+// abortTmp closes and removes the tmp file of t.
+func (s *Store) abortTmp(t *tmpFile) {
+	t.f.Close()
+	s.root.Remove(tmpName(t.name))
+}
+
 type countWriter struct {
 	w io.Writer
 	n int64

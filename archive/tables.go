@@ -3,8 +3,10 @@ package archive
 import (
 	"almanac/schema"
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"runtime/debug"
 	"slices"
@@ -31,6 +33,11 @@ type table interface {
 	// writeDay writes the rows of b that fall on day to w as a Parquet
 	// file, in time order.
 	writeDay(w io.Writer, b *schema.Batch, day time.Time) (int, error)
+	// stream starts writing the rows of this table, batch after batch, as
+	// one part per day, each written to what open returns for the day.
+	stream(open func(day time.Time) (io.Writer, error)) tableStream
+	// reset empties the rows of this table in b, keeping their memory.
+	reset(b *schema.Batch)
 	// merge reads every row of the files, sorts them in compaction order
 	// and writes them to w as one Parquet file.
 	merge(w io.Writer, files []sizedReaderAt) (int, error)
@@ -94,6 +101,120 @@ func (t *tableOf[T]) time(r *T) int64           { return *(*int64)(unsafe.Pointe
 func (t *tableOf[T]) move(dst, src *schema.Batch) {
 	d := t.decl.Rows(dst)
 	*d = append(*d, *t.decl.Rows(src)...)
+}
+
+func (t *tableOf[T]) reset(b *schema.Batch) {
+	r := t.decl.Rows(b)
+	clear(*r) // drop the strings they point to
+	*r = (*r)[:0]
+}
+
+// tableStream writes the rows of one table, batch after batch, as one
+// Parquet part per day, in row groups of at most partRowGroup rows, so
+// that a flush holds a row group of each table in memory rather than the
+// whole segment. The rows must come in time order: add returns
+// errOutOfOrder otherwise (a clock stepped back within a segment), and
+// the caller writes that table from the whole segment, sorted, instead.
+type tableStream interface {
+	add(b *schema.Batch) error
+	// close writes the footers and returns the rows written; the files
+	// open returned are then complete.
+	close() (rows int, err error)
+}
+
+// partRowGroup is the most rows of a row group of a part: a row group of
+// 1,000 processes every 8 seconds, of a few cores every hours. It bounds
+// what a flush holds in memory and gives time filters row groups to skip.
+var partRowGroup = 8192
+
+// errOutOfOrder is what tableStream.add returns for a row older than the
+// one before it.
+var errOutOfOrder = errors.New("rows out of time order")
+
+type dayStream[T any] struct {
+	pw      *parquet.GenericWriter[T]
+	last    int64 // time of the last row written
+	pending int   // rows written since the last row group
+	rows    int
+}
+
+type streamOf[T any] struct {
+	t    *tableOf[T]
+	open func(day time.Time) (io.Writer, error)
+	days map[time.Time]*dayStream[T]
+	cur  time.Time // day of the last row, and its stream
+	ds   *dayStream[T]
+}
+
+func (t *tableOf[T]) stream(open func(day time.Time) (io.Writer, error)) tableStream {
+	return &streamOf[T]{t: t, open: open, days: map[time.Time]*dayStream[T]{}}
+}
+
+func (s *streamOf[T]) add(b *schema.Batch) error {
+	rows := *s.t.decl.Rows(b)
+	for len(rows) > 0 {
+		// The run of rows of one day (all of them, but for a batch that
+		// straddles midnight).
+		day := dayOfMicros(s.t.time(&rows[0]))
+		n := 1
+		for n < len(rows) && dayOfMicros(s.t.time(&rows[n])).Equal(day) {
+			n++
+		}
+		if s.ds == nil || !day.Equal(s.cur) {
+			ds, ok := s.days[day]
+			if !ok {
+				w, err := s.open(day)
+				if err != nil {
+					return err
+				}
+				ds = &dayStream[T]{pw: parquet.NewGenericWriter[T](w, s.t.partOpts...), last: math.MinInt64}
+				s.days[day] = ds
+			}
+			s.cur, s.ds = day, ds
+		}
+		if err := s.ds.write(s.t, rows[:n]); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+func (ds *dayStream[T]) write(t *tableOf[T], rows []T) error {
+	for i := range rows {
+		tm := t.time(&rows[i])
+		if tm < ds.last {
+			return errOutOfOrder
+		}
+		ds.last = tm
+	}
+	for len(rows) > 0 {
+		k := min(len(rows), partRowGroup-ds.pending)
+		if _, err := ds.pw.Write(rows[:k]); err != nil {
+			return fmt.Errorf("write rows: %w", err)
+		}
+		ds.pending += k
+		ds.rows += k
+		rows = rows[k:]
+		if ds.pending == partRowGroup {
+			if err := ds.pw.Flush(); err != nil {
+				return fmt.Errorf("write row group: %w", err)
+			}
+			ds.pending = 0
+		}
+	}
+	return nil
+}
+
+func (s *streamOf[T]) close() (int, error) {
+	n := 0
+	for _, ds := range s.days {
+		if err := ds.pw.Close(); err != nil {
+			return 0, fmt.Errorf("write footer: %w", err)
+		}
+		n += ds.rows
+	}
+	return n, nil
 }
 
 func (t *tableOf[T]) days(b *schema.Batch) []time.Time {

@@ -2,6 +2,9 @@ package archive
 
 import (
 	"almanac/schema"
+	"bufio"
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -9,6 +12,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -411,7 +415,6 @@ func (w *Writer) writeFrames(frames []byte, first time.Time, n int) error {
 	w.seg.size += int64(len(frames))
 	w.written.Add(int64(len(frames)))
 	w.seg.records += n
-	w.seg.data = append(w.seg.data, frames...)
 	return nil
 }
 
@@ -534,21 +537,13 @@ func (w *Writer) flush(now time.Time, replay bool) (rows int, err error) {
 			sg.data = nil
 			continue
 		}
-		all, err := w.load(sg, replay)
-		if err != nil {
-			for _, name := range need {
-				blocked[name] = err
-			}
-			continue
-		}
-		for _, name := range need {
-			n, k, err := w.writeTable(name, all, sg.first)
-			if err != nil {
-				blocked[name] = err
+		for name, res := range w.writeSegment(sg, need, replay) {
+			if res.err != nil {
+				blocked[name] = res.err
 				continue
 			}
-			rows += n
-			files += k
+			rows += res.rows
+			files += res.files
 			w.flushed[name] = sg.first
 		}
 		sg.data = nil // read again if a later flush needs it
@@ -621,29 +616,209 @@ func (w *Writer) segmentDone(first int64) bool {
 	return true
 }
 
-// load decodes the frames of a segment, reading it from disk if needed.
-func (w *Writer) load(sg *segment, replay bool) (*schema.Batch, error) {
-	data := sg.data
-	if data == nil {
-		var err error
-		if data, err = w.s.root.ReadFile(sg.name); err != nil {
-			return nil, fmt.Errorf("read journal: %w", err)
+// tableResult is what a flush of a segment did for one table.
+type tableResult struct {
+	rows, files int
+	err         error
+}
+
+// segmentTable is the flush of one table of a segment under way.
+type segmentTable struct {
+	ts       tableStream
+	files    []*tmpFile
+	err      error
+	fallback bool // rows out of time order: written from the whole segment instead
+}
+
+// writeSegment writes the tables need of a segment as parts, one per table
+// and day, named after the segment's first seq, and makes them durable. It
+// reads the segment frame by frame and hands each batch to a stream per
+// table, which writes row groups as they fill (see tableStream), so that a
+// flush holds one frame and a row group per table in memory, not the
+// segment. A table whose rows are out of time order (a clock stepped back)
+// is written from the whole segment, sorted, as before. A table that
+// fails leaves no part of this segment behind (its tmp files are removed)
+// and does not stop the others.
+func (w *Writer) writeSegment(sg *segment, need []string, replay bool) map[string]tableResult {
+	out := make(map[string]tableResult, len(need))
+	streams := make(map[string]*segmentTable, len(need))
+	for _, name := range need {
+		st := &segmentTable{}
+		st.ts = tables[name].stream(func(day time.Time) (io.Writer, error) {
+			dir := Partition{Table: name, Host: w.host, Day: day}.Dir()
+			if err := w.s.ensureDir(dir); err != nil {
+				return nil, err
+			}
+			f, err := w.s.createTmp(dir + "/" + partName(sg.first))
+			if err != nil {
+				return nil, err
+			}
+			st.files = append(st.files, f)
+			return f.bw, nil
+		})
+		streams[name] = st
+	}
+	var scratch schema.Batch
+	rerr := w.eachFrame(sg, replay, func(i int, p []byte) {
+		_, b, err := decodeBatchInto(p, &scratch)
+		if err != nil {
+			w.log.Warn("journal: dropped undecodable record", "file", sg.name, "record", i, "err", err)
+			return
+		}
+		for _, name := range need {
+			st := streams[name]
+			if st.err != nil || st.fallback {
+				continue
+			}
+			if err := st.ts.add(b); errors.Is(err, errOutOfOrder) {
+				st.fallback = true
+			} else if err != nil {
+				st.err = err
+			}
+		}
+	})
+	var all *schema.Batch // the whole segment, for the tables out of order
+	for _, name := range need {
+		st := streams[name]
+		err := cmp.Or(rerr, st.err)
+		var rows int
+		if err == nil && !st.fallback {
+			rows, err = st.ts.close()
+		}
+		if err != nil || st.fallback {
+			for _, f := range st.files {
+				w.s.abortTmp(f)
+			}
+		}
+		switch {
+		case err != nil:
+			out[name] = tableResult{err: err}
+			continue
+		case st.fallback:
+			if all == nil {
+				if all, err = w.load(sg, replay); err != nil {
+					out[name] = tableResult{err: err}
+					continue
+				}
+			}
+			n, k, err := w.writeTable(name, all, sg.first)
+			out[name] = tableResult{rows: n, files: k, err: err}
+			continue
+		}
+		out[name] = tableResult{rows: rows, files: len(st.files), err: w.commitParts(st.files)}
+	}
+	return out
+}
+
+// commitParts makes the parts of a table of a segment durable: each is
+// synced and renamed in, then its folder synced. On error the parts not
+// yet renamed are removed.
+func (w *Writer) commitParts(files []*tmpFile) error {
+	for i, f := range files {
+		err := w.s.commitTmp(f, w.opts.NoSync)
+		// The rename must be durable before the segment is dropped.
+		if err == nil && !w.opts.NoSync {
+			err = w.s.syncDir(path.Dir(f.name))
+		}
+		if err != nil {
+			for _, g := range files[i+1:] {
+				w.s.abortTmp(g)
+			}
+			return err
 		}
 	}
-	payloads, bad := splitFrames(data)
-	for _, sp := range bad {
-		w.log.Warn("journal: dropped damaged bytes", "file", sg.name, "offset", sp.off, "bytes", sp.len, "replay", replay)
+	return nil
+}
+
+// eachFrame calls fn with the payload of every valid frame of a segment,
+// in order. It reads the segment from disk through a small buffer, one
+// frame at a time (or from memory, the journal of an older version); from
+// a damaged frame on, it reads the rest of the segment whole and skips
+// what is damaged, as splitFrames does, with a warning.
+func (w *Writer) eachFrame(sg *segment, replay bool, fn func(i int, payload []byte)) error {
+	i := 0
+	rest := func(data []byte, off int64) {
+		payloads, bad := splitFrames(data)
+		for _, sp := range bad {
+			w.log.Warn("journal: dropped damaged bytes", "file", sg.name, "offset", off+int64(sp.off), "bytes", sp.len, "replay", replay)
+		}
+		for _, p := range payloads {
+			fn(i, p)
+			i++
+		}
 	}
+	if sg.data != nil {
+		rest(sg.data, 0)
+		return nil
+	}
+	f, err := w.s.root.Open(sg.name)
+	if err != nil {
+		return fmt.Errorf("read journal: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 64<<10)
+	var off int64
+	var buf []byte
+	for {
+		head, err := r.Peek(frameHeader)
+		if len(head) == 0 && err == io.EOF {
+			return nil
+		}
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("read journal: %w", err)
+		}
+		size := 0
+		if len(head) == frameHeader {
+			size = int(binary.LittleEndian.Uint32(head[4:8]))
+		}
+		if len(head) == frameHeader && bytes.Equal(head[:4], journalMagic[:]) && size <= maxFrame {
+			if cap(buf) < frameHeader+size {
+				buf = make([]byte, frameHeader+size)
+			}
+			buf = buf[:frameHeader+size]
+			n, err := io.ReadFull(r, buf)
+			if err == nil {
+				if p, _, ok := frameAt(buf); ok {
+					fn(i, p)
+					i++
+					off += int64(n)
+					continue
+				}
+			} else if err != io.ErrUnexpectedEOF {
+				return fmt.Errorf("read journal: %w", err)
+			}
+			// Damaged or torn: what was read, then the rest, the slow way.
+			more, err := io.ReadAll(r)
+			if err != nil {
+				return fmt.Errorf("read journal: %w", err)
+			}
+			rest(append(buf[:n:n], more...), off)
+			return nil
+		}
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return fmt.Errorf("read journal: %w", err)
+		}
+		rest(data, off)
+		return nil
+	}
+}
+
+// load decodes the frames of a segment, reading it from disk if needed.
+func (w *Writer) load(sg *segment, replay bool) (*schema.Batch, error) {
 	var all schema.Batch
-	for i, p := range payloads {
+	err := w.eachFrame(sg, replay, func(i int, p []byte) {
 		_, b, err := decodeBatch(p)
 		if err != nil {
 			w.log.Warn("journal: dropped undecodable record", "file", sg.name, "record", i, "err", err)
-			continue
+			return
 		}
 		for _, t := range tables {
 			t.move(&all, b)
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &all, nil
 }
