@@ -16,7 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/klauspost/compress/zstd"
 )
 
 // table is how the archive stores the rows of one table declared in
@@ -235,7 +235,7 @@ func (t *tableOf[T]) days(b *schema.Batch) []time.Time {
 // The footer names almanac's version (created_by and almanac.version) and
 // the schema's (almanac.schema_version), for readers that must tell files
 // of different versions apart.
-func writerOptions(codec *zstd.Codec, pageBuffer int) []parquet.WriterOption {
+func writerOptions(codec *keptZstd, pageBuffer int) []parquet.WriterOption {
 	return []parquet.WriterOption{
 		parquet.Compression(codec),
 		parquet.PageBufferSize(pageBuffer),
@@ -260,11 +260,11 @@ var Version = func() string {
 	return "(devel)"
 }()
 
-// zstdCodec is shared by every writer so that its pool of encoders is. The
-// default level: SpeedBetterCompression makes day files 6% smaller but
-// adds about 50 MB to the peak memory of a compaction, which runs inside
-// the sampler.
-var zstdCodec = &zstd.Codec{Level: zstd.SpeedDefault}
+// zstdCodec is shared by every writer so that its encoders are (see
+// keptZstd). The default level: SpeedBetterCompression makes day files 6%
+// smaller but adds about 50 MB to the peak memory of a compaction, which
+// runs inside the sampler.
+var zstdCodec = &keptZstd{level: zstd.SpeedDefault}
 
 var (
 	partCodec = writerOptions(zstdCodec, 32<<10)

@@ -1,0 +1,185 @@
+package archive
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"almanac/schema"
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+
+	"almanac/synth"
+)
+
+// BenchmarkFlushMemory appends 5 minutes of samples at 1 s of a host with
+// 1,000 processes (300 batches, 300,000 process rows) to a journal, then
+// flushes it into parts, and reports the peak resident memory of the
+// flush (VmHWM, reset before it) and its CPU time, with the soft memory
+// limit almanac sample sets (20 MiB) and without one. The budget is 30 MB
+// for the whole sampler; the figure includes the test binary's own share.
+//
+//	go test ./archive -run '^$' -bench FlushMemory -benchtime 1x
+func BenchmarkFlushMemory(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		limit int64
+	}{{"limit20MiB", 20 << 20}, {"nolimit", -1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			if bc.limit > 0 {
+				defer debug.SetMemoryLimit(debug.SetMemoryLimit(bc.limit))
+			}
+			for range b.N {
+				s, err := Open(b.TempDir(), testLog(b))
+				if err != nil {
+					b.Fatal(err)
+				}
+				w, err := s.Writer("bench", WriterOptions{NoSync: true, FlushEvery: time.Hour})
+				if err != nil {
+					b.Fatal(err)
+				}
+				g := synth.New(benchHost(1000))
+				start := time.Date(2026, 8, 21, 10, 0, 0, 0, time.UTC)
+				for i := range 300 {
+					if err := w.Append(g.Batch(start.Add(time.Duration(i) * time.Second))); err != nil {
+						b.Fatal(err)
+					}
+				}
+				g = nil
+				runtime.GC()
+				debug.FreeOSMemory()
+				os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+				base := peakRSS()
+				cpu := cpuTime()
+				if err := w.Flush(); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric((cpuTime() - cpu).Seconds(), "flush-cpu-s")
+				b.ReportMetric(float64(base)/(1<<20), "before-flush-RSS-MiB")
+				b.ReportMetric(float64(peakRSS())/(1<<20), "flush-peak-RSS-MiB")
+				w.Close()
+				s.Close()
+			}
+		})
+	}
+}
+
+// benchDayOf300 writes (once, then reuses from $TMPDIR) a day of
+// benchHost(300) at 10 s flushed every 5 minutes, as the sampler writes
+// it: 288 parts per table.
+func benchDayOf300(b *testing.B) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "almanac-compact-bench-v2")
+	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
+		return dir
+	}
+	os.RemoveAll(dir)
+	s, err := Open(dir, testLog(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	w, err := s.Writer("bench", WriterOptions{NoSync: true, FlushEvery: 5 * time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := synth.New(benchHost(300))
+	for i := range 8640 {
+		if err := w.Append(g.Batch(benchDay.Add(time.Duration(i) * 10 * time.Second))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".complete"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+var benchDay = time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
+
+// linkTree copies the folder tree from into to, hard-linking the files
+// (compaction replaces files, never changes one).
+func linkTree(b *testing.B, from, to string) {
+	b.Helper()
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		return os.Link(p, filepath.Join(to, rel))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkCompactMemory compacts a day of a host with 300 processes at
+// 10 s (2.6 million process rows), from the 288 parts per table of a
+// 5-minute flush (parts) and from the hour files consolidation leaves
+// (hours: 24 per table), with the sampler's soft memory limit (20 MiB)
+// and without one, and reports the peak resident memory of the
+// compaction (VmHWM, reset before it) and its CPU time. The budget is
+// 30 MB without a CPU penalty from the limit.
+//
+//	go test ./archive -run '^$' -bench CompactMemory -benchtime 1x
+func BenchmarkCompactMemory(b *testing.B) {
+	src := benchDayOf300(b)
+	for _, input := range []string{"parts", "hours"} {
+		for _, bc := range []struct {
+			name  string
+			limit int64
+		}{{"limit20MiB", 20 << 20}, {"nolimit", -1}} {
+			b.Run(input+"/"+bc.name, func(b *testing.B) {
+				for range b.N {
+					dir := b.TempDir()
+					linkTree(b, src, dir)
+					s, err := Open(dir, testLog(b))
+					if err != nil {
+						b.Fatal(err)
+					}
+					if input == "hours" {
+						if _, err := s.Compact("bench", benchDay.Add(24*time.Hour-time.Second)); err != nil {
+							b.Fatal(err)
+						}
+					}
+					old := debug.SetMemoryLimit(bc.limit)
+					if bc.limit < 0 {
+						debug.SetMemoryLimit(old)
+					}
+					runtime.GC()
+					debug.FreeOSMemory()
+					os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+					base := peakRSS()
+					cpu := cpuTime()
+					st, err := s.Compact("bench", benchDay.AddDate(0, 0, 1))
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.ReportMetric((cpuTime() - cpu).Seconds(), "compact-cpu-s")
+					b.ReportMetric(float64(base)/(1<<20), "before-RSS-MiB")
+					b.ReportMetric(float64(peakRSS())/(1<<20), "compact-peak-RSS-MiB")
+					b.ReportMetric(float64(st.FilesIn), "files-in")
+					infos, err := s.List()
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, in := range infos {
+						if in.Table == schema.TableProcess {
+							b.ReportMetric(float64(in.Bytes)/float64(in.Rows), "process-B/row")
+						}
+					}
+					debug.SetMemoryLimit(old)
+					s.Close()
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package archive
+
+import (
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// keptZstd is the zstd codec of the files the archive writes: parquet-go's
+// zstd codec (the same frames, readable by any reader) but for where its
+// encoders wait between pages. parquet-go keeps them in a sync.Pool, which
+// the garbage collector empties at every cycle, and a zstd encoder costs
+// about a megabyte to set up: under the sampler's soft memory limit a
+// compaction ran hundreds of cycles and built an encoder after most of
+// them. Here they wait on a short free list that the collector leaves
+// alone; the archive writes from two goroutines at most (the flush and a
+// compaction), so keepEncoders bounds what it holds. Decoding is
+// parquet-go's.
+type keptZstd struct {
+	level zstd.EncoderLevel
+	mu    sync.Mutex
+	free  []*zstd.Encoder
+}
+
+// keepEncoders is how many idle encoders keptZstd keeps.
+const keepEncoders = 2
+
+func (c *keptZstd) String() string                            { return "ZSTD" }
+func (c *keptZstd) CompressionCodec() format.CompressionCodec { return format.Zstd }
+
+// Encode compresses src into dst as one zstd frame.
+func (c *keptZstd) Encode(dst, src []byte) ([]byte, error) {
+	e, err := c.get()
+	if err != nil {
+		return dst[:0], err
+	}
+	out := e.EncodeAll(src, dst[:0])
+	c.put(e)
+	return out, nil
+}
+
+// Decode decompresses src into dst.
+func (c *keptZstd) Decode(dst, src []byte) ([]byte, error) {
+	return parquet.Zstd.Decode(dst, src)
+}
+
+func (c *keptZstd) get() (*zstd.Encoder, error) {
+	c.mu.Lock()
+	if n := len(c.free); n > 0 {
+		e := c.free[n-1]
+		c.free[n-1] = nil
+		c.free = c.free[:n-1]
+		c.mu.Unlock()
+		return e, nil
+	}
+	c.mu.Unlock()
+	// The options of parquet-go's codec: the frames are the same.
+	return zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(c.level),
+		zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false))
+}
+
+func (c *keptZstd) put(e *zstd.Encoder) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.free) < keepEncoders {
+		c.free = append(c.free, e)
+	}
+}
