@@ -15,8 +15,8 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/klauspost/compress/zstd"
+	"github.com/parquet-go/parquet-go"
 )
 
 // table is how the archive stores the rows of one table declared in
