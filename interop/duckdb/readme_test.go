@@ -196,6 +196,8 @@ func TestReadmeQueries(t *testing.T) {
 		"busiest_disks":       f.checkBusiestDisks,
 		"last_sample":         f.checkLastSample,
 		"self_cost":           f.checkSelfCost,
+		"range_macros":        f.checkRangeMacros,
+		"cpu_range":           f.checkCPURange,
 	}
 	if len(blocks) == 0 || blocks[0].name != "open" {
 		t.Fatalf("the README section must start with the block that opens the archive (<!-- query: open -->)")
@@ -818,4 +820,69 @@ func cmpInt64(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// checkRangeMacros creates the README's macros and checks that
+// almanac_range and the per-table ones return the rows of the range, from
+// closed days and today alike.
+func (f *fleet) checkRangeMacros(t *testing.T, db *sql.DB, q string) {
+	t.Helper()
+	if _, err := db.Exec(q); err != nil {
+		t.Fatalf("%v\n%s", err, q)
+	}
+	from, to := f.yesterday().Add(20*time.Hour+30*time.Minute), f.today.Add(time.Hour)
+	count := func(rows func(b *schema.Batch) int) int64 {
+		var n int64
+		for _, host := range sortedHosts() {
+			for _, b := range f.batches[host] {
+				if !b.Time.Before(from) && b.Time.Before(to) {
+					n += int64(rows(b))
+				}
+			}
+		}
+		return n
+	}
+	lit := func(t time.Time) string { return "TIMESTAMPTZ '" + t.Format("2006-01-02 15:04:05+00") + "'" }
+	for _, c := range []struct {
+		query string
+		want  int64
+	}{
+		{"SELECT count(*) FROM almanac_range('system', " + lit(from) + ", " + lit(to) + ")", count(func(b *schema.Batch) int { return len(b.System) })},
+		{"SELECT count(*) FROM almanac_cpu(" + lit(from) + ", " + lit(to) + ")", count(func(b *schema.Batch) int { return len(b.CPU) })},
+		{"SELECT count(*) FROM almanac_process(" + lit(from) + ", " + lit(to) + ")", count(func(b *schema.Batch) int { return len(b.Process) })},
+		{"SELECT count(*) FROM almanac_memory('" + from.Format(time.DateTime) + "', '" + to.Format(time.DateTime) + "')", count(func(b *schema.Batch) int { return len(b.Memory) })},
+	} {
+		var got int64
+		if err := db.QueryRow(c.query).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", c.query, err)
+		}
+		if got != c.want || c.want == 0 {
+			t.Errorf("%s = %d, want %d (and not 0)", c.query, got, c.want)
+		}
+	}
+}
+
+func (f *fleet) checkCPURange(t *testing.T, db *sql.DB, q string) {
+	from, to := f.yesterday().Add(10*time.Hour), f.yesterday().Add(12*time.Hour)
+	var want result
+	for _, host := range sortedHosts() {
+		var n int64
+		var sum float64
+		eachRow(f, host, func(b *schema.Batch) []schema.CPURow { return b.CPU }, func(b *schema.Batch, r *schema.CPURow) {
+			if tm := micros(r.Time); r.CPU == "all" && !tm.Before(from) && tm.Before(to) {
+				n++
+				sum += 100 - r.IdlePct.Float() - r.IOWaitPct.Float()
+			}
+		})
+		if n > 0 {
+			want = append(want, []any{host, n, round(sum/float64(n), 2)})
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the test wrote no cpu rows yesterday from 10:00 to 12:00")
+	}
+	got := query(t, db, q)
+	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 0.0101)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
 }
