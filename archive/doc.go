@@ -8,6 +8,7 @@
 // that:
 //
 //	<archive>/<table>/host=<host>/date=<YYYY-MM-DD>/part-<seq>.parquet
+//	<archive>/<table>/host=<host>/date=<YYYY-MM-DD>/hour-<lo>-<hi>.parquet
 //	<archive>/<table>/host=<host>/date=<YYYY-MM-DD>/day-<maxseq>.parquet
 //	<archive>/.journal/<host>.<seq>.seg
 //	<archive>/.journal/<host>.status.json
@@ -24,8 +25,11 @@
 // delta-encoded, and pages are compressed with zstd. Each footer names
 // almanac's version (created_by, almanac.version), the schema version
 // (almanac.schema_version) and the sort order (sorting_columns: time for a
-// part, the table's identity columns then time for a day file, in each row
-// group). Host names pass
+// part, the table's identity columns then time for an hour or a day file,
+// in each row group). Every row group carries the min/max statistics of
+// its columns, and row groups follow each other in time (at most 8192 rows
+// in a part, 32768 in an hour or day file), so that a reader's time filter
+// skips most of a file's row groups, as a date filter skips folders. Host names pass
 // CheckHost (letters, digits, '.', '_', '-') before any path is built from
 // them, and every file is written through an *os.Root opened on the
 // archive folder, so that no name can lead outside it.
@@ -51,7 +55,10 @@
 // never appended to again) and turns the sealed segments into closed
 // parts, one file per table and day, named after the segment's seq: each
 // part is written as .<name>.tmp, fsynced and renamed, its folder is fsynced,
-// and once every table of a segment is in, the segment is deleted. A
+// and once every table of a segment is in, the segment is deleted. The
+// flush reads the segment from disk frame by frame and streams each table
+// into its part row group by row group, so its memory does not grow with
+// the segment (the open segment is not kept in memory either). A
 // crash before that replays the segment into the same part names, with
 // the same rows: replays never duplicate rows. (.journal/<host>.wal is
 // the lock file; older versions journaled into it, and what they left
@@ -97,6 +104,18 @@
 // stays in the journal for a later flush.
 //
 // # Compaction
+//
+// Compact (CompactWith) consolidates the days that are not closed: when a
+// span of CompactOptions.Consolidate (an hour) has ended, the parts whose
+// seqs fall in it are merged into hour-<lo>-<hi>.parquet, lo and hi the
+// first and last seq it holds, sorted like a day file and written
+// atomically like one; then the parts are deleted. A file covers every
+// file of its folder whose seqs lie within its own range (a day file's
+// starts at 0), and readers take only the files no other covers
+// (liveFiles): between an hour file's rename and the deletion of its
+// parts, and after a crash in between, each row is read once. The sampler
+// flushes and consolidates when an hour ends; a day then holds at most 24
+// hour files and the open hour's parts per table.
 //
 // Compact rewrites each closed day of a host (a day before today, UTC)
 // into one file per table, day-<maxseq>.parquet, written atomically like

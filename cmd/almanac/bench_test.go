@@ -89,36 +89,82 @@ func BenchmarkSamplerMemory(b *testing.B) {
 	}
 }
 
-// BenchmarkSampleProcessRSS runs the real almanac sample binary for 30 s
-// at a 1 s interval with a flush every 5 s (sixty times the flushes of the
-// default settings) and reports its resident memory at the end and its
-// peak (VmHWM), read from /proc/<pid>/status.
+// BenchmarkSampleProcessRSS runs the real almanac sample binary at a 1 s
+// interval and reports its resident memory at the end and its peak
+// (VmHWM), read from /proc/<pid>/status: for 30 s with a flush every 5 s
+// (sixty times the flushes of the default settings) among the machine's
+// own processes, and for 5.5 minutes with the default 5-minute flush and
+// at least 1,000 processes (sleeping ones started for it), so that one
+// flush writes 300 samples of 1,000 processes.
 //
-//	go test ./cmd/almanac -run '^$' -bench SampleProcessRSS -benchtime 1x
+//	go test ./cmd/almanac -run '^$' -bench SampleProcessRSS -benchtime 1x -timeout 20m
 func BenchmarkSampleProcessRSS(b *testing.B) {
 	bin := buildAlmanac(b)
-	for range b.N {
-		cmd := exec.Command(bin, "sample", "--archive", b.TempDir(), "--host", "rss",
-			"--interval", "1s", "--flush", "5s", "--log-level", "warn")
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		time.Sleep(30 * time.Second) // the run being measured, not a wait for a condition
-		status, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status")
-		if err != nil {
-			b.Fatal(err)
-		}
-		cmd.Process.Signal(os.Interrupt)
-		if err := cmd.Wait(); err != nil {
-			b.Fatalf("almanac sample: %v", err)
-		}
-		for _, key := range []string{"VmRSS", "VmHWM"} {
-			for _, line := range bytes.Split(status, []byte("\n")) {
-				if v, ok := bytes.CutPrefix(line, []byte(key+":")); ok {
-					kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(string(v)), "kB")), 64)
-					b.ReportMetric(kb/1000, key+"-MB")
+	for _, bc := range []struct {
+		name  string
+		procs int
+		flush string
+		run   time.Duration
+	}{
+		{"flush5s", 0, "5s", 30 * time.Second},
+		{"procs1000-flush5m", 1000, "5m", 330 * time.Second},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			startSleepers(b, bc.procs)
+			for range b.N {
+				cmd := exec.Command(bin, "sample", "--archive", b.TempDir(), "--host", "rss",
+					"--interval", "1s", "--flush", bc.flush, "--log-level", "warn")
+				if err := cmd.Start(); err != nil {
+					b.Fatal(err)
+				}
+				time.Sleep(bc.run) // the run being measured, not a wait for a condition
+				status, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status")
+				if err != nil {
+					b.Fatal(err)
+				}
+				cmd.Process.Signal(os.Interrupt)
+				if err := cmd.Wait(); err != nil {
+					b.Fatalf("almanac sample: %v", err)
+				}
+				for _, key := range []string{"VmRSS", "VmHWM"} {
+					for _, line := range bytes.Split(status, []byte("\n")) {
+						if v, ok := bytes.CutPrefix(line, []byte(key+":")); ok {
+							kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(string(v)), "kB")), 64)
+							b.ReportMetric(kb/1000, key+"-MB")
+						}
+					}
 				}
 			}
+		})
+	}
+}
+
+// startSleepers starts sleeping processes until /proc lists at least want
+// processes, and stops them when the benchmark ends.
+func startSleepers(b *testing.B, want int) {
+	b.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		b.Fatal(err)
+	}
+	have := 0
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err == nil {
+			have++
 		}
+	}
+	var cmds []*exec.Cmd
+	b.Cleanup(func() {
+		for _, c := range cmds {
+			c.Process.Kill()
+			c.Wait()
+		}
+	})
+	for ; have < want; have++ {
+		c := exec.Command("sleep", "3600")
+		if err := c.Start(); err != nil {
+			b.Fatalf("start a sleeping process: %v", err)
+		}
+		cmds = append(cmds, c)
 	}
 }

@@ -75,7 +75,7 @@ func (c *s3Counter) take() map[string]int {
 // host with 100 processes sampled every 10 s, flushed every 5 minutes,
 // consolidated when each hour ends (or not: consolidate=off, as before),
 // shipped to S3 (a real server on 127.0.0.1 behind a counting proxy)
-// every 5 minutes, compacted after midnight and shipped once more; then
+// every 5 minutes or every hour, compacted after midnight and shipped once more; then
 // rendered from the bucket twice (a cold cache, then a warm one). It
 // reports the files and bytes of the host-day (at its busiest, just
 // before midnight, and compacted), and the S3 requests of the day's
@@ -87,18 +87,22 @@ func BenchmarkHostDay(b *testing.B) {
 	s3test.Env(b)
 	counter := startS3Counter(b, srv.Endpoint())
 	for _, mode := range []struct {
-		name        string
-		consolidate time.Duration
-	}{{"consolidate=1h", time.Hour}, {"consolidate=off", -1}} {
+		name              string
+		consolidate, ship time.Duration
+	}{
+		{"consolidate=1h/ship=5m", time.Hour, 5 * time.Minute},
+		{"consolidate=off/ship=5m", -1, 5 * time.Minute},
+		{"consolidate=1h/ship=1h", time.Hour, time.Hour},
+	} {
 		b.Run(mode.name, func(b *testing.B) {
 			for i := range b.N {
-				hostDay(b, srv, counter, mode.consolidate, i)
+				hostDay(b, srv, counter, mode.consolidate, mode.ship, i)
 			}
 		})
 	}
 }
 
-func hostDay(b *testing.B, srv *s3test.Server, counter *s3Counter, consolidate time.Duration, i int) {
+func hostDay(b *testing.B, srv *s3test.Server, counter *s3Counter, consolidate, every time.Duration, i int) {
 	bucket := "day" + strings.NewReplacer("=", "", "-", "").Replace(strings.ToLower(b.Name()))
 	bucket = strings.ReplaceAll(strings.ReplaceAll(bucket, "/", ""), "_", "")
 	if len(bucket) > 40 {
@@ -144,7 +148,7 @@ func hostDay(b *testing.B, srv *s3test.Server, counter *s3Counter, consolidate t
 				b.Fatal(err)
 			}
 		}
-		if next.Truncate(5*time.Minute) != at.Truncate(5*time.Minute) {
+		if next.Truncate(every) != at.Truncate(every) {
 			ship()
 		}
 		if k == 8640-2 {
