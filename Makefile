@@ -57,8 +57,13 @@ cross: ## build everything for macOS and Windows (the collectors are Linux only)
 	@# covers tests) for macOS only.
 	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
 
+# Every benchmark of the module, the README's figures among them: the
+# process table against its floor (sample), flush and compaction memory
+# (archive: FlushMemory, CompactMemory), the sampler's resident memory with
+# 1,000 processes (cmd/almanac: SampleProcessRSS) and a host-day's files and
+# S3 requests (cmd/almanac: HostDay). The slow ones take one iteration.
 bench: ## run the benchmarks and print the figures
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./... | tee bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 120m ./... | tee bench.txt
 
 golden: ## rewrite render's golden files; review git diff afterwards
 	$(GO) test ./render -run Golden -update
