@@ -16,6 +16,11 @@ type ShipOptions struct {
 	// the part files that a compacted day file, shipped in the same run or
 	// before, replaces. Keys absent remotely or also shipped are left alone.
 	Superseded []string
+	// Supersede, if set, is called with keys and the keys the target holds
+	// in their folders, as Ship lists them for its plan (an S3 target: a
+	// directory target is not listed), and returns more keys to delete as
+	// Superseded says: the caller need not list the target again.
+	Supersede func(local, remote []string) []string
 	// Check, if set, is called on each file just before its upload (not in
 	// a dry run), from several goroutines at once. A file it returns an
 	// error for is not uploaded: the error, which names the file, goes to
@@ -92,6 +97,17 @@ func ship(ctx context.Context, t Target, dir string, keys []string, opts *ShipOp
 	remote, err := remoteOf(ctx, st, keys, opts.Superseded)
 	if err != nil {
 		return Report{}, err
+	}
+	if _, isDir := st.(*dirStore); opts.Supersede != nil && !isDir {
+		have := make([]string, len(remote))
+		for i, o := range remote {
+			have[i] = o.Key
+		}
+		for _, k := range opts.Supersede(keys, have) {
+			if CheckKey(k) == nil && !slices.Contains(opts.Superseded, k) {
+				opts.Superseded = append(opts.Superseded, k)
+			}
+		}
 	}
 	if err := resolveChecksums(ctx, st, opts.workers(), local, remote); err != nil {
 		return Report{}, err

@@ -52,13 +52,18 @@ func runShip(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opts := site.Options{S3: s3.options(), Logger: log, DryRun: *dry}
-	remote, err := site.ListKeys(ctx, target, site.ListPrefixes(keys), opts)
-	if err != nil {
-		return err
+	sopts := site.ShipOptions{Options: opts, Check: func(key string) error { return verifyOrSetAside(store, key) }}
+	if target.Kind == site.Dir {
+		remote, err := site.ListKeys(ctx, target, site.ListPrefixes(keys), opts)
+		if err != nil {
+			return err
+		}
+		sopts.Superseded = supersededRemote(keys, remote)
+	} else {
+		// From the listing Ship makes for its plan: one LIST per folder.
+		sopts.Supersede = supersededRemote
 	}
-	superseded := supersededRemote(keys, remote)
-	rep, err := site.Ship(ctx, target, *dir, keys, site.ShipOptions{Options: opts, Superseded: superseded,
-		Check: func(key string) error { return verifyOrSetAside(store, key) }})
+	rep, err := site.Ship(ctx, target, *dir, keys, sopts)
 	printPlan(e, rep, *dry)
 	if err != nil {
 		return err
