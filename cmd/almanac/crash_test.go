@@ -191,9 +191,13 @@ func TestKillNine(t *testing.T) {
 			t.Errorf("after %d kills no Parquet part was written", i+1)
 		}
 	}
-	// A last clean run replays what the last kill left in the journal.
+	// A last clean run replays what the last kill left in the journal, and
+	// runs for five samples, so that at least one span of --consolidate
+	// ends and is merged, however few samples the killed runs took.
 	r := startSample(t, bin, dir)
-	appended = append(appended, <-r.appended)
+	for range 5 {
+		appended = append(appended, <-r.appended)
+	}
 	appended = append(appended, r.stop(t, syscall.SIGINT)...)
 	checkParquetFiles(t, dir)
 
