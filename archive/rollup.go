@@ -260,29 +260,70 @@ func newRollupSpec(t table) *rollupSpec {
 	return sp
 }
 
-// bucketStats accumulates the rows of one key of a rollup, per bucket.
+// bucketStats accumulates the rows of one key of a rollup, per bucket. It
+// holds the buckets from the first to the last that has a row, not the
+// whole day: most processes live minutes, and a day's stats of every
+// process that ran were most of a compaction's memory.
 type bucketStats struct {
 	key    []string
-	n      []int32   // rows per bucket
-	lastT  []int64   // time of the newest row per bucket
-	last   []string  // per bucket and label (bucket-major): string labels
+	base   int       // the bucket of slot 0
+	n      []int32   // rows per slot
+	lastT  []int64   // time of the newest row per slot
+	last   []string  // per slot and label (slot-major): string labels
 	lastN  []float64 // and the others
-	lo, hi []float64 // per bucket and numeric column (bucket-major)
+	lo, hi []float64 // per slot and numeric column (slot-major)
 	sum    []float64
-	cnt    []int32 // non-null values per bucket and numeric column
-	nb, nn int
+	cnt    []int32 // non-null values per slot and numeric column
+	nb     int     // slots
+	nn     int
 	nlast  int
 }
 
-func newBucketStats(key []string, nb, nn, nlast int) *bucketStats {
-	b := &bucketStats{key: key, nb: nb, nn: nn, nlast: nlast,
-		n: make([]int32, nb), lastT: make([]int64, nb), last: make([]string, nb*nlast), lastN: make([]float64, nb*nlast),
-		lo: make([]float64, nb*nn), hi: make([]float64, nb*nn), sum: make([]float64, nb*nn), cnt: make([]int32, nb*nn)}
-	return b
+func newBucketStats(key []string, nn, nlast int) *bucketStats {
+	return &bucketStats{key: key, nn: nn, nlast: nlast}
+}
+
+// slot returns the slot of bucket i, adding slots to reach it.
+func (b *bucketStats) slot(i int) int {
+	switch {
+	case b.nb == 0:
+		b.base = i
+		b.grow(0, 1)
+	case i < b.base:
+		b.grow(b.base-i, 0)
+		b.base = i
+	case i >= b.base+b.nb:
+		b.grow(0, i-b.base-b.nb+1)
+	}
+	return i - b.base
+}
+
+// grow adds front slots before the first and back slots after the last.
+func (b *bucketStats) grow(front, back int) {
+	b.n = growSlots(b.n, 1, front, back)
+	b.lastT = growSlots(b.lastT, 1, front, back)
+	b.last = growSlots(b.last, b.nlast, front, back)
+	b.lastN = growSlots(b.lastN, b.nlast, front, back)
+	b.lo = growSlots(b.lo, b.nn, front, back)
+	b.hi = growSlots(b.hi, b.nn, front, back)
+	b.sum = growSlots(b.sum, b.nn, front, back)
+	b.cnt = growSlots(b.cnt, b.nn, front, back)
+	b.nb += front + back
+}
+
+// growSlots adds front and back slots of stride values (zero) to s.
+func growSlots[T any](s []T, stride, front, back int) []T {
+	if front == 0 {
+		return append(s, make([]T, back*stride)...)
+	}
+	out := make([]T, (front+back)*stride+len(s))
+	copy(out[front*stride:], s)
+	return out
 }
 
 // add adds the numbers vals (NaN: null) of one row at bucket i.
 func (b *bucketStats) add(i int, t int64, lasts []string, lastN []float64, vals func(j int) float64) {
+	i = b.slot(i)
 	if b.n[i] == 0 || t >= b.lastT[i] {
 		b.lastT[i] = t
 		copy(b.last[i*b.nlast:], lasts)
@@ -308,12 +349,12 @@ func (b *bucketStats) add(i int, t int64, lasts []string, lastN []float64, vals 
 
 // coarsen returns the stats of b over buckets f times wider.
 func (b *bucketStats) coarsen(f int) *bucketStats {
-	out := newBucketStats(b.key, (b.nb+f-1)/f, b.nn, b.nlast)
+	out := newBucketStats(b.key, b.nn, b.nlast)
 	for i := range b.nb {
 		if b.n[i] == 0 {
 			continue
 		}
-		o := i / f
+		o := out.slot((b.base + i) / f)
 		if out.n[o] == 0 || b.lastT[i] >= out.lastT[o] {
 			out.lastT[o] = b.lastT[i]
 			copy(out.last[o*b.nlast:(o+1)*b.nlast], b.last[i*b.nlast:(i+1)*b.nlast])
@@ -391,7 +432,7 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 			if cur == nil || !slices.Equal(cur.key, key) {
 				var ok bool
 				if cur, ok = byKey[sb.String()]; !ok {
-					cur = newBucketStats(slices.Clone(key), nb, len(sp.nums), len(sp.lasts))
+					cur = newBucketStats(slices.Clone(key), len(sp.nums), len(sp.lasts))
 					byKey[sb.String()] = cur
 				}
 			}
@@ -476,7 +517,7 @@ func writeRollup(w io.Writer, table string, day time.Time, res Resolution, stats
 				var v parquet.Value
 				switch l.kind {
 				case rcTime:
-					v = parquet.Int64Value(start+int64(i)*width).Level(0, 0, c)
+					v = parquet.Int64Value(start+int64(b.base+i)*width).Level(0, 0, c)
 				case rcKey:
 					if sp.keyCols[l.i].str {
 						v = parquet.ByteArrayValue([]byte(b.key[l.i])).Level(0, 0, c)
