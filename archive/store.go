@@ -157,6 +157,7 @@ type tmpFile struct {
 	name string // the name it gets once complete
 	f    *os.File
 	bw   *bufio.Writer
+	w    *countWriter // over bw: what the file's writer writes to
 }
 
 // createTmp creates the tmp file of name, to be committed or aborted.
@@ -165,12 +166,14 @@ func (s *Store) createTmp(name string) (*tmpFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", name, s.explain(tmpName(name), err))
 	}
-	return &tmpFile{name: name, f: f, bw: bufio.NewWriterSize(f, 64<<10)}, nil
+	bw := bufio.NewWriterSize(f, 64<<10)
+	return &tmpFile{name: name, f: f, bw: bw, w: &countWriter{w: bw}}, nil
 }
 
 // commitTmp flushes, syncs (unless nosync) and closes t and renames it to
 // its name; on error it removes the tmp file. The caller syncs the folder.
-func (s *Store) commitTmp(t *tmpFile, nosync bool) error {
+// It returns the size of the file.
+func (s *Store) commitTmp(t *tmpFile, nosync bool) (int64, error) {
 	err := t.bw.Flush()
 	if err == nil && !nosync {
 		err = t.f.Sync()
@@ -183,9 +186,9 @@ func (s *Store) commitTmp(t *tmpFile, nosync bool) error {
 	}
 	if err != nil {
 		s.root.Remove(tmpName(t.name))
-		return fmt.Errorf("write %s: %w", t.name, err)
+		return 0, fmt.Errorf("write %s: %w", t.name, err)
 	}
-	return nil
+	return t.w.n, nil
 }
 
 // abortTmp closes and removes the tmp file of t.

@@ -654,7 +654,7 @@ func (w *Writer) writeSegment(sg *segment, need []string, replay bool) map[strin
 				return nil, err
 			}
 			st.files = append(st.files, f)
-			return f.bw, nil
+			return f.w, nil
 		})
 		streams[name] = st
 	}
@@ -715,7 +715,8 @@ func (w *Writer) writeSegment(sg *segment, need []string, replay bool) map[strin
 // yet renamed are removed.
 func (w *Writer) commitParts(files []*tmpFile) error {
 	for i, f := range files {
-		err := w.s.commitTmp(f, w.opts.NoSync)
+		size, err := w.s.commitTmp(f, w.opts.NoSync)
+		w.written.Add(size)
 		// The rename must be durable before the segment is dropped.
 		if err == nil && !w.opts.NoSync {
 			err = w.s.syncDir(path.Dir(f.name))
