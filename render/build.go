@@ -314,6 +314,20 @@ type writer struct {
 	err   error
 }
 
+// pageBytes writes the page name, already executed.
+func (w *writer) pageBytes(name string, b []byte) error {
+	if len(b) > maxPageBytes {
+		w.log.Warn("page over 2 MB", "page", name, "bytes", len(b))
+	}
+	if err := w.write(name, b); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.pages++
+	w.mu.Unlock()
+	return nil
+}
+
 // write writes name (a slash path under the site root) with data.
 func (w *writer) write(name string, data []byte) error {
 	if dir := path.Dir(name); dir != "." {
