@@ -17,6 +17,7 @@ import (
 
 	"almanac/archive"
 	"almanac/internal/fleetgen"
+	"almanac/synth"
 )
 
 // The fleet of the speed budget: 10 hosts, 30 days of 10-second samples,
@@ -286,4 +287,88 @@ func BenchmarkRenderScale(b *testing.B) {
 			}
 		})
 	}
+}
+
+// linkArchive makes a copy of the archive at src in a new folder, of hard
+// links, so that a benchmark can add to it.
+func linkArchive(b *testing.B, src string) string {
+	b.Helper()
+	dst := filepath.Join(b.TempDir(), "archive")
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		return os.Link(p, filepath.Join(dst, rel))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dst
+}
+
+// BenchmarkRenderIncremental renders the benchmark fleet with a render
+// cache, then again at the same time after one new flush on one host (a
+// part of 30 samples): the other hosts' pages come from the cache. Goal:
+// the second render costs at most a tenth of the CPU of the first.
+//
+//	go test ./render -run '^$' -bench RenderIncremental -benchtime 1x
+func BenchmarkRenderIncremental(b *testing.B) {
+	dir := linkArchive(b, benchFleet(b))
+	st, err := archive.Open(dir, quietLog())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	hosts, err := st.Hosts()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cache := filepath.Join(b.TempDir(), "render-cache")
+	out := filepath.Join(b.TempDir(), "site")
+	opts := Options{Out: out, Now: fixedNow, Log: quietLog(), Cache: cache}
+	cpu := cpuTime()
+	if _, err := Build(context.Background(), st, opts); err != nil {
+		b.Fatal(err)
+	}
+	full := cpu()
+	var inc float64
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		host := hosts[i%len(hosts)]
+		i++
+		w, err := st.Writer(host, archive.WriterOptions{NoSync: true, FlushEvery: time.Hour})
+		if err != nil {
+			b.Fatal(err)
+		}
+		g := synth.New(synth.Host{Name: host, Seed: uint64(i)})
+		for k := range 30 {
+			if err := w.Append(g.Batch(fixedNow.Add(-time.Hour + time.Duration(k)*benchEvery + time.Second))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+		os.RemoveAll(out)
+		b.StartTimer()
+		c := cpuTime()
+		rep, err := Build(context.Background(), st, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		inc += c()
+		if rep.Cached != len(hosts)-1 {
+			b.Fatalf("%d of %d hosts from the cache, want all but %s", rep.Cached, len(hosts), host)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(full, "full-cpu-s")
+	b.ReportMetric(inc/float64(b.N), "cpu-s/op")
+	b.ReportMetric(inc/float64(b.N)/full, "of-full")
 }

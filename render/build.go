@@ -43,6 +43,11 @@ type Options struct {
 	// ShardOf) and, instead of the overview, writes their rows of it as
 	// summaries/<dir>.json; BuildIndex then puts the shards together.
 	Shard Shard
+	// Cache, when not "", is the folder of the render cache (see
+	// cache.go): a host whose files in the archive have not changed since
+	// a render at the same Now is not read or rendered again, its pages
+	// are linked from there. Build writes only there besides Out.
+	Cache string
 }
 
 // Report says what Build did.
@@ -50,6 +55,7 @@ type Report struct {
 	Hosts, Pages int
 	Bytes        int64    // bytes written, assets included
 	Skipped      []string // the corrupt files that were skipped, one message each
+	Cached       int      // hosts whose pages came from the render cache
 	Index        string   // path of the site's index.html
 }
 
@@ -131,9 +137,32 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 		}
 		hosts = opts.Shard.hosts(hosts)
 	}
-	entries, err := renderHosts(ctx, src, w, tmpl, hosts, opts)
+	var cache *renderCache
+	if opts.Cache != "" {
+		d, ok := src.(interface{ Dir() string })
+		if !ok {
+			return rep, errors.New("render: a render cache needs an archive folder")
+		}
+		if cache, err = openCache(opts.Cache, d.Dir(), opts); err != nil {
+			return rep, err
+		}
+		defer cache.Close()
+	}
+	entries, err := renderHosts(ctx, src, w, tmpl, hosts, cache, opts)
 	if err != nil {
 		return rep, fmt.Errorf("render: %w", err)
+	}
+	if cache != nil {
+		rep.Cached = cache.hits
+		if opts.Shard.N == 0 {
+			keep := make([]string, len(entries))
+			for i, e := range entries {
+				keep[i] = e.Dir
+			}
+			if err := cache.prune(keep); err != nil {
+				log.Warn("render cache: cannot remove the entries of hosts gone", "err", err)
+			}
+		}
 	}
 	for _, e := range entries {
 		rep.Skipped = append(rep.Skipped, e.Skipped...)
@@ -170,7 +199,7 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	done = true
 	rep.Hosts, rep.Pages, rep.Bytes = len(hosts), w.pages, w.bytes
 	rep.Index = filepath.Join(out, "index.html")
-	log.Info("site rendered", "hosts", rep.Hosts, "pages", rep.Pages, "bytes", rep.Bytes, "skipped", len(rep.Skipped))
+	log.Info("site rendered", "hosts", rep.Hosts, "pages", rep.Pages, "bytes", rep.Bytes, "skipped", len(rep.Skipped), "cached", rep.Cached)
 	return rep, nil
 }
 
@@ -189,7 +218,7 @@ type IndexEntry struct {
 // handed out one by one, so a slow host does not hold up the others), and
 // returns their index entries in the order of hosts. It stops at the first
 // error.
-func renderHosts(ctx context.Context, src scanner, w *writer, tmpl *template.Template, hosts []string, opts Options) ([]IndexEntry, error) {
+func renderHosts(ctx context.Context, src scanner, w *writer, tmpl *template.Template, hosts []string, cache *renderCache, opts Options) ([]IndexEntry, error) {
 	log := w.log
 	entries := make([]IndexEntry, len(hosts))
 	bar := newProgress(opts.Progress, len(hosts))
@@ -212,7 +241,7 @@ func renderHosts(ctx context.Context, src scanner, w *writer, tmpl *template.Tem
 					continue
 				}
 				start := time.Now()
-				e, err := renderHost(src, w, tmpl, hosts[i], opts)
+				e, err := renderHost(src, w, tmpl, hosts[i], cache, opts)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
@@ -240,8 +269,21 @@ func renderHosts(ctx context.Context, src scanner, w *writer, tmpl *template.Tem
 	return entries, nil
 }
 
-// renderHost gathers host and writes its pages.
-func renderHost(src scanner, w *writer, tmpl *template.Template, host string, opts Options) (IndexEntry, error) {
+// renderHost gathers host and writes its pages, or links them from the
+// render cache when it holds them for the host's files as they are.
+func renderHost(src scanner, w *writer, tmpl *template.Template, host string, cache *renderCache, opts Options) (IndexEntry, error) {
+	var key string
+	if cache != nil {
+		var err error
+		if key, err = cache.key(host); err != nil {
+			w.log.Warn("render cache: cannot key the host; rendering it", "host", host, "err", err)
+		} else if e, ok := cache.load(w, host, key); ok {
+			cache.mu.Lock()
+			cache.hits++
+			cache.mu.Unlock()
+			return e, nil
+		}
+	}
 	d, err := gather(src, host, hostDir(host), opts.Now, opts.TZ)
 	if err != nil {
 		return IndexEntry{}, err
@@ -249,7 +291,13 @@ func renderHost(src scanner, w *writer, tmpl *template.Template, host string, op
 	if err := writeHost(w, tmpl, d, opts); err != nil {
 		return IndexEntry{}, err
 	}
-	return IndexEntry{Name: d.Name, Dir: d.Dir, Summary: d.sum, Skipped: d.skipped}, nil
+	e := IndexEntry{Name: d.Name, Dir: d.Dir, Summary: d.sum, Skipped: d.skipped}
+	if key != "" && len(e.Skipped) == 0 {
+		if err := cache.store(w, e, key); err != nil {
+			w.log.Warn("render cache: cannot keep the host's pages", "host", host, "err", err)
+		}
+	}
+	return e, nil
 }
 
 // writeFleetPages writes the pages about the whole fleet, from the hosts'

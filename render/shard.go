@@ -269,39 +269,5 @@ func linkHost(w *writer, shard, hdir string) error {
 		return err
 	}
 	defer src.Close()
-	base := shardHosts + "/" + hdir
-	return fs.WalkDir(src.FS(), base, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return w.root.MkdirAll(p, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", p)
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if os.Link(filepath.Join(shard, filepath.FromSlash(p)), filepath.Join(w.root.Name(), filepath.FromSlash(p))) != nil {
-			data, err := src.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if err := w.write(p, data); err != nil {
-				return err
-			}
-		} else {
-			w.mu.Lock()
-			w.bytes += fi.Size()
-			w.mu.Unlock()
-		}
-		if strings.HasSuffix(p, ".html") {
-			w.mu.Lock()
-			w.pages++
-			w.mu.Unlock()
-		}
-		return nil
-	})
+	return copyTree(src, shardHosts+"/"+hdir, w, shardHosts+"/"+hdir)
 }

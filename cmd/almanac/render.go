@@ -33,6 +33,8 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	jobs := fset.Int("jobs", runtime.NumCPU(), "hosts rendered at once (memory grows with it, not with the number of hosts)")
 	shard := fset.String("shard", "", "render only shard i/n of the hosts (by a hash of the name) into --out, with their summaries; join the shards with --index")
 	index := fset.Bool("index", false, "build the site in --out from the shard folders given as arguments (written by render --shard i/n, every i of n)")
+	renderCache := fset.String("render-cache", "", "folder of the render cache: a host whose archive files are unchanged since a render at the same --now is linked from there, not rendered again (default: none)")
+	now := fset.String("now", "", "render as of this time, RFC 3339 (default: the current time); give every shard the same one")
 	var s3 s3Flags
 	s3.register(fset)
 	var lf logFlags
@@ -61,6 +63,23 @@ func runRender(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opts := render.Options{Now: time.Now(), Strict: *strict, Jobs: *jobs}
+	if *now != "" {
+		t, err := time.Parse(time.RFC3339, *now)
+		if err != nil {
+			return &usageError{msg: fmt.Sprintf("--now %q is not an RFC 3339 time", *now), hint: "almanac render --now 2026-03-10T12:00:00Z"}
+		}
+		opts.Now = t
+	}
+	if *renderCache != "" {
+		if *index {
+			return &usageError{msg: "--render-cache is for rendering hosts, not for --index", hint: "almanac render --shard 0/3 --render-cache /var/cache/almanac-render --out /srv/shards/0"}
+		}
+		abs, err := filepath.Abs(*renderCache)
+		if err != nil {
+			return err
+		}
+		opts.Cache = abs
+	}
 	if *shard != "" {
 		sh, err := render.ParseShard(*shard)
 		if err != nil {
@@ -118,6 +137,15 @@ func runRender(ctx context.Context, e *env, args []string) error {
 		log.Info("archive fetched", "from", t.String(), "cache", *cache, "downloaded", rep.Downloaded, "bytes", rep.Bytes, "deleted", rep.Deleted)
 		*dir = *cache
 	}
+	if opts.Cache != "" {
+		// The render cache must survive the swap of --out and the mirror
+		// into --cache, and must not add entries to the archive.
+		for _, other := range []string{*out, *dir} {
+			if abs, err := filepath.Abs(other); err == nil && within(opts.Cache, abs) {
+				return &usageError{msg: fmt.Sprintf("--render-cache %s is inside %s", opts.Cache, other), hint: "almanac render --render-cache /var/cache/almanac-render"}
+			}
+		}
+	}
 	store, err := openExisting(*dir, log)
 	if err != nil {
 		return err
@@ -155,6 +183,12 @@ func buildSite(ctx context.Context, store *archive.Store, out string, opts rende
 		return rep, spaceHint(err, out)
 	}
 	return rep, nil
+}
+
+// within reports whether path is dir or inside it (both absolute).
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && filepath.IsLocal(rel) || rel == "."
 }
 
 // buildIndex joins the shard folders into a new folder next to out and
