@@ -30,7 +30,7 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	tmpl := fset.String("templates", "", "directory of templates overriding the built-in ones")
 	strict := fset.Bool("strict", false, "fail (and keep the old site) when a corrupt file or an unexpected entry of the archive had to be skipped")
 	// Scale: workers, and a fleet rendered on several machines.
-	jobs := fset.Int("jobs", runtime.NumCPU(), "hosts rendered at once (memory grows with it, not with the number of hosts)")
+	jobs := fset.Int("jobs", runtime.GOMAXPROCS(0), "hosts rendered at once (memory grows with it, not with the number of hosts)")
 	shard := fset.String("shard", "", "render only shard i/n of the hosts (by a hash of the name) into --out, with their summaries; join the shards with --index")
 	index := fset.Bool("index", false, "build the site in --out from the shard folders given as arguments (written by render --shard i/n, every i of n)")
 	renderCache := fset.String("render-cache", "", "folder of the render cache: a host whose archive files are unchanged since a render at the same --now is linked from there, not rendered again (default: none)")
