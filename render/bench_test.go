@@ -244,7 +244,7 @@ func BenchmarkRenderHost(b *testing.B) {
 // days, from $ALMANAC_BENCH_SCALE, default "10x30,100x30"; e.g.
 // ALMANAC_BENCH_SCALE=1000x7) with every core, and reports the CPU seconds
 // per host-year of samples, the peak RSS and the size of the fleet
-// overview. Goal: CPU linear in hosts x days, peak RSS independent of the
+// overview. $ALMANAC_BENCH_JOBS sets Options.Jobs (default GOMAXPROCS). Goal: CPU linear in hosts x days, peak RSS independent of the
 // number of hosts.
 //
 //	go test ./render -run '^$' -bench RenderScale -benchtime 1x -timeout 60m
@@ -253,6 +253,7 @@ func BenchmarkRenderScale(b *testing.B) {
 	if scale == "" {
 		scale = "10x30,100x30"
 	}
+	jobs, _ := strconv.Atoi(os.Getenv("ALMANAC_BENCH_JOBS")) // 0: GOMAXPROCS
 	for _, size := range strings.Split(scale, ",") {
 		var hosts, days int
 		if _, err := fmt.Sscanf(size, "%dx%d", &hosts, &days); err != nil || hosts < 1 || days < 1 {
@@ -273,7 +274,7 @@ func BenchmarkRenderScale(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				os.RemoveAll(out)
-				if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
+				if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog(), Jobs: jobs}); err != nil {
 					b.Fatal(err)
 				}
 			}
