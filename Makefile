@@ -65,6 +65,16 @@ cross: ## build everything for macOS and Windows (the collectors are Linux only)
 bench: ## run the benchmarks and print the figures
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 120m ./... | tee bench.txt
 
+.PHONY: fleet bench-scale
+FLEET_HOSTS ?= 100
+FLEET_DAYS  ?= 30
+FLEET_DIR   ?= /tmp/almanac-fleet
+fleet: ## write a synthetic fleet (FLEET_HOSTS x FLEET_DAYS at 10 s) into FLEET_DIR, to render or query
+	$(GO) run ./cmd/fleetgen -hosts $(FLEET_HOSTS) -days $(FLEET_DAYS) -out $(FLEET_DIR)
+
+bench-scale: ## render at scale: 10, 100 and 1,000 hosts (CPU per host-year, peak RSS); takes long
+	ALMANAC_BENCH_SCALE=10x30,100x30,10x7,1000x7 $(GO) test ./render -run '^$$' -bench RenderScale -benchtime 1x -timeout 120m | tee -a bench.txt
+
 golden: ## rewrite render's golden files; review git diff afterwards
 	$(GO) test ./render -run Golden -update
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # check-flags.sh: every almanac command line in the examples (the systemd
-# units' ExecStart/ExecStartPost, compose.yaml's command, the Dockerfile's
-# CMD and HEALTHCHECK) names a command and flags that the almanac built
-# from this tree knows, per `almanac <command> --help`.
+# units' ExecStart/ExecStartPost, compose.yaml's command, the Kubernetes
+# manifests' args, the Dockerfile's CMD and HEALTHCHECK) names a command
+# and flags that the almanac built from this tree knows, per
+# `almanac <command> --help`.
 #
 # ALMANAC=path/to/almanac uses that binary instead of building one.
 set -eu
@@ -25,6 +26,10 @@ fi
 	awk '/^ *command:/ { on = 1; next } on && /^ *- / { sub(/^ *- /, ""); printf "%s ", $0; next } on { exit }' \
 		"$here/compose.yaml" | sed 's|^|compose.yaml: |; s| $||'
 	echo
+	# Kubernetes manifests: each container's args list, on one line.
+	for f in "$here"/k8s/*.yaml; do
+		sed -n 's|^ *args: *\[\(.*\)\] *$|\1|p' "$f" | sed 's/"//g; s/, */ /g; s|^|'"$(basename "$f")"': |'
+	done
 	for kw in CMD HEALTHCHECK; do
 		awk -v kw="$kw" '
 			$0 ~ "^"kw" " { on = 1 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,15 +16,18 @@ import (
 	"time"
 
 	"almanac/archive"
+	"almanac/internal/fleetgen"
 	"almanac/synth"
 )
 
 // The fleet of the speed budget: 10 hosts, 30 days of 10-second samples,
 // with the process table (60 processes) for the last two days (the pages
-// read 24 hours of it raw, the closed day from its per-hour rollup). Its closed days are compacted, which writes their
-// rollups, as the sampler does at the end of each day. Generating it takes
-// minutes, so it is kept in $TMPDIR/almanac-render-bench-v2 and reused by
-// later runs; delete that folder to rebuild it.
+// read 24 hours of it raw, the closed day from its per-hour rollup), made
+// by fleetgen (go run ./cmd/fleetgen): four template hosts (a crash, a
+// stopped sampler, an OOM kill, a filling /var) sampled and compacted, the
+// others hard-linked clones of them, which cost render as much. Generating
+// it takes minutes, so it is kept in $TMPDIR/almanac-render-bench-v3 and
+// reused by later runs; delete that folder to rebuild it.
 const (
 	benchHosts     = 10
 	benchDays      = 30
@@ -32,116 +37,47 @@ const (
 )
 
 var (
-	benchOnce  sync.Once
-	benchDir   string
-	benchError error
+	benchMu    sync.Mutex
+	benchDirs  = map[string]string{}
+	benchError = map[string]error{}
 )
 
 // benchFleet returns the folder of the benchmark archive, making it on
 // first use.
 func benchFleet(b *testing.B) string {
+	return benchFleetOf(b, benchHosts, benchDays)
+}
+
+// benchFleetOf returns the folder of a benchmark archive of hosts x days,
+// making it on first use (the folder is kept in $TMPDIR for later runs).
+func benchFleetOf(b *testing.B, hosts, days int) string {
 	b.Helper()
-	benchOnce.Do(func() {
-		benchDir = filepath.Join(os.TempDir(), "almanac-render-bench-v2")
-		done := filepath.Join(benchDir, ".complete")
-		if _, err := os.Stat(done); err == nil {
-			// Compact is cheap on days already done; it finishes the
-			// job when an earlier run was interrupted.
-			benchError = compactFleet(benchDir)
-			return
-		}
-		os.RemoveAll(benchDir)
-		start := time.Now()
-		st, err := archive.Open(benchDir, quietLog())
-		if err != nil {
-			benchError = err
-			return
-		}
-		defer st.Close()
-		var wg sync.WaitGroup
-		errs := make(chan error, benchHosts)
-		sem := make(chan struct{}, 2)
-		for h := range benchHosts {
-			wg.Go(func() {
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				errs <- writeBenchHost(st, h)
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				benchError = err
-				return
-			}
-		}
-		if benchError = compactFleet(benchDir); benchError != nil {
-			return
-		}
-		benchError = os.WriteFile(done, nil, 0o644)
-		fmt.Fprintf(os.Stderr, "benchmark archive written to %s in %v\n", benchDir, time.Since(start).Round(time.Second))
-	})
-	if benchError != nil {
-		b.Fatal(benchError)
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	name := "almanac-render-bench-v3"
+	if hosts != benchHosts || days != benchDays {
+		name = fmt.Sprintf("almanac-render-bench-v3-%dx%d", hosts, days)
 	}
-	return benchDir
-}
-
-// compactFleet compacts the closed days of every host of the archive at
-// dir (as of fixedNow), writing their rollups.
-func compactFleet(dir string) error {
-	st, err := archive.Open(dir, quietLog())
-	if err != nil {
-		return err
+	if dir, ok := benchDirs[name]; ok {
+		if err := benchError[name]; err != nil {
+			b.Fatal(err)
+		}
+		return dir
 	}
-	defer st.Close()
-	hosts, err := st.Hosts()
-	if err != nil {
-		return err
-	}
+	dir := filepath.Join(os.TempDir(), name)
 	start := time.Now()
-	var total archive.CompactStats
-	for _, h := range hosts {
-		cs, err := st.Compact(h, fixedNow)
-		if err != nil {
-			return err
-		}
-		total.Partitions += cs.Partitions
-		total.Rollups += cs.Rollups
-	}
-	if total.Partitions+total.Rollups > 0 {
-		fmt.Fprintf(os.Stderr, "benchmark archive compacted: %d partitions, %d rollups in %v\n",
-			total.Partitions, total.Rollups, time.Since(start).Round(time.Second))
-	}
-	return nil
-}
-
-// writeBenchHost writes host number h of the benchmark fleet.
-func writeBenchHost(st *archive.Store, h int) error {
-	name := fmt.Sprintf("host%02d", h)
-	w, err := st.Writer(name, archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+	err := fleetgen.Generate(context.Background(), fleetgen.Options{
+		Dir: dir, Hosts: hosts, Days: days, Every: benchEvery, Processes: benchProcesses,
+		ProcDays: benchProcDays, Now: fixedNow, Log: quietLog(),
+	})
+	benchDirs[name], benchError[name] = dir, err
 	if err != nil {
-		return err
+		b.Fatal(err)
 	}
-	end := fixedNow
-	start := end.Add(-benchDays * 24 * time.Hour)
-	procFrom := end.Add(-benchProcDays * 24 * time.Hour)
-	boot := start.Add(-time.Hour)
-	host := synth.Host{Name: name, Seed: uint64(h + 1), Boot: boot}
-	g := synth.New(host)
-	for at := start; at.Before(end); at = at.Add(benchEvery) {
-		if !at.Before(procFrom) && host.Processes == 0 {
-			host.Processes = benchProcesses
-			g = synth.New(host)
-			g.Batch(at.Add(-benchEvery)) // prime the rates
-		}
-		if err := w.Append(g.Batch(at)); err != nil {
-			w.Close()
-			return err
-		}
+	if d := time.Since(start); d > 10*time.Second {
+		fmt.Fprintf(os.Stderr, "benchmark archive of %d hosts x %d days written to %s in %v\n", hosts, days, dir, d.Round(time.Second))
 	}
-	return w.Close()
+	return dir
 }
 
 // peakRSS resets the kernel's peak resident size of this process and
@@ -302,4 +238,138 @@ func BenchmarkRenderHost(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(cpu()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(peak(), "peak-RSS-MiB")
+}
+
+// BenchmarkRenderScale renders synthetic fleets of several sizes (hosts x
+// days, from $ALMANAC_BENCH_SCALE, default "10x30,100x30"; e.g.
+// ALMANAC_BENCH_SCALE=1000x7) with every core, and reports the CPU seconds
+// per host-year of samples, the peak RSS and the size of the fleet
+// overview. $ALMANAC_BENCH_JOBS sets Options.Jobs (default GOMAXPROCS). Goal: CPU linear in hosts x days, peak RSS independent of the
+// number of hosts.
+//
+//	go test ./render -run '^$' -bench RenderScale -benchtime 1x -timeout 60m
+func BenchmarkRenderScale(b *testing.B) {
+	scale := os.Getenv("ALMANAC_BENCH_SCALE")
+	if scale == "" {
+		scale = "10x30,100x30"
+	}
+	jobs, _ := strconv.Atoi(os.Getenv("ALMANAC_BENCH_JOBS")) // 0: GOMAXPROCS
+	for _, size := range strings.Split(scale, ",") {
+		var hosts, days int
+		if _, err := fmt.Sscanf(size, "%dx%d", &hosts, &days); err != nil || hosts < 1 || days < 1 {
+			b.Fatalf("ALMANAC_BENCH_SCALE: %q is not <hosts>x<days>", size)
+		}
+		b.Run(fmt.Sprintf("hosts=%d,days=%d", hosts, days), func(b *testing.B) {
+			dir := benchFleetOf(b, hosts, days)
+			st, err := archive.Open(dir, quietLog())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			out := filepath.Join(b.TempDir(), "site")
+			runtime.GC()
+			debug.FreeOSMemory()
+			peak := peakRSS(b)
+			cpu := cpuTime()
+			b.ResetTimer()
+			for b.Loop() {
+				os.RemoveAll(out)
+				if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog(), Jobs: jobs}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			c := cpu() / float64(b.N)
+			b.ReportMetric(c, "cpu-s/op")
+			b.ReportMetric(c/(float64(hosts)*float64(days)/365), "cpu-s/host-year")
+			b.ReportMetric(peak(), "peak-RSS-MiB")
+			if fi, err := os.Stat(filepath.Join(out, "index.html")); err == nil {
+				b.ReportMetric(float64(fi.Size())/1024, "index-KiB")
+			}
+		})
+	}
+}
+
+// linkArchive makes a copy of the archive at src in a new folder, of hard
+// links, so that a benchmark can add to it.
+func linkArchive(b *testing.B, src string) string {
+	b.Helper()
+	dst := filepath.Join(b.TempDir(), "archive")
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		return os.Link(p, filepath.Join(dst, rel))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dst
+}
+
+// BenchmarkRenderIncremental renders the benchmark fleet with a render
+// cache, then again at the same time after one new flush on one host (a
+// part of 30 samples): the other hosts' pages come from the cache. Goal:
+// the second render costs at most a tenth of the CPU of the first.
+//
+//	go test ./render -run '^$' -bench RenderIncremental -benchtime 1x
+func BenchmarkRenderIncremental(b *testing.B) {
+	dir := linkArchive(b, benchFleet(b))
+	st, err := archive.Open(dir, quietLog())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	hosts, err := st.Hosts()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cache := filepath.Join(b.TempDir(), "render-cache")
+	out := filepath.Join(b.TempDir(), "site")
+	opts := Options{Out: out, Now: fixedNow, Log: quietLog(), Cache: cache}
+	cpu := cpuTime()
+	if _, err := Build(context.Background(), st, opts); err != nil {
+		b.Fatal(err)
+	}
+	full := cpu()
+	var inc float64
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		host := hosts[i%len(hosts)]
+		i++
+		w, err := st.Writer(host, archive.WriterOptions{NoSync: true, FlushEvery: time.Hour})
+		if err != nil {
+			b.Fatal(err)
+		}
+		g := synth.New(synth.Host{Name: host, Seed: uint64(i)})
+		for k := range 30 {
+			if err := w.Append(g.Batch(fixedNow.Add(-time.Hour + time.Duration(k)*benchEvery + time.Second))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+		os.RemoveAll(out)
+		b.StartTimer()
+		c := cpuTime()
+		rep, err := Build(context.Background(), st, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		inc += c()
+		if rep.Cached != len(hosts)-1 {
+			b.Fatalf("%d of %d hosts from the cache, want all but %s", rep.Cached, len(hosts), host)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(full, "full-cpu-s")
+	b.ReportMetric(inc/float64(b.N), "cpu-s/op")
+	b.ReportMetric(inc/float64(b.N)/full, "of-full")
 }

@@ -33,6 +33,21 @@ type Options struct {
 	Log       *slog.Logger
 	Progress  io.Writer // a terminal to draw a progress bar on, or nil
 	Strict    bool      // skipped corrupt files or unexpected entries of the archive make Build return an error (the old site stays)
+
+	// Jobs is how many hosts are rendered at once (0: GOMAXPROCS). Memory
+	// grows with Jobs, not with the number of hosts: a host's pages are
+	// written as soon as they are built, and only its row of the overview
+	// (an IndexEntry, about 2 KB) is kept.
+	Jobs int
+	// Shard, when N > 0, renders only the hosts of shard I of N (see
+	// ShardOf) and, instead of the overview, writes their rows of it as
+	// summaries/<dir>.json; BuildIndex then puts the shards together.
+	Shard Shard
+	// Cache, when not "", is the folder of the render cache (see
+	// cache.go): a host whose files in the archive have not changed since
+	// a render at the same Now is not read or rendered again, its pages
+	// are linked from there. Build writes only there besides Out.
+	Cache string
 }
 
 // Report says what Build did.
@@ -40,6 +55,7 @@ type Report struct {
 	Hosts, Pages int
 	Bytes        int64    // bytes written, assets included
 	Skipped      []string // the corrupt files that were skipped, one message each
+	Cached       int      // hosts whose pages came from the render cache
 	Index        string   // path of the site's index.html
 }
 
@@ -115,64 +131,56 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	defer root.Close()
 	w := &writer{root: root, log: log}
 
-	dirs := hostDirs(hosts)
-	sums := make([]*hostData, len(hosts))
-	bar := newProgress(opts.Progress, len(hosts))
-	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	jobs := make(chan int)
-	workers := min(runtime.GOMAXPROCS(0), 4, len(hosts))
-	for range workers {
-		wg.Go(func() {
-			for i := range jobs {
-				if ctx.Err() != nil {
-					continue
-				}
-				hlog := log.With("host", hosts[i])
-				start := time.Now()
-				d, err := gather(src, hosts[i], dirs[i], opts.Now, opts.TZ)
-				if err == nil {
-					err = writeHost(w, tmpl, d, opts)
-				}
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				if d != nil {
-					d.ranges, d.procs, d.facts, d.avail = nil, nil, factsPage{}, availPage{}
-					sums[i] = d
-				}
-				bar.step()
-				mu.Unlock()
-				hlog.Debug("host rendered", "duration_seconds", time.Since(start).Seconds())
-			}
-		})
+	if opts.Shard.N > 0 {
+		if err := opts.Shard.check(); err != nil {
+			return rep, err
+		}
+		hosts = opts.Shard.hosts(hosts)
 	}
-	for i := range hosts {
-		jobs <- i
+	var cache *renderCache
+	if opts.Cache != "" {
+		d, ok := src.(interface{ Dir() string })
+		if !ok {
+			return rep, errors.New("render: a render cache needs an archive folder")
+		}
+		if cache, err = openCache(opts.Cache, d.Dir(), opts); err != nil {
+			return rep, err
+		}
+		defer cache.Close()
 	}
-	close(jobs)
-	wg.Wait()
-	bar.finish()
-	if err := ctx.Err(); err != nil {
+	entries, err := renderHosts(ctx, src, w, tmpl, hosts, cache, opts)
+	if err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}
-	if firstErr != nil {
-		return rep, fmt.Errorf("render: %w", firstErr)
+	if cache != nil {
+		rep.Cached = cache.hits
+		if opts.Shard.N == 0 {
+			keep := make([]string, len(entries))
+			for i, e := range entries {
+				keep[i] = e.Dir
+			}
+			if err := cache.prune(keep); err != nil {
+				log.Warn("render cache: cannot remove the entries of hosts gone", "err", err)
+			}
+		}
 	}
-	for _, d := range sums {
-		rep.Skipped = append(rep.Skipped, d.skipped...)
+	for _, e := range entries {
+		rep.Skipped = append(rep.Skipped, e.Skipped...)
 	}
 	slices.Sort(rep.Skipped)
 	rep.Skipped = slices.Compact(rep.Skipped)
-	if err := writeIndex(w, tmpl, sums, opts); err != nil {
+	if opts.Shard.N > 0 {
+		// A shard: its hosts' rows of the overview, for BuildIndex.
+		if err := writeSummaries(w, entries, opts.Shard); err != nil {
+			return rep, fmt.Errorf("render: %w", err)
+		}
+	} else if err := writeFleetPages(w, tmpl, entries, opts); err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}
-	if err := copyAssets(w, opts.Templates); err != nil {
-		return rep, fmt.Errorf("render: %w", err)
+	if opts.Shard.N == 0 {
+		if err := copyAssets(w, opts.Templates); err != nil {
+			return rep, fmt.Errorf("render: %w", err)
+		}
 	}
 	if err := w.write(SiteMarker, []byte("built by almanac render; this folder is replaced as a whole\n")); err != nil {
 		return rep, fmt.Errorf("render: %w", err)
@@ -191,8 +199,116 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	done = true
 	rep.Hosts, rep.Pages, rep.Bytes = len(hosts), w.pages, w.bytes
 	rep.Index = filepath.Join(out, "index.html")
-	log.Info("site rendered", "hosts", rep.Hosts, "pages", rep.Pages, "bytes", rep.Bytes, "skipped", len(rep.Skipped))
+	log.Info("site rendered", "hosts", rep.Hosts, "pages", rep.Pages, "bytes", rep.Bytes, "skipped", len(rep.Skipped), "cached", rep.Cached)
 	return rep, nil
+}
+
+// IndexEntry is what the fleet pages know of a host: its name, its folder
+// in the site, its row of the overview and the corrupt files its render
+// skipped. It is all Build keeps of a host once its pages are written, and
+// what a shard writes for BuildIndex (as JSON).
+type IndexEntry struct {
+	Name    string
+	Dir     string
+	Summary hostSummary
+	Skipped []string `json:",omitempty"`
+}
+
+// renderHosts renders the pages of hosts, opts.Jobs at a time (hosts are
+// handed out one by one, so a slow host does not hold up the others), and
+// returns their index entries in the order of hosts. It stops at the first
+// error.
+func renderHosts(ctx context.Context, src scanner, w *writer, tmpl *template.Template, hosts []string, cache *renderCache, opts Options) ([]IndexEntry, error) {
+	log := w.log
+	entries := make([]IndexEntry, len(hosts))
+	bar := newProgress(opts.Progress, len(hosts))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	next := make(chan int)
+	for range min(jobs, len(hosts)) {
+		wg.Go(func() {
+			for i := range next {
+				if ctx.Err() != nil {
+					continue
+				}
+				start := time.Now()
+				e, err := renderHost(src, w, tmpl, hosts[i], cache, opts)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				entries[i] = e
+				bar.step()
+				mu.Unlock()
+				log.Debug("host rendered", "host", hosts[i], "duration_seconds", time.Since(start).Seconds())
+			}
+		})
+	}
+	for i := range hosts {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	bar.finish()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// renderHost gathers host and writes its pages, or links them from the
+// render cache when it holds them for the host's files as they are.
+func renderHost(src scanner, w *writer, tmpl *template.Template, host string, cache *renderCache, opts Options) (IndexEntry, error) {
+	var key string
+	if cache != nil {
+		var err error
+		if key, err = cache.key(host); err != nil {
+			w.log.Warn("render cache: cannot key the host; rendering it", "host", host, "err", err)
+		} else if e, ok := cache.load(w, host, key); ok {
+			cache.mu.Lock()
+			cache.hits++
+			cache.mu.Unlock()
+			return e, nil
+		}
+	}
+	d, err := gather(src, host, hostDir(host), opts.Now, opts.TZ)
+	if err != nil {
+		return IndexEntry{}, err
+	}
+	if err := writeHost(w, tmpl, d, opts); err != nil {
+		return IndexEntry{}, err
+	}
+	e := IndexEntry{Name: d.Name, Dir: d.Dir, Summary: d.sum, Skipped: d.skipped}
+	if key != "" && len(e.Skipped) == 0 {
+		if err := cache.store(w, e, key); err != nil {
+			w.log.Warn("render cache: cannot keep the host's pages", "host", host, "err", err)
+		}
+	}
+	return e, nil
+}
+
+// writeFleetPages writes the pages about the whole fleet, from the hosts'
+// index entries: the overview. (Fleet pages added later go here, so that a
+// sharded render's BuildIndex writes them too.)
+func writeFleetPages(w *writer, tmpl *template.Template, entries []IndexEntry, opts Options) error {
+	hosts := make([]*hostData, 0, len(entries))
+	for _, e := range entries {
+		hosts = append(hosts, &hostData{Name: e.Name, Dir: e.Dir, sum: e.Summary})
+	}
+	return writeIndex(w, tmpl, hosts, opts)
 }
 
 // makeOut makes out an empty folder to write a site into: it creates it
@@ -246,6 +362,20 @@ type writer struct {
 	err   error
 }
 
+// pageBytes writes the page name, already executed.
+func (w *writer) pageBytes(name string, b []byte) error {
+	if len(b) > maxPageBytes {
+		w.log.Warn("page over 2 MB", "page", name, "bytes", len(b))
+	}
+	if err := w.write(name, b); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.pages++
+	w.mu.Unlock()
+	return nil
+}
+
 // write writes name (a slash path under the site root) with data.
 func (w *writer) write(name string, data []byte) error {
 	if dir := path.Dir(name); dir != "." {
@@ -280,18 +410,9 @@ func (w *writer) page(t *template.Template, tmpl, name string, p *pageModel) err
 	return nil
 }
 
-// hostDirs returns the folder of each host in the site: a slug of the name
+// hostDir returns the folder of host in the site: a slug of the name
 // (lower-case letters, digits and '-') and a short hash of the exact name,
 // so that no host name is ever used as a path and no two hosts collide.
-func hostDirs(hosts []string) []string {
-	out := make([]string, len(hosts))
-	for i, h := range hosts {
-		out[i] = hostDir(h)
-	}
-	return out
-}
-
-// hostDir returns the folder name of host (see hostDirs).
 func hostDir(host string) string {
 	var b strings.Builder
 	dash := false

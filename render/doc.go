@@ -5,7 +5,8 @@
 //
 // # Pages
 //
-//	index.html                          fleet overview: status, availability, CPU, memory,
+//	index.html                          fleet overview (index-2.html, ... for a large fleet):
+//	                                    status, availability, CPU, memory,
 //	                                    fullest filesystem, a 24 h sparkline, kernel, uptime,
 //	                                    almanac's own cost over 24 h (CPU % of a core, MB/day)
 //	hosts/<dir>/index.html              charts of the last 24 hours
@@ -83,7 +84,8 @@
 // built-in one, and its assets/ are copied over the built-in assets). Each
 // page template gets a *pageModel:
 //
-//	index.html         .Hosts ([]IndexRow: .Name, .Href, .AvHref, .Summary)
+//	index.html         .Hosts ([]IndexRow: .Name, .Href, .AvHref, .Summary), .Pager ([]Link to the
+//	                   pages of a split overview; nil when it is one page)
 //	host.html          .Host, .Range, .Tabs ([]Link), .Sections ([]Section: .Title, .Charts, .FS);
 //	                   without sections, .Seen (when the host was last seen) and .DataLink
 //	                   (*Link to the shortest longer range with data, or nil)
@@ -119,4 +121,22 @@
 // sortable tables
 // (data-type num, text or time, the value in data-v) and the host and
 // process filters.
+//
+// # Fleets
+//
+// Build renders Options.Jobs hosts at once (default GOMAXPROCS), handing
+// them out one by one, and keeps of each rendered host only its row of the
+// overview (an IndexEntry), so memory grows with Jobs, not with the
+// number of hosts. An overview that would weigh more than 1.5 MiB (about
+// 800 hosts) is split into pages of hosts in name order, index.html,
+// index-2.html, ..., linked by a pager (.Pager); the filter and the
+// sorting work within a page.
+//
+// With Options.Shard (almanac render --shard i/n) Build renders only the
+// hosts of one shard (ShardOf: a hash of the name) and writes their index
+// entries as summaries/<dir>.json instead of the overview; BuildIndex
+// (render --index) joins the n shard folders into the site Build would
+// have written. With Options.Cache (--render-cache) a host whose archive
+// files are unchanged since a render at the same Now is linked from the
+// cache instead of being read and rendered again (see cache.go).
 package render

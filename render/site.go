@@ -1,9 +1,12 @@
 package render
 
 import (
+	"bytes"
 	"cmp"
+	"fmt"
 	"html/template"
 	"slices"
+	"strconv"
 )
 
 // pageModel is the data every template gets (see the package doc).
@@ -19,6 +22,7 @@ type pageModel struct {
 
 	Sections []Section  // host page
 	Hosts    []IndexRow // overview
+	Pager    []Link     // overview split into pages: one link per page (nil: one page)
 	Procs    *procPage  // processes page of one range
 	Facts    *factsPage // facts page
 	Avail    *availPage // availability page
@@ -155,21 +159,81 @@ func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
 	return w.page(t, "facts.html", dir+factsFile, p)
 }
 
-// writeIndex writes the fleet overview.
-func writeIndex(w *writer, t *template.Template, hosts []*hostData, o Options) error {
-	p := &pageModel{
-		Title: "almanac", Generated: mkTime(o.Now.UnixMicro(), o.TZ),
-		Data: pageData{TZ: tzName(o), Charts: []Chart{}},
+// indexBudget is the most an overview page may weigh: a fleet whose
+// overview would be larger is split into pages of hosts in name order
+// (index.html, index-2.html, ...), each under it.
+const indexBudget = 3 << 19 // 1.5 MiB
+
+// indexFile returns the file of overview page k (0-based).
+func indexFile(k int) string {
+	if k == 0 {
+		return "index.html"
 	}
+	return "index-" + strconv.Itoa(k+1) + ".html"
+}
+
+// writeIndex writes the fleet overview: one page, or, when that would
+// weigh over indexBudget, as few pages of consecutive hosts as keep each
+// under it, linked by .Pager.
+func writeIndex(w *writer, t *template.Template, hosts []*hostData, o Options) error {
+	var rows []IndexRow
 	for _, d := range hosts {
 		if d == nil {
 			continue
 		}
-		p.Hosts = append(p.Hosts, IndexRow{
+		rows = append(rows, IndexRow{
 			Name: d.Name, Href: "hosts/" + d.Dir + "/" + ranges[0].File,
 			AvHref: "hosts/" + d.Dir + "/" + availFile, Summary: d.sum,
 		})
 	}
-	slices.SortFunc(p.Hosts, func(a, b IndexRow) int { return cmp.Compare(a.Name, b.Name) })
-	return w.page(t, "index.html", "index.html", p)
+	slices.SortFunc(rows, func(a, b IndexRow) int { return cmp.Compare(a.Name, b.Name) })
+	for n := 1; ; n++ {
+		pages, over, err := indexPages(t, rows, n, o)
+		if err != nil {
+			return err
+		}
+		if over == 0 || n >= len(rows) {
+			for k, b := range pages {
+				if err := w.pageBytes(indexFile(k), b); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		// The pages needed at the size seen, at least one more.
+		n = max(n, over*n/indexBudget)
+	}
+}
+
+// indexPages executes the overview split into n pages of rows and returns
+// them with the size of the largest when it is over indexBudget (else 0).
+func indexPages(t *template.Template, rows []IndexRow, n int, o Options) (pages [][]byte, over int, err error) {
+	per := (len(rows) + n - 1) / max(n, 1)
+	var pager []Link
+	if n > 1 {
+		for k := 0; k*per < len(rows); k++ {
+			last := min((k+1)*per, len(rows))
+			pager = append(pager, Link{Label: fmt.Sprintf("%d–%d", k*per+1, last), Href: indexFile(k)})
+		}
+	}
+	for k := 0; k == 0 || k*per < len(rows); k++ {
+		p := &pageModel{
+			Title: "almanac", Generated: mkTime(o.Now.UnixMicro(), o.TZ),
+			Data: pageData{TZ: tzName(o), Charts: []Chart{}},
+		}
+		p.Hosts = rows[min(k*per, len(rows)):min((k+1)*per, len(rows))]
+		if pager != nil {
+			p.Pager = slices.Clone(pager)
+			p.Pager[k].Active = true
+		}
+		var b bytes.Buffer
+		if err := t.ExecuteTemplate(&b, "index.html", p); err != nil {
+			return nil, 0, fmt.Errorf("execute index.html for %s: %w", indexFile(k), err)
+		}
+		if b.Len() > indexBudget {
+			over = max(over, b.Len())
+		}
+		pages = append(pages, b.Bytes())
+	}
+	return pages, over, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -28,6 +29,12 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	tz := fset.String("tz", "", "show times in this IANA time zone (default: the viewer's local time)")
 	tmpl := fset.String("templates", "", "directory of templates overriding the built-in ones")
 	strict := fset.Bool("strict", false, "fail (and keep the old site) when a corrupt file or an unexpected entry of the archive had to be skipped")
+	// Scale: workers, and a fleet rendered on several machines.
+	jobs := fset.Int("jobs", runtime.GOMAXPROCS(0), "hosts rendered at once (memory grows with it, not with the number of hosts)")
+	shard := fset.String("shard", "", "render only shard i/n of the hosts (by a hash of the name) into --out, with their summaries; join the shards with --index")
+	index := fset.Bool("index", false, "build the site in --out from the shard folders given as arguments (written by render --shard i/n, every i of n)")
+	renderCache := fset.String("render-cache", "", "folder of the render cache: a host whose archive files are unchanged since a render at the same --now is linked from there, not rendered again (default: none)")
+	now := fset.String("now", "", "render as of this time, RFC 3339 (default: the current time); give every shard the same one")
 	var s3 s3Flags
 	s3.register(fset)
 	var lf logFlags
@@ -35,8 +42,17 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
-	if fset.NArg() > 0 {
+	if fset.NArg() > 0 && !*index {
 		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fset.Arg(0)), hint: "almanac render --help"}
+	}
+	if *index && fset.NArg() == 0 {
+		return &usageError{msg: "--index needs the shard folders as arguments", hint: "almanac render --index --out /var/www/almanac /srv/shards/*"}
+	}
+	if *index && *shard != "" {
+		return &usageError{msg: "--index and --shard are two steps: render each shard, then build the index", hint: "almanac render --index --out /var/www/almanac /srv/shards/*"}
+	}
+	if *jobs < 1 {
+		return &usageError{msg: fmt.Sprintf("--jobs %d: want at least 1", *jobs), hint: "almanac render --jobs 4"}
 	}
 	if *out == "" {
 		return &usageError{msg: "--out is empty", hint: "almanac render --out /var/www/almanac"}
@@ -46,7 +62,31 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	if err := site.CheckReplace(*out, render.SiteMarker); err != nil {
 		return err
 	}
-	opts := render.Options{Now: time.Now(), Strict: *strict}
+	opts := render.Options{Now: time.Now(), Strict: *strict, Jobs: *jobs}
+	if *now != "" {
+		t, err := time.Parse(time.RFC3339, *now)
+		if err != nil {
+			return &usageError{msg: fmt.Sprintf("--now %q is not an RFC 3339 time", *now), hint: "almanac render --now 2026-03-10T12:00:00Z"}
+		}
+		opts.Now = t
+	}
+	if *renderCache != "" {
+		if *index {
+			return &usageError{msg: "--render-cache is for rendering hosts, not for --index", hint: "almanac render --shard 0/3 --render-cache /var/cache/almanac-render --out /srv/shards/0"}
+		}
+		abs, err := filepath.Abs(*renderCache)
+		if err != nil {
+			return err
+		}
+		opts.Cache = abs
+	}
+	if *shard != "" {
+		sh, err := render.ParseShard(*shard)
+		if err != nil {
+			return &usageError{msg: "--" + err.Error(), hint: "almanac render --shard 0/3 --out /srv/shards/0"}
+		}
+		opts.Shard = sh
+	}
 	if *tz != "" {
 		loc, err := time.LoadLocation(*tz)
 		if err != nil {
@@ -68,6 +108,14 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	if isTerminal(e.stderr) {
 		opts.Progress = e.stderr
 	}
+	if *index {
+		rep, err := buildIndex(ctx, fset.Args(), *out, opts)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "site written to %s (%d hosts, %d pages, %d bytes, from %d shards)\n", filepath.Join(*out, "index.html"), rep.Hosts, rep.Pages, rep.Bytes, fset.NArg())
+		return nil
+	}
 	if isS3(*dir) {
 		t, err := parseTarget("render", "archive", *dir, "s3://metrics/almanac")
 		if err != nil {
@@ -88,6 +136,15 @@ func runRender(ctx context.Context, e *env, args []string) error {
 		}
 		log.Info("archive fetched", "from", t.String(), "cache", *cache, "downloaded", rep.Downloaded, "bytes", rep.Bytes, "deleted", rep.Deleted)
 		*dir = *cache
+	}
+	if opts.Cache != "" {
+		// The render cache must survive the swap of --out and the mirror
+		// into --cache, and must not add entries to the archive.
+		for _, other := range []string{*out, *dir} {
+			if abs, err := filepath.Abs(other); err == nil && within(opts.Cache, abs) {
+				return &usageError{msg: fmt.Sprintf("--render-cache %s is inside %s", opts.Cache, other), hint: "almanac render --render-cache /var/cache/almanac-render"}
+			}
+		}
 	}
 	store, err := openExisting(*dir, log)
 	if err != nil {
@@ -119,6 +176,31 @@ func buildSite(ctx context.Context, store *archive.Store, out string, opts rende
 	defer os.RemoveAll(tmp) // gone already once swapped in
 	opts.Out = tmp
 	rep, err := render.Build(ctx, store, opts)
+	if err != nil {
+		return rep, spaceHint(err, out)
+	}
+	if err := site.Swap(out, tmp); err != nil {
+		return rep, spaceHint(err, out)
+	}
+	return rep, nil
+}
+
+// within reports whether path is dir or inside it (both absolute).
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && filepath.IsLocal(rel) || rel == "."
+}
+
+// buildIndex joins the shard folders into a new folder next to out and
+// swaps it in place of out, as buildSite does.
+func buildIndex(ctx context.Context, shards []string, out string, opts render.Options) (render.Report, error) {
+	tmp, err := site.TempDir(out)
+	if err != nil {
+		return render.Report{}, err
+	}
+	defer os.RemoveAll(tmp)
+	opts.Out = tmp
+	rep, err := render.BuildIndex(ctx, shards, opts)
 	if err != nil {
 		return rep, spaceHint(err, out)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -140,5 +141,90 @@ func TestRenderReplacesOut(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(parent); len(ents) != 2 {
 		t.Errorf("refused render left files next to --out: %d entries in %s, want 2", len(ents), parent)
+	}
+}
+
+// A fleet rendered in shards (render --shard i/n, then render --index)
+// is the site render writes in one go, for the same --now; a render with
+// --render-cache is too, and a second one takes every host from the cache.
+func TestRenderShardsAndCache(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now().UTC().Truncate(time.Minute)
+	for i, h := range []string{"web1", "web2", "db1", "db2", "cache1"} {
+		if err := writeFleetHost(dir, fleetHost{name: h}, now, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tmp := t.TempDir()
+	at := now.Format(time.RFC3339)
+	renderArgs := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		args = append([]string{"render", "--archive", dir, "--now", at, "--log-level", "warn"}, args...)
+		if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+			t.Fatalf("almanac %s: exit %d: %s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+		}
+		return stdout.String()
+	}
+	renderArgs("--out", filepath.Join(tmp, "whole"), "--jobs", "1")
+	var shards []string
+	for i := range 3 {
+		s := filepath.Join(tmp, "shards", fmt.Sprint(i))
+		renderArgs("--shard", fmt.Sprintf("%d/3", i), "--out", s)
+		shards = append(shards, s)
+	}
+	renderArgs(append([]string{"--index", "--out", filepath.Join(tmp, "joined")}, shards...)...)
+	sameTree(t, filepath.Join(tmp, "joined"), filepath.Join(tmp, "whole"))
+
+	rc := filepath.Join(tmp, "render-cache")
+	renderArgs("--render-cache", rc, "--out", filepath.Join(tmp, "cached"))
+	renderArgs("--render-cache", rc, "--out", filepath.Join(tmp, "cached"), "--log-level", "info")
+	sameTree(t, filepath.Join(tmp, "cached"), filepath.Join(tmp, "whole"))
+
+	for _, args := range [][]string{
+		{"render", "--archive", dir, "--shard", "3/3", "--out", filepath.Join(tmp, "x")},
+		{"render", "--archive", dir, "--shard", "1", "--out", filepath.Join(tmp, "x")},
+		{"render", "--index", "--out", filepath.Join(tmp, "x")},
+		{"render", "--index", "--shard", "0/3", "--out", filepath.Join(tmp, "x"), shards[0]},
+		{"render", "--archive", dir, "--jobs", "0", "--out", filepath.Join(tmp, "x")},
+		{"render", "--archive", dir, "--now", "yesterday", "--out", filepath.Join(tmp, "x")},
+		{"render", "--archive", dir, "--render-cache", filepath.Join(tmp, "x", "rc"), "--out", filepath.Join(tmp, "x")},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "try:") {
+			t.Errorf("almanac %s: exit %d, want 2 with a try: line: %s", strings.Join(args[1:], " "), code, stderr.String())
+		}
+	}
+}
+
+// sameTree fails when the folders got and want differ in any file.
+func sameTree(t *testing.T, got, want string) {
+	t.Helper()
+	read := func(dir string) map[string][]byte {
+		files := map[string][]byte{}
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			b, err := os.ReadFile(p)
+			files[rel] = b
+			return err
+		})
+		return files
+	}
+	g, w := read(got), read(want)
+	if len(w) == 0 {
+		t.Fatalf("%s is empty", want)
+	}
+	for name, b := range w {
+		if !bytes.Equal(g[name], b) {
+			t.Errorf("%s: %s differs from %s's", got, name, want)
+		}
+	}
+	for name := range g {
+		if _, ok := w[name]; !ok {
+			t.Errorf("%s has %s, %s does not", got, name, want)
+		}
 	}
 }
