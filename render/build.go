@@ -33,6 +33,7 @@ type Options struct {
 	Log       *slog.Logger
 	Progress  io.Writer // a terminal to draw a progress bar on, or nil
 	Strict    bool      // skipped corrupt files or unexpected entries of the archive make Build return an error (the old site stays)
+	Alerts    Alerting  // the rules (nil: the defaults) and silences: incidents pages, bands, fleet rules
 }
 
 // Report says what Build did.
@@ -133,7 +134,7 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 				}
 				hlog := log.With("host", hosts[i])
 				start := time.Now()
-				d, err := gather(src, hosts[i], dirs[i], opts.Now, opts.TZ)
+				d, err := gather(src, hosts[i], dirs[i], opts.Now, opts.TZ, opts.Alerts.hostRules()...)
 				if err == nil {
 					err = writeHost(w, tmpl, d, opts)
 				}
@@ -168,6 +169,9 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	}
 	slices.Sort(rep.Skipped)
 	rep.Skipped = slices.Compact(rep.Skipped)
+	if err := writeFleetIncidents(w, tmpl, src, sums, opts); err != nil {
+		return rep, fmt.Errorf("render: %w", err)
+	}
 	if err := writeIndex(w, tmpl, sums, opts); err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}

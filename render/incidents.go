@@ -22,7 +22,15 @@ type IncidentRow struct {
 	Duration     string  // to its end, or to now while ongoing
 	Seconds      float64 // the duration, to sort by
 	Peak         string
-	Silenced     bool // a silence muted its notifications
+	Silenced     bool // a silence muted its notifications (recorded, or one of Options.Silences)
+	// Set on the incidents pages (incidents_site.go):
+	Host      string // the host ("" for a fleet rule's incident)
+	HostHref  string // the host's incidents page, from the page
+	ChartHref string // the host's charts zoomed on the incident, from the page
+	Inhibited string // what inhibits it: "no data", "down" or "reboot"; "" when nothing does
+	Fleet     bool   // a fleet rule's incident (no data, a count of hosts)
+
+	from, to int64 // µs; to is now while it goes on, from for an event
 }
 
 // maxIncidents is the most incidents listed.
@@ -95,6 +103,7 @@ func incidents(f *archive.Frame, now int64, tz *time.Location) []IncidentRow {
 		if !r.Ongoing {
 			r.End = mkTime(end, tz)
 		}
+		r.from, r.to = k.since, end
 		d := time.Duration(end-k.since) * time.Microsecond
 		r.Duration, r.Seconds = fmtDuration(d), d.Seconds()
 		out = append(out, r)
@@ -102,13 +111,16 @@ func incidents(f *archive.Frame, now int64, tz *time.Location) []IncidentRow {
 	return out
 }
 
-// incidents reads the host's alert table over the longest range into the
-// availability page.
+// incidents reads the host's alert table over the longest range, for the
+// availability and incidents pages, and the bands of the charts (before
+// the charts are built).
 func (g *gatherer) incidents() error {
 	f, err := g.scan(schema.TableAlert, incidentColumns...)
 	if err != nil {
 		return err
 	}
-	g.d.avail.Incidents = incidents(f, g.now, g.tz)
+	g.d.incidents = incidents(f, g.now, g.tz)
+	g.d.avail.Incidents = g.d.incidents
+	g.bands = bandsOf(g.d.incidents, g.rules)
 	return nil
 }
