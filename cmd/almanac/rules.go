@@ -104,6 +104,16 @@ func loadRules(name string) (*alert.File, error) {
 	})
 }
 
+// loadSilences reads the silences file name.
+func loadSilences(name string) ([]alert.Silence, error) {
+	fh, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("silences: %w", err)
+	}
+	defer fh.Close()
+	return alert.ParseSilences(name, fh)
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
