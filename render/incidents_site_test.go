@@ -56,7 +56,9 @@ func TestBuildIncidents(t *testing.T) {
 	files := readSite(t, out)
 	web, db := "hosts/"+hostDir("web1")+"/", "hosts/"+hostDir("db1")+"/"
 	fleet := string(files["incidents.html"])
-	ms := func(m int) string { return strconv.FormatInt(fixedNow.Add(time.Duration(m)*time.Minute).UnixMilli(), 10) }
+	ms := func(m int) string {
+		return strconv.FormatInt(fixedNow.Add(time.Duration(m)*time.Minute).UnixMilli(), 10)
+	}
 	for _, want := range []string{
 		// db1 silent for 30 minutes: no data (5 intervals of 1m), ongoing, crit.
 		`<a href="` + db + `incidents.html">db1</a></td>` + "\n" + `<td data-v="no data">no data <small>(fleet rule)</small>`,
