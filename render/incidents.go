@@ -33,7 +33,7 @@ type IncidentRow struct {
 	from, to int64 // µs; to is now while it goes on, from for an event
 }
 
-// maxIncidents is the most incidents listed.
+// maxIncidents is the most incidents a page lists.
 const maxIncidents = 500
 
 // incidentColumns are the columns of the alert table the page reads.
@@ -89,7 +89,7 @@ func incidents(f *archive.Frame, now int64, tz *time.Location) []IncidentRow {
 		return cmp.Or(cmp.Compare(b.since, a.since), cmp.Compare(a.rule, b.rule), cmp.Compare(a.series, b.series))
 	})
 	var out []IncidentRow
-	for _, k := range keys[:min(len(keys), maxIncidents)] {
+	for _, k := range keys {
 		a := byKey[k]
 		r := IncidentRow{Rule: k.rule, Series: k.series, Severity: a.sev, Start: mkTime(k.since, tz),
 			Event: a.event, Silenced: a.silenced, Peak: strconv.FormatFloat(a.peak, 'g', 4, 64)}
@@ -120,7 +120,7 @@ func (g *gatherer) incidents() error {
 		return err
 	}
 	g.d.incidents = incidents(f, g.now, g.tz)
-	g.d.avail.Incidents = g.d.incidents
+	g.d.avail.Incidents = g.d.incidents[:min(len(g.d.incidents), maxIncidents)]
 	g.bands = bandsOf(g.d.incidents, g.rules)
 	return nil
 }

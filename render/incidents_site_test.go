@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"almanac/alert"
+	"almanac/schema"
 )
 
 // smallFleetAlerting are the rules and silences the incidents tests render
@@ -135,5 +136,41 @@ func TestChartLink(t *testing.T) {
 				t.Errorf("chartLink = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestBuildIncidentsBudget: a host with more incidents than a page lists
+// keeps its incidents pages under 2 MB and says how many are left out.
+func TestBuildIncidentsBudget(t *testing.T) {
+	n := fixedNow
+	var rows []schema.AlertRow
+	for m := range 180 {
+		at := n.Add(time.Duration(m-180) * time.Minute).UnixMicro()
+		for i := range 8 {
+			series := "mountpoint=/srv/" + evilProc + strconv.Itoa(i)
+			rows = append(rows,
+				schema.AlertRow{Time: at, Rule: "filesystem full", Series: series, State: "firing", Severity: "crit", Since: at, Value: 99, Peak: 99},
+				schema.AlertRow{Time: at, Rule: "filesystem full", Series: series, State: "resolved", Severity: "crit", Since: at, Value: 50, Peak: 99})
+		}
+	}
+	st := writeFixture(t, fixtureHost{Name: "busy1", Every: time.Minute, Seed: 3, Alerts: rows,
+		Spans: []span{{From: n.Add(-3 * time.Hour), To: n}}})
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Build(context.Background(), st, Options{Out: out, Now: n, Log: quietLog()}); err != nil {
+		t.Fatal(err)
+	}
+	files := readSite(t, out)
+	for _, page := range []string{"incidents.html", "hosts/" + hostDir("busy1") + "/incidents.html", "hosts/" + hostDir("busy1") + "/index.html"} {
+		b := files[page]
+		if len(b) > maxPageBytes || len(b) == 0 {
+			t.Errorf("%s is %d bytes, want some and at most 2 MB", page, len(b))
+		}
+		if strings.Contains(string(b), "<script>alert(1)") {
+			t.Errorf("%s holds a series name unescaped", page)
+		}
+		t.Logf("%s: %d bytes", page, len(b))
+	}
+	if !strings.Contains(string(files["incidents.html"]), "940 older incidents are left out.") {
+		t.Errorf("incidents.html does not say how many incidents it leaves out")
 	}
 }
