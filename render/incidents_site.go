@@ -126,7 +126,7 @@ func hostIncidents(d *hostData, a Alerting, now time.Time, tz *time.Location) ([
 	if sum.Open > 0 {
 		sum.Sort = float64(sum.Open)
 		if sum.Worst == "crit" {
-			sum.Sort += 1e6
+			sum.Sort += 10000
 		}
 	}
 	return rows, sum
