@@ -1,7 +1,6 @@
 package alert
 
 import (
-	"cmp"
 	"fmt"
 	"path"
 	"slices"
@@ -269,34 +268,40 @@ func CountHosts(r FleetRule, step time.Duration, hosts map[string][]Point) []Tra
 		return nil
 	}
 	us := step.Microseconds()
-	type cell struct {
-		worst float64
-		seen  bool
+	// counts holds, for each step with a value of any host, the number of
+	// hosts whose worst value in it is past Value.
+	counts := map[int64]int{}
+	worse := func(a, b float64) bool {
+		if r.Value.Above {
+			return a > b
+		}
+		return a < b
 	}
-	buckets := map[int64]map[string]cell{}
 	for h, pts := range hosts {
 		if !r.Watches(h) {
 			continue
 		}
-		for _, p := range pts {
-			b := p.T / us
-			m := buckets[b]
-			if m == nil {
-				m = map[string]cell{}
-				buckets[b] = m
+		// Points come in time order: a step's points are consecutive.
+		for i := 0; i < len(pts); {
+			b := floorDiv(pts[i].T, us)
+			worst, seen := 0.0, false
+			for ; i < len(pts) && floorDiv(pts[i].T, us) == b; i++ {
+				if v := pts[i].V; v == v && (!seen || worse(v, worst)) { // v == v: not NaN
+					worst, seen = v, true
+				}
 			}
-			if p.V != p.V { // NaN: no value
+			if !seen {
 				continue
 			}
-			c := m[h]
-			if !c.seen || r.Value.Above && p.V > c.worst || !r.Value.Above && p.V < c.worst {
-				c = cell{worst: p.V, seen: true}
+			n := counts[b]
+			if r.Value.Breached(worst) {
+				n++
 			}
-			m[h] = c
+			counts[b] = n
 		}
 	}
-	keys := make([]int64, 0, len(buckets))
-	for b := range buckets {
+	keys := make([]int64, 0, len(counts))
+	for b := range counts {
 		keys = append(keys, b)
 	}
 	slices.Sort(keys)
@@ -310,20 +315,16 @@ func CountHosts(r FleetRule, step time.Duration, hosts map[string][]Point) []Tra
 		if i > 0 && b-keys[i-1] > 1 {
 			e.Eval("", time.UnixMicro((keys[i-1]+1)*us), nil) // a gap
 		}
-		n := 0
-		for _, c := range buckets[b] {
-			if r.Value.Breached(c.worst) {
-				n++
-			}
-		}
-		out = append(out, e.Eval("", time.UnixMicro(b*us), []Value{{Metric: "fleet", V: float64(n)}})...)
+		out = append(out, e.Eval("", time.UnixMicro(b*us), []Value{{Metric: "fleet", V: float64(counts[b])}})...)
 	}
 	return slices.DeleteFunc(out, func(t Transition) bool { return t.Kind == KindPending || t.Kind == KindCancelled })
 }
 
-// SortTransitions orders transitions by time, then rule, host and series.
-func SortTransitions(trs []Transition) {
-	slices.SortStableFunc(trs, func(a, b Transition) int {
-		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.Rule, b.Rule), strings.Compare(a.Host, b.Host), strings.Compare(a.Series, b.Series))
-	})
+// floorDiv is a / b rounded down (b > 0).
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
 }

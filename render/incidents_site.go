@@ -520,5 +520,6 @@ func fleetPoints(src scanner, host string, r alert.FleetRule, now time.Time) ([]
 	if err != nil {
 		return nil, fmt.Errorf("fleet rule %q of %s: %w", r.Name, host, err)
 	}
+	slices.SortStableFunc(out, func(a, b alert.Point) int { return cmp.Compare(a.T, b.T) }) // series by series in a rollup
 	return out, nil
 }
