@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -27,5 +28,26 @@ func BenchmarkEvalDefaults(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		e.Eval("bench", start.Add(time.Duration(i)*10*time.Second), x.Values(batches[i%len(batches)]))
+	}
+}
+
+// BenchmarkCountHosts evaluates a count rule over 100 hosts' values of
+// 7 days, one a minute (what render does for each count rule):
+//
+//	go test ./alert -run '^$' -bench CountHosts
+func BenchmarkCountHosts(b *testing.B) {
+	t0 := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC).UnixMicro()
+	hosts := map[string][]Point{}
+	for h := range 100 {
+		pts := make([]Point, 7*24*60)
+		for i := range pts {
+			pts[i] = Point{T: t0 + int64(i)*60e6, V: float64((i*7 + h*13) % 100)}
+		}
+		hosts["web"+strconv.Itoa(h)] = pts
+	}
+	r := FleetRule{Name: "busy", Metric: "cpu.busy_pct", Value: &Threshold{Above: true, Value: 90}, Warn: 10, Crit: 20, For: 10 * time.Minute}
+	b.ResetTimer()
+	for range b.N {
+		CountHosts(r, time.Minute, hosts)
 	}
 }

@@ -161,7 +161,10 @@ var ruleKeys = []string{"name", "metric", "event", "scope", "warn", "crit", "for
 // File is a parsed rules file.
 type File struct {
 	Rules []Rule
-	// Disable names default rules switched off.
+	// Fleet are the file's fleet rules (its fleet: section), which
+	// render evaluates over the archive.
+	Fleet []FleetRule
+	// Disable names default rules (host or fleet) switched off.
 	Disable []string
 	// Notify is the file's notify: section, for package notify to read
 	// (nil when there is none).
@@ -183,6 +186,16 @@ type File struct {
 //	    repeat_max: 6      # at most (default 10)
 //	  - name: oom
 //	    event: oom_kill
+//	fleet:
+//	  - name: no data        # a host silent for 5 sampling intervals
+//	    no_data: auto        # or a duration: 10m
+//	  - name: web busy       # at least 3 (crit: 5) hosts with CPU over 90 % for 10m
+//	    metric: cpu.busy_pct
+//	    hosts: "web*"
+//	    value: "> 90"
+//	    warn: 3
+//	    crit: 5
+//	    for: 10m
 //	disable: [load per core]
 //	notify: […]   (see package notify)
 //
@@ -201,7 +214,7 @@ func ParseRules(name string, r io.Reader, known func(table, column string) bool)
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, at(root, "want a mapping with rules: and disable:")
+		return nil, at(root, "want a mapping with rules:, fleet: and disable:")
 	}
 	f := &File{}
 	var errs []error
@@ -225,19 +238,38 @@ func ParseRules(name string, r io.Reader, known func(table, column string) bool)
 				}
 				f.Rules = append(f.Rules, rule)
 			}
+		case "fleet":
+			if v.Kind != yaml.SequenceNode {
+				return nil, at(v, "fleet: want a list of fleet rules")
+			}
+			for _, n := range v.Content {
+				rule, err := parseFleetRule(n, at, known)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				rule.Source = fmt.Sprintf("%s:%d", name, n.Line)
+				if slices.ContainsFunc(f.Fleet, func(o FleetRule) bool { return o.Name == rule.Name }) ||
+					slices.ContainsFunc(f.Rules, func(o Rule) bool { return o.Name == rule.Name }) {
+					errs = append(errs, at(n, "fleet rule %q: a second rule of that name", rule.Name))
+					continue
+				}
+				f.Fleet = append(f.Fleet, rule)
+			}
 		case "disable":
 			if err := v.Decode(&f.Disable); err != nil {
 				return nil, at(v, "disable: want a list of default rule names")
 			}
 			for _, d := range f.Disable {
-				if !slices.ContainsFunc(Defaults(), func(r Rule) bool { return r.Name == d }) {
+				if !slices.ContainsFunc(Defaults(), func(r Rule) bool { return r.Name == d }) &&
+					!slices.ContainsFunc(DefaultFleet(), func(r FleetRule) bool { return r.Name == d }) {
 					errs = append(errs, at(v, "disable: no default rule %q (almanac rules show lists them)", d))
 				}
 			}
 		case "notify":
 			f.Notify = v
 		default:
-			errs = append(errs, at(k, "unknown key %q: want rules, disable or notify", k.Value))
+			errs = append(errs, at(k, "unknown key %q: want rules, fleet, disable or notify", k.Value))
 		}
 	}
 	if len(errs) > 0 {

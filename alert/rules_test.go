@@ -59,7 +59,7 @@ disable: [load per core]
 func TestParseRulesErrors(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"yaml syntax", "rules: [\n", "web.yaml"},
-		{"unknown top key", "rulez: []\n", `web.yaml:1: unknown key "rulez": want rules, disable or notify`},
+		{"unknown top key", "rulez: []\n", `web.yaml:1: unknown key "rulez": want rules, fleet, disable or notify`},
 		{"unknown rule key", "rules:\n  - name: a\n    metric: filesystem.used_pct\n    warm: \"> 1\"\n", `web.yaml:4: unknown key "warm"`},
 		{"no name", "rules:\n  - metric: filesystem.used_pct\n", "web.yaml:2: a rule without a name"},
 		{"no threshold", "rules:\n  - name: a\n    metric: filesystem.used_pct\n", `rule "a": want warn: or crit:`},

@@ -33,6 +33,7 @@ type Options struct {
 	Log       *slog.Logger
 	Progress  io.Writer // a terminal to draw a progress bar on, or nil
 	Strict    bool      // skipped corrupt files or unexpected entries of the archive make Build return an error (the old site stays)
+	Alerts    Alerting  // the rules (nil: the defaults) and silences: incidents pages, bands, fleet rules
 
 	// Jobs is how many hosts are rendered at once (0: GOMAXPROCS). Memory
 	// grows with Jobs, not with the number of hosts: a host's pages are
@@ -174,7 +175,7 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 		if err := writeSummaries(w, entries, opts.Shard); err != nil {
 			return rep, fmt.Errorf("render: %w", err)
 		}
-	} else if err := writeFleetPages(w, tmpl, entries, opts); err != nil {
+	} else if err := writeFleetPages(w, tmpl, src, entries, opts); err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}
 	if opts.Shard.N == 0 {
@@ -208,10 +209,12 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 // skipped. It is all Build keeps of a host once its pages are written, and
 // what a shard writes for BuildIndex (as JSON).
 type IndexEntry struct {
-	Name    string
-	Dir     string
-	Summary hostSummary
-	Skipped []string `json:",omitempty"`
+	Name      string
+	Dir       string
+	Summary   hostSummary
+	Alerts    AlertSummary  // its open incidents, for the overview
+	Incidents []IncidentRow `json:",omitempty"` // its incidents, for the fleet's incidents page
+	Skipped   []string      `json:",omitempty"`
 }
 
 // renderHosts renders the pages of hosts, opts.Jobs at a time (hosts are
@@ -284,14 +287,14 @@ func renderHost(src scanner, w *writer, tmpl *template.Template, host string, ca
 			return e, nil
 		}
 	}
-	d, err := gather(src, host, hostDir(host), opts.Now, opts.TZ)
+	d, err := gather(src, host, hostDir(host), opts.Now, opts.TZ, opts.Alerts.hostRules()...)
 	if err != nil {
 		return IndexEntry{}, err
 	}
 	if err := writeHost(w, tmpl, d, opts); err != nil {
 		return IndexEntry{}, err
 	}
-	e := IndexEntry{Name: d.Name, Dir: d.Dir, Summary: d.sum, Skipped: d.skipped}
+	e := IndexEntry{Name: d.Name, Dir: d.Dir, Summary: d.sum, Alerts: d.alerts, Incidents: d.incidents, Skipped: d.skipped}
 	if key != "" && len(e.Skipped) == 0 {
 		if err := cache.store(w, e, key); err != nil {
 			w.log.Warn("render cache: cannot keep the host's pages", "host", host, "err", err)
@@ -301,12 +304,17 @@ func renderHost(src scanner, w *writer, tmpl *template.Template, host string, ca
 }
 
 // writeFleetPages writes the pages about the whole fleet, from the hosts'
-// index entries: the overview. (Fleet pages added later go here, so that a
-// sharded render's BuildIndex writes them too.)
-func writeFleetPages(w *writer, tmpl *template.Template, entries []IndexEntry, opts Options) error {
+// index entries: the overview and the incidents page. (Fleet pages added
+// later go here, so that a sharded render's BuildIndex writes them too.)
+// src is the archive, for the fleet rules that count hosts; nil when
+// BuildIndex puts shards together, which evaluates no such rule.
+func writeFleetPages(w *writer, tmpl *template.Template, src scanner, entries []IndexEntry, opts Options) error {
 	hosts := make([]*hostData, 0, len(entries))
 	for _, e := range entries {
-		hosts = append(hosts, &hostData{Name: e.Name, Dir: e.Dir, sum: e.Summary})
+		hosts = append(hosts, &hostData{Name: e.Name, Dir: e.Dir, sum: e.Summary, alerts: e.Alerts, incidents: e.Incidents})
+	}
+	if err := writeFleetIncidents(w, tmpl, src, hosts, opts); err != nil {
+		return err
 	}
 	return writeIndex(w, tmpl, hosts, opts)
 }

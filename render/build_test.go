@@ -66,8 +66,8 @@ func TestBuildSmallFleet(t *testing.T) {
 	}
 	files := readSite(t, out)
 	pages := htmlPages(files)
-	// index + 2 hosts x (4 ranges + 4 processes ranges + availability + facts)
-	if got, want := len(pages), 1+2*10; got != want {
+	// index + incidents + 2 hosts x (4 ranges + 4 processes ranges + availability + incidents + facts)
+	if got, want := len(pages), 2+2*11; got != want {
 		t.Errorf("pages = %d %v, want %d", got, pages, want)
 	}
 	if rep.Pages != len(pages) || rep.Hosts != 2 {
@@ -249,7 +249,7 @@ func TestBuildNeedsAnEmptyFolder(t *testing.T) {
 func TestBuildGolden(t *testing.T) {
 	st := writeFixture(t, smallFleet()...)
 	out := filepath.Join(t.TempDir(), "site")
-	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
+	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog(), Alerts: smallFleetAlerting(t)}); err != nil {
 		t.Fatal(err)
 	}
 	files := readSite(t, out)
@@ -261,6 +261,8 @@ func TestBuildGolden(t *testing.T) {
 		web + "processes.html":    "web1-processes.html",
 		web + "processes-7d.html": "web1-processes-7d.html",
 		web + "facts.html":        "web1-facts.html",
+		web + "incidents.html":    "web1-incidents.html",
+		"incidents.html":          "incidents.html",
 	}
 	for page, gold := range golden {
 		got := files[page]
@@ -330,8 +332,8 @@ func TestBuildSkipsCorruptFile(t *testing.T) {
 	if len(rep.Skipped) != 1 || !strings.Contains(rep.Skipped[0], filepath.Base(victim)) {
 		t.Errorf("Skipped = %q, want one entry naming %s", rep.Skipped, filepath.Base(victim))
 	}
-	if rep.Pages != 1+2*10 {
-		t.Errorf("pages = %d, want %d", rep.Pages, 1+2*10)
+	if rep.Pages != 2+2*11 {
+		t.Errorf("pages = %d, want %d", rep.Pages, 2+2*11)
 	}
 	// The CPU chart of web1 is still there; its memory chart is not.
 	page, err := os.ReadFile(filepath.Join(out, "hosts", hostDir("web1"), "index.html"))

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 
+	"almanac/alert"
 	"almanac/archive"
 	"almanac/templates"
 )
@@ -64,6 +65,17 @@ func openCache(dir, archiveDir string, opts Options) (*renderCache, error) {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\nnow %d\ntz %s\n", cacheFormat, opts.Now.UnixMicro(), tzName(opts))
+	// The rules and silences in force draw the incidents pages and bands.
+	alerting, err := json.Marshal(struct {
+		Rules    []alert.Rule
+		Fleet    []alert.FleetRule
+		Silences []alert.Silence
+	}{opts.Alerts.hostRules(), opts.Alerts.file().EffectiveFleet(), opts.Alerts.Silences})
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("render cache: key the alerting rules: %w", err)
+	}
+	h.Write(alerting)
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		fmt.Fprintf(h, "build %s %s\n", bi.Main.Version, bi.Main.Sum)
 		for _, s := range bi.Settings {

@@ -133,6 +133,7 @@ type lineOpts struct {
 	Reboots []int64  // boot times (µs) to mark on the time axis
 	OOMs    []int64  // times (µs) of samples that counted OOM kills, marked too
 	Outages []Outage // shaded: down in red, no data in grey
+	Bands   []Band   // incidents, shaded on the charts they concern (bands.go)
 	Max     float64  // a fixed maximum of the value axis (0: automatic)
 	From    int64    // the start of the range (µs), so every chart of a page spans it
 	To      int64    // the end of the range (µs)
@@ -172,7 +173,7 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 			if marks := timeMarks(o); len(marks) > 0 {
 				s["markLine"] = markLine(marks)
 			}
-			if areas := outageAreas(o); len(areas) > 0 {
+			if areas := append(outageAreas(o), bandAreas(o, id)...); len(areas) > 0 {
 				s["markArea"] = map[string]any{"silent": true, "data": areas}
 			}
 		}

@@ -6,9 +6,11 @@
 // # Pages
 //
 //	index.html                          fleet overview (index-2.html, ... for a large fleet):
-//	                                    status, availability, CPU, memory,
+//	                                    status, open incidents, availability, CPU, memory,
 //	                                    fullest filesystem, a 24 h sparkline, kernel, uptime,
 //	                                    almanac's own cost over 24 h (CPU % of a core, MB/day)
+//	incidents.html                      every host's incidents and the fleet rules': timeline,
+//	                                    table, silences, the fleet rules
 //	hosts/<dir>/index.html              charts of the last 24 hours
 //	hosts/<dir>/7d.html, 30d.html, 365d.html
 //	                                    the same charts over 7, 30 and 365 days
@@ -18,6 +20,8 @@
 //	                                    the same over 7, 30 and 365 days
 //	hosts/<dir>/availability.html       uptime per window and per day, outages, reboots,
 //	                                    the alerting rules' incidents
+//	hosts/<dir>/incidents.html          the host's incidents (its rules' and its no-data
+//	                                    ones): timeline, table, the silences that match it
 //	hosts/<dir>/facts.html              hardware and kernel facts, filesystems, changes,
 //	                                    almanac sample's own cost over 7 days (the self table)
 //	assets/                             almanac.js, almanac.css, echarts.min.js (+ license)
@@ -71,6 +75,21 @@
 // sampling interval) and by peak resident memory; the lines of the first
 // ones are drawn per hour, by identity, so a reused pid is another line.
 //
+// # Incidents
+//
+// Render keeps no alerting state. A host's incidents are the alert table's
+// rows (its sampler's rules) paired by rule, series and start, and those
+// of the no_data fleet rules, worked out from its samples' gaps
+// (alert.NoData); the count rules (alert.CountHosts) are evaluated over
+// every host's values of the last 7 days, per minute, for the fleet page.
+// An incident is inhibited when its host was down, silent or within
+// alert.RebootGrace of a reboot when it began, or is still open while its
+// host is down or silent now; silenced when a silence of
+// Options.Alerts.Silences matches it (at its start, or now while open) or
+// its rows say so. Inhibited and silenced incidents are not counted as
+// open. A host rule's incidents are shaded (lineOpts.Bands, bands.go) on
+// the chart of what it watches.
+//
 // Availability follows the samples of the system table: between two
 // samples, a change of boot time means the host was down from the earlier
 // sample to the new boot time; the same boot time with a gap means "no
@@ -84,8 +103,8 @@
 // built-in one, and its assets/ are copied over the built-in assets). Each
 // page template gets a *pageModel:
 //
-//	index.html         .Hosts ([]IndexRow: .Name, .Href, .AvHref, .Summary), .Pager ([]Link to the
-//	                   pages of a split overview; nil when it is one page)
+//	index.html         .Hosts ([]IndexRow: .Name, .Href, .AvHref, .IncHref, .Summary, .Alerts),
+//	                   .Pager ([]Link to the pages of a split overview; nil when it is one page)
 //	host.html          .Host, .Range, .Tabs ([]Link), .Sections ([]Section: .Title, .Charts, .FS);
 //	                   without sections, .Seen (when the host was last seen) and .DataLink
 //	                   (*Link to the shortest longer range with data, or nil)
@@ -93,6 +112,9 @@
 //	                   .TopRange, .Charts; never nil), and .Seen and .DataLink when all are empty
 //	availability.html  .Host, .Avail (.Status, .Windows, .Calendar, .Outages, .Reboots)
 //	facts.html         .Host, .Facts (.Facts, .FS, .Changes, .Self: the cost charts)
+//	incidents.html     .Incidents (.Fleet, .Timeline (*Chart, or nil), .Height, .Incidents
+//	                   ([]IncidentRow), .More, .Open, .Silences ([]SilenceRow), .Rules); .Host on a
+//	                   host's page
 //
 // and, on every page, .Title, .Root (the relative path to the site root),
 // .Nav, .Status, .Generated (a Time: .ISO and .Text) and .Data, the page's

@@ -36,6 +36,7 @@ type fixtureHost struct {
 	Interfaces []string // network interfaces (nil: synth's)
 	Hostile    bool     // name a process evilProc and the hostname fact evilHost
 	Seed       uint64
+	Alerts     []schema.AlertRow // rows of the alert table, each written with the first sample at or after its Time
 }
 
 // writeFixture writes the hosts into a new archive in a temporary folder.
@@ -64,6 +65,12 @@ func writeFixture(t testing.TB, hosts ...fixtureHost) *archive.Store {
 					}
 					for i := range b.Host {
 						b.Host[i].BootTime = boot
+					}
+				}
+				for _, a := range h.Alerts {
+					if t := time.UnixMicro(a.Time); !t.After(at) && t.After(at.Add(-h.Every)) {
+						a.Time = at.UnixMicro()
+						b.Alert = append(b.Alert, a)
 					}
 				}
 				if h.Hostile {
@@ -108,12 +115,13 @@ func (r renamedHosts) Scan(table, host string, from, to time.Time, cols ...strin
 
 // smallFleet is the fixture of the golden files: web1 sampled every
 // minute for the last three hours, with the sampler off for 20 minutes and
-// a reboot, and db1 silent for the last 30 minutes.
+// a reboot, and db1 silent for the last 30 minutes; their incidents are
+// smallFleetAlerts.
 func smallFleet() []fixtureHost {
 	n := fixedNow
 	return []fixtureHost{
 		{
-			Name: "web1", Every: time.Minute, Processes: 6, Hostile: true, Seed: 1,
+			Name: "web1", Every: time.Minute, Processes: 6, Hostile: true, Seed: 1, Alerts: smallFleetAlerts("web1"),
 			Spans: []span{
 				{From: n.Add(-3 * time.Hour), To: n.Add(-2 * time.Hour)},
 				// sampler off from -2h to -1h40m: no data
@@ -123,9 +131,33 @@ func smallFleet() []fixtureHost {
 			},
 		},
 		{
-			Name: "db1", Every: time.Minute, Processes: 4, Seed: 2,
+			Name: "db1", Every: time.Minute, Processes: 4, Seed: 2, Alerts: smallFleetAlerts("db1"),
 			Spans: []span{{From: n.Add(-3 * time.Hour), To: n.Add(-30 * time.Minute)}},
 		},
+	}
+}
+
+// smallFleetAlerts are the incidents of the small fleet's hosts: on web1,
+// a filesystem incident that escalated and resolved, memory low going on
+// (open), load per core going on since just after the reboot (inhibited)
+// and an OOM kill; on db1, which is silent now, a filesystem incident going
+// on (inhibited: no data).
+func smallFleetAlerts(host string) []schema.AlertRow {
+	at := func(m int) int64 { return fixedNow.Add(time.Duration(m) * time.Minute).UnixMicro() }
+	fs := "fstype=ext4,mountpoint=/"
+	if host == "db1" {
+		return []schema.AlertRow{
+			{Time: at(-60), Rule: "filesystem full", Series: fs, State: "firing", Severity: "warn", Since: at(-65), Value: 91, Peak: 91},
+		}
+	}
+	return []schema.AlertRow{
+		{Time: at(-175), Rule: "filesystem full", Series: fs, State: "pending", Severity: "warn", Since: at(-175), Value: 91, Peak: 91},
+		{Time: at(-170), Rule: "filesystem full", Series: fs, State: "firing", Severity: "warn", Since: at(-175), Value: 92, Peak: 92},
+		{Time: at(-160), Rule: "filesystem full", Series: fs, State: "escalated", Severity: "crit", Since: at(-175), Value: 96, Peak: 96},
+		{Time: at(-130), Rule: "filesystem full", Series: fs, State: "resolved", Severity: "crit", Since: at(-175), Value: 80, Peak: 97},
+		{Time: at(-50), Rule: "load per core", State: "firing", Severity: "warn", Since: at(-52), Value: 3, Peak: 3},
+		{Time: at(-25), Rule: "memory low", State: "firing", Severity: "warn", Since: at(-30), Value: 8, Peak: 7.5},
+		{Time: at(-20), Rule: "oom kill", State: "event", Severity: "warn", Since: at(-20), Value: 1, Peak: 1},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"almanac/alert"
 	"almanac/archive"
 	"almanac/schema"
 )
@@ -77,6 +78,9 @@ type hostData struct {
 	facts   factsPage
 	avail   availPage
 	skipped []string
+
+	incidents []IncidentRow // from the alert table, newest first (incidents.go)
+	alerts    AlertSummary  // the overview's open incidents (incidents_site.go)
 }
 
 // hostSummary is a host's row of the fleet overview.
@@ -123,6 +127,8 @@ type gatherer struct {
 	// the last 7 days' CPU busy %, memory used % and load, for the overview
 	weekCPU, weekMem, weekLoad weekStat
 	d                          *hostData
+	rules                      []alert.Rule // the host rules in force, to draw their incidents' bands
+	bands                      []Band
 }
 
 // scan reads cols of table over the longest range. A corrupt file is noted
@@ -206,12 +212,13 @@ func cols(f *archive.Frame, cs ...[]float64) grid {
 	return grid{T: f.Time, Cols: cs}
 }
 
-// gather reads every table of host and builds its pages' models.
-func gather(src scanner, host, dir string, now time.Time, tz *time.Location) (*hostData, error) {
-	g := &gatherer{src: src, host: host, now: now.UnixMicro(), tz: tz, d: &hostData{Name: host, Dir: dir}}
+// gather reads every table of host and builds its pages' models; the
+// incidents of rules are drawn as bands on the charts.
+func gather(src scanner, host, dir string, now time.Time, tz *time.Location, rules ...alert.Rule) (*hostData, error) {
+	g := &gatherer{src: src, host: host, now: now.UnixMicro(), tz: tz, d: &hostData{Name: host, Dir: dir}, rules: rules}
 	g.from = g.now - longest.Microseconds()
 	g.d.ranges = make([][]Section, len(ranges))
-	steps := []func() error{g.system, g.cpu, g.pressure, g.memory, g.disk, g.filesystem,
+	steps := []func() error{g.incidents, g.system, g.cpu, g.pressure, g.memory, g.disk, g.filesystem,
 		g.network, g.temperature, g.processes, g.hostFacts, g.self}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -219,9 +226,6 @@ func gather(src scanner, host, dir string, now time.Time, tz *time.Location) (*h
 		}
 	}
 	g.availability()
-	if err := g.incidents(); err != nil {
-		return nil, err
-	}
 	g.markOOMs()
 	s := &g.d.sum
 	s.CPU7, s.CPU7Sort = g.weekCPU.text(fmtPct)
@@ -278,7 +282,7 @@ func (g *gatherer) rangeWindow(r int) (int64, int64) {
 // line builds a line chart for range r from the columns keys of set.
 func (g *gatherer) line(r int, id, title, unit string, set *seriesSet, keys, names []string, o lineOpts) Chart {
 	o.From, o.To = g.rangeWindow(r)
-	o.Reboots, o.Outages = g.d.tl.Reboots, g.d.tl.Outages
+	o.Reboots, o.Outages, o.Bands = g.d.tl.Reboots, g.d.tl.Outages, g.bands
 	o.Gap = g.gap()
 	o.DataFrom, o.DataTo = g.dataExtent(r)
 	return lineChart(id, title, unit, set.grid(r, keys), names, o)

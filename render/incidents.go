@@ -22,10 +22,18 @@ type IncidentRow struct {
 	Duration     string  // to its end, or to now while ongoing
 	Seconds      float64 // the duration, to sort by
 	Peak         string
-	Silenced     bool // a silence muted its notifications
+	Silenced     bool // a silence muted its notifications (recorded, or one of Options.Silences)
+	// Set on the incidents pages (incidents_site.go):
+	Host      string // the host ("" for a fleet rule's incident)
+	HostHref  string // the host's incidents page, from the page
+	ChartHref string // the host's charts zoomed on the incident, from the page
+	Inhibited string // what inhibits it: "no data", "down" or "reboot"; "" when nothing does
+	Fleet     bool   // a fleet rule's incident (no data, a count of hosts)
+
+	From, To int64 `json:",omitempty"` // µs; To is now while it goes on, From for an event
 }
 
-// maxIncidents is the most incidents listed.
+// maxIncidents is the most incidents a page lists.
 const maxIncidents = 500
 
 // incidentColumns are the columns of the alert table the page reads.
@@ -81,7 +89,7 @@ func incidents(f *archive.Frame, now int64, tz *time.Location) []IncidentRow {
 		return cmp.Or(cmp.Compare(b.since, a.since), cmp.Compare(a.rule, b.rule), cmp.Compare(a.series, b.series))
 	})
 	var out []IncidentRow
-	for _, k := range keys[:min(len(keys), maxIncidents)] {
+	for _, k := range keys {
 		a := byKey[k]
 		r := IncidentRow{Rule: k.rule, Series: k.series, Severity: a.sev, Start: mkTime(k.since, tz),
 			Event: a.event, Silenced: a.silenced, Peak: strconv.FormatFloat(a.peak, 'g', 4, 64)}
@@ -95,6 +103,7 @@ func incidents(f *archive.Frame, now int64, tz *time.Location) []IncidentRow {
 		if !r.Ongoing {
 			r.End = mkTime(end, tz)
 		}
+		r.From, r.To = k.since, end
 		d := time.Duration(end-k.since) * time.Microsecond
 		r.Duration, r.Seconds = fmtDuration(d), d.Seconds()
 		out = append(out, r)
@@ -102,13 +111,16 @@ func incidents(f *archive.Frame, now int64, tz *time.Location) []IncidentRow {
 	return out
 }
 
-// incidents reads the host's alert table over the longest range into the
-// availability page.
+// incidents reads the host's alert table over the longest range, for the
+// availability and incidents pages, and the bands of the charts (before
+// the charts are built).
 func (g *gatherer) incidents() error {
 	f, err := g.scan(schema.TableAlert, incidentColumns...)
 	if err != nil {
 		return err
 	}
-	g.d.avail.Incidents = incidents(f, g.now, g.tz)
+	g.d.incidents = incidents(f, g.now, g.tz)
+	g.d.avail.Incidents = g.d.incidents[:min(len(g.d.incidents), maxIncidents)]
+	g.bands = bandsOf(g.d.incidents, g.rules)
 	return nil
 }

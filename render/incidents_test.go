@@ -41,12 +41,12 @@ func TestIncidents(t *testing.T) {
 	}
 	got := incidents(f, us(45), nil)
 	want := []IncidentRow{
-		{Rule: "oom", Severity: "warn", Start: mkTime(us(31), nil), End: mkTime(us(31), nil), Event: true, Duration: fmtDuration(0), Peak: "2"},
-		{Rule: "mem", Severity: "warn", Start: mkTime(us(29), nil), Ongoing: true, Duration: fmtDuration(16 * time.Minute), Seconds: 960, Peak: "8", Silenced: true},
+		{Rule: "oom", Severity: "warn", Start: mkTime(us(31), nil), End: mkTime(us(31), nil), Event: true, Duration: fmtDuration(0), Peak: "2", From: us(31), To: us(31)},
+		{Rule: "mem", Severity: "warn", Start: mkTime(us(29), nil), Ongoing: true, Duration: fmtDuration(16 * time.Minute), Seconds: 960, Peak: "8", Silenced: true, From: us(29), To: us(45)},
 		{Rule: "fs", Series: "mountpoint=/var", Severity: "crit", Start: mkTime(us(0), nil), End: mkTime(us(20), nil),
-			Duration: fmtDuration(20 * time.Minute), Seconds: 1200, Peak: "97.5"},
+			Duration: fmtDuration(20 * time.Minute), Seconds: 1200, Peak: "97.5", From: us(0), To: us(20)},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(IncidentRow{})); diff != "" {
 		t.Errorf("incidents (-want +got):\n%s", diff)
 	}
 }

@@ -194,7 +194,7 @@ func BuildIndex(ctx context.Context, shards []string, opts Options) (Report, err
 	}
 	slices.Sort(rep.Skipped)
 	rep.Skipped = slices.Compact(rep.Skipped)
-	if err := writeFleetPages(w, tmpl, entries, opts); err != nil {
+	if err := writeFleetPages(w, tmpl, nil, entries, opts); err != nil {
 		return rep, fmt.Errorf("render: %w", err)
 	}
 	if err := copyAssets(w, opts.Templates); err != nil {

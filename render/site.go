@@ -20,13 +20,14 @@ type pageModel struct {
 	Generated Time
 	Data      pageData // the JSON data block read by assets/almanac.js
 
-	Sections []Section  // host page
-	Hosts    []IndexRow // overview
-	Pager    []Link     // overview split into pages: one link per page (nil: one page)
-	Procs    *procPage  // processes page of one range
-	Facts    *factsPage // facts page
-	Avail    *availPage // availability page
-	Status   string     // host pages: the host's status now
+	Sections  []Section      // host page
+	Hosts     []IndexRow     // overview
+	Pager     []Link         // overview split into pages: one link per page (nil: one page)
+	Procs     *procPage      // processes page of one range
+	Facts     *factsPage     // facts page
+	Avail     *availPage     // availability page
+	Incidents *incidentsPage // incidents page (fleet or host)
+	Status    string         // host pages: the host's status now
 	// A host page of a range without samples: when the host was last
 	// seen, and the shortest longer range that has samples (nil: none).
 	Seen     Time
@@ -51,6 +52,8 @@ type IndexRow struct {
 	Href    string
 	AvHref  string
 	Summary hostSummary
+	Alerts  AlertSummary // open incidents (incidents_site.go)
+	IncHref string       // the host's incidents page
 }
 
 // hostPages are the pages of a host besides the range pages.
@@ -81,6 +84,7 @@ func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
 			{Label: "Charts", Href: ranges[r].File},
 			{Label: "Processes", Href: procFile(r)},
 			{Label: "Availability", Href: availFile},
+			{Label: "Incidents", Href: incidentsFile},
 			{Label: "Facts", Href: factsFile},
 		} {
 			l.Active = l.Label == active
@@ -153,6 +157,9 @@ func writeHost(w *writer, t *template.Template, d *hostData, o Options) error {
 	if err := w.page(t, "availability.html", dir+availFile, p); err != nil {
 		return err
 	}
+	if err := writeHostIncidents(w, t, d, o, base("Incidents", "Incidents", 0)); err != nil {
+		return err
+	}
 	p = base("Facts", "Facts", 0)
 	p.Facts = &d.facts
 	p.Data.Charts = append(p.Data.Charts, d.facts.Self...)
@@ -183,7 +190,8 @@ func writeIndex(w *writer, t *template.Template, hosts []*hostData, o Options) e
 		}
 		rows = append(rows, IndexRow{
 			Name: d.Name, Href: "hosts/" + d.Dir + "/" + ranges[0].File,
-			AvHref: "hosts/" + d.Dir + "/" + availFile, Summary: d.sum,
+			AvHref: "hosts/" + d.Dir + "/" + availFile, Summary: d.sum, Alerts: d.alerts,
+			IncHref: "hosts/" + d.Dir + "/" + incidentsFile,
 		})
 	}
 	slices.SortFunc(rows, func(a, b IndexRow) int { return cmp.Compare(a.Name, b.Name) })

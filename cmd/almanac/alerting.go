@@ -33,14 +33,24 @@ type alerting struct {
 
 	writeFailing, writeReported bool  // the archive_write event
 	savedBoot                   int64 // the boot time in the saved state
+
+	// inhibits are the spans in which new threshold incidents are not
+	// notified: after a reboot (alert.RebootGrace) and while the
+	// archive cannot be written.
+	inhibits []alert.Inhibition
 }
+
+// inhibitKeep is how long an inhibition that ended is kept: an incident
+// that began in it is muted until it resolves.
+const inhibitKeep = 30 * 24 * time.Hour
 
 // savedAlerts is the alert state file: the rules' state, and the boot
 // time of the last sample, so that a sampler started after a reboot
 // tells the reboot.
 type savedAlerts struct {
-	Rules    json.RawMessage `json:"rules"`
-	LastBoot int64           `json:"last_boot_us"`
+	Rules       json.RawMessage    `json:"rules"`
+	LastBoot    int64              `json:"last_boot_us"`
+	Inhibitions []alert.Inhibition `json:"inhibitions,omitempty"`
 }
 
 func newAlerting(store *archive.Store, host string, rules []alert.Rule, noSync bool) (*alerting, error) {
@@ -59,6 +69,7 @@ func newAlerting(store *archive.Store, host string, rules []alert.Rule, noSync b
 		}
 		a.x.SetLastBoot(st.LastBoot)
 		a.savedBoot = st.LastBoot
+		a.inhibits = st.Inhibitions
 	}
 	return a, nil
 }
@@ -75,9 +86,10 @@ func (a *alerting) eval(b *schema.Batch, log *slog.Logger) {
 		vals = append(vals, alert.Value{Metric: "event:archive_write", V: 1})
 		a.writeReported = true
 	}
+	changed := a.inhibit(b.Time, vals)
 	trs := a.e.Eval(a.host, b.Time, vals)
 	if len(trs) == 0 {
-		if a.x.LastBoot() != a.savedBoot {
+		if a.x.LastBoot() != a.savedBoot || changed {
 			a.save(log) // once a boot: a later start tells a reboot
 		}
 		return
@@ -93,6 +105,11 @@ func (a *alerting) eval(b *schema.Batch, log *slog.Logger) {
 		kept = append(kept, tr)
 	}
 	b.Alert = append(b.Alert, rows...)
+	kept, muted := alert.Inhibit(kept, a.inhibits)
+	for _, tr := range muted {
+		in, _ := alert.InhibitedBy(tr, a.inhibits)
+		log.Info("alert inhibited", "rule", tr.Rule, "series", tr.Series, "state", tr.Kind.String(), "cause", in.Cause)
+	}
 	if m, ok := notify.FromTransitions(a.host, b.Time, kept); ok && a.n != nil {
 		if err := a.n.Put(m); err != nil {
 			log.Warn("notification not queued", "err", err, "subject", m.Subject())
@@ -110,7 +127,7 @@ func (a *alerting) save(log *slog.Logger) {
 	rules, err := a.e.MarshalState()
 	var data []byte
 	if err == nil {
-		data, err = json.Marshal(savedAlerts{Rules: rules, LastBoot: a.x.LastBoot()})
+		data, err = json.Marshal(savedAlerts{Rules: rules, LastBoot: a.x.LastBoot(), Inhibitions: a.inhibits})
 	}
 	if err == nil {
 		err = a.store.SaveAlertState(a.host, data, a.noSync)
@@ -121,6 +138,41 @@ func (a *alerting) save(log *slog.Logger) {
 	}
 	a.savedBoot = a.x.LastBoot()
 }
+
+// inhibit updates the inhibitions with the sample at t: a reboot (the
+// reboot event in vals) opens one from the boot time to RebootGrace after
+// t; the archive failing to take samples opens one until it takes them
+// again. It reports whether they changed.
+func (a *alerting) inhibit(t time.Time, vals []alert.Value) bool {
+	n := len(a.inhibits)
+	changed := false
+	for _, v := range vals {
+		if v.Metric == "event:reboot" && v.V > 0 {
+			a.inhibits = append(a.inhibits, alert.Inhibition{From: time.UnixMicro(a.x.LastBoot()), To: t.Add(alert.RebootGrace), Cause: "reboot"})
+			changed = true
+		}
+	}
+	open := -1
+	for i, in := range a.inhibits {
+		if in.Cause == inhibitWrite && in.To.IsZero() {
+			open = i
+		}
+	}
+	switch {
+	case a.writeFailing && open < 0:
+		a.inhibits = append(a.inhibits, alert.Inhibition{From: t, Cause: inhibitWrite})
+		changed = true
+	case !a.writeFailing && open >= 0:
+		a.inhibits[open].To = t
+		changed = true
+	}
+	a.inhibits = alert.Prune(a.inhibits, t.Add(-inhibitKeep))
+	return changed || len(a.inhibits) != n
+}
+
+// inhibitWrite is the cause of the inhibition while the archive cannot be
+// written.
+const inhibitWrite = "archive not written"
 
 // writeFailed tells alerting whether the archive's journal takes the
 // samples: the event archive_write fires once when it stops.

@@ -210,3 +210,66 @@ func TestSampleRebootEvent(t *testing.T) {
 		t.Errorf("alert rows %v %v, want one reboot event", f.Str["rule"], f.Str["state"])
 	}
 }
+
+// TestSampleRebootInhibits: a threshold incident that begins right after
+// a reboot is recorded but not notified, from its start to its resolve
+// (alert.RebootGrace); the reboot itself is.
+func TestSampleRebootInhibits(t *testing.T) {
+	var mu sync.Mutex
+	var texts []string
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Text string }
+		json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		texts = append(texts, body.Text)
+		mu.Unlock()
+	}))
+	defer hs.Close()
+	dir := t.TempDir()
+	fixture := filepath.Join("..", "..", "sample", "testdata")
+	rules := filepath.Join(t.TempDir(), "rules.yaml")
+	write := func(memory string) {
+		t.Helper()
+		y := "disable: [filesystem full, inodes full, memory low, swapping in, load per core, hot, zombies, memory pressure, oom kill, archive not written]\n" +
+			"notify:\n  - name: team\n    webhook: {url: \"" + hs.URL + "\"}\n"
+		if memory != "" {
+			y = "rules:\n  - name: memory\n    metric: memory.available_pct\n    warn: \"" + memory + "\"\n" + y
+		}
+		if err := os.WriteFile(rules, []byte(y), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("")
+	sampleFixture(t, dir, "inhib", "--rules", rules)
+	proc := testfs.CopyTree(t, filepath.Join(fixture, "proc"))
+	stat, err := os.ReadFile(filepath.Join(proc, "stat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(proc, "stat"), []byte(strings.Replace(string(stat), "btime 1772280000", "btime 1772283600", 1)), 0o644)
+	write("< 101") // breached at once, as the host comes back
+	sampleFixture(t, dir, "inhib", "--rules", rules, "--proc", proc)
+	write("< 0.001") // resolved a sample later
+	sampleFixture(t, dir, "inhib", "--rules", rules, "--proc", proc)
+	s, err := archive.Open(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, err := s.Scan(schema.TableAlert, "inhib", time.Unix(0, 0), time.Now().Add(time.Hour), "rule", "state")
+	if err != nil {
+		t.Fatalf("no alert rows: %v", err)
+	}
+	var states []string
+	for i := range f.Len() {
+		states = append(states, f.Str["rule"][i]+" "+f.Str["state"][i])
+	}
+	if strings.Join(states, ", ") != "reboot event, memory firing, memory resolved" {
+		t.Errorf("alert rows %q, want the reboot and the memory incident recorded", states)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(texts) != 1 || !strings.Contains(texts[0], "reboot") || strings.Contains(texts[0], "memory") {
+		t.Errorf("webhook got %q, want the reboot only (the memory incident is inhibited)", texts)
+	}
+}

@@ -28,6 +28,8 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	out := fset.String("out", "/var/www/almanac", "directory to write the site to (replaced as a whole)")
 	tz := fset.String("tz", "", "show times in this IANA time zone (default: the viewer's local time)")
 	tmpl := fset.String("templates", "", "directory of templates overriding the built-in ones")
+	rulesFile := fset.String("rules", "", "alerting rules file: its fleet rules are evaluated, its rules' incidents shaded on the charts (default: the built-in rules)")
+	silencesFile := fset.String("silences", "", "silences file: shown on the incidents pages, and the incidents it matches marked silenced")
 	strict := fset.Bool("strict", false, "fail (and keep the old site) when a corrupt file or an unexpected entry of the archive had to be skipped")
 	// Scale: workers, and a fleet rendered on several machines.
 	jobs := fset.Int("jobs", runtime.GOMAXPROCS(0), "hosts rendered at once (memory grows with it, not with the number of hosts)")
@@ -93,6 +95,20 @@ func runRender(ctx context.Context, e *env, args []string) error {
 			return &usageError{msg: fmt.Sprintf("--tz %q is not a time zone: %v", *tz, err), hint: "almanac render --tz Europe/Paris"}
 		}
 		opts.TZ = loc
+	}
+	if *rulesFile != "" {
+		f, err := loadRules(*rulesFile)
+		if err != nil {
+			return err
+		}
+		opts.Alerts.Rules = f
+	}
+	if *silencesFile != "" {
+		ss, err := loadSilences(*silencesFile)
+		if err != nil {
+			return err
+		}
+		opts.Alerts.Silences = ss
 	}
 	if *tmpl != "" {
 		if st, err := os.Stat(*tmpl); err != nil || !st.IsDir() {

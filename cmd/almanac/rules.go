@@ -37,7 +37,8 @@ func runRules(ctx context.Context, e *env, args []string) error {
 	}
 	rules := f.Effective()
 	if verb == "check" {
-		fmt.Fprintf(e.stdout, "%s: %d rules of its own, %d in force with the defaults\n", rest[0], len(f.Rules), len(rules))
+		fmt.Fprintf(e.stdout, "%s: %d rules of its own, %d in force with the defaults; %d fleet rules of its own, %d in force\n",
+			rest[0], len(f.Rules), len(rules), len(f.Fleet), len(f.EffectiveFleet()))
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
@@ -64,6 +65,24 @@ func runRules(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, watch, orDash(strings.Join(scope, ",")),
 			th(r.Warn), th(r.Crit), durOrDash(r.For), clear, durOrDash(r.KeepFiringFor), r.Source)
 	}
+	if fleet := f.EffectiveFleet(); len(fleet) > 0 {
+		fmt.Fprintln(tw)
+		fmt.Fprintln(tw, "FLEET RULE\tWATCHES\tHOSTS\tSCOPE\tFOR\tSEVERITY\tFROM")
+		for _, r := range fleet {
+			var scope []string
+			for k, v := range r.Scope {
+				scope = append(scope, k+"="+v)
+			}
+			sev := "warn"
+			if r.NoData {
+				sev = r.Severity.String()
+			} else if r.Crit > 0 {
+				sev = "warn, crit"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.String(), orDash(r.Hosts), orDash(strings.Join(scope, ",")),
+				durOrDash(r.For), sev, r.Source)
+		}
+	}
 	return tw.Flush()
 }
 
@@ -83,6 +102,16 @@ func loadRules(name string) (*alert.File, error) {
 		_, ok = t.Column(column)
 		return ok
 	})
+}
+
+// loadSilences reads the silences file name.
+func loadSilences(name string) ([]alert.Silence, error) {
+	fh, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("silences: %w", err)
+	}
+	defer fh.Close()
+	return alert.ParseSilences(name, fh)
 }
 
 func orDash(s string) string {
