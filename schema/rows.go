@@ -230,6 +230,7 @@ type ProcessRow struct {
 	ReadBytesPerS  *int64  `parquet:"read_bytes_per_s,optional" kind:"rate" unit:"bytes/s" doc:"bytes read from storage; NULL when unreadable"`
 	WriteBytesPerS *int64  `parquet:"write_bytes_per_s,optional" kind:"rate" unit:"bytes/s" doc:"bytes written to storage; NULL when unreadable"`
 	Cmdline        *string `parquet:"cmdline,dict,optional" kind:"label" doc:"command line; NULL unless sampled with --cmdline, empty for kernel threads"`
+	GPUMemBytes    *int64  `parquet:"gpu_mem_bytes,optional" kind:"gauge" unit:"bytes" doc:"GPU memory it uses on every NVIDIA GPU (NVML, the nvml build only); NULL when not known"`
 }
 
 // AlertRow is one state change of an alerting rule for one series of the
@@ -288,6 +289,7 @@ type GPURow struct {
 	PowerWatts    *Centi `parquet:"power_watts,decimal(2:18),optional" kind:"gauge" unit:"W" doc:"power drawn; NULL when not exposed"`
 	GraphicsMHz   *int64 `parquet:"graphics_mhz,optional" kind:"gauge" unit:"MHz" doc:"current graphics (shader) clock; NULL when not exposed"`
 	MemoryMHz     *int64 `parquet:"memory_mhz,optional" kind:"gauge" unit:"MHz" doc:"current memory clock; NULL when not exposed"`
+	GraphicsMax   *int64 `parquet:"graphics_max_mhz,optional" kind:"gauge" unit:"MHz" doc:"the graphics clock's current upper limit; NULL when not exposed"`
 }
 
 // Batch is everything one sample of a host produced, one slice per table.
