@@ -52,7 +52,7 @@ type gpuSource interface {
 // gpuCard is one card of /sys/class/drm and the files it has ("" for
 // absent ones).
 type gpuCard struct {
-	card, driver, name string
+	card, driver, name                                             string
 	busy, memUsed, memTotal, temp, power, energy, gfx, gfxMax, mem string
 	// energy1_input's previous reading (µJ), for power from energy
 	prevEnergy uint64

@@ -140,4 +140,3 @@ func TestGPULiveSys(t *testing.T) {
 	}
 	t.Logf("%d GPUs in the live /sys/class/drm", len(rows))
 }
-
