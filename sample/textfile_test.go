@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -249,4 +250,36 @@ func FuzzParseTextfile(f *testing.F) {
 			_ = math.IsNaN(r.value)
 		}
 	})
+}
+
+// TestTextfileExample runs the example script examples/textfile/backup-metrics.sh
+// and reads what it writes: the sampler takes its metrics.
+func TestTextfileExample(t *testing.T) {
+	dir := t.TempDir()
+	backups := filepath.Join(dir, "backups")
+	if err := os.MkdirAll(backups, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(backups, "db.sql.gz"), make([]byte, 4321), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "textfile")
+	cmd := exec.Command("../examples/textfile/backup-metrics.sh")
+	cmd.Env = append(os.Environ(), "BACKUP_DIR="+backups, "TEXTFILE_DIR="+out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("backup-metrics.sh: %v\n%s", err, msg)
+	}
+	r := newTextfileRun(out, 0, 0)
+	got := map[string]schema.CustomRow{}
+	for _, row := range r.sample(false) {
+		got[row.Metric] = row
+	}
+	if len(got) != 3 || got["backup_size_bytes"].Value != 4321 || got["backup_files"].Value != 1 ||
+		got["backup_age_seconds"].Value > 60 || got["backup_age_seconds"].Unit != "seconds" ||
+		got["backup_size_bytes"].Help != "Size of the newest backup." {
+		t.Errorf("rows from the example: %+v", got)
+	}
+	if r.log.Len() != 0 {
+		t.Errorf("log:\n%s", r.log)
+	}
 }
