@@ -50,6 +50,7 @@ type textfileCollector struct {
 	log                 *slog.Logger
 
 	files      map[string]*textfileEntry
+	keys       map[string]string // metric and series → file, this sample (kept to reuse)
 	saidNoDir  bool
 	overTotal  map[string]bool // files skipped for maxTotal, warned about
 	duplicates map[string]bool // series seen twice, warned about
@@ -65,6 +66,7 @@ type textfileEntry struct {
 // textSeries is one series of a file: everything of its custom row but the
 // time.
 type textSeries struct {
+	key                             string // metric and series, for duplicates
 	metric, series, typ, help, unit string
 	labels                          []schema.Label
 	value                           float64
@@ -95,7 +97,11 @@ func (c *textfileCollector) Collect(_ Source, t Tick, b *schema.Batch) error {
 	c.saidNoDir = false
 	seen := make(map[string]bool, len(ents))
 	total := 0
-	var keys map[string]string // metric+series → file, for duplicates
+	if c.keys == nil {
+		c.keys = map[string]string{}
+	}
+	keys := c.keys
+	clear(keys)
 	for _, e := range ents {
 		name := e.Name()
 		if !isTextfileName(name) {
@@ -119,11 +125,8 @@ func (c *textfileCollector) Collect(_ Source, t Tick, b *schema.Batch) error {
 		if t.First {
 			continue
 		}
-		if keys == nil {
-			keys = make(map[string]string, len(ent.rows))
-		}
 		for _, s := range ent.rows {
-			k := s.metric + s.series
+			k := s.key
 			if first, dup := keys[k]; dup {
 				if !c.duplicates[k] {
 					c.log.Warn("textfile series also in an earlier file: kept the first",
@@ -269,7 +272,8 @@ func (f textFamily) series(out []textSeries, m *dto.Metric) []textSeries {
 			ls = append(slices.Clip(labels), extra...)
 		}
 		slices.SortFunc(ls, func(a, b schema.Label) int { return strings.Compare(a.Name, b.Name) })
-		out = append(out, textSeries{metric: f.name + suffix, series: canonicalSeries(ls), labels: ls,
+		metric, series := f.name+suffix, canonicalSeries(ls)
+		out = append(out, textSeries{key: metric + "\x00" + series, metric: metric, series: series, labels: ls,
 			typ: f.typ, help: f.help, unit: f.unit, value: v})
 	}
 	switch {
