@@ -140,3 +140,15 @@ func TestGPULiveSys(t *testing.T) {
 	}
 	t.Logf("%d GPUs in the live /sys/class/drm", len(rows))
 }
+
+func FuzzParseUevent(f *testing.F) {
+	for _, s := range []string{"DRIVER=amdgpu\nPCI_SLOT_NAME=0000:03:00.0\n", "DRIVER=\n", "=\n", "DRIVER=a=b"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, s := parseUevent(data)
+		if strings.ContainsAny(d+s, "\n") {
+			t.Fatalf("a newline in %q %q", d, s)
+		}
+	})
+}
