@@ -8,8 +8,9 @@ DEMO_SECONDS ?= 30
 
 .PHONY: build demo test test-deps lint cross bench golden clean
 
-build: ## build bin/almanac
-	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/almanac ./cmd/almanac
+build: ## build bin/almanac (static, no cgo) and bin/almanac-nvml (also NVIDIA GPUs, through NVML: cgo)
+	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/almanac ./cmd/almanac
+	CGO_ENABLED=1 CGO_CFLAGS="-O2 -Wno-deprecated-declarations" $(GO) build -tags nvml -ldflags "-X main.version=$(VERSION)" -o bin/almanac-nvml ./cmd/almanac
 
 demo: build ## sample this machine for DEMO_SECONDS at 1 s, render the site, say where it is
 	@mkdir -p demo

@@ -38,7 +38,7 @@ func openStore(t testing.TB, dir string) *Store {
 // one every interval from start. Like a sampler's, the first batch has
 // no rates; the others have rows in every table but host.
 func batches(host string, start time.Time, n int, interval time.Duration) []*schema.Batch {
-	g := synth.New(synth.Host{Name: host, Cores: 2, Processes: 20, Seed: 7})
+	g := synth.New(synth.Host{Name: host, Cores: 2, Processes: 20, Seed: 7, Custom: true, GPUs: 2})
 	out := make([]*schema.Batch, n)
 	for i := range out {
 		out[i] = g.Batch(start.Add(time.Duration(i) * interval))
@@ -120,6 +120,8 @@ func checkTables(t *testing.T, dir, host string, want *schema.Batch) {
 	check("proc_user", cmp.Diff(want.ProcUser, readTable[schema.ProcUserRow](t, dir, "proc_user", host)))
 	check("process", cmp.Diff(want.Process, readTable[schema.ProcessRow](t, dir, "process", host)))
 	check("alert", cmp.Diff(want.Alert, readTable[schema.AlertRow](t, dir, "alert", host)))
+	check("custom", cmp.Diff(want.Custom, readTable[schema.CustomRow](t, dir, "custom", host)))
+	check("gpu", cmp.Diff(want.GPU, readTable[schema.GPURow](t, dir, "gpu", host)))
 }
 
 func TestRoundTrip(t *testing.T) {

@@ -7,3 +7,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/nginx/test.sh"
 "$here/check-flags.sh"
 "$here/dockerfile-check.sh"
+"$here/textfile/check.sh"

@@ -65,6 +65,12 @@
 // after its compaction. The system table's time and boot time are always
 // read raw over the whole year: availability needs every sample.
 //
+// Custom metrics (the custom table, custom.go) get a chart per metric
+// name, titled with its HELP text, and a series per label set; a counter
+// is drawn as its rate per second between consecutive samples, or between
+// consecutive rollup buckets' maxima (a counter's last value). GPUs (the
+// gpu table, gpu.go) get a chart per reading that some card exposes.
+//
 // The processes pages draw process counts by state and by user and
 // threads like the charts (proc_count and proc_user have rollups). Their
 // top processes over 24 hours come from the raw process rows; over 7, 30

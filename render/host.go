@@ -219,7 +219,7 @@ func gather(src scanner, host, dir string, now time.Time, tz *time.Location, rul
 	g.from = g.now - longest.Microseconds()
 	g.d.ranges = make([][]Section, len(ranges))
 	steps := []func() error{g.incidents, g.system, g.cpu, g.pressure, g.memory, g.disk, g.filesystem,
-		g.network, g.temperature, g.processes, g.hostFacts, g.self}
+		g.network, g.temperature, g.gpu, g.custom, g.processes, g.hostFacts, g.self}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err

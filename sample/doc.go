@@ -20,6 +20,8 @@
 //	network      network                           /proc/net/dev
 //	temperature  temperature                       /sys/class/thermal, /sys/class/hwmon
 //	process      process, proc_count, proc_user    /proc/<pid>/{stat,io,cmdline}, <rootfs>/etc/passwd
+//	gpu          gpu (process.gpu_mem_bytes: nvml)  /sys/class/drm/card*, NVML with the nvml build tag
+//	textfile     custom                            *.prom of Options.TextfileDir (Prometheus text format)
 //	(host facts) host                              /proc/sys/kernel, /proc/cpuinfo, <rootfs>/etc/os-release
 //
 // # Rates

@@ -28,6 +28,15 @@ type Options struct {
 	// has written so far (archive.Writer.Written): the self table records
 	// its growth over each interval. Nil records 0.
 	Written func() int64
+	// TextfileDir is a directory of *.prom files (the Prometheus text
+	// format) read into the custom table each sample; "" for none.
+	// TextfileMaxSeries and TextfileMaxTotal limit the series of one file
+	// and of all files (0: the defaults).
+	TextfileDir                         string
+	TextfileMaxSeries, TextfileMaxTotal int
+	// NoGPU turns off the gpu collector (/sys/class/drm, and NVML in a
+	// binary built with the nvml tag).
+	NoGPU bool
 	// Log receives debug lines about expected absences (no PSI, a vanished
 	// process). Nil discards them.
 	Log *slog.Logger
@@ -105,6 +114,13 @@ func New(src Source, opts Options) *Sampler {
 		{"process", newProcessCollector(opts.Cmdline, log.With("collector", "process"))},
 	}
 	s.self = newSelfCollector(opts.Written)
+	if !opts.NoGPU {
+		s.collectors = append(s.collectors, namedCollector{"gpu", newGPUCollector(log.With("collector", "gpu"))})
+	}
+	if opts.TextfileDir != "" {
+		s.collectors = append(s.collectors, namedCollector{"textfile", newTextfileCollector(opts.TextfileDir,
+			opts.TextfileMaxSeries, opts.TextfileMaxTotal, log.With("collector", "textfile"))})
+	}
 	return s
 }
 

@@ -230,6 +230,7 @@ type ProcessRow struct {
 	ReadBytesPerS  *int64  `parquet:"read_bytes_per_s,optional" kind:"rate" unit:"bytes/s" doc:"bytes read from storage; NULL when unreadable"`
 	WriteBytesPerS *int64  `parquet:"write_bytes_per_s,optional" kind:"rate" unit:"bytes/s" doc:"bytes written to storage; NULL when unreadable"`
 	Cmdline        *string `parquet:"cmdline,dict,optional" kind:"label" doc:"command line; NULL unless sampled with --cmdline, empty for kernel threads"`
+	GPUMemBytes    *int64  `parquet:"gpu_mem_bytes,optional" kind:"gauge" unit:"bytes" doc:"GPU memory it uses on every NVIDIA GPU (NVML, the nvml build only); NULL when not known"`
 }
 
 // AlertRow is one state change of an alerting rule for one series of the
@@ -247,6 +248,48 @@ type AlertRow struct {
 	Value    float64 `parquet:"value" kind:"gauge" doc:"the value at the change"`
 	Peak     float64 `parquet:"peak" kind:"gauge" doc:"the worst value of the incident so far"`
 	Silenced bool    `parquet:"silenced" kind:"label" doc:"a silence muted its notification"`
+}
+
+// CustomRow is one series of a custom metric in one sample, read from a
+// textfile (a *.prom file in the Prometheus text format, as
+// node_exporter's textfile collector reads them). Metric and Series
+// identify it; Labels holds the same labels as a list a query can filter
+// on. A counter's value is stored as written (cumulative): a rate is its
+// difference between samples, which the site draws.
+type CustomRow struct {
+	Time   int64   `parquet:"time,timestamp(microsecond),delta" kind:"time" doc:"time of the sample"`
+	Metric string  `parquet:"metric,dict" kind:"identity" doc:"metric name as written (a histogram's or summary's parts as name_bucket, name_sum, name_count)"`
+	Series string  `parquet:"series,dict" kind:"identity" doc:"the labels, sorted by name, as {job=\"db\",le=\"0.5\"}; empty without labels"`
+	Labels []Label `parquet:"labels,list" kind:"label" doc:"the labels as a list of name/value structs: map_from_entries(labels)['job'] in DuckDB"`
+	Type   string  `parquet:"type,dict" kind:"label" doc:"gauge, counter, untyped, histogram or summary, from the file's TYPE line"`
+	Help   string  `parquet:"help,dict,optional" kind:"label" doc:"the metric's HELP text; NULL without one"`
+	Unit   string  `parquet:"unit,dict,optional" kind:"label" doc:"the unit its name ends with (seconds, bytes, celsius, ratio, …); NULL for none"`
+	Value  float64 `parquet:"value" kind:"gauge" doc:"the value as written; a counter's cumulative value"`
+	File   string  `parquet:"file,dict" kind:"label" doc:"the name of the .prom file it came from"`
+}
+
+// Label is one label of a custom metric's series.
+type Label struct {
+	Name  string `parquet:"name,dict" doc:"label name"`
+	Value string `parquet:"value,dict" doc:"label value"`
+}
+
+// GPURow is one GPU in one sample. Card names the device (card0 from
+// /sys/class/drm, nvidia0 from NVML); a column the driver does not expose
+// is NULL.
+type GPURow struct {
+	Time          int64  `parquet:"time,timestamp(microsecond),delta" kind:"time" doc:"time of the sample"`
+	Card          string `parquet:"card,dict" kind:"identity" doc:"card<N> (/sys/class/drm) or nvidia<N> (NVML index)"`
+	Driver        string `parquet:"driver,dict" kind:"label" doc:"amdgpu, i915, xe or nvidia"`
+	Name          string `parquet:"name,dict,optional" kind:"label" doc:"the device's PCI address, or NVML's product name; NULL when unknown"`
+	BusyPct       *Centi `parquet:"busy_pct,decimal(2:18),optional" kind:"percent" unit:"%" doc:"share of time the GPU was busy; NULL when not exposed"`
+	MemUsedBytes  *int64 `parquet:"mem_used_bytes,optional" kind:"gauge" unit:"bytes" doc:"video memory used; NULL when not exposed"`
+	MemTotalBytes *int64 `parquet:"mem_total_bytes,optional" kind:"gauge" unit:"bytes" doc:"video memory size; NULL when not exposed"`
+	Celsius       *Centi `parquet:"celsius,decimal(2:18),optional" kind:"gauge" unit:"°C" doc:"temperature (amdgpu: its edge sensor); NULL when not exposed"`
+	PowerWatts    *Centi `parquet:"power_watts,decimal(2:18),optional" kind:"gauge" unit:"W" doc:"power drawn; NULL when not exposed"`
+	GraphicsMHz   *int64 `parquet:"graphics_mhz,optional" kind:"gauge" unit:"MHz" doc:"current graphics (shader) clock; NULL when not exposed"`
+	MemoryMHz     *int64 `parquet:"memory_mhz,optional" kind:"gauge" unit:"MHz" doc:"current memory clock; NULL when not exposed"`
+	GraphicsMax   *int64 `parquet:"graphics_max_mhz,optional" kind:"gauge" unit:"MHz" doc:"the graphics clock's current upper limit; NULL when not exposed"`
 }
 
 // Batch is everything one sample of a host produced, one slice per table.
@@ -267,6 +310,8 @@ type Batch struct {
 	Process     []ProcessRow
 	Alert       []AlertRow
 	Self        []SelfRow
+	Custom      []CustomRow
+	GPU         []GPURow
 }
 
 // Rows returns the number of rows in b over all tables.

@@ -362,11 +362,24 @@ func sqlType(t reflect.Type, opts []string, c *Column) (string, error) {
 		c.Fields = fields
 		parts := make([]string, len(fields))
 		for i, f := range fields {
-			parts[i] = f.Name + " " + f.Type
+			parts[i] = memberName(f.Name) + " " + f.Type
 		}
 		return "STRUCT(" + strings.Join(parts, ", ") + ")[]", nil
 	}
 	return "", fmt.Errorf("unsupported Go type %v", t)
+}
+
+// keywordMembers are the member names of list elements that are SQL
+// keywords, which DuckDB writes quoted in a type.
+var keywordMembers = []string{"name", "value"}
+
+// memberName returns a list element's member name as DuckDB writes it in
+// the element's type: quoted when it is a keyword.
+func memberName(n string) string {
+	if slices.Contains(keywordMembers, n) {
+		return `"` + n + `"`
+	}
+	return n
 }
 
 // memberColumns reads the members of a list element struct: like columns,

@@ -22,6 +22,12 @@ const (
 // TableSelf is the table of the sampler's own cost.
 const TableSelf = "self"
 
+// The tables of custom metrics and GPUs (issue 12).
+const (
+	TableCustom = "custom"
+	TableGPU    = "gpu"
+)
+
 // minuteHour are the rollups of most tables: per minute, for the site's
 // 7 and 30 day views, and per hour, for the year.
 var minuteHour = []time.Duration{time.Minute, time.Hour}
@@ -78,8 +84,18 @@ var Self = Declare(Decl{Name: TableSelf, Rollups: minuteHour,
 	Doc: "what almanac sample itself cost, once per sample"},
 	func(b *Batch) *[]SelfRow { return &b.Self })
 
+// The declarations of custom metrics and GPUs.
+var (
+	Custom = Declare(Decl{Name: TableCustom, Rollups: minuteHour,
+		Doc: "every series of the custom metrics of the textfile directory (*.prom files)"},
+		func(b *Batch) *[]CustomRow { return &b.Custom })
+	GPU = Declare(Decl{Name: TableGPU, Rollups: minuteHour,
+		Doc: "every GPU: busy share, video memory, temperature, power and clocks"},
+		func(b *Batch) *[]GPURow { return &b.GPU })
+)
+
 // Tables lists every table, in a fixed order: the journal's, the
 // README's and the site's.
 var Tables = []Table{Host, CPU, System, Pressure, Memory, Disk, Filesystem,
 	Network, Temperature, ProcCount, ProcUser, Process, Alert,
-	Self}
+	Self, Custom, GPU}

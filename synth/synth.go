@@ -34,6 +34,10 @@ type Host struct {
 	Processes  int      // processes in the process table (default 0: none)
 	Users      []string // process owners (default root, www-data, postgres, nobody)
 	Seed       uint64   // random seed
+	// Custom adds custom metrics (a backup's age and size, a job's
+	// runs): a textfile directory's rows in the custom table.
+	Custom bool
+	GPUs   int // GPUs in the gpu table (default 0: none)
 	// Boot is the boot time (default: 30 days before the first batch).
 	Boot time.Time
 }
@@ -392,6 +396,10 @@ func (g *Generator) Batch(t time.Time) *schema.Batch {
 	}
 
 	g.processes(b, us, sec, first, busy)
+	if g.h.Custom {
+		customRows(b, us)
+	}
+	gpuRows(b, us, g.h.GPUs, busy)
 	g.self(b, us, sec, busy)
 	return b
 }
@@ -409,6 +417,51 @@ func (g *Generator) self(b *schema.Batch, us int64, sec, busy float64) {
 		WrittenBytes: int64(rows) * 24,
 		SampleMs:     schema.ToCenti(0.15 + float64(rows)*0.001),
 	})
+}
+
+// customRows adds the rows of a textfile directory with two files: a
+// backup's age and size, and the runs of a job by outcome. They follow
+// the time only, so that they draw nothing from the random walks.
+func customRows(b *schema.Batch, us int64) {
+	sec := us / 1e6
+	age := float64(sec % 86400) // a backup at midnight UTC
+	for _, db := range []string{"app", "web"} {
+		labels := []schema.Label{{Name: "db", Value: db}}
+		b.Custom = append(b.Custom,
+			schema.CustomRow{Time: us, Metric: "backup_age_seconds", Series: `{db="` + db + `"}`, Labels: labels,
+				Type: "gauge", Help: "Seconds since the last backup finished.", Unit: "seconds", Value: age, File: "backup.prom"},
+			schema.CustomRow{Time: us, Metric: "backup_size_bytes", Series: `{db="` + db + `"}`, Labels: labels,
+				Type: "gauge", Help: "Size of the last backup.", Unit: "bytes", Value: float64(int64(len(db)) << 30), File: "backup.prom"})
+	}
+	for _, outcome := range []string{"failed", "ok"} {
+		n := float64(sec / 60)
+		if outcome == "failed" {
+			n = float64(sec / 3600)
+		}
+		b.Custom = append(b.Custom, schema.CustomRow{Time: us, Metric: "job_runs_total",
+			Series: `{outcome="` + outcome + `"}`, Labels: []schema.Label{{Name: "outcome", Value: outcome}},
+			Type: "counter", Help: "Runs of the nightly job.", Value: n, File: "job.prom"})
+	}
+}
+
+// gpuRows adds n GPUs, busy as the host is: even ones amdgpu cards with
+// every column, odd ones Intel cards with clocks only.
+func gpuRows(b *schema.Batch, us int64, n int, busy float64) {
+	for i := range n {
+		mhz := int64(300 + 1200*busy)
+		row := schema.GPURow{Time: us, Card: fmt.Sprintf("card%d", i), GraphicsMHz: &mhz}
+		if i%2 == 1 {
+			row.Driver = "i915"
+			b.GPU = append(b.GPU, row)
+			continue
+		}
+		pct, temp, watts := schema.ToCenti(math.Round(busy*100)), schema.ToCenti(40+30*busy), schema.ToCenti(15+100*busy)
+		used, total, mem := int64(busy*float64(4<<30)), int64(8<<30), int64(1000)
+		row.Driver, row.Name = "amdgpu", fmt.Sprintf("0000:%02x:00.0", 3+i)
+		row.BusyPct, row.Celsius, row.PowerWatts = &pct, &temp, &watts
+		row.MemUsedBytes, row.MemTotalBytes, row.MemoryMHz = &used, &total, &mem
+		b.GPU = append(b.GPU, row)
+	}
 }
 
 func cpuRow(us int64, name string, v [9]float64, ticks float64) schema.CPURow {

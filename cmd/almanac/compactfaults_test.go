@@ -165,6 +165,9 @@ func checkCompacted(t *testing.T, dir, host string, now time.Time, days int) {
 		want = append(want, archive.Day(now).AddDate(0, 0, -d))
 	}
 	for _, tb := range schema.Tables {
+		if parts, _ := st.Partitions(tb.Name(), host); len(parts) == 0 {
+			continue // a table the fixture has no rows of (custom, gpu)
+		}
 		for _, r := range tb.Rollups() {
 			res := archive.Resolution(r)
 			got, err := st.RollupDays(res, tb.Name(), host)

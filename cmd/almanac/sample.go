@@ -56,6 +56,7 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	var o sampleOptions
 	keep := days(90 * 24 * time.Hour)
 	var lf logFlags
+	var cf customFlags
 	fs.StringVar(&o.archive, "archive", "/var/lib/almanac", "directory of the Parquet archive")
 	fs.DurationVar(&o.interval, "interval", 10*time.Second, "time between two samples")
 	fs.BoolVar(&o.once, "once", false, "take one sample (two readings, one --interval apart) and exit")
@@ -72,6 +73,7 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&o.noSync, "no-sync", false, "do not fsync each sample (a power cut may lose more than one)")
 	fs.StringVar(&o.rules, "rules", "", "alerting rules file (default: the built-in rules; see almanac rules show)")
 	fs.StringVar(&o.silences, "silences", "", "silences file: incidents it matches are recorded but not notified (read again when it changes)")
+	cf.register(fs)
 	lf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -80,10 +82,15 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	if err := o.check(fs.Args()); err != nil {
 		return err
 	}
+	sopts := sample.Options{Cmdline: o.cmdline, AllDisks: o.allDisks}
+	if err := cf.check(&sopts); err != nil {
+		return err
+	}
 	log, err := lf.logger(e.stderr, "sample")
 	if err != nil {
 		return err
 	}
+	sopts.Log = log
 	src, err := sample.NewSource(o.proc, o.sys, o.rootfs)
 	if err != nil {
 		return err
@@ -148,9 +155,10 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
+	sopts.Written = w.Written
 	s := &sampler{
 		o: o, log: log.With("host", o.host), store: store, w: w,
-		sampler: sample.New(src, sample.Options{Cmdline: o.cmdline, AllDisks: o.allDisks, Log: log, Written: w.Written}),
+		sampler: sample.New(src, sopts),
 		hup:     make(chan os.Signal, 1),
 		alerts:  alerts,
 	}

@@ -89,7 +89,7 @@ func writeFleet(dir string, now time.Time) (*fleet, error) {
 	defer store.Close()
 	start := today.AddDate(0, 0, -2)
 	for i, host := range fleetHosts {
-		g := synth.New(synth.Host{Name: host, Cores: 2 + 2*i, Processes: 12, Seed: uint64(i + 1),
+		g := synth.New(synth.Host{Name: host, Cores: 2 + 2*i, Processes: 12, Seed: uint64(i + 1), Custom: true, GPUs: 1 + i,
 			Boot: start.AddDate(0, 0, -20)})
 		extract, eval := alert.NewExtractor(alert.Defaults()), alert.NewEvaluator(alert.Defaults())
 		w, err := store.Writer(host, archive.WriterOptions{FlushEvery: 24 * time.Hour, NoSync: true})

@@ -1,0 +1,116 @@
+//go:build linux
+
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"almanac/archive"
+	"almanac/render"
+	"almanac/sample"
+)
+
+// TestCustomEndToEnd runs the sampler over the sample package's fixture
+// tree with a textfile directory that a job rewrites (write, then
+// rename) every minute for an hour, compacts the day, renders the site
+// (the host page has the custom metric's chart) and reads the custom
+// table and its rollup with DuckDB, filtering on a label.
+func TestCustomEndToEnd(t *testing.T) {
+	fixtures := "../../sample/testdata"
+	src, err := sample.NewSource(filepath.Join(fixtures, "proc"), filepath.Join(fixtures, "sys"), filepath.Join(fixtures, "rootfs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	textfiles, dir := t.TempDir(), t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := sample.New(src, sample.Options{TextfileDir: textfiles, Log: log})
+	store, err := archive.Open(dir, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	w, err := store.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
+	now := day.Add(36 * time.Hour) // the next day, 12:00: the 9th is closed
+	start := day.Add(14 * time.Hour)
+	write := func(content string) {
+		tmp := filepath.Join(textfiles, ".backup.prom.tmp")
+		if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(textfiles, "backup.prom")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := 0
+	for i := range 61 {
+		at := start.Add(time.Duration(i) * time.Minute)
+		write(fmt.Sprintf("# HELP backup_age_seconds Seconds since the last backup.\n# TYPE backup_age_seconds gauge\n"+
+			"backup_age_seconds{db=\"app\"} %d\nbackup_age_seconds{db=\"web\"} %d\n", 60*i, 1000+i))
+		b, err := s.Sample(at)
+		if err != nil {
+			t.Logf("sample %v: %v", at, err) // the fixture tree lacks some files
+		}
+		if b == nil {
+			continue
+		}
+		rows += len(b.Custom)
+		if err := w.Append(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 120 {
+		t.Fatalf("the sampler gave %d custom rows, want 2 series x 60 samples", rows)
+	}
+	if _, err := store.Compact("web1", now); err != nil {
+		t.Fatal(err)
+	}
+
+	site := filepath.Join(t.TempDir(), "site")
+	if _, err := render.Build(context.Background(), store, render.Options{Out: site, Now: now, Log: log}); err != nil {
+		t.Fatal(err)
+	}
+	pages, _ := filepath.Glob(filepath.Join(site, "hosts", "*", "index.html"))
+	if len(pages) != 1 {
+		t.Fatalf("host pages %v", pages)
+	}
+	page, err := os.ReadFile(pages[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<h2>Custom metrics</h2>", "backup_age_seconds: Seconds since the last backup.", `"name":"{db=\"app\"}"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("host page lacks %s", want)
+		}
+	}
+
+	db := openDB(t)
+	got := query(t, db, "SELECT count(*), min(value), max(value), any_value(map_from_entries(labels)['db']) FROM "+
+		readParquet(dir, "custom")+" WHERE list_contains(labels, {'name': 'db', 'value': 'app'})")
+	want := result{{int64(60), float64(60), float64(3600), "app"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("custom rows of db=app (-want +got):\n%s", diff)
+	}
+	got = query(t, db, fmt.Sprintf(`SELECT series, count(*), max(value_max), sum(samples)::BIGINT FROM read_parquet('%s/rollup/1h/custom/**/*.parquet', hive_partitioning = true)
+		WHERE metric = 'backup_age_seconds' GROUP BY series ORDER BY series`, dir))
+	want = result{{`{db="app"}`, int64(2), float64(3600), int64(60)}, {`{db="web"}`, int64(2), float64(1060), int64(60)}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("hourly rollup of custom (-want +got):\n%s", diff)
+	}
+}
