@@ -414,6 +414,7 @@ var (
 		newTable(schema.ProcCount), newTable(schema.ProcUser), newTable(schema.Process),
 		newTable(schema.Alert),
 		newTable(schema.Self),
+		newTable(schema.Cgroup), newTable(schema.OOMKill), newTable(schema.ProcGroup),
 	}
 	tables = func() map[string]table {
 		m := make(map[string]table, len(tableList))

@@ -58,6 +58,9 @@ type Generator struct {
 	temps   []walk
 	procs   []proc
 	nextPID int32
+	// oom decides the OOM kills, apart from rng so that adding them
+	// changed no other table's values.
+	oom *rand.Rand
 }
 
 type coreState struct{ user, sys, iowait walk }
@@ -115,7 +118,7 @@ func New(h Host) *Generator {
 		h.Users = []string{"root", "www-data", "postgres", "nobody"}
 	}
 	r := rand.New(rand.NewPCG(h.Seed, 0x616c6d616e6163))
-	g := &Generator{h: h, rng: r, nextPID: 300}
+	g := &Generator{h: h, rng: r, nextPID: 300, oom: rand.New(rand.NewPCG(h.Seed, 0x6f6f6d))}
 	g.busy = walk{v: 0.2, mean: 0.2, step: 0.02, lo: 0, hi: 1}
 	for range h.Cores {
 		g.cores = append(g.cores, coreState{
@@ -427,6 +430,9 @@ func (g *Generator) processes(b *schema.Batch, us int64, sec float64, first bool
 	kept := g.procs[:0]
 	for _, p := range g.procs {
 		if p.lifeSamples == 0 {
+			if !first && !p.kernel && g.oom.IntN(40) == 0 {
+				g.oomKill(b, us, p)
+			}
 			continue
 		}
 		if p.lifeSamples > 0 {
@@ -438,6 +444,7 @@ func (g *Generator) processes(b *schema.Batch, us int64, sec float64, first bool
 
 	count := schema.ProcCountRow{Time: us}
 	users := map[string]*schema.ProcUserRow{}
+	groups := newGroups(us)
 	ticks := math.Round(100 * sec)
 	for i := range g.procs {
 		p := &g.procs[i]
@@ -501,7 +508,10 @@ func (g *Generator) processes(b *schema.Batch, us int64, sec float64, first bool
 			}
 			row.ReadBytesPerS, row.WriteBytesPerS = &rd, &wr
 		}
+		cg := cgroupOf(p.comm, p.kernel)
+		row.Cgroup, row.Unit, row.Container = cg.path, cg.unit, cg.container
 		b.Process = append(b.Process, row)
+		groups.add(&row, cg, sec)
 	}
 	if g.h.Processes == 0 {
 		// Still count a plausible process population.
@@ -513,7 +523,10 @@ func (g *Generator) processes(b *schema.Batch, us int64, sec float64, first bool
 	if first {
 		return
 	}
+	short := int64(g.oom.IntN(3))
+	count.ShortLived = &short
 	b.ProcCount = []schema.ProcCountRow{count}
+	groups.emit(b, g.oom)
 	for _, name := range g.h.Users {
 		if u := users[name]; u != nil {
 			b.ProcUser = append(b.ProcUser, *u)
