@@ -26,7 +26,7 @@ type procCgroup struct {
 	// The v1 controllers' paths, empty where the controller is not
 	// mounted as cgroup v1.
 	memory, cpuacct, blkio, pids, systemd string
-	labels cgroupLabels
+	labels                                cgroupLabels
 }
 
 // v1 reports whether the process is in some cgroup v1 hierarchy.

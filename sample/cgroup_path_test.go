@@ -84,7 +84,7 @@ func TestParseProcCgroup(t *testing.T) {
 				memory: "/system.slice/ssh.service", cpuacct: "/system.slice/ssh.service", systemd: "/system.slice/ssh.service",
 				labels: cgroupLabels{unit: "ssh.service"}}},
 		{name: "hybrid, v2 at the root (this project's test machines)",
-			in: "9:name=systemd:/\n8:pids:/\n7:blkio:/\n4:memory:/almtest\n2:cpuacct:/almtest\n1:cpu:/\n0::/\n",
+			in:   "9:name=systemd:/\n8:pids:/\n7:blkio:/\n4:memory:/almtest\n2:cpuacct:/almtest\n1:cpu:/\n0::/\n",
 			want: procCgroup{path: "/almtest", v2: "/", hasV2: true, memory: "/almtest", cpuacct: "/almtest", blkio: "/", pids: "/", systemd: "/"}},
 		{name: "v1 with systemd", in: "5:memory:/system.slice\n2:cpu,cpuacct:/system.slice/cron.service\n1:name=systemd:/system.slice/cron.service\n",
 			want: procCgroup{path: "/system.slice/cron.service", memory: "/system.slice", cpuacct: "/system.slice/cron.service",
