@@ -44,6 +44,12 @@ type cgroupCollector struct {
 	state map[string]*cgState // by cgroup path: the cgroups read last sample
 	file  kernelFile
 
+	// pending counts the kills of the previous sample that found no
+	// victim: the kernel counts a kill a moment before the victim exits,
+	// so a sample can fall in between. They are named in the next sample
+	// if a victim turns up, else recorded as unseen.
+	pending int64
+
 	// Scratch space, kept from one reading to the next.
 	cur   map[string]*cgSum
 	sums  []cgSum
@@ -212,10 +218,13 @@ func (c *cgroupCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 		for i := range c.sums {
 			b.Cgroup = append(b.Cgroup, cgroupRow(t.Time, &c.sums[i], secs))
 		}
-		if kills > 0 {
-			b.OOMKill = append(b.OOMKill, c.oomKills(t.Time, kills, b.Cgroup[len(b.Cgroup)-len(c.sums):])...)
+		if kills+c.pending > 0 {
+			b.OOMKill = c.appendOOMKills(b.OOMKill, t.Time, kills, b.Cgroup[len(b.Cgroup)-len(c.sums):])
 		}
+	} else {
+		c.pending = 0
 	}
+	c.proc.wantGone = c.pending > 0
 	for i := range c.sums {
 		if s := &c.sums[i]; s.st != nil {
 			s.st.prev = s.now
@@ -247,6 +256,18 @@ func (c *cgroupCollector) group() {
 		s := c.cur[p.cg.path]
 		s.processes++
 		s.threads += p.threads
+	}
+	// The cgroups of processes that ended, when OOM kills are being
+	// named: read for their kill counts, with the processes they have left.
+	for i := range c.proc.gone {
+		p := &c.proc.gone[i]
+		if p.cg == nil || p.cg.path == "" {
+			continue
+		}
+		if _, ok := c.cur[p.cg.path]; !ok {
+			c.paths = append(c.paths, p.cg.path)
+			c.cur[p.cg.path] = &cgSum{cg: p.cg}
+		}
 	}
 	slices.Sort(c.paths)
 	for _, p := range c.paths {
@@ -409,34 +430,34 @@ func cgroupRow(time int64, s *cgSum, secs float64) schema.CgroupRow {
 	return row
 }
 
-// oomKills names the victims of the interval's kills: rows are this
-// sample's cgroup rows, whose oom_kills say which cgroups killed. The
-// cgroups of vanished processes that hold no process any more are read
-// too, for their kill counts.
-func (c *cgroupCollector) oomKills(time int64, kills int64, rows []schema.CgroupRow) []schema.OOMKillRow {
+// appendOOMKills appends the rows naming the victims of the interval's
+// kills (and of the previous interval's that found none) to out: rows are
+// this sample's cgroup rows, whose oom_kills say which cgroups killed.
+func (c *cgroupCollector) appendOOMKills(out []schema.OOMKillRow, time int64, kills int64, rows []schema.CgroupRow) []schema.OOMKillRow {
 	perCgroup := map[string]int64{}
 	for _, r := range rows {
 		if r.OOMKills != nil && *r.OOMKills > 0 {
 			perCgroup[r.Cgroup] = *r.OOMKills
 		}
 	}
-	for _, g := range c.proc.gone {
-		if g.cg == nil || g.cg.path == "" || c.cur[g.cg.path] != nil {
-			continue
-		}
-		st := c.state[g.cg.path]
-		if st == nil || st.seen {
-			continue
-		}
-		st.seen = true // read once, and kept for the next sample
-		now := c.read(st)
-		if st.prev.oomKills.ok && now.oomKills.ok && now.oomKills.v > st.prev.oomKills.v {
-			perCgroup[g.cg.path] = int64(now.oomKills.v - st.prev.oomKills.v)
-		}
-		st.prev = now
-	}
-	return nameOOMVictims(oomInput{time: time, kills: kills, perCgroup: perCgroup, gone: c.proc.gone,
+	named := nameOOMVictims(oomInput{time: time, kills: kills + c.pending, perCgroup: perCgroup, gone: c.proc.gone,
 		boot: c.proc.boot, pageSize: c.proc.pageSize, user: c.proc.users.name})
+	var unseen int64
+	for _, r := range named {
+		if r.How == "unseen" {
+			unseen++
+			continue
+		}
+		out = append(out, r)
+	}
+	// The previous sample's kills that still found no victim are
+	// recorded as unseen; this sample's wait for the next.
+	late := min(unseen, c.pending)
+	for range late {
+		out = append(out, schema.OOMKillRow{Time: time, How: "unseen"})
+	}
+	c.pending = unseen - late
+	return out
 }
 
 // oomInput is what nameOOMVictims needs.

@@ -87,8 +87,9 @@ type processCollector struct {
 	cgByPath map[string]*procCgroup
 	// gone lists the processes of the previous reading that vanished (or
 	// became zombies) by this one, as last seen, when the memory table of
-	// this sample counts OOM kills; else it is empty.
-	gone []procReading
+	// this sample counts OOM kills or wantGone is set; else it is empty.
+	gone     []procReading
+	wantGone bool // set by the cgroup collector while kills wait for a victim
 
 	// Scratch space, kept from one reading to the next.
 	pids    []int32
@@ -142,7 +143,7 @@ func (c *processCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 		c.aggs = appendProcessRows(b, iv, c.prev, cur, c.users.name, c.aggs[:0])
 	}
 	c.gone = c.gone[:0]
-	if n := len(b.Memory); n > 0 && b.Memory[n-1].OOMKills > 0 {
+	if n := len(b.Memory); c.wantGone || n > 0 && b.Memory[n-1].OOMKills > 0 {
 		c.gone = goneProcesses(c.prev, cur, c.gone)
 	}
 	c.forks = t.Stat.ProcessCreated
