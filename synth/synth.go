@@ -34,6 +34,10 @@ type Host struct {
 	Processes  int      // processes in the process table (default 0: none)
 	Users      []string // process owners (default root, www-data, postgres, nobody)
 	Seed       uint64   // random seed
+	// OOMEvery makes about one in this many short-lived processes end
+	// killed by the OOM killer (an oom_kill row, a count in the memory
+	// row and in its cgroup's); 0 never.
+	OOMEvery int
 	// Boot is the boot time (default: 30 days before the first batch).
 	Boot time.Time
 }
@@ -430,7 +434,7 @@ func (g *Generator) processes(b *schema.Batch, us int64, sec float64, first bool
 	kept := g.procs[:0]
 	for _, p := range g.procs {
 		if p.lifeSamples == 0 {
-			if !first && !p.kernel && g.oom.IntN(40) == 0 {
+			if !first && !p.kernel && g.h.OOMEvery > 0 && g.oom.IntN(g.h.OOMEvery) == 0 {
 				g.oomKill(b, us, p)
 			}
 			continue

@@ -33,8 +33,10 @@ func TestV1Archive(t *testing.T) {
 		}
 		return n
 	}
-	// Every table of schema 1 (the alert and self tables came later).
-	tablesV1 := slices.DeleteFunc(schema.Names(), func(n string) bool { return n == schema.TableAlert || n == schema.TableSelf })
+	// Every table of schema 1 (the alert, self, cgroup, oom_kill and proc_group tables came later).
+	tablesV1 := slices.DeleteFunc(schema.Names(), func(n string) bool {
+		return n == schema.TableAlert || n == schema.TableSelf || n == schema.TableCgroup || n == schema.TableOOMKill || n == schema.TableProcGroup
+	})
 	for _, table := range tablesV1 {
 		if n := count("SELECT count(*) FROM " + read(table)); n == 0 {
 			t.Errorf("v1 %s: no rows", table)
