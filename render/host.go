@@ -124,7 +124,8 @@ type gatherer struct {
 	samples []int   // per range: the host's samples in it (its system table)
 	sampleT []int64 // the times of the host's samples (its system table), ascending
 	ooms    []int64 // the times of the samples (or rollup buckets) that counted OOM kills
-	victims []oomVictim // the oom_kill table, to name the OOM marks
+
+	victims []oomVictim // the oom_kill table, to name the OOM marks (services.go)
 	// the last 7 days' CPU busy %, memory used % and load, for the overview
 	weekCPU, weekMem, weekLoad weekStat
 	d                          *hostData

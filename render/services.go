@@ -143,13 +143,13 @@ func (g *gatherer) topStack(r int, id, title, unit string, set *seriesSet, prefi
 
 // GroupTable is one table of the processes pages' groups: the first
 // groups of one kind (services, containers, users, command names) by CPU
-// time over the range, with their CPU stacked over time.
+// time over the range. Their CPU stacked over time is a chart of the
+// page's "Over time" section.
 type GroupTable struct {
-	ID     string // the kind: unit, container, user or comm
-	Title  string
-	What   string // the column title of the names
-	Rows   []GroupRow
-	Charts []Chart
+	ID    string // the kind: unit, container, user or comm
+	Title string
+	What  string // the column title of the names
+	Rows  []GroupRow
 }
 
 // GroupRow is one group over a range.
@@ -241,8 +241,10 @@ func (g *gatherer) groups() error {
 				return cmp.Or(cmp.Compare(b.CPUSort, a.CPUSort), cmp.Compare(b.RSSSort, a.RSSSort), strings.Compare(a.Name, b.Name))
 			})
 			t.Rows = t.Rows[:min(topN, len(t.Rows))]
+			// The lines join the page's other charts ("Over time"), whose
+			// options the page carries.
 			if ch, ok := g.topStack(r, "group-"+k.by+"-cpu", "CPU by "+strings.ToLower(k.what)+" (% of one core)", unitPct, cpu, prefix); ok {
-				t.Charts = append(t.Charts, ch)
+				g.d.procs[r].Charts = append(g.d.procs[r].Charts, ch)
 			}
 			g.d.procs[r].Groups = append(g.d.procs[r].Groups, t)
 		}
