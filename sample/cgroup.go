@@ -48,7 +48,8 @@ type cgroupCollector struct {
 	// victim: the kernel counts a kill a moment before the victim exits,
 	// so a sample can fall in between. They are named in the next sample
 	// if a victim turns up, else recorded as unseen.
-	pending int64
+	pending   int64
+	pendingCg map[string]int64 // and the kills their cgroups counted
 
 	// Scratch space, kept from one reading to the next.
 	cur   map[string]*cgSum
@@ -223,6 +224,7 @@ func (c *cgroupCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 		}
 	} else {
 		c.pending = 0
+		clear(c.pendingCg)
 	}
 	c.proc.wantGone = c.pending > 0
 	for i := range c.sums {
@@ -440,6 +442,9 @@ func (c *cgroupCollector) appendOOMKills(out []schema.OOMKillRow, time int64, ki
 			perCgroup[r.Cgroup] = *r.OOMKills
 		}
 	}
+	for path, n := range c.pendingCg {
+		perCgroup[path] += n
+	}
 	named := nameOOMVictims(oomInput{time: time, kills: kills + c.pending, perCgroup: perCgroup, gone: c.proc.gone,
 		boot: c.proc.boot, pageSize: c.proc.pageSize, user: c.proc.users.name})
 	var unseen int64
@@ -448,7 +453,20 @@ func (c *cgroupCollector) appendOOMKills(out []schema.OOMKillRow, time int64, ki
 			unseen++
 			continue
 		}
+		if r.How == "cgroup" {
+			perCgroup[r.Cgroup]--
+		}
 		out = append(out, r)
+	}
+	// The cgroups' counts not matched to a victim wait with the kills.
+	clear(c.pendingCg)
+	for path, n := range perCgroup {
+		if n > 0 && unseen > 0 {
+			if c.pendingCg == nil {
+				c.pendingCg = map[string]int64{}
+			}
+			c.pendingCg[path] = n
+		}
 	}
 	// The previous sample's kills that still found no victim are
 	// recorded as unseen; this sample's wait for the next.
@@ -472,7 +490,9 @@ type oomInput struct {
 }
 
 // nameOOMVictims returns one row per kill. The victims are the processes
-// that ended during the interval, largest resident memory first: first
+// that ended during the interval, largest resident memory first (the most
+// each was seen with: a victim caught while exiting has already lost it):
+// first
 // those of the cgroups that counted kills (deepest cgroup first, as many
 // as each counted), then those of the host, for the kills no cgroup
 // accounts for. A kill left with no process to name gets a row with PID 0
@@ -483,8 +503,8 @@ func nameOOMVictims(in oomInput) []schema.OOMKillRow {
 	}
 	gone := slices.Clone(in.gone)
 	slices.SortStableFunc(gone, func(a, b procReading) int {
-		if a.rssPages != b.rssPages {
-			if a.rssPages > b.rssPages {
+		if a.rssMax != b.rssMax {
+			if a.rssMax > b.rssMax {
 				return -1
 			}
 			return 1
@@ -498,7 +518,7 @@ func nameOOMVictims(in oomInput) []schema.OOMKillRow {
 		used[i] = true
 		row := schema.OOMKillRow{Time: in.time, PID: p.pid, Comm: p.comm, User: in.user(p.uid),
 			StartTime: schema.Micros(in.boot) + int64(min(p.start, math.MaxInt64/1_000_000))*(1_000_000/procClkTck),
-			RSSBytes:  pagesToBytes(p.rssPages, in.pageSize), How: how}
+			RSSBytes:  pagesToBytes(p.rssMax, in.pageSize), How: how}
 		if cg := p.cg; cg != nil {
 			row.Cgroup, row.Unit, row.Container = cg.path, cg.labels.unit, cg.labels.container
 		}

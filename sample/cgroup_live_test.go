@@ -5,6 +5,7 @@ package sample
 import (
 	"almanac/internal/testfs"
 	"almanac/schema"
+	"bufio"
 	"io"
 	"os"
 	"os/exec"
@@ -27,8 +28,12 @@ func startChild(t *testing.T, mode string, cg *testfs.Cgroup) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), testfs.ChildEnv+"="+mode)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +50,12 @@ func startChild(t *testing.T, mode string, cg *testfs.Cgroup) *exec.Cmd {
 	if _, err := io.WriteString(in, "go\n"); err != nil {
 		t.Fatal(err)
 	}
+	if mode == "burn" { // wait until it holds its memory
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if line != "ready\n" {
+			t.Fatalf("the child said %q (%v), want ready", line, err)
+		}
+	}
 	return cmd
 }
 
@@ -56,7 +67,6 @@ func TestCgroupCollectorLive(t *testing.T) {
 	cg := testfs.NewCgroup(t, "almanac-sample-"+strconv.Itoa(os.Getpid()), 0)
 	child := startChild(t, "burn", cg)
 	pid := int32(child.Process.Pid)
-	time.Sleep(300 * time.Millisecond) // the child takes its memory
 
 	pfs, err := procfs.NewFS("/proc")
 	if err != nil {

@@ -17,14 +17,14 @@ func TestNameOOMVictims(t *testing.T) {
 	box := &procCgroup{path: "/system.slice/docker-" + testCID + ".scope",
 		labels: cgroupLabels{unit: "docker-" + testCID + ".scope", container: testCID, runtime: "docker"}}
 	gone := []procReading{
-		{pid: 10, start: 100, comm: "small", uid: 0, rssPages: 10, cg: web},
-		{pid: 11, start: 100, comm: "huge", uid: 1000, rssPages: 9000, cg: web},
-		{pid: 12, start: 200, comm: "java", uid: 1000, rssPages: 5000, cg: box},
-		{pid: 13, start: 300, comm: "nocg", uid: 0, rssPages: 7000},
+		{pid: 10, start: 100, comm: "small", uid: 0, rssMax: 10, cg: web},
+		{pid: 11, start: 100, comm: "huge", uid: 1000, rssMax: 9000, cg: web},
+		{pid: 12, start: 200, comm: "java", uid: 1000, rssMax: 5000, cg: box},
+		{pid: 13, start: 300, comm: "nocg", uid: 0, rssMax: 7000},
 	}
 	user := func(uid uint32) string { return "u" + strconv.Itoa(int(uid)) }
 	row := func(p procReading, how string) schema.OOMKillRow {
-		r := schema.OOMKillRow{Time: 5, PID: p.pid, Comm: p.comm, User: user(p.uid), RSSBytes: p.rssPages * 4096,
+		r := schema.OOMKillRow{Time: 5, PID: p.pid, Comm: p.comm, User: user(p.uid), RSSBytes: p.rssMax * 4096,
 			StartTime: schema.Micros(boot) + int64(p.start)*10_000, How: how}
 		if p.cg != nil {
 			r.Cgroup, r.Unit, r.Container = p.cg.path, p.cg.labels.unit, p.cg.labels.container

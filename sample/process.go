@@ -44,6 +44,7 @@ type procReading struct {
 	utime      uint64 // ticks
 	stime      uint64 // ticks
 	rssPages   int64
+	rssMax     int64 // the most rssPages of the process in any reading: an OOM victim's size
 	vsize      uint64
 	readBytes  uint64
 	writeBytes uint64
@@ -260,7 +261,10 @@ func (c *processCollector) readProcess(dirfd int, pid int32) (procReading, error
 	p = procReading{
 		pid: pid, ppid: st.PPID, threads: st.Threads, state: st.State,
 		start: st.StartTime, utime: st.UTime, stime: st.STime,
-		rssPages: st.RSS, vsize: st.VSize,
+		rssPages: st.RSS, vsize: st.VSize, rssMax: st.RSS,
+	}
+	if hasOld {
+		p.rssMax = max(p.rssMax, old.rssMax)
 	}
 	if hasOld && old.comm == string(st.Comm) {
 		p.comm = old.comm

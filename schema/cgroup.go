@@ -35,8 +35,8 @@ type CgroupRow struct {
 // OOMKillRow is one process the kernel's OOM killer killed: one row per
 // kill counted by /proc/vmstat oom_kill. The victim is named by what the
 // sampler saw: the process of the cgroup that counted the kill, or of the
-// host, that vanished during the interval with the largest resident memory
-// when last seen. How says which; a kill whose victim was not seen has PID
+// host, that vanished during the interval with the most resident memory it
+// was seen with. How says which; a kill whose victim was not seen has PID
 // 0 and How "unseen".
 type OOMKillRow struct {
 	Time      int64  `parquet:"time,timestamp(microsecond),delta" kind:"time" doc:"end of the interval the kill happened in"`
@@ -44,7 +44,7 @@ type OOMKillRow struct {
 	StartTime int64  `parquet:"start_time,timestamp(microsecond),delta" kind:"timestamp" doc:"when the victim started; with pid, it is the process table's identity"`
 	Comm      string `parquet:"comm,dict,optional" kind:"label" doc:"the victim's command name"`
 	User      string `parquet:"user,dict,optional" kind:"label" doc:"the victim's user name"`
-	RSSBytes  int64  `parquet:"rss_bytes,delta" kind:"gauge" unit:"bytes" doc:"its resident memory when last seen"`
+	RSSBytes  int64  `parquet:"rss_bytes,delta" kind:"gauge" unit:"bytes" doc:"the most resident memory it was seen with (when last seen, an exiting victim may have lost it already)"`
 	Cgroup    string `parquet:"cgroup,dict,optional" kind:"label" doc:"its cgroup, as in the cgroup table"`
 	Unit      string `parquet:"unit,dict,optional" kind:"label" doc:"its systemd unit"`
 	Container string `parquet:"container,dict,optional" kind:"label" doc:"its container id"`

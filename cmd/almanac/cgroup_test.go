@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"io/fs"
@@ -30,8 +31,12 @@ func startCgroupChild(t *testing.T, mode string, cg *testfs.Cgroup) (*exec.Cmd, 
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), testfs.ChildEnv+"="+mode)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +54,12 @@ func startCgroupChild(t *testing.T, mode string, cg *testfs.Cgroup) (*exec.Cmd, 
 	}
 	if _, err := io.WriteString(in, "go\n"); err != nil {
 		t.Fatal(err)
+	}
+	if mode == "burn" { // wait until it holds its memory
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if line != "ready\n" {
+			t.Fatalf("the child said %q (%v), want ready", line, err)
+		}
 	}
 	return cmd, done
 }
@@ -125,7 +136,6 @@ func TestCgroupInArchiveLive(t *testing.T) {
 	cg := testfs.NewCgroup(t, "almanac-live-"+strconv.Itoa(os.Getpid()), 0)
 	child, _ := startCgroupChild(t, "burn", cg)
 	pid := int32(child.Process.Pid)
-	time.Sleep(300 * time.Millisecond) // the child takes its memory
 	s, dir := liveSampler(t)
 	for i := range 3 {
 		if i > 0 {

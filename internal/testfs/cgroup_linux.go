@@ -110,7 +110,8 @@ const ChildEnv = "ALMANAC_TEST_CHILD"
 // child process when ChildEnv is set, and exits: it reads a line from
 // standard input (sent once the child is in its cgroup), then
 //
-//	burn:  holds 64 MiB of memory and keeps a CPU busy
+//	burn:  holds 64 MiB of memory (then writes "ready" to standard
+//	       output) and keeps a CPU busy
 //	alloc: takes 4 MiB more memory every 20 ms until the OOM killer kills it
 //
 // until it is killed.
@@ -132,6 +133,7 @@ func ChildMain() {
 	switch strings.TrimSpace(mode) {
 	case "burn":
 		touch(64 << 20)
+		fmt.Println("ready")
 		x := 0
 		for {
 			for i := range 1 << 20 {
