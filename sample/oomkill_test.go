@@ -79,3 +79,33 @@ func TestGoneProcesses(t *testing.T) {
 		t.Errorf("gone = %v, want %v", got, want)
 	}
 }
+
+// TestOOMKillsWait checks that a kill counted before its victim has gone
+// waits one sample for it, with its cgroup's count, and is recorded as
+// unseen when none turns up.
+func TestOOMKillsWait(t *testing.T) {
+	box := &procCgroup{path: "/box"}
+	proc := &processCollector{pageSize: 4096, users: userNames{log: discardLog()}}
+	c := newCgroupCollector(proc, discardLog())
+	one := int64(1)
+	// Sample 1: vmstat and the cgroup count a kill; the victim still runs.
+	out := c.appendOOMKills(nil, 1, 1, []schema.CgroupRow{{Cgroup: box.path, OOMKills: &one}})
+	if len(out) != 0 || c.pending != 1 || c.pendingCg[box.path] != 1 {
+		t.Fatalf("sample 1: rows %+v, pending %d %v; want none, 1 and the cgroup's", out, c.pending, c.pendingCg)
+	}
+	// Sample 2: it has gone; no new count.
+	proc.gone = []procReading{{pid: 7, comm: "big", rssMax: 1000, cg: box}, {pid: 8, comm: "bigger", rssMax: 5000}}
+	zero := int64(0)
+	out = c.appendOOMKills(nil, 2, 0, []schema.CgroupRow{{Cgroup: box.path, OOMKills: &zero}})
+	if len(out) != 1 || out[0].PID != 7 || out[0].How != "cgroup" || c.pending != 0 || len(c.pendingCg) != 0 {
+		t.Fatalf("sample 2: rows %+v, pending %d %v; want pid 7 by cgroup, nothing pending", out, c.pending, c.pendingCg)
+	}
+	// A kill whose victim never shows: unseen one sample later.
+	proc.gone = nil
+	if out = c.appendOOMKills(nil, 3, 1, nil); len(out) != 0 || c.pending != 1 {
+		t.Fatalf("sample 3: rows %+v, pending %d", out, c.pending)
+	}
+	if out = c.appendOOMKills(nil, 4, 0, nil); len(out) != 1 || out[0].How != "unseen" || c.pending != 0 {
+		t.Fatalf("sample 4: rows %+v, pending %d; want one unseen", out, c.pending)
+	}
+}
