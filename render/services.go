@@ -180,8 +180,8 @@ type groupAcc struct {
 func (g *gatherer) groups() error {
 	accs := map[string]*groupAcc{} // by "by\x00name"
 	cpu := g.newStack(1)
-	err := g.each(schema.TableProcGroup, []string{"by", "name", "processes", "cpu_pct", "cpu_ms", "max_rss_bytes"}, func(c chunk) {
-		by, name := c.str("by"), c.str("name")
+	err := g.each(schema.TableProcGroup, []string{"kind", "name", "processes", "cpu_pct", "cpu_ms", "max_rss_bytes"}, func(c chunk) {
+		by, name := c.str("kind"), c.str("name")
 		keys := make([]string, len(by))
 		for i := range by {
 			keys[i] = by[i] + "\x00" + name[i]

@@ -57,7 +57,7 @@ type OOMKillRow struct {
 // rollup keeps, for years, which services used the CPU and memory.
 type ProcGroupRow struct {
 	Time      int64  `parquet:"time,timestamp(microsecond),delta" kind:"time" doc:"end of the interval"`
-	By        string `parquet:"by,dict" kind:"identity" doc:"comm, user, unit or container"`
+	By        string `parquet:"kind,dict" kind:"identity" doc:"comm, user, unit or container"`
 	Name      string `parquet:"name,dict" kind:"identity" doc:"the command name, user name, unit or container id"`
 	Processes int32  `parquet:"processes,delta" kind:"gauge" doc:"processes"`
 	Threads   int32  `parquet:"threads,delta" kind:"gauge" doc:"threads"`
