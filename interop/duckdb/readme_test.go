@@ -888,6 +888,7 @@ func (f *fleet) checkCPURange(t *testing.T, db *sql.DB, q string) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
 // orNull is a string column's value as the driver returns it: nil for an
 // empty (NULL) string.
 func orNull(s string) any {
