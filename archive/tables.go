@@ -415,6 +415,7 @@ var (
 		newTable(schema.Alert),
 		newTable(schema.Self),
 		newTable(schema.Custom), newTable(schema.GPU),
+		newTable(schema.Cgroup), newTable(schema.OOMKill), newTable(schema.ProcGroup),
 	}
 	tables = func() map[string]table {
 		m := make(map[string]table, len(tableList))

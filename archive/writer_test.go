@@ -47,6 +47,11 @@ func batches(host string, start time.Time, n int, interval time.Duration) []*sch
 			out[i].Alert = []schema.AlertRow{{Time: us, Rule: "filesystem full", Series: "mountpoint=/var",
 				State: "firing", Severity: "warn", Since: us - 60e6, Value: 91.5 + float64(i), Peak: 92.25 + float64(i)}}
 		}
+		if i%7 == 3 { // and an OOM kill
+			us := out[i].Time.UnixMicro()
+			out[i].OOMKill = []schema.OOMKillRow{{Time: us, PID: int32(4000 + i), StartTime: us - 5e6, Comm: "java",
+				User: "app", RSSBytes: 3 << 30, Cgroup: "/system.slice/app.service", Unit: "app.service", How: "cgroup"}}
+		}
 	}
 	return out
 }
@@ -122,6 +127,9 @@ func checkTables(t *testing.T, dir, host string, want *schema.Batch) {
 	check("alert", cmp.Diff(want.Alert, readTable[schema.AlertRow](t, dir, "alert", host)))
 	check("custom", cmp.Diff(want.Custom, readTable[schema.CustomRow](t, dir, "custom", host)))
 	check("gpu", cmp.Diff(want.GPU, readTable[schema.GPURow](t, dir, "gpu", host)))
+	check("cgroup", cmp.Diff(want.Cgroup, readTable[schema.CgroupRow](t, dir, "cgroup", host)))
+	check("oom_kill", cmp.Diff(want.OOMKill, readTable[schema.OOMKillRow](t, dir, "oom_kill", host)))
+	check("proc_group", cmp.Diff(want.ProcGroup, readTable[schema.ProcGroupRow](t, dir, "proc_group", host)))
 }
 
 func TestRoundTrip(t *testing.T) {

@@ -151,8 +151,10 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 	}
 	var minute, hour map[int64]bool
 	if archive.HasRollups(table) {
-		if minute, err = g.rollupDays(archive.PerMinute, table); err != nil {
-			return err
+		if archive.HasResolution(table, archive.PerMinute) {
+			if minute, err = g.rollupDays(archive.PerMinute, table); err != nil {
+				return err
+			}
 		}
 		if hour, err = g.rollupDays(archive.PerHour, table); err != nil {
 			return err

@@ -81,6 +81,14 @@
 // sampling interval) and by peak resident memory; the lines of the first
 // ones are drawn per hour, by identity, so a reused pid is another line.
 //
+// Services (services.go): the charts pages stack the CPU and memory of the
+// cgroup table's services (systemd units and containers; the first eight
+// over the range, the rest as "other"); the processes pages rank the
+// proc_group table's units, containers, users and command names by CPU
+// time over the range, with their CPU stacked over time, from its hourly
+// rollup for the long ranges. The OOM marks name the victims of the
+// oom_kill table and their service.
+//
 // # Incidents
 //
 // Render keeps no alerting state. A host's incidents are the alert table's

@@ -124,6 +124,8 @@ type gatherer struct {
 	samples []int   // per range: the host's samples in it (its system table)
 	sampleT []int64 // the times of the host's samples (its system table), ascending
 	ooms    []int64 // the times of the samples (or rollup buckets) that counted OOM kills
+
+	victims []oomVictim // the oom_kill table, to name the OOM marks (services.go)
 	// the last 7 days' CPU busy %, memory used % and load, for the overview
 	weekCPU, weekMem, weekLoad weekStat
 	d                          *hostData
@@ -219,7 +221,7 @@ func gather(src scanner, host, dir string, now time.Time, tz *time.Location, rul
 	g.from = g.now - longest.Microseconds()
 	g.d.ranges = make([][]Section, len(ranges))
 	steps := []func() error{g.incidents, g.system, g.cpu, g.pressure, g.memory, g.disk, g.filesystem,
-		g.network, g.temperature, g.gpu, g.custom, g.processes, g.hostFacts, g.self}
+		g.network, g.temperature, g.gpu, g.custom, g.services, g.processes, g.groups, g.hostFacts, g.self}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -247,6 +249,7 @@ func (g *gatherer) markOOMs() {
 		}
 		s := series[0].(map[string]any)
 		marks := timeMarks(lineOpts{From: c.from, To: c.to, Reboots: g.d.tl.Reboots, OOMs: g.ooms})
+		nameOOMs(marks, g.ooms, g.victims)
 		if len(marks) > 0 {
 			s["markLine"] = markLine(marks)
 		}

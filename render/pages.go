@@ -176,6 +176,7 @@ type procPage struct {
 	TopMem   []ProcRow
 	TopRange string // the range the top tables and their lines cover ("24 hours")
 	Zombies  []ProcRow
+	Groups   []GroupTable // services, containers, users, command names (services.go)
 }
 
 // procWindow is the range whose top processes come from raw rows only.

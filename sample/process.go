@@ -23,9 +23,11 @@ const (
 	procClkTck = 100
 	// maxCmdline caps a recorded command line, in bytes.
 	maxCmdline = 4096
-	// maxStatFile and maxIOFile bound what is read of stat and io.
-	maxStatFile = 64 << 10
-	maxIOFile   = 4 << 10
+	// maxStatFile, maxIOFile and maxCgroupFile bound what is read of
+	// stat, io and cgroup.
+	maxStatFile   = 64 << 10
+	maxIOFile     = 4 << 10
+	maxCgroupFile = 64 << 10
 	// newProcSlack widens "started after the previous reading": start
 	// times derive from btime, which the kernel gives in whole seconds.
 	newProcSlack = time.Second
@@ -42,17 +44,24 @@ type procReading struct {
 	utime      uint64 // ticks
 	stime      uint64 // ticks
 	rssPages   int64
+	rssMax     int64 // the most rssPages of the process in any reading: an OOM victim's size
 	vsize      uint64
 	readBytes  uint64
 	writeBytes uint64
 	comm       string // interned
 	cmdline    string // empty unless the collector records command lines
+	// cg is the process's cgroup, read from /proc/<pid>/cgroup when the
+	// process is first seen and again when its command name changes (it
+	// exec'd: a service manager or container runtime moves a child into
+	// its cgroup before exec); nil when unreadable.
+	cg *procCgroup
 }
 
 // processCollector fills the process, proc_count and proc_user tables. It
 // lists /proc and reads, for every process, /proc/<pid>/stat, the owner of
 // the /proc/<pid> folder (the process's effective uid), /proc/<pid>/io and,
-// when command lines are recorded, /proc/<pid>/cmdline. User names come
+// when command lines are recorded, /proc/<pid>/cmdline; and for a process
+// not seen before (or that exec'd), /proc/<pid>/cgroup. User names come
 // from <rootfs>/etc/passwd.
 //
 // It is built for speed: one getdents(2) pass over /proc, files opened
@@ -71,6 +80,17 @@ type processCollector struct {
 	users    userNames
 	comms    map[string]string // command names by the bytes the kernel wrote
 	aggs     []userAgg
+	forks    uint64 // /proc/stat processes at the previous reading
+	// cgroups holds the parsed /proc/<pid>/cgroup files by their content,
+	// shared by every process whose file reads the same; cgByPath the
+	// same by the cgroup's path, for the cgroup collector.
+	cgroups  map[string]*procCgroup
+	cgByPath map[string]*procCgroup
+	// gone lists the processes of the previous reading that vanished (or
+	// became zombies) by this one, as last seen, when the memory table of
+	// this sample counts OOM kills or wantGone is set; else it is empty.
+	gone     []procReading
+	wantGone bool // set by the cgroup collector while kills wait for a victim
 
 	// Scratch space, kept from one reading to the next.
 	pids    []int32
@@ -79,6 +99,7 @@ type processCollector struct {
 	statBuf []byte
 	ioBuf   []byte
 	cmdBuf  []byte
+	cgBuf   []byte
 	stx     unix.Statx_t
 }
 
@@ -117,10 +138,36 @@ func (c *processCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 			pageSize: c.pageSize,
 			cmdline:  c.cmdline,
 		}
+		if c.forks > 0 && t.Stat.ProcessCreated > 0 { // 0: not read
+			iv.forks, iv.forksOK = delta(c.forks, t.Stat.ProcessCreated)
+		}
 		c.aggs = appendProcessRows(b, iv, c.prev, cur, c.users.name, c.aggs[:0])
 	}
+	c.gone = c.gone[:0]
+	if n := len(b.Memory); c.wantGone || n > 0 && b.Memory[n-1].OOMKills > 0 {
+		c.gone = goneProcesses(c.prev, cur, c.gone)
+	}
+	c.forks = t.Stat.ProcessCreated
 	c.remember(t.Now, cur)
 	return nil
+}
+
+// goneProcesses appends to out the processes of prev, as last seen, that
+// are not in cur (by pid and start time) or that are zombies in cur but
+// were not in prev: the processes that ended between the two readings.
+func goneProcesses(prev map[int32]procReading, cur []procReading, out []procReading) []procReading {
+	for _, p := range cur { // cur is in pid order
+		if old, ok := prev[p.pid]; ok && old.start == p.start && p.state == 'Z' && old.state != 'Z' {
+			out = append(out, old)
+		}
+	}
+	for pid, old := range prev {
+		i, ok := slices.BinarySearchFunc(cur, pid, func(p procReading, pid int32) int { return int(p.pid) - int(pid) })
+		if !ok || cur[i].start != old.start {
+			out = append(out, old)
+		}
+	}
+	return out
 }
 
 // remember keeps cur as the previous reading.
@@ -135,6 +182,15 @@ func (c *processCollector) remember(now time.Time, cur []procReading) {
 	c.prevTime = now
 	if len(c.comms) > 2*len(cur)+1024 { // names of processes long gone
 		clear(c.comms)
+	}
+	if len(c.cgroups) > 2*len(cur)+1024 { // cgroups long gone: keep those in use
+		clear(c.cgroups)
+		clear(c.cgByPath)
+		for _, p := range cur {
+			if p.cg != nil && p.cg.path != "" {
+				c.cgByPath[p.cg.path] = p.cg
+			}
+		}
 	}
 }
 
@@ -205,12 +261,31 @@ func (c *processCollector) readProcess(dirfd int, pid int32) (procReading, error
 	p = procReading{
 		pid: pid, ppid: st.PPID, threads: st.Threads, state: st.State,
 		start: st.StartTime, utime: st.UTime, stime: st.STime,
-		rssPages: st.RSS, vsize: st.VSize,
+		rssPages: st.RSS, vsize: st.VSize, rssMax: st.RSS,
+	}
+	if hasOld {
+		p.rssMax = max(p.rssMax, old.rssMax)
 	}
 	if hasOld && old.comm == string(st.Comm) {
 		p.comm = old.comm
+		p.cg = old.cg
 	} else {
 		p.comm = c.internComm(st.Comm)
+	}
+	if p.cg == nil {
+		c.path = append(c.path[:base], "/cgroup\x00"...)
+		data, buf, err = procReadFile(dirfd, c.path, c.cgBuf, maxCgroupFile)
+		c.cgBuf = buf
+		switch {
+		case err == nil:
+			p.cg = c.internCgroup(data)
+		case errors.Is(err, unix.ESRCH):
+			return p, fmt.Errorf("read cgroup: %w", err)
+		default:
+			// ENOENT: a kernel without cgroups (or a fixture tree). The
+			// cgroup columns stay null, and the file is not asked again.
+			p.cg = &noCgroup
+		}
 	}
 
 	c.path = append(c.path[:base], 0)
@@ -254,6 +329,31 @@ func (c *processCollector) readProcess(dirfd int, pid int32) (procReading, error
 	return p, nil
 }
 
+// noCgroup stands for a process whose cgroup is unknown.
+var noCgroup procCgroup
+
+// internCgroup returns the parsed /proc/<pid>/cgroup whose content is b,
+// shared with every other process whose file reads the same, or
+// &noCgroup when it does not parse.
+func (c *processCollector) internCgroup(b []byte) *procCgroup {
+	if cg, ok := c.cgroups[string(b)]; ok {
+		return cg
+	}
+	parsed, err := parseProcCgroup(b)
+	if err != nil {
+		c.log.Debug("cgroup file not understood", "err", err)
+		return &noCgroup
+	}
+	if c.cgroups == nil {
+		c.cgroups = make(map[string]*procCgroup)
+		c.cgByPath = make(map[string]*procCgroup)
+	}
+	cg := &parsed
+	c.cgroups[string(b)] = cg
+	c.cgByPath[cg.path] = cg
+	return cg
+}
+
 // internComm returns the command name written as b, shared with every
 // other reading of the same name.
 func (c *processCollector) internComm(b []byte) string {
@@ -275,7 +375,9 @@ type procInterval struct {
 	interval time.Duration // since the previous reading
 	boot     time.Time     // boot time, for start times
 	pageSize int64
-	cmdline  bool // whether command lines are recorded
+	cmdline  bool   // whether command lines are recorded
+	forks    uint64 // tasks the kernel created during the interval
+	forksOK  bool   // forks is known
 }
 
 // userAgg sums the processes of one uid.
@@ -313,7 +415,8 @@ func appendProcessRows(b *schema.Batch, iv procInterval, prev map[int32]procRead
 	if iv.cmdline {
 		cmds = make([]string, len(cur))
 	}
-	last := -1 // index in aggs of the previous process's user
+	var newTasks uint64 // processes and threads seen to start during the interval
+	last := -1          // index in aggs of the previous process's user
 	for i := range cur {
 		p := &cur[i]
 		start := bootUs + int64(min(p.start, math.MaxInt64/1_000_000))*(1_000_000/procClkTck)
@@ -322,6 +425,7 @@ func appendProcessRows(b *schema.Batch, iv procInterval, prev map[int32]procRead
 		old, ok := prev[p.pid]
 		switch {
 		case ok && old.start == p.start:
+			newTasks += uint64(max(0, p.threads-old.threads))
 			du, _ = delta(old.utime, p.utime)
 			ds, _ = delta(old.stime, p.stime)
 			if p.ioOK && old.ioOK {
@@ -331,6 +435,7 @@ func appendProcessRows(b *schema.Batch, iv procInterval, prev map[int32]procRead
 				ioOK = rok && wok
 			}
 		case start >= newSince: // started during the interval
+			newTasks += uint64(max(1, p.threads))
 			du, ds = p.utime, p.stime
 			rd, wr, ioOK = p.readBytes, p.writeBytes, p.ioOK
 		}
@@ -351,6 +456,10 @@ func appendProcessRows(b *schema.Batch, iv procInterval, prev map[int32]procRead
 		if cmds != nil {
 			cmds[i] = p.cmdline
 			row.Cmdline = &cmds[i]
+		}
+		if cg := p.cg; cg != nil && cg.path != "" {
+			row.Cgroup, row.Unit, row.Container = cg.path, cg.labels.unit, cg.labels.container
+			row.CgroupMemory, row.CgroupCPU = cg.memory, cg.cpuacct
 		}
 		if ioOK {
 			ios[2*i] = clampInt64(uint64(float64(rd)/secs + 0.5))
@@ -394,6 +503,10 @@ func appendProcessRows(b *schema.Batch, iv procInterval, prev map[int32]procRead
 		a.threads += p.threads
 		a.cpu += row.CPUUserPct + row.CPUSystemPct
 		a.rss += row.RSSBytes
+	}
+	if iv.forksOK {
+		short := int64(iv.forks - min(iv.forks, newTasks))
+		count.ShortLived = &short
 	}
 	b.ProcCount = append(b.ProcCount, count)
 

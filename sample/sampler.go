@@ -102,6 +102,7 @@ func New(src Source, opts Options) *Sampler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Sampler{src: src, opts: opts, log: log}
+	proc := newProcessCollector(opts.Cmdline, log.With("collector", "process"))
 	s.collectors = []namedCollector{
 		{"cpu", &cpuCollector{}},
 		{"system", &systemCollector{}},
@@ -111,7 +112,10 @@ func New(src Source, opts Options) *Sampler {
 		{"filesystem", &filesystemCollector{log: log.With("collector", "filesystem")}},
 		{"network", &networkCollector{}},
 		{"temperature", &temperatureCollector{log: log.With("collector", "temperature")}},
-		{"process", newProcessCollector(opts.Cmdline, log.With("collector", "process"))},
+		{"process", proc},
+		// After the process collector, whose reading they use.
+		{"cgroup", newCgroupCollector(proc, log.With("collector", "cgroup"))},
+		{"proc_group", &procGroupCollector{}},
 	}
 	s.self = newSelfCollector(opts.Written)
 	if !opts.NoGPU {

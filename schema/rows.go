@@ -184,18 +184,19 @@ type TemperatureRow struct {
 // ProcCountRow counts the processes of the host by state, once per sample.
 // Threads counts every thread of every process.
 type ProcCountRow struct {
-	Time        int64 `parquet:"time,timestamp(microsecond),delta" kind:"time" doc:"time of the sample"`
-	Total       int32 `parquet:"total,delta" kind:"gauge" doc:"processes"`
-	Threads     int32 `parquet:"threads,delta" kind:"gauge" doc:"threads of every process"`
-	Running     int32 `parquet:"running,delta" kind:"gauge" doc:"in state R"`
-	Sleeping    int32 `parquet:"sleeping,delta" kind:"gauge" doc:"in state S"`
-	DiskSleep   int32 `parquet:"disk_sleep,delta" kind:"gauge" doc:"in state D"`
-	Zombie      int32 `parquet:"zombie,delta" kind:"gauge" doc:"in state Z"`
-	Stopped     int32 `parquet:"stopped,delta" kind:"gauge" doc:"in state T"`
-	TracingStop int32 `parquet:"tracing_stop,delta" kind:"gauge" doc:"in state t"`
-	Idle        int32 `parquet:"idle,delta" kind:"gauge" doc:"in state I"`
-	Dead        int32 `parquet:"dead,delta" kind:"gauge" doc:"in state X"`
-	Other       int32 `parquet:"other,delta" kind:"gauge" doc:"in any other state (W, P, K on old kernels)"`
+	Time        int64  `parquet:"time,timestamp(microsecond),delta" kind:"time" doc:"time of the sample"`
+	Total       int32  `parquet:"total,delta" kind:"gauge" doc:"processes"`
+	Threads     int32  `parquet:"threads,delta" kind:"gauge" doc:"threads of every process"`
+	Running     int32  `parquet:"running,delta" kind:"gauge" doc:"in state R"`
+	Sleeping    int32  `parquet:"sleeping,delta" kind:"gauge" doc:"in state S"`
+	DiskSleep   int32  `parquet:"disk_sleep,delta" kind:"gauge" doc:"in state D"`
+	Zombie      int32  `parquet:"zombie,delta" kind:"gauge" doc:"in state Z"`
+	Stopped     int32  `parquet:"stopped,delta" kind:"gauge" doc:"in state T"`
+	TracingStop int32  `parquet:"tracing_stop,delta" kind:"gauge" doc:"in state t"`
+	Idle        int32  `parquet:"idle,delta" kind:"gauge" doc:"in state I"`
+	Dead        int32  `parquet:"dead,delta" kind:"gauge" doc:"in state X"`
+	Other       int32  `parquet:"other,delta" kind:"gauge" doc:"in any other state (W, P, K on old kernels)"`
+	ShortLived  *int64 `parquet:"short_lived,optional" kind:"count" doc:"tasks the kernel created during the interval that no sample saw (/proc/stat processes, minus new processes and new threads seen): short-lived processes, and threads that came and went; NULL when unknown"`
 }
 
 // ProcUserRow sums the processes of one user, once per sample.
@@ -231,6 +232,11 @@ type ProcessRow struct {
 	WriteBytesPerS *int64  `parquet:"write_bytes_per_s,optional" kind:"rate" unit:"bytes/s" doc:"bytes written to storage; NULL when unreadable"`
 	Cmdline        *string `parquet:"cmdline,dict,optional" kind:"label" doc:"command line; NULL unless sampled with --cmdline, empty for kernel threads"`
 	GPUMemBytes    *int64  `parquet:"gpu_mem_bytes,optional" kind:"gauge" unit:"bytes" doc:"GPU memory it uses on every NVIDIA GPU (NVML, the nvml build only); NULL when not known"`
+	Cgroup         string  `parquet:"cgroup,dict,optional" kind:"label" doc:"its cgroup, as the cgroup table names it (read when the process is first seen, and again when it execs)"`
+	Unit           string  `parquet:"unit,dict,optional" kind:"label" doc:"the systemd unit its cgroup is or is in; NULL when none"`
+	Container      string  `parquet:"container,dict,optional" kind:"label" doc:"the container id its cgroup names; NULL when none"`
+	CgroupMemory   string  `parquet:"cgroup_memory,dict,optional" kind:"label" doc:"on a cgroup v1 or hybrid host, its memory controller's cgroup; NULL on cgroup v2"`
+	CgroupCPU      string  `parquet:"cgroup_cpu,dict,optional" kind:"label" doc:"on a cgroup v1 or hybrid host, its cpuacct controller's cgroup; NULL on cgroup v2"`
 }
 
 // AlertRow is one state change of an alerting rule for one series of the
@@ -312,6 +318,9 @@ type Batch struct {
 	Self        []SelfRow
 	Custom      []CustomRow
 	GPU         []GPURow
+	Cgroup      []CgroupRow
+	OOMKill     []OOMKillRow
+	ProcGroup   []ProcGroupRow
 }
 
 // Rows returns the number of rows in b over all tables.

@@ -74,7 +74,7 @@ func TestDeclarations(t *testing.T) {
 	}
 	if got, want := Names(), []string{TableHost, TableCPU, TableSystem, TablePressure, TableMemory, TableDisk,
 		TableFilesystem, TableNetwork, TableTemperature, TableProcCount, TableProcUser, TableProcess, TableAlert,
-		TableSelf, TableCustom, TableGPU}; !slices.Equal(got, want) {
+		TableSelf, TableCustom, TableGPU, TableCgroup, TableOOMKill, TableProcGroup}; !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}
 }

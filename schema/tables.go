@@ -17,6 +17,9 @@ const (
 	TableProcUser    = "proc_user"
 	TableProcess     = "process"
 	TableAlert       = "alert"
+	TableCgroup      = "cgroup"
+	TableOOMKill     = "oom_kill"
+	TableProcGroup   = "proc_group"
 )
 
 // TableSelf is the table of the sampler's own cost.
@@ -94,8 +97,22 @@ var (
 		func(b *Batch) *[]GPURow { return &b.GPU })
 )
 
+// The tables of processes attributed to cgroups, groups and OOM kills.
+var (
+	Cgroup = Declare(Decl{Name: TableCgroup, Rollups: minuteHour,
+		Doc: "every cgroup (systemd unit, container) that held a process, with its CPU, memory, I/O, pressure and OOM kills"},
+		func(b *Batch) *[]CgroupRow { return &b.Cgroup })
+	OOMKill = Declare(Decl{Name: TableOOMKill,
+		Doc: "every process the OOM killer killed, named with its cgroup"},
+		func(b *Batch) *[]OOMKillRow { return &b.OOMKill })
+	// Group rollups are per hour: they are what the year's view ranks.
+	ProcGroup = Declare(Decl{Name: TableProcGroup, Rollups: []time.Duration{time.Hour},
+		Doc: "the processes of each command name, user, systemd unit and container, summed"},
+		func(b *Batch) *[]ProcGroupRow { return &b.ProcGroup })
+)
+
 // Tables lists every table, in a fixed order: the journal's, the
 // README's and the site's.
 var Tables = []Table{Host, CPU, System, Pressure, Memory, Disk, Filesystem,
 	Network, Temperature, ProcCount, ProcUser, Process, Alert,
-	Self, Custom, GPU}
+	Self, Custom, GPU, Cgroup, OOMKill, ProcGroup}

@@ -38,6 +38,10 @@ type Host struct {
 	// runs): a textfile directory's rows in the custom table.
 	Custom bool
 	GPUs   int // GPUs in the gpu table (default 0: none)
+	// OOMEvery makes about one in this many short-lived processes end
+	// killed by the OOM killer (an oom_kill row, a count in the memory
+	// row and in its cgroup's); 0 never.
+	OOMEvery int
 	// Boot is the boot time (default: 30 days before the first batch).
 	Boot time.Time
 }
@@ -62,6 +66,9 @@ type Generator struct {
 	temps   []walk
 	procs   []proc
 	nextPID int32
+	// oom decides the OOM kills, apart from rng so that adding them
+	// changed no other table's values.
+	oom *rand.Rand
 }
 
 type coreState struct{ user, sys, iowait walk }
@@ -119,7 +126,7 @@ func New(h Host) *Generator {
 		h.Users = []string{"root", "www-data", "postgres", "nobody"}
 	}
 	r := rand.New(rand.NewPCG(h.Seed, 0x616c6d616e6163))
-	g := &Generator{h: h, rng: r, nextPID: 300}
+	g := &Generator{h: h, rng: r, nextPID: 300, oom: rand.New(rand.NewPCG(h.Seed, 0x6f6f6d))}
 	g.busy = walk{v: 0.2, mean: 0.2, step: 0.02, lo: 0, hi: 1}
 	for range h.Cores {
 		g.cores = append(g.cores, coreState{
@@ -480,6 +487,9 @@ func (g *Generator) processes(b *schema.Batch, us int64, sec float64, first bool
 	kept := g.procs[:0]
 	for _, p := range g.procs {
 		if p.lifeSamples == 0 {
+			if !first && !p.kernel && g.h.OOMEvery > 0 && g.oom.IntN(g.h.OOMEvery) == 0 {
+				g.oomKill(b, us, p)
+			}
 			continue
 		}
 		if p.lifeSamples > 0 {
@@ -491,6 +501,7 @@ func (g *Generator) processes(b *schema.Batch, us int64, sec float64, first bool
 
 	count := schema.ProcCountRow{Time: us}
 	users := map[string]*schema.ProcUserRow{}
+	groups := newGroups(us)
 	ticks := math.Round(100 * sec)
 	for i := range g.procs {
 		p := &g.procs[i]
@@ -554,7 +565,10 @@ func (g *Generator) processes(b *schema.Batch, us int64, sec float64, first bool
 			}
 			row.ReadBytesPerS, row.WriteBytesPerS = &rd, &wr
 		}
+		cg := cgroupOf(p.comm, p.kernel)
+		row.Cgroup, row.Unit, row.Container = cg.path, cg.unit, cg.container
 		b.Process = append(b.Process, row)
+		groups.add(&row, cg, sec)
 	}
 	if g.h.Processes == 0 {
 		// Still count a plausible process population.
@@ -566,7 +580,10 @@ func (g *Generator) processes(b *schema.Batch, us int64, sec float64, first bool
 	if first {
 		return
 	}
+	short := int64(g.oom.IntN(3))
+	count.ShortLived = &short
 	b.ProcCount = []schema.ProcCountRow{count}
+	groups.emit(b, g.oom)
 	for _, name := range g.h.Users {
 		if u := users[name]; u != nil {
 			b.ProcUser = append(b.ProcUser, *u)

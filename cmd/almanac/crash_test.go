@@ -21,6 +21,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"almanac/archive"
+	"almanac/internal/testfs"
 	"almanac/schema"
 )
 
@@ -55,6 +56,7 @@ func buildAlmanac(t testing.TB) string {
 }
 
 func TestMain(m *testing.M) {
+	testfs.ChildMain() // a child process of the cgroup tests: never returns
 	code := m.Run()
 	if almanacBin.dir != "" {
 		os.RemoveAll(almanacBin.dir)

@@ -33,9 +33,14 @@ func TestV1Archive(t *testing.T) {
 		}
 		return n
 	}
-	// Every table of schema 1 (the alert, self, custom and gpu tables came later).
+	// Every table of schema 1 (the alert, self, custom, gpu, cgroup, oom_kill and proc_group tables came later).
 	tablesV1 := slices.DeleteFunc(schema.Names(), func(n string) bool {
-		return n == schema.TableAlert || n == schema.TableSelf || n == schema.TableCustom || n == schema.TableGPU
+		switch n {
+		case schema.TableAlert, schema.TableSelf, schema.TableCustom, schema.TableGPU,
+			schema.TableCgroup, schema.TableOOMKill, schema.TableProcGroup:
+			return true
+		}
+		return false
 	})
 	for _, table := range tablesV1 {
 		if n := count("SELECT count(*) FROM " + read(table)); n == 0 {

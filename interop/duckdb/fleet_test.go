@@ -52,12 +52,13 @@ type fleet struct {
 }
 
 const (
-	oomKills   = 3
-	jobComm    = "batch-job"
-	jobUser    = "etl"
-	jobUserPct = 12000 // 120.00 %
-	jobSysPct  = 3000  // 30.00 %
-	fullMount  = "/var"
+	oomKills     = 3
+	oomContainer = "4f1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+	jobComm      = "batch-job"
+	jobUser      = "etl"
+	jobUserPct   = 12000 // 120.00 %
+	jobSysPct    = 3000  // 30.00 %
+	fullMount    = "/var"
 )
 
 // writeFleet writes the fleet into a new archive under dir through
@@ -148,12 +149,24 @@ func (f *fleet) plant(host string, b *schema.Batch) {
 			for i := range b.Memory {
 				b.Memory[i].OOMKills = oomKills
 			}
+			// The victims, as the sampler names them: two in cgroups that
+			// counted a kill, one it did not see.
+			b.OOMKill = []schema.OOMKillRow{
+				{Time: us, PID: 5150, StartTime: us - 3600e6, Comm: "java", User: "app", RSSBytes: 3 << 30,
+					Cgroup: "/system.slice/docker-" + oomContainer + ".scope", Unit: "docker-" + oomContainer + ".scope",
+					Container: oomContainer, How: "cgroup"},
+				{Time: us, PID: 5151, StartTime: us - 60e6, Comm: "postgres", User: "postgres", RSSBytes: 1 << 30,
+					Cgroup: "/system.slice/postgresql.service", Unit: "postgresql.service", How: "cgroup"},
+				{Time: us, How: "unseen"},
+			}
 		}
 		// One more kill in the same hour: four in its hourly bucket.
 		if t.Equal(f.oomAt.Add(20 * time.Minute)) {
 			for i := range b.Memory {
 				b.Memory[i].OOMKills = 1
 			}
+			b.OOMKill = []schema.OOMKillRow{{Time: us, PID: 6001, StartTime: us - 5e6, Comm: "node", User: "www-data",
+				RSSBytes: 900 << 20, Cgroup: "/user.slice/user-1000.slice/session-3.scope", Unit: "session-3.scope", How: "host"}}
 		}
 		if !t.Before(yesterday.Add(12*time.Hour)) && t.Before(yesterday.Add(12*time.Hour+10*time.Minute)) && len(b.Process) > 0 {
 			b.Process = append(b.Process, schema.ProcessRow{
@@ -266,8 +279,8 @@ func TestArchiveShape(t *testing.T) {
 			for d := 2; d >= 0; d-- {
 				day := theFleet.today.AddDate(0, 0, -d).Format(time.DateOnly)
 				got := kinds[key{table, host, day}]
-				if (table == schema.TableHost || table == schema.TableAlert) && len(got) == 0 {
-					continue // host facts and alerts are written when they change
+				if (table == schema.TableHost || table == schema.TableAlert || table == schema.TableOOMKill) && len(got) == 0 {
+					continue // host facts, alerts and OOM kills are written when they change or happen
 				}
 				switch {
 				case d > 0 && !slices.Equal(got, []string{"day"}):

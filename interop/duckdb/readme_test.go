@@ -194,6 +194,8 @@ func TestReadmeQueries(t *testing.T) {
 		"memory_hourly":       f.checkMemoryHourly,
 		"oom_kills":           f.checkOOMKills,
 		"busiest_disks":       f.checkBusiestDisks,
+		"top_services_week":   f.checkTopServicesWeek,
+		"oom_victims":         f.checkOOMVictims,
 		"last_sample":         f.checkLastSample,
 		"self_cost":           f.checkSelfCost,
 		"range_macros":        f.checkRangeMacros,
@@ -266,8 +268,8 @@ func (f *fleet) checkOpen(t *testing.T, db *sql.DB, q string) {
 		t.Fatalf("%v\n%s", err, q)
 	}
 	for _, table := range schema.Names() {
-		if table == schema.TableAlert || table == schema.TableCustom || table == schema.TableGPU {
-			continue // their views are made by the incidents, custom and gpu blocks
+		if table == schema.TableAlert || table == schema.TableCustom || table == schema.TableGPU || table == schema.TableOOMKill {
+			continue // their views are made by the incidents, custom, gpu and oom_victims blocks
 		}
 		var want int64
 		for _, host := range sortedHosts() {
@@ -887,5 +889,107 @@ func (f *fleet) checkCPURange(t *testing.T, db *sql.DB, q string) {
 	got := query(t, db, q)
 	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 0.0101)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// orNull is a string column's value as the driver returns it: nil for an
+// empty (NULL) string.
+func orNull(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (f *fleet) checkTopServicesWeek(t *testing.T, db *sql.DB, q string) {
+	type key struct{ host, cgroup, unit, container string }
+	type acc struct {
+		us      int64
+		peak    int64
+		hasPeak bool
+	}
+	sums := map[key]*acc{}
+	from := f.now.Add(-7 * 24 * time.Hour)
+	for _, host := range sortedHosts() {
+		eachRow(f, host, func(b *schema.Batch) []schema.CgroupRow { return b.Cgroup }, func(b *schema.Batch, r *schema.CgroupRow) {
+			if r.Cgroup == "/" || micros(r.Time).Before(from) {
+				return
+			}
+			k := key{host, r.Cgroup, r.Unit, r.Container}
+			a := sums[k]
+			if a == nil {
+				a = &acc{}
+				sums[k] = a
+			}
+			if r.CPUUsec != nil {
+				a.us += *r.CPUUsec
+			}
+			if r.MemoryPeakBytes != nil {
+				a.peak, a.hasPeak = max(a.peak, *r.MemoryPeakBytes), true
+			}
+		})
+	}
+	var want result
+	for k, a := range sums {
+		var peak any
+		if a.hasPeak {
+			peak = a.peak
+		}
+		want = append(want, []any{k.host, k.cgroup, orNull(k.unit), orNull(k.container), round(float64(a.us)/1e6, 1), peak})
+	}
+	slices.SortFunc(want, func(a, b []any) int {
+		if c := -cmpFloat(a[4].(float64), b[4].(float64)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a[0].(string), b[0].(string)); c != 0 {
+			return c
+		}
+		return strings.Compare(a[1].(string), b[1].(string))
+	})
+	if len(want) < 10 {
+		t.Fatalf("the fleet has %d services, want at least 10 to rank", len(want))
+	}
+	want = want[:10]
+	got := query(t, db, q)
+	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 0.101)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func (f *fleet) checkOOMVictims(t *testing.T, db *sql.DB, q string) {
+	var want result
+	from := f.now.Add(-30 * 24 * time.Hour)
+	for _, host := range sortedHosts() {
+		eachRow(f, host, func(b *schema.Batch) []schema.OOMKillRow { return b.OOMKill }, func(b *schema.Batch, r *schema.OOMKillRow) {
+			if micros(r.Time).Before(from) {
+				return
+			}
+			service := orNull(r.Container)
+			if service == nil {
+				service = orNull(r.Unit)
+			}
+			if service == nil {
+				service = orNull(r.Cgroup)
+			}
+			want = append(want, []any{host, micros(r.Time), int64(r.PID), orNull(r.Comm), orNull(r.User), r.RSSBytes, service, r.How})
+		})
+	}
+	slices.SortStableFunc(want, func(a, b []any) int {
+		if c := a[1].(time.Time).Compare(b[1].(time.Time)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a[0].(string), b[0].(string)); c != 0 {
+			return c
+		}
+		return int(a[2].(int64) - b[2].(int64))
+	})
+	got := query(t, db, q)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if !slices.ContainsFunc(got, func(r []any) bool {
+		return r[0] == hostWeb && r[1] == f.oomAt && r[3] == "java" && r[6] == oomContainer && r[7] == "cgroup"
+	}) {
+		t.Errorf("the planted victim java in container %s at %v is not among %v", oomContainer, f.oomAt, got)
 	}
 }
