@@ -27,6 +27,7 @@ type pageModel struct {
 	Facts     *factsPage     // facts page
 	Avail     *availPage     // availability page
 	Incidents *incidentsPage // incidents page (fleet or host)
+	Fleet     *fleetPage     // fleet page
 	Status    string         // host pages: the host's status now
 	// A host page of a range without samples: when the host was last
 	// seen, and the shortest longer range that has samples (nil: none).
@@ -206,7 +207,7 @@ func writeIndex(w *writer, t *template.Template, hosts []*hostData, o Options) e
 					return err
 				}
 			}
-			return nil
+			return writeFleet(w, t, hosts, o)
 		}
 		// The pages needed at the size seen, at least one more.
 		n = max(n, over*n/indexBudget)
