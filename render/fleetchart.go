@@ -193,7 +193,7 @@ func fleetCharts(hosts []*hostData, from, to int64) ([]Chart, time.Duration) {
 		}
 	}
 	nb := fleetBuckets / k
-	width := (to - from + fleetBuckets - 1) / fleetBuckets * int64(k)
+	width := (to - from) / fleetBuckets * int64(k)
 	times := make([]int64, nb)
 	for i := range times {
 		times[i] = from + int64(i)*width

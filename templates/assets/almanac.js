@@ -397,7 +397,7 @@
     chart.getZr().on('click', function (e) {
       var pt = [e.offsetX, e.offsetY];
       if (!chart.containPixel('grid', pt)) { return; }
-      var t = chart.convertFromPixel({ xAxisIndex: 0 }, pt);
+      var t = (chart.convertFromPixel({ gridIndex: 0 }, pt) || [])[0];
       if (!(t > 0)) { return; }
       var s0 = opt.series && opt.series[0], ml = s0 && s0.markLine && s0.markLine.data;
       for (var i = 0; ml && i < ml.length; i++) {
