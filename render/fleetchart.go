@@ -2,6 +2,7 @@ package render
 
 import (
 	"cmp"
+	"encoding/json"
 	"html/template"
 	"math"
 	"slices"
@@ -47,7 +48,47 @@ var fleetMetrics = []fleetMetric{
 
 // fleetSeries is a host's fleet data: per metric of fleetMetrics, the
 // peaks of fleetBuckets buckets over the 24 hours (NaN: no data), or nil.
-type fleetSeries [][]float32
+type fleetSeries []fleetValues
+
+// fleetValues are the peaks of one metric; NaN is written null in JSON
+// (a host's index entry is kept as JSON by the render cache and shards).
+type fleetValues []float32
+
+// MarshalJSON writes the values, null for NaN.
+func (v fleetValues) MarshalJSON() ([]byte, error) {
+	if v == nil {
+		return []byte("null"), nil
+	}
+	b := []byte{'['}
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendNum(b, float64(x))
+	}
+	return append(b, ']'), nil
+}
+
+// UnmarshalJSON reads values written by MarshalJSON.
+func (v *fleetValues) UnmarshalJSON(data []byte) error {
+	var ps []*float32
+	if err := json.Unmarshal(data, &ps); err != nil {
+		return err
+	}
+	if ps == nil {
+		*v = nil
+		return nil
+	}
+	out := make(fleetValues, len(ps))
+	for i, p := range ps {
+		out[i] = float32(math.NaN())
+		if p != nil {
+			out[i] = *p
+		}
+	}
+	*v = out
+	return nil
+}
 
 // fleetOf returns the fleet data of host d from its 24-hour charts, over
 // [from, to) (µs).
@@ -62,7 +103,7 @@ func fleetOf(d *hostData, from, to int64) fleetSeries {
 		if len(cells) == 0 {
 			continue
 		}
-		s := make([]float32, fleetBuckets)
+		s := make(fleetValues, fleetBuckets)
 		any := false
 		for i, v := range cells[0] {
 			s[i] = float32(v)

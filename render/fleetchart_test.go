@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -16,7 +17,7 @@ func fakeFleet(n int) []*hostData {
 	for i := range hosts {
 		f := make(fleetSeries, len(fleetMetrics))
 		for m := range f {
-			s := make([]float32, fleetBuckets)
+			s := make(fleetValues, fleetBuckets)
 			for k := range s {
 				v := float64(i%97) + 10*math.Sin(float64(k+i)/7)
 				if m == len(f)-1 {
@@ -97,4 +98,24 @@ func TestFleetCharts(t *testing.T) {
 			t.Errorf("index.html of 1,000 hosts is %d bytes, over %d", index, maxPageBytes)
 		}
 	})
+}
+
+// TestFleetValuesJSON: a host's fleet data survives the JSON of the render
+// cache and of shards, its gaps included.
+func TestFleetValuesJSON(t *testing.T) {
+	in := fleetSeries{{1.5, float32(math.NaN()), 1234567}, nil}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), `[[1.5,null,1234567],null]`; got != want {
+		t.Errorf("JSON %s, want %s", got, want)
+	}
+	var out fleetSeries
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || out[1] != nil || len(out[0]) != 3 || out[0][0] != 1.5 || !math.IsNaN(float64(out[0][1])) || out[0][2] != 1234567 {
+		t.Errorf("read back %v", out)
+	}
 }

@@ -207,7 +207,7 @@ func writeIndex(w *writer, t *template.Template, hosts []*hostData, o Options) e
 					return err
 				}
 			}
-			return writeFleet(w, t, hosts, o)
+			return nil
 		}
 		// The pages needed at the size seen, at least one more.
 		n = max(n, over*n/indexBudget)
