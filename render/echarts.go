@@ -1,7 +1,9 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
 
@@ -43,13 +45,49 @@ type Option struct {
 	ext *chartExt
 }
 
-// MarshalJSON writes the chart's option object.
+// MarshalJSON writes the chart's option object. A line chart's dataset
+// rows, most of its bytes, are written by rows.MarshalJSON straight into
+// the result rather than through encoding/json, which would scan them
+// once more (the page's encoder scans the result anyway).
 func (o Option) MarshalJSON() ([]byte, error) {
 	if o.RectChart == nil {
 		return []byte("null"), nil
 	}
-	return json.Marshal(o.JSON())
+	var r rows
+	if len(o.DatasetList) == 1 {
+		r, _ = o.DatasetList[0].Source.(rows)
+	}
+	if r.T == nil {
+		return json.Marshal(o.JSON())
+	}
+	o.DatasetList[0].Source = rowsMark
+	m := o.JSON() // holds a copy of the dataset
+	o.DatasetList[0].Source = r
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	// The dataset comes before the series (keys in order), so the first
+	// match is the mark, never a host's text.
+	i := bytes.Index(b, rowsMarkJSON)
+	if i < 0 {
+		return nil, errors.New("render: chart option without its dataset mark")
+	}
+	data, _ := r.MarshalJSON()
+	out := make([]byte, 0, len(b)+len(data))
+	out = append(out, b[:i+len(rowsMarkKey)]...)
+	out = append(out, data...)
+	return append(out, b[i+len(rowsMarkJSON):]...), nil
 }
+
+// rowsMark stands for a dataset's rows while the rest of an option is
+// encoded; rowsMarkJSON is how it comes out, after its key.
+const rowsMark = "\x00almanac-rows"
+
+var (
+	rowsMarkKey  = []byte(`"dataset":{"source":`)
+	rowsMarkJSON = []byte(`"dataset":{"source":"\u0000almanac-rows"`)
+)
 
 // newOption returns the option of chart c with the extensions ext.
 func newOption(c *charts.RectChart, ext *chartExt) Option {

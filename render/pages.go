@@ -376,10 +376,12 @@ func (g *gatherer) topProcesses() error {
 			cid, cnames = ids(byCPU)
 			mid, mnames = ids(byMem)
 			ioid, ionames = ids(byIO)
-			cpuGrid, memGrid = procSeries(pr, cid, from, to, true), procSeries(pr, mid, from, to, false)
-			if len(ioid) > 0 {
-				ioGrid = procSeriesOf(pr, ioid, from, to, func(i int) float64 { return nz(pr.IORead[i]) + nz(pr.IOWrite[i]) })
-			}
+			// One pass over the rows for the three sets of lines.
+			gs := procSeriesSets(pr, from, to,
+				procSet{cid, func(i int) float64 { return nz(pr.CPUUser[i]) + nz(pr.CPUSys[i]) }},
+				procSet{mid, func(i int) float64 { return pr.RSS[i] }},
+				procSet{ioid, func(i int) float64 { return nz(pr.IORead[i]) + nz(pr.IOWrite[i]) }})
+			cpuGrid, memGrid, ioGrid = gs[0], gs[1], gs[2]
 			shown := map[procID]bool{}
 			for _, ss := range [][]procStat{byCPU, byMem, byIO} {
 				for _, s := range ss {

@@ -171,27 +171,40 @@ func procSeries(p procRows, ids []procID, from, to int64, cpu bool) grid {
 // procSeriesOf returns, for each process in ids, the value of val at each
 // of its rows in [from, to), one column per process, NaN where absent.
 func procSeriesOf(p procRows, ids []procID, from, to int64, val func(i int) float64) grid {
+	return procSeriesSets(p, from, to, procSet{ids, val})[0]
+}
+
+// procSet is a set of processes to draw and the value drawn.
+type procSet struct {
+	ids []procID
+	val func(i int) float64
+}
+
+// procSeriesSets returns the grid of each set (as procSeriesOf), reading
+// the rows once for them all.
+func procSeriesSets(p procRows, from, to int64, sets ...procSet) []grid {
 	lo, hi := window(p.T, from, to)
-	idx := make(map[procID]int, len(ids))
-	for j, id := range ids {
-		idx[id] = j
-	}
-	g := grid{T: uniqueTimes(p.T[lo:hi]), Cols: make([][]float64, len(ids))}
-	for j := range g.Cols {
-		g.Cols[j] = nanRow(len(g.T))
+	ts := uniqueTimes(p.T[lo:hi])
+	type at struct{ set, col int }
+	idx := map[procID][]at{}
+	out := make([]grid, len(sets))
+	for k, s := range sets {
+		out[k] = grid{T: ts, Cols: make([][]float64, len(s.ids))}
+		for j, id := range s.ids {
+			idx[id] = append(idx[id], at{k, j})
+			out[k].Cols[j] = nanRow(len(ts))
+		}
 	}
 	row := -1
 	for i := lo; i < hi; i++ {
-		if row < 0 || g.T[row] != p.T[i] {
+		if row < 0 || ts[row] != p.T[i] {
 			row++
 		}
-		j, ok := idx[procID{PID: int32(p.PID[i]), Start: int64(p.Start[i])}]
-		if !ok {
-			continue
+		for _, a := range idx[procID{PID: int32(p.PID[i]), Start: int64(p.Start[i])}] {
+			out[a.set].Cols[a.col][row] = sets[a.set].val(i)
 		}
-		g.Cols[j][row] = val(i)
 	}
-	return g
+	return out
 }
 
 // nz returns v, or 0 when v is NaN.
