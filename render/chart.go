@@ -207,7 +207,7 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 		// button) shows the rest. The slider's preview spreads the points
 		// evenly over its width whatever their times: off for a sliver.
 		for i := range ext.zoom {
-			ext.zoom[i].StartValue, ext.zoom[i].EndValue = lo/1000, hi/1000
+			ext.zoom[i].StartValue, ext.zoom[i].EndValue = ptr(lo/1000), ptr(hi/1000)
 		}
 		ext.zoom[1].ShowDataShadow = ptr(false)
 	}

@@ -122,7 +122,7 @@
 //
 // and, on every page, .Title, .Root (the relative path to the site root),
 // .Nav, .Status, .Generated (a Time: .ISO and .Text) and .Data, the page's
-// charts as a JSON object {"tz": ..., "charts": [{id, unit, kind, option}]}
+// charts as a JSON object {"tz": ..., "charts": [{id, unit, kind, option, all}]}
 // that base.html writes into <script type="application/json"
 // id="almanac-data">. html/template escapes everything, JSON included; no
 // template.HTML or template.JS is made from host data. assets/almanac.js

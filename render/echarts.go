@@ -154,11 +154,11 @@ type timeMark struct {
 
 // zoomExt is what a dataZoom needs beyond opts.DataZoom.
 type zoomExt struct {
-	StartValue     int64 `json:"startValue,omitempty"`
-	EndValue       int64 `json:"endValue,omitempty"`
-	Height         int   `json:"height,omitempty"`
-	Bottom         *int  `json:"bottom,omitempty"`
-	ShowDataShadow *bool `json:"showDataShadow,omitempty"`
+	StartValue     *int64 `json:"startValue,omitempty"`
+	EndValue       *int64 `json:"endValue,omitempty"`
+	Height         int    `json:"height,omitempty"`
+	Bottom         *int   `json:"bottom,omitempty"`
+	ShowDataShadow *bool  `json:"showDataShadow,omitempty"`
 }
 
 // dataZoom is one dataZoom as written.
