@@ -81,6 +81,7 @@ func TestFleetCharts(t *testing.T) {
 			s.Status, s.CPU, s.Mem, s.FullestFS, s.Kernel, s.Uptime = "up", "12.3 %", "45.6 %", "/var 67.8 %", "6.12.38+deb13-amd64", "3d 4h"
 			s.CPU7, s.Mem7, s.Load7 = "23.9 % / 30.6 %", "41.5 % / 42.9 %", "1.89 / 2.72"
 			s.Avail = [3]string{"99.9 %", "99.9 %", "99.9 %"}
+			s.Cost, s.CostSort = "0.4 % · 12.3 MB/d", 0.4
 			pts := make([]string, 96)
 			for k := range pts {
 				pts[k] = fmt.Sprintf("%d,%.1f", k, 10+float64(k%7))
