@@ -2,7 +2,6 @@ package render
 
 import (
 	"cmp"
-	"encoding/json"
 	"html/template"
 	"math"
 	"slices"
@@ -47,48 +46,13 @@ var fleetMetrics = []fleetMetric{
 }
 
 // fleetSeries is a host's fleet data: per metric of fleetMetrics, the
-// peaks of fleetBuckets buckets over the 24 hours (NaN: no data), or nil.
+// peaks of fleetBuckets buckets over the 24 hours, or nil. A host's index
+// entry is kept as JSON (render cache, shards), which has no NaN: a
+// bucket without data is -1 (every metric is 0 or more).
 type fleetSeries []fleetValues
 
-// fleetValues are the peaks of one metric; NaN is written null in JSON
-// (a host's index entry is kept as JSON by the render cache and shards).
+// fleetValues are the peaks of one metric, -1 where there is no data.
 type fleetValues []float32
-
-// MarshalJSON writes the values, null for NaN.
-func (v fleetValues) MarshalJSON() ([]byte, error) {
-	if v == nil {
-		return []byte("null"), nil
-	}
-	b := []byte{'['}
-	for i, x := range v {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendNum(b, float64(x))
-	}
-	return append(b, ']'), nil
-}
-
-// UnmarshalJSON reads values written by MarshalJSON.
-func (v *fleetValues) UnmarshalJSON(data []byte) error {
-	var ps []*float32
-	if err := json.Unmarshal(data, &ps); err != nil {
-		return err
-	}
-	if ps == nil {
-		*v = nil
-		return nil
-	}
-	out := make(fleetValues, len(ps))
-	for i, p := range ps {
-		out[i] = float32(math.NaN())
-		if p != nil {
-			out[i] = *p
-		}
-	}
-	*v = out
-	return nil
-}
 
 // fleetOf returns the fleet data of host d from its 24-hour charts, over
 // [from, to) (µs).
@@ -106,8 +70,10 @@ func fleetOf(d *hostData, from, to int64) fleetSeries {
 		s := make(fleetValues, fleetBuckets)
 		any := false
 		for i, v := range cells[0] {
-			s[i] = float32(v)
-			any = any || !math.IsNaN(v)
+			s[i] = -1
+			if !math.IsNaN(v) {
+				s[i], any = float32(max(v, 0)), true
+			}
 		}
 		if any {
 			out[m] = s
@@ -256,7 +222,7 @@ func fleetCharts(hosts []*hostData, from, to int64) ([]Chart, time.Duration) {
 			for i := range vs {
 				v := math.NaN()
 				for _, x := range d.sum.Fleet[m][i*k : (i+1)*k] {
-					if x := float64(x); !math.IsNaN(x) && (math.IsNaN(v) || x > v) {
+					if x := float64(x); x >= 0 && (math.IsNaN(v) || x > v) {
 						v = x
 					}
 				}
