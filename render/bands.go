@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"almanac/alert"
+
+	"github.com/go-echarts/go-echarts/v2/opts"
 )
 
 // Band is an incident drawn as a shaded band on the line charts of a
@@ -35,10 +37,10 @@ func bandAreas(o lineOpts, id string) []any {
 		if !ok {
 			color = bandColors["warn"]
 		}
-		areas = append(areas, []any{
-			map[string]any{"xAxis": from / 1000, "name": b.Label, "itemStyle": map[string]any{"color": color},
-				"label": map[string]any{"show": false}},
-			map[string]any{"xAxis": to / 1000},
+		areas = append(areas, []opts.MarkAreaData{
+			{Name: b.Label, XAxis: from / 1000, MarkAreaStyle: opts.MarkAreaStyle{
+				ItemStyle: &opts.ItemStyle{Color: color}, Label: &opts.Label{Show: opts.Bool(false)}}},
+			{XAxis: to / 1000},
 		})
 	}
 	return areas

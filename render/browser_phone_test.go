@@ -83,7 +83,7 @@ func TestBrowserPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	web1 := "hosts/" + hostDir("web1") + "/"
-	shots := map[string]bool{"index.html": true, web1 + "index.html": true, web1 + "30d.html": true,
+	shots := map[string]bool{"index.html": true, "fleet.html": true, web1 + "index.html": true, web1 + "30d.html": true,
 		web1 + "processes.html": true, web1 + "availability.html": true, web1 + "facts.html": true}
 	for _, rel := range pages {
 		t.Run(rel, func(t *testing.T) {

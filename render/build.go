@@ -316,7 +316,10 @@ func writeFleetPages(w *writer, tmpl *template.Template, src scanner, entries []
 	if err := writeFleetIncidents(w, tmpl, src, hosts, opts); err != nil {
 		return err
 	}
-	return writeIndex(w, tmpl, hosts, opts)
+	if err := writeIndex(w, tmpl, hosts, opts); err != nil {
+		return err
+	}
+	return writeFleet(w, tmpl, hosts, opts)
 }
 
 // makeOut makes out an empty folder to write a site into: it creates it

@@ -66,8 +66,8 @@ func TestBuildSmallFleet(t *testing.T) {
 	}
 	files := readSite(t, out)
 	pages := htmlPages(files)
-	// index + incidents + 2 hosts x (4 ranges + 4 processes ranges + availability + incidents + facts)
-	if got, want := len(pages), 2+2*11; got != want {
+	// index + incidents + fleet + 2 hosts x (4 ranges + 4 processes ranges + availability + incidents + facts)
+	if got, want := len(pages), 3+2*11; got != want {
 		t.Errorf("pages = %d %v, want %d", got, pages, want)
 	}
 	if rep.Pages != len(pages) || rep.Hosts != 2 {
@@ -256,6 +256,7 @@ func TestBuildGolden(t *testing.T) {
 	web := "hosts/" + hostDir("web1") + "/"
 	golden := map[string]string{
 		"index.html":              "index.html",
+		"fleet.html":              "fleet.html",
 		web + "index.html":        "web1-24h.html",
 		web + "availability.html": "web1-availability.html",
 		web + "processes.html":    "web1-processes.html",
@@ -332,8 +333,8 @@ func TestBuildSkipsCorruptFile(t *testing.T) {
 	if len(rep.Skipped) != 1 || !strings.Contains(rep.Skipped[0], filepath.Base(victim)) {
 		t.Errorf("Skipped = %q, want one entry naming %s", rep.Skipped, filepath.Base(victim))
 	}
-	if rep.Pages != 2+2*11 {
-		t.Errorf("pages = %d, want %d", rep.Pages, 2+2*11)
+	if rep.Pages != 3+2*11 {
+		t.Errorf("pages = %d, want %d", rep.Pages, 3+2*11)
 	}
 	// The CPU chart of web1 is still there; its memory chart is not.
 	page, err := os.ReadFile(filepath.Join(out, "hosts", hostDir("web1"), "index.html"))

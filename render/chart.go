@@ -4,6 +4,9 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
 )
 
 // Chart is one ECharts chart ready for a template: a stable DOM id, a title,
@@ -12,11 +15,15 @@ import (
 // html/template, which escapes it; the site's own script (assets/almanac.js)
 // reads the block and draws the chart.
 type Chart struct {
-	ID     string         `json:"id"`
-	Title  string         `json:"-"`
-	Unit   string         `json:"unit"`
-	Kind   string         `json:"kind"` // "line", "heatmap" (time categories on x) or "calendar"
-	Option map[string]any `json:"option"`
+	ID     string `json:"id"`
+	Title  string `json:"-"`
+	Unit   string `json:"unit"`
+	Kind   string `json:"kind"` // "line", "heatmap" (time categories on x) or "calendar"
+	Option Option `json:"option"`
+	// All is, for a chart drawing the first of its dataset's columns only
+	// (the fleet charts), how many columns there are: the site script
+	// draws them all on demand. 0 otherwise.
+	All int `json:"all,omitempty"`
 
 	data     grid // a line chart's rows, to reduce further for the page budget
 	from, to int64
@@ -41,7 +48,7 @@ func (c *Chart) shrink(n int) {
 	} else {
 		c.data = downsample(c.data, c.from, c.to, n, c.gap)
 	}
-	c.Option["dataset"] = map[string]any{"source": rows(c.data)}
+	c.Option.DatasetList[0].Source = rows(c.data)
 }
 
 // pageBudget is the most numbers the charts of one page hold together:
@@ -129,6 +136,7 @@ type lineOpts struct {
 	Stack   bool     // stack the series as areas (CPU modes, memory)
 	Peaks   int      // with Stack: the last Peaks series are lines over the stack (a peak)
 	Integer bool     // values are counts: axis steps are whole numbers
+	Signed  bool     // values may be negative: the value axis has no floor at zero
 	Area    bool     // fill under each line
 	Reboots []int64  // boot times (µs) to mark on the time axis
 	OOMs    []int64  // times (µs) of samples that counted OOM kills, marked too
@@ -150,52 +158,50 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 	if o.Stack {
 		zeroAbsent(grid{T: g.T, Cols: g.Cols[:len(g.Cols)-o.Peaks]})
 	}
-	series := make([]any, 0, len(g.Cols))
+	ext := &chartExt{series: make([]seriesExt, len(g.Cols)), markAreas: true}
+	line := charts.NewLine()
+	line.AddDataset(opts.Dataset{Source: rows(g)})
 	for j := range g.Cols {
-		s := map[string]any{
-			"type":       "line",
-			"name":       names[j],
-			"showSymbol": false,
-			"encode":     map[string]any{"x": 0, "y": j + 1},
-			"lineStyle":  map[string]any{"width": 1},
+		s := charts.SingleSeries{
+			Name:       names[j],
+			Type:       "line",
+			ShowSymbol: opts.Bool(false),
+			Encode:     &opts.Encode{X: 0, Y: j + 1},
+			LineStyle:  &opts.LineStyle{Width: 1},
 		}
 		if o.Stack && j >= len(g.Cols)-o.Peaks {
-			s["lineStyle"] = map[string]any{"width": 1, "type": "dashed", "color": "#888"}
-			s["itemStyle"] = map[string]any{"color": "#888"}
-			s["z"] = 3
+			s.LineStyle = &opts.LineStyle{Width: 1, Type: "dashed", Color: "#888"}
+			s.ItemStyle = &opts.ItemStyle{Color: "#888"}
+			ext.series[j].Z = 3
 		} else if o.Stack {
-			s["stack"] = "total"
-			s["areaStyle"] = map[string]any{}
+			s.Stack = "total"
+			s.AreaStyle = &opts.AreaStyle{}
 		} else if o.Area {
-			s["areaStyle"] = map[string]any{"opacity": 0.15}
+			s.AreaStyle = &opts.AreaStyle{Opacity: opts.Float(0.15)}
 		}
 		if j == 0 {
-			if marks := timeMarks(o); len(marks) > 0 {
-				s["markLine"] = markLine(marks)
-			}
-			if areas := append(outageAreas(o), bandAreas(o, id)...); len(areas) > 0 {
-				s["markArea"] = map[string]any{"silent": true, "data": areas}
+			s.MarkLines = markLine(timeMarks(o))
+			if areas := markAreaData(o, id); len(areas) > 0 {
+				s.MarkAreas = &opts.MarkAreas{Data: areas}
 			}
 		}
-		series = append(series, s)
+		line.MultiSeries = append(line.MultiSeries, s)
 	}
-	yAxis := map[string]any{"type": "value"}
+	yAxis := opts.YAxis{Type: "value", Min: 0}
+	if o.Signed {
+		yAxis.Min = nil
+	}
 	if o.Max > 0 {
-		yAxis["max"] = o.Max
+		yAxis.Max = o.Max
 	}
-	yAxis["min"] = 0
 	if o.Integer {
-		yAxis["minInterval"] = 1
+		yAxis.MinInterval = 1
 	}
-	xAxis := map[string]any{"type": "time"}
+	xAxis := opts.XAxis{Type: "time"}
 	if o.To > o.From {
-		xAxis["min"] = o.From / 1000
-		xAxis["max"] = o.To / 1000
+		xAxis.Min, xAxis.Max = o.From/1000, o.To/1000
 	}
-	zoom := []any{
-		map[string]any{"type": "inside"},
-		map[string]any{"type": "slider", "height": 16, "bottom": 6},
-	}
+	ext.zoom = []zoomExt{{}, {Height: 16, Bottom: ptr(6)}}
 	extent := g
 	if o.DataTo > 0 {
 		extent = grid{T: []int64{o.DataFrom, o.DataTo}, Cols: [][]float64{{0, 0}}}
@@ -204,12 +210,21 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 		// Open on the data; the slider (or the page's "whole range"
 		// button) shows the rest. The slider's preview spreads the points
 		// evenly over its width whatever their times: off for a sliver.
-		for _, z := range zoom {
-			z := z.(map[string]any)
-			z["startValue"], z["endValue"] = lo/1000, hi/1000
+		for i := range ext.zoom {
+			ext.zoom[i].StartValue, ext.zoom[i].EndValue = ptr(lo/1000), ptr(hi/1000)
 		}
-		zoom[1].(map[string]any)["showDataShadow"] = false
+		ext.zoom[1].ShowDataShadow = ptr(false)
 	}
+	line.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{ChartID: id}),
+		charts.WithAnimation(false),
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Type: "scroll", Top: "0"}),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "16", Top: "36", Bottom: "48", ContainLabel: opts.Bool(true)}),
+		charts.WithXAxisOpts(xAxis),
+		charts.WithYAxisOpts(yAxis),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider"}),
+	)
 	return Chart{
 		data:    g,
 		stacked: o.Stack,
@@ -221,19 +236,12 @@ func lineChart(id, title, unit string, g grid, names []string, o lineOpts) Chart
 		Title:   title,
 		Unit:    unit,
 		Kind:    "line",
-		Option: map[string]any{
-			"animation": false,
-			"tooltip":   map[string]any{"trigger": "axis"},
-			"legend":    map[string]any{"type": "scroll", "top": 0},
-			"grid":      map[string]any{"left": 8, "right": 16, "top": 36, "bottom": 48, "containLabel": true},
-			"xAxis":     xAxis,
-			"yAxis":     yAxis,
-			"dataZoom":  zoom,
-			"dataset":   map[string]any{"source": rows(g)},
-			"series":    series,
-		},
+		Option:  newOption(&line.RectChart, ext),
 	}
 }
+
+// ptr returns a pointer to v.
+func ptr[T any](v T) *T { return &v }
 
 // timeMarks returns the marks of the time axis in the range of o:
 // reboots (red) and OOM kills (orange), as markLine data.
@@ -242,8 +250,8 @@ func timeMarks(o lineOpts) []any {
 	add := func(ts []int64, name, color string) {
 		for _, t := range ts {
 			if t >= o.From && t < o.To {
-				marks = append(marks, map[string]any{"xAxis": t / 1000, "name": name,
-					"lineStyle": map[string]any{"type": "dashed", "color": color}})
+				marks = append(marks, timeMark{XAxis: t / 1000, Name: name,
+					LineStyle: &opts.LineStyle{Type: "dashed", Color: color}})
 			}
 		}
 	}
@@ -252,14 +260,26 @@ func timeMarks(o lineOpts) []any {
 	return marks
 }
 
-// markLine is the markLine option of a series drawing marks (timeMarks).
-func markLine(marks []any) map[string]any {
-	return map[string]any{
-		"silent": true,
-		"symbol": []string{"none", "none"},
-		"label":  map[string]any{"formatter": "{b}", "position": "insideEndTop"},
-		"data":   marks,
+// markLine is the markLine option of a series drawing marks (timeMarks),
+// or nil without marks. The marks answer a click (the site script opens
+// the top processes of that time).
+func markLine(marks []any) *opts.MarkLines {
+	if len(marks) == 0 {
+		return nil
 	}
+	return &opts.MarkLines{
+		Data: marks,
+		MarkLineStyle: opts.MarkLineStyle{
+			Symbol: []string{"none", "none"},
+			Label:  &opts.Label{Formatter: "{b}", Position: "insideEndTop"},
+		},
+	}
+}
+
+// markAreaData returns the shaded bands of line chart id in the range of
+// o, as markArea data: its outages and its incidents (bands.go).
+func markAreaData(o lineOpts, id string) []any {
+	return append(outageAreas(o), bandAreas(o, id)...)
 }
 
 // outageAreas returns the outages of o within its range as markArea data:
@@ -275,9 +295,9 @@ func outageAreas(o lineOpts) []any {
 		if out.Kind == KindDown {
 			color = "rgba(211,47,47,0.12)"
 		}
-		areas = append(areas, []any{
-			map[string]any{"xAxis": from / 1000, "itemStyle": map[string]any{"color": color}},
-			map[string]any{"xAxis": to / 1000},
+		areas = append(areas, []opts.MarkAreaData{
+			{XAxis: from / 1000, MarkAreaStyle: opts.MarkAreaStyle{ItemStyle: &opts.ItemStyle{Color: color}}},
+			{XAxis: to / 1000},
 		})
 	}
 	return areas
@@ -345,33 +365,35 @@ func heatmapChart(id, title, unit string, times []int64, names []string, cells [
 	for i, t := range times {
 		xs[i] = t / 1000
 	}
-	var data []any
+	var data []heatCell
 	for j, row := range cells {
 		for i, v := range row {
 			if math.IsNaN(v) {
 				continue
 			}
-			data = append(data, []any{i, j, num(v)})
+			data = append(data, heatCell{i, j, v})
 		}
 	}
+	hm := charts.NewHeatMap()
+	hm.MultiSeries = append(hm.MultiSeries, charts.SingleSeries{Type: "heatmap", Data: data})
+	hm.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{ChartID: id}),
+		charts.WithAnimation(false),
+		charts.WithTooltipOpts(opts.Tooltip{Position: "top"}),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "16", Top: "10", Bottom: "56", ContainLabel: opts.Bool(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, SplitArea: &opts.SplitArea{Show: opts.Bool(false)}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: names}),
+		charts.WithVisualMapOpts(opts.VisualMap{Max: float32(maxVal), Calculable: opts.Bool(true),
+			Orient: "horizontal", Left: "center", Bottom: "0"}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}),
+	)
+	ext := &chartExt{series: []seriesExt{{Progressive: ptr(0)}}, itemH: 120}
 	return Chart{
-		ID:    id,
-		Title: title,
-		Unit:  unit,
-		Kind:  "heatmap",
-		Option: map[string]any{
-			"animation": false,
-			"tooltip":   map[string]any{"position": "top"},
-			"grid":      map[string]any{"left": 8, "right": 16, "top": 10, "bottom": 56, "containLabel": true},
-			"xAxis":     map[string]any{"type": "category", "data": xs, "splitArea": map[string]any{"show": false}},
-			"yAxis":     map[string]any{"type": "category", "data": names},
-			"visualMap": map[string]any{
-				"min": 0, "max": maxVal, "calculable": true, "orient": "horizontal",
-				"left": "center", "bottom": 0, "itemHeight": 120,
-			},
-			"dataZoom": []any{map[string]any{"type": "inside"}},
-			"series":   []any{map[string]any{"type": "heatmap", "data": data, "progressive": 0}},
-		},
+		ID:     id,
+		Title:  title,
+		Unit:   unit,
+		Kind:   "heatmap",
+		Option: newOption(&hm.RectChart, ext),
 	}
 }
 
@@ -418,39 +440,35 @@ func bucketMax(g grid, from, to int64, n int) ([]int64, [][]float64) {
 // between the days first and last ("2006-01-02"). Days missing from days
 // are drawn empty: no data is neither up nor down.
 func calendarChart(id, title, first, last string, days [][2]any) Chart {
-	data := make([]any, len(days))
-	for i, d := range days {
-		data[i] = []any{d[0], d[1]}
+	hm := charts.NewHeatMap()
+	hm.AddCalendar(&opts.Calendar{
+		Range:     []string{first, last},
+		Top:       "30",
+		Left:      "40",
+		Right:     "10",
+		ItemStyle: &opts.ItemStyle{BorderWidth: 1},
+		YearLabel: &opts.CalendarLabel{Show: opts.Bool(false)},
+	})
+	hm.MultiSeries = append(hm.MultiSeries, charts.SingleSeries{Type: "heatmap", CoordSystem: "calendar", Data: days})
+	hm.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{ChartID: id}),
+		charts.WithAnimation(false),
+		charts.WithVisualMapOpts(opts.VisualMap{Type: "piecewise", Orient: "horizontal", Left: "center", Bottom: "0"}),
+	)
+	ext := &chartExt{
+		cellSize: []any{"auto", 14},
+		pieces: []piece{
+			{Gte: ptr(99.9), Label: "≥ 99.9 %", Color: "#2e7d32"},
+			{Gte: ptr(99.0), Lt: ptr(99.9), Label: "99–99.9 %", Color: "#9ccc65"},
+			{Gte: ptr(95.0), Lt: ptr(99.0), Label: "95–99 %", Color: "#ffb300"},
+			{Lt: ptr(95.0), Label: "< 95 %", Color: "#d32f2f"},
+		},
 	}
 	return Chart{
-		ID:    id,
-		Title: title,
-		Unit:  unitPct,
-		Kind:  "calendar",
-		Option: map[string]any{
-			"animation": false,
-			"tooltip":   map[string]any{},
-			"visualMap": map[string]any{
-				"type": "piecewise", "orient": "horizontal", "left": "center", "bottom": 0,
-				"pieces": []any{
-					map[string]any{"gte": 99.9, "label": "≥ 99.9 %", "color": "#2e7d32"},
-					map[string]any{"gte": 99, "lt": 99.9, "label": "99–99.9 %", "color": "#9ccc65"},
-					map[string]any{"gte": 95, "lt": 99, "label": "95–99 %", "color": "#ffb300"},
-					map[string]any{"lt": 95, "label": "< 95 %", "color": "#d32f2f"},
-				},
-			},
-			"calendar": map[string]any{
-				"range":     []string{first, last},
-				"cellSize":  []any{"auto", 14},
-				"top":       30,
-				"left":      40,
-				"right":     10,
-				"itemStyle": map[string]any{"borderWidth": 1},
-				"yearLabel": map[string]any{"show": false},
-			},
-			"series": []any{map[string]any{
-				"type": "heatmap", "coordinateSystem": "calendar", "data": data,
-			}},
-		},
+		ID:     id,
+		Title:  title,
+		Unit:   unitPct,
+		Kind:   "calendar",
+		Option: newOption(&hm.RectChart, ext),
 	}
 }

@@ -169,12 +169,7 @@ func (g *gatherer) custom() error {
 			if counter {
 				title += " (per second)"
 			}
-			c := g.line(r, customChartID(i, m), title, customUnit(md.unit, counter), set, keys, names, lineOpts{})
-			if md.negative {
-				if y, ok := c.Option["yAxis"].(map[string]any); ok {
-					delete(y, "min")
-				}
-			}
+			c := g.line(r, customChartID(i, m), title, customUnit(md.unit, counter), set, keys, names, lineOpts{Signed: md.negative})
 			charts = append(charts, c)
 		}
 		g.add(r, Section{Title: "Custom metrics", Charts: charts})

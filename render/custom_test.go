@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math"
 	"path/filepath"
 	"strings"
@@ -103,7 +104,7 @@ func TestCustomAndGPUCharts(t *testing.T) {
 					t.Errorf("%s: backup size unit %q", ranges[r].Name, size.Unit)
 				}
 				cold := titles["outside_celsius"]
-				if y := cold.Option["yAxis"].(map[string]any); y["min"] != nil || cold.Unit != unitCelsius {
+				if y := optionMap(t, cold)["yAxis"].(map[string]any); y["min"] != nil || cold.Unit != unitCelsius {
 					t.Errorf("%s: a metric below zero has y axis %v, unit %q", ranges[r].Name, y, cold.Unit)
 				}
 				var ids []string
@@ -113,13 +114,27 @@ func TestCustomAndGPUCharts(t *testing.T) {
 				if got := strings.Join(ids, " "); got != "gpu-busy gpu-memory gpu-temperature gpu-power gpu-clocks" {
 					t.Errorf("%s: gpu charts %s", ranges[r].Name, got)
 				}
-				busy := gpu.Charts[0].Option["series"].([]any)
+				busy := optionMap(t, gpu.Charts[0])["series"].([]any)
 				if n := busy[0].(map[string]any)["name"]; n != "card0 amdgpu 0000:03:00.0" {
 					t.Errorf("%s: gpu series name %q", ranges[r].Name, n)
 				}
 			}
 		})
 	}
+}
+
+// optionMap returns a chart's option as the page's JSON holds it.
+func optionMap(t *testing.T, c Chart) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(c.Option)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	return m
 }
 
 func keysOf(m map[string]Chart) []string {

@@ -11,6 +11,8 @@
 //	                                    almanac's own cost over 24 h (CPU % of a core, MB/day)
 //	incidents.html                      every host's incidents and the fleet rules': timeline,
 //	                                    table, silences, the fleet rules
+//	fleet.html                          fleet charts: CPU, memory, load per core, fullest
+//	                                    filesystem and network of every host over 24 hours
 //	hosts/<dir>/index.html              charts of the last 24 hours
 //	hosts/<dir>/7d.html, 30d.html, 365d.html
 //	                                    the same charts over 7, 30 and 365 days
@@ -122,8 +124,10 @@
 //	host.html          .Host, .Range, .Tabs ([]Link), .Sections ([]Section: .Title, .Charts, .FS);
 //	                   without sections, .Seen (when the host was last seen) and .DataLink
 //	                   (*Link to the shortest longer range with data, or nil)
-//	processes.html     .Host, .Range, .Tabs, .Procs (.TopCPU, .TopMem, .Zombies []ProcRow,
-//	                   .TopRange, .Charts; never nil), and .Seen and .DataLink when all are empty
+//	processes.html     .Host, .Range, .Tabs, .Procs (.TopCPU, .TopMem, .TopIO, .Zombies []ProcRow,
+//	                   .TopRange, .Charts, .Buckets; never nil), and .Seen and .DataLink when
+//	                   all are empty
+//	fleet.html         .Fleet (.Hosts, .Buckets, .Top) and the charts in .Data
 //	availability.html  .Host, .Avail (.Status, .Windows, .Calendar, .Outages, .Reboots)
 //	facts.html         .Host, .Facts (.Facts, .FS, .Changes, .Self: the cost charts)
 //	incidents.html     .Incidents (.Fleet, .Timeline (*Chart, or nil), .Height, .Incidents
@@ -132,7 +136,7 @@
 //
 // and, on every page, .Title, .Root (the relative path to the site root),
 // .Nav, .Status, .Generated (a Time: .ISO and .Text) and .Data, the page's
-// charts as a JSON object {"tz": ..., "charts": [{id, unit, kind, option}]}
+// charts as a JSON object {"tz": ..., "charts": [{id, unit, kind, option, all}]}
 // that base.html writes into <script type="application/json"
 // id="almanac-data">. html/template escapes everything, JSON included; no
 // template.HTML or template.JS is made from host data. assets/almanac.js
@@ -140,9 +144,20 @@
 // pages carry a Content-Security-Policy that allows only the site's own
 // script files (script-src 'self') and no inline script.
 //
-// The chart options are plain ECharts option objects built in Go
-// (chart.go); chart ids are fixed per page ("cpu", "memory", ...), so
+// The chart options are ECharts option objects built in Go with
+// go-echarts' typed charts and options (chart.go; what go-echarts lacks is
+// added through its ConfigurationVisitor, see echarts.go and the README's
+// "Charts"); chart ids are fixed per page ("cpu", "memory", ...), so
 // output is deterministic for a given archive and Options.Now.
+//
+// # Fleet page
+//
+// fleet.html draws one metric of every host per chart over the last 24
+// hours (fleetchart.go): each host's summary keeps 96 peaks (15 minutes)
+// per metric, taken from its 24-hour charts; the page merges adjacent
+// buckets until its datasets fit fleetBudget (1,000 hosts: 32 points of
+// 45 minutes, a page of about 1.3 MB). The 10 hosts with the highest mean
+// are drawn; the others are in the dataset, drawn on "All hosts".
 //
 // # What the site script adds
 //
@@ -156,7 +171,15 @@
 // with earlier/later buttons and a day field that moves it,
 // sortable tables
 // (data-type num, text or time, the value in data-v) and the host and
-// process filters.
+// process filters. On a processes page the zoom narrows the top tables to
+// the processes seen in the window (data-first, data-last, ms) and ranks
+// the CPU table by the CPU time inside it, summed from each row's CPU
+// seconds per bucket (data-cpub, "first:v,v,…"; buckets of 10 minutes on
+// the 24-hour page, 1, 4 and 48 hours on the others, from data-b0 and
+// data-bw of #proctools). On a host's chart pages a click on a time chart
+// opens the processes page of that range (the 24-hour one for the last 24
+// hours) zoomed on that time, taking the time of a reboot or OOM kill mark
+// within 8 px. A fleet chart gets an "All hosts" button.
 //
 // # Fleets
 //

@@ -109,6 +109,7 @@ type hostSummary struct {
 	// CPU % to sort by (see self.go).
 	Cost     string
 	CostSort float64
+	Fleet    fleetSeries // the fleet page's data (fleetchart.go)
 }
 
 // gatherer reads a host's tables and builds its page models.
@@ -229,6 +230,7 @@ func gather(src scanner, host, dir string, now time.Time, tz *time.Location, rul
 	}
 	g.availability()
 	g.markOOMs()
+	g.d.sum.Fleet = fleetOf(g.d, g.now-ranges[0].Dur.Microseconds(), g.now+1)
 	s := &g.d.sum
 	s.CPU7, s.CPU7Sort = g.weekCPU.text(fmtPct)
 	s.Mem7, s.Mem7Sort = g.weekMem.text(fmtPct)
@@ -243,15 +245,13 @@ func (g *gatherer) markOOMs() {
 		return
 	}
 	mark := func(c *Chart) {
-		series, _ := c.Option["series"].([]any)
-		if c.Kind != "line" || len(series) == 0 {
+		if c.Kind != "line" || len(c.Option.MultiSeries) == 0 {
 			return
 		}
-		s := series[0].(map[string]any)
 		marks := timeMarks(lineOpts{From: c.from, To: c.to, Reboots: g.d.tl.Reboots, OOMs: g.ooms})
 		nameOOMs(marks, g.ooms, g.victims)
 		if len(marks) > 0 {
-			s["markLine"] = markLine(marks)
+			c.Option.MultiSeries[0].MarkLines = markLine(marks)
 		}
 	}
 	for r := range g.d.ranges {

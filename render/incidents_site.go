@@ -14,6 +14,9 @@ import (
 	"almanac/alert"
 	"almanac/archive"
 	"almanac/schema"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
 )
 
 // Alerting is what render knows of the alerting rules: the rules file
@@ -250,7 +253,7 @@ func timelineChart(id, title string, rows []IncidentRow, cat func(IncidentRow) s
 	var cats []string
 	index := map[string]int{}
 	from := now
-	var series []any
+	var series charts.MultiSeries
 	for _, r := range rows { // newest first
 		c := cat(r)
 		j, ok := index[c]
@@ -286,34 +289,37 @@ func timelineChart(id, title string, rows []IncidentRow, cat func(IncidentRow) s
 		if r.Silenced {
 			name += " · silenced"
 		}
-		s := map[string]any{
-			"type": "line", "name": name, "data": [][]any{{r.From / 1000, c}, {max(r.To, r.From) / 1000, c}},
-			"symbol": "rect", "symbolSize": []int{2, 12}, "showSymbol": true,
-			"lineStyle": map[string]any{"width": 12, "color": color}, "itemStyle": map[string]any{"color": color},
+		s := charts.SingleSeries{
+			Type: "line", Name: name, Data: [][]any{{r.From / 1000, c}, {max(r.To, r.From) / 1000, c}},
+			Symbol: "rect", SymbolSize: []int{2, 12}, ShowSymbol: opts.Bool(true),
+			LineStyle: &opts.LineStyle{Width: 12, Color: color}, ItemStyle: &opts.ItemStyle{Color: color},
 		}
 		if r.Event {
-			s["data"] = [][]any{{r.From / 1000, c}}
-			s["symbol"], s["symbolSize"] = "diamond", 12
+			s.Data = [][]any{{r.From / 1000, c}}
+			s.Symbol, s.SymbolSize = "diamond", 12
 		}
 		series = append(series, s)
 	}
 	from = max(from, now-longest.Microseconds())
 	pad := max((now-from)/50, time.Minute.Microseconds())
 	height := 70 + 26*len(cats)
+	tl := charts.NewLine()
+	tl.MultiSeries = series
+	tl.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{ChartID: id}),
+		charts.WithAnimation(false),
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item"}),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "24", Top: "10", Bottom: "30", ContainLabel: opts.Bool(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "time", Min: (from - pad) / 1000, Max: now / 1000}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: cats, Inverse: opts.Bool(true),
+			AxisLabel: &opts.AxisLabel{Width: 220, Overflow: "truncate"}}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", FilterMode: "none"}),
+	)
 	return Chart{
-		ID:    id,
-		Title: title,
-		Kind:  "timeline",
-		Option: map[string]any{
-			"animation": false,
-			"tooltip":   map[string]any{"trigger": "item"},
-			"grid":      map[string]any{"left": 8, "right": 24, "top": 10, "bottom": 30, "containLabel": true},
-			"xAxis":     map[string]any{"type": "time", "min": (from - pad) / 1000, "max": now / 1000},
-			"yAxis": map[string]any{"type": "category", "data": cats, "inverse": true,
-				"axisLabel": map[string]any{"width": 220, "overflow": "truncate"}},
-			"dataZoom": []any{map[string]any{"type": "inside", "filterMode": "none"}},
-			"series":   series,
-		},
+		ID:     id,
+		Title:  title,
+		Kind:   "timeline",
+		Option: newOption(&tl.RectChart, nil),
 	}, height
 }
 

@@ -167,6 +167,15 @@ type ProcRow struct {
 	RSSLastSort      float64 // last RSS (bytes), to sort by
 	PPID             int32   // zombies: the parent, which has not reaped it
 	Parent           string  // zombies: the parent's command ("" when not seen)
+	// Disk I/O over the range, on the 24-hour page (HasIO): bytes read and
+	// written (the rates times the sampling interval) and the peak rate.
+	HasIO                             bool
+	Read, Written, IOPeak             string
+	ReadSort, WrittenSort, IOPeakSort float64
+	// For the site script's zoom: when it was first and last seen (ms),
+	// and its CPU seconds per bucket of the page (procPage.Buckets).
+	FirstMs, LastMs int64
+	CPUBuckets      string
 }
 
 // procPage is the model of a host's processes page for one range.
@@ -177,6 +186,8 @@ type procPage struct {
 	TopRange string // the range the top tables and their lines cover ("24 hours")
 	Zombies  []ProcRow
 	Groups   []GroupTable // services, containers, users, command names (services.go)
+	TopIO    []ProcRow    // by disk I/O (24 hours: raw rows have it), or nil
+	Buckets  procBuckets  // the buckets of the rows' CPUBuckets
 }
 
 // procWindow is the range whose top processes come from raw rows only.
@@ -283,7 +294,7 @@ func (g *gatherer) topProcesses() error {
 			rawFrom = min(rawFrom, start)
 		}
 	}
-	f, err := g.scanRange(schema.TableProcess, rawFrom, to, procColumns...)
+	f, err := g.scanRange(schema.TableProcess, rawFrom, to, append(slices.Clone(procColumns), procIOColumns...)...)
 	if err != nil {
 		return err
 	}
@@ -297,20 +308,29 @@ func (g *gatherer) topProcesses() error {
 		interval = time.Duration(defaultInterval) * time.Microsecond
 	}
 	tz := g.tz
-	row := func(s procStat) ProcRow {
+	isec := interval.Seconds()
+	io := pr.IORead != nil // the 24-hour page has the I/O columns
+	row := func(s procStat, cpuB []float64, b procBuckets) ProcRow {
 		cpuTime := time.Duration(s.cpuSum / 100 * float64(interval))
-		return ProcRow{
+		pr := ProcRow{
 			PID: s.ID.PID, Comm: s.Comm, User: s.User, State: s.State,
 			CPU: fmtPct(s.CPUAvg), CPUTime: fmtDuration(cpuTime), RSSMax: fmtBytes(s.RSSMax), RSSLast: fmtBytes(s.RSSLast),
 			Started: mkTime(s.ID.Start, tz), FirstSeen: mkTime(s.First, tz), Seen: mkTime(s.Last, tz),
 			Zombie: s.State == "Z", CPUSort: cpuTime.Seconds(), RSSSort: s.RSSMax,
 			CPUAvgSort: nz(s.CPUAvg), RSSLastSort: nz(s.RSSLast),
+			FirstMs: s.First / 1000, LastMs: s.Last / 1000, CPUBuckets: b.text(cpuB),
 		}
+		pr.HasIO = s.hasIO || (io && b.Width == bucketWidths[0].Milliseconds())
+		if s.hasIO {
+			pr.ReadSort, pr.WrittenSort, pr.IOPeakSort = s.ioRead*isec, s.ioWrite*isec, s.ioPeak
+			pr.Read, pr.Written, pr.IOPeak = fmtBytes(pr.ReadSort), fmtBytes(pr.WrittenSort), fmtBytes(s.ioPeak)+"/s"
+		}
+		return pr
 	}
-	rows := func(ss []procStat) []ProcRow {
+	rows := func(ss []procStat, bk func(procID) []float64, b procBuckets) []ProcRow {
 		var out []ProcRow
 		for _, s := range ss {
-			out = append(out, row(s))
+			out = append(out, row(s, bk(s.ID), b))
 		}
 		return out
 	}
@@ -342,17 +362,35 @@ func (g *gatherer) topProcesses() error {
 	for r := range ranges {
 		p := &g.d.procs[r]
 		p.Zombies, p.TopRange = zombies, ranges[r].Label
-		var byCPU, byMem []procStat
-		var cpuGrid, memGrid grid
-		var cnames, mnames []string
+		var byCPU, byMem, byIO []procStat
+		var cpuGrid, memGrid, ioGrid grid
+		var cnames, mnames, ionames []string
 		rfrom, _ := g.rangeWindow(r)
 		lineGap := gap
+		b := newProcBuckets(r, rfrom, to)
+		var bk func(procID) []float64
 		if r == 0 {
-			byCPU, byMem = topProcesses(pr, from, to, topN)
-			var cid, mid []procID
+			all := procStats(pr, from, to)
+			byCPU, byMem = rankProcs(all, topN)
+			byIO = rankIO(all, topN)
+			var cid, mid, ioid []procID
 			cid, cnames = ids(byCPU)
 			mid, mnames = ids(byMem)
-			cpuGrid, memGrid = procSeries(pr, cid, from, to, true), procSeries(pr, mid, from, to, false)
+			ioid, ionames = ids(byIO)
+			// One pass over the rows for the three sets of lines.
+			gs := procSeriesSets(pr, from, to,
+				procSet{cid, func(i int) float64 { return nz(pr.CPUUser[i]) + nz(pr.CPUSys[i]) }},
+				procSet{mid, func(i int) float64 { return pr.RSS[i] }},
+				procSet{ioid, func(i int) float64 { return nz(pr.IORead[i]) + nz(pr.IOWrite[i]) }})
+			cpuGrid, memGrid, ioGrid = gs[0], gs[1], gs[2]
+			shown := map[procID]bool{}
+			for _, ss := range [][]procStat{byCPU, byMem, byIO} {
+				for _, s := range ss {
+					shown[s.ID] = true
+				}
+			}
+			raw := rawBuckets(pr, shown, b, isec)
+			bk = func(id procID) []float64 { return raw[id] }
 		} else {
 			byCPU, byMem = long.top(r, topN, g.samples[r])
 			var cid, mid []procID
@@ -360,11 +398,13 @@ func (g *gatherer) topProcesses() error {
 			mid, mnames = ids(byMem)
 			cpuGrid, memGrid = long.series(r, cid, true), long.series(r, mid, false)
 			lineGap = max(gap, gapThreshold(time.Hour.Microseconds())) // hourly points
+			bk = func(id procID) []float64 { return long.buckets(id, b, isec) }
 		}
 		if len(byCPU) == 0 {
 			continue
 		}
-		p.TopCPU, p.TopMem = rows(byCPU), rows(byMem)
+		p.TopCPU, p.TopMem, p.TopIO = rows(byCPU, bk, b), rows(byMem, bk, b), rows(byIO, bk, b)
+		p.Buckets = b
 		o := lineOpts{From: rfrom, To: to, Reboots: g.d.tl.Reboots, Outages: g.d.tl.Outages, Gap: lineGap}
 		o.DataFrom, o.DataTo = g.dataExtent(r)
 		line := func(id, title, unit string, gr grid, names []string) Chart {
@@ -373,6 +413,9 @@ func (g *gatherer) topProcesses() error {
 		p.Charts = append(p.Charts,
 			line("top-cpu", "Top processes by CPU (% of one core)", unitPct, cpuGrid, cnames),
 			line("top-rss", "Top processes by resident memory", unitBytes, memGrid, mnames))
+		if len(ionames) > 0 {
+			p.Charts = append(p.Charts, line("top-io", "Top processes by disk I/O (read + write)", unitBytesPS, ioGrid, ionames))
+		}
 	}
 	return nil
 }

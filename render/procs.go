@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"almanac/archive"
@@ -18,10 +19,12 @@ import (
 // CPU % of each hour times its samples) and by peak resident memory, and
 // the lines of the first ones are drawn per hour.
 
-// procPoint is one hour of one process: its mean CPU % and peak RSS.
+// procPoint is one hour of one process: its mean CPU %, peak RSS and
+// the number of samples it was in.
 type procPoint struct {
 	t        int64
 	cpu, rss float32
+	n        int32
 }
 
 // longProc accumulates one process identity over the long ranges.
@@ -133,7 +136,7 @@ func (l *longProcs) rollup(f *archive.Frame) {
 		cpu := nz(usr[i]) + nz(sys[i])
 		first, last := l.seenIn(t, int64(start[i]), int(nz(n[i])))
 		l.add(p, first, cpu*nz(n[i]), nz(rssMax[i]))
-		p.pts = append(p.pts, procPoint{t: t, cpu: float32(cpu), rss: float32(nz(rssMax[i]))})
+		p.pts = append(p.pts, procPoint{t: t, cpu: float32(cpu), rss: float32(nz(rssMax[i])), n: int32(nz(n[i]))})
 		if last >= p.last {
 			p.last, p.comm, p.user, p.state, p.rssLast = last, comm[i], user[i], state[i], nz(rssAvg[i])
 		}
@@ -170,7 +173,7 @@ func (p *longProc) flushHour() {
 	if !p.hourActive {
 		return
 	}
-	p.pts = append(p.pts, procPoint{t: p.hour, cpu: float32(p.hourCPU / float64(p.hourN)), rss: float32(p.hourRSS)})
+	p.pts = append(p.pts, procPoint{t: p.hour, cpu: float32(p.hourCPU / float64(p.hourN)), rss: float32(p.hourRSS), n: int32(p.hourN)})
 	p.hourActive = false
 }
 
@@ -293,16 +296,123 @@ func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bo
 	return l, nil
 }
 
-// procColumns are the columns of the process table render reads.
-var procColumns = []string{"pid", "start_time", "user", "comm", "state", "cpu_user_pct", "cpu_system_pct", "rss_bytes"}
+// procColumns are the columns of the process table render reads;
+// procIOColumns those it reads too for the last 24 hours (the process
+// rollup has no I/O).
+var (
+	procColumns   = []string{"pid", "start_time", "user", "comm", "state", "cpu_user_pct", "cpu_system_pct", "rss_bytes"}
+	procIOColumns = []string{"read_bytes_per_s", "write_bytes_per_s"}
+)
 
-// procRowsOf returns the process rows of f.
+// procRowsOf returns the process rows of f, with their I/O when f has it.
 func procRowsOf(f *archive.Frame) procRows {
-	return procRows{
+	pr := procRows{
 		T: f.Time, PID: col(f, "pid"), Start: col(f, "start_time"),
 		CPUUser: col(f, "cpu_user_pct"), CPUSys: col(f, "cpu_system_pct"), RSS: col(f, "rss_bytes"),
 		Comm: strCol(f, "comm"), User: strCol(f, "user"), Stat: strCol(f, "state"),
 	}
+	if _, ok := f.Num[procIOColumns[0]]; ok {
+		pr.IORead, pr.IOWrite = col(f, procIOColumns[0]), col(f, procIOColumns[1])
+	}
+	return pr
+}
+
+// procBuckets cuts the processes page of a range into buckets, so that
+// the site script can sum a process's CPU time inside a zoomed window
+// from a row's CPU seconds per bucket (ProcRow.CPUBuckets).
+type procBuckets struct {
+	From  int64 // ms, the start of the first bucket
+	Width int64 // ms
+	N     int
+}
+
+// bucketWidths are the bucket widths of the processes pages, by range:
+// under 200 buckets each, and no finer than the per-hour rollup.
+var bucketWidths = []time.Duration{10 * time.Minute, time.Hour, 4 * time.Hour, 48 * time.Hour}
+
+// newProcBuckets returns the buckets of range r over [from, to) (µs).
+func newProcBuckets(r int, from, to int64) procBuckets {
+	w := bucketWidths[min(r, len(bucketWidths)-1)].Milliseconds()
+	a := from / 1000
+	a -= a % w
+	return procBuckets{From: a, Width: w, N: int((to/1000 - a + w - 1) / w)}
+}
+
+// index returns the bucket of t (µs), or -1.
+func (b procBuckets) index(t int64) int {
+	i := (t/1000 - b.From) / b.Width
+	if t/1000 < b.From || i >= int64(b.N) {
+		return -1
+	}
+	return int(i)
+}
+
+// text writes CPU seconds per bucket as the site script reads them:
+// the index of the first bucket with some, a colon, then whole seconds
+// separated by commas, empty for none ("" when there are none at all).
+func (b procBuckets) text(secs []float64) string {
+	first, last := -1, 0
+	for i, v := range secs {
+		if v >= 0.5 {
+			if first < 0 {
+				first = i
+			}
+			last = i + 1
+		}
+	}
+	if first < 0 {
+		return ""
+	}
+	out := strconv.AppendInt(nil, int64(first), 10)
+	out = append(out, ':')
+	for i, v := range secs[first:last] {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if v >= 0.5 {
+			out = strconv.AppendFloat(out, math.Round(v), 'f', -1, 64)
+		}
+	}
+	return string(out)
+}
+
+// rawBuckets returns the CPU seconds per bucket of each process of ids
+// from the raw rows of pr (interval: the sampling interval, seconds).
+func rawBuckets(pr procRows, ids map[procID]bool, b procBuckets, interval float64) map[procID][]float64 {
+	out := make(map[procID][]float64, len(ids))
+	for i, t := range pr.T {
+		id := procID{PID: int32(pr.PID[i]), Start: int64(pr.Start[i])}
+		if !ids[id] {
+			continue
+		}
+		k := b.index(t)
+		if k < 0 {
+			continue
+		}
+		s := out[id]
+		if s == nil {
+			s = make([]float64, b.N)
+			out[id] = s
+		}
+		s[k] += (nz(pr.CPUUser[i]) + nz(pr.CPUSys[i])) / 100 * interval
+	}
+	return out
+}
+
+// buckets returns the CPU seconds per bucket of process id from its
+// hourly points (interval: the sampling interval, seconds).
+func (l *longProcs) buckets(id procID, b procBuckets, interval float64) []float64 {
+	p := l.byID[id]
+	if p == nil {
+		return nil
+	}
+	s := make([]float64, b.N)
+	for _, pt := range p.pts {
+		if k := b.index(pt.t); k >= 0 {
+			s[k] += float64(pt.cpu) / 100 * float64(pt.n) * interval
+		}
+	}
+	return s
 }
 
 // nanGrid reports whether every value of gr is NaN.

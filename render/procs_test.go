@@ -307,21 +307,19 @@ func TestMarks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"load", "cpu", "memory"} {
-		s := chartOf(t, d, 0, id).Option["series"].([]any)[0].(map[string]any)
-		ml, _ := s["markLine"].(map[string]any)
+		s := chartOf(t, d, 0, id).Option.MultiSeries[0]
 		var oom []int64
-		if ml != nil {
-			for _, m := range ml["data"].([]any) {
-				if m := m.(map[string]any); m["name"] == "OOM kill" {
-					oom = append(oom, m["xAxis"].(int64))
+		if s.MarkLines != nil {
+			for _, m := range s.MarkLines.Data {
+				if m := m.(timeMark); m.Name == "OOM kill" {
+					oom = append(oom, m.XAxis)
 				}
 			}
 		}
 		if want := []int64{kill.UnixMilli()}; !slices.Equal(oom, want) {
 			t.Errorf("%s: OOM kill marks %v, want %v", id, oom, want)
 		}
-		ma, _ := s["markArea"].(map[string]any)
-		if ma == nil || len(ma["data"].([]any)) != 1 {
+		if ma := s.MarkAreas; ma == nil || len(ma.Data) != 1 {
 			t.Errorf("%s: outage areas %v, want the 20 minutes without data", id, ma)
 		}
 	}

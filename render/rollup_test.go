@@ -1,6 +1,8 @@
 package render
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -235,8 +237,16 @@ func TestRollupRender(t *testing.T) {
 
 	t.Run("availability unchanged", func(t *testing.T) {
 		w, g := want.avail, got.avail
-		if fmt.Sprint(w.Calendar.Option) != fmt.Sprint(g.Calendar.Option) {
-			t.Errorf("calendar from the compacted archive differs")
+		wj, err := json.Marshal(w.Calendar.Option)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gj, err := json.Marshal(g.Calendar.Option)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(wj, gj) {
+			t.Errorf("calendar from the compacted archive differs:\n%s\n%s", gj, wj)
 		}
 		w.Calendar, g.Calendar = nil, nil
 		if fmt.Sprint(w) != fmt.Sprint(g) {

@@ -27,6 +27,7 @@ type pageModel struct {
 	Facts     *factsPage     // facts page
 	Avail     *availPage     // availability page
 	Incidents *incidentsPage // incidents page (fleet or host)
+	Fleet     *fleetPage     // fleet page
 	Status    string         // host pages: the host's status now
 	// A host page of a range without samples: when the host was last
 	// seen, and the shortest longer range that has samples (nil: none).

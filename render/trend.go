@@ -1,7 +1,9 @@
 package render
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -69,6 +71,11 @@ type procStat struct {
 	RSSLast     float64 // bytes
 	First, Last int64   // first and last sample it was seen in (µs)
 	cpuSum      float64
+	// Disk I/O, from raw rows only (the process rollup has none): the sums
+	// of its read and write rates over its samples, and its peak read +
+	// write rate (bytes/s). hasIO is false when no sample had them.
+	ioRead, ioWrite, ioPeak float64
+	hasIO                   bool
 }
 
 // procRows is the process table as columns.
@@ -78,6 +85,7 @@ type procRows struct {
 	CPUUser, CPUSys  []float64
 	RSS              []float64
 	Comm, User, Stat []string
+	IORead, IOWrite  []float64 // bytes/s; NaN when unreadable (nil: not read)
 }
 
 // topProcesses ranks the processes seen in [from, to) (µs) by mean CPU and
@@ -86,9 +94,15 @@ type procRows struct {
 // The mean CPU counts the samples where the process was absent as zero, so
 // a short burst ranks below a steady load of the same height.
 func topProcesses(p procRows, from, to int64, n int) (byCPU, byMem []procStat) {
+	return rankProcs(procStats(p, from, to), n)
+}
+
+// procStats sums the samples of every process seen in [from, to) (µs).
+func procStats(p procRows, from, to int64) []procStat {
 	lo, hi := window(p.T, from, to)
 	stats := make(map[procID]*procStat)
 	var samples int
+	io := p.IORead != nil && p.IOWrite != nil
 	for i := lo; i < hi; i++ {
 		if i == lo || p.T[i] != p.T[i-1] {
 			samples++
@@ -105,6 +119,13 @@ func topProcesses(p procRows, from, to int64, n int) (byCPU, byMem []procStat) {
 		rss := nz(p.RSS[i])
 		s.RSSMax = max(s.RSSMax, rss)
 		s.RSSLast = rss
+		if io && !(math.IsNaN(p.IORead[i]) && math.IsNaN(p.IOWrite[i])) {
+			r, w := nz(p.IORead[i]), nz(p.IOWrite[i])
+			s.ioRead += r
+			s.ioWrite += w
+			s.ioPeak = max(s.ioPeak, r+w)
+			s.hasIO = true
+		}
 	}
 	all := make([]procStat, 0, len(stats))
 	for _, s := range stats {
@@ -113,42 +134,77 @@ func topProcesses(p procRows, from, to int64, n int) (byCPU, byMem []procStat) {
 		}
 		all = append(all, *s)
 	}
-	return rankProcs(all, n)
+	return all
+}
+
+// rankIO returns the n first of all by disk I/O (read + written), ties by
+// identity; processes without I/O are left out.
+func rankIO(all []procStat, n int) []procStat {
+	var io []procStat
+	for _, s := range all {
+		if s.ioRead+s.ioWrite > 0 {
+			io = append(io, s)
+		}
+	}
+	slices.SortFunc(io, func(a, b procStat) int {
+		if c := cmp.Compare(b.ioRead+b.ioWrite, a.ioRead+a.ioWrite); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.ID.PID, b.ID.PID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID.Start, b.ID.Start)
+	})
+	return io[:min(n, len(io))]
 }
 
 // procSeries returns, for each process in ids, its value over time in
 // [from, to): cpu (user+system %) when cpu is true, else RSS bytes. The
 // grid has one column per process, NaN where the process was absent.
 func procSeries(p procRows, ids []procID, from, to int64, cpu bool) grid {
-	lo, hi := window(p.T, from, to)
-	idx := make(map[procID]int, len(ids))
-	for j, id := range ids {
-		idx[id] = j
+	if cpu {
+		return procSeriesOf(p, ids, from, to, func(i int) float64 { return nz(p.CPUUser[i]) + nz(p.CPUSys[i]) })
 	}
-	g := grid{T: uniqueTimes(p.T[lo:hi]), Cols: make([][]float64, len(ids))}
-	for j := range g.Cols {
-		c := make([]float64, len(g.T))
-		for i := range c {
-			c[i] = math.NaN()
+	return procSeriesOf(p, ids, from, to, func(i int) float64 { return p.RSS[i] })
+}
+
+// procSeriesOf returns, for each process in ids, the value of val at each
+// of its rows in [from, to), one column per process, NaN where absent.
+func procSeriesOf(p procRows, ids []procID, from, to int64, val func(i int) float64) grid {
+	return procSeriesSets(p, from, to, procSet{ids, val})[0]
+}
+
+// procSet is a set of processes to draw and the value drawn.
+type procSet struct {
+	ids []procID
+	val func(i int) float64
+}
+
+// procSeriesSets returns the grid of each set (as procSeriesOf), reading
+// the rows once for them all.
+func procSeriesSets(p procRows, from, to int64, sets ...procSet) []grid {
+	lo, hi := window(p.T, from, to)
+	ts := uniqueTimes(p.T[lo:hi])
+	type at struct{ set, col int }
+	idx := map[procID][]at{}
+	out := make([]grid, len(sets))
+	for k, s := range sets {
+		out[k] = grid{T: ts, Cols: make([][]float64, len(s.ids))}
+		for j, id := range s.ids {
+			idx[id] = append(idx[id], at{k, j})
+			out[k].Cols[j] = nanRow(len(ts))
 		}
-		g.Cols[j] = c
 	}
 	row := -1
 	for i := lo; i < hi; i++ {
-		if row < 0 || g.T[row] != p.T[i] {
+		if row < 0 || ts[row] != p.T[i] {
 			row++
 		}
-		j, ok := idx[procID{PID: int32(p.PID[i]), Start: int64(p.Start[i])}]
-		if !ok {
-			continue
-		}
-		if cpu {
-			g.Cols[j][row] = nz(p.CPUUser[i]) + nz(p.CPUSys[i])
-		} else {
-			g.Cols[j][row] = p.RSS[i]
+		for _, a := range idx[procID{PID: int32(p.PID[i]), Start: int64(p.Start[i])}] {
+			out[a.set].Cols[a.col][row] = sets[a.set].val(i)
 		}
 	}
-	return g
+	return out
 }
 
 // nz returns v, or 0 when v is NaN.

@@ -195,6 +195,13 @@
       opt.tooltip.formatter = function (ps) {
         if (!ps || !ps.length) { return ''; }
         var out = esc(full.format(new Date(ps[0].value[0])));
+        var n = ps.length;
+        if (n > 12) {
+          // Many series (a fleet chart with all hosts): the 12 highest.
+          ps = ps.slice().sort(function (a, b) {
+            return (b.value[b.encode.y[0]] || 0) - (a.value[a.encode.y[0]] || 0);
+          }).slice(0, 12);
+        }
         for (var i = 0; i < ps.length; i++) {
           var p = ps[i];
           var v = p.value[p.encode.y[0]];
@@ -202,6 +209,7 @@
           if (unit === 'bit/s') { text += ' (' + fmtVal(v / 8, 'B/s') + ')'; }
           out += '<br>' + p.marker + esc(p.seriesName) + ': <b>' + esc(text) + '</b>';
         }
+        if (n > ps.length) { out += '<br>… ' + (n - ps.length) + ' more'; }
         return out;
       };
     } else if (c.kind === 'heatmap') {
@@ -322,6 +330,37 @@
     btn.onclick = function () { chart.dispatchAction({ type: 'dataZoom', start: 0, end: 100 }); };
   }
 
+  // allHosts gives a chart that draws the first columns of its dataset
+  // only (c.all: the fleet charts) a button that draws every column; with
+  // all of them, the legend gives way to the tooltip's highest values.
+  function allHosts(el, c, opt) {
+    if (!c.all) { return opt; }
+    var cap = el.parentNode && el.parentNode.querySelector('figcaption');
+    if (cap && !cap.querySelector('button.allhosts')) {
+      var btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'allhosts';
+      btn.textContent = 'All hosts (' + c.all + ')';
+      btn.title = 'Draw every host, not only the ' + opt.series.length + ' with the highest mean';
+      btn.onclick = function () {
+        c.showAll = !c.showAll;
+        btn.textContent = c.showAll ? 'Top ' + c.option.series.length : 'All hosts (' + c.all + ')';
+        draw();
+      };
+      cap.appendChild(btn);
+    }
+    if (!c.showAll) { return opt; }
+    var dims = (opt.dataset && opt.dataset.dimensions) || [];
+    var proto = opt.series[0];
+    for (var j = opt.series.length + 1; j <= c.all; j++) {
+      opt.series.push({ type: 'line', name: String(dims[j] || j), showSymbol: false,
+        encode: { x: 0, y: j }, lineStyle: { width: 1 } });
+    }
+    opt.series[0] = proto;
+    delete opt.legend;
+    return opt;
+  }
+
   var dark = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
   var instances = [];
   // The zoom of a page is shared by its time charts and kept in the URL
@@ -340,7 +379,109 @@
       if (h !== location.hash && window.history && history.replaceState) {
         history.replaceState(null, '', h || location.pathname + location.search);
       }
+      zoomTables(ext[0], ext[1], whole);
     });
+  }
+
+  // whoDidIt makes a click on a time chart of a host's chart pages open
+  // the processes page of the same range (the 24-hour one for the last 24
+  // hours) zoomed on that time, whose tables then list the processes of
+  // that moment. A click near a mark (an OOM kill, a reboot) takes the
+  // mark's time.
+  var procLink = document.querySelector('nav.hostnav a[href$="processes.html"]');
+  var onProcs = !!document.getElementById('proctools') || /processes[^\/]*\.html$/.test(location.pathname);
+  function whoDidIt(el, chart, opt) {
+    if (!procLink || onProcs) { return; }
+    el.title = 'Click a time to see the top processes of that moment';
+    el.style.cursor = 'pointer';
+    chart.getZr().on('click', function (e) {
+      var pt = [e.offsetX, e.offsetY];
+      if (!chart.containPixel('grid', pt)) { return; }
+      var t = (chart.convertFromPixel({ gridIndex: 0 }, pt) || [])[0];
+      if (!(t > 0)) { return; }
+      var s0 = opt.series && opt.series[0], ml = s0 && s0.markLine && s0.markLine.data;
+      for (var i = 0; ml && i < ml.length; i++) {
+        var px = chart.convertToPixel({ xAxisIndex: 0 }, ml[i].xAxis);
+        if (Math.abs(px - pt[0]) <= 8) { t = ml[i].xAxis; break; }
+      }
+      var end = opt.xAxis.max, day = 86400000;
+      var file = 'processes.html', half = 5 * 60000;
+      var m = /(7d|30d|365d)\.html$/.exec(location.pathname);
+      if (m && t < end - day) { file = 'processes-' + m[1] + '.html'; half = 3600000; }
+      var href = procLink.getAttribute('href').replace(/processes\.html$/, file);
+      location.href = href + '#from=' + Math.round(t - half) + '&to=' + Math.round(t + half);
+    });
+  }
+
+  // zoomTables narrows the top process tables of a processes page to the
+  // zoomed window [a, b] (ms): a row shows when its process was seen in
+  // it, its CPU time becomes the CPU time inside the window (from its CPU
+  // seconds per bucket, data-cpub "first:v,v,..."), and the CPU table is
+  // ranked again by it. The whole range restores the tables.
+  var ptools = document.getElementById('proctools');
+  function windowCPU(spec, b0, bw, a, b) {
+    var m = /^(\d+):(.*)$/.exec(spec || '');
+    if (!m) { return 0; }
+    var k = Number(m[1]), vs = m[2].split(','), sum = 0;
+    for (var i = 0; i < vs.length; i++) {
+      if (!vs[i]) { continue; }
+      var s = b0 + (k + i) * bw, e = s + bw;
+      var over = Math.min(e, b) - Math.max(s, a);
+      if (over > 0) { sum += Number(vs[i]) * over / bw; }
+    }
+    return sum;
+  }
+  function fmtDur(sec) {
+    var s = Math.floor(sec), d = Math.floor(s / 86400); s %= 86400;
+    var h = Math.floor(s / 3600); s %= 3600;
+    var m = Math.floor(s / 60); s %= 60;
+    if (d > 0) { return d + 'd ' + h + 'h'; }
+    if (h > 0) { return h + 'h ' + m + 'm'; }
+    if (m > 0) { return m + 'm ' + s + 's'; }
+    return s + 's';
+  }
+  function zoomTables(a, b, whole) {
+    if (!ptools) { return; }
+    var b0 = Number(ptools.getAttribute('data-b0')), bw = Number(ptools.getAttribute('data-bw'));
+    var rows = document.querySelectorAll('tr.proc[data-first]');
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      var out = !whole && (Number(r.getAttribute('data-last')) < a || Number(r.getAttribute('data-first')) > b);
+      if (out) { r.setAttribute('data-out', ''); } else { r.removeAttribute('data-out'); }
+      var cell = r.querySelector('td.cputime');
+      if (!cell) { continue; }
+      if (!cell.hasAttribute('data-orig')) {
+        cell.setAttribute('data-orig', cell.textContent);
+        cell.setAttribute('data-origv', cell.getAttribute('data-v'));
+      }
+      if (whole) {
+        cell.textContent = cell.getAttribute('data-orig');
+        cell.setAttribute('data-v', cell.getAttribute('data-origv'));
+      } else {
+        var sec = windowCPU(r.getAttribute('data-cpub'), b0, bw, a, b);
+        cell.textContent = fmtDur(sec);
+        cell.setAttribute('data-v', String(sec));
+      }
+    }
+    var body = document.querySelector('section[data-rank="cpu"] tbody');
+    if (body) {
+      var list = Array.prototype.slice.call(body.rows);
+      list.sort(function (x, y) {
+        var cx = x.querySelector('td.cputime'), cy = y.querySelector('td.cputime');
+        return Number(cy.getAttribute('data-v')) - Number(cx.getAttribute('data-v'));
+      });
+      for (var j = 0; j < list.length; j++) { body.appendChild(list[j]); }
+    }
+    var note = document.getElementById('zoomnote');
+    if (!note) {
+      note = document.createElement('span');
+      note.id = 'zoomnote';
+      note.className = 'hint';
+      ptools.appendChild(note);
+    }
+    note.textContent = whole ? '' : ' Tables: processes seen from ' + full.format(new Date(a)) + ' to ' +
+      full.format(new Date(b)) + ', CPU time within that window.';
+    procFilter();
   }
 
   function draw() {
@@ -356,7 +497,7 @@
       if (c.kind === 'heatmap') {
         el.style.height = Math.max(160, 90 + 16 * c.option.yAxis.data.length) + 'px';
       }
-      var opt = decorate(JSON.parse(JSON.stringify(c.option)), c);
+      var opt = decorate(allHosts(el, c, JSON.parse(JSON.stringify(c.option))), c);
       if (c.kind === 'line' && opt.legend) {
         var rows = legendRows(opt, el.clientWidth || 600);
         opt.legend = { type: 'plain', top: 0, left: 10, right: 56 };
@@ -382,8 +523,16 @@
       instances.push(chart);
       wholeRange(el, chart, opt);
       if (c.kind === 'line') { rescaleOnZoom(chart, opt, c.unit); }
+      if (timed) { whoDidIt(el, chart, opt); }
     }
     echarts.connect('time');
+    for (var k = 0; k < instances.length; k++) {
+      if (instances[k].group !== 'time') { continue; }
+      var ext = instances[k].getModel().getComponent('xAxis', 0).axis.scale.getExtent();
+      var xo = instances[k].getOption().xAxis[0];
+      zoomTables(ext[0], ext[1], Math.abs(ext[0] - xo.min) < 1000 && Math.abs(ext[1] - xo.max) < 1000);
+      break;
+    }
   }
   draw();
   picker();
@@ -507,20 +656,22 @@
 
   // The process filter of the processes pages: a row shows when its
   // command or user contains the text, or its PID starts with it.
-  var pfilter = document.getElementById('procfilter');
-  if (pfilter) {
-    pfilter.addEventListener('input', function () {
-      var q = pfilter.value.trim().toLowerCase();
-      var rows = document.querySelectorAll('tr.proc');
-      for (var i = 0; i < rows.length; i++) {
-        var r = rows[i];
-        r.hidden = q !== '' &&
-          (r.getAttribute('data-comm') || '').toLowerCase().indexOf(q) < 0 &&
-          (r.getAttribute('data-user') || '').toLowerCase().indexOf(q) < 0 &&
-          (r.getAttribute('data-pid') || '').indexOf(q) !== 0;
-      }
-    });
+  // A row outside the zoomed window (data-out, see zoomTables) is hidden
+  // too.
+  function procFilter() {
+    var pf = document.getElementById('procfilter');
+    var q = pf ? pf.value.trim().toLowerCase() : '';
+    var rows = document.querySelectorAll('tr.proc');
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      r.hidden = r.hasAttribute('data-out') || (q !== '' &&
+        (r.getAttribute('data-comm') || '').toLowerCase().indexOf(q) < 0 &&
+        (r.getAttribute('data-user') || '').toLowerCase().indexOf(q) < 0 &&
+        (r.getAttribute('data-pid') || '').indexOf(q) !== 0);
+    }
   }
+  var pfilter = document.getElementById('procfilter');
+  if (pfilter) { pfilter.addEventListener('input', procFilter); }
 
   // The host filter of the overview.
   var filter = document.getElementById('filter');
