@@ -302,22 +302,21 @@ func nameOOMs(marks []any, ooms []int64, victims []oomVictim) {
 		}
 		labels[ooms[i]] = append(labels[ooms[i]], what)
 	}
-	for _, m := range marks {
-		mm, ok := m.(map[string]any)
-		if !ok || mm["name"] != "OOM kill" {
+	for i, m := range marks {
+		tm, ok := m.(timeMark)
+		if !ok || tm.Name != "OOM kill" {
 			continue
 		}
-		ms, _ := mm["xAxis"].(int64)
 		// The mark's time in ms: find its µs time among ooms.
 		for t, l := range labels {
-			if t/1000 != ms {
+			if t/1000 != tm.XAxis {
 				continue
 			}
-			name := "OOM kill: " + l[0]
+			tm.Name = "OOM kill: " + l[0]
 			if len(l) > 1 {
-				name += " +" + strconv.Itoa(len(l)-1)
+				tm.Name += " +" + strconv.Itoa(len(l)-1)
 			}
-			mm["name"] = name
+			marks[i] = tm
 		}
 	}
 }

@@ -35,7 +35,7 @@ func TestNameOOMs(t *testing.T) {
 	nameOOMs(marks, ooms, victims)
 	var got []string
 	for _, m := range marks {
-		got = append(got, m.(map[string]any)["name"].(string))
+		got = append(got, m.(timeMark).Name)
 	}
 	want := []string{"reboot", "OOM kill: java (container 4f1b2c3d4e5f) +1", "OOM kill: unseen victim"}
 	if len(got) != len(want) {
