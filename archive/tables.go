@@ -334,7 +334,10 @@ func (t *tableOf[T]) merge(w io.Writer, files []sizedReaderAt) (int, error) {
 		chunk = chunk[:0]
 		return nil
 	}
-	buf := make([]T, 1024)
+	// The reader allocates its row buffers per file, in proportion to
+	// len(buf): 256 rows cost a quarter of what 1,024 did, in garbage, for
+	// the same time.
+	buf := make([]T, 256)
 	for i, f := range files {
 		err := readEach(f, buf, func(rows []T) error {
 			for len(rows) > 0 {
