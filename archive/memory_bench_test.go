@@ -71,7 +71,7 @@ func BenchmarkFlushMemory(b *testing.B) {
 // it: 288 parts per table.
 func benchDayOf300(b *testing.B) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), "almanac-compact-bench-v2")
+	dir := filepath.Join(os.TempDir(), "almanac-compact-bench-v3")
 	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
 		return dir
 	}

@@ -419,15 +419,19 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 		}
 		var cur *bucketStats
 		for row, t := range fr.Time {
-			sb.Reset()
-			for i := range key {
-				if keyNums[i] != nil {
-					key[i] = numKey(keyNums[i][row])
-				} else {
-					key[i] = keyCols[i][row]
+			// A day file holds runs of one key: the key of the row
+			// before, compared in place, costs no string.
+			if cur == nil || row == 0 || !sameKey(keyNums, keyCols, row) {
+				sb.Reset()
+				for i := range key {
+					if keyNums[i] != nil {
+						key[i] = numKey(keyNums[i][row])
+					} else {
+						key[i] = keyCols[i][row]
+					}
+					sb.WriteString(key[i])
+					sb.WriteByte(0)
 				}
-				sb.WriteString(key[i])
-				sb.WriteByte(0)
 			}
 			if cur == nil || !slices.Equal(cur.key, key) {
 				var ok bool
@@ -460,6 +464,22 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 	}
 	slices.SortFunc(out, func(a, b *bucketStats) int { return compareKeys(sp, a.key, b.key) })
 	return out, nil
+}
+
+// sameKey reports whether row has the key of the row before it, in the
+// columns of rollupDay: numeric (nums[i] set) or strings.
+func sameKey(nums [][]float64, strs [][]string, row int) bool {
+	for i := range nums {
+		if nums[i] != nil {
+			a, b := nums[i][row-1], nums[i][row]
+			if a != b && !(math.IsNaN(a) && math.IsNaN(b)) {
+				return false
+			}
+		} else if strs[i][row-1] != strs[i][row] {
+			return false
+		}
+	}
+	return true
 }
 
 // numKey returns the key string of a numeric key value (an integer: a pid

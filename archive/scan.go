@@ -252,6 +252,8 @@ func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Fram
 		}
 	}
 	var vals []parquet.Value
+	var times []int64
+	var keep []int
 	for _, rg := range pf.RowGroups() {
 		chunks := rg.ColumnChunks()
 		tc := chunks[tleaf.ColumnIndex]
@@ -261,14 +263,15 @@ func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Fram
 			}
 		}
 		nrows := int(rg.NumRows())
-		times, err := readTimes(tc, make([]int64, 0, nrows))
+		// The buffers of one row group serve the next.
+		times, err = readTimes(tc, times[:0])
 		if err != nil {
 			return err
 		}
 		if len(times) != nrows {
 			return fmt.Errorf("%w: time column has %d values for %d rows", ErrCorrupt, len(times), nrows)
 		}
-		keep := make([]int, 0, nrows)
+		keep = keep[:0]
 		for i, t := range times {
 			if r.from <= t && t < r.to {
 				keep = append(keep, i)
@@ -316,7 +319,16 @@ func fill(fr *Frame, c column, n int) {
 func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []parquet.Value, fr *Frame) ([]parquet.Value, error) {
 	var err error
 	if c.str {
-		rows := make([]string, 0, nrows)
+		// Every row: straight into the frame.
+		direct := len(keep) == nrows
+		var rows []string
+		base := 0
+		if direct {
+			rows = fr.Str[c.name]
+			base = len(rows)
+		} else {
+			rows = make([]string, 0, nrows)
+		}
 		var sb strings.Builder
 		started := false
 		// Strings are dictionary-encoded: few distinct values, each
@@ -365,8 +377,12 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 		if err != nil {
 			return vals, err
 		}
-		if len(rows) != nrows {
-			return vals, fmt.Errorf("%w: column %s has %d rows, want %d", ErrCorrupt, c.name, len(rows), nrows)
+		if len(rows)-base != nrows {
+			return vals, fmt.Errorf("%w: column %s has %d rows, want %d", ErrCorrupt, c.name, len(rows)-base, nrows)
+		}
+		if direct {
+			fr.Str[c.name] = rows
+			return vals, nil
 		}
 		out := fr.Str[c.name]
 		for _, k := range keep {
