@@ -144,9 +144,12 @@ func ChildMain() {
 			}
 		}
 	case "alloc":
+		// Slowly (about a second to 48 MiB), so that a sampler on a loaded
+		// machine sees the process before the OOM killer takes it: a
+		// victim never seen cannot be named.
 		for {
-			touch(4 << 20)
-			time.Sleep(20 * time.Millisecond)
+			touch(2 << 20)
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
 	fmt.Fprintf(os.Stderr, "%s: unknown mode %q\n", ChildEnv, mode)
