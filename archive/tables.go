@@ -60,6 +60,7 @@ type tableOf[T any] struct {
 	keys    []keyField // the identity columns, in sort order
 	plan    []fieldOp  // the journal codec
 	strs    []uintptr  // the offsets of the string fields, which merge interns
+	opt     []optField // the optional fields parquet-go may lose NULLs of
 	// partOpts and dayOpts are the writer options of parts and day files:
 	// the common ones and the sorting columns (time for a part, the keys
 	// then time for a day file).
@@ -74,7 +75,8 @@ type keyField struct {
 
 func newTable[T any](d *schema.TableOf[T]) *tableOf[T] {
 	rt := reflect.TypeFor[T]()
-	t := &tableOf[T]{decl: d, schema_: parquet.SchemaOf(new(T)), plan: fieldPlan(rt, true)}
+	t := &tableOf[T]{decl: d, schema_: parquet.SchemaOf(new(T)), plan: fieldPlan(rt, true),
+		opt: optFields(rt, true)}
 	var sorting []parquet.SortingColumn
 	for _, name := range d.Keys() {
 		c, _ := d.Column(name)
@@ -196,7 +198,7 @@ func (ds *dayStream[T]) write(t *tableOf[T], rows []T) error {
 	}
 	for len(rows) > 0 {
 		k := min(len(rows), partRowGroup-ds.pending)
-		if _, err := ds.pw.Write(rows[:k]); err != nil {
+		if _, err := writeRowsSafe(ds.pw, rows[:k], t.opt); err != nil {
 			return fmt.Errorf("write rows: %w", err)
 		}
 		ds.pending += k
@@ -291,12 +293,12 @@ func (t *tableOf[T]) writeDay(w io.Writer, b *schema.Batch, day time.Time) (int,
 	if !inOrder(sel, byTime) {
 		sortRows(sel, byTime)
 	}
-	return len(sel), writeRows(w, sel, t.partOpts)
+	return len(sel), t.writeRows(w, sel, t.partOpts)
 }
 
-func writeRows[T any](w io.Writer, rows []T, opts []parquet.WriterOption) error {
+func (t *tableOf[T]) writeRows(w io.Writer, rows []T, opts []parquet.WriterOption) error {
 	pw := parquet.NewGenericWriter[T](w, opts...)
-	if _, err := pw.Write(rows); err != nil {
+	if _, err := writeRowsSafe(pw, rows, t.opt); err != nil {
 		return fmt.Errorf("write rows: %w", err)
 	}
 	if err := pw.Close(); err != nil {
@@ -329,7 +331,7 @@ func (t *tableOf[T]) merge(w io.Writer, files []sizedReaderAt) (int, error) {
 	n := 0
 	emit := func() error {
 		t.sort(chunk)
-		if _, err := pw.Write(chunk); err != nil {
+		if _, err := writeRowsSafe(pw, chunk, t.opt); err != nil {
 			return fmt.Errorf("write rows: %w", err)
 		}
 		if err := pw.Flush(); err != nil {

@@ -384,11 +384,8 @@ func (c *cgroupCollector) read(st *cgState) cgCounters {
 // did not go backwards.
 func cgroupRow(time int64, s *cgSum, secs float64) schema.CgroupRow {
 	row := schema.CgroupRow{Time: time, Cgroup: s.cg.path, Unit: s.cg.labels.unit,
-		Container: s.cg.labels.container, Runtime: s.cg.labels.runtime,
+		Container: s.cg.labels.container, Runtime: s.cg.labels.runtime, Pod: s.cg.labels.pod,
 		Processes: s.processes, Threads: s.threads}
-	if s.cg.labels.pod != "" {
-		row.Pod = &s.cg.labels.pod
-	}
 	if s.st == nil || secs <= 0 {
 		return row
 	}

@@ -170,10 +170,7 @@ func TestCgroupCollectorFixtures(t *testing.T) {
 		return schema.CgroupRow{Time: tm, Cgroup: path, Unit: unit, Processes: procs, Threads: threads}
 	}
 	ctr := func(r schema.CgroupRow, id, runtime, pod string) schema.CgroupRow {
-		r.Container, r.Runtime = id, runtime
-		if pod != "" {
-			r.Pod = &pod
-		}
+		r.Container, r.Runtime, r.Pod = id, runtime, pod
 		return r
 	}
 	tests := []struct {

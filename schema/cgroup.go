@@ -10,26 +10,26 @@ package schema
 // cgroup's are always NULL, being the whole host's (see the cpu and memory
 // tables). Processes and threads are those of the process table.
 type CgroupRow struct {
-	Time            int64   `parquet:"time,timestamp(microsecond),delta" kind:"time" doc:"end of the interval"`
-	Cgroup          string  `parquet:"cgroup,dict" kind:"identity" doc:"the cgroup's path, as /proc/<pid>/cgroup gives it"`
-	Unit            string  `parquet:"unit,dict,optional" kind:"label" doc:"the systemd unit (service, scope or slice) it is, or is in; NULL when none"`
-	Container       string  `parquet:"container,dict,optional" kind:"label" doc:"the container id; NULL when not a container"`
-	Runtime         string  `parquet:"runtime,dict,optional" kind:"label" doc:"docker, containerd, cri-o, podman, lxc or kubepods (a pod's cgroup whose runtime the path does not say)"`
-	Pod             *string `parquet:"pod,dict,optional" kind:"label" doc:"the Kubernetes pod uid; NULL when not in a pod"`
-	Processes       int32   `parquet:"processes,delta" kind:"gauge" doc:"processes in it (as in the process table)"`
-	Threads         int32   `parquet:"threads,delta" kind:"gauge" doc:"threads of those processes"`
-	CPUPct          *Centi  `parquet:"cpu_pct,decimal(2:18),optional" kind:"percent" unit:"% of a CPU" doc:"CPU used by it and its children (cpu.stat usage_usec, cpuacct.usage); NULL when unreadable"`
-	CPUUsec         *int64  `parquet:"cpu_usec,optional" kind:"count" unit:"µs" doc:"CPU time used during the interval"`
-	MemoryBytes     *int64  `parquet:"memory_bytes,optional" kind:"gauge" unit:"bytes" doc:"memory charged to it, page cache included (memory.current, memory.usage_in_bytes)"`
-	MemoryPeakBytes *int64  `parquet:"memory_peak_bytes,optional" kind:"gauge" unit:"bytes" doc:"the most ever charged to it (memory.peak, memory.max_usage_in_bytes); NULL on kernels without it"`
-	ReadBytesPerS   *int64  `parquet:"read_bytes_per_s,optional" kind:"rate" unit:"bytes/s" doc:"bytes read from block devices (io.stat rbytes, blkio.throttle.io_service_bytes)"`
-	WriteBytesPerS  *int64  `parquet:"write_bytes_per_s,optional" kind:"rate" unit:"bytes/s" doc:"bytes written to block devices"`
-	CPUSomePct      *Centi  `parquet:"cpu_some_pct,decimal(2:18),optional" kind:"percent" unit:"%" doc:"share of the interval some of its tasks waited for a CPU (cpu.pressure)"`
-	MemorySomePct   *Centi  `parquet:"memory_some_pct,decimal(2:18),optional" kind:"percent" unit:"%" doc:"share of the interval some of its tasks stalled on memory (memory.pressure)"`
-	MemoryFullPct   *Centi  `parquet:"memory_full_pct,decimal(2:18),optional" kind:"percent" unit:"%" doc:"share of the interval all of its tasks stalled on memory"`
-	IOSomePct       *Centi  `parquet:"io_some_pct,decimal(2:18),optional" kind:"percent" unit:"%" doc:"share of the interval some of its tasks stalled on I/O (io.pressure)"`
-	IOFullPct       *Centi  `parquet:"io_full_pct,decimal(2:18),optional" kind:"percent" unit:"%" doc:"share of the interval all of its tasks stalled on I/O"`
-	OOMKills        *int64  `parquet:"oom_kills,optional" kind:"count" doc:"processes the OOM killer killed in it during the interval (memory.events, memory.oom_control)"`
+	Time            int64  `parquet:"time,timestamp(microsecond),delta" kind:"time" doc:"end of the interval"`
+	Cgroup          string `parquet:"cgroup,dict" kind:"identity" doc:"the cgroup's path, as /proc/<pid>/cgroup gives it"`
+	Unit            string `parquet:"unit,dict,optional" kind:"label" doc:"the systemd unit (service, scope or slice) it is, or is in; NULL when none"`
+	Container       string `parquet:"container,dict,optional" kind:"label" doc:"the container id; NULL when not a container"`
+	Runtime         string `parquet:"runtime,dict,optional" kind:"label" doc:"docker, containerd, cri-o, podman, lxc or kubepods (a pod's cgroup whose runtime the path does not say)"`
+	Pod             string `parquet:"pod,dict,optional" kind:"label" doc:"the Kubernetes pod uid; NULL when not in a pod"`
+	Processes       int32  `parquet:"processes,delta" kind:"gauge" doc:"processes in it (as in the process table)"`
+	Threads         int32  `parquet:"threads,delta" kind:"gauge" doc:"threads of those processes"`
+	CPUPct          *Centi `parquet:"cpu_pct,decimal(2:18),optional" kind:"percent" unit:"% of a CPU" doc:"CPU used by it and its children (cpu.stat usage_usec, cpuacct.usage); NULL when unreadable"`
+	CPUUsec         *int64 `parquet:"cpu_usec,optional" kind:"count" unit:"µs" doc:"CPU time used during the interval"`
+	MemoryBytes     *int64 `parquet:"memory_bytes,optional" kind:"gauge" unit:"bytes" doc:"memory charged to it, page cache included (memory.current, memory.usage_in_bytes)"`
+	MemoryPeakBytes *int64 `parquet:"memory_peak_bytes,optional" kind:"gauge" unit:"bytes" doc:"the most ever charged to it (memory.peak, memory.max_usage_in_bytes); NULL on kernels without it"`
+	ReadBytesPerS   *int64 `parquet:"read_bytes_per_s,optional" kind:"rate" unit:"bytes/s" doc:"bytes read from block devices (io.stat rbytes, blkio.throttle.io_service_bytes)"`
+	WriteBytesPerS  *int64 `parquet:"write_bytes_per_s,optional" kind:"rate" unit:"bytes/s" doc:"bytes written to block devices"`
+	CPUSomePct      *Centi `parquet:"cpu_some_pct,decimal(2:18),optional" kind:"percent" unit:"%" doc:"share of the interval some of its tasks waited for a CPU (cpu.pressure)"`
+	MemorySomePct   *Centi `parquet:"memory_some_pct,decimal(2:18),optional" kind:"percent" unit:"%" doc:"share of the interval some of its tasks stalled on memory (memory.pressure)"`
+	MemoryFullPct   *Centi `parquet:"memory_full_pct,decimal(2:18),optional" kind:"percent" unit:"%" doc:"share of the interval all of its tasks stalled on memory"`
+	IOSomePct       *Centi `parquet:"io_some_pct,decimal(2:18),optional" kind:"percent" unit:"%" doc:"share of the interval some of its tasks stalled on I/O (io.pressure)"`
+	IOFullPct       *Centi `parquet:"io_full_pct,decimal(2:18),optional" kind:"percent" unit:"%" doc:"share of the interval all of its tasks stalled on I/O"`
+	OOMKills        *int64 `parquet:"oom_kills,optional" kind:"count" doc:"processes the OOM killer killed in it during the interval (memory.events, memory.oom_control)"`
 }
 
 // OOMKillRow is one process the kernel's OOM killer killed: one row per

@@ -64,10 +64,7 @@ func newGroups(us int64) *groupSums {
 func (s *groupSums) add(p *schema.ProcessRow, cg synthCgroup, sec float64) {
 	c := s.cgroups[cg.path]
 	if c == nil {
-		c = &schema.CgroupRow{Time: s.us, Cgroup: cg.path, Unit: cg.unit, Container: cg.container, Runtime: cg.runtime}
-		if cg.pod != "" {
-			c.Pod = &cg.pod
-		}
+		c = &schema.CgroupRow{Time: s.us, Cgroup: cg.path, Unit: cg.unit, Container: cg.container, Runtime: cg.runtime, Pod: cg.pod}
 		s.cgroups[cg.path] = c
 		s.meta[cg.path] = cg
 	}
