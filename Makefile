@@ -6,13 +6,17 @@ export PATH := $(TOOLS):$(PATH)
 
 DEMO_SECONDS ?= 30
 
-.PHONY: build demo test test-deps lint cross bench golden clean
+.PHONY: build build-static build-nvml demo test test-deps lint cross bench golden clean
 
-build: ## build bin/almanac (static, no cgo) and bin/almanac-nvml (also NVIDIA GPUs, through NVML: cgo)
+build: build-static build-nvml ## build bin/almanac (static, no cgo) and bin/almanac-nvml (also NVIDIA GPUs, through NVML: cgo)
+
+build-static: ## build bin/almanac only (static, no cgo: no C compiler needed)
 	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/almanac ./cmd/almanac
+
+build-nvml: ## build bin/almanac-nvml (cgo: needs a C compiler)
 	CGO_ENABLED=1 CGO_CFLAGS="-O2 -Wno-deprecated-declarations" $(GO) build -tags nvml -ldflags "-X main.version=$(VERSION)" -o bin/almanac-nvml ./cmd/almanac
 
-demo: build ## sample this machine for DEMO_SECONDS at 1 s, render the site, say where it is
+demo: build-static ## sample this machine for DEMO_SECONDS at 1 s, render the site, say where it is
 	@mkdir -p demo
 	@echo "sampling this machine for $(DEMO_SECONDS) s at a 1 s interval into demo/archive ..."
 	timeout --preserve-status --signal=INT $(DEMO_SECONDS) bin/almanac sample --archive demo/archive --interval 1s --flush 10s --log-level warn
