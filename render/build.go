@@ -111,26 +111,12 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	if len(hosts) == 0 {
 		return rep, ErrEmpty
 	}
-	out, err := filepath.Abs(opts.Out)
+	out, w, finish, err := openOut(opts.Out, log)
 	if err != nil {
-		return rep, fmt.Errorf("render: %w", err)
-	}
-	created, err := makeOut(out)
-	if err != nil {
-		return rep, fmt.Errorf("render: %w", err)
+		return rep, err
 	}
 	done := false
-	defer func() {
-		if !done {
-			clearOut(out, created)
-		}
-	}()
-	root, err := os.OpenRoot(out)
-	if err != nil {
-		return rep, fmt.Errorf("render: %w", err)
-	}
-	defer root.Close()
-	w := &writer{root: root, log: log}
+	defer func() { finish(done) }()
 
 	if opts.Shard.N > 0 {
 		if err := opts.Shard.check(); err != nil {
@@ -320,6 +306,31 @@ func writeFleetPages(w *writer, tmpl *template.Template, src scanner, entries []
 		return err
 	}
 	return writeFleet(w, tmpl, hosts, opts)
+}
+
+// openOut makes dir (missing or empty) the folder of a site and opens a
+// writer on it. It returns dir's absolute path and finish, which closes
+// the folder and, unless ok, puts it back as makeOut found it.
+func openOut(dir string, log *slog.Logger) (out string, w *writer, finish func(ok bool), err error) {
+	if out, err = filepath.Abs(dir); err != nil {
+		return "", nil, nil, fmt.Errorf("render: %w", err)
+	}
+	created, err := makeOut(out)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("render: %w", err)
+	}
+	root, err := os.OpenRoot(out)
+	if err != nil {
+		clearOut(out, created)
+		return "", nil, nil, fmt.Errorf("render: %w", err)
+	}
+	finish = func(ok bool) {
+		root.Close()
+		if !ok {
+			clearOut(out, created)
+		}
+	}
+	return out, &writer{root: root, log: log}, finish, nil
 }
 
 // makeOut makes out an empty folder to write a site into: it creates it

@@ -123,26 +123,12 @@ func BuildIndex(ctx context.Context, shards []string, opts Options) (Report, err
 	if err != nil {
 		return rep, err
 	}
-	out, err := filepath.Abs(opts.Out)
+	out, w, finish, err := openOut(opts.Out, opts.Log)
 	if err != nil {
-		return rep, fmt.Errorf("render: %w", err)
-	}
-	created, err := makeOut(out)
-	if err != nil {
-		return rep, fmt.Errorf("render: %w", err)
+		return rep, err
 	}
 	done := false
-	defer func() {
-		if !done {
-			clearOut(out, created)
-		}
-	}()
-	root, err := os.OpenRoot(out)
-	if err != nil {
-		return rep, fmt.Errorf("render: %w", err)
-	}
-	defer root.Close()
-	w := &writer{root: root, log: opts.Log}
+	defer func() { finish(done) }()
 
 	var (
 		entries []IndexEntry
