@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,14 +18,16 @@ import (
 
 	"almanac/archive"
 	"almanac/render"
+	"almanac/report"
 	"almanac/sample"
 )
 
 // TestCustomEndToEnd runs the sampler over the sample package's fixture
 // tree with a textfile directory that a job rewrites (write, then
 // rename) every minute for an hour, compacts the day, renders the site
-// (the host page has the custom metric's chart) and reads the custom
-// table and its rollup with DuckDB, filtering on a label.
+// (the host page has the custom metric's chart), reports it as almanac
+// report does (memory, checked against DuckDB) and reads the custom table
+// and its rollup with DuckDB, filtering on a label.
 func TestCustomEndToEnd(t *testing.T) {
 	fixtures := "../../sample/testdata"
 	src, err := sample.NewSource(filepath.Join(fixtures, "proc"), filepath.Join(fixtures, "sys"), filepath.Join(fixtures, "rootfs"))
@@ -100,7 +103,28 @@ func TestCustomEndToEnd(t *testing.T) {
 		}
 	}
 
+	// almanac report over the same archive: the hour in 10-minute steps
+	// from the compacted day's rollups, its memory figures as DuckDB
+	// reads them from the raw rows.
+	rep, err := report.Build(store, report.Options{Hosts: []string{"web1"}, From: start, To: start.Add(time.Hour),
+		Every: 10 * time.Minute, Sections: []string{"memory"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Hosts) != 1 || len(rep.Hosts[0].Sections) != 1 {
+		t.Fatalf("report: %+v", rep)
+	}
+	mem := rep.Hosts[0].Sections[0]
+	if len(mem.Rows) != 6 || len(mem.Average) != 1 {
+		t.Fatalf("report memory: %d rows, %d averages; want 6 steps and 1 average", len(mem.Rows), len(mem.Average))
+	}
 	db := openDB(t)
+	avail := query(t, db, fmt.Sprintf("SELECT avg(available_bytes) / 1024 FROM %s WHERE time >= '%s' AND time < '%s'",
+		readParquet(dir, "memory"), start.Format(time.RFC3339), start.Add(time.Hour).Format(time.RFC3339)))
+	if want := avail[0][0].(float64); math.Abs(mem.Average[0].Values[1]-want) > 0.5 {
+		t.Errorf("report kbavail average %v, DuckDB %v", mem.Average[0].Values[1], want)
+	}
+
 	got := query(t, db, "SELECT count(*), min(value), max(value), any_value(map_from_entries(labels)['db']) FROM "+
 		readParquet(dir, "custom")+" WHERE list_contains(labels, {'name': 'db', 'value': 'app'})")
 	want := result{{int64(60), float64(60), float64(3600), "app"}}
