@@ -139,20 +139,7 @@ func BenchmarkSystemFloorCustom(b *testing.B) {
 	files, mounts, facts := systemFiles(b)
 	files = append(files, gpuFiles("testdata/gpu/amdgpu")...)
 	dir := writeTextfiles(b, 10, 10)
-	buf := make([]byte, 64<<10)
-	read := func(path string) {
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return
-		}
-		for {
-			n, err := unix.Read(fd, buf)
-			if n <= 0 || err != nil {
-				break
-			}
-		}
-		unix.Close(fd)
-	}
+	read := floorReader()
 	var st unix.Statfs_t
 	b.ReportAllocs()
 	b.ResetTimer()
