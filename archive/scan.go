@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -78,10 +79,11 @@ func rangeOf(from, to time.Time) timeRange {
 
 // column is an asked-for column and how it is stored.
 type column struct {
-	name  string
-	str   bool    // in Frame.Str, else Frame.Num
-	scale float64 // divisor of a decimal column, else 1
-	list  bool
+	name   string
+	str    bool    // in Frame.Str, else Frame.Num
+	scale  float64 // divisor of a decimal column, else 1
+	list   bool
+	maxDef int // the definition level of a present value
 }
 
 // scanColumns checks cols against the table schema.
@@ -114,7 +116,7 @@ func lookupColumn(schema *parquet.Schema, name string) (parquet.LeafColumn, bool
 }
 
 func columnOf(name string, leaf parquet.LeafColumn) column {
-	c := column{name: name, scale: 1, list: leaf.MaxRepetitionLevel > 0}
+	c := column{name: name, scale: 1, list: leaf.MaxRepetitionLevel > 0, maxDef: leaf.MaxDefinitionLevel}
 	typ := leaf.Node.Type()
 	c.str = typ.Kind() == parquet.ByteArray || typ.Kind() == parquet.FixedLenByteArray
 	if lt := typ.LogicalType(); lt != nil {
@@ -248,7 +250,7 @@ func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Fram
 		if leaf, ok := lookupColumn(schema, c.name); ok {
 			idx[i] = leaf.ColumnIndex
 			fc := columnOf(c.name, leaf)
-			fcols[i].scale, fcols[i].list = fc.scale, fc.list
+			fcols[i].scale, fcols[i].list, fcols[i].maxDef = fc.scale, fc.list, fc.maxDef
 		}
 	}
 	var vals []parquet.Value
@@ -335,8 +337,59 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 		// allocated once.
 		intern := map[string]string{}
 		prev := ""
-		vals, err = readChunk(cc, vals, func(v parquet.Value) {
-			if !c.list {
+		if !c.list {
+			// A dictionary page's values come as indexes into its
+			// dictionary: each entry is made a string once.
+			var dict parquet.Dictionary
+			var strs []string
+			vals, err = readStringPages(cc, vals, func(page parquet.Page) bool {
+				d := page.Dictionary()
+				if d == nil || c.maxDef > 1 {
+					return false
+				}
+				data := page.Data()
+				if data.Kind() != encoding.Int32 {
+					return false
+				}
+				if d != dict {
+					dict, strs = d, make([]string, d.Len())
+					for i := range strs {
+						b := d.Index(int32(i)).ByteArray()
+						str, ok := intern[string(b)]
+						if !ok {
+							str = string(b)
+							if len(intern) < 4096 {
+								intern[str] = str
+							}
+						}
+						strs[i] = str
+					}
+				}
+				idx := data.Int32()
+				defs := page.DefinitionLevels()
+				if defs == nil {
+					for _, k := range idx {
+						if uint32(k) >= uint32(len(strs)) {
+							panic(fmt.Sprintf("dictionary index %d of %d entries", k, len(strs)))
+						}
+						rows = append(rows, strs[k])
+					}
+					return true
+				}
+				j := 0
+				for _, l := range defs {
+					if int(l) != c.maxDef {
+						rows = append(rows, "")
+						continue
+					}
+					if j >= len(idx) || uint32(idx[j]) >= uint32(len(strs)) {
+						panic("dictionary indexes do not match the definition levels")
+					}
+					rows = append(rows, strs[idx[j]])
+					j++
+				}
+				return true
+			}, func(v parquet.Value) {
 				if v.IsNull() {
 					rows = append(rows, "")
 					return
@@ -356,21 +409,24 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 				}
 				prev = str
 				rows = append(rows, str)
-				return
-			}
-			if v.RepetitionLevel() == 0 {
-				if started {
-					rows = append(rows, sb.String())
+			})
+		} else {
+			// A list: its items joined by newlines.
+			vals, err = readChunk(cc, vals, func(v parquet.Value) {
+				if v.RepetitionLevel() == 0 {
+					if started {
+						rows = append(rows, sb.String())
+					}
+					sb.Reset()
+					started = true
+				} else {
+					sb.WriteByte('\n')
 				}
-				sb.Reset()
-				started = true
-			} else {
-				sb.WriteByte('\n')
-			}
-			if !v.IsNull() {
-				sb.Write(v.ByteArray())
-			}
-		})
+				if !v.IsNull() {
+					sb.Write(v.ByteArray())
+				}
+			})
+		}
 		if started {
 			rows = append(rows, sb.String())
 		}
@@ -600,6 +656,30 @@ func readChunk(cc parquet.ColumnChunk, buf []parquet.Value, fn func(parquet.Valu
 	}
 }
 
+// readStringPages reads a column chunk page by page: fast reads a page
+// its own way and reports whether it did; the values of the other pages
+// go one by one to fn.
+func readStringPages(cc parquet.ColumnChunk, buf []parquet.Value, fast func(parquet.Page) bool, fn func(parquet.Value)) ([]parquet.Value, error) {
+	pages := cc.Pages()
+	defer pages.Close()
+	for {
+		page, err := pages.ReadPage()
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		if !fast(page) {
+			buf, err = readPage(page, buf, fn)
+		}
+		parquet.Release(page)
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
 // sortByTime puts the rows of f in time order (a compacted file is in key
 // order); rows with equal times keep their order.
 func (f *Frame) sortByTime() {
@@ -657,25 +737,33 @@ func packedOrder(ts []int64) (perm []int, ok bool) {
 	return perm, true
 }
 
-// permute puts row perm[i] of f at i.
+// permute puts row perm[i] of f at i, rewriting the columns in place
+// through one scratch copy per column type (a frame has many columns).
 func (f *Frame) permute(perm []int) {
-	t := make([]int64, len(perm))
+	n := len(perm)
+	ts := make([]int64, n)
+	copy(ts, f.Time)
 	for i, k := range perm {
-		t[i] = f.Time[k]
+		f.Time[i] = ts[k]
 	}
-	f.Time = t
-	for name, col := range f.Num {
-		c := make([]float64, len(perm))
-		for i, k := range perm {
-			c[i] = col[k]
+	var nums []float64
+	for _, col := range f.Num {
+		if nums == nil {
+			nums = make([]float64, n)
 		}
-		f.Num[name] = c
+		copy(nums, col)
+		for i, k := range perm {
+			col[i] = nums[k]
+		}
 	}
-	for name, col := range f.Str {
-		c := make([]string, len(perm))
-		for i, k := range perm {
-			c[i] = col[k]
+	var strs []string
+	for _, col := range f.Str {
+		if strs == nil {
+			strs = make([]string, n)
 		}
-		f.Str[name] = c
+		copy(strs, col)
+		for i, k := range perm {
+			col[i] = strs[k]
+		}
 	}
 }

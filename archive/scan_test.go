@@ -1,11 +1,14 @@
 package archive
 
 import (
+	"almanac/schema"
 	"cmp"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
 )
@@ -47,4 +50,64 @@ func TestSortByTime(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestScanDictionaryStrings reads dictionary-encoded string columns,
+// required and optional with NULLs in every pattern, from parts and from a
+// compacted day file (several row groups), and checks every row against
+// what was written: the dictionary pages are read by index, the others
+// value by value, and both must agree with the rows.
+func TestScanDictionaryStrings(t *testing.T) {
+	defer func(n int) { mergeChunk = n }(mergeChunk)
+	mergeChunk = 700
+	s := openStore(t, t.TempDir())
+	w, err := s.Writer("h", WriterOptions{NoSync: true, FlushEvery: 20 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	units := []string{"", "a.service", "b.service", "", "c.scope"}
+	type key struct {
+		t   int64
+		pid float64
+	}
+	want := map[key][2]string{}
+	for i := range 240 {
+		tm := day.Add(time.Duration(i) * 30 * time.Second)
+		b := &schema.Batch{Time: tm}
+		for j := range 7 {
+			r := schema.ProcessRow{Time: tm.UnixMicro(), PID: int32(j + 1), StartTime: day.UnixMicro(),
+				User: "u", Comm: fmt.Sprintf("cmd%d", (i*j)%5), State: "S",
+				Unit: units[(i+j*j)%len(units)]}
+			want[key{r.Time, float64(r.PID)}] = [2]string{r.Comm, r.Unit}
+			b.Process = append(b.Process, r)
+		}
+		if err := w.Append(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Helper()
+		f, err := s.Scan(schema.TableProcess, "h", day, day.AddDate(0, 0, 1), "pid", "comm", "unit")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Len() != len(want) {
+			t.Fatalf("%s: %d rows, want %d", when, f.Len(), len(want))
+		}
+		for i, tm := range f.Time {
+			k := key{tm, f.Num["pid"][i]}
+			if got := [2]string{f.Str["comm"][i], f.Str["unit"][i]}; got != want[k] {
+				t.Fatalf("%s: row %d (%v, pid %v): comm, unit = %q, want %q", when, i, time.UnixMicro(tm).UTC(), k.pid, got, want[k])
+			}
+		}
+	}
+	check("parts")
+	if _, err := s.Compact("h", day.AddDate(0, 0, 1).Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	check("compacted")
 }
