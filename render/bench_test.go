@@ -373,3 +373,53 @@ func BenchmarkRenderIncremental(b *testing.B) {
 	b.ReportMetric(inc/float64(b.N), "cpu-s/op")
 	b.ReportMetric(inc/float64(b.N)/full, "of-full")
 }
+
+// BenchmarkRenderLater renders the benchmark fleet with a render cache,
+// then, as a timer does, again five minutes later: every host's pages are
+// made again (they are drawn as of the render time), the closed days of
+// each read from the day cache, today's from the archive.
+//
+//	go test ./render -run '^$' -bench RenderLater -benchtime 1x
+func BenchmarkRenderLater(b *testing.B) {
+	dir := benchFleet(b)
+	st, err := archive.Open(dir, quietLog())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	cache := filepath.Join(b.TempDir(), "render-cache")
+	out := filepath.Join(b.TempDir(), "site")
+	opts := Options{Out: out, Now: fixedNow, Log: quietLog()}
+	cpu := cpuTime()
+	if _, err := Build(context.Background(), st, opts); err != nil {
+		b.Fatal(err)
+	}
+	full := cpu()
+	os.RemoveAll(out)
+	opts.Cache = cache
+	cpu = cpuTime()
+	if _, err := Build(context.Background(), st, opts); err != nil {
+		b.Fatal(err)
+	}
+	cold := cpu()
+	var later float64
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		os.RemoveAll(out)
+		i++
+		opts.Now = fixedNow.Add(time.Duration(i) * 5 * time.Minute)
+		b.StartTimer()
+		c := cpuTime()
+		if _, err := Build(context.Background(), st, opts); err != nil {
+			b.Fatal(err)
+		}
+		later += c()
+	}
+	b.StopTimer()
+	b.ReportMetric(full, "full-cpu-s")
+	b.ReportMetric(cold, "cold-cache-cpu-s")
+	b.ReportMetric(later/float64(b.N), "cpu-s/op")
+	b.ReportMetric(later/float64(b.N)/full, "of-full")
+}

@@ -167,7 +167,7 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 			continue
 		}
 		if res := g.rollupFor(p, minute, hour); res != archive.Raw {
-			f, err := g.scanRollup(res, table, lo, hi, rollupColumns(t, cols)...)
+			f, err := g.scanDay(res, p, lo, hi, rollupColumns(t, cols)...)
 			if err != nil {
 				return err
 			}
@@ -178,7 +178,7 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 			// Nothing: the day was compacted again since RollupDays
 			// (its rollup is being rewritten). Its raw rows then.
 		}
-		f, err := g.scanWindow(table, lo, hi, cols...)
+		f, err := g.scanDay(archive.Raw, p, lo, hi, cols...)
 		if err != nil {
 			return err
 		}
@@ -256,11 +256,17 @@ func (g *gatherer) rollupDays(res archive.Resolution, table string) (map[int64]b
 	return out, nil
 }
 
-// scanRollup is scanWindow over a rollup.
-func (g *gatherer) scanRollup(res archive.Resolution, table string, from, to int64, cols ...string) (*archive.Frame, error) {
-	f, err := g.src.ScanRollup(res, table, g.host, time.UnixMicro(from), time.UnixMicro(to), cols...)
-	return g.frameOf(f, err, table+" rollup")
+// scanDay reads [from, to) (µs) of the day p, raw or from its rollup at
+// res (archive.Store.ScanDay: without listing the host's other days).
+func (g *gatherer) scanDay(res archive.Resolution, p archive.Partition, from, to int64, cols ...string) (*archive.Frame, error) {
+	f, err := g.src.ScanDay(res, p, time.UnixMicro(from), time.UnixMicro(to), cols...)
+	what := p.Table
+	if res != archive.Raw {
+		what += " rollup"
+	}
+	return g.frameOf(f, err, what)
 }
+
 
 // chunkPart is one chunk of a series reduced for one range: its columns are
 // named by keys.

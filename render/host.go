@@ -23,6 +23,7 @@ type scanner interface {
 	Scan(table, host string, from, to time.Time, cols ...string) (*archive.Frame, error)
 	RollupDays(res archive.Resolution, table, host string) ([]time.Time, error)
 	ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error)
+	ScanDay(res archive.Resolution, p archive.Partition, from, to time.Time, cols ...string) (*archive.Frame, error)
 }
 
 // rangeDef is one time range of a host page: the Munin day, week, month

@@ -268,7 +268,7 @@ func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bo
 			continue
 		}
 		if rolled[p.Day.UnixMicro()] {
-			f, err := g.scanRollup(archive.PerHour, schema.TableProcess, lo, hi, cols...)
+			f, err := g.scanDay(archive.PerHour, p, lo, hi, cols...)
 			if err != nil {
 				return nil, err
 			}
@@ -283,7 +283,7 @@ func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bo
 			l.raw(pr, a, b)
 			continue
 		}
-		f, err := g.scanWindow(schema.TableProcess, lo, hi, procColumns...)
+		f, err := g.scanDay(archive.Raw, p, lo, hi, procColumns...)
 		if err != nil {
 			return nil, err
 		}

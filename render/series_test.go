@@ -3,6 +3,8 @@ package render
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -40,6 +42,34 @@ func TestMedianInterval(t *testing.T) {
 				t.Errorf("medianInterval() = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestKth checks the selection against a sort, on inputs with runs of
+// equal values, sorted, reversed and random ones, at every k.
+func TestKth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	inputs := map[string][]int64{
+		"one":      {7},
+		"equal":    {3, 3, 3, 3, 3},
+		"sorted":   {1, 2, 3, 4, 5, 6, 7, 8},
+		"reversed": {9, 8, 7, 6, 5, 4, 3, 2, 1},
+		"two runs": {10, 10, 10, 20, 20, 10, 20, 10},
+	}
+	for n := range 40 {
+		r := make([]int64, n+1)
+		for i := range r {
+			r[i] = rng.Int64N(int64(n/3 + 2)) // many repeats
+		}
+		inputs[fmt.Sprintf("random %d", n)] = r
+	}
+	for name, in := range inputs {
+		want := slices.Sorted(slices.Values(in))
+		for k := range in {
+			if got := kth(slices.Clone(in), k); got != want[k] {
+				t.Errorf("%s: kth(%v, %d) = %d, want %d", name, in, k, got, want[k])
+			}
+		}
 	}
 }
 
