@@ -336,6 +336,11 @@ func (a aliasHosts) ScanRollup(res archive.Resolution, table, host string, from,
 	return a.Store.ScanRollup(res, table, a.names[host], from, to, cols...)
 }
 
+func (a aliasHosts) ScanDay(res archive.Resolution, p archive.Partition, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	p.Host = a.names[p.Host]
+	return a.Store.ScanDay(res, p, from, to, cols...)
+}
+
 // TestBrowserSite renders a fixture fleet with Build's code and opens
 // every page in Chromium from file://: no console error, no exception, no
 // CSP violation, no network request; every chart drawn; the range tabs

@@ -256,9 +256,10 @@ func (g *gatherer) rollupDays(res archive.Resolution, table string) (map[int64]b
 	return out, nil
 }
 
-// scanDay reads [from, to) (µs) of the day p, raw or from its rollup at
-// res (archive.Store.ScanDay: without listing the host's other days).
+// scanDay reads [from, to) (µs) of the day p of the host, raw or from its
+// rollup at res (archive.Store.ScanDay: without listing the other days).
 func (g *gatherer) scanDay(res archive.Resolution, p archive.Partition, from, to int64, cols ...string) (*archive.Frame, error) {
+	p.Host = g.host // the partition lists of a scanner name the host as it does
 	f, err := g.src.ScanDay(res, p, time.UnixMicro(from), time.UnixMicro(to), cols...)
 	what := p.Table
 	if res != archive.Raw {

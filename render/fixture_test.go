@@ -172,3 +172,8 @@ func (r renamedHosts) RollupDays(res archive.Resolution, table, host string) ([]
 func (r renamedHosts) ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
 	return r.Store.ScanRollup(res, table, r.names[host], from, to, cols...)
 }
+
+func (r renamedHosts) ScanDay(res archive.Resolution, p archive.Partition, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	p.Host = r.names[p.Host]
+	return r.Store.ScanDay(res, p, from, to, cols...)
+}

@@ -27,6 +27,13 @@ func (c *procCounter) ScanRollup(res archive.Resolution, table, host string, fro
 	return c.Store.ScanRollup(res, table, host, from, to, cols...)
 }
 
+func (c *procCounter) ScanDay(res archive.Resolution, p archive.Partition, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	if p.Table == schema.TableProcess && res == archive.PerHour {
+		c.rollups++
+	}
+	return c.Store.ScanDay(res, p, from, to, cols...)
+}
+
 // TestTopProcessesLongRange ranks processes over 7 days from the per-hour
 // rollup of closed days and the raw rows of today: a process busy only on
 // an old day ranks first, and a pid reused by a new process is two

@@ -103,6 +103,15 @@ func (r *recorder) ScanRollup(res archive.Resolution, table, host string, from, 
 	return r.Store.ScanRollup(res, table, host, from, to, cols...)
 }
 
+func (r *recorder) ScanDay(res archive.Resolution, p archive.Partition, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	how := res.String()
+	if res == archive.Raw {
+		how = "raw"
+	}
+	r.note(p.Table, time.UnixMicro(max(from.UnixMicro(), p.Day.UnixMicro())), how)
+	return r.Store.ScanDay(res, p, from, to, cols...)
+}
+
 // chartOf returns the chart id of range r of d.
 func chartOf(t *testing.T, d *hostData, r int, id string) Chart {
 	t.Helper()
