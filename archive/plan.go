@@ -70,10 +70,10 @@ func PlanDay(now, day time.Time, table string, current []Resolution, rawAfter ti
 	if end.After(now.Add(-RawWindow)) || !rawAfter.IsZero() && end.After(rawAfter) {
 		return Raw
 	}
-	if end.After(now.Add(-MinuteWindow)) {
+	if end.After(now.Add(-MinuteWindow)) && HasResolution(table, PerMinute) {
 		return PerMinute
 	}
-	return PerHour
+	return PerHour // a table rolled up per hour only (proc_group) reads its hours
 }
 
 // ReadsRaw reports whether a render at now reads the raw rows of day

@@ -45,6 +45,10 @@ func TestPlanDay(t *testing.T) {
 		{name: "process in the 30 days: per hour", day: ago(10), table: schema.TableProcess,
 			current: []Resolution{PerHour}, rawAfter: now.AddDate(0, 0, -30), want: PerHour},
 		{name: "process without its rollup", day: ago(40), table: schema.TableProcess, want: Raw},
+		{name: "proc_group in the 30 days: per hour, its only rollup", day: ago(10), table: schema.TableProcGroup,
+			current: []Resolution{PerHour}, want: PerHour},
+		{name: "proc_group yesterday: raw", day: ago(1), table: schema.TableProcGroup,
+			current: []Resolution{PerHour}, want: Raw},
 		{name: "process with a stray per-minute rollup only", day: ago(40), table: schema.TableProcess,
 			current: []Resolution{PerMinute}, want: Raw},
 	}

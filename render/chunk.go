@@ -268,7 +268,6 @@ func (g *gatherer) scanDay(res archive.Resolution, p archive.Partition, from, to
 	return g.frameOf(f, err, what)
 }
 
-
 // chunkPart is one chunk of a series reduced for one range: its columns are
 // named by keys.
 type chunkPart struct {
