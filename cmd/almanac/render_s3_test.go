@@ -5,9 +5,14 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,12 +130,19 @@ func TestRenderShardsS3(t *testing.T) {
 	whole := filepath.Join(tmp, "whole")
 	ok("--out", whole, "--now", at)
 	const prefix = "s3://site/fleet"
+	// The first shard and the index through a proxy that records the
+	// order of the requests.
+	rec := newRecorder(t, srv.Endpoint())
+	viaRec := []string{"--endpoint", rec.URL(), "--path-style", "--cache", cache}
+	ok(append([]string{"--shard", "0/3", "--out", prefix, "--now", at}, viaRec...)...)
+	checkOrder(t, "shard 0/3", rec.take(), "summaries/shard-0-of-3.json")
 	shards(prefix, 3)
 	// No --now: the index takes the shards' render time.
-	out := ok(append([]string{"--index", "--out", prefix}, s3flags...)...)
+	out := ok(append([]string{"--index", "--out", prefix}, viaRec...)...)
 	if !strings.Contains(out, "site written to "+prefix+"/index.html (6 hosts from 3 shards") {
 		t.Errorf("index: stdout %q", out)
 	}
+	checkOrder(t, "index", rec.take(), "index.html")
 	same(prefix, whole)
 
 	// Content types, and the marker that makes the prefix almanac's.
@@ -230,6 +242,81 @@ func TestRenderShardsS3(t *testing.T) {
 		{"--shard", "0/3", "--cache", "", "--out", prefix},
 	} {
 		fails(2, "try:", args...)
+	}
+}
+
+// recorder is a loopback reverse proxy in front of the S3 server that
+// records the method and path of every request.
+type recorder struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	log []string
+}
+
+func newRecorder(t *testing.T, backend string) *recorder {
+	u, err := url.Parse(backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &recorder{}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.log = append(r.log, req.Method+" "+req.URL.Path)
+		r.mu.Unlock()
+		rp.ServeHTTP(w, req)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *recorder) URL() string { return r.srv.URL }
+
+// take returns the requests recorded since the last take.
+func (r *recorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.log
+	r.log = nil
+	return out
+}
+
+// checkOrder checks the uploads and deletions of one render into a
+// prefix: other files before pages, the file last after every other
+// upload, deletions after all of them.
+func checkOrder(t *testing.T, what string, reqs []string, last string) {
+	t.Helper()
+	var puts []string
+	deleting := false
+	for _, r := range reqs {
+		method, p, _ := strings.Cut(r, " ")
+		_, key, _ := strings.Cut(strings.TrimPrefix(p, "/site/"), "/")
+		switch method {
+		case "PUT":
+			if deleting {
+				t.Errorf("%s: PUT %s after a deletion", what, key)
+			}
+			puts = append(puts, key)
+		case "DELETE":
+			deleting = true
+		}
+	}
+	if len(puts) < 3 || puts[len(puts)-1] != last {
+		t.Fatalf("%s: uploads %v: want %s last", what, puts, last)
+	}
+	page := false
+	for _, k := range puts[:len(puts)-1] {
+		switch {
+		case k == last:
+			t.Errorf("%s: %s uploaded twice", what, k)
+		case strings.HasSuffix(k, ".html"):
+			page = true
+		case page && !strings.HasPrefix(k, ".almanac-"):
+			t.Errorf("%s: %s uploaded after a page", what, k)
+		}
+	}
+	if !page {
+		t.Errorf("%s: no page uploaded: %v", what, puts)
 	}
 }
 
