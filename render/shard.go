@@ -411,7 +411,7 @@ func readShard(dir string) (ShardSummary, error) {
 		if len(names) > 1 {
 			what = fmt.Sprintf("%d shard summaries (%s)", len(names), strings.Join(names, ", "))
 		}
-		return ShardSummary{}, fmt.Errorf("shard folder %s holds %s: give the --out of one almanac render --shard i/n", dir, what)
+		return ShardSummary{}, fmt.Errorf("shard folder %s holds %s (summaries/shard-<i>-of-<n>.json): give the --out of one almanac render --shard i/n, rendered with this almanac", dir, what)
 	}
 	data, err := r.ReadFile(names[0])
 	if err != nil {

@@ -21,7 +21,8 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	fset := newFlagSet(e, "render", "[flags]",
 		"Build the static HTML site of every host in --archive into --out. The new site is built next\n"+
 			"to --out and swapped in, so a web server never serves half a site (on Linux at once; elsewhere\n"+
-			"--out is missing for an instant). It opens from disk too.",
+			"--out is missing for an instant). It opens from disk too. A fleet too big for one machine renders\n"+
+			"in shards (--shard i/n on each machine, then --index) into shared folders or one S3 prefix.",
 		"almanac render --archive /var/lib/almanac --out /var/www/almanac")
 	dir := fset.String("archive", "/var/lib/almanac", "directory of the Parquet archive, or s3://bucket/prefix")
 	cache := fset.String("cache", "/var/cache/almanac", "with an s3:// archive: where fetched files are kept between runs; with an s3:// --out: where the output is staged")
@@ -37,7 +38,7 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	index := fset.Bool("index", false, "build the site in --out from the shard folders given as arguments (written by render --shard i/n, every i of n), or from the shards' summaries in an s3:// --out")
 	maxSkew := fset.Duration("max-skew", 0, "with --index: how far apart the shards' render times may be (default 0: the same, as with one --now)")
 	renderCache := fset.String("render-cache", "", "folder of the render cache: a host whose archive files are unchanged since a render at the same --now is linked from there, not rendered again (default: none)")
-	now := fset.String("now", "", "render as of this time, RFC 3339 (default: the current time); give every shard the same one")
+	now := fset.String("now", "", "render as of this time, RFC 3339 (default: the current time; with --index, the shards' render time); give every shard the same one")
 	var s3 s3Flags
 	s3.register(fset)
 	var lf logFlags
