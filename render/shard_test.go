@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -351,4 +352,38 @@ func TestParseSummary(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A shard summary comes from a shared folder or a bucket: hostile input.
+// Whatever ParseSummary accepts names only hosts of its shard, in their
+// own folders.
+func FuzzParseSummary(f *testing.F) {
+	good := ShardSummary{Format: shardFormat, I: 1, N: 3, Now: fixedNow}
+	for i := range 8 {
+		if h := fmt.Sprintf("web%d", i); ShardOf(h, 3) == 1 {
+			good.Hosts = append(good.Hosts, IndexEntry{Name: h, Dir: hostDir(h), Skipped: []string{"x"}})
+		}
+	}
+	data, err := json.Marshal(good)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("summaries/shard-1-of-3.json", data)
+	f.Add("s3://b/p/summaries/shard-0-of-1.json", []byte(`{"Format":2,"I":0,"N":1,"Now":"2026-01-01T00:00:00Z","Hosts":[{"Name":"../x","Dir":"x-1"}]}`))
+	f.Add("summaries/shard-0-of-1.json", []byte(`{"Format":2,"I":0,"N":1,"Now":"2026-01-01T00:00:00Z","Hosts":null}`))
+	f.Add("x", []byte("{"))
+	f.Fuzz(func(t *testing.T, source string, data []byte) {
+		s, err := ParseSummary(source, data)
+		if err != nil {
+			return
+		}
+		if s.shard().check() != nil || s.Now.IsZero() || path.Base(filepath.ToSlash(source)) != path.Base(SummaryName(s.shard())) {
+			t.Fatalf("ParseSummary(%q) accepted shard %d/%d at %v", source, s.I, s.N, s.Now)
+		}
+		for _, e := range s.Hosts {
+			if e.Dir != hostDir(e.Name) || ShardOf(e.Name, s.N) != s.I || strings.ContainsAny(e.Dir, "/.\\") {
+				t.Fatalf("ParseSummary(%q) accepted host %q in folder %q of shard %s", source, e.Name, e.Dir, s.shard())
+			}
+		}
+	})
 }

@@ -135,14 +135,24 @@ func TestRenderShardsS3(t *testing.T) {
 	rec := newRecorder(t, srv.Endpoint())
 	viaRec := []string{"--endpoint", rec.URL(), "--path-style", "--cache", cache}
 	ok(append([]string{"--shard", "0/3", "--out", prefix, "--now", at}, viaRec...)...)
-	checkOrder(t, "shard 0/3", rec.take(), "summaries/shard-0-of-3.json")
+	reqs := rec.take()
+	checkOrder(t, "shard 0/3", reqs, "summaries/shard-0-of-3.json")
+	t.Logf("shard 0/3 into an empty prefix: requests %v", countMethods(reqs))
 	shards(prefix, 3)
 	// No --now: the index takes the shards' render time.
 	out := ok(append([]string{"--index", "--out", prefix}, viaRec...)...)
 	if !strings.Contains(out, "site written to "+prefix+"/index.html (6 hosts from 3 shards") {
 		t.Errorf("index: stdout %q", out)
 	}
-	checkOrder(t, "index", rec.take(), "index.html")
+	reqs = rec.take()
+	checkOrder(t, "index", reqs, "index.html")
+	t.Logf("index: requests %v", countMethods(reqs))
+	// Again at the same time: nothing changed, nothing moves.
+	out = ok(append([]string{"--shard", "0/3", "--out", prefix, "--now", at}, viaRec...)...)
+	if !strings.Contains(out, " 0 files uploaded, 0 deleted") {
+		t.Errorf("shard 0/3 again: stdout %q, want nothing uploaded or deleted", out)
+	}
+	t.Logf("shard 0/3 again: requests %v", countMethods(rec.take()))
 	same(prefix, whole)
 
 	// Content types, and the marker that makes the prefix almanac's.
@@ -318,6 +328,16 @@ func checkOrder(t *testing.T, what string, reqs []string, last string) {
 	if !page {
 		t.Errorf("%s: no page uploaded: %v", what, puts)
 	}
+}
+
+// countMethods counts requests by method.
+func countMethods(reqs []string) map[string]int {
+	n := map[string]int{}
+	for _, r := range reqs {
+		m, _, _ := strings.Cut(r, " ")
+		n[m]++
+	}
+	return n
 }
 
 // readFiles returns the files under dir by slash path, almanac's mirror
