@@ -38,9 +38,13 @@ func ParseShard(s string) (Shard, error) {
 
 func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.I, s.N) }
 
+// maxShards bounds n: more shards than hosts of the largest fleet makes
+// no sense, and a summary from a bucket is not trusted with a loop bound.
+const maxShards = 10000
+
 func (s Shard) check() error {
-	if s.N < 1 || s.I < 0 || s.I >= s.N {
-		return fmt.Errorf("shard %d/%d: want 0 ≤ i < n", s.I, s.N)
+	if s.N < 1 || s.I < 0 || s.I >= s.N || s.N > maxShards {
+		return fmt.Errorf("shard %d/%d: want 0 ≤ i < n ≤ %d", s.I, s.N, maxShards)
 	}
 	return nil
 }
@@ -104,10 +108,6 @@ func ParseSummaryName(name string) (Shard, bool) {
 	}
 	return sh, true
 }
-
-// HostsFolder returns the folder, in a site or a shard's output, of the
-// pages of the host whose index entry names dir: "hosts/<dir>/".
-func HostsFolder(dir string) string { return shardHosts + "/" + dir + "/" }
 
 // ShardSummary is what a shard leaves for the index (as JSON, in the file
 // SummaryName names): which shard it is, its render time, and the index
@@ -236,6 +236,9 @@ func JoinShards(sums []ShardSummary, maxSkew time.Duration) (Joined, error) {
 			if _, ok := seen[i]; !ok {
 				missing = append(missing, Shard{I: i, N: j.N}.String())
 			}
+		}
+		if len(missing) > 10 {
+			missing = append(missing[:10], fmt.Sprintf("and %d more", len(missing)-10))
 		}
 		return Joined{}, fmt.Errorf("shards %s of %d are missing: render them (almanac render --shard i/%d), then build the index", strings.Join(missing, ", "), j.N, j.N)
 	}
