@@ -42,7 +42,7 @@ type Options struct {
 	Jobs int
 	// Shard, when N > 0, renders only the hosts of shard I of N (see
 	// ShardOf) and, instead of the overview, writes their rows of it as
-	// summaries/<dir>.json; BuildIndex then puts the shards together.
+	// summaries/shard-<i>-of-<n>.json; BuildIndex then puts the shards together.
 	Shard Shard
 	// Cache, when not "", is the folder of the render cache (see
 	// cache.go): a host whose files in the archive have not changed since
@@ -158,7 +158,7 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	rep.Skipped = slices.Compact(rep.Skipped)
 	if opts.Shard.N > 0 {
 		// A shard: its hosts' rows of the overview, for BuildIndex.
-		if err := writeSummaries(w, entries, opts.Shard); err != nil {
+		if err := writeSummaries(w, entries, opts.Shard, opts.Now); err != nil {
 			return rep, fmt.Errorf("render: %w", err)
 		}
 	} else if err := writeFleetPages(w, tmpl, src, entries, opts); err != nil {

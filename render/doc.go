@@ -193,9 +193,11 @@
 //
 // With Options.Shard (almanac render --shard i/n) Build renders only the
 // hosts of one shard (ShardOf: a hash of the name) and writes their index
-// entries as summaries/<dir>.json instead of the overview; BuildIndex
-// (render --index) joins the n shard folders into the site Build would
-// have written. With Options.Cache (--render-cache) a host whose archive
+// entries, with the render time, as summaries/shard-<i>-of-<n>.json
+// instead of the overview; BuildIndex (render --index) joins the n shard
+// folders into the site Build would have written, and BuildFleet writes
+// the fleet pages alone, for an output (an S3 prefix) the shards' host
+// folders are already in. JoinShards checks that the shards agree. With Options.Cache (--render-cache) a host whose archive
 // files are unchanged since a render at the same Now is linked from the
 // cache instead of being read and rendered again (see cache.go).
 package render

@@ -23,6 +23,10 @@
 //   - Publish uploads what changed with Content-Type and Cache-Control,
 //     assets before pages, stale files deleted last (when asked). A
 //     directory target is built next to itself and put in place with Swap.
+//     PublishOptions.Keep spares files other publishes own (the shards of
+//     a sharded render each publish their hosts' folders into one prefix),
+//     Last uploads some files after all the others, and Marker refuses an
+//     S3 prefix almanac did not build.
 //   - Ship uploads the given files the target lacks, never deletes anything
 //     but the superseded keys the caller names, and leaves no half-written
 //     object behind: the local archive is the queue.

@@ -114,6 +114,11 @@ func mirror(ctx context.Context, t Target, prefix, cacheDir string, opts *Option
 		if err != nil {
 			return err
 		}
+		if d.IsDir() && p != "." && isInternal(p) {
+			// almanac's own folders in the cache (a render's staging
+			// folder): not mirrored files.
+			return fs.SkipDir
+		}
 		if d.Type().IsRegular() && !isInternal(p) && strings.HasPrefix(p, prefix) && !inRemote[p] {
 			stale = append(stale, Object{Key: p})
 		}

@@ -210,6 +210,21 @@ func TestMirrorDir(t *testing.T) {
 	if _, err := Mirror(ctx, Target{Kind: Dir, Path: src}, "../", cache, Options{}); err == nil {
 		t.Error("mirror with prefix ../: nil error")
 	}
+	// almanac's own folders in the cache (a render's staging folder) are
+	// not stale mirrored files.
+	stage := filepath.Join(cache, ".almanac-stage-1", "hosts", "web1")
+	if err := os.MkdirAll(stage, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(stage, "index.html"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = Mirror(ctx, Target{Kind: Dir, Path: src}, "", cache, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(stage, "index.html")); err != nil || r.Deleted != 0 {
+		t.Errorf("mirror deleted %d files, a staging folder's among them: %v", r.Deleted, err)
+	}
 }
 
 // TestMirrorSelect checks that Mirror fetches only the keys Select picks

@@ -2,6 +2,8 @@ package site
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +22,24 @@ type PublishOptions struct {
 	// Force lets a directory publish replace an existing, non-empty
 	// directory that almanac did not publish (it has no marker file).
 	Force bool
+	// Keep, with Delete, spares the remote files it returns true for
+	// although the site lacks them: the files of a site that other
+	// publishes own (a sharded render's other shards' host folders).
+	Keep func(key string) bool
+	// Last, if set, picks the files uploaded after every other one (S3
+	// targets): a file that announces the others, such as a shard's
+	// summary, which the index must not read before its pages are up.
+	Last func(key string) bool
+	// Marker, if set, is the name of a file (starting with ".almanac-")
+	// that says an S3 prefix is a site almanac builds there: a prefix
+	// holding objects but not Marker is refused, because a publish with
+	// Delete would delete them; Marker is written on the first publish.
+	// Directory targets have their own marker (see Publish).
+	Marker string
 }
+
+// markerBody is the content of PublishOptions.Marker.
+const markerBody = "a site almanac builds here: publishes replace these objects as a whole\n"
 
 // markerName is the file a directory publish leaves in the target, so that
 // a later publish knows the tree is almanac's to replace.
@@ -70,10 +89,17 @@ func publish(ctx context.Context, t Target, dir string, opts *PublishOptions) (R
 	if err != nil {
 		return Report{}, err
 	}
+	needMarker := false
+	if opts.Marker != "" {
+		if remote, needMarker, err = checkMarker(t, remote, opts.Marker); err != nil {
+			return Report{}, err
+		}
+	}
 	if err := resolveChecksums(ctx, st, opts.workers(), local, remote); err != nil {
 		return Report{}, err
 	}
 	c := Plan(local, remote, PlanOptions{Delete: opts.Delete})
+	c.Delete = spare(c.Delete, opts.Keep)
 	r := Report{Changes: c, Unchanged: c.Unchanged, DryRun: opts.DryRun}
 	if opts.DryRun {
 		return r, nil
@@ -82,28 +108,78 @@ func publish(ctx context.Context, t Target, dir string, opts *PublishOptions) (R
 	if o.CacheControl == nil {
 		o.CacheControl = DefaultCacheControl
 	}
+	if needMarker {
+		// Before anything else: a publish cut short leaves a prefix that
+		// the next one knows as almanac's.
+		body := strings.NewReader(markerBody)
+		sum := md5.Sum([]byte(markerBody))
+		m := Object{Key: opts.Marker, Size: int64(len(markerBody)), MD5: hex.EncodeToString(sum[:])}
+		if err := st.put(ctx, m, body, headers{contentType: ContentType(m.Key)}); err != nil {
+			return r, err
+		}
+	}
 	u := &uploader{st: st, src: src, opts: &o, log: o.logger()}
-	err = u.uploadSite(ctx, c)
+	err = u.uploadSite(ctx, c, opts.Last)
 	u.report(&r)
 	return r, err
 }
 
-// uploadSite uploads assets, then pages, then deletes the stale objects.
-func (u *uploader) uploadSite(ctx context.Context, c Changes) error {
-	var assets, pages []Object
+// checkMarker refuses an S3 target that holds objects but not the marker
+// file, and returns the remote objects less the marker, and whether the
+// marker is to be written.
+func checkMarker(t Target, remote []Object, marker string) ([]Object, bool, error) {
+	if !isInternal(marker) || CheckKey(marker) != nil {
+		return nil, false, fmt.Errorf("marker %q: want a name starting with %q", marker, internalPrefix)
+	}
+	out := make([]Object, 0, len(remote))
+	found := false
+	for _, o := range remote {
+		if o.Key == marker {
+			found = true
+			continue
+		}
+		out = append(out, o)
+	}
+	if !found && len(out) > 0 {
+		return nil, false, fmt.Errorf("%s holds %d objects (such as %s) but no %s: almanac did not build a site there, "+
+			"and replacing it would delete them; give an empty prefix or one almanac built", t, len(out), out[0].Key, marker)
+	}
+	return out, !found, nil
+}
+
+// spare returns the objects of del that keep does not keep.
+func spare(del []Object, keep func(string) bool) []Object {
+	if keep == nil {
+		return del
+	}
+	out := del[:0]
+	for _, o := range del {
+		if !keep(o.Key) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// uploadSite uploads assets, then pages, then the files last picks (nil:
+// none), then deletes the stale objects.
+func (u *uploader) uploadSite(ctx context.Context, c Changes, last func(string) bool) error {
+	var assets, pages, final []Object
 	for _, obj := range c.Upload {
-		if isPage(obj.Key) {
+		switch {
+		case last != nil && last(obj.Key):
+			final = append(final, obj)
+		case isPage(obj.Key):
 			pages = append(pages, obj)
-		} else {
+		default:
 			assets = append(assets, obj)
 		}
 	}
 	// Assets first: a new page must never refer to an asset not yet there.
-	if err := u.upload(ctx, assets); err != nil {
-		return err
-	}
-	if err := u.upload(ctx, pages); err != nil {
-		return err
+	for _, batch := range [][]Object{assets, pages, final} {
+		if err := u.upload(ctx, batch); err != nil {
+			return err
+		}
 	}
 	// Stale files last: an old page may still refer to them until the new
 	// pages are up.
@@ -189,6 +265,7 @@ func publishDir(ctx context.Context, src *os.Root, srcPath, dst string, opts *Pu
 	}
 
 	c := Plan(local, remote, PlanOptions{Delete: opts.Delete})
+	c.Delete = spare(c.Delete, opts.Keep)
 	r := Report{Changes: c, Unchanged: c.Unchanged, DryRun: opts.DryRun}
 	if opts.DryRun || (len(c.Upload) == 0 && len(c.Delete) == 0 && old != nil) {
 		return r, nil
@@ -219,15 +296,13 @@ func publishDir(ctx context.Context, src *os.Root, srcPath, dst string, opts *Pu
 			keep = append(keep, o)
 		}
 	}
-	if !opts.Delete {
-		inLocal := make(map[string]bool, len(local))
-		for _, o := range local {
-			inLocal[o.Key] = true
-		}
-		for _, o := range remote {
-			if !inLocal[o.Key] {
-				keep = append(keep, o)
-			}
+	inLocal := make(map[string]bool, len(local))
+	for _, o := range local {
+		inLocal[o.Key] = true
+	}
+	for _, o := range remote {
+		if !inLocal[o.Key] && (!opts.Delete || opts.Keep != nil && opts.Keep(o.Key)) {
+			keep = append(keep, o)
 		}
 	}
 	for _, o := range keep {

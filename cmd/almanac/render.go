@@ -21,11 +21,12 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	fset := newFlagSet(e, "render", "[flags]",
 		"Build the static HTML site of every host in --archive into --out. The new site is built next\n"+
 			"to --out and swapped in, so a web server never serves half a site (on Linux at once; elsewhere\n"+
-			"--out is missing for an instant). It opens from disk too.",
+			"--out is missing for an instant). It opens from disk too. A fleet too big for one machine renders\n"+
+			"in shards (--shard i/n on each machine, then --index) into shared folders or one S3 prefix.",
 		"almanac render --archive /var/lib/almanac --out /var/www/almanac")
 	dir := fset.String("archive", "/var/lib/almanac", "directory of the Parquet archive, or s3://bucket/prefix")
-	cache := fset.String("cache", "/var/cache/almanac", "with an s3:// archive: where fetched files are kept between runs")
-	out := fset.String("out", "/var/www/almanac", "directory to write the site to (replaced as a whole)")
+	cache := fset.String("cache", "/var/cache/almanac", "with an s3:// archive: where fetched files are kept between runs; with an s3:// --out: where the output is staged")
+	out := fset.String("out", "/var/www/almanac", "directory to write the site to (replaced as a whole); with --shard or --index also s3://bucket/prefix, shared by the shards")
 	tz := fset.String("tz", "", "show times in this IANA time zone (default: the viewer's local time)")
 	tmpl := fset.String("templates", "", "directory of templates overriding the built-in ones")
 	rulesFile := fset.String("rules", "", "alerting rules file: its fleet rules are evaluated, its rules' incidents shaded on the charts (default: the built-in rules)")
@@ -34,9 +35,10 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	// Scale: workers, and a fleet rendered on several machines.
 	jobs := fset.Int("jobs", runtime.GOMAXPROCS(0), "hosts rendered at once (memory grows with it, not with the number of hosts)")
 	shard := fset.String("shard", "", "render only shard i/n of the hosts (by a hash of the name) into --out, with their summaries; join the shards with --index")
-	index := fset.Bool("index", false, "build the site in --out from the shard folders given as arguments (written by render --shard i/n, every i of n)")
+	index := fset.Bool("index", false, "build the site in --out from the shard folders given as arguments (written by render --shard i/n, every i of n), or from the shards' summaries in an s3:// --out")
+	maxSkew := fset.Duration("max-skew", 0, "with --index: how far apart the shards' render times may be (default 0: the same, as with one --now)")
 	renderCache := fset.String("render-cache", "", "folder of the render cache: a host whose archive files are unchanged since a render at the same --now is linked from there, not rendered again (default: none)")
-	now := fset.String("now", "", "render as of this time, RFC 3339 (default: the current time); give every shard the same one")
+	now := fset.String("now", "", "render as of this time, RFC 3339 (default: the current time; with --index, the shards' render time); give every shard the same one")
 	var s3 s3Flags
 	s3.register(fset)
 	var lf logFlags
@@ -47,24 +49,50 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	if fset.NArg() > 0 && !*index {
 		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fset.Arg(0)), hint: "almanac render --help"}
 	}
-	if *index && fset.NArg() == 0 {
-		return &usageError{msg: "--index needs the shard folders as arguments", hint: "almanac render --index --out /var/www/almanac /srv/shards/*"}
-	}
 	if *index && *shard != "" {
 		return &usageError{msg: "--index and --shard are two steps: render each shard, then build the index", hint: "almanac render --index --out /var/www/almanac /srv/shards/*"}
 	}
 	if *jobs < 1 {
 		return &usageError{msg: fmt.Sprintf("--jobs %d: want at least 1", *jobs), hint: "almanac render --jobs 4"}
 	}
+	if *maxSkew < 0 || *maxSkew > 0 && !*index {
+		return &usageError{msg: fmt.Sprintf("--max-skew %v: want a duration of 0 or more, with --index", *maxSkew), hint: "almanac render --index --max-skew 2m --out /var/www/almanac /srv/shards/*"}
+	}
 	if *out == "" {
 		return &usageError{msg: "--out is empty", hint: "almanac render --out /var/www/almanac"}
 	}
-	// Refuse a wrong --out before any work: only a site almanac built (or
-	// an empty folder) is replaced.
-	if err := site.CheckReplace(*out, render.SiteMarker); err != nil {
-		return err
+	var outS3 *site.Target
+	if isS3(*out) {
+		t, err := parseTarget("render", "out", *out, "s3://www-bucket/almanac")
+		if err != nil {
+			return err
+		}
+		if !*index && *shard == "" {
+			return &usageError{msg: "--out " + *out + ": an s3:// output is for a sharded render (--shard i/n, then --index); render one site to a folder and publish it",
+				hint: "almanac publish --site /var/www/almanac --to " + *out}
+		}
+		if *index && fset.NArg() > 0 {
+			return &usageError{msg: "--index with an s3:// --out reads the shards' summaries there: give no shard folders",
+				hint: "almanac render --index --out " + *out}
+		}
+		if *cache == "" {
+			return &usageError{msg: "--cache is empty: an s3:// --out is staged there", hint: "almanac render --cache /var/cache/almanac --out " + *out}
+		}
+		outS3 = &t
+	} else {
+		if *index && fset.NArg() == 0 {
+			return &usageError{msg: "--index needs the shard folders as arguments", hint: "almanac render --index --out /var/www/almanac /srv/shards/*"}
+		}
+		// Refuse a wrong --out before any work: only a site almanac built
+		// (or an empty folder) is replaced.
+		if err := site.CheckReplace(*out, render.SiteMarker); err != nil {
+			return err
+		}
 	}
 	opts := render.Options{Now: time.Now(), Strict: *strict, Jobs: *jobs}
+	if *index {
+		opts.Now = time.Time{} // the shards' render time
+	}
 	if *now != "" {
 		t, err := time.Parse(time.RFC3339, *now)
 		if err != nil {
@@ -124,8 +152,17 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	if isTerminal(e.stderr) {
 		opts.Progress = e.stderr
 	}
+	if *index && outS3 != nil {
+		rep, pub, n, err := buildIndexS3(ctx, *outS3, *cache, render.IndexOptions{Options: opts, MaxSkew: *maxSkew}, site.Options{S3: s3.options(), Logger: log})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "site written to %s/index.html (%d hosts from %d shards; %d fleet pages, %d bytes; %d files uploaded, %d deleted, %d unchanged)\n",
+			outS3, rep.Hosts, n, rep.Pages, rep.Bytes, pub.Uploaded, pub.Deleted, pub.Unchanged)
+		return nil
+	}
 	if *index {
-		rep, err := buildIndex(ctx, fset.Args(), *out, opts)
+		rep, err := buildIndex(ctx, fset.Args(), *out, render.IndexOptions{Options: opts, MaxSkew: *maxSkew})
 		if err != nil {
 			return err
 		}
@@ -156,7 +193,11 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	if opts.Cache != "" {
 		// The render cache must survive the swap of --out and the mirror
 		// into --cache, and must not add entries to the archive.
-		for _, other := range []string{*out, *dir} {
+		others := []string{*dir}
+		if outS3 == nil {
+			others = append(others, *out)
+		}
+		for _, other := range others {
 			if abs, err := filepath.Abs(other); err == nil && within(opts.Cache, abs) {
 				return &usageError{msg: fmt.Sprintf("--render-cache %s is inside %s", opts.Cache, other), hint: "almanac render --render-cache /var/cache/almanac-render"}
 			}
@@ -167,6 +208,21 @@ func runRender(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if outS3 != nil {
+		rep, pub, err := renderShardS3(ctx, store, *outS3, *cache, opts, site.Options{S3: s3.options(), Logger: log})
+		if err != nil {
+			return err
+		}
+		for _, s := range rep.Skipped {
+			log.Warn("skipped", "file", s)
+		}
+		fmt.Fprintf(e.stdout, "shard %s written to %s (%d hosts, %d pages, %d bytes; %d files uploaded, %d deleted, %d unchanged)\n",
+			opts.Shard, outS3, rep.Hosts, rep.Pages, rep.Bytes, pub.Uploaded, pub.Deleted, pub.Unchanged)
+		if len(rep.Skipped) > 0 {
+			fmt.Fprintf(e.stdout, "%d corrupt files were skipped (see the warnings above)\n", len(rep.Skipped))
+		}
+		return nil
+	}
 	rep, err := buildSite(ctx, store, *out, opts)
 	if err != nil {
 		return err
@@ -209,7 +265,7 @@ func within(path, dir string) bool {
 
 // buildIndex joins the shard folders into a new folder next to out and
 // swaps it in place of out, as buildSite does.
-func buildIndex(ctx context.Context, shards []string, out string, opts render.Options) (render.Report, error) {
+func buildIndex(ctx context.Context, shards []string, out string, opts render.IndexOptions) (render.Report, error) {
 	tmp, err := site.TempDir(out)
 	if err != nil {
 		return render.Report{}, err
