@@ -342,7 +342,7 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 			// dictionary: each entry is made a string once.
 			var dict parquet.Dictionary
 			var strs []string
-			vals, err = readStringPages(cc, vals, func(page parquet.Page) bool {
+			vals, err = readPages(cc, vals, func(page parquet.Page) bool {
 				d := page.Dictionary()
 				if d == nil || c.maxDef > 1 {
 					return false
@@ -624,42 +624,13 @@ func readPage(page parquet.Page, buf []parquet.Value, fn func(parquet.Value)) ([
 
 // readChunk calls fn with every value of a column chunk, page by page.
 func readChunk(cc parquet.ColumnChunk, buf []parquet.Value, fn func(parquet.Value)) ([]parquet.Value, error) {
-	if cap(buf) < 1024 {
-		buf = make([]parquet.Value, 1024)
-	}
-	buf = buf[:cap(buf)]
-	pages := cc.Pages()
-	defer pages.Close()
-	for {
-		page, err := pages.ReadPage()
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, fmt.Errorf("%w: %w", ErrCorrupt, err)
-		}
-		vr := page.Values()
-		for {
-			n, err := vr.ReadValues(buf)
-			for _, v := range buf[:n] {
-				fn(v)
-			}
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				parquet.Release(page)
-				return buf, fmt.Errorf("%w: %w", ErrCorrupt, err)
-			}
-		}
-		parquet.Release(page)
-	}
+	return readPages(cc, buf, nil, fn)
 }
 
-// readStringPages reads a column chunk page by page: fast reads a page
-// its own way and reports whether it did; the values of the other pages
-// go one by one to fn.
-func readStringPages(cc parquet.ColumnChunk, buf []parquet.Value, fast func(parquet.Page) bool, fn func(parquet.Value)) ([]parquet.Value, error) {
+// readPages reads a column chunk page by page: fast, when not nil, reads
+// a page its own way and reports whether it did; the values of the other
+// pages go one by one to fn.
+func readPages(cc parquet.ColumnChunk, buf []parquet.Value, fast func(parquet.Page) bool, fn func(parquet.Value)) ([]parquet.Value, error) {
 	pages := cc.Pages()
 	defer pages.Close()
 	for {
@@ -670,7 +641,7 @@ func readStringPages(cc parquet.ColumnChunk, buf []parquet.Value, fast func(parq
 		if err != nil {
 			return buf, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		if !fast(page) {
+		if fast == nil || !fast(page) {
 			buf, err = readPage(page, buf, fn)
 		}
 		parquet.Release(page)
