@@ -658,7 +658,7 @@
   // command or user contains the text, or its PID starts with it, and it
   // belongs to the group picked in a group table (see pickGroup). A row
   // outside the zoomed window (data-out, see zoomTables) is hidden too.
-  var picked = null; // the group picked: {by: 'unit', name: 'nginx.service'}
+  var picked = null; // the group picked, {by: 'unit', name: 'nginx.service'} (used before this line runs: test it as truthy)
   function procFilter() {
     var pf = document.getElementById('procfilter');
     var q = pf ? pf.value.trim().toLowerCase() : '';
@@ -666,7 +666,7 @@
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i];
       r.hidden = r.hasAttribute('data-out') ||
-        (picked !== null && r.getAttribute('data-' + picked.by) !== picked.name) || (q !== '' &&
+        (picked && r.getAttribute('data-' + picked.by) !== picked.name) || (q !== '' &&
         (r.getAttribute('data-comm') || '').toLowerCase().indexOf(q) < 0 &&
         (r.getAttribute('data-user') || '').toLowerCase().indexOf(q) < 0 &&
         (r.getAttribute('data-pid') || '').indexOf(q) !== 0);
@@ -687,7 +687,7 @@
     for (var i = 0; i < groupRows.length; i++) { groupRows[i].classList.remove('picked'); }
     var tools = document.getElementById('proctools');
     var note = document.getElementById('groupnote');
-    if (picked === null) {
+    if (!picked) {
       if (note) { note.remove(); }
       procFilter();
       return;
