@@ -6,10 +6,12 @@ package archive
 
 import (
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -211,7 +213,14 @@ func BenchmarkDaySize(b *testing.B) {
 	b.Run("process300", func(b *testing.B) {
 		var p tableSize
 		for range b.N {
-			p = daySize(b, benchHost(300))[schema.TableProcess]
+			sizes := daySize(b, benchHost(300))
+			p = sizes[schema.TableProcess]
+			// With -v: every table of the host-day (the cgroup, proc_group
+			// and oom_kill tables follow the processes).
+			for _, table := range slices.Sorted(maps.Keys(sizes)) {
+				ts := sizes[table]
+				b.Logf("%-12s %8d rows %9d bytes, rollups %8d bytes", table, ts.rows, ts.bytes, ts.rollupBytes)
+			}
 		}
 		b.ReportMetric(float64(p.bytes)/float64(p.rows), "B/row")
 		b.ReportMetric(float64(p.bytes)/float64(p.values), "B/value")

@@ -344,9 +344,8 @@ func (g *gatherer) topProcesses() error {
 			if pr.Stat[i] == "Z" {
 				z := ProcRow{PID: int32(pr.PID[i]), Comm: pr.Comm[i], User: pr.User[i],
 					State: "Z", Zombie: true, Started: mkTime(int64(pr.Start[i]), tz)}
-				if pr.Unit != nil {
-					z.Unit, z.Container = pr.Unit[i], pr.Container[i]
-				}
+				g := pr.Groups[procID{PID: z.PID, Start: int64(pr.Start[i])}]
+				z.Unit, z.Container = g.unit, g.container
 				zombies = append(zombies, z)
 			}
 		}

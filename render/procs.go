@@ -222,8 +222,8 @@ func (l *longProcs) raw(pr procRows, lo, hi int) {
 		}
 		if t >= p.last {
 			p.last, p.comm, p.user, p.state, p.rssLast = t, pr.Comm[i], pr.User[i], pr.Stat[i], rss
-			if pr.Unit != nil {
-				p.unit, p.container = pr.Unit[i], pr.Container[i]
+			if g, ok := pr.Groups[p.id]; ok {
+				p.unit, p.container = g.unit, g.container
 			}
 		}
 	}
@@ -388,8 +388,9 @@ var (
 	procAllColumns   = slices.Concat(procColumns, procIOColumns, procGroupColumns)
 )
 
-// procRowsOf returns the process rows of f, with their I/O, unit and
-// container when f has them.
+// procRowsOf returns the process rows of f, with their I/O, and the unit
+// and container of each process when f has them (taking those columns out
+// of f).
 func procRowsOf(f *archive.Frame) procRows {
 	pr := procRows{
 		T: f.Time, PID: col(f, "pid"), Start: col(f, "start_time"),
@@ -400,7 +401,15 @@ func procRowsOf(f *archive.Frame) procRows {
 		pr.IORead, pr.IOWrite = col(f, procIOColumns[0]), col(f, procIOColumns[1])
 	}
 	if _, ok := f.Str[procGroupColumns[0]]; ok {
-		pr.Unit, pr.Container = strCol(f, procGroupColumns[0]), strCol(f, procGroupColumns[1])
+		unit, ctr := strCol(f, procGroupColumns[0]), strCol(f, procGroupColumns[1])
+		pr.Groups = map[procID]procGroups{}
+		// Rows are in time order: the newest of each process wins.
+		for i := range f.Time {
+			pr.Groups[procID{PID: int32(pr.PID[i]), Start: int64(pr.Start[i])}] = procGroups{unit[i], ctr[i]}
+		}
+		for _, c := range procGroupColumns {
+			delete(f.Str, c)
+		}
 	}
 	return pr
 }

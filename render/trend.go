@@ -89,8 +89,15 @@ type procRows struct {
 	RSS              []float64
 	Comm, User, Stat []string
 	IORead, IOWrite  []float64 // bytes/s; NaN when unreadable (nil: not read)
-	Unit, Container  []string  // "" for none (nil: not read)
+	// Groups holds the unit and container of each process in its newest
+	// row: a map, not two columns of every row, which would take 32 bytes a
+	// row (nil: not read).
+	Groups map[procID]procGroups
 }
+
+// procGroups are the unit and container a process is grouped under (""
+// for none).
+type procGroups struct{ unit, container string }
 
 // io returns the disk I/O rates of row i (bytes/s; 0 for an unreadable
 // one); ok is false when the row has neither.
@@ -130,9 +137,6 @@ func procStats(p procRows, from, to int64) []procStat {
 			stats[id] = s
 		}
 		s.Comm, s.User, s.State, s.Last = p.Comm[i], p.User[i], p.Stat[i], p.T[i]
-		if p.Unit != nil {
-			s.Unit, s.Container = p.Unit[i], p.Container[i]
-		}
 		cpu := nz(p.CPUUser[i]) + nz(p.CPUSys[i])
 		s.cpuSum += cpu
 		rss := nz(p.RSS[i])
@@ -147,6 +151,8 @@ func procStats(p procRows, from, to int64) []procStat {
 	}
 	all := make([]procStat, 0, len(stats))
 	for _, s := range stats {
+		g := p.Groups[s.ID]
+		s.Unit, s.Container = g.unit, g.container
 		if samples > 0 {
 			s.CPUAvg = s.cpuSum / float64(samples)
 		}
