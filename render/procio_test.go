@@ -166,7 +166,18 @@ type blankRollupIO struct{ *archive.Store }
 
 func (b blankRollupIO) ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
 	f, err := b.Store.ScanRollup(res, table, host, from, to, cols...)
-	if err != nil || table != schema.TableProcess {
+	return blankIO(f, err, res, table)
+}
+
+func (b blankRollupIO) ScanDay(res archive.Resolution, p archive.Partition, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	f, err := b.Store.ScanDay(res, p, from, to, cols...)
+	return blankIO(f, err, res, p.Table)
+}
+
+// blankIO sets the disk I/O, unit and container of a frame of the process
+// table's per-hour rollup to NULL.
+func blankIO(f *archive.Frame, err error, res archive.Resolution, table string) (*archive.Frame, error) {
+	if err != nil || table != schema.TableProcess || res != archive.PerHour {
 		return f, err
 	}
 	for _, c := range []string{procReadAvg, procWritAvg} {
