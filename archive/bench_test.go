@@ -6,10 +6,12 @@ package archive
 
 import (
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -113,8 +115,9 @@ func cpuTime() time.Duration {
 
 // daySize writes a day of samples of h at a 10 s interval, compacts it,
 // and returns the bytes on disk, rows and stored values (rows times the
-// columns other than time) of each table.
-type tableSize struct{ bytes, rows, values int64 }
+// columns other than time) of each table, and the bytes of its rollups
+// (per minute and per hour).
+type tableSize struct{ bytes, rows, values, rollupBytes int64 }
 
 func daySize(b *testing.B, h synth.Host) map[string]tableSize {
 	b.Helper()
@@ -164,6 +167,21 @@ func daySize(b *testing.B, h synth.Host) map[string]tableSize {
 		ts.values += in.Rows * cols
 		out[in.Table] = ts
 	}
+	// The rollups: rollup/<res>/<table>/host=…/date=…/*.parquet.
+	filepath.WalkDir(filepath.Join(dir, rollupDir), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
+			return nil
+		}
+		rel, _ := filepath.Rel(filepath.Join(dir, rollupDir), p)
+		if parts := strings.Split(filepath.ToSlash(rel), "/"); len(parts) > 2 {
+			if info, err := d.Info(); err == nil {
+				ts := out[parts[1]]
+				ts.rollupBytes += info.Size()
+				out[parts[1]] = ts
+			}
+		}
+		return nil
+	})
 	// Only day files remain.
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "part-") {
@@ -181,7 +199,7 @@ func BenchmarkDaySize(b *testing.B) {
 			sizes := daySize(b, benchHost(0))
 			sys = tableSize{}
 			for table, ts := range sizes {
-				b.Logf("%-12s %8d rows %9d values %8d bytes %.3f B/value", table, ts.rows, ts.values, ts.bytes, float64(ts.bytes)/float64(ts.values))
+				b.Logf("%-12s %8d rows %9d values %8d bytes %.3f B/value, rollups %d bytes", table, ts.rows, ts.values, ts.bytes, float64(ts.bytes)/float64(ts.values), ts.rollupBytes)
 				if table != schema.TableProcess {
 					sys.bytes += ts.bytes
 					sys.values += ts.values
@@ -195,10 +213,19 @@ func BenchmarkDaySize(b *testing.B) {
 	b.Run("process300", func(b *testing.B) {
 		var p tableSize
 		for range b.N {
-			p = daySize(b, benchHost(300))[schema.TableProcess]
+			sizes := daySize(b, benchHost(300))
+			p = sizes[schema.TableProcess]
+			// With -v: every table of the host-day (the cgroup, proc_group
+			// and oom_kill tables follow the processes).
+			for _, table := range slices.Sorted(maps.Keys(sizes)) {
+				ts := sizes[table]
+				b.Logf("%-12s %8d rows %9d bytes, rollups %8d bytes", table, ts.rows, ts.bytes, ts.rollupBytes)
+			}
 		}
 		b.ReportMetric(float64(p.bytes)/float64(p.rows), "B/row")
 		b.ReportMetric(float64(p.bytes)/float64(p.values), "B/value")
+		// The per-hour rollup, per raw row it summarizes.
+		b.ReportMetric(float64(p.rollupBytes)/float64(p.rows), "rollup-B/row")
 	})
 }
 

@@ -110,12 +110,13 @@ func TestRollupProcessSchema(t *testing.T) {
 		names = append(names, strings.Join(p, "."))
 	}
 	for _, want := range []string{"time", "pid", "start_time", "comm", "user", "state", "cpu_user_pct_avg",
-		"cpu_system_pct_max", "rss_bytes_max", "rss_bytes_avg", "threads_max", SamplesColumn} {
+		"cpu_system_pct_max", "rss_bytes_max", "rss_bytes_avg", "threads_max", "read_bytes_per_s_avg",
+		"write_bytes_per_s_avg", "unit", "container", SamplesColumn} {
 		if !slices.Contains(names, want) {
 			t.Errorf("process rollup columns %v lack %s", names, want)
 		}
 	}
-	for _, not := range []string{"cmdline", "vsize_bytes_max", "read_bytes_per_s_max", "ppid_max"} {
+	for _, not := range []string{"cmdline", "vsize_bytes_max", "gpu_mem_bytes_max", "cgroup", "ppid"} {
 		if slices.Contains(names, not) {
 			t.Errorf("process rollup columns %v hold %s", names, not)
 		}

@@ -80,15 +80,20 @@
 // process identity, pid and start time, and hour) for closed days and
 // from raw rows, summed per hour, for the others. Processes are ranked by
 // CPU time (the mean CPU % of a bucket times its samples times the
-// sampling interval) and by peak resident memory; the lines of the first
-// ones are drawn per hour, by identity, so a reused pid is another line.
+// sampling interval), by peak resident memory and by disk I/O (the mean
+// read and write rates of a bucket times its samples times the interval);
+// the lines of the first ones are drawn per hour, by identity, so a
+// reused pid is another line.
 //
 // Services (services.go): the charts pages stack the CPU and memory of the
 // cgroup table's services (systemd units and containers; the first eight
 // over the range, the rest as "other"); the processes pages rank the
 // proc_group table's units, containers, users and command names by CPU
 // time over the range, with their CPU stacked over time, from its hourly
-// rollup for the long ranges. The OOM marks name the victims of the
+// rollup for the long ranges. A click on a group shows only its processes
+// in the process tables, whose rows carry their unit, container, user and
+// command (data-unit, data-container, data-user, data-comm; the group row
+// its data-by and data-name). The OOM marks name the victims of the
 // oom_kill table and their service.
 //
 // # Incidents

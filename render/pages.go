@@ -155,6 +155,7 @@ func sparkline(gr grid, from, to int64, n int, gap int64) []sparkLine {
 type ProcRow struct {
 	PID              int32
 	Comm, User       string
+	Unit, Container  string // its systemd unit and container ("" for none): the group tables filter by them
 	State            string
 	CPU              string // mean CPU % over the range's samples
 	CPUTime          string // CPU time over the range
@@ -167,9 +168,11 @@ type ProcRow struct {
 	RSSLastSort      float64 // last RSS (bytes), to sort by
 	PPID             int32   // zombies: the parent, which has not reaped it
 	Parent           string  // zombies: the parent's command ("" when not seen)
-	// Disk I/O over the range, on the 24-hour page (HasIO): bytes read and
-	// written (the rates times the sampling interval) and the peak rate.
-	HasIO                             bool
+	// Disk I/O over the range (HasIO: the page has it): bytes read and
+	// written (the rates times the sampling interval) and the peak rate,
+	// of a sample on the 24-hour page, of an hour's mean on the others
+	// (PeakHour).
+	HasIO, PeakHour                   bool
 	Read, Written, IOPeak             string
 	ReadSort, WrittenSort, IOPeakSort float64
 	// For the site script's zoom: when it was first and last seen (ms),
@@ -186,7 +189,7 @@ type procPage struct {
 	TopRange string // the range the top tables and their lines cover ("24 hours")
 	Zombies  []ProcRow
 	Groups   []GroupTable // services, containers, users, command names (services.go)
-	TopIO    []ProcRow    // by disk I/O (24 hours: raw rows have it), or nil
+	TopIO    []ProcRow    // by disk I/O, or nil when no process has any
 	Buckets  procBuckets  // the buckets of the rows' CPUBuckets
 }
 
@@ -294,7 +297,7 @@ func (g *gatherer) topProcesses() error {
 			rawFrom = min(rawFrom, start)
 		}
 	}
-	f, err := g.scanRange(schema.TableProcess, rawFrom, to, append(slices.Clone(procColumns), procIOColumns...)...)
+	f, err := g.scanRange(schema.TableProcess, rawFrom, to, procAllColumns...)
 	if err != nil {
 		return err
 	}
@@ -309,28 +312,27 @@ func (g *gatherer) topProcesses() error {
 	}
 	tz := g.tz
 	isec := interval.Seconds()
-	io := pr.IORead != nil // the 24-hour page has the I/O columns
-	row := func(s procStat, cpuB []float64, b procBuckets) ProcRow {
+	row := func(s procStat, cpuB []float64, b procBuckets, io, peakHour bool) ProcRow {
 		cpuTime := time.Duration(s.cpuSum / 100 * float64(interval))
 		pr := ProcRow{
-			PID: s.ID.PID, Comm: s.Comm, User: s.User, State: s.State,
+			PID: s.ID.PID, Comm: s.Comm, User: s.User, Unit: s.Unit, Container: s.Container, State: s.State,
 			CPU: fmtPct(s.CPUAvg), CPUTime: fmtDuration(cpuTime), RSSMax: fmtBytes(s.RSSMax), RSSLast: fmtBytes(s.RSSLast),
 			Started: mkTime(s.ID.Start, tz), FirstSeen: mkTime(s.First, tz), Seen: mkTime(s.Last, tz),
 			Zombie: s.State == "Z", CPUSort: cpuTime.Seconds(), RSSSort: s.RSSMax,
 			CPUAvgSort: nz(s.CPUAvg), RSSLastSort: nz(s.RSSLast),
 			FirstMs: s.First / 1000, LastMs: s.Last / 1000, CPUBuckets: b.text(cpuB),
 		}
-		pr.HasIO = s.hasIO || (io && b.Width == bucketWidths[0].Milliseconds())
+		pr.HasIO, pr.PeakHour = s.hasIO || io, peakHour
 		if s.hasIO {
 			pr.ReadSort, pr.WrittenSort, pr.IOPeakSort = s.ioRead*isec, s.ioWrite*isec, s.ioPeak
 			pr.Read, pr.Written, pr.IOPeak = fmtBytes(pr.ReadSort), fmtBytes(pr.WrittenSort), fmtBytes(s.ioPeak)+"/s"
 		}
 		return pr
 	}
-	rows := func(ss []procStat, bk func(procID) []float64, b procBuckets) []ProcRow {
+	rows := func(ss []procStat, bk func(procID) []float64, b procBuckets, io, peakHour bool) []ProcRow {
 		var out []ProcRow
 		for _, s := range ss {
-			out = append(out, row(s, bk(s.ID), b))
+			out = append(out, row(s, bk(s.ID), b, io, peakHour))
 		}
 		return out
 	}
@@ -340,8 +342,11 @@ func (g *gatherer) topProcesses() error {
 		lastT := pr.T[n-1]
 		for i := n - 1; i >= 0 && pr.T[i] == lastT; i-- {
 			if pr.Stat[i] == "Z" {
-				zombies = append(zombies, ProcRow{PID: int32(pr.PID[i]), Comm: pr.Comm[i], User: pr.User[i],
-					State: "Z", Zombie: true, Started: mkTime(int64(pr.Start[i]), tz)})
+				z := ProcRow{PID: int32(pr.PID[i]), Comm: pr.Comm[i], User: pr.User[i],
+					State: "Z", Zombie: true, Started: mkTime(int64(pr.Start[i]), tz)}
+				g := pr.Groups[procID{PID: z.PID, Start: int64(pr.Start[i])}]
+				z.Unit, z.Container = g.unit, g.container
+				zombies = append(zombies, z)
 			}
 		}
 		slices.Reverse(zombies)
@@ -369,7 +374,9 @@ func (g *gatherer) topProcesses() error {
 		lineGap := gap
 		b := newProcBuckets(r, rfrom, to)
 		var bk func(procID) []float64
+		var io bool // the page shows disk I/O: some process has it
 		if r == 0 {
+			io = pr.IORead != nil
 			all := procStats(pr, from, to)
 			byCPU, byMem = rankProcs(all, topN)
 			byIO = rankIO(all, topN)
@@ -392,18 +399,20 @@ func (g *gatherer) topProcesses() error {
 			raw := rawBuckets(pr, shown, b, isec)
 			bk = func(id procID) []float64 { return raw[id] }
 		} else {
-			byCPU, byMem = long.top(r, topN, g.samples[r])
-			var cid, mid []procID
+			byCPU, byMem, byIO, io = long.top(r, topN, g.samples[r])
+			var cid, mid, ioid []procID
 			cid, cnames = ids(byCPU)
 			mid, mnames = ids(byMem)
-			cpuGrid, memGrid = long.series(r, cid, true), long.series(r, mid, false)
+			ioid, ionames = ids(byIO)
+			cpuGrid, memGrid, ioGrid = long.series(r, cid, lineCPU), long.series(r, mid, lineRSS), long.series(r, ioid, lineIO)
 			lineGap = max(gap, gapThreshold(time.Hour.Microseconds())) // hourly points
 			bk = func(id procID) []float64 { return long.buckets(id, b, isec) }
 		}
 		if len(byCPU) == 0 {
 			continue
 		}
-		p.TopCPU, p.TopMem, p.TopIO = rows(byCPU, bk, b), rows(byMem, bk, b), rows(byIO, bk, b)
+		peakHour := r > 0
+		p.TopCPU, p.TopMem, p.TopIO = rows(byCPU, bk, b, io, peakHour), rows(byMem, bk, b, io, peakHour), rows(byIO, bk, b, io, peakHour)
 		p.Buckets = b
 		o := lineOpts{From: rfrom, To: to, Reboots: g.d.tl.Reboots, Outages: g.d.tl.Outages, Gap: lineGap}
 		o.DataFrom, o.DataTo = g.dataExtent(r)

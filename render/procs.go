@@ -16,31 +16,50 @@ import (
 // identity and hour) for the closed days that have one, and from raw rows,
 // summed per hour, for the others (today, yesterday until it is
 // compacted). Processes are ranked by CPU time over the range (the mean
-// CPU % of each hour times its samples) and by peak resident memory, and
-// the lines of the first ones are drawn per hour.
+// CPU % of each hour times its samples), by peak resident memory and by
+// disk I/O (the mean read and write rates of each hour times its
+// samples), and the lines of the first ones are drawn per hour. A rollup
+// written before it kept I/O, unit and container reads them as NULL: its
+// hours count no I/O and leave the process's unit and container to the
+// hours that have them.
 
-// procPoint is one hour of one process: its mean CPU %, peak RSS and
-// the number of samples it was in.
+// procPoint is one hour of one process: its mean CPU %, peak RSS, mean
+// disk I/O (read + write, bytes/s; NaN when not known) and the number of
+// samples it was in.
 type procPoint struct {
-	t        int64
-	cpu, rss float32
-	n        int32
+	t            int64
+	cpu, rss, io float32
+	n            int32
+}
+
+// procAcc sums one process over one range.
+type procAcc struct {
+	cpuSum float64 // the sum of its CPU % over the range's samples
+	rssMax float64 // its peak RSS
+	// Disk I/O: the sums of its read and write rates over the range's
+	// samples, and its highest hourly mean rate (read + write); hasIO is
+	// false when no hour had them.
+	ioRead, ioWrite, ioPeak float64
+	hasIO                   bool
 }
 
 // longProc accumulates one process identity over the long ranges.
 type longProc struct {
 	id                procID
 	comm, user, state string
-	first, last       int64 // the first and last hour or sample it was seen in (µs)
-	rssLast           float64
-	cpuSum            []float64 // per range: the sum of its CPU % over the range's samples
-	rssMax            []float64 // per range: its peak RSS
+	unit, container   string    // the newest known (empty: none, or not known)
+	first, last       int64     // the first and last hour or sample it was seen in (µs)
+	rssLast           float64   //
+	acc               []procAcc // per range
 	pts               []procPoint
 	// the hour being summed from raw rows
 	hour       int64
+	hourLast   int64 // its last sample (µs)
 	hourCPU    float64
 	hourN      int
 	hourRSS    float64
+	hourIO     float64 // the sum of its I/O rates
+	hourIOn    int     // samples with I/O
 	hourActive bool
 }
 
@@ -63,23 +82,40 @@ func (g *gatherer) newLongProcs() *longProcs {
 func (l *longProcs) get(id procID) *longProc {
 	p := l.byID[id]
 	if p == nil {
-		p = &longProc{id: id, cpuSum: make([]float64, len(ranges)), rssMax: make([]float64, len(ranges))}
+		p = &longProc{id: id, acc: make([]procAcc, len(ranges))}
 		l.byID[id] = p
 	}
 	return p
 }
 
-// add adds what one hour bucket or sample says: at time t (the bucket's
-// start, or the sample's time), cpuSum (the sum of the CPU % of its
-// samples) and its peak RSS.
-func (l *longProcs) add(p *longProc, t int64, cpuSum, rssMax float64) {
+// add adds what one hour bucket or sample says: at time t (when it was
+// first seen in the bucket, or the sample's time), cpuSum (the sum of the
+// CPU % of its samples) and its peak RSS; with io, read and write (the
+// sums of its I/O rates over its samples).
+func (l *longProcs) add(p *longProc, t int64, cpuSum, rssMax float64, io bool, read, write float64) {
 	if p.first == 0 || t < p.first {
 		p.first = t
 	}
 	for r := 1; r < len(ranges); r++ {
 		if t >= l.from[r] {
-			p.cpuSum[r] += cpuSum
-			p.rssMax[r] = max(p.rssMax[r], rssMax)
+			a := &p.acc[r]
+			a.cpuSum += cpuSum
+			a.rssMax = max(a.rssMax, rssMax)
+			if io {
+				a.ioRead += read
+				a.ioWrite += write
+				a.hasIO = true
+			}
+		}
+	}
+}
+
+// peakIO notes an hour's mean I/O rate (read + write, bytes/s), of an
+// hour last seen at t, in the ranges that hold t.
+func (l *longProcs) peakIO(p *longProc, t int64, rate float64) {
+	for r := 1; r < len(ranges); r++ {
+		if t >= l.from[r] {
+			p.acc[r].ioPeak = max(p.acc[r].ioPeak, rate)
 		}
 	}
 }
@@ -112,6 +148,8 @@ var (
 	procSysAvg  = procRollupName("cpu_system_pct", schema.AggAvg)
 	procRSSMax  = procRollupName("rss_bytes", schema.AggMax)
 	procRSSAvg  = procRollupName("rss_bytes", schema.AggAvg)
+	procReadAvg = procRollupName("read_bytes_per_s", schema.AggAvg)
+	procWritAvg = procRollupName("write_bytes_per_s", schema.AggAvg)
 )
 
 // procRollupName is the rollup column of aggregate a of the process
@@ -125,20 +163,34 @@ func procRollupName(name string, a schema.Agg) string {
 	return c.RollupName(a)
 }
 
-// rollup adds the rows of a per-hour rollup of the process table.
+// rollup adds the rows of a per-hour rollup of the process table. The
+// bytes a process read in an hour are its mean rate times its samples
+// (times the interval, when shown), as its CPU time is.
 func (l *longProcs) rollup(f *archive.Frame) {
 	pid, start := col(f, "pid"), col(f, "start_time")
 	usr, sys := col(f, procUserAvg), col(f, procSysAvg)
 	rssMax, rssAvg, n := col(f, procRSSMax), col(f, procRSSAvg), col(f, archive.SamplesColumn)
+	rd, wr := col(f, procReadAvg), col(f, procWritAvg)
 	comm, user, state := strCol(f, "comm"), strCol(f, "user"), strCol(f, "state")
+	unit, ctr := strCol(f, "unit"), strCol(f, "container")
 	for i, t := range f.Time {
 		p := l.get(procID{PID: int32(pid[i]), Start: int64(start[i])})
-		cpu := nz(usr[i]) + nz(sys[i])
-		first, last := l.seenIn(t, int64(start[i]), int(nz(n[i])))
-		l.add(p, first, cpu*nz(n[i]), nz(rssMax[i]))
-		p.pts = append(p.pts, procPoint{t: t, cpu: float32(cpu), rss: float32(nz(rssMax[i])), n: int32(nz(n[i]))})
+		cpu, ns := nz(usr[i])+nz(sys[i]), nz(n[i])
+		first, last := l.seenIn(t, int64(start[i]), int(ns))
+		io := !math.IsNaN(rd[i]) || !math.IsNaN(wr[i])
+		rate := math.NaN()
+		if io {
+			rate = nz(rd[i]) + nz(wr[i])
+			l.peakIO(p, first, rate)
+		}
+		l.add(p, first, cpu*ns, nz(rssMax[i]), io, nz(rd[i])*ns, nz(wr[i])*ns)
+		p.pts = append(p.pts, procPoint{t: t, cpu: float32(cpu), rss: float32(nz(rssMax[i])), io: float32(rate), n: int32(ns)})
 		if last >= p.last {
 			p.last, p.comm, p.user, p.state, p.rssLast = last, comm[i], user[i], state[i], nz(rssAvg[i])
+			// An old rollup without them leaves the newer hours' values.
+			if unit[i] != "" || ctr[i] != "" {
+				p.unit, p.container = unit[i], ctr[i]
+			}
 		}
 	}
 }
@@ -151,49 +203,69 @@ func (l *longProcs) raw(pr procRows, lo, hi int) {
 		t := pr.T[i]
 		p := l.get(procID{PID: int32(pr.PID[i]), Start: int64(pr.Start[i])})
 		cpu, rss := nz(pr.CPUUser[i])+nz(pr.CPUSys[i]), nz(pr.RSS[i])
-		l.add(p, t, cpu, rss)
+		io, rd, wr := pr.io(i)
+		l.add(p, t, cpu, rss, io, rd, wr)
 		h := t - t%hour
 		if p.hourActive && h != p.hour {
-			p.flushHour()
+			l.flushHour(p)
 		}
 		if !p.hourActive {
-			p.hour, p.hourActive, p.hourCPU, p.hourN, p.hourRSS = h, true, 0, 0, 0
+			p.hour, p.hourActive, p.hourCPU, p.hourN, p.hourRSS, p.hourIO, p.hourIOn = h, true, 0, 0, 0, 0, 0
 		}
+		p.hourLast = t
 		p.hourCPU += cpu
 		p.hourN++
 		p.hourRSS = max(p.hourRSS, rss)
+		if io {
+			p.hourIO += rd + wr
+			p.hourIOn++
+		}
 		if t >= p.last {
 			p.last, p.comm, p.user, p.state, p.rssLast = t, pr.Comm[i], pr.User[i], pr.Stat[i], rss
+			if g, ok := pr.Groups[p.id]; ok {
+				p.unit, p.container = g.unit, g.container
+			}
 		}
 	}
 }
 
-// flushHour ends the hour being summed from raw rows.
-func (p *longProc) flushHour() {
+// flushHour ends the hour of p being summed from raw rows.
+func (l *longProcs) flushHour(p *longProc) {
 	if !p.hourActive {
 		return
 	}
-	p.pts = append(p.pts, procPoint{t: p.hour, cpu: float32(p.hourCPU / float64(p.hourN)), rss: float32(p.hourRSS), n: int32(p.hourN)})
+	rate := math.NaN()
+	if p.hourIOn > 0 {
+		// The hour's mean over its samples, as a rollup's is.
+		rate = p.hourIO / float64(p.hourIOn)
+		l.peakIO(p, p.hourLast, rate)
+	}
+	p.pts = append(p.pts, procPoint{t: p.hour, cpu: float32(p.hourCPU / float64(p.hourN)), rss: float32(p.hourRSS), io: float32(rate), n: int32(p.hourN)})
 	p.hourActive = false
 }
 
-// top returns the n first processes of range r by CPU time and by peak
-// RSS; samples is the number of samples of the host in the range (the
-// mean CPU counts the samples where a process was absent as zero).
-func (l *longProcs) top(r, n, samples int) (byCPU, byMem []procStat) {
-	var all []procStat
+// top returns the n first processes of range r by CPU time, by peak RSS
+// and by disk I/O; samples is the number of samples of the host in the
+// range (the mean CPU counts the samples where a process was absent as
+// zero). io reports whether any process of the range has I/O.
+func (l *longProcs) top(r, n, samples int) (byCPU, byMem, byIO []procStat, io bool) {
+	all := make([]procStat, 0, len(l.byID))
 	for _, p := range l.byID {
 		if p.last < l.from[r] {
 			continue
 		}
-		s := procStat{ID: p.id, Comm: p.comm, User: p.user, State: p.state, RSSMax: p.rssMax[r],
-			RSSLast: p.rssLast, First: max(p.first, l.from[r]), Last: p.last, cpuSum: p.cpuSum[r]}
+		a := &p.acc[r]
+		s := procStat{ID: p.id, Comm: p.comm, User: p.user, State: p.state, Unit: p.unit, Container: p.container,
+			RSSMax: a.rssMax, RSSLast: p.rssLast, First: max(p.first, l.from[r]), Last: p.last, cpuSum: a.cpuSum,
+			ioRead: a.ioRead, ioWrite: a.ioWrite, ioPeak: a.ioPeak, hasIO: a.hasIO}
 		if samples > 0 {
 			s.CPUAvg = s.cpuSum / float64(samples)
 		}
+		io = io || a.hasIO
 		all = append(all, s)
 	}
-	return rankProcs(all, n)
+	byCPU, byMem = rankProcs(all, n)
+	return byCPU, byMem, rankIO(all, n), io
 }
 
 // rankProcs returns the n first of all by CPU time and by peak RSS, ties
@@ -222,9 +294,16 @@ func rankProcs(all []procStat, n int) (byCPU, byMem []procStat) {
 	return byCPU, byMem
 }
 
-// series returns the hourly lines of ids in range r: mean CPU % when cpu
-// is true, else peak RSS; NaN where a process was absent.
-func (l *longProcs) series(r int, ids []procID, cpu bool) grid {
+// What the hourly lines of the long ranges draw.
+const (
+	lineCPU = iota // mean CPU %
+	lineRSS        // peak RSS
+	lineIO         // mean disk I/O, read + write
+)
+
+// series returns the hourly lines of ids in range r of what (lineCPU,
+// lineRSS or lineIO); NaN where a process was absent.
+func (l *longProcs) series(r int, ids []procID, what int) grid {
 	var ts []int64
 	for _, id := range ids {
 		for _, pt := range l.byID[id].pts {
@@ -243,10 +322,13 @@ func (l *longProcs) series(r int, ids []procID, cpu bool) grid {
 				continue
 			}
 			i, _ := slices.BinarySearch(ts, pt.t)
-			if cpu {
+			switch what {
+			case lineCPU:
 				c[i] = float64(pt.cpu)
-			} else {
+			case lineRSS:
 				c[i] = float64(pt.rss)
+			default:
+				c[i] = float64(pt.io)
 			}
 		}
 		g.Cols[j] = c
@@ -260,8 +342,8 @@ func (l *longProcs) series(r int, ids []procID, cpu bool) grid {
 // too). Days without a rollup before rawFrom are read raw one by one.
 func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bool, parts []archive.Partition) (*longProcs, error) {
 	l := g.newLongProcs()
-	cols := []string{"pid", "start_time", "comm", "user", "state", procUserAvg, procSysAvg,
-		procRSSMax, procRSSAvg, archive.SamplesColumn}
+	cols := []string{"pid", "start_time", "comm", "user", "state", "unit", "container", procUserAvg, procSysAvg,
+		procRSSMax, procRSSAvg, procReadAvg, procWritAvg, archive.SamplesColumn}
 	for _, p := range parts {
 		lo, hi := max(p.Day.UnixMicro(), g.from), min(p.End().UnixMicro(), g.now+1)
 		if hi <= lo {
@@ -283,7 +365,7 @@ func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bo
 			l.raw(pr, a, b)
 			continue
 		}
-		f, err := g.scanDay(archive.Raw, p, lo, hi, procColumns...)
+		f, err := g.scanDay(archive.Raw, p, lo, hi, procAllColumns...)
 		if err != nil {
 			return nil, err
 		}
@@ -291,20 +373,24 @@ func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bo
 		l.raw(day, 0, len(day.T))
 	}
 	for _, p := range l.byID {
-		p.flushHour()
+		l.flushHour(p)
 	}
 	return l, nil
 }
 
 // procColumns are the columns of the process table render reads;
-// procIOColumns those it reads too for the last 24 hours (the process
-// rollup has no I/O).
+// procIOColumns its disk I/O and procGroupColumns the unit and container
+// it is grouped under, which it reads too (procAllColumns).
 var (
-	procColumns   = []string{"pid", "start_time", "user", "comm", "state", "cpu_user_pct", "cpu_system_pct", "rss_bytes"}
-	procIOColumns = []string{"read_bytes_per_s", "write_bytes_per_s"}
+	procColumns      = []string{"pid", "start_time", "user", "comm", "state", "cpu_user_pct", "cpu_system_pct", "rss_bytes"}
+	procIOColumns    = []string{"read_bytes_per_s", "write_bytes_per_s"}
+	procGroupColumns = []string{"unit", "container"}
+	procAllColumns   = slices.Concat(procColumns, procIOColumns, procGroupColumns)
 )
 
-// procRowsOf returns the process rows of f, with their I/O when f has it.
+// procRowsOf returns the process rows of f, with their I/O, and the unit
+// and container of each process when f has them (taking those columns out
+// of f).
 func procRowsOf(f *archive.Frame) procRows {
 	pr := procRows{
 		T: f.Time, PID: col(f, "pid"), Start: col(f, "start_time"),
@@ -313,6 +399,17 @@ func procRowsOf(f *archive.Frame) procRows {
 	}
 	if _, ok := f.Num[procIOColumns[0]]; ok {
 		pr.IORead, pr.IOWrite = col(f, procIOColumns[0]), col(f, procIOColumns[1])
+	}
+	if _, ok := f.Str[procGroupColumns[0]]; ok {
+		unit, ctr := strCol(f, procGroupColumns[0]), strCol(f, procGroupColumns[1])
+		pr.Groups = map[procID]procGroups{}
+		// Rows are in time order: the newest of each process wins.
+		for i := range f.Time {
+			pr.Groups[procID{PID: int32(pr.PID[i]), Start: int64(pr.Start[i])}] = procGroups{unit[i], ctr[i]}
+		}
+		for _, c := range procGroupColumns {
+			delete(f.Str, c)
+		}
 	}
 	return pr
 }

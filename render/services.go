@@ -144,18 +144,22 @@ func (g *gatherer) topStack(r int, id, title, unit string, set *seriesSet, prefi
 // GroupTable is one table of the processes pages' groups: the first
 // groups of one kind (services, containers, users, command names) by CPU
 // time over the range. Their CPU stacked over time is a chart of the
-// page's "Over time" section.
+// page's "Over time" section. A click on a group shows only its processes
+// in the page's process tables, whose rows carry the same four names
+// (ProcRow's Unit, Container, User and Comm; the site script matches the
+// row's data-<ID> attribute with the group's name).
 type GroupTable struct {
 	ID    string // the kind: unit, container, user or comm
 	Title string
 	What  string // the column title of the names
+	Noun  string // what one group is, in a sentence ("unit", "command")
 	Rows  []GroupRow
 }
 
 // GroupRow is one group over a range.
 type GroupRow struct {
-	Name              string
-	Comm, User        string // for the process filter: set for command names and users
+	Name              string // as the process rows name it
+	Label             string // as shown: a container id shortened as docker ps shows it
 	CPUTime, CPU      string
 	RSSMax, Processes string
 	CPUSort, CPUAvg   float64
@@ -164,11 +168,11 @@ type GroupRow struct {
 
 // groupKinds are the groupings of the proc_group table the pages show, in
 // order, with their titles.
-var groupKinds = []struct{ by, title, what string }{
-	{"unit", "Services (systemd units)", "Unit"},
-	{"container", "Containers", "Container"},
-	{"user", "Users", "User"},
-	{"comm", "Command names", "Command"},
+var groupKinds = []struct{ by, title, what, noun string }{
+	{"unit", "Services (systemd units)", "Unit", "unit"},
+	{"container", "Containers", "Container", "container"},
+	{"user", "Users", "User", "user"},
+	{"comm", "Command names", "Command", "command"},
 }
 
 // groupAcc sums one group over each range.
@@ -212,25 +216,22 @@ func (g *gatherer) groups() error {
 		first, last := g.dataExtent(r)
 		span := float64(last-first) / 1000 // ms
 		for _, k := range groupKinds {
-			t := GroupTable{ID: k.by, Title: k.title, What: k.what}
+			t := GroupTable{ID: k.by, Title: k.title, What: k.what, Noun: k.noun}
 			prefix := k.by + "\x00"
 			for key, a := range accs {
 				name, ok := strings.CutPrefix(key, prefix)
 				if !ok || a.cpuMs[r] == 0 && a.rss[r] == 0 && a.procs[r] == 0 {
 					continue
 				}
-				row := GroupRow{Name: name, CPUTime: fmtDuration(time.Duration(a.cpuMs[r]) * time.Millisecond),
+				row := GroupRow{Name: name, Label: name, CPUTime: fmtDuration(time.Duration(a.cpuMs[r]) * time.Millisecond),
 					RSSMax: fmtBytes(a.rss[r]), Processes: strconv.FormatFloat(a.procs[r], 'f', 0, 64),
 					CPUSort: a.cpuMs[r], RSSSort: a.rss[r], ProcSort: a.procs[r]}
 				if span > 0 {
 					row.CPUAvg = a.cpuMs[r] / span * 100
 				}
 				row.CPU = fmtPct(row.CPUAvg)
-				switch k.by {
-				case "comm":
-					row.Comm = name
-				case "user":
-					row.User = name
+				if k.by == "container" {
+					row.Label = name[:min(12, len(name))]
 				}
 				t.Rows = append(t.Rows, row)
 			}

@@ -65,15 +65,18 @@ type procID struct {
 type procStat struct {
 	ID          procID
 	Comm, User  string
+	Unit        string  // the systemd unit it is grouped under, in its last sample ("" for none)
+	Container   string  // the container it is grouped under, in its last sample ("" for none)
 	State       string  // the state in its last sample
 	CPUAvg      float64 // mean CPU % (of one core) over every sample of the range
 	RSSMax      float64 // bytes
 	RSSLast     float64 // bytes
 	First, Last int64   // first and last sample it was seen in (µs)
 	cpuSum      float64
-	// Disk I/O, from raw rows only (the process rollup has none): the sums
-	// of its read and write rates over its samples, and its peak read +
-	// write rate (bytes/s). hasIO is false when no sample had them.
+	// Disk I/O: the sums of its read and write rates over its samples,
+	// and its peak read + write rate (bytes/s: of a sample on the 24-hour
+	// page, of an hour's mean on the others). hasIO is false when no
+	// sample had them.
 	ioRead, ioWrite, ioPeak float64
 	hasIO                   bool
 }
@@ -86,6 +89,27 @@ type procRows struct {
 	RSS              []float64
 	Comm, User, Stat []string
 	IORead, IOWrite  []float64 // bytes/s; NaN when unreadable (nil: not read)
+	// Groups holds the unit and container of each process in its newest
+	// row: a map, not two columns of every row, which would take 32 bytes a
+	// row (nil: not read).
+	Groups map[procID]procGroups
+}
+
+// procGroups are the unit and container a process is grouped under (""
+// for none).
+type procGroups struct{ unit, container string }
+
+// io returns the disk I/O rates of row i (bytes/s; 0 for an unreadable
+// one); ok is false when the row has neither.
+func (p procRows) io(i int) (ok bool, read, write float64) {
+	if p.IORead == nil || p.IOWrite == nil {
+		return false, 0, 0
+	}
+	r, w := p.IORead[i], p.IOWrite[i]
+	if math.IsNaN(r) && math.IsNaN(w) {
+		return false, 0, 0
+	}
+	return true, nz(r), nz(w)
 }
 
 // topProcesses ranks the processes seen in [from, to) (µs) by mean CPU and
@@ -102,7 +126,6 @@ func procStats(p procRows, from, to int64) []procStat {
 	lo, hi := window(p.T, from, to)
 	stats := make(map[procID]*procStat)
 	var samples int
-	io := p.IORead != nil && p.IOWrite != nil
 	for i := lo; i < hi; i++ {
 		if i == lo || p.T[i] != p.T[i-1] {
 			samples++
@@ -119,8 +142,7 @@ func procStats(p procRows, from, to int64) []procStat {
 		rss := nz(p.RSS[i])
 		s.RSSMax = max(s.RSSMax, rss)
 		s.RSSLast = rss
-		if io && !(math.IsNaN(p.IORead[i]) && math.IsNaN(p.IOWrite[i])) {
-			r, w := nz(p.IORead[i]), nz(p.IOWrite[i])
+		if io, r, w := p.io(i); io {
 			s.ioRead += r
 			s.ioWrite += w
 			s.ioPeak = max(s.ioPeak, r+w)
@@ -129,6 +151,8 @@ func procStats(p procRows, from, to int64) []procStat {
 	}
 	all := make([]procStat, 0, len(stats))
 	for _, s := range stats {
+		g := p.Groups[s.ID]
+		s.Unit, s.Container = g.unit, g.container
 		if samples > 0 {
 			s.CPUAvg = s.cpuSum / float64(samples)
 		}

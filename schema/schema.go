@@ -211,7 +211,8 @@ type Decl struct {
 	// Rollups are the bucket widths of the rollups, finest first.
 	Rollups []time.Duration
 	// RollupOnly, when set, limits the rollups to these columns (and the
-	// keys): the process table keeps CPU, memory and threads per process.
+	// keys): the process table keeps CPU, memory, disk I/O, threads, unit and
+	// container per process.
 	RollupOnly []string
 }
 

@@ -72,10 +72,13 @@ var (
 		func(b *Batch) *[]ProcUserRow { return &b.ProcUser })
 	// Process rollups are per hour only: a host runs hundreds of
 	// processes, and a per-minute rollup of each would be about as big as
-	// the raw rows.
+	// the raw rows. They keep what the long ranges' processes pages show:
+	// CPU, memory, disk I/O, and the unit and container a process is
+	// grouped under.
 	Process = Declare(Decl{Name: TableProcess, Rollups: []time.Duration{time.Hour},
-		RollupOnly: []string{"user", "comm", "state", "cpu_user_pct", "cpu_system_pct", "rss_bytes", "threads"},
-		Doc:        "every process in every sample"},
+		RollupOnly: []string{"user", "comm", "state", "cpu_user_pct", "cpu_system_pct", "rss_bytes", "threads",
+			"read_bytes_per_s", "write_bytes_per_s", "unit", "container"},
+		Doc: "every process in every sample"},
 		func(b *Batch) *[]ProcessRow { return &b.Process })
 	Alert = Declare(Decl{Name: TableAlert,
 		Doc: "the state changes of the alerting rules"},

@@ -655,16 +655,18 @@
   }
 
   // The process filter of the processes pages: a row shows when its
-  // command or user contains the text, or its PID starts with it.
-  // A row outside the zoomed window (data-out, see zoomTables) is hidden
-  // too.
+  // command or user contains the text, or its PID starts with it, and it
+  // belongs to the group picked in a group table (see pickGroup). A row
+  // outside the zoomed window (data-out, see zoomTables) is hidden too.
+  var picked = null; // the group picked, {by: 'unit', name: 'nginx.service'} (used before this line runs: test it as truthy)
   function procFilter() {
     var pf = document.getElementById('procfilter');
     var q = pf ? pf.value.trim().toLowerCase() : '';
     var rows = document.querySelectorAll('tr.proc');
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i];
-      r.hidden = r.hasAttribute('data-out') || (q !== '' &&
+      r.hidden = r.hasAttribute('data-out') ||
+        (picked && r.getAttribute('data-' + picked.by) !== picked.name) || (q !== '' &&
         (r.getAttribute('data-comm') || '').toLowerCase().indexOf(q) < 0 &&
         (r.getAttribute('data-user') || '').toLowerCase().indexOf(q) < 0 &&
         (r.getAttribute('data-pid') || '').indexOf(q) !== 0);
@@ -672,6 +674,49 @@
   }
   var pfilter = document.getElementById('procfilter');
   if (pfilter) { pfilter.addEventListener('input', procFilter); }
+
+  // The group tables of the processes pages (services, containers, users,
+  // command names): a click on a group shows only its processes in the
+  // process tables, named in a note with a button that shows them all
+  // again; a second click on the same group does too. The zoom in the URL
+  // is kept.
+  var groupRows = document.querySelectorAll('tr.group[data-by]');
+  function pickGroup(row) {
+    var by = row.getAttribute('data-by'), name = row.getAttribute('data-name');
+    picked = picked && picked.by === by && picked.name === name ? null : {by: by, name: name};
+    for (var i = 0; i < groupRows.length; i++) { groupRows[i].classList.remove('picked'); }
+    var tools = document.getElementById('proctools');
+    var note = document.getElementById('groupnote');
+    if (!picked) {
+      if (note) { note.remove(); }
+      procFilter();
+      return;
+    }
+    row.classList.add('picked');
+    if (!note && tools) {
+      note = document.createElement('span');
+      note.id = 'groupnote';
+      note.className = 'hint';
+      tools.appendChild(note);
+    }
+    if (note) {
+      note.textContent = 'Showing the processes of ' + row.getAttribute('data-what') + ' ' + name + '. ';
+      var all = document.createElement('button');
+      all.type = 'button';
+      all.textContent = 'Show all';
+      all.addEventListener('click', function () { pickGroup(row); });
+      note.appendChild(all);
+    }
+    procFilter();
+    if (tools && tools.scrollIntoView) { tools.scrollIntoView(); }
+  }
+  for (var gi = 0; gi < groupRows.length; gi++) {
+    (function (row) {
+      var a = row.querySelector('a');
+      if (!a) { return; }
+      a.addEventListener('click', function (e) { e.preventDefault(); pickGroup(row); });
+    })(groupRows[gi]);
+  }
 
   // The host filter of the overview.
   var filter = document.getElementById('filter');
