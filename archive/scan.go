@@ -253,6 +253,9 @@ func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Fram
 			fcols[i].scale, fcols[i].list, fcols[i].maxDef = fc.scale, fc.list, fc.maxDef
 		}
 	}
+	if each == nil {
+		fr.grow(rowsIn(pf, tleaf.ColumnIndex, r))
+	}
 	var vals []parquet.Value
 	var times []int64
 	var keep []int
@@ -303,6 +306,35 @@ func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Fram
 		}
 	}
 	return nil
+}
+
+// rowsIn returns how many rows of pf at most have a time in r: the rows
+// of the row groups whose time statistics overlap r (all of a group
+// without them).
+func rowsIn(pf *parquet.File, timeIndex int, r timeRange) int {
+	n := 0
+	for _, rg := range pf.RowGroups() {
+		if b, ok := rg.ColumnChunks()[timeIndex].(bounded); ok {
+			if lo, hi, ok := b.Bounds(); ok && (hi.Int64() < r.from || lo.Int64() >= r.to) {
+				continue
+			}
+		}
+		n += int(rg.NumRows())
+	}
+	return n
+}
+
+// grow makes room in every column of f for n more rows, so that a file's
+// rows are appended without growing the columns again and again (a day of
+// process rows is hundreds of thousands).
+func (f *Frame) grow(n int) {
+	f.Time = slices.Grow(f.Time, n)
+	for k, c := range f.Num {
+		f.Num[k] = slices.Grow(c, n)
+	}
+	for k, c := range f.Str {
+		f.Str[k] = slices.Grow(c, n)
+	}
 }
 
 // fill appends n nulls of column c (a column older files lack).
