@@ -26,7 +26,7 @@ import (
 // by fleetgen (go run ./cmd/fleetgen): four template hosts (a crash, a
 // stopped sampler, an OOM kill, a filling /var) sampled and compacted, the
 // others hard-linked clones of them, which cost render as much. Generating
-// it takes minutes, so it is kept in $TMPDIR/almanac-render-bench-v3 and
+// it takes minutes, so it is kept in $TMPDIR/almanac-render-bench-v4 and
 // reused by later runs; delete that folder to rebuild it.
 const (
 	benchHosts     = 10
@@ -54,9 +54,9 @@ func benchFleetOf(b *testing.B, hosts, days int) string {
 	b.Helper()
 	benchMu.Lock()
 	defer benchMu.Unlock()
-	name := "almanac-render-bench-v3"
+	name := "almanac-render-bench-v4"
 	if hosts != benchHosts || days != benchDays {
-		name = fmt.Sprintf("almanac-render-bench-v3-%dx%d", hosts, days)
+		name = fmt.Sprintf("almanac-render-bench-v4-%dx%d", hosts, days)
 	}
 	if dir, ok := benchDirs[name]; ok {
 		if err := benchError[name]; err != nil {
