@@ -153,7 +153,7 @@ type rollupSpec struct {
 	lasts     []column       // the labels
 	lastKinds []parquet.Kind
 	lastOpt   []bool
-	labels    []int // per label, its index among the string labels, or ^index among the others
+	labels    []int           // per label, its index among the string labels, or ^index among the others
 	nums      []column        // the summarized columns
 	kinds     []parquet.Kind  // their physical kinds
 	optional  []bool          // whether they are nullable
