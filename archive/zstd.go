@@ -33,7 +33,6 @@ type keptZstd struct {
 	level zstd.EncoderLevel
 	mu    sync.Mutex
 	free  []*zstd.Encoder // small-window encoders
-	big   []*zstd.Encoder // default-window encoders
 }
 
 // smallWindow is the window of the encoders of pages shorter than it.
@@ -62,16 +61,14 @@ func (c *keptZstd) Decode(dst, src []byte) ([]byte, error) {
 	return parquet.Zstd.Decode(dst, src)
 }
 
+// get returns an idle small-window encoder, or a new one; with big, a new
+// default-window encoder (put does not keep those).
 func (c *keptZstd) get(big bool) (*zstd.Encoder, error) {
-	free := &c.free
-	if big {
-		free = &c.big
-	}
 	c.mu.Lock()
-	if n := len(*free); n > 0 {
-		e := (*free)[n-1]
-		(*free)[n-1] = nil
-		*free = (*free)[:n-1]
+	if n := len(c.free); n > 0 && !big {
+		e := c.free[n-1]
+		c.free[n-1] = nil
+		c.free = c.free[:n-1]
 		c.mu.Unlock()
 		return e, nil
 	}
