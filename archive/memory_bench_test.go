@@ -183,3 +183,83 @@ func BenchmarkCompactMemory(b *testing.B) {
 		}
 	}
 }
+
+// benchHourOf1000 writes (once, then reuses from $TMPDIR) an hour of
+// benchHost(1000) at 1 s flushed every 5 minutes, as the sampler writes
+// it: 12 parts per table, 3.6 million process rows.
+func benchHourOf1000(b *testing.B) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "almanac-consolidate-bench-v1")
+	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
+		return dir
+	}
+	os.RemoveAll(dir)
+	s, err := Open(dir, testLog(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	w, err := s.Writer("bench", WriterOptions{NoSync: true, FlushEvery: 5 * time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := synth.New(benchHost(1000))
+	for i := range 3600 {
+		if err := w.Append(g.Batch(benchDay.Add(10*time.Hour + time.Duration(i)*time.Second))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".complete"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// BenchmarkConsolidateMemory consolidates an hour of a host with 1,000
+// processes at 1 s (the 12 parts of a 5-minute flush, per table) into hour
+// files, as almanac sample does at the end of every hour, with the
+// sampler's soft memory limit (20 MiB) and without one, and reports the
+// peak resident memory of the consolidation (VmHWM, reset before it) and
+// its CPU time.
+//
+//	go test ./archive -run '^$' -bench ConsolidateMemory -benchtime 1x -timeout 30m
+func BenchmarkConsolidateMemory(b *testing.B) {
+	src := benchHourOf1000(b)
+	for _, bc := range []struct {
+		name  string
+		limit int64
+	}{{"limit20MiB", 20 << 20}, {"nolimit", -1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for range b.N {
+				dir := b.TempDir()
+				linkTree(b, src, dir)
+				s, err := Open(dir, testLog(b))
+				if err != nil {
+					b.Fatal(err)
+				}
+				old := debug.SetMemoryLimit(bc.limit)
+				if bc.limit < 0 {
+					debug.SetMemoryLimit(old)
+				}
+				runtime.GC()
+				debug.FreeOSMemory()
+				os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+				base := peakRSS()
+				cpu := cpuTime()
+				st, err := s.Compact("bench", benchDay.Add(11*time.Hour))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric((cpuTime() - cpu).Seconds(), "consolidate-cpu-s")
+				b.ReportMetric(float64(base)/(1<<20), "before-RSS-MiB")
+				b.ReportMetric(float64(peakRSS())/(1<<20), "consolidate-peak-RSS-MiB")
+				b.ReportMetric(float64(st.Consolidated), "hour-files")
+				debug.SetMemoryLimit(old)
+				s.Close()
+			}
+		})
+	}
+}

@@ -166,7 +166,10 @@ func (s *Store) createTmp(name string) (*tmpFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", name, s.explain(tmpName(name), err))
 	}
-	bw := bufio.NewWriterSize(f, 64<<10)
+	// The Parquet writer buffers what it writes (32 KiB) and writes pages
+	// whole; a flush keeps a file open per table, so this buffer only
+	// gathers the writer's small writes (page headers, the footer).
+	bw := bufio.NewWriterSize(f, 4<<10)
 	return &tmpFile{name: name, f: f, bw: bw, w: &countWriter{w: bw}}, nil
 }
 
