@@ -70,8 +70,15 @@ func BenchmarkFlushMemory(b *testing.B) {
 // benchHost(300) at 10 s flushed every 5 minutes, as the sampler writes
 // it: 288 parts per table.
 func benchDayOf300(b *testing.B) string {
+	return benchArchive(b, "almanac-compact-bench-v3", 300, benchDay, 8640, 10*time.Second)
+}
+
+// benchArchive writes (once, then reuses from $TMPDIR/name) n samples of
+// benchHost(procs) every interval from start, flushed every 5 minutes as
+// the sampler flushes.
+func benchArchive(b *testing.B, name string, procs int, start time.Time, n int, interval time.Duration) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), "almanac-compact-bench-v3")
+	dir := filepath.Join(os.TempDir(), name)
 	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
 		return dir
 	}
@@ -85,9 +92,9 @@ func benchDayOf300(b *testing.B) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	g := synth.New(benchHost(300))
-	for i := range 8640 {
-		if err := w.Append(g.Batch(benchDay.Add(time.Duration(i) * 10 * time.Second))); err != nil {
+	g := synth.New(benchHost(procs))
+	for i := range n {
+		if err := w.Append(g.Batch(start.Add(time.Duration(i) * interval))); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -188,34 +195,7 @@ func BenchmarkCompactMemory(b *testing.B) {
 // benchHost(1000) at 1 s flushed every 5 minutes, as the sampler writes
 // it: 12 parts per table, 3.6 million process rows.
 func benchHourOf1000(b *testing.B) string {
-	b.Helper()
-	dir := filepath.Join(os.TempDir(), "almanac-consolidate-bench-v1")
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
-		return dir
-	}
-	os.RemoveAll(dir)
-	s, err := Open(dir, testLog(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	w, err := s.Writer("bench", WriterOptions{NoSync: true, FlushEvery: 5 * time.Minute})
-	if err != nil {
-		b.Fatal(err)
-	}
-	g := synth.New(benchHost(1000))
-	for i := range 3600 {
-		if err := w.Append(g.Batch(benchDay.Add(10*time.Hour + time.Duration(i)*time.Second))); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, ".complete"), nil, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	return dir
+	return benchArchive(b, "almanac-consolidate-bench-v1", 1000, benchDay.Add(10*time.Hour), 3600, time.Second)
 }
 
 // BenchmarkConsolidateMemory consolidates an hour of a host with 1,000
