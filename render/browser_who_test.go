@@ -182,15 +182,7 @@ func TestBrowserProcessZoom(t *testing.T) {
 // browserNow, with an OOM kill counted in the sample at oom.
 func writeOOMFixture(t *testing.T, oom time.Time) *archive.Store {
 	t.Helper()
-	st, err := archive.Open(t.TempDir(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, w := web1Writer(t, t.TempDir())
 	g := synth.New(synth.Host{Name: "web1", Processes: 6, Seed: 7, Boot: browserNow.Add(-10 * 24 * time.Hour)})
 	for at := browserNow.Add(-6 * time.Hour); !at.After(browserNow); at = at.Add(time.Minute) {
 		b := g.Batch(at)

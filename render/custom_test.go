@@ -24,15 +24,7 @@ var customFrom = fixedNow.AddDate(0, 0, -4)
 // below zero; with compact, it compacts the closed days (their rollups).
 func writeCustomFixture(t *testing.T, dir string, compact bool) *archive.Store {
 	t.Helper()
-	st, err := archive.Open(dir, quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, w := web1Writer(t, dir)
 	g := synth.New(synth.Host{Name: "web1", Seed: 5, Custom: true, GPUs: 2, Boot: customFrom.Add(-time.Hour)})
 	for at := customFrom; !at.After(fixedNow); at = at.Add(time.Minute) {
 		b := g.Batch(at)

@@ -177,3 +177,19 @@ func (r renamedHosts) ScanDay(res archive.Resolution, p archive.Partition, from,
 	p.Host = r.names[p.Host]
 	return r.Store.ScanDay(res, p, from, to, cols...)
 }
+
+// web1Writer opens the archive in dir (closed when the test ends) and a
+// writer of host web1 that flushes only when it is closed.
+func web1Writer(t *testing.T, dir string) (*archive.Store, *archive.Writer) {
+	t.Helper()
+	st, err := archive.Open(dir, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, w
+}

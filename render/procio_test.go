@@ -279,15 +279,7 @@ func TestProcessIOLongRange(t *testing.T) {
 // rollups.
 func writeProcRollupFixture(t *testing.T) *archive.Store {
 	t.Helper()
-	st, err := archive.Open(t.TempDir(), quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, w := web1Writer(t, t.TempDir())
 	g := synth.New(synth.Host{Name: "web1", Processes: 6, Seed: 7, Boot: fixedNow.AddDate(0, 0, -10)})
 	for at := fixedNow.AddDate(0, 0, -3); !at.After(fixedNow); at = at.Add(time.Minute) {
 		if err := w.Append(g.Batch(at)); err != nil {

@@ -39,15 +39,7 @@ func (c *procCounter) ScanDay(res archive.Resolution, p archive.Partition, from,
 // an old day ranks first, and a pid reused by a new process is two
 // processes.
 func TestTopProcessesLongRange(t *testing.T) {
-	st, err := archive.Open(t.TempDir(), quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, w := web1Writer(t, t.TempDir())
 	boot := fixedNow.AddDate(0, 0, -30)
 	start := func(d time.Time) int64 { return d.UnixMicro() }
 	type proc struct {
@@ -234,15 +226,7 @@ func TestNoSwapCharts(t *testing.T) {
 // TestZombieParents: the zombies table names each zombie's parent (its
 // PPID and command), which has not reaped it.
 func TestZombieParents(t *testing.T) {
-	st, err := archive.Open(t.TempDir(), quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, w := web1Writer(t, t.TempDir())
 	boot := fixedNow.Add(-48 * time.Hour).UnixMicro()
 	for at := fixedNow.Add(-10 * time.Minute); at.Before(fixedNow); at = at.Add(time.Minute) {
 		us := at.UnixMicro()
@@ -280,15 +264,7 @@ func TestZombieParents(t *testing.T) {
 // TestMarks: OOM kills are marked on the time axis of every line chart
 // like reboots, and outages are shaded (down red, no data grey).
 func TestMarks(t *testing.T) {
-	st, err := archive.Open(t.TempDir(), quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, w := web1Writer(t, t.TempDir())
 	g := synth.New(synth.Host{Name: "web1", Seed: 1, Boot: fixedNow.Add(-48 * time.Hour)})
 	kill := fixedNow.Add(-30 * time.Minute)
 	for at := fixedNow.Add(-2 * time.Hour); at.Before(fixedNow); at = at.Add(time.Minute) {

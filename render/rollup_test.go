@@ -37,15 +37,7 @@ var (
 // then compacts the closed days, which writes their rollups.
 func writeRollupFixture(t *testing.T, dir string, compact bool) *archive.Store {
 	t.Helper()
-	st, err := archive.Open(dir, quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, w := web1Writer(t, dir)
 	g := synth.New(synth.Host{Name: "web1", Seed: 3, Boot: rollupOld.Add(-time.Hour)})
 	write := func(from, to time.Time) {
 		for at := from; at.Before(to); at = at.Add(time.Minute) {
