@@ -134,17 +134,9 @@ type fleetYAML struct {
 
 // parseFleetRule checks one rule of a rules file's fleet: section.
 func parseFleetRule(n *yaml.Node, at func(*yaml.Node, string, ...any) error, known func(table, column string) bool) (FleetRule, error) {
-	if n.Kind != yaml.MappingNode {
-		return FleetRule{}, at(n, "a fleet rule: want a mapping (name:, no_data: or metric:, …)")
-	}
-	for i := 0; i < len(n.Content); i += 2 {
-		if k := n.Content[i]; !slices.Contains(fleetKeys, k.Value) {
-			return FleetRule{}, at(k, "unknown key %q in a fleet rule: want one of %s", k.Value, strings.Join(fleetKeys, ", "))
-		}
-	}
-	var y fleetYAML
-	if err := n.Decode(&y); err != nil {
-		return FleetRule{}, at(n, "%v", err)
+	y, err := decodeMapping[fleetYAML](n, at, fleetKeys, "a fleet rule: want a mapping (name:, no_data: or metric:, …)", " in a fleet rule")
+	if err != nil {
+		return FleetRule{}, err
 	}
 	r := FleetRule{Name: y.Name, Hosts: y.Hosts, Metric: y.Metric, Scope: y.Scope}
 	if r.Name == "" {
@@ -194,7 +186,6 @@ func parseFleetRule(n *yaml.Node, at func(*yaml.Node, string, ...any) error, kno
 			return r, fail("scope %s: bad glob %q", label, glob)
 		}
 	}
-	var err error
 	if r.Value, err = parseThreshold(y.Value); err != nil {
 		return r, fail("value: %v", err)
 	}

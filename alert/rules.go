@@ -278,19 +278,30 @@ func ParseRules(name string, r io.Reader, known func(table, column string) bool)
 	return f, nil
 }
 
-// parseRule checks one rule of a rules file.
-func parseRule(n *yaml.Node, at func(*yaml.Node, string, ...any) error, known func(table, column string) bool) (Rule, error) {
+// decodeMapping decodes the mapping n into a T after checking that it is
+// one (else the error notMapping) and that it has only the keys keys (an
+// unknown key is named, where saying in what).
+func decodeMapping[T any](n *yaml.Node, at func(*yaml.Node, string, ...any) error, keys []string, notMapping, where string) (T, error) {
+	var y T
 	if n.Kind != yaml.MappingNode {
-		return Rule{}, at(n, "a rule: want a mapping (name:, metric: or event:, warn:, …)")
+		return y, at(n, "%s", notMapping)
 	}
 	for i := 0; i < len(n.Content); i += 2 {
-		if k := n.Content[i]; !slices.Contains(ruleKeys, k.Value) {
-			return Rule{}, at(k, "unknown key %q: want one of %s", k.Value, strings.Join(ruleKeys, ", "))
+		if k := n.Content[i]; !slices.Contains(keys, k.Value) {
+			return y, at(k, "unknown key %q%s: want one of %s", k.Value, where, strings.Join(keys, ", "))
 		}
 	}
-	var y ruleYAML
 	if err := n.Decode(&y); err != nil {
-		return Rule{}, at(n, "%v", err)
+		return y, at(n, "%v", err)
+	}
+	return y, nil
+}
+
+// parseRule checks one rule of a rules file.
+func parseRule(n *yaml.Node, at func(*yaml.Node, string, ...any) error, known func(table, column string) bool) (Rule, error) {
+	y, err := decodeMapping[ruleYAML](n, at, ruleKeys, "a rule: want a mapping (name:, metric: or event:, warn:, …)", "")
+	if err != nil {
+		return Rule{}, err
 	}
 	r := Rule{Name: y.Name, Metric: y.Metric, Event: y.Event, Scope: y.Scope, Clear: y.Clear}
 	if r.Name == "" {
@@ -322,7 +333,6 @@ func parseRule(n *yaml.Node, at func(*yaml.Node, string, ...any) error, known fu
 			return r, fail("scope %s: bad glob %q", label, glob)
 		}
 	}
-	var err error
 	if r.Warn, err = parseThreshold(y.Warn); err != nil {
 		return r, fail("warn: %v", err)
 	}

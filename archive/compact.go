@@ -142,23 +142,33 @@ func (s *Store) CompactWith(host string, now time.Time, opts CompactOptions) (Co
 	return st, nil
 }
 
-// compactPartition compacts one day folder.
-func (s *Store) compactPartition(p Partition, st *CompactStats) error {
-	dir := p.Dir()
+// liveOf lists the live files of the day folder dir, after removing what
+// a killed compaction or consolidation (or an earlier version) left and
+// the files a live one covers.
+func (s *Store) liveOf(dir string, st *CompactStats) ([]dataFile, error) {
 	names, err := s.readDirNames(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// What a killed compaction (or an earlier version) left.
 	if names, err = s.tidy(dir, names, "day-", "hour-"); err != nil {
-		return err
+		return nil, err
 	}
 	live, covered := liveFiles(names)
 	for _, f := range covered {
 		if err := s.remove(dir + "/" + f.name); err != nil {
-			return err
+			return nil, err
 		}
 		st.Removed++
+	}
+	return live, nil
+}
+
+// compactPartition compacts one day folder.
+func (s *Store) compactPartition(p Partition, st *CompactStats) error {
+	dir := p.Dir()
+	live, err := s.liveOf(dir, st)
+	if err != nil {
+		return err
 	}
 	if len(live) > 1 || len(live) == 1 && live[0].kind != kindDay {
 		if err := s.mergeOrSetAside(p, live, kindDay, st); err != nil {
@@ -166,7 +176,7 @@ func (s *Store) compactPartition(p Partition, st *CompactStats) error {
 		}
 	}
 	// The rollups of the day, or of a day compacted before they existed.
-	names, err = s.readDirNames(dir)
+	names, err := s.readDirNames(dir)
 	if err != nil {
 		return err
 	}
@@ -180,20 +190,9 @@ func (s *Store) compactPartition(p Partition, st *CompactStats) error {
 // closed whose span of every has ended by now into hour files, and deletes
 // the covered files a killed run left.
 func (s *Store) consolidatePartition(p Partition, now time.Time, every time.Duration, st *CompactStats) error {
-	dir := p.Dir()
-	names, err := s.readDirNames(dir)
+	live, err := s.liveOf(p.Dir(), st)
 	if err != nil {
 		return err
-	}
-	if names, err = s.tidy(dir, names, "day-", "hour-"); err != nil {
-		return err
-	}
-	live, covered := liveFiles(names)
-	for _, f := range covered {
-		if err := s.remove(dir + "/" + f.name); err != nil {
-			return err
-		}
-		st.Removed++
 	}
 	var errs []error
 	for _, run := range consolidationRuns(live, now, every) {

@@ -5,10 +5,7 @@ package sample
 import (
 	"almanac/internal/testfs"
 	"almanac/schema"
-	"bufio"
-	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -21,51 +18,13 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// startChild starts this test binary as a child process in mode (see
-// testfs.ChildMain), moves it into cg and lets it start. The child is
-// killed when the test ends.
-func startChild(t *testing.T, mode string, cg *testfs.Cgroup) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), testfs.ChildEnv+"="+mode)
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	if err := cg.Add(cmd.Process.Pid); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.WriteString(in, "go\n"); err != nil {
-		t.Fatal(err)
-	}
-	if mode == "burn" { // wait until it holds its memory
-		line, err := bufio.NewReader(out).ReadString('\n')
-		if line != "ready\n" {
-			t.Fatalf("the child said %q (%v), want ready", line, err)
-		}
-	}
-	return cmd
-}
-
 // TestCgroupCollectorLive puts a busy process holding 64 MiB into a cgroup
 // of its own on this host (cgroup v1 memory and cpuacct controllers on a
 // hybrid host, plus the v2 hierarchy) and finds its CPU and memory in that
 // cgroup's row, and the cgroup in its process row.
 func TestCgroupCollectorLive(t *testing.T) {
 	cg := testfs.NewCgroup(t, "almanac-sample-"+strconv.Itoa(os.Getpid()), 0)
-	child := startChild(t, "burn", cg)
+	child, _ := cg.StartChild(t, "burn")
 	pid := int32(child.Process.Pid)
 
 	pfs, err := procfs.NewFS("/proc")

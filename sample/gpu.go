@@ -147,41 +147,20 @@ func (c *gpuCollector) read(g *gpuCard, t Tick) schema.GPURow {
 // entries (not their connectors, card0-DP-1, nor render nodes) that have
 // a device, in card order.
 func findGPUs(classDir string) []gpuCard {
-	ents, err := os.ReadDir(classDir)
-	if err != nil {
-		return nil
-	}
-	type numbered struct {
-		n int
-		g gpuCard
-	}
-	var out []numbered
-	for _, e := range ents {
-		num, ok := strings.CutPrefix(e.Name(), "card")
-		if !ok {
-			continue
-		}
-		n, ok := parseIndex(num)
-		if !ok {
-			continue
-		}
-		dir := filepath.Join(classDir, e.Name())
+	var cards []gpuCard
+	for _, e := range indexedEntries(classDir, "card") {
+		dir := filepath.Join(classDir, e.name)
 		uevent, err := os.ReadFile(filepath.Join(dir, "device", "uevent"))
 		if err != nil {
 			continue // a card without a device (a virtual one)
 		}
-		g := gpuCard{card: e.Name()}
+		g := gpuCard{card: e.name}
 		g.driver, g.name = parseUevent(uevent)
 		if !slices.Contains(gpuDrivers, g.driver) {
 			continue // nvidia (read through NVML), simpledrm, virtio_gpu, …
 		}
 		g.findFiles(dir)
-		out = append(out, numbered{n, g})
-	}
-	slices.SortFunc(out, func(a, b numbered) int { return a.n - b.n })
-	cards := make([]gpuCard, len(out))
-	for i, x := range out {
-		cards[i] = x.g
+		cards = append(cards, g)
 	}
 	return cards
 }

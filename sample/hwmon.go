@@ -91,6 +91,33 @@ func parseIndex(s string) (int, bool) {
 	return n, true
 }
 
+// indexedEntry is an entry of a sysfs class folder named prefix<N>.
+type indexedEntry struct {
+	n    int
+	name string
+}
+
+// indexedEntries lists the entries of classDir named prefix<N> (card0,
+// thermal_zone3, hwmon1), in the order of N; none when it cannot be read.
+func indexedEntries(classDir, prefix string) []indexedEntry {
+	ents, err := os.ReadDir(classDir)
+	if err != nil {
+		return nil
+	}
+	var out []indexedEntry
+	for _, e := range ents {
+		num, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok {
+			continue
+		}
+		if n, ok := parseIndex(num); ok {
+			out = append(out, indexedEntry{n, e.Name()})
+		}
+	}
+	slices.SortFunc(out, func(a, b indexedEntry) int { return a.n - b.n })
+	return out
+}
+
 // readLabel reads a sysfs name, type or label file; "" when it is missing.
 func readLabel(path string) string {
 	b, err := os.ReadFile(path)
@@ -104,33 +131,21 @@ func readLabel(path string) string {
 // (/sys/class/thermal): each thermal_zoneN's temp file, labelled with the
 // zone's type. A zone without a temp file is not a sensor.
 func findThermalZones(classDir string) []tempSensor {
-	ents, err := os.ReadDir(classDir)
-	if err != nil {
-		return nil
-	}
 	var out []tempSensor
-	for _, e := range ents {
-		num, ok := strings.CutPrefix(e.Name(), "thermal_zone")
-		if !ok {
-			continue
-		}
-		n, ok := parseIndex(num)
-		if !ok {
-			continue
-		}
-		dir := filepath.Join(classDir, e.Name())
+	for _, e := range indexedEntries(classDir, "thermal_zone") {
+		dir := filepath.Join(classDir, e.name)
 		if _, err := os.Stat(filepath.Join(dir, "temp")); err != nil {
 			continue // a zone without a temperature (some ACPI zones)
 		}
 		label := readLabel(filepath.Join(dir, "type"))
 		if label == "" {
-			label = e.Name()
+			label = e.name
 		}
 		out = append(out, tempSensor{
 			path:   filepath.Join(dir, "temp"),
-			sensor: e.Name(),
+			sensor: e.name,
 			label:  label,
-			order:  [2]int{n, 0},
+			order:  [2]int{e.n, 0},
 		})
 	}
 	sortSensors(out)
@@ -142,29 +157,17 @@ func findThermalZones(classDir string) []tempSensor {
 // "<chip name> <tempN_label>", or "<chip name> tempN" without a label.
 // Old drivers keep their files in the chip's device folder.
 func findHwmon(classDir string) []tempSensor {
-	ents, err := os.ReadDir(classDir)
-	if err != nil {
-		return nil
-	}
 	var out []tempSensor
-	for _, e := range ents {
-		num, ok := strings.CutPrefix(e.Name(), "hwmon")
-		if !ok {
-			continue
-		}
-		m, ok := parseIndex(num)
-		if !ok {
-			continue
-		}
-		chipDir := filepath.Join(classDir, e.Name())
+	for _, e := range indexedEntries(classDir, "hwmon") {
+		chipDir := filepath.Join(classDir, e.name)
 		chip := readLabel(filepath.Join(chipDir, "name"))
-		found := hwmonInputs(chipDir, e.Name(), chip, m)
+		found := hwmonInputs(chipDir, e.name, chip, e.n)
 		if len(found) == 0 {
 			dev := filepath.Join(chipDir, "device")
 			if chip == "" {
 				chip = readLabel(filepath.Join(dev, "name"))
 			}
-			found = hwmonInputs(dev, e.Name(), chip, m)
+			found = hwmonInputs(dev, e.name, chip, e.n)
 		}
 		out = append(out, found...)
 	}

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // writeTextfiles writes files .prom files of series gauges each into a new
@@ -139,27 +137,10 @@ func BenchmarkSystemFloorCustom(b *testing.B) {
 	files, mounts, facts := systemFiles(b)
 	files = append(files, gpuFiles("testdata/gpu/amdgpu")...)
 	dir := writeTextfiles(b, 10, 10)
-	read := floorReader()
-	var st unix.Statfs_t
-	b.ReportAllocs()
-	b.ResetTimer()
-	c0 := cpuTime(b)
-	for i := range b.N {
-		for _, f := range files {
-			read(f)
-		}
-		for _, m := range mounts {
-			unix.Statfs(m, &st)
-		}
+	systemFloor(b, files, mounts, facts, func(read func(string)) {
 		ents, _ := os.ReadDir(dir)
 		for _, e := range ents {
 			read(filepath.Join(dir, e.Name()))
 		}
-		if i%30 == 0 {
-			for _, f := range facts {
-				read(f)
-			}
-		}
-	}
-	b.ReportMetric(float64(cpuTime(b)-c0)/float64(b.N), "cpu-ns/op")
+	})
 }

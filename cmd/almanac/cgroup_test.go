@@ -3,13 +3,11 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"io/fs"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,46 +21,6 @@ import (
 	"almanac/sample"
 	"almanac/schema"
 )
-
-// startCgroupChild starts this test binary as a child process in mode (see
-// testfs.ChildMain), moves it into cg and lets it start. It is killed
-// when the test ends, if it still runs.
-func startCgroupChild(t *testing.T, mode string, cg *testfs.Cgroup) (*exec.Cmd, chan error) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), testfs.ChildEnv+"="+mode)
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-	})
-	if err := cg.Add(cmd.Process.Pid); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.WriteString(in, "go\n"); err != nil {
-		t.Fatal(err)
-	}
-	if mode == "burn" { // wait until it holds its memory
-		line, err := bufio.NewReader(out).ReadString('\n')
-		if line != "ready\n" {
-			t.Fatalf("the child said %q (%v), want ready", line, err)
-		}
-	}
-	return cmd, done
-}
 
 // liveSampler is the sampler's loop body over this host's /proc and /sys,
 // writing to a new archive.
@@ -134,7 +92,7 @@ func archiveRows[T any](t *testing.T, dir, table string) []T {
 // process in that cgroup and the cgroup's CPU and memory.
 func TestCgroupInArchiveLive(t *testing.T) {
 	cg := testfs.NewCgroup(t, "almanac-live-"+strconv.Itoa(os.Getpid()), 0)
-	child, _ := startCgroupChild(t, "burn", cg)
+	child, _ := cg.StartChild(t, "burn")
 	pid := int32(child.Process.Pid)
 	s, dir := liveSampler(t)
 	for i := range 3 {
@@ -202,7 +160,7 @@ func TestOOMVictimLive(t *testing.T) {
 	if err := s.take(time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	child, done := startCgroupChild(t, "alloc", cg)
+	child, done := cg.StartChild(t, "alloc")
 	pid := int32(child.Process.Pid)
 	deadline := time.Now().Add(30 * time.Second)
 	var exit error
