@@ -145,12 +145,20 @@ func newFrame(cols []column) *Frame {
 // the partition again, from a new listing, a few times at most: the rows
 // are then those of the file that replaced it.
 func (s *Store) scanPartition(p Partition, r timeRange, cols []column, fr *Frame) []error {
+	return s.scanListed(p, nil, r, cols, fr)
+}
+
+// scanListed is scanPartition starting from names, a listing of p's
+// folder made before (nil: list it first).
+func (s *Store) scanListed(p Partition, names []string, r timeRange, cols []column, fr *Frame) []error {
 	dir := p.Dir()
 	n := fr.Len()
 	for try := 0; ; try++ {
-		names, err := s.readDirNames(dir)
-		if err != nil {
-			return []error{err}
+		if try > 0 || names == nil {
+			var err error
+			if names, err = s.readDirNames(dir); err != nil {
+				return []error{err}
+			}
 		}
 		if testHookListed != nil {
 			testHookListed(dir)

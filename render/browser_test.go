@@ -328,17 +328,8 @@ func (a aliasHosts) Partitions(table, host string) ([]archive.Partition, error) 
 	return a.Store.Partitions(table, a.names[host])
 }
 
-func (a aliasHosts) RollupDays(res archive.Resolution, table, host string) ([]time.Time, error) {
-	return a.Store.RollupDays(res, table, a.names[host])
-}
-
-func (a aliasHosts) ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
-	return a.Store.ScanRollup(res, table, a.names[host], from, to, cols...)
-}
-
-func (a aliasHosts) ScanDay(res archive.Resolution, p archive.Partition, from, to time.Time, cols ...string) (*archive.Frame, error) {
-	p.Host = a.names[p.Host]
-	return a.Store.ScanDay(res, p, from, to, cols...)
+func (a aliasHosts) Days(table, host string) ([]archive.DayFiles, error) {
+	return a.Store.Days(table, a.names[host])
 }
 
 // TestBrowserSite renders a fixture fleet with Build's code and opens

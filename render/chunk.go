@@ -142,32 +142,17 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 	if !ok {
 		return fmt.Errorf("no table %q", table)
 	}
-	parts, err := g.src.Partitions(table, g.host)
+	days, err := g.days(table)
 	if err != nil {
-		if isNoData(err) {
-			return nil
-		}
 		return err
 	}
-	var minute, hour map[int64]bool
-	if archive.HasRollups(table) {
-		if archive.HasResolution(table, archive.PerMinute) {
-			if minute, err = g.rollupDays(archive.PerMinute, table); err != nil {
-				return err
-			}
-		}
-		if hour, err = g.rollupDays(archive.PerHour, table); err != nil {
-			return err
-		}
-		parts = withRollupDays(parts, table, g.host, minute, hour)
-	}
-	for _, p := range parts {
-		lo, hi := max(p.Day.UnixMicro(), g.from), min(p.End().UnixMicro(), g.now+1)
+	for _, d := range days {
+		lo, hi := max(d.Day.UnixMicro(), g.from), min(d.End().UnixMicro(), g.now+1)
 		if hi <= lo {
 			continue
 		}
-		if res := g.rollupFor(p, minute, hour); res != archive.Raw {
-			f, err := g.scanDay(res, p, lo, hi, rollupColumns(t, cols)...)
+		if res := g.rollupFor(d); res != archive.Raw {
+			f, err := g.scanFiles(res, d, lo, hi, rollupColumns(t, cols)...)
 			if err != nil {
 				return err
 			}
@@ -175,10 +160,10 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 				fn(chunk{f: f, res: time.Duration(res).Microseconds(), t: t})
 				continue
 			}
-			// Nothing: the day was compacted again since RollupDays
+			// Nothing: the day was compacted again since it was listed
 			// (its rollup is being rewritten). Its raw rows then.
 		}
-		f, err := g.scanDay(archive.Raw, p, lo, hi, cols...)
+		f, err := g.scanFiles(archive.Raw, d, lo, hi, cols...)
 		if err != nil {
 			return err
 		}
@@ -189,42 +174,24 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 	return nil
 }
 
-// withRollupDays adds to parts (the day folders of table, oldest first)
-// the days of rolled that have none: an archive fetched without their raw
-// rows (archive.RenderKeys) has only their rollups.
-func withRollupDays(parts []archive.Partition, table, host string, rolled ...map[int64]bool) []archive.Partition {
-	have := make(map[int64]bool, len(parts))
-	for _, p := range parts {
-		have[p.Day.UnixMicro()] = true
-	}
-	n := len(parts)
-	for _, days := range rolled {
-		for d := range days {
-			if !have[d] {
-				have[d] = true
-				parts = append(parts, archive.Partition{Table: table, Host: host, Day: time.UnixMicro(d).UTC()})
-			}
+// days lists the days of table of the host with their files
+// (archive.Store.Days: each folder listed once), oldest first; none when
+// the host has no such table.
+func (g *gatherer) days(table string) ([]archive.DayFiles, error) {
+	days, err := g.src.Days(table, g.host)
+	if err != nil {
+		if isNoData(err) {
+			return nil, nil
 		}
+		return nil, err
 	}
-	if len(parts) > n {
-		slices.SortFunc(parts, func(a, b archive.Partition) int { return a.Day.Compare(b.Day) })
-	}
-	return parts
+	return days, nil
 }
 
-// rollupFor returns the rollup to read the day p from, or archive.Raw to
-// read its raw rows, as the archive's read planner says. minute and hour
-// hold the days (µs) with a current rollup.
-func (g *gatherer) rollupFor(p archive.Partition, minute, hour map[int64]bool) archive.Resolution {
-	var current []archive.Resolution
-	day := p.Day.UnixMicro()
-	if minute[day] {
-		current = append(current, archive.PerMinute)
-	}
-	if hour[day] {
-		current = append(current, archive.PerHour)
-	}
-	return archive.PlanDay(time.UnixMicro(g.now), p.Day, p.Table, current, g.rawAfter())
+// rollupFor returns the rollup to read the day d from, or archive.Raw to
+// read its raw rows, as the archive's read planner says.
+func (g *gatherer) rollupFor(d archive.DayFiles) archive.Resolution {
+	return archive.PlanDay(time.UnixMicro(g.now), d.Day, d.Table, d.Current(), g.rawAfter())
 }
 
 // rawAfter returns the start of the longest range that draws every sample
@@ -240,28 +207,12 @@ func (g *gatherer) rawAfter() time.Time {
 	return out
 }
 
-// rollupDays returns the days (µs) of table with a current rollup at res.
-func (g *gatherer) rollupDays(res archive.Resolution, table string) (map[int64]bool, error) {
-	days, err := g.src.RollupDays(res, table, g.host)
-	if err != nil {
-		if isNoData(err) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("rollups of %s of %s: %w", table, g.host, err)
-	}
-	out := make(map[int64]bool, len(days))
-	for _, d := range days {
-		out[d.UnixMicro()] = true
-	}
-	return out, nil
-}
-
-// scanDay reads [from, to) (µs) of the day p of the host, raw or from its
-// rollup at res (archive.Store.ScanDay: without listing the other days).
-func (g *gatherer) scanDay(res archive.Resolution, p archive.Partition, from, to int64, cols ...string) (*archive.Frame, error) {
-	p.Host = g.host // the partition lists of a scanner name the host as it does
-	f, err := g.src.ScanDay(res, p, time.UnixMicro(from), time.UnixMicro(to), cols...)
-	what := p.Table
+// scanFiles reads [from, to) (µs) of the day d of the host, raw or from
+// its rollup at res, from the files its listing found
+// (archive.Store.ScanFiles).
+func (g *gatherer) scanFiles(res archive.Resolution, d archive.DayFiles, from, to int64, cols ...string) (*archive.Frame, error) {
+	f, err := g.src.ScanFiles(res, d, time.UnixMicro(from), time.UnixMicro(to), cols...)
+	what := d.Table
 	if res != archive.Raw {
 		what += " rollup"
 	}

@@ -165,17 +165,8 @@ func (r renamedHosts) Partitions(table, host string) ([]archive.Partition, error
 	return r.Store.Partitions(table, r.names[host])
 }
 
-func (r renamedHosts) RollupDays(res archive.Resolution, table, host string) ([]time.Time, error) {
-	return r.Store.RollupDays(res, table, r.names[host])
-}
-
-func (r renamedHosts) ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
-	return r.Store.ScanRollup(res, table, r.names[host], from, to, cols...)
-}
-
-func (r renamedHosts) ScanDay(res archive.Resolution, p archive.Partition, from, to time.Time, cols ...string) (*archive.Frame, error) {
-	p.Host = r.names[p.Host]
-	return r.Store.ScanDay(res, p, from, to, cols...)
+func (r renamedHosts) Days(table, host string) ([]archive.DayFiles, error) {
+	return r.Store.Days(table, r.names[host])
 }
 
 // web1Writer opens the archive in dir (closed when the test ends) and a

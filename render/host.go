@@ -21,9 +21,8 @@ type scanner interface {
 	Hosts() ([]string, error)
 	Partitions(table, host string) ([]archive.Partition, error)
 	Scan(table, host string, from, to time.Time, cols ...string) (*archive.Frame, error)
-	RollupDays(res archive.Resolution, table, host string) ([]time.Time, error)
-	ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error)
-	ScanDay(res archive.Resolution, p archive.Partition, from, to time.Time, cols ...string) (*archive.Frame, error)
+	Days(table, host string) ([]archive.DayFiles, error)
+	ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error)
 }
 
 // rangeDef is one time range of a host page: the Munin day, week, month
@@ -292,26 +291,59 @@ func (g *gatherer) line(r int, id, title, unit string, set *seriesSet, keys, nam
 	return lineChart(id, title, unit, set.grid(r, keys), names, o)
 }
 
+// sampleTimes returns the times of the host's samples over the longest
+// range, ascending, and the boot time of each (a missing one is the one
+// before), from the raw rows of its system table.
+func (g *gatherer) sampleTimes() (ts, boots []int64, err error) {
+	days, err := g.days(schema.TableSystem)
+	if err != nil {
+		return nil, nil, err
+	}
+	var frames []*archive.Frame
+	n := 0
+	for _, d := range days {
+		lo, hi := max(d.Day.UnixMicro(), g.from), min(d.End().UnixMicro(), g.now+1)
+		if hi <= lo {
+			continue
+		}
+		f, err := g.scanFiles(archive.Raw, d, lo, hi, "boot_time")
+		if err != nil {
+			return nil, nil, err
+		}
+		frames = append(frames, f)
+		n += f.Len()
+	}
+	ts, boots = make([]int64, 0, n), make([]int64, 0, n)
+	for i, f := range frames {
+		ts = append(ts, f.Time...)
+		for _, b := range col(f, "boot_time") {
+			switch {
+			case !math.IsNaN(b):
+				boots = append(boots, int64(b))
+			case len(boots) > 0:
+				boots = append(boots, boots[len(boots)-1])
+			default:
+				boots = append(boots, 0)
+			}
+		}
+		frames[i] = nil // garbage once copied
+	}
+	return ts, boots, nil
+}
+
 func (g *gatherer) system() error {
-	// The timeline needs every sample: time and boot time, raw.
-	f, err := g.scan(schema.TableSystem, "boot_time")
+	// The timeline needs every sample: time and boot time, raw, read a
+	// day at a time and joined once (a year is millions of samples).
+	ts, boots, err := g.sampleTimes()
 	if err != nil {
 		return err
 	}
-	boots := make([]int64, f.Len())
-	for i, b := range col(f, "boot_time") {
-		if !math.IsNaN(b) {
-			boots[i] = int64(b)
-		} else if i > 0 {
-			boots[i] = boots[i-1]
-		}
-	}
-	g.d.tl = buildTimeline(f.Time, boots, g.now)
-	g.sampleT = f.Time
-	g.setModes(f.Time)
-	if n := f.Len(); n > 0 {
-		g.d.sum.LastSeen = f.Time[n-1]
-		g.d.sum.Seen = mkTime(f.Time[n-1], g.tz)
+	g.d.tl = buildTimeline(ts, boots, g.now)
+	g.sampleT = ts
+	g.setModes(ts)
+	if n := len(ts); n > 0 {
+		g.d.sum.LastSeen = ts[n-1]
+		g.d.sum.Seen = mkTime(ts[n-1], g.tz)
 		if g.d.tl.Status == StatusUp {
 			up := time.Duration(g.now-boots[n-1]) * time.Microsecond
 			g.d.sum.Uptime = fmtDuration(up)

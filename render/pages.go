@@ -268,32 +268,24 @@ func (g *gatherer) processes() error {
 // from the raw rows of the last 24 hours, the others from the per-hour
 // rollup of closed days and raw rows of the days without one.
 func (g *gatherer) topProcesses() error {
-	parts, err := g.src.Partitions(schema.TableProcess, g.host)
-	if err != nil {
-		if isNoData(err) {
-			return nil
-		}
-		return err
-	}
-	hour, err := g.rollupDays(archive.PerHour, schema.TableProcess)
+	days, err := g.days(schema.TableProcess)
 	if err != nil {
 		return err
 	}
-	parts = withRollupDays(parts, schema.TableProcess, g.host, hour)
 	// The days the long ranges read from the per-hour rollup (the planner
 	// reads the process table's closed days from it whenever it is current).
 	rolled := map[int64]bool{}
-	for _, p := range parts {
-		if g.rollupFor(p, nil, hour) == archive.PerHour {
-			rolled[p.Day.UnixMicro()] = true
+	for _, d := range days {
+		if g.rollupFor(d) == archive.PerHour {
+			rolled[d.Day.UnixMicro()] = true
 		}
 	}
 	from, to := g.now-procWindow.Microseconds(), g.now+1
 	// Raw rows are read once from the 24-hour window or from the start of
 	// a recent day without a rollup (yesterday, not compacted yet).
 	rawFrom := from
-	for _, p := range parts {
-		if start, end := p.Day.UnixMicro(), p.End().UnixMicro(); end > from-procWindow.Microseconds() && !rolled[start] {
+	for _, d := range days {
+		if start, end := d.Day.UnixMicro(), d.End().UnixMicro(); end > from-procWindow.Microseconds() && !rolled[start] {
 			rawFrom = min(rawFrom, start)
 		}
 	}
@@ -302,7 +294,7 @@ func (g *gatherer) topProcesses() error {
 		return err
 	}
 	pr := procRowsOf(f)
-	long, err := g.longProcesses(pr, rawFrom, rolled, parts)
+	long, err := g.longProcesses(pr, rawFrom, rolled, days)
 	if err != nil {
 		return err
 	}

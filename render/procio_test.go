@@ -164,14 +164,9 @@ func wantLongIO(t *testing.T, st *archive.Store, from, to int64, interval float6
 // were kept reads: NULL.
 type blankRollupIO struct{ *archive.Store }
 
-func (b blankRollupIO) ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
-	f, err := b.Store.ScanRollup(res, table, host, from, to, cols...)
-	return blankIO(f, err, res, table)
-}
-
-func (b blankRollupIO) ScanDay(res archive.Resolution, p archive.Partition, from, to time.Time, cols ...string) (*archive.Frame, error) {
-	f, err := b.Store.ScanDay(res, p, from, to, cols...)
-	return blankIO(f, err, res, p.Table)
+func (b blankRollupIO) ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	f, err := b.Store.ScanFiles(res, d, from, to, cols...)
+	return blankIO(f, err, res, d.Table)
 }
 
 // blankIO sets the disk I/O, unit and container of a frame of the process

@@ -340,17 +340,17 @@ func (l *longProcs) series(r int, ids []procID, what int) grid {
 // rollup of the closed days that have one, and the raw rows of the other
 // days (pr holds the raw rows from rawFrom, read for the 24-hour page
 // too). Days without a rollup before rawFrom are read raw one by one.
-func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bool, parts []archive.Partition) (*longProcs, error) {
+func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bool, days []archive.DayFiles) (*longProcs, error) {
 	l := g.newLongProcs()
 	cols := []string{"pid", "start_time", "comm", "user", "state", "unit", "container", procUserAvg, procSysAvg,
 		procRSSMax, procRSSAvg, procReadAvg, procWritAvg, archive.SamplesColumn}
-	for _, p := range parts {
-		lo, hi := max(p.Day.UnixMicro(), g.from), min(p.End().UnixMicro(), g.now+1)
+	for _, d := range days {
+		lo, hi := max(d.Day.UnixMicro(), g.from), min(d.End().UnixMicro(), g.now+1)
 		if hi <= lo {
 			continue
 		}
-		if rolled[p.Day.UnixMicro()] {
-			f, err := g.scanDay(archive.PerHour, p, lo, hi, cols...)
+		if rolled[d.Day.UnixMicro()] {
+			f, err := g.scanFiles(archive.PerHour, d, lo, hi, cols...)
 			if err != nil {
 				return nil, err
 			}
@@ -358,14 +358,14 @@ func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bo
 				l.rollup(f)
 				continue
 			}
-			// Compacted again since RollupDays: its raw rows then.
+			// Compacted again since it was listed: its raw rows then.
 		}
 		if lo >= rawFrom {
 			a, b := window(pr.T, lo, hi)
 			l.raw(pr, a, b)
 			continue
 		}
-		f, err := g.scanDay(archive.Raw, p, lo, hi, procAllColumns...)
+		f, err := g.scanFiles(archive.Raw, d, lo, hi, procAllColumns...)
 		if err != nil {
 			return nil, err
 		}

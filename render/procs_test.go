@@ -20,18 +20,11 @@ type procCounter struct {
 	rollups int
 }
 
-func (c *procCounter) ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
-	if table == schema.TableProcess && res == archive.PerHour {
+func (c *procCounter) ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	if d.Table == schema.TableProcess && res == archive.PerHour {
 		c.rollups++
 	}
-	return c.Store.ScanRollup(res, table, host, from, to, cols...)
-}
-
-func (c *procCounter) ScanDay(res archive.Resolution, p archive.Partition, from, to time.Time, cols ...string) (*archive.Frame, error) {
-	if p.Table == schema.TableProcess && res == archive.PerHour {
-		c.rollups++
-	}
-	return c.Store.ScanDay(res, p, from, to, cols...)
+	return c.Store.ScanFiles(res, d, from, to, cols...)
 }
 
 // TestTopProcessesLongRange ranks processes over 7 days from the per-hour

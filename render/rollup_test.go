@@ -90,18 +90,13 @@ func (r *recorder) Scan(table, host string, from, to time.Time, cols ...string) 
 	return r.Store.Scan(table, host, from, to, cols...)
 }
 
-func (r *recorder) ScanRollup(res archive.Resolution, table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
-	r.note(table, from, res.String())
-	return r.Store.ScanRollup(res, table, host, from, to, cols...)
-}
-
-func (r *recorder) ScanDay(res archive.Resolution, p archive.Partition, from, to time.Time, cols ...string) (*archive.Frame, error) {
+func (r *recorder) ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error) {
 	how := res.String()
 	if res == archive.Raw {
 		how = "raw"
 	}
-	r.note(p.Table, time.UnixMicro(max(from.UnixMicro(), p.Day.UnixMicro())), how)
-	return r.Store.ScanDay(res, p, from, to, cols...)
+	r.note(d.Table, time.UnixMicro(max(from.UnixMicro(), d.Day.UnixMicro())), how)
+	return r.Store.ScanFiles(res, d, from, to, cols...)
 }
 
 // chartOf returns the chart id of range r of d.

@@ -1,0 +1,125 @@
+package archive
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DayFiles is one day of a table of a host as a listing of its folders
+// found it: the files of the day's folder and, per resolution, the day's
+// current rollup. Store.Days lists each folder once; Store.ScanFiles then
+// reads the day without listing it again, so a reader that plans and
+// reads a year day by day (render) lists each folder once, not once to
+// find the days with a current rollup at each resolution and again to
+// read them.
+type DayFiles struct {
+	Partition
+	names   []string              // the day folder's usable names; nil when it has none
+	rollups map[Resolution]string // the current rollup's path, per resolution
+}
+
+// Current returns the resolutions at which the day has a current rollup
+// (see ScanRollup), in the order of the archive's resolutions.
+func (d DayFiles) Current() []Resolution {
+	var out []Resolution
+	for _, res := range resolutions {
+		if d.rollups[res] != "" {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// Days returns the days of table for host that a reader may read, oldest
+// first (the day folders, and the days that have only rollups, as
+// RollupDays and ScanRollup see them), each with its files: one listing
+// of each day folder and of each of its rollup folders.
+func (s *Store) Days(table, host string) ([]DayFiles, error) {
+	if err := CheckTable(table); err != nil {
+		return nil, err
+	}
+	if err := CheckHost(host); err != nil {
+		return nil, err
+	}
+	parts, err := s.days(table, host)
+	if err != nil {
+		return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
+	}
+	out := make([]DayFiles, 0, len(parts))
+	for _, p := range parts {
+		d := DayFiles{Partition: p}
+		if d.names, err = s.readDirNames(p.Dir()); err != nil {
+			return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
+		}
+		for _, res := range tableResolutions(table) {
+			dir := rollupPath(res, p)
+			rnames, err := s.readDirNames(dir)
+			if err != nil {
+				return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
+			}
+			if name, ok := currentRollupName(d.names, rnames); ok {
+				if d.rollups == nil {
+					d.rollups = map[Resolution]string{}
+				}
+				d.rollups[res] = dir + "/" + name
+			}
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// ScanFiles reads the day d, its raw rows (res Raw, as Scan reads them)
+// or its current rollup at res (as ScanRollup), for rows with from <=
+// time < to, in time order, from the files Days listed: a day with no current
+// rollup at res gives an empty frame, and so does a rollup replaced since
+// (a compaction ran again: read the day's raw rows then). Raw rows whose
+// file vanished since the listing are read again from a new listing, as
+// Scan does.
+func (s *Store) ScanFiles(res Resolution, d DayFiles, from, to time.Time, cols ...string) (*Frame, error) {
+	p := d.Partition
+	if err := CheckTable(p.Table); err != nil {
+		return nil, err
+	}
+	if err := CheckHost(p.Host); err != nil {
+		return nil, err
+	}
+	r := rangeOf(from, to)
+	if res == Raw {
+		want, err := scanColumns(tables[p.Table].schema(), cols)
+		if err != nil {
+			return nil, fmt.Errorf("archive: scan %s: %w", p.Table, err)
+		}
+		fr := newFrame(want)
+		if !p.Day.Before(to) || !p.End().After(from) {
+			return fr, nil
+		}
+		errs := s.scanListed(p, d.names, r, want, fr)
+		fr.sortByTime()
+		if len(errs) > 0 {
+			return fr, fmt.Errorf("archive: scan %s of %q: %w", p.Table, p.Host, errors.Join(errs...))
+		}
+		return fr, nil
+	}
+	if err := checkResolution(res); err != nil {
+		return nil, err
+	}
+	if !HasResolution(p.Table, res) {
+		return nil, fmt.Errorf("archive: table %s has no %v rollups", p.Table, res)
+	}
+	want, err := scanColumns(rollupSpecs[p.Table].schema, cols)
+	if err != nil {
+		return nil, fmt.Errorf("archive: scan rollup %s: %w", p.Table, err)
+	}
+	fr := newFrame(want)
+	name := d.rollups[res]
+	if name == "" || !p.Day.Before(to) || !p.End().After(from) {
+		return fr, nil
+	}
+	if _, err := s.scanFileGone(name, r, want, fr); err != nil {
+		return fr, fmt.Errorf("archive: scan rollup %s of %q: %w", p.Table, p.Host, err)
+	}
+	fr.sortByTime()
+	return fr, nil
+}

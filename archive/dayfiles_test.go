@@ -1,0 +1,159 @@
+package archive
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"almanac/schema"
+)
+
+// TestScanFiles lists the days of an archive with Days and reads each
+// with ScanFiles, and compares it with Scan and ScanRollup over the same
+// hours: a compacted day, a day in parts and a day that is a part only;
+// then it reads a day from a listing made before a compaction merged its
+// parts.
+func TestScanFiles(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	start := rollupDay0.Add(22 * time.Hour)
+	writeDays(t, s, "web1", start, 1080, 10*time.Second) // 22:00 to 01:00 the next day
+	if _, err := s.Compact("web1", rollupDay0.AddDate(0, 0, 1).Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	writeDays(t, s, "web1", start.Add(27*time.Hour), 60, 10*time.Second) // day 2, in parts too
+	cols := []string{"cpu", "system_pct", "user_pct"}
+	rollupCols := []string{"cpu", "system_pct_min", "system_pct_avg", "system_pct_max", SamplesColumn}
+	days, err := s.Days(schema.TableCPU, "web1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDays := []time.Time{rollupDay0, rollupDay0.AddDate(0, 0, 1), rollupDay0.AddDate(0, 0, 2)}
+	if len(days) != len(wantDays) {
+		t.Fatalf("Days = %d days, want %d", len(days), len(wantDays))
+	}
+	for i, d := range days {
+		if !d.Day.Equal(wantDays[i]) || d.Table != schema.TableCPU || d.Host != "web1" {
+			t.Errorf("day %d = %+v, want %s of cpu of web1", i, d.Partition, wantDays[i].Format(time.DateOnly))
+		}
+		want := []Resolution(nil)
+		if i == 0 {
+			want = resolutions // the compacted day
+		}
+		if got := d.Current(); !slices.Equal(got, want) {
+			t.Errorf("%s: Current() = %v, want %v", d.Day.Format(time.DateOnly), got, want)
+		}
+	}
+	for _, d := range days {
+		day := d.Day
+		for _, w := range []struct{ from, to time.Time }{
+			{day, day.AddDate(0, 0, 1)},
+			{day.Add(22 * time.Hour), day.Add(23 * time.Hour)},
+			{day.Add(-time.Hour), day.Add(30 * time.Minute)},
+		} {
+			got, err := s.ScanFiles(Raw, d, w.from, w.to, cols...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lo, hi := maxTime(w.from, day), minTime(w.to, day.AddDate(0, 0, 1))
+			want, err := s.Scan(schema.TableCPU, "web1", lo, hi, cols...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := gocmp.Diff(want, got, frameOpts...); diff != "" {
+				t.Errorf("raw %s %v-%v (-Scan +ScanFiles):\n%s", day.Format(time.DateOnly), w.from, w.to, diff)
+			}
+			for _, res := range resolutions {
+				got, err := s.ScanFiles(res, d, w.from, w.to, rollupCols...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := s.ScanRollup(res, schema.TableCPU, "web1", lo, hi, rollupCols...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := gocmp.Diff(want, got, frameOpts...); diff != "" {
+					t.Errorf("%v %s (-ScanRollup +ScanFiles):\n%s", res, day.Format(time.DateOnly), diff)
+				}
+				if day.Equal(rollupDay0) && w.to.Sub(w.from) == 24*time.Hour && got.Len() == 0 {
+					t.Errorf("%v: the compacted day has no rollup rows", res)
+				}
+			}
+		}
+	}
+
+	// Day 1 from its listing in parts, after a compaction merged them
+	// into a day file: the rows of the day file, once.
+	stale := days[1]
+	if _, err := s.Compact("web1", rollupDay0.AddDate(0, 0, 2).Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	from, to := stale.Day, stale.End()
+	got, err := s.ScanFiles(Raw, stale, from, to, cols...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Scan(schema.TableCPU, "web1", from, to, cols...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Len() == 0 {
+		t.Fatal("day 1 has no rows")
+	}
+	if diff := gocmp.Diff(want, got, frameOpts...); diff != "" {
+		t.Errorf("day 1 listed before its compaction (-Scan +ScanFiles):\n%s", diff)
+	}
+	if f, err := s.ScanFiles(PerMinute, stale, from, to, rollupCols...); err != nil || f.Len() != 0 {
+		t.Errorf("rollup of a day listed without one: %d rows, %v; want none, no error", f.Len(), err)
+	}
+
+	// Day 1 from its listing with a rollup, after a late part and a new
+	// compaction replaced the rollup: no rows (read the raw rows then).
+	days, err = s.Days(schema.TableCPU, "web1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(days[1].Current(), resolutions) {
+		t.Fatalf("day 1 compacted: Current() = %v", days[1].Current())
+	}
+	writeDays(t, s, "web1", stale.Day.Add(12*time.Hour+5*time.Second), 3, 10*time.Second) // late samples
+	if _, err := s.Compact("web1", rollupDay0.AddDate(0, 0, 2).Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := s.ScanFiles(PerMinute, days[1], from, to, rollupCols...); err != nil || f.Len() != 0 {
+		t.Errorf("a rollup replaced since the listing: %d rows, %v; want none, no error", f.Len(), err)
+	}
+	fresh, err := s.Days(schema.TableCPU, "web1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := s.ScanFiles(PerMinute, fresh[1], from, to, rollupCols...); err != nil || f.Len() == 0 {
+		t.Errorf("the new rollup of day 1: %d rows, %v", f.Len(), err)
+	}
+
+	bad := DayFiles{Partition: Partition{Table: "nope", Host: "web1", Day: rollupDay0}}
+	if _, err := s.ScanFiles(Raw, bad, rollupDay0, rollupDay0.Add(time.Hour)); err == nil {
+		t.Error("ScanFiles of an unknown table: no error")
+	}
+	if _, err := s.Days("nope", "web1"); err == nil {
+		t.Error("Days of an unknown table: no error")
+	}
+	if _, err := s.Days(schema.TableCPU, "../x"); err == nil {
+		t.Error("Days of a bad host name: no error")
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
