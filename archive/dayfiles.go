@@ -3,6 +3,9 @@ package archive
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"slices"
 	"time"
 )
 
@@ -34,7 +37,8 @@ func (d DayFiles) Current() []Resolution {
 // Days returns the days of table for host that a reader may read, oldest
 // first (the day folders, and the days that have only rollups, as
 // RollupDays and ScanRollup see them), each with its files: one listing
-// of each day folder and of each of its rollup folders.
+// of each day folder, and a look for the rollups of its day file (a
+// listing of its rollup folders when it has no data file).
 func (s *Store) Days(table, host string) ([]DayFiles, error) {
 	if err := CheckTable(table); err != nil {
 		return nil, err
@@ -46,19 +50,50 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
 	}
+	// Each day's folders are opened from their parent, opened once.
+	hostDir := table + "/host=" + host
+	resolutions := tableResolutions(table)
+	subs := make([]*os.Root, 1+len(resolutions))
+	none := make([]bool, len(subs)) // no such folder: nothing to list in it
+	for i, dir := range slices.Concat([]string{hostDir}, rollupHostDirs(table, host, resolutions)) {
+		sub, err := s.root.OpenRoot(dir)
+		if err != nil {
+			none[i] = errors.Is(err, fs.ErrNotExist)
+			continue
+		}
+		defer sub.Close()
+		subs[i] = sub
+	}
 	out := make([]DayFiles, 0, len(parts))
 	for _, p := range parts {
 		d := DayFiles{Partition: p}
-		if d.names, err = s.readDirNames(p.Dir()); err != nil {
-			return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
-		}
-		for _, res := range tableResolutions(table) {
-			dir := rollupPath(res, p)
-			rnames, err := s.readDirNames(dir)
-			if err != nil {
+		date := "date=" + p.Day.UTC().Format(time.DateOnly)
+		if !none[0] {
+			if d.names, err = s.readDirNamesIn(subs[0], date, p.Dir()); err != nil {
 				return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
 			}
-			if name, ok := currentRollupName(d.names, rnames); ok {
+		}
+		live, _ := liveFiles(d.names)
+		for i, res := range resolutions {
+			if none[1+i] || len(live) > 1 || len(live) == 1 && live[0].kind != kindDay {
+				continue // no rollup, or not a current one: parts since
+			}
+			dir := rollupPath(res, p)
+			var name string
+			if len(live) == 1 {
+				// The rollup of the day file, if it was written: a look
+				// at one name instead of a listing.
+				if s.regularIn(subs[1+i], date+"/"+rollupName(live[0]), dir+"/"+rollupName(live[0])) {
+					name = rollupName(live[0])
+				}
+			} else {
+				rnames, err := s.readDirNamesIn(subs[1+i], date, dir)
+				if err != nil {
+					return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
+				}
+				name, _ = currentRollupName(d.names, rnames)
+			}
+			if name != "" {
 				if d.rollups == nil {
 					d.rollups = map[Resolution]string{}
 				}
@@ -68,6 +103,30 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// regularIn reports whether name (relative to the root), rel in sub
+// (nil: the root), is a regular file, as a listing's usable entry.
+func (s *Store) regularIn(sub *os.Root, rel, name string) bool {
+	var fi fs.FileInfo
+	var err error
+	if sub != nil {
+		fi, err = sub.Stat(rel)
+	}
+	if sub == nil || err != nil && !errors.Is(err, fs.ErrNotExist) {
+		fi, err = s.root.Stat(name)
+	}
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// rollupHostDirs returns the folders of the rollups of table for host at
+// each of resolutions.
+func rollupHostDirs(table, host string, resolutions []Resolution) []string {
+	out := make([]string, len(resolutions))
+	for i, res := range resolutions {
+		out[i] = rollupDir + "/" + res.String() + "/" + table + "/host=" + host
+	}
+	return out
 }
 
 // ScanFiles reads the day d, its raw rows (res Raw, as Scan reads them)

@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -130,6 +132,25 @@ func TestScanFiles(t *testing.T) {
 	}
 	if f, err := s.ScanFiles(PerMinute, fresh[1], from, to, rollupCols...); err != nil || f.Len() == 0 {
 		t.Errorf("the new rollup of day 1: %d rows, %v", f.Len(), err)
+	}
+
+	// Day 0 with its per-hour rollup gone, and its per-minute one a
+	// folder: no current rollup at either.
+	hourly, minutely := filepath.Join(s.Dir(), days[0].rollups[PerHour]), filepath.Join(s.Dir(), days[0].rollups[PerMinute])
+	if err := os.Remove(hourly); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Days(schema.TableCPU, "web1"); !slices.Equal(got[0].Current(), []Resolution{PerMinute}) {
+		t.Errorf("day 0 without its per-hour rollup: Current() = %v, want [1m]", got[0].Current())
+	}
+	if err := os.Remove(minutely); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(minutely, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Days(schema.TableCPU, "web1"); len(got[0].Current()) != 0 {
+		t.Errorf("day 0 with a folder for its per-minute rollup: Current() = %v, want none", got[0].Current())
 	}
 
 	bad := DayFiles{Partition: Partition{Table: "nope", Host: "web1", Day: rollupDay0}}

@@ -135,8 +135,8 @@ func (s *Store) days(table, host string) ([]Partition, error) {
 	for _, p := range parts {
 		have[p.Day] = true
 	}
-	for _, res := range tableResolutions(table) {
-		names, err := s.readDirNames(rollupDir + "/" + res.String() + "/" + table + "/host=" + host)
+	for _, dir := range rollupHostDirs(table, host, tableResolutions(table)) {
+		names, err := s.readDirNames(dir)
 		if err != nil {
 			return nil, err
 		}

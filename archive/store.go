@@ -57,6 +57,12 @@ func (s *Store) readDirNames(dir string) ([]string, error) {
 		return nil, s.explain(dir, err)
 	}
 	defer f.Close()
+	return s.namesIn(dir, f)
+}
+
+// namesIn lists the open folder f, dir relative to the root, as
+// readDirNames does.
+func (s *Store) namesIn(dir string, f *os.File) ([]string, error) {
 	ents, err := f.ReadDir(-1)
 	if err != nil {
 		if s.skip(dir, err, false) {
@@ -72,6 +78,24 @@ func (s *Store) readDirNames(dir string) ([]string, error) {
 	}
 	slices.Sort(names)
 	return names, nil
+}
+
+// readDirNamesIn is readDirNames of dir (relative to the root) opened as
+// rel in sub, a root opened on one of its parents: one lookup of a name
+// instead of one per folder on the way (os.Root resolves a path a folder
+// at a time). Whatever fails to open that way (a missing folder, a
+// symlink) is listed again as readDirNames lists it, which says what is
+// wrong; sub may be nil.
+func (s *Store) readDirNamesIn(sub *os.Root, rel, dir string) ([]string, error) {
+	if sub == nil {
+		return s.readDirNames(dir)
+	}
+	f, err := sub.Open(rel)
+	if err != nil {
+		return s.readDirNames(dir)
+	}
+	defer f.Close()
+	return s.namesIn(dir, f)
 }
 
 // syncDir makes the entries of dir (renames, creations) durable. Windows

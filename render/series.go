@@ -29,7 +29,7 @@ const gapFactor = 2.5
 // medianInterval returns the median distance between consecutive distinct
 // times of ts (ascending), or defaultInterval when there are fewer than two.
 func medianInterval(ts []int64) int64 {
-	var d []int64
+	d := make([]int64, 0, max(len(ts)-1, 0)) // a year is millions: never grown
 	for i := 1; i < len(ts); i++ {
 		if ts[i] > ts[i-1] {
 			d = append(d, ts[i]-ts[i-1])
