@@ -41,7 +41,9 @@
 // the columns its charts need (the process table: raw for the last 24
 // hours, see below). Every series is
 // downsampled to at most about 2,000 points (the minimum and maximum of
-// each bucket, in time order, so a one-sample spike survives a year view).
+// each bucket, in time order, so a one-sample spike survives a year view;
+// buckets start at multiples of their width from the epoch, so a render
+// five minutes later draws the same points for the same samples).
 // Missing data is a null point, drawn as a gap: samples further apart than
 // 2.5 sampling intervals (the median distance between samples). Reboots
 // (a change of boot time) are marked on the time axis.

@@ -97,7 +97,8 @@ func window(ts []int64, from, to int64) (lo, hi int) {
 // shows missing data as a break instead of a line across it.
 //
 // When there are more rows than maxPoints, the window is cut into
-// maxPoints/2 buckets and each bucket becomes two rows, at the times of its
+// maxPoints/2 buckets (aligned to the epoch, see reduce) and each bucket
+// becomes two rows, at the times of its
 // first and last sample, holding each series' minimum and maximum in the
 // order they happened: a spike of one sample survives any range. A gap
 // shorter than a bucket is not shown at that resolution.
@@ -114,8 +115,10 @@ func bucketWidth(from, to int64, maxPoints int) int64 {
 }
 
 // reduce is downsample with the mode chosen by the caller: raw keeps every
-// row, else rows are reduced to buckets of width starting at from. Chunks
-// of the same series reduced with the same from and width line up.
+// row, else rows are reduced to buckets of width that start at multiples
+// of width from the epoch, not at from: chunks of the same series reduced
+// with the same width line up, and a render five minutes later makes the
+// same buckets of the same rows (the first one of its window aside).
 func reduce(g grid, from, to int64, raw bool, width int64, gap int64) grid {
 	lo, hi := window(g.T, from, to)
 	out := grid{Cols: make([][]float64, len(g.Cols))}
@@ -179,7 +182,7 @@ func reduce(g grid, from, to int64, raw bool, width int64, gap int64) grid {
 	}
 	cur := int64(-1)
 	for i := lo; i < hi; i++ {
-		b := (g.T[i] - from) / width
+		b := g.T[i] / width // buckets aligned to the epoch, the same at every render
 		if b != cur {
 			flush()
 			cur = b
@@ -260,7 +263,7 @@ func reduceMean(g grid, from, to int64, raw bool, width int64, gap int64, peaks 
 	bigGap := max(gap, 2*width)
 	cur := int64(-1)
 	for i := lo; i < hi; i++ {
-		if b := (g.T[i] - from) / width; b != cur {
+		if b := g.T[i] / width; b != cur { // aligned to the epoch, as in reduce
 			flush()
 			cur = b
 		}

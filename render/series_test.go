@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
@@ -363,6 +364,51 @@ func TestWeekStat(t *testing.T) {
 			got, sort := w.text(fmtPct)
 			if got != tt.want || sort != tt.wantSort {
 				t.Errorf("text() = %q, %v; want %q, %v", got, sort, tt.want, tt.wantSort)
+			}
+		})
+	}
+}
+
+// TestReduceAligned reduces the same rows over a window and over the
+// window moved 5 minutes later, as two renders 5 minutes apart do: the
+// buckets start at multiples of their width from the epoch, not at the
+// window's start, so every row after the first bucket of the later
+// window is the same in both.
+func TestReduceAligned(t *testing.T) {
+	const n = 8640 // a day of 10 s samples
+	g := grid{T: make([]int64, n), Cols: [][]float64{make([]float64, n), make([]float64, n)}}
+	start := int64(1_780_000_003) * sec // not a multiple of any width
+	for i := range g.T {
+		g.T[i] = start + int64(i)*10*sec
+		g.Cols[0][i] = float64(i % 37)
+		g.Cols[1][i] = float64((i * 7) % 101)
+	}
+	from, to := start, start+n*10*sec
+	width := bucketWidth(from, to, maxPoints)
+	later := 5 * 60 * sec
+	for _, tc := range []struct {
+		name   string
+		reduce func(from, to int64) grid
+	}{
+		{"extremes", func(from, to int64) grid { return reduce(g, from, to, false, width, 25*sec) }},
+		{"means", func(from, to int64) grid { return reduceMean(g, from, to, false, width, 25*sec, 1) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := tc.reduce(from, to), tc.reduce(from+later, to+later)
+			// The rows of a from the first whole bucket of b's window on.
+			cut := (from+later)/width*width + width
+			i, _ := window(a.T, cut, to)
+			j, _ := window(b.T, cut, to)
+			if len(a.T)-i < 100 {
+				t.Fatalf("only %d rows to compare", len(a.T)-i)
+			}
+			if diff := gocmp.Diff(a.T[i:], b.T[j:]); diff != "" {
+				t.Fatalf("row times differ 5 minutes later (-now +later):\n%s", diff)
+			}
+			for c := range a.Cols {
+				if diff := gocmp.Diff(a.Cols[c][i:], b.Cols[c][j:], cmpopts.EquateNaNs()); diff != "" {
+					t.Errorf("column %d differs 5 minutes later (-now +later):\n%s", c, diff)
+				}
 			}
 		})
 	}
