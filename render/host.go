@@ -293,15 +293,13 @@ func (g *gatherer) line(r int, id, title, unit string, set *seriesSet, keys, nam
 
 // sampleTimes returns the times of the host's samples over the longest
 // range, ascending, and the boot time of each (a missing one is the one
-// before), from the raw rows of its system table.
+// before), from the raw rows of its system table, read a day at a time.
 func (g *gatherer) sampleTimes() (ts, boots []int64, err error) {
 	days, err := g.days(schema.TableSystem)
 	if err != nil {
 		return nil, nil, err
 	}
-	var frames []*archive.Frame
-	n := 0
-	for _, d := range days {
+	for i, d := range days {
 		lo, hi := max(d.Day.UnixMicro(), g.from), min(d.End().UnixMicro(), g.now+1)
 		if hi <= lo {
 			continue
@@ -310,11 +308,12 @@ func (g *gatherer) sampleTimes() (ts, boots []int64, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		frames = append(frames, f)
-		n += f.Len()
-	}
-	ts, boots = make([]int64, 0, n), make([]int64, 0, n)
-	for i, f := range frames {
+		if n := f.Len(); len(ts)+n > cap(ts) {
+			// Room for as many rows in each day to come: a year is
+			// millions of samples, not to be copied again and again.
+			more := n * (len(days) - i)
+			ts, boots = slices.Grow(ts, more), slices.Grow(boots, more)
+		}
 		ts = append(ts, f.Time...)
 		for _, b := range col(f, "boot_time") {
 			switch {
@@ -326,7 +325,6 @@ func (g *gatherer) sampleTimes() (ts, boots []int64, err error) {
 				boots = append(boots, 0)
 			}
 		}
-		frames[i] = nil // garbage once copied
 	}
 	return ts, boots, nil
 }
