@@ -111,7 +111,7 @@ var benchDay = time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
 
 // linkTree copies the folder tree from into to, hard-linking the files
 // (compaction replaces files, never changes one).
-func linkTree(b *testing.B, from, to string) {
+func linkTree(b testing.TB, from, to string) {
 	b.Helper()
 	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -61,6 +61,9 @@ type tableOf[T any] struct {
 	plan    []fieldOp  // the journal codec
 	strs    []uintptr  // the offsets of the string fields, which merge interns
 	opt     []optField // the optional fields parquet-go may lose NULLs of
+	// leaves write the columns of a merge's row groups one at a time (see
+	// columnWriter); nil for a table with a column they do not handle.
+	leaves []leafWriter
 	// partOpts and dayOpts are the writer options of parts and day files:
 	// the common ones and the sorting columns (time for a part, the keys
 	// then time for a day file).
@@ -89,6 +92,7 @@ func newTable[T any](d *schema.TableOf[T]) *tableOf[T] {
 		t.keys = append(t.keys, keyField{off: f.Offset, kind: f.Type.Kind()})
 		sorting = append(sorting, parquet.Ascending(name))
 	}
+	t.leaves = leafWriters(rt, t.schema_)
 	for i := range rt.NumField() {
 		if f := rt.Field(i); f.Type.Kind() == reflect.String {
 			t.strs = append(t.strs, f.Offset)
@@ -324,14 +328,26 @@ func (e *inputError) Unwrap() error { return e.err }
 
 // merge reads every row of the files in order and writes them to w as
 // one Parquet file, in row groups of up to mergeChunk rows sorted in
-// compaction order.
+// compaction order. It writes each row group column by column (see
+// columnWriter) unless byRows.
 func (t *tableOf[T]) merge(w io.Writer, files []sizedReaderAt) (int, error) {
+	return t.mergeWith(w, files, t.leaves == nil)
+}
+
+func (t *tableOf[T]) mergeWith(w io.Writer, files []sizedReaderAt, byRows bool) (int, error) {
 	pw := parquet.NewGenericWriter[T](w, t.dayOpts...)
 	chunk := make([]T, 0, mergeChunk)
+	cw := columnWriter[T]{leaves: t.leaves, opt: t.opt}
 	n := 0
 	emit := func() error {
 		t.sort(chunk)
-		if _, err := writeRowsSafe(pw, chunk, t.opt); err != nil {
+		var err error
+		if byRows {
+			_, err = writeRowsSafe(pw, chunk, t.opt)
+		} else {
+			err = cw.writeColumns(pw, chunk)
+		}
+		if err != nil {
 			return fmt.Errorf("write rows: %w", err)
 		}
 		if err := pw.Flush(); err != nil {
