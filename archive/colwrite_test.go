@@ -109,7 +109,7 @@ func TestMergeByColumnsSameBytes(t *testing.T) {
 // TestRollupPassesSameBytes checks that rollups written a few numeric
 // columns at a time are the files written in one pass.
 func TestRollupPassesSameBytes(t *testing.T) {
-	defer func(n int) { rollupPassNums = n }(rollupPassNums)
+	defer func(n, b int) { rollupPassNums, rollupPassBytes = n, b }(rollupPassNums, rollupPassBytes)
 	r := rand.New(rand.NewPCG(3, 4))
 	bs := batches("web1", rollupDay0.Add(20*time.Hour), 400, 10*time.Second)
 	for i, b := range bs {
@@ -119,7 +119,8 @@ func TestRollupPassesSameBytes(t *testing.T) {
 	}
 	files := map[int]map[string][]byte{}
 	for _, n := range []int{1, 4, 1 << 10} {
-		rollupPassNums = n
+		// n numeric columns a pass, one pass for 1 << 10.
+		rollupPassNums, rollupPassBytes = n, n
 		dir := t.TempDir()
 		s := openStore(t, dir)
 		writeBatches(t, s, "web1", bs)

@@ -627,13 +627,24 @@ func writeRollupLeaves(pw *parquet.Writer, sp *rollupSpec, pass rollupPass, day 
 	return n, nil
 }
 
-// rollupPassNums is how many numeric columns of a table a pass of
-// ensureRollups reads and summarizes at a time. The stats of a pass hold
-// 28 bytes per bucket, key and numeric column: for the per-minute rollup
-// of the cgroup table, 15 columns of 1,440 minutes of a few dozen
-// cgroups, 11 MiB at once, a few MiB a pass. Each pass reads the keys
-// and times of the day file again.
-var rollupPassNums = 4
+// ensureRollups reads and summarizes the numeric columns of a table in
+// passes, each of as many as hold rollupPassBytes of stats, bucketBytes
+// per bucket (of every key) and column: the first pass guesses the
+// buckets (rollupPassKeys keys, unless rollupPassNums says how many
+// columns to take), the next ones know them. All of them at once, the per-minute stats of the cgroup table
+// (15 columns of 1,440 minutes of a few dozen cgroups) took 11 MiB, and
+// the day file's row groups were read with every column. Each pass reads
+// the keys and times of the day file again: a table whose stats are
+// small takes two passes, or one.
+var (
+	rollupPassNums  = 0
+	rollupPassKeys  = 32
+	rollupPassBytes = 3 << 20
+)
+
+// bucketBytes is what bucketStats holds per bucket and numeric column:
+// lo, hi, sum and cnt.
+const bucketBytes = 3*8 + 4
 
 // rollupPass is a run of the leaf columns of a rollup, plan[from:to], and
 // what they need: the numeric columns nums (indexes in rollupSpec.nums)
@@ -644,28 +655,25 @@ type rollupPass struct {
 	labels   bool
 }
 
-// rollupPasses cuts the leaf columns of sp, in order, into passes that
-// need at most most numeric columns each.
-func rollupPasses(sp *rollupSpec, most int) []rollupPass {
-	var out []rollupPass
-	cur := rollupPass{}
-	for c, l := range sp.plan {
-		switch l.kind {
+// nextRollupPass returns the pass of the leaf columns of sp from from on,
+// in order, that needs at most most numeric columns.
+func nextRollupPass(sp *rollupSpec, from, most int) rollupPass {
+	cur := rollupPass{from: from, to: len(sp.plan)}
+	for c := from; c < len(sp.plan); c++ {
+		switch l := sp.plan[c]; l.kind {
 		case rcLast:
 			cur.labels = true
 		case rcMin, rcAvg, rcMax, rcSum:
 			if !slices.Contains(cur.nums, l.i) {
 				if len(cur.nums) == most {
 					cur.to = c
-					out = append(out, cur)
-					cur = rollupPass{from: c}
+					return cur
 				}
 				cur.nums = append(cur.nums, l.i)
 			}
 		}
 	}
-	cur.to = len(sp.plan)
-	return append(out, cur)
+	return cur
 }
 
 // rollupStep is how many rows the Parquet writer takes at a time when
@@ -840,7 +848,17 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 		outs[i] = &rollupOut{res: res, tmp: tmp,
 			pw: parquet.NewWriter(tmp.w, append([]parquet.WriterOption{sp.schema}, dayCodec...)...)}
 	}
-	for _, pass := range rollupPasses(sp, rollupPassNums) {
+	// The first pass guesses the buckets: rollupPassKeys keys, each in
+	// every bucket of the day. A per-hour rollup (the process table's)
+	// takes every column at once.
+	most := rollupPassNums
+	if most == 0 {
+		perDay := int(24 * time.Hour / time.Duration(finest))
+		most = max(1, rollupPassBytes/(rollupPassKeys*perDay*bucketBytes))
+	}
+	for from := 0; from < len(sp.plan); {
+		pass := nextRollupPass(sp, from, most)
+		from = pass.to
 		fine, err := rollupDay(fh, fi.Size(), p.Table, p.Day, finest, pass)
 		if err != nil {
 			err = fmt.Errorf("rollup %s: %w", name, err)
@@ -855,6 +873,13 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 			}
 			return err
 		}
+		// The next passes take as many numeric columns as fit in
+		// rollupPassBytes, now that the buckets are known.
+		slots := 0
+		for _, b := range fine {
+			slots += b.nb
+		}
+		most = max(1, rollupPassBytes/max(1, slots*bucketBytes))
 		for _, o := range outs {
 			stats := fine
 			if o.res != finest {
