@@ -300,7 +300,9 @@ func (c *colChunk) writeSteps() {
 // written. The writer's column buffers read a value's definition level,
 // never its column index, so only the values of nullable columns carry
 // levels.
-func (c *colChunk) write(pw interface{ ColumnWriters() []*parquet.ColumnWriter }) error {
+func (c *colChunk) write(pw interface {
+	ColumnWriters() []*parquet.ColumnWriter
+}) error {
 	if c.n == 0 {
 		return nil
 	}
