@@ -163,10 +163,9 @@ func (c *colChunk) add(p unsafe.Pointer, stride uintptr, n int) {
 	for li := range c.leaves {
 		l := &c.leaves[li]
 		d := &c.data[li]
-		q := unsafe.Add(p, l.off)
-		for range n {
-			v := q
-			q = unsafe.Add(q, stride)
+		for r := range n {
+			// Never a pointer past the last row (checkptr).
+			v := unsafe.Add(p, uintptr(r)*stride+l.off)
 			null := false
 			switch {
 			case l.ptr:
