@@ -14,14 +14,14 @@ import (
 
 // A merge sorts a chunk of rows and writes it as one row group. Written
 // row by row (GenericWriter.Write), the writer holds every column's values
-// of the row group until it ends: a second copy of the chunk (about 9 MiB
-// for the process and cgroup tables). Written column by column, each
-// column's last page is written out before the next column starts, so
-// the writer holds one column's values. The file is the same (see
-// writeColumns).
+// of the row group until it ends: a second copy of the chunk (6 MiB for
+// the process table, 9 MiB for the cgroup table). Written column by
+// column, each column's last page is written out before the next column
+// starts, so the writer holds one column's values. The file is the same
+// (see colChunk.write).
 
-// leafWriter turns one field of a row type into the values of its Parquet
-// column, as GenericWriter would write it.
+// leafWriter is a field of a row type that is a column of its Parquet
+// schema: where it is and how GenericWriter writes it.
 type leafWriter struct {
 	col  int          // the column's index in the schema (its leaf order)
 	off  uintptr      // the field's offset in the row
