@@ -289,9 +289,10 @@ type bucketStats struct {
 	sum    []float64
 	cnt    []int32 // non-null values per slot and numeric column
 	nb     int     // slots
-	nn     int
-	labels []int // per label, its index in last (a string) or in lastN (^index)
-	ns, nx int   // string labels, other labels
+	nn     int     // numeric columns
+	local  []int   // per numeric column of the table, its index among the nn, or -1
+	labels []int   // per label, its index in last (a string) or in lastN (^index)
+	ns, nx int     // string labels, other labels
 }
 
 func newBucketStats(key []string, nn int, labels []int) *bucketStats {
@@ -390,6 +391,7 @@ func (b *bucketStats) add(i int, t int64, lasts []string, lastN []float64, vals 
 // coarsen returns the stats of b over buckets f times wider.
 func (b *bucketStats) coarsen(f int) *bucketStats {
 	out := newBucketStats(b.key, b.nn, b.labels)
+	out.local = b.local
 	for i := range b.nb {
 		if b.n[i] == 0 {
 			continue
@@ -420,27 +422,43 @@ func (b *bucketStats) coarsen(f int) *bucketStats {
 }
 
 // rollupDay reads a day file of table and returns its stats at res, one
-// per key, in key order. It holds one row group of the file at a time. A
-// numeric key is kept as the decimal string of its integer value.
-func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Resolution) ([]*bucketStats, error) {
+// per key, in key order, of the numeric columns of pass and, if it says
+// so, of the labels. It holds one row group of the file at a time (of
+// the columns it reads). A numeric key is kept as the decimal string of
+// its integer value.
+func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Resolution, pass rollupPass) ([]*bucketStats, error) {
 	sp := rollupSpecs[table]
 	width := time.Duration(res).Microseconds()
 	start := day.UnixMicro()
 	nb := int(24 * time.Hour.Microseconds() / width)
 	byKey := map[string]*bucketStats{}
-	var fr = newFrame(sp.src)
+	src := slices.Clip(sp.keyCols)
+	var labels []int
+	if pass.labels {
+		labels = sp.labels
+		src = append(src, sp.lasts...)
+	}
+	local := make([]int, len(sp.nums))
+	for i := range local {
+		local[i] = -1
+	}
+	for i, j := range pass.nums {
+		local[j] = i
+		src = append(src, sp.nums[j])
+	}
+	var fr = newFrame(src)
 	keyCols := make([][]string, len(sp.keys))
 	keyNums := make([][]float64, len(sp.keys))
 	lastCols := make([][]string, len(sp.lasts))
 	lastNums := make([][]float64, len(sp.lasts))
-	numCols := make([][]float64, len(sp.nums))
+	numCols := make([][]float64, len(pass.nums))
 	key := make([]string, len(sp.keys))
-	shape := newBucketStats(nil, 0, sp.labels)
+	shape := newBucketStats(nil, 0, labels)
 	lasts := make([]string, shape.ns)
 	lastN := make([]float64, shape.nx)
 	var sb strings.Builder
 	r := timeRange{from: start, to: start + 24*time.Hour.Microseconds()}
-	err := readGroups(ra, size, r, sp.src, fr, func(fr *Frame) error {
+	err := readGroups(ra, size, r, src, fr, func(fr *Frame) error {
 		for i, k := range sp.keyCols {
 			if k.str {
 				keyCols[i] = fr.Str[k.name]
@@ -449,14 +467,17 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 			}
 		}
 		for i, l := range sp.lasts {
+			if !pass.labels {
+				break
+			}
 			if l.str {
 				lastCols[i] = fr.Str[l.name]
 			} else {
 				lastNums[i] = fr.Num[l.name]
 			}
 		}
-		for i, c := range sp.nums {
-			numCols[i] = fr.Num[c.name]
+		for i, j := range pass.nums {
+			numCols[i] = fr.Num[sp.nums[j].name]
 		}
 		var cur *bucketStats
 		for row, t := range fr.Time {
@@ -477,11 +498,12 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 			if cur == nil || !slices.Equal(cur.key, key) {
 				var ok bool
 				if cur, ok = byKey[sb.String()]; !ok {
-					cur = newBucketStats(slices.Clone(key), len(sp.nums), sp.labels)
+					cur = newBucketStats(slices.Clone(key), len(pass.nums), labels)
+					cur.local = local
 					byKey[sb.String()] = cur
 				}
 			}
-			for i, l := range sp.labels {
+			for i, l := range labels {
 				if l >= 0 {
 					lasts[l] = lastCols[i][row]
 				} else {
@@ -551,8 +573,8 @@ func compareKeys(sp *rollupSpec, a, b []string) int {
 	return 0
 }
 
-// writeRollup writes stats (buckets of width res from day) as a rollup
-// file of table to w: one row group, one row per bucket with samples.
+// writeRollupLeaves writes the columns of pass (stats made for it by
+// rollupDay) to pw, and returns the rows written.
 //
 // It writes column by column rather than row by row. The writer holds
 // the values of a column's current page until it writes the page; row by
@@ -560,16 +582,17 @@ func compareKeys(sp *rollupSpec, a, b []string) int {
 // the cgroup table, 23,000 rows of 70 columns, held 25 MiB of them), and
 // column by column it is one column's. The file is the same: a column's
 // pages depend only on its own values and on the 64-row steps in which
-// the writer takes rows (writeRowValues), which this keeps.
-func writeRollup(w io.Writer, table string, day time.Time, res Resolution, stats []*bucketStats) (int, error) {
-	sp := rollupSpecs[table]
-	pw := parquet.NewWriter(w, append([]parquet.WriterOption{sp.schema}, dayCodec...)...)
+// the writer takes rows (writeRowValues), which this keeps; and as the
+// columns are written in order, the passes that write them in turn
+// (rollupPasses) make the same file as one.
+func writeRollupLeaves(pw *parquet.Writer, sp *rollupSpec, pass rollupPass, day time.Time, res Resolution, stats []*bucketStats) (int, error) {
 	cols := pw.ColumnWriters()
 	width := time.Duration(res).Microseconds()
 	start := day.UnixMicro()
 	vals := make([]parquet.Value, 0, rollupStep)
 	n := 0
-	for c, l := range sp.plan {
+	for c := pass.from; c < pass.to; c++ {
+		l := sp.plan[c]
 		n = 0
 		for _, b := range stats {
 			for i := range b.nb {
@@ -601,10 +624,56 @@ func writeRollup(w io.Writer, table string, day time.Time, res Resolution, stats
 			return 0, fmt.Errorf("write rows: %w", err)
 		}
 	}
-	if err := pw.Close(); err != nil {
-		return 0, fmt.Errorf("write footer: %w", err)
-	}
 	return n, nil
+}
+
+// ensureRollups reads and summarizes the numeric columns of a table in
+// passes, each of as many as hold rollupPassBytes of stats, bucketBytes
+// per bucket (of every key) and column: the first pass guesses the
+// buckets (rollupPassKeys keys, unless rollupPassNums says how many
+// columns to take), the next ones know them. All of them at once, the per-minute stats of the cgroup table
+// (15 columns of 1,440 minutes of a few dozen cgroups) took 11 MiB, and
+// the day file's row groups were read with every column. Each pass reads
+// the keys and times of the day file again: a table whose stats are
+// small takes two passes, or one.
+var (
+	rollupPassNums  = 0
+	rollupPassKeys  = 32
+	rollupPassBytes = 3 << 20
+)
+
+// bucketBytes is what bucketStats holds per bucket and numeric column:
+// lo, hi, sum and cnt.
+const bucketBytes = 3*8 + 4
+
+// rollupPass is a run of the leaf columns of a rollup, plan[from:to], and
+// what they need: the numeric columns nums (indexes in rollupSpec.nums)
+// and, with labels, the labels.
+type rollupPass struct {
+	from, to int
+	nums     []int
+	labels   bool
+}
+
+// nextRollupPass returns the pass of the leaf columns of sp from from on,
+// in order, that needs at most most numeric columns.
+func nextRollupPass(sp *rollupSpec, from, most int) rollupPass {
+	cur := rollupPass{from: from, to: len(sp.plan)}
+	for c := from; c < len(sp.plan); c++ {
+		switch l := sp.plan[c]; l.kind {
+		case rcLast:
+			cur.labels = true
+		case rcMin, rcAvg, rcMax, rcSum:
+			if !slices.Contains(cur.nums, l.i) {
+				if len(cur.nums) == most {
+					cur.to = c
+					return cur
+				}
+				cur.nums = append(cur.nums, l.i)
+			}
+		}
+	}
+	return cur
 }
 
 // rollupStep is how many rows the Parquet writer takes at a time when
@@ -636,7 +705,7 @@ func rollupValue(sp *rollupSpec, l rollupLeaf, b *bucketStats, i int, start, wid
 	case rcSamples:
 		return parquet.Int32Value(b.n[i]), nil
 	}
-	k := i*b.nn + l.i
+	k := i*b.nn + b.local[l.i]
 	def := 0
 	if sp.optional[l.i] {
 		def = 1
@@ -755,50 +824,102 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 		return err
 	}
 	finest := tableResolutions(p.Table)[0]
-	fine, err := rollupDay(fh, fi.Size(), p.Table, p.Day, finest)
-	if err != nil {
-		err = fmt.Errorf("rollup %s: %w", name, err)
-		if errors.Is(err, ErrCorrupt) {
-			// As merge does with a damaged input: readers would skip it
-			// anyway, with an error on every read.
-			fh.Close()
-			if rerr := s.root.Rename(name, quarantineName(name)); rerr != nil {
-				return errors.Join(err, rerr)
-			}
-			return fmt.Errorf("%w (set aside as %s)", err, quarantineName(name))
-		}
-		return err
-	}
-	for _, res := range missing {
-		stats := fine
-		if res != finest {
-			f := int(time.Duration(res) / time.Duration(finest))
-			stats = make([]*bucketStats, len(fine))
-			for i, b := range fine {
-				stats[i] = b.coarsen(f)
+	sp := rollupSpecs[p.Table]
+	// Each missing rollup is written column by column, a pass of a few
+	// numeric columns at a time (see rollupPasses), into a tmp file per
+	// resolution: the coarser stats come from the finest, as before.
+	outs := make([]*rollupOut, len(missing))
+	defer func() {
+		for _, o := range outs {
+			if o != nil && o.tmp != nil {
+				s.abortTmp(o.tmp)
 			}
 		}
+	}()
+	for i, res := range missing {
 		dir := rollupPath(res, p)
 		if err := s.ensureDir(dir); err != nil {
 			return err
 		}
-		var rows int
-		size, err := s.writeFile(dir+"/"+want, false, func(w io.Writer) error {
-			var err error
-			rows, err = writeRollup(w, p.Table, p.Day, res, stats)
-			return err
-		})
+		tmp, err := s.createTmp(dir + "/" + want)
 		if err != nil {
 			return err
 		}
+		outs[i] = &rollupOut{res: res, tmp: tmp,
+			pw: parquet.NewWriter(tmp.w, append([]parquet.WriterOption{sp.schema}, dayCodec...)...)}
+	}
+	// The first pass guesses the buckets: rollupPassKeys keys, each in
+	// every bucket of the day. A per-hour rollup (the process table's)
+	// takes every column at once.
+	most := rollupPassNums
+	if most == 0 {
+		perDay := int(24 * time.Hour / time.Duration(finest))
+		most = max(1, rollupPassBytes/(rollupPassKeys*perDay*bucketBytes))
+	}
+	for from := 0; from < len(sp.plan); {
+		pass := nextRollupPass(sp, from, most)
+		from = pass.to
+		fine, err := rollupDay(fh, fi.Size(), p.Table, p.Day, finest, pass)
+		if err != nil {
+			err = fmt.Errorf("rollup %s: %w", name, err)
+			if errors.Is(err, ErrCorrupt) {
+				// As merge does with a damaged input: readers would skip it
+				// anyway, with an error on every read.
+				fh.Close()
+				if rerr := s.root.Rename(name, quarantineName(name)); rerr != nil {
+					return errors.Join(err, rerr)
+				}
+				return fmt.Errorf("%w (set aside as %s)", err, quarantineName(name))
+			}
+			return err
+		}
+		// The next passes take as many numeric columns as fit in
+		// rollupPassBytes, now that the buckets are known.
+		slots := 0
+		for _, b := range fine {
+			slots += b.nb
+		}
+		most = max(1, rollupPassBytes/max(1, slots*bucketBytes))
+		for _, o := range outs {
+			stats := fine
+			if o.res != finest {
+				f := int(time.Duration(o.res) / time.Duration(finest))
+				stats = make([]*bucketStats, len(fine))
+				for i, b := range fine {
+					stats[i] = b.coarsen(f)
+				}
+			}
+			if o.rows, err = writeRollupLeaves(o.pw, sp, pass, p.Day, o.res, stats); err != nil {
+				return fmt.Errorf("write %s: %w", o.tmp.name, err)
+			}
+		}
+	}
+	for _, o := range outs {
+		if err := o.pw.Close(); err != nil {
+			return fmt.Errorf("write %s: write footer: %w", o.tmp.name, err)
+		}
+		size, err := s.commitTmp(o.tmp, false)
+		o.tmp = nil
+		if err != nil {
+			return err
+		}
+		dir := rollupPath(o.res, p)
 		if err := s.syncDir(dir); err != nil {
 			return err
 		}
 		st.Rollups++
 		st.BytesOut += size
-		s.log.Debug("rollup written", "file", dir+"/"+want, "rows", rows, "bytes", size)
+		s.log.Debug("rollup written", "file", dir+"/"+want, "rows", o.rows, "bytes", size)
 	}
 	return nil
+}
+
+// rollupOut is a rollup file being written.
+type rollupOut struct {
+	res  Resolution
+	tmp  *tmpFile
+	pw   *parquet.Writer
+	rows int
 }
 
 // removeStaleRollups removes the rollups among names, the entries of the
