@@ -153,6 +153,36 @@ func TestScanFiles(t *testing.T) {
 		t.Errorf("day 0 with a folder for its per-minute rollup: Current() = %v, want none", got[0].Current())
 	}
 
+	// Day 2's folder moved elsewhere in the archive and linked back: the
+	// same files, read the same.
+	day2 := days[2]
+	want2, err := s.Scan(schema.TableCPU, "web1", day2.Day, day2.End(), cols...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(s.Dir(), filepath.FromSlash(day2.Dir()))
+	moved := filepath.Join(s.Dir(), "elsewhere")
+	if err := os.Rename(link, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../../elsewhere", link); err != nil {
+		t.Fatal(err)
+	}
+	linked, err := s.Days(schema.TableCPU, "web1")
+	if err != nil || len(linked) != 3 {
+		t.Fatalf("Days with a linked day folder: %d days, %v", len(linked), err)
+	}
+	got2, err := s.ScanFiles(Raw, linked[2], day2.Day, day2.End(), cols...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want2.Len() == 0 {
+		t.Fatal("day 2 has no rows")
+	}
+	if diff := gocmp.Diff(want2, got2, frameOpts...); diff != "" {
+		t.Errorf("day 2 in a linked folder (-Scan +ScanFiles):\n%s", diff)
+	}
+
 	bad := DayFiles{Partition: Partition{Table: "nope", Host: "web1", Day: rollupDay0}}
 	if _, err := s.ScanFiles(Raw, bad, rollupDay0, rollupDay0.Add(time.Hour)); err == nil {
 		t.Error("ScanFiles of an unknown table: no error")

@@ -86,6 +86,26 @@ func TestUnexpectedEntries(t *testing.T) {
 		if _, err := s2.Scan("memory", "web1", t0, t0.Add(48*time.Hour), "free_bytes"); err != nil {
 			t.Errorf("Scan memory: %v", err)
 		}
+		// Days and ScanFiles, as render reads: the same rows as Scan.
+		for _, table := range []string{"system", "memory"} {
+			days, err := s2.Days(table, "web1")
+			if err != nil {
+				t.Errorf("Days(%s): %v", table, err)
+			}
+			n := 0
+			for _, d := range days {
+				f, err := s2.ScanFiles(Raw, d, t0, t0.Add(48*time.Hour), "time")
+				if err != nil {
+					t.Errorf("ScanFiles(%s %s): %v", table, d.Day.Format(time.DateOnly), err)
+					continue
+				}
+				n += f.Len()
+			}
+			all, _ := s2.Scan(table, "web1", t0, t0.Add(48*time.Hour), "time")
+			if n != all.Len() || n == 0 {
+				t.Errorf("Days and ScanFiles of %s: %d rows, Scan %d", table, n, all.Len())
+			}
+		}
 	}
 	if _, err := s2.Compact("web1", t0.AddDate(0, 0, 2)); err != nil {
 		t.Errorf("Compact: %v", err)
