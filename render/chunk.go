@@ -116,7 +116,7 @@ func rollupColumns(t schema.Table, cols []string) []string {
 	for _, c := range cols {
 		sc, ok := t.Column(c)
 		if !ok {
-			out = append(out, c) // archive's ScanRollup names it in its error
+			out = append(out, c) // the archive names it in its error
 			continue
 		}
 		if stackColumns[t.Name()+"."+c] && sc.Has(schema.AggAvg) {

@@ -55,9 +55,10 @@
 // of interfaces still gets pages under 2 MB.
 //
 // The 7, 30 and 365 day views read closed days from the archive's rollups
-// (archive.ScanRollup: per-minute min/avg/max for the days of the last 30,
-// per-hour for older ones), so a re-render after new samples arrive reads
-// raw rows for the last day or two only. Each rollup bucket feeds the
+// (per-minute min/avg/max for the days of the last 30, per-hour for older
+// ones; archive.Store.Days lists a table's days once, ScanFiles reads
+// each), so a re-render after new samples arrive reads raw rows for the
+// last day or two only. Each rollup bucket feeds the
 // reduction with its minimum and maximum (grid.Lo, grid.Hi), so a spike
 // of one sample survives the year view, and a missing bucket is a gap as
 // missing samples are. Derived series (memory used, filesystem and inode
