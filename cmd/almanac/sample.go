@@ -293,6 +293,11 @@ func (s *sampler) take(now time.Time) error {
 		return nil
 	}
 	s.alerts.eval(b, s.log)
+	if !s.segStart.IsZero() && now.Sub(s.segStart) >= s.o.flush {
+		// This Append flushes: the pages the readings mapped in since the
+		// last flush need not add to what the flush maps.
+		s.dropExe()
+	}
 	var qe *archive.QueueError
 	switch err := s.w.Append(b); {
 	case errors.As(err, &qe):
