@@ -352,8 +352,8 @@ func (s *sampler) flushed() {
 }
 
 // release hands memory back to the kernel: the heap's free pages (a flush
-// leaves its buffers as garbage: rather than keep them resident until the
-// next) and the binary's pages that start-up or a flush mapped in (see
+// leaves its buffers as garbage, which would otherwise stay resident until
+// the next) and the binary's pages that start-up or a flush mapped in (see
 // dropExePages).
 func (s *sampler) release() {
 	debug.FreeOSMemory()
