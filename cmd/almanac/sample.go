@@ -223,7 +223,8 @@ type sampler struct {
 
 	rows     int
 	day      string    // UTC day of the last batch
-	released time.Time // when memory was last handed back to the kernel
+	segStart time.Time // the first batch of the writer's open segment (zero: the next batch starts one)
+	started  bool      // the first batch was appended, and memory released after it
 	lastSpan time.Time // span of --consolidate of the last batch
 	mu       sync.Mutex
 	wg       sync.WaitGroup
@@ -257,6 +258,7 @@ func (s *sampler) loop(ctx context.Context) error {
 			if err := s.w.Flush(); err != nil {
 				s.log.Warn("flush failed, samples kept in the journal", "err", err)
 			}
+			s.flushed()
 		case <-timer.C:
 			if err := s.take(time.Now()); err != nil {
 				return err
@@ -291,6 +293,11 @@ func (s *sampler) take(now time.Time) error {
 		return nil
 	}
 	s.alerts.eval(b, s.log)
+	if !s.segStart.IsZero() && now.Sub(s.segStart) >= s.o.flush {
+		// This Append flushes: the pages the readings mapped in since the
+		// last flush need not add to what the flush maps.
+		s.dropExe()
+	}
 	var qe *archive.QueueError
 	switch err := s.w.Append(b); {
 	case errors.As(err, &qe):
@@ -306,6 +313,21 @@ func (s *sampler) take(now time.Time) error {
 		s.log.Debug("sample appended", "rows", b.Rows(), "sample_time_us", b.Time.UnixMicro())
 		s.queueLogged, s.queueDrops = time.Time{}, 0
 	}
+	// The writer flushes in the Append of the first batch --flush after
+	// the first batch of its segment: the same times are kept here, so
+	// that what the flush left is handed back right after it (and, once,
+	// what start-up left, after the first batch).
+	switch {
+	case s.segStart.IsZero():
+		s.segStart = now
+		if !s.started {
+			s.started = true
+			s.release()
+		}
+	case now.Sub(s.segStart) >= s.o.flush:
+		s.segStart = time.Time{}
+		s.release()
+	}
 	// A new day compacts the closed one; the end of a span of
 	// --consolidate merges its parts. Flush first, so that the last
 	// samples are in them.
@@ -314,16 +336,28 @@ func (s *sampler) take(now time.Time) error {
 		if err := s.w.Flush(); err != nil {
 			s.log.Warn("flush failed, samples kept in the journal", "err", err)
 		}
+		s.flushed()
 		s.maintain(now)
 	}
 	s.day, s.lastSpan = day, span
-	if now.Sub(s.released) >= s.o.flush {
-		// A flush (every --flush) leaves its buffers as garbage: hand the
-		// pages back now rather than keep them resident until the next.
-		debug.FreeOSMemory()
-		s.released = now
-	}
 	return nil
+}
+
+// flushed notes a flush the sampler asked for (SIGHUP, a new day, the end
+// of a span of --consolidate): the next batch starts the writer's next
+// segment. It hands the flush's memory back.
+func (s *sampler) flushed() {
+	s.segStart = time.Time{}
+	s.release()
+}
+
+// release hands memory back to the kernel: the heap's free pages (a flush
+// leaves its buffers as garbage, which would otherwise stay resident until
+// the next) and the binary's pages that start-up or a flush mapped in (see
+// dropExePages).
+func (s *sampler) release() {
+	debug.FreeOSMemory()
+	s.dropExe()
 }
 
 // span returns the start of the span of --consolidate now falls in.
@@ -385,5 +419,13 @@ func (s *sampler) compactAndPrune(now time.Time) {
 			s.log.Info("old days deleted", "partitions", len(gone))
 		}
 	}
-	debug.FreeOSMemory() // compaction's buffers: a day's worth, once a day
+	s.release() // compaction's buffers and code: a day's worth, once a day (and an hour's, every --consolidate)
+}
+
+// dropExe drops the binary's read-only pages from the page tables (see
+// dropExePages); a failure is logged, the sampler carries on.
+func (s *sampler) dropExe() {
+	if _, err := dropExePages(s.log); err != nil {
+		s.log.Debug("binary's pages kept", "err", err)
+	}
 }
