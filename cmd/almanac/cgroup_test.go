@@ -16,34 +16,9 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
-	"almanac/archive"
 	"almanac/internal/testfs"
-	"almanac/sample"
 	"almanac/schema"
 )
-
-// liveSampler is the sampler's loop body over this host's /proc and /sys,
-// writing to a new archive.
-func liveSampler(t *testing.T) (*sampler, string) {
-	t.Helper()
-	dir := t.TempDir()
-	log := slog.New(slog.DiscardHandler)
-	store, err := archive.Open(dir, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	o := sampleOptions{archive: dir, interval: time.Second, flush: time.Hour, host: "live", noSync: true}
-	w, err := store.Writer(o.host, archive.WriterOptions{FlushEvery: o.flush, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := sample.NewSource("/proc", "/sys", "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &sampler{o: o, log: log, store: store, w: w, sampler: sample.New(src, sample.Options{Log: log})}, dir
-}
 
 // closeSampler flushes what s took into the archive's files.
 func closeSampler(t *testing.T, s *sampler) {
@@ -94,7 +69,8 @@ func TestCgroupInArchiveLive(t *testing.T) {
 	cg := testfs.NewCgroup(t, "almanac-live-"+strconv.Itoa(os.Getpid()), 0)
 	child, _ := cg.StartChild(t, "burn")
 	pid := int32(child.Process.Pid)
-	s, dir := liveSampler(t)
+	s := liveSampler(t, slog.New(slog.DiscardHandler), sampleOptions{interval: time.Second, flush: time.Hour, host: "live", noSync: true})
+	dir := s.o.archive
 	for i := range 3 {
 		if i > 0 {
 			time.Sleep(time.Second)
@@ -156,7 +132,8 @@ func TestCgroupInArchiveLive(t *testing.T) {
 // archive's oom_kill table with its cgroup.
 func TestOOMVictimLive(t *testing.T) {
 	cg := testfs.NewCgroup(t, "almanac-oom-"+strconv.Itoa(os.Getpid()), 48<<20)
-	s, dir := liveSampler(t)
+	s := liveSampler(t, slog.New(slog.DiscardHandler), sampleOptions{interval: time.Second, flush: time.Hour, host: "live", noSync: true})
+	dir := s.o.archive
 	if err := s.take(time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"almanac/archive"
-	"almanac/sample"
 )
 
 // smapsFixture is /proc/<pid>/smaps of a process of /usr/bin/almanac,
@@ -185,25 +182,10 @@ func (m messages) WithGroup(string) slog.Handler      { return m }
 // writer's flushes, in the same reading, and not in between; the
 // binary's pages are also dropped right before each flush.
 func TestSamplerReleasesAfterFlush(t *testing.T) {
-	dir := t.TempDir()
 	var mu sync.Mutex
 	var msgs []string
 	log := slog.New(messages{mu: &mu, msgs: &msgs})
-	store, err := archive.Open(dir, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	o := sampleOptions{archive: dir, interval: 10 * time.Second, flush: 30 * time.Second, host: "web1", noSync: true}
-	w, err := store.Writer(o.host, archive.WriterOptions{FlushEvery: o.flush, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := sample.NewSource("/proc", "/sys", "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &sampler{o: o, log: log, store: store, w: w, sampler: sample.New(src, sample.Options{Log: slog.New(slog.DiscardHandler)})}
+	s := liveSampler(t, log, sampleOptions{interval: 10 * time.Second, flush: 30 * time.Second, host: "web1", noSync: true})
 	start := time.Now().UTC().Truncate(24 * time.Hour).Add(time.Hour)
 	var got []string
 	for i := range 10 {
@@ -225,7 +207,7 @@ func TestSamplerReleasesAfterFlush(t *testing.T) {
 		got = append(got, strings.Join(line, "+"))
 	}
 	s.wg.Wait()
-	if err := w.Close(); err != nil {
+	if err := s.w.Close(); err != nil {
 		t.Fatal(err)
 	}
 	// Reading 0 primes the rates; batches from reading 1 on. A segment

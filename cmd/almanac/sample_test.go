@@ -21,24 +21,9 @@ import (
 // days older than --keep are deleted, without anyone running almanac
 // archive.
 func TestSamplerClosesDay(t *testing.T) {
-	dir := t.TempDir()
-	log := slog.New(slog.DiscardHandler)
-	store, err := archive.Open(dir, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	o := sampleOptions{archive: dir, interval: 10 * time.Second, flush: 5 * time.Minute, host: "web1",
-		noSync: true, keep: 23 * time.Hour}
-	w, err := store.Writer(o.host, archive.WriterOptions{FlushEvery: o.flush, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := sample.NewSource("/proc", "/sys", "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &sampler{o: o, log: log, store: store, w: w, sampler: sample.New(src, sample.Options{Log: log})}
+	s := liveSampler(t, slog.New(slog.DiscardHandler), sampleOptions{interval: 10 * time.Second, flush: 5 * time.Minute,
+		host: "web1", noSync: true, keep: 23 * time.Hour})
+	dir := s.o.archive
 	midnight := time.Now().UTC().Truncate(24 * time.Hour)
 	// Two days ago, then the last minutes before midnight and the first after.
 	var times []time.Time
@@ -54,7 +39,7 @@ func TestSamplerClosesDay(t *testing.T) {
 		}
 	}
 	s.wg.Wait()
-	if err := w.Close(); err != nil {
+	if err := s.w.Close(); err != nil {
 		t.Fatal(err)
 	}
 	yesterday := midnight.Add(-time.Hour).Format(time.DateOnly)
@@ -100,4 +85,26 @@ func TestSampleOtherRoots(t *testing.T) {
 			t.Errorf("no %s file for host %s", table, host)
 		}
 	}
+}
+
+// liveSampler is the sampler's loop body over this host's /proc and /sys
+// with the options o, writing to a new archive (its folder in s.o.archive);
+// log gets the sampler's messages.
+func liveSampler(t *testing.T, log *slog.Logger, o sampleOptions) *sampler {
+	t.Helper()
+	o.archive = t.TempDir()
+	store, err := archive.Open(o.archive, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	w, err := store.Writer(o.host, archive.WriterOptions{FlushEvery: o.flush, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := sample.NewSource("/proc", "/sys", "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &sampler{o: o, log: log, store: store, w: w, sampler: sample.New(src, sample.Options{Log: slog.New(slog.DiscardHandler)})}
 }
