@@ -9,13 +9,12 @@ import (
 	"time"
 )
 
-// DayFiles is one day of a table of a host as a listing of its folders
-// found it: the files of the day's folder and, per resolution, the day's
-// current rollup. Store.Days lists each folder once; Store.ScanFiles then
-// reads the day without listing it again, so a reader that plans and
-// reads a year day by day (render) lists each folder once, not once to
-// find the days with a current rollup at each resolution and again to
-// read them.
+// DayFiles is one day of a table of a host as Store.Days found it: the
+// files of the day's folder and, per resolution, the day's current
+// rollup. Store.ScanFiles then reads the day without listing it again, so
+// a reader that plans and reads a year day by day (render) lists each day
+// folder once, not once to find the days with a current rollup at each
+// resolution and again to read them.
 type DayFiles struct {
 	Partition
 	names   []string              // the day folder's usable names; nil when it has none
