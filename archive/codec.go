@@ -30,9 +30,6 @@ type enc struct{ b []byte }
 
 func (e *enc) u(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
 func (e *enc) i(v int64)  { e.b = binary.AppendVarint(e.b, v) }
-func (e *enc) c(v schema.Centi) {
-	e.b = binary.AppendVarint(e.b, int64(v))
-}
 
 // s appends a string. Parquet strings must be UTF-8 (DuckDB refuses a
 // whole file over one bad string), so invalid bytes become U+FFFD here,

@@ -19,20 +19,15 @@ import (
 // BenchmarkFlushMemory appends 5 minutes of samples at 1 s of a host with
 // 1,000 processes (300 batches, 300,000 process rows) to a journal, then
 // flushes it into parts, and reports the peak resident memory of the
-// flush (VmHWM, reset before it) and its CPU time, with the soft memory
+// flush (VmHWM, reset before it), the peaks of its RssAnon and RssFile
+// and its CPU time, with the soft memory
 // limit almanac sample sets (20 MiB) and without one. The budget is 30 MB
 // for the whole sampler; the figure includes the test binary's own share.
 //
 //	go test ./archive -run '^$' -bench FlushMemory -benchtime 1x
 func BenchmarkFlushMemory(b *testing.B) {
-	for _, bc := range []struct {
-		name  string
-		limit int64
-	}{{"limit20MiB", 20 << 20}, {"nolimit", -1}} {
+	for _, bc := range memoryLimits {
 		b.Run(bc.name, func(b *testing.B) {
-			if bc.limit > 0 {
-				defer debug.SetMemoryLimit(debug.SetMemoryLimit(bc.limit))
-			}
 			for range b.N {
 				s, err := Open(b.TempDir(), testLog(b))
 				if err != nil {
@@ -50,17 +45,11 @@ func BenchmarkFlushMemory(b *testing.B) {
 					}
 				}
 				g = nil
-				runtime.GC()
-				debug.FreeOSMemory()
-				os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-				base := peakRSS()
-				cpu := cpuTime()
+				done := measureMemory(b, bc.limit, "flush")
 				if err := w.Flush(); err != nil {
 					b.Fatal(err)
 				}
-				b.ReportMetric((cpuTime() - cpu).Seconds(), "flush-cpu-s")
-				b.ReportMetric(float64(base)/(1<<20), "before-flush-RSS-MiB")
-				b.ReportMetric(float64(peakRSS())/(1<<20), "flush-peak-RSS-MiB")
+				done()
 				w.Close()
 				s.Close()
 			}
@@ -150,6 +139,38 @@ func (r *rssSampler) report(b *testing.B, prefix string) {
 	b.ReportMetric(float64(r.file)/1024, prefix+"-peak-RssFile-MiB")
 }
 
+// memoryLimits are the soft memory limits the memory benchmarks run
+// under: almanac sample's, and none.
+var memoryLimits = []struct {
+	name  string
+	limit int64
+}{{"limit20MiB", 20 << 20}, {"nolimit", -1}}
+
+// measureMemory sets the soft memory limit (negative: none), collects the
+// garbage, resets the peak resident memory (VmHWM) and starts sampling
+// RssAnon and RssFile. The function it returns reports, named after what,
+// the CPU time since, the resident memory before, the peak and the peaks
+// of RssAnon and RssFile, and puts the limit back.
+func measureMemory(b *testing.B, limit int64, what string) (done func()) {
+	old := debug.SetMemoryLimit(limit)
+	if limit < 0 {
+		debug.SetMemoryLimit(old)
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	base := peakRSS()
+	rs := startRSSSampler()
+	cpu := cpuTime()
+	return func() {
+		b.ReportMetric((cpuTime() - cpu).Seconds(), what+"-cpu-s")
+		rs.report(b, what)
+		b.ReportMetric(float64(base)/(1<<20), "before-RSS-MiB")
+		b.ReportMetric(float64(peakRSS())/(1<<20), what+"-peak-RSS-MiB")
+		debug.SetMemoryLimit(old)
+	}
+}
+
 // statusRSS returns RssAnon and RssFile of /proc/self/status, in kB.
 func statusRSS() (anon, file int64) {
 	data, err := os.ReadFile("/proc/self/status")
@@ -203,10 +224,7 @@ func linkTree(b testing.TB, from, to string) {
 func BenchmarkCompactMemory(b *testing.B) {
 	src := benchDayOf300(b)
 	for _, input := range []string{"parts", "hours"} {
-		for _, bc := range []struct {
-			name  string
-			limit int64
-		}{{"limit20MiB", 20 << 20}, {"nolimit", -1}} {
+		for _, bc := range memoryLimits {
 			b.Run(input+"/"+bc.name, func(b *testing.B) {
 				for range b.N {
 					dir := b.TempDir()
@@ -220,24 +238,12 @@ func BenchmarkCompactMemory(b *testing.B) {
 							b.Fatal(err)
 						}
 					}
-					old := debug.SetMemoryLimit(bc.limit)
-					if bc.limit < 0 {
-						debug.SetMemoryLimit(old)
-					}
-					runtime.GC()
-					debug.FreeOSMemory()
-					os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-					base := peakRSS()
-					rs := startRSSSampler()
-					cpu := cpuTime()
+					done := measureMemory(b, bc.limit, "compact")
 					st, err := s.Compact("bench", benchDay.AddDate(0, 0, 1))
 					if err != nil {
 						b.Fatal(err)
 					}
-					b.ReportMetric((cpuTime() - cpu).Seconds(), "compact-cpu-s")
-					rs.report(b, "compact")
-					b.ReportMetric(float64(base)/(1<<20), "before-RSS-MiB")
-					b.ReportMetric(float64(peakRSS())/(1<<20), "compact-peak-RSS-MiB")
+					done()
 					b.ReportMetric(float64(st.FilesIn), "files-in")
 					infos, err := s.List()
 					if err != nil {
@@ -248,7 +254,6 @@ func BenchmarkCompactMemory(b *testing.B) {
 							b.ReportMetric(float64(in.Bytes)/float64(in.Rows), "process-B/row")
 						}
 					}
-					debug.SetMemoryLimit(old)
 					s.Close()
 				}
 			})
@@ -273,10 +278,7 @@ func benchHourOf1000(b *testing.B) string {
 //	go test ./archive -run '^$' -bench ConsolidateMemory -benchtime 1x -timeout 30m
 func BenchmarkConsolidateMemory(b *testing.B) {
 	src := benchHourOf1000(b)
-	for _, bc := range []struct {
-		name  string
-		limit int64
-	}{{"limit20MiB", 20 << 20}, {"nolimit", -1}} {
+	for _, bc := range memoryLimits {
 		b.Run(bc.name, func(b *testing.B) {
 			for range b.N {
 				dir := b.TempDir()
@@ -285,26 +287,13 @@ func BenchmarkConsolidateMemory(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				old := debug.SetMemoryLimit(bc.limit)
-				if bc.limit < 0 {
-					debug.SetMemoryLimit(old)
-				}
-				runtime.GC()
-				debug.FreeOSMemory()
-				os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-				base := peakRSS()
-				rs := startRSSSampler()
-				cpu := cpuTime()
+				done := measureMemory(b, bc.limit, "consolidate")
 				st, err := s.Compact("bench", benchDay.Add(11*time.Hour))
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.ReportMetric((cpuTime() - cpu).Seconds(), "consolidate-cpu-s")
-				rs.report(b, "consolidate")
-				b.ReportMetric(float64(base)/(1<<20), "before-RSS-MiB")
-				b.ReportMetric(float64(peakRSS())/(1<<20), "consolidate-peak-RSS-MiB")
+				done()
 				b.ReportMetric(float64(st.Consolidated), "hour-files")
-				debug.SetMemoryLimit(old)
 				s.Close()
 			}
 		})

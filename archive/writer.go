@@ -332,6 +332,16 @@ func (w *Writer) Append(b *schema.Batch) error {
 	return err
 }
 
+// Flushes reports whether an Append of a batch of time t seals the open
+// segment and flushes it: a batch of another UTC day than the segment's,
+// or FlushEvery or more from its first. (An Append also flushes the
+// segments a failed flush left, when their retry is due; Flushes does not
+// tell those.)
+func (w *Writer) Flushes(t time.Time) bool {
+	return w.seg.records > 0 && (!Day(t).Equal(w.curDay) || w.first.Sub(t) >= w.opts.FlushEvery ||
+		t.Sub(w.first) >= w.opts.FlushEvery)
+}
+
 // enqueue holds a frame the journal could not take, dropping the oldest
 // beyond QueueLen, and returns the QueueError that says so.
 func (w *Writer) enqueue(frame []byte, at time.Time) error {

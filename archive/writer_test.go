@@ -330,3 +330,41 @@ func TestInvalidUTF8(t *testing.T) {
 		t.Errorf("comm %q user %q, want invalid bytes replaced by U+FFFD", got[0].Comm, got[0].User)
 	}
 }
+
+// TestWriterFlushes checks that Flushes says which Append seals the open
+// segment: the parts it writes appear with that Append, not before.
+func TestWriterFlushes(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	w, err := s.Writer("web1", WriterOptions{NoSync: true, FlushEvery: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	parts := func() int { return globCount(t, filepath.Join(dir, "*", "host=web1", "*", "part-*.parquet")) }
+	midnight := t0.Truncate(24*time.Hour).AddDate(0, 0, 1)
+	for i, tc := range []struct {
+		at   time.Time
+		want bool
+	}{
+		{t0, false},                       // no open segment
+		{t0.Add(30 * time.Second), false}, // within FlushEvery of its first
+		{t0.Add(time.Minute), true},       // FlushEvery after its first
+		{t0.Add(70 * time.Second), false}, // the first of a new segment
+		{t0.Add(80 * time.Second), false},
+		{t0.Add(-time.Minute), true}, // a clock stepped back by FlushEvery
+		{midnight, true},             // another day
+	} {
+		b := batches("web1", tc.at, 1, time.Second)[0]
+		if got := w.Flushes(tc.at); got != tc.want {
+			t.Errorf("batch %d at %s: Flushes = %v, want %v", i, tc.at.Format(time.TimeOnly), got, tc.want)
+		}
+		before := parts()
+		if err := w.Append(b); err != nil {
+			t.Fatal(err)
+		}
+		if flushed := parts() > before; flushed != tc.want {
+			t.Errorf("batch %d at %s: the Append flushed = %v, want %v", i, tc.at.Format(time.TimeOnly), flushed, tc.want)
+		}
+	}
+}

@@ -21,30 +21,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"almanac/archive"
+	"almanac/internal/testfs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-// readSite returns every file of the site at dir, by slash path.
-func readSite(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	files := make(map[string][]byte)
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		b, err := os.ReadFile(p)
-		files[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
 
 func htmlPages(files map[string][]byte) []string {
 	var out []string
@@ -64,7 +46,7 @@ func TestBuildSmallFleet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := readSite(t, out)
+	files := testfs.ReadTree(t, out)
 	pages := htmlPages(files)
 	// index + incidents + fleet + 2 hosts x (4 ranges + 4 processes ranges + availability + incidents + facts)
 	if got, want := len(pages), 3+2*11; got != want {
@@ -141,7 +123,7 @@ func TestBuildHostileHostName(t *testing.T) {
 	if rep.Hosts != 2 {
 		t.Errorf("hosts = %d, want 2", rep.Hosts)
 	}
-	files := readSite(t, out)
+	files := testfs.ReadTree(t, out)
 	for name, b := range files {
 		if strings.Contains(name, "<") || strings.Contains(name, "..") || strings.Contains(name, "etc/") {
 			t.Errorf("file name %q derived from a host name unsafely", name)
@@ -235,12 +217,12 @@ func TestBuildNeedsAnEmptyFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, out := range []string{empty, mine, file} {
-		before := readSite(t, out)
+		before := testfs.ReadTree(t, out)
 		opts.Out = out
 		if _, err := Build(context.Background(), st, opts); err == nil {
 			t.Errorf("Build into %s succeeded, want a refusal", out)
 		}
-		if diff := cmp.Diff(before, readSite(t, out)); diff != "" {
+		if diff := cmp.Diff(before, testfs.ReadTree(t, out)); diff != "" {
 			t.Errorf("refused Build changed %s (-before +after):\n%s", out, diff)
 		}
 	}
@@ -252,7 +234,7 @@ func TestBuildGolden(t *testing.T) {
 	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog(), Alerts: smallFleetAlerting(t)}); err != nil {
 		t.Fatal(err)
 	}
-	files := readSite(t, out)
+	files := testfs.ReadTree(t, out)
 	web := "hosts/" + hostDir("web1") + "/"
 	golden := map[string]string{
 		"index.html":              "index.html",
@@ -295,7 +277,7 @@ func TestBuildDeterministic(t *testing.T) {
 		if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
 			t.Fatal(err)
 		}
-		sites = append(sites, readSite(t, out))
+		sites = append(sites, testfs.ReadTree(t, out))
 	}
 	for name, a := range sites[0] {
 		if !bytes.Equal(a, sites[1][name]) {
@@ -389,7 +371,7 @@ func TestBuildTemplateOverride(t *testing.T) {
 	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Templates: override, Log: quietLog()}); err != nil {
 		t.Fatal(err)
 	}
-	files := readSite(t, out)
+	files := testfs.ReadTree(t, out)
 	if got := files["hosts/"+hostDir("db1")+"/facts.html"]; !bytes.Contains(got, []byte(`<p id="mine">facts of db1</p>`)) {
 		t.Errorf("facts page does not use the override:\n%s", got)
 	}
@@ -432,7 +414,7 @@ func TestBuildPageBudget(t *testing.T) {
 	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
 		t.Fatal(err)
 	}
-	files := readSite(t, out)
+	files := testfs.ReadTree(t, out)
 	page := files["hosts/"+hostDir("docker1")+"/index.html"]
 	if len(page) > maxPageBytes {
 		t.Errorf("24h page of a host with 40 interfaces is %d bytes, over 2 MB", len(page))
@@ -453,7 +435,7 @@ func TestBuildDownHost(t *testing.T) {
 	if _, err := Build(context.Background(), st, Options{Out: out, Now: n, Log: quietLog()}); err != nil {
 		t.Fatal(err)
 	}
-	files := readSite(t, out)
+	files := testfs.ReadTree(t, out)
 	dir := "hosts/" + hostDir("old1") + "/"
 	last := n.Add(-3*24*time.Hour - time.Minute).UTC().Format(time.RFC3339)
 	for page, link := range map[string]string{"index.html": "7d.html", "processes.html": "processes-7d.html"} {

@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"almanac/archive"
+	"almanac/internal/testfs"
 	"almanac/synth"
 )
 
 // compareSites fails when the sites at got and want differ in any file.
 func compareSites(t *testing.T, what, got, want string) {
 	t.Helper()
-	g, w := readSite(t, got), readSite(t, want)
+	g, w := testfs.ReadTree(t, got), testfs.ReadTree(t, want)
 	for name, b := range w {
 		if gb, ok := g[name]; !ok {
 			t.Errorf("%s: lacks %s", what, name)

@@ -138,13 +138,18 @@ func rollupColumns(t schema.Table, cols []string) []string {
 // each scans cols of table one day partition at a time over the longest
 // range and calls fn with each day's rows (in time order).
 func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
-	t, ok := schema.Lookup(table)
-	if !ok {
-		return fmt.Errorf("no table %q", table)
-	}
 	days, err := g.days(table)
 	if err != nil {
 		return err
+	}
+	return g.eachOf(days, table, cols, fn)
+}
+
+// eachOf is each over days, the days of table as g.days listed them.
+func (g *gatherer) eachOf(days []archive.DayFiles, table string, cols []string, fn func(c chunk)) error {
+	t, ok := schema.Lookup(table)
+	if !ok {
+		return fmt.Errorf("no table %q", table)
 	}
 	for _, d := range days {
 		lo, hi := max(d.Day.UnixMicro(), g.from), min(d.End().UnixMicro(), g.now+1)

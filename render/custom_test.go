@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"almanac/archive"
+	"almanac/internal/testfs"
 	"almanac/schema"
 	"almanac/synth"
 )
@@ -163,7 +164,7 @@ func TestBuildCustomEscaped(t *testing.T) {
 	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
 		t.Fatal(err)
 	}
-	files := readSite(t, out)
+	files := testfs.ReadTree(t, out)
 	page := files["hosts/"+hostDir("web1")+"/index.html"]
 	for _, want := range []string{"Custom metrics", "GPUs", `evil: &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;`, `"name":"{x=\"\u003cb\u003ex\u003c/b\u003e\"}"`} {
 		if !bytes.Contains(page, []byte(want)) {

@@ -210,11 +210,6 @@ func strCol(f *archive.Frame, name string) []string {
 	return make([]string, f.Len())
 }
 
-// cols builds a grid over the rows of f from the given columns.
-func cols(f *archive.Frame, cs ...[]float64) grid {
-	return grid{T: f.Time, Cols: cs}
-}
-
 // gather reads every table of host and builds its pages' models; the
 // incidents of rules are drawn as bands on the charts.
 func gather(src scanner, host, dir string, now time.Time, tz *time.Location, rules ...alert.Rule) (*hostData, error) {
@@ -293,12 +288,9 @@ func (g *gatherer) line(r int, id, title, unit string, set *seriesSet, keys, nam
 
 // sampleTimes returns the times of the host's samples over the longest
 // range, ascending, and the boot time of each (a missing one is the one
-// before), from the raw rows of its system table, read a day at a time.
-func (g *gatherer) sampleTimes() (ts, boots []int64, err error) {
-	days, err := g.days(schema.TableSystem)
-	if err != nil {
-		return nil, nil, err
-	}
+// before), from the raw rows of days, its system table's, read a day at
+// a time.
+func (g *gatherer) sampleTimes(days []archive.DayFiles) (ts, boots []int64, err error) {
 	for i, d := range days {
 		lo, hi := max(d.Day.UnixMicro(), g.from), min(d.End().UnixMicro(), g.now+1)
 		if hi <= lo {
@@ -332,7 +324,11 @@ func (g *gatherer) sampleTimes() (ts, boots []int64, err error) {
 func (g *gatherer) system() error {
 	// The timeline needs every sample: time and boot time, raw, read a
 	// day at a time and joined once (a year is millions of samples).
-	ts, boots, err := g.sampleTimes()
+	days, err := g.days(schema.TableSystem)
+	if err != nil {
+		return err
+	}
+	ts, boots, err := g.sampleTimes(days)
 	if err != nil {
 		return err
 	}
@@ -349,7 +345,7 @@ func (g *gatherer) system() error {
 		}
 	}
 	load, procs, kern := g.newSet(3), g.newSet(2), g.newSet(3)
-	err = g.each(schema.TableSystem, []string{"load1", "load5", "load15",
+	err = g.eachOf(days, schema.TableSystem, []string{"load1", "load5", "load15",
 		"procs_running", "procs_blocked", "ctxt_per_s", "intr_per_s", "forks_per_s"}, func(c chunk) {
 		l1 := c.num("load1")
 		load.addChunk(c.f.Time, c.res, nil, l1, c.num("load5"), c.num("load15"))

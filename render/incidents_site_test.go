@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"almanac/alert"
+	"almanac/internal/testfs"
 	"almanac/schema"
 )
 
@@ -54,7 +55,7 @@ func TestBuildIncidents(t *testing.T) {
 	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog(), Alerts: smallFleetAlerting(t)}); err != nil {
 		t.Fatal(err)
 	}
-	files := readSite(t, out)
+	files := testfs.ReadTree(t, out)
 	web, db := "hosts/"+hostDir("web1")+"/", "hosts/"+hostDir("db1")+"/"
 	fleet := string(files["incidents.html"])
 	ms := func(m int) string {
@@ -159,7 +160,7 @@ func TestBuildIncidentsBudget(t *testing.T) {
 	if _, err := Build(context.Background(), st, Options{Out: out, Now: n, Log: quietLog()}); err != nil {
 		t.Fatal(err)
 	}
-	files := readSite(t, out)
+	files := testfs.ReadTree(t, out)
 	for _, page := range []string{"incidents.html", "hosts/" + hostDir("busy1") + "/incidents.html", "hosts/" + hostDir("busy1") + "/index.html"} {
 		b := files[page]
 		if len(b) > maxPageBytes || len(b) == 0 {

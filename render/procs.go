@@ -511,15 +511,3 @@ func (l *longProcs) buckets(id procID, b procBuckets, interval float64) []float6
 	}
 	return s
 }
-
-// nanGrid reports whether every value of gr is NaN.
-func nanGrid(gr grid) bool {
-	for _, c := range gr.Cols {
-		for _, v := range c {
-			if !math.IsNaN(v) {
-				return false
-			}
-		}
-	}
-	return true
-}

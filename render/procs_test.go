@@ -176,15 +176,7 @@ func isoTime(t *testing.T, pt Time) time.Time {
 // to 1 B says nothing); one with swap has them.
 func TestNoSwapCharts(t *testing.T) {
 	for _, swap := range []bool{false, true} {
-		st, err := archive.Open(t.TempDir(), quietLog())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		w, err := st.Writer("web1", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, w := web1Writer(t, t.TempDir())
 		g := synth.New(synth.Host{Name: "web1", Seed: 1, Boot: fixedNow.Add(-48 * time.Hour)})
 		for at := fixedNow.Add(-time.Hour); at.Before(fixedNow); at = at.Add(time.Minute) {
 			b := g.Batch(at)

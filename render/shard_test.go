@@ -1,6 +1,7 @@
 package render
 
 import (
+	"almanac/internal/testfs"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -79,7 +80,7 @@ func TestShardedRenderEqualsUnsharded(t *testing.T) {
 	if rep.Hosts != wrep.Hosts || rep.Pages != wrep.Pages || rep.Bytes != wrep.Bytes {
 		t.Errorf("joined report %+v, unsharded %+v", rep, wrep)
 	}
-	got, want := readSite(t, idx.Out), readSite(t, whole.Out)
+	got, want := testfs.ReadTree(t, idx.Out), testfs.ReadTree(t, whole.Out)
 	for name, b := range want {
 		if g, ok := got[name]; !ok {
 			t.Errorf("the sharded site lacks %s", name)
@@ -109,7 +110,7 @@ func TestShardedRenderEqualsUnsharded(t *testing.T) {
 			t.Fatal(err)
 		}
 		sums = append(sums, s)
-		for name, b := range readSite(t, d) {
+		for name, b := range testfs.ReadTree(t, d) {
 			if strings.HasPrefix(filepath.ToSlash(name), "hosts/") {
 				union[name] = b
 			}
@@ -128,7 +129,7 @@ func TestShardedRenderEqualsUnsharded(t *testing.T) {
 	if _, err := BuildFleet(context.Background(), j, fleet); err != nil {
 		t.Fatal(err)
 	}
-	for name, b := range readSite(t, fleet.Out) {
+	for name, b := range testfs.ReadTree(t, fleet.Out) {
 		if strings.HasPrefix(filepath.ToSlash(name), "hosts/") {
 			t.Errorf("BuildFleet wrote the host page %s", name)
 		}

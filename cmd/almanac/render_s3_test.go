@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"almanac/internal/s3test"
+	"almanac/internal/testfs"
 	"almanac/render"
 	"almanac/site"
 )
@@ -344,22 +345,8 @@ func countMethods(reqs []string) map[string]int {
 // manifest left out.
 func readFiles(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if rel == ".almanac-mirror.json" {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		files[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := testfs.ReadTree(t, dir)
+	delete(files, ".almanac-mirror.json")
 	return files
 }
 

@@ -223,7 +223,6 @@ type sampler struct {
 
 	rows     int
 	day      string    // UTC day of the last batch
-	segStart time.Time // the first batch of the writer's open segment (zero: the next batch starts one)
 	started  bool      // the first batch was appended, and memory released after it
 	lastSpan time.Time // span of --consolidate of the last batch
 	mu       sync.Mutex
@@ -258,7 +257,7 @@ func (s *sampler) loop(ctx context.Context) error {
 			if err := s.w.Flush(); err != nil {
 				s.log.Warn("flush failed, samples kept in the journal", "err", err)
 			}
-			s.flushed()
+			s.release()
 		case <-timer.C:
 			if err := s.take(time.Now()); err != nil {
 				return err
@@ -293,7 +292,8 @@ func (s *sampler) take(now time.Time) error {
 		return nil
 	}
 	s.alerts.eval(b, s.log)
-	if !s.segStart.IsZero() && now.Sub(s.segStart) >= s.o.flush {
+	flushes := s.w.Flushes(b.Time)
+	if flushes {
 		// This Append flushes: the pages the readings mapped in since the
 		// last flush need not add to what the flush maps.
 		s.dropExe()
@@ -313,19 +313,10 @@ func (s *sampler) take(now time.Time) error {
 		s.log.Debug("sample appended", "rows", b.Rows(), "sample_time_us", b.Time.UnixMicro())
 		s.queueLogged, s.queueDrops = time.Time{}, 0
 	}
-	// The writer flushes in the Append of the first batch --flush after
-	// the first batch of its segment: the same times are kept here, so
-	// that what the flush left is handed back right after it (and, once,
-	// what start-up left, after the first batch).
-	switch {
-	case s.segStart.IsZero():
-		s.segStart = now
-		if !s.started {
-			s.started = true
-			s.release()
-		}
-	case now.Sub(s.segStart) >= s.o.flush:
-		s.segStart = time.Time{}
+	// What the flush left is handed back right after it (and, once, what
+	// start-up left, after the first batch).
+	if flushes || !s.started {
+		s.started = true
 		s.release()
 	}
 	// A new day compacts the closed one; the end of a span of
@@ -336,19 +327,11 @@ func (s *sampler) take(now time.Time) error {
 		if err := s.w.Flush(); err != nil {
 			s.log.Warn("flush failed, samples kept in the journal", "err", err)
 		}
-		s.flushed()
+		s.release()
 		s.maintain(now)
 	}
 	s.day, s.lastSpan = day, span
 	return nil
-}
-
-// flushed notes a flush the sampler asked for (SIGHUP, a new day, the end
-// of a span of --consolidate): the next batch starts the writer's next
-// segment. It hands the flush's memory back.
-func (s *sampler) flushed() {
-	s.segStart = time.Time{}
-	s.release()
 }
 
 // release hands memory back to the kernel: the heap's free pages (a flush
