@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -180,4 +181,30 @@ func (s *Store) ScanFiles(res Resolution, d DayFiles, from, to time.Time, cols .
 	}
 	fr.sortByTime()
 	return fr, nil
+}
+
+// Stamp returns what identifies the files ScanFiles reads for the day d at
+// res: the name, size and modification time of each, as of now. A reader
+// that keeps what it made of a day (render's day memo) keys it with the
+// stamp: a replaced day file, a late part, a new compaction or a rewritten
+// rollup changes it. A day with nothing to read at res has an empty stamp.
+func (s *Store) Stamp(res Resolution, d DayFiles) (string, error) {
+	var files []string
+	if res == Raw {
+		live, _ := liveFiles(d.names)
+		for _, f := range live {
+			files = append(files, d.Partition.Dir()+"/"+f.name)
+		}
+	} else if name := d.rollups[res]; name != "" {
+		files = append(files, name)
+	}
+	var b strings.Builder
+	for _, name := range files {
+		fi, err := s.root.Stat(name)
+		if err != nil {
+			return "", fmt.Errorf("archive: stamp of %s: %w", name, err)
+		}
+		fmt.Fprintf(&b, "%s %d %d\n", name, fi.Size(), fi.ModTime().UnixNano())
+	}
+	return b.String(), nil
 }

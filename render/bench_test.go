@@ -249,16 +249,9 @@ func BenchmarkRenderHost(b *testing.B) {
 //
 //	go test ./render -run '^$' -bench RenderScale -benchtime 1x -timeout 60m
 func BenchmarkRenderScale(b *testing.B) {
-	scale := os.Getenv("ALMANAC_BENCH_SCALE")
-	if scale == "" {
-		scale = "10x30,100x30"
-	}
 	jobs, _ := strconv.Atoi(os.Getenv("ALMANAC_BENCH_JOBS")) // 0: GOMAXPROCS
-	for _, size := range strings.Split(scale, ",") {
-		var hosts, days int
-		if _, err := fmt.Sscanf(size, "%dx%d", &hosts, &days); err != nil || hosts < 1 || days < 1 {
-			b.Fatalf("ALMANAC_BENCH_SCALE: %q is not <hosts>x<days>", size)
-		}
+	for _, size := range benchSizes(b, "10x30,100x30") {
+		hosts, days := size[0], size[1]
 		b.Run(fmt.Sprintf("hosts=%d,days=%d", hosts, days), func(b *testing.B) {
 			dir := benchFleetOf(b, hosts, days)
 			st, err := archive.Open(dir, quietLog())
@@ -288,6 +281,24 @@ func BenchmarkRenderScale(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchSizes returns the fleet sizes (hosts, days) of $ALMANAC_BENCH_SCALE,
+// or of def when it is not set.
+func benchSizes(b *testing.B, def string) [][2]int {
+	scale := os.Getenv("ALMANAC_BENCH_SCALE")
+	if scale == "" {
+		scale = def
+	}
+	var out [][2]int
+	for _, size := range strings.Split(scale, ",") {
+		var hosts, days int
+		if _, err := fmt.Sscanf(size, "%dx%d", &hosts, &days); err != nil || hosts < 1 || days < 1 {
+			b.Fatalf("ALMANAC_BENCH_SCALE: %q is not <hosts>x<days>", size)
+		}
+		out = append(out, [2]int{hosts, days})
+	}
+	return out
 }
 
 // linkArchive makes a copy of the archive at src in a new folder, of hard
@@ -377,11 +388,20 @@ func BenchmarkRenderIncremental(b *testing.B) {
 // BenchmarkRenderLater renders the benchmark fleet with a render cache,
 // then, as a timer does, again five minutes later: every host's pages are
 // made again (they are drawn as of the render time), the closed days of
-// each read from the day cache, today's from the archive.
+// the tables whose readers keep them added from the day memo (daymemo.go),
+// the others read from the archive. $ALMANAC_BENCH_SCALE picks other
+// fleets (e.g. 1x365: whether the cost grows with days of history).
 //
 //	go test ./render -run '^$' -bench RenderLater -benchtime 1x
 func BenchmarkRenderLater(b *testing.B) {
-	dir := benchFleet(b)
+	for _, size := range benchSizes(b, fmt.Sprintf("%dx%d", benchHosts, benchDays)) {
+		b.Run(fmt.Sprintf("hosts=%d,days=%d", size[0], size[1]), func(b *testing.B) {
+			benchRenderLater(b, benchFleetOf(b, size[0], size[1]))
+		})
+	}
+}
+
+func benchRenderLater(b *testing.B, dir string) {
 	st, err := archive.Open(dir, quietLog())
 	if err != nil {
 		b.Fatal(err)
@@ -403,6 +423,7 @@ func BenchmarkRenderLater(b *testing.B) {
 	}
 	cold := cpu()
 	var later float64
+	var rep Report
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
@@ -412,7 +433,7 @@ func BenchmarkRenderLater(b *testing.B) {
 		opts.Now = fixedNow.Add(time.Duration(i) * 5 * time.Minute)
 		b.StartTimer()
 		c := cpuTime()
-		if _, err := Build(context.Background(), st, opts); err != nil {
+		if rep, err = Build(context.Background(), st, opts); err != nil {
 			b.Fatal(err)
 		}
 		later += c()
@@ -422,4 +443,6 @@ func BenchmarkRenderLater(b *testing.B) {
 	b.ReportMetric(cold, "cold-cache-cpu-s")
 	b.ReportMetric(later/float64(b.N), "cpu-s/op")
 	b.ReportMetric(later/float64(b.N)/full, "of-full")
+	b.ReportMetric(float64(rep.DaysKept), "days-kept")
+	b.ReportMetric(float64(rep.DaysRead), "days-read")
 }

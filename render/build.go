@@ -57,7 +57,11 @@ type Report struct {
 	Bytes        int64    // bytes written, assets included
 	Skipped      []string // the corrupt files that were skipped, one message each
 	Cached       int      // hosts whose pages came from the render cache
-	Index        string   // path of the site's index.html
+	// Days of a table whose reduction came from the render cache's day
+	// memo (DaysKept), and days of the same tables read from the archive
+	// (DaysRead): a timer's render reads few (daymemo.go).
+	DaysKept, DaysRead int
+	Index              string // path of the site's index.html
 }
 
 // ErrEmpty is returned by Build when the archive holds no host.
@@ -140,7 +144,8 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 		return rep, fmt.Errorf("render: %w", err)
 	}
 	if cache != nil {
-		rep.Cached = cache.hits
+		rep.Cached, rep.DaysKept, rep.DaysRead = cache.hits, cache.daysKept, cache.daysRead
+		log.Debug("render cache", "hosts", rep.Cached, "days kept", rep.DaysKept, "days read", rep.DaysRead)
 		if opts.Shard.N == 0 {
 			keep := make([]string, len(entries))
 			for i, e := range entries {
@@ -273,7 +278,11 @@ func renderHost(src scanner, w *writer, tmpl *template.Template, host string, ca
 			return e, nil
 		}
 	}
-	d, err := gather(src, host, hostDir(host), opts.Now, opts.TZ, opts.Alerts.hostRules()...)
+	var memo *hostMemo
+	if cache != nil {
+		memo = cache.memo(hostDir(host), w.log)
+	}
+	d, err := gatherKept(src, host, hostDir(host), opts.Now, opts.TZ, memo, opts.Alerts.hostRules()...)
 	if err != nil {
 		return IndexEntry{}, err
 	}

@@ -34,11 +34,14 @@ import (
 // any other key renders the host and replaces its entry. A changed input
 // (a replaced day file, a late part, a compaction, new rollups) changes
 // the key. So does the render time: pages say how long ago a host was
-// last seen, so they are only reused for a render at the same time.
+// last seen, so they are only reused for a render at the same time. A
+// render at another time still adds the host's closed days from its day
+// memo (daymemo.go) instead of reading them.
 //
 //	<cache>/hosts/<dir>/key          the hex key
 //	<cache>/hosts/<dir>/entry.json   the host's IndexEntry and the size of each page
 //	<cache>/hosts/<dir>/pages/...    the files of hosts/<dir>/ in the site
+//	<cache>/days/<dir>/...           the host's day memo (daymemo.go)
 //
 // Build writes nothing else there, and only through an *os.Root opened on
 // the cache folder.
@@ -49,8 +52,11 @@ type renderCache struct {
 	root    *os.Root
 	archive string // the archive folder, whose files are the inputs
 	base    []byte // the part of every key that is not the host's: options, templates, build
+	dayBase []byte // the part of every day memo key that is not the day's (daymemo.go)
 	mu      sync.Mutex
 	hits    int // hosts whose pages came from the cache
+	// days added from the day memo, and days of its tables read (daymemo.go)
+	daysKept, daysRead int
 }
 
 // openCache opens (creating it) the render cache at dir for renders of
@@ -93,7 +99,7 @@ func openCache(dir, archiveDir string, opts Options) (*renderCache, error) {
 			return nil, fmt.Errorf("render cache: hash the templates: %w", err)
 		}
 	}
-	return &renderCache{root: root, archive: archiveDir, base: h.Sum(nil)}, nil
+	return &renderCache{root: root, archive: archiveDir, base: h.Sum(nil), dayBase: dayMemoBase()}, nil
 }
 
 func (c *renderCache) Close() error { return c.root.Close() }
@@ -350,20 +356,23 @@ func linkTree(src *os.Root, dir string, dst *os.Root, to string) error {
 	})
 }
 
-// prune removes the entries of hosts not in keep (folder names).
+// prune removes the entries and day memos of hosts not in keep (folder
+// names).
 func (c *renderCache) prune(keep []string) error {
-	ents, err := fs.ReadDir(c.root.FS(), "hosts")
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
 	slices.Sort(keep)
-	for _, e := range ents {
-		if _, found := slices.BinarySearch(keep, e.Name()); !found {
-			if err := c.root.RemoveAll("hosts/" + e.Name()); err != nil {
-				return err
+	for _, top := range []string{"hosts", "days"} {
+		ents, err := fs.ReadDir(c.root.FS(), top)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for _, e := range ents {
+			if _, found := slices.BinarySearch(keep, e.Name()); !found {
+				if err := c.root.RemoveAll(top + "/" + e.Name()); err != nil {
+					return err
+				}
 			}
 		}
 	}

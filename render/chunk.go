@@ -1,6 +1,7 @@
 package render
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"slices"
@@ -145,38 +146,148 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 	return g.eachOf(days, table, cols, fn)
 }
 
+// eachWith is each for a reader whose fn adds to accs and nothing else
+// (eachKept).
+func (g *gatherer) eachWith(table string, cols []string, accs []dayAcc, fn func(c chunk)) error {
+	days, err := g.days(table)
+	if err != nil {
+		return err
+	}
+	return g.eachKept(days, table, cols, accs, fn)
+}
+
 // eachOf is each over days, the days of table as g.days listed them.
 func (g *gatherer) eachOf(days []archive.DayFiles, table string, cols []string, fn func(c chunk)) error {
+	return g.eachKept(days, table, cols, nil, fn)
+}
+
+// eachKept is eachOf for a reader whose fn adds to accs and nothing else:
+// every day goes through the accumulators' begin and end, and with a day
+// memo (g.memo) what a closed day adds is kept there, and added from it
+// at later renders instead of reading the day (daymemo.go).
+func (g *gatherer) eachKept(days []archive.DayFiles, table string, cols []string, accs []dayAcc, fn func(c chunk)) error {
 	t, ok := schema.Lookup(table)
 	if !ok {
 		return fmt.Errorf("no table %q", table)
+	}
+	var memo *tableMemo
+	if g.memo != nil && len(accs) > 0 {
+		memo = g.memo.open(table)
+		defer memo.save()
 	}
 	for _, d := range days {
 		lo, hi := max(d.Day.UnixMicro(), g.from), min(d.End().UnixMicro(), g.now+1)
 		if hi <= lo {
 			continue
 		}
-		if res := g.rollupFor(d); res != archive.Raw {
-			f, err := g.scanFiles(res, d, lo, hi, rollupColumns(t, cols)...)
-			if err != nil {
-				return err
-			}
-			if f.Len() > 0 {
-				fn(chunk{f: f, res: time.Duration(res).Microseconds(), t: t})
-				continue
-			}
-			// Nothing: the day was compacted again since it was listed
-			// (its rollup is being rewritten). Its raw rows then.
+		plan := g.rollupFor(d)
+		var key string
+		if memo != nil {
+			key = g.dayKey(d, plan, table, cols)
 		}
-		f, err := g.scanFiles(archive.Raw, d, lo, hi, cols...)
+		if key != "" {
+			if rec, ok := memo.get(key); ok {
+				if g.replay(accs, rec) {
+					memo.kept++
+					continue
+				}
+				memo.forget(key)
+			}
+		}
+		for _, a := range accs {
+			a.begin()
+		}
+		if memo != nil {
+			memo.read++
+		}
+		skipped := len(g.d.skipped)
+		res, err := g.readDay(d, plan, t, cols, lo, hi, fn)
 		if err != nil {
 			return err
 		}
-		if f.Len() > 0 {
-			fn(chunk{f: f, t: t})
+		var b *memoBuf
+		if key != "" && res == plan && len(g.d.skipped) == skipped {
+			b = &memoBuf{}
+		}
+		for _, a := range accs {
+			a.end(b)
+		}
+		if b != nil {
+			memo.put(key, b.b)
 		}
 	}
 	return nil
+}
+
+// readDay reads cols of the day d (clipped to [lo, hi)) from the rollup
+// at plan, or raw, and calls fn with its rows, if any; it returns what it
+// read the day at: raw when the rollup turned out to be gone.
+func (g *gatherer) readDay(d archive.DayFiles, plan archive.Resolution, t schema.Table, cols []string, lo, hi int64, fn func(c chunk)) (archive.Resolution, error) {
+	if plan != archive.Raw {
+		f, err := g.scanFiles(plan, d, lo, hi, rollupColumns(t, cols)...)
+		if err != nil {
+			return plan, err
+		}
+		if f.Len() > 0 {
+			fn(chunk{f: f, res: time.Duration(plan).Microseconds(), t: t})
+			return plan, nil
+		}
+		// Nothing: the day was compacted again since it was listed
+		// (its rollup is being rewritten). Its raw rows then.
+	}
+	f, err := g.scanFiles(archive.Raw, d, lo, hi, cols...)
+	if err != nil {
+		return archive.Raw, err
+	}
+	if f.Len() > 0 {
+		fn(chunk{f: f, t: t})
+	}
+	return archive.Raw, nil
+}
+
+// replay adds what a day added, as rec holds it, to accs; false, with
+// nothing added, when rec does not decode.
+func (g *gatherer) replay(accs []dayAcc, rec []byte) bool {
+	r := memoReader{b: rec}
+	adds := make([]func(), len(accs))
+	for i, a := range accs {
+		adds[i] = a.decode(&r)
+	}
+	if r.err != nil || len(r.b) > 0 {
+		return false
+	}
+	for _, add := range adds {
+		add()
+	}
+	return true
+}
+
+// dayKey returns the memo key of what the day d, read at res, adds to the
+// page models from cols of table, or "" when that is not to be kept: an
+// open day, a day a range's start falls in (what it adds moves with the
+// render time), or files that cannot be stamped.
+func (g *gatherer) dayKey(d archive.DayFiles, res archive.Resolution, table string, cols []string) string {
+	d0, d1 := d.Day.UnixMicro(), d.End().UnixMicro()
+	if d1 > g.now || d0 < g.from {
+		return ""
+	}
+	stamp, err := g.src.Stamp(res, d)
+	if err != nil || stamp == "" {
+		return ""
+	}
+	h := sha256.New()
+	h.Write(g.memo.base)
+	fmt.Fprintf(h, "%s\n%q\n%d\n%s\ninterval %d\n", table, cols, res, stamp, g.d.tl.Interval)
+	for r := range ranges {
+		from, _ := g.rangeWindow(r)
+		if d0 < from && from < d1 {
+			return ""
+		}
+		if d0 >= from {
+			fmt.Fprintf(h, "range %d raw %t width %d\n", r, g.raw[r], g.width[r])
+		}
+	}
+	return string(h.Sum(nil))
 }
 
 // days lists the days of table of the host with their files
@@ -242,6 +353,10 @@ type seriesSet struct {
 	peaks int           // with mean: the last peaks values are a peak over the shares
 	parts [][]chunkPart // per range
 	seen  map[string]bool
+	// a day being added (dayAcc): the parts per range before it, and
+	// the keys of the days before (seen holds the day's)
+	mark   []int
+	before map[string]bool
 }
 
 // newSet returns a set of nval values per key.
@@ -396,17 +511,30 @@ func nanRow(n int) []float64 {
 	return c
 }
 
-// heat accumulates a heatmap of the peak value per time bucket and key for
-// every range, from chunks of rows.
+// heat accumulates a heatmap of the peak value per time column and key
+// for every range, from chunks of rows. A range's columns are heatBuckets
+// wide parts of it, starting at multiples of their width from the epoch
+// (as chart buckets do): a day adds the same cells at every render.
 type heat struct {
 	g     *gatherer
+	width []int64                // per range, the columns' width (µs)
+	base  []int64                // per range, the first column's start / width
+	times [][]int64              // per range, the columns' start times
 	cells []map[string][]float64 // per range, per key
-	times [][]int64              // per range, bucket start times
+	// the days before the one being added (dayAcc)
+	before []map[string][]float64
 }
 
 func (g *gatherer) newHeat() *heat {
-	h := &heat{g: g, cells: make([]map[string][]float64, len(ranges)), times: make([][]int64, len(ranges))}
+	n := len(ranges)
+	h := &heat{g: g, width: make([]int64, n), base: make([]int64, n), times: make([][]int64, n), cells: make([]map[string][]float64, n)}
 	for r := range ranges {
+		from, to := g.rangeWindow(r)
+		w := max(ranges[r].Dur.Microseconds()/heatBuckets, 1)
+		h.width[r], h.base[r] = w, from/w
+		for b := from / w; b <= (to-1)/w; b++ {
+			h.times[r] = append(h.times[r], b*w)
+		}
 		h.cells[r] = map[string][]float64{}
 	}
 	return h
@@ -414,22 +542,22 @@ func (g *gatherer) newHeat() *heat {
 
 // add adds one chunk of (time, key, value) rows.
 func (h *heat) add(ts []int64, key []string, val []float64) {
-	keys := distinct(key)
-	gr := pivot(ts, key, keys, val)
 	for r := range ranges {
 		from, to := h.g.rangeWindow(r)
-		times, cells := bucketMax(gr, from, to, heatBuckets)
-		h.times[r] = times
-		for j, k := range keys {
-			acc, ok := h.cells[r][k]
-			if !ok {
-				h.cells[r][k] = cells[j]
-				continue
-			}
-			for i, v := range cells[j] {
-				if !math.IsNaN(v) && (math.IsNaN(acc[i]) || v > acc[i]) {
-					acc[i] = v
+		lo, hi := window(ts, from, to)
+		cells := h.cells[r]
+		var row []float64
+		last := ""
+		for i := lo; i < hi; i++ {
+			if row == nil || key[i] != last {
+				last = key[i]
+				if row = cells[last]; row == nil {
+					row = nanRow(len(h.times[r]))
+					cells[last] = row
 				}
+			}
+			if v, c := val[i], int(ts[i]/h.width[r]-h.base[r]); !math.IsNaN(v) && (math.IsNaN(row[c]) || v > row[c]) {
+				row[c] = v
 			}
 		}
 	}
@@ -442,10 +570,95 @@ func (h *heat) rows(r int, keys []string) [][]float64 {
 		if c, ok := h.cells[r][k]; ok {
 			out[i] = c
 		} else {
-			out[i] = nanRow(heatBuckets)
+			out[i] = nanRow(len(h.times[r]))
 		}
 	}
 	return out
+}
+
+// begin sets aside the cells of the days before.
+func (h *heat) begin() {
+	h.before = h.cells
+	h.cells = make([]map[string][]float64, len(ranges))
+	for r := range h.cells {
+		h.cells[r] = map[string][]float64{}
+	}
+}
+
+// end encodes the day's cells of every range (each key's columns by
+// their number from the epoch) and adds them to those before.
+func (h *heat) end(b *memoBuf) {
+	for r, day := range h.cells {
+		if b != nil {
+			keys := make([]string, 0, len(day))
+			for k := range day {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			b.strs(keys)
+			for _, k := range keys {
+				var cols []int64
+				var vs []float64
+				for c, v := range day[k] {
+					if !math.IsNaN(v) {
+						cols, vs = append(cols, int64(c)+h.base[r]), append(vs, v)
+					}
+				}
+				b.ints(cols)
+				b.floats(vs)
+			}
+		}
+		for k, row := range day {
+			h.addRow(h.before[r], r, k, row)
+		}
+	}
+	h.cells, h.before = h.before, nil
+}
+
+// addRow adds a key's row of range r to cells: each column's peak.
+func (h *heat) addRow(cells map[string][]float64, r int, k string, row []float64) {
+	acc, ok := cells[k]
+	if !ok {
+		cells[k] = row
+		return
+	}
+	for i, v := range row {
+		if !math.IsNaN(v) && (math.IsNaN(acc[i]) || v > acc[i]) {
+			acc[i] = v
+		}
+	}
+}
+
+// decode reads what end encoded.
+func (h *heat) decode(rd *memoReader) func() {
+	type keyCells struct {
+		key  string
+		cols []int64
+		vs   []float64
+	}
+	days := make([][]keyCells, len(ranges))
+	for r := range days {
+		for _, k := range rd.strs() {
+			kc := keyCells{key: k, cols: rd.ints(), vs: rd.floats()}
+			if len(kc.cols) != len(kc.vs) {
+				rd.fail("heatmap cells")
+			}
+			days[r] = append(days[r], kc)
+		}
+	}
+	return func() {
+		for r, kcs := range days {
+			for _, kc := range kcs {
+				row := nanRow(len(h.times[r]))
+				for i, c := range kc.cols {
+					if c -= h.base[r]; c >= 0 && c < int64(len(row)) {
+						row[c] = kc.vs[i]
+					}
+				}
+				h.addRow(h.cells[r], r, kc.key, row)
+			}
+		}
+	}
 }
 
 // valueKeys lists the columns of a set's grid for keys and per-value

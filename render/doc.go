@@ -205,7 +205,14 @@
 // instead of the overview; BuildIndex (render --index) joins the n shard
 // folders into the site Build would have written, and BuildFleet writes
 // the fleet pages alone, for an output (an S3 prefix) the shards' host
-// folders are already in. JoinShards checks that the shards agree. With Options.Cache (--render-cache) a host whose archive
-// files are unchanged since a render at the same Now is linked from the
-// cache instead of being read and rendered again (see cache.go).
+// folders are already in. JoinShards checks that the shards agree.
+//
+// With Options.Cache (--render-cache) a host whose archive files are
+// unchanged since a render at the same Now is linked from the cache
+// instead of being read and rendered again (see cache.go). A host
+// rendered at another time (a timer's render) adds the closed days it
+// read before from the cache's day memo instead of reading them again
+// (daymemo.go): the readers of most tables (eachWith) feed accumulators
+// whose share of a day can be kept and added again (dayAcc), and every
+// day goes through them, kept or not, so both ways add up alike.
 package render

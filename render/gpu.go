@@ -10,8 +10,9 @@ import (
 func (g *gatherer) gpu() error {
 	busy, mem, temp, power, clock := g.newSet(1), g.newSet(2), g.newSet(1), g.newSet(1), g.newSet(3)
 	label := map[string]string{}
-	err := g.each(schema.TableGPU, []string{"card", "driver", "name", "busy_pct", "mem_used_bytes", "mem_total_bytes",
-		"celsius", "power_watts", "graphics_mhz", "memory_mhz", "graphics_max_mhz"}, func(c chunk) {
+	accs := []dayAcc{busy, mem, temp, power, clock, &newestOf[string]{m: &label, put: (*memoBuf).str, get: (*memoReader).str}}
+	err := g.eachWith(schema.TableGPU, []string{"card", "driver", "name", "busy_pct", "mem_used_bytes", "mem_total_bytes",
+		"celsius", "power_watts", "graphics_mhz", "memory_mhz", "graphics_max_mhz"}, accs, func(c chunk) {
 		card, driver, name := c.str("card"), c.str("driver"), c.str("name")
 		for i, k := range card {
 			label[k] = k + " " + driver[i]

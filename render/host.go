@@ -23,6 +23,7 @@ type scanner interface {
 	Scan(table, host string, from, to time.Time, cols ...string) (*archive.Frame, error)
 	Days(table, host string) ([]archive.DayFiles, error)
 	ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error)
+	Stamp(res archive.Resolution, d archive.DayFiles) (string, error)
 }
 
 // rangeDef is one time range of a host page: the Munin day, week, month
@@ -132,6 +133,7 @@ type gatherer struct {
 	d                          *hostData
 	rules                      []alert.Rule // the host rules in force, to draw their incidents' bands
 	bands                      []Band
+	memo                       *hostMemo // the render cache's day memo of the host, or nil
 }
 
 // scan reads cols of table over the longest range. A corrupt file is noted
@@ -213,7 +215,13 @@ func strCol(f *archive.Frame, name string) []string {
 // gather reads every table of host and builds its pages' models; the
 // incidents of rules are drawn as bands on the charts.
 func gather(src scanner, host, dir string, now time.Time, tz *time.Location, rules ...alert.Rule) (*hostData, error) {
-	g := &gatherer{src: src, host: host, now: now.UnixMicro(), tz: tz, d: &hostData{Name: host, Dir: dir}, rules: rules}
+	return gatherKept(src, host, dir, now, tz, nil, rules...)
+}
+
+// gatherKept is gather with the host's day memo (nil: none): closed days
+// it holds are added from it instead of read (daymemo.go).
+func gatherKept(src scanner, host, dir string, now time.Time, tz *time.Location, memo *hostMemo, rules ...alert.Rule) (*hostData, error) {
+	g := &gatherer{src: src, host: host, now: now.UnixMicro(), tz: tz, d: &hostData{Name: host, Dir: dir}, rules: rules, memo: memo}
 	g.from = g.now - longest.Microseconds()
 	g.d.ranges = make([][]Section, len(ranges))
 	steps := []func() error{g.incidents, g.system, g.cpu, g.pressure, g.memory, g.disk, g.filesystem,
@@ -345,18 +353,19 @@ func (g *gatherer) system() error {
 		}
 	}
 	load, procs, kern := g.newSet(3), g.newSet(2), g.newSet(3)
-	err = g.eachOf(days, schema.TableSystem, []string{"load1", "load5", "load15",
-		"procs_running", "procs_blocked", "ctxt_per_s", "intr_per_s", "forks_per_s"}, func(c chunk) {
-		l1 := c.num("load1")
-		load.addChunk(c.f.Time, c.res, nil, l1, c.num("load5"), c.num("load15"))
-		for i, t := range c.f.Time {
-			if t >= g.weekFrom() {
-				g.weekLoad.add(l1.V[i], l1.Hi[i], g.rowWeight(c.res))
+	err = g.eachKept(days, schema.TableSystem, []string{"load1", "load5", "load15",
+		"procs_running", "procs_blocked", "ctxt_per_s", "intr_per_s", "forks_per_s"},
+		[]dayAcc{load, procs, kern, &weekDays{w: &g.weekLoad}}, func(c chunk) {
+			l1 := c.num("load1")
+			load.addChunk(c.f.Time, c.res, nil, l1, c.num("load5"), c.num("load15"))
+			for i, t := range c.f.Time {
+				if t >= g.weekFrom() {
+					g.weekLoad.add(l1.V[i], l1.Hi[i], g.rowWeight(c.res))
+				}
 			}
-		}
-		procs.addChunk(c.f.Time, c.res, nil, c.num("procs_running"), c.num("procs_blocked"))
-		kern.addChunk(c.f.Time, c.res, nil, c.num("ctxt_per_s"), c.num("intr_per_s"), c.num("forks_per_s"))
-	})
+			procs.addChunk(c.f.Time, c.res, nil, c.num("procs_running"), c.num("procs_blocked"))
+			kern.addChunk(c.f.Time, c.res, nil, c.num("ctxt_per_s"), c.num("intr_per_s"), c.num("forks_per_s"))
+		})
 	if err != nil {
 		return err
 	}
@@ -395,7 +404,10 @@ func (g *gatherer) cpu() error {
 	spark.Cols = [][]float64{nil}
 	var lastT int64
 	lastBusy := math.NaN()
-	err := g.each(schema.TableCPU, cs, func(c chunk) {
+	accs := []dayAcc{all, cores, &weekDays{w: &g.weekCPU}, &newest{t: &lastT, v: &lastBusy},
+		&appended{ints: []*[]int64{&spark.T}, floats: []*[]float64{&spark.Cols[0]}},
+		&newestOf[bool]{m: &coreNames, put: (*memoBuf).bool, get: (*memoReader).bool}}
+	err := g.eachWith(schema.TableCPU, cs, accs, func(c chunk) {
 		f := c.f
 		name := c.str("cpu")
 		idle := c.num("idle_pct")
@@ -557,7 +569,7 @@ func (g *gatherer) fresh(t int64) bool {
 
 func (g *gatherer) pressure() error {
 	set := g.newSet(2)
-	err := g.each(schema.TablePressure, []string{"resource", "some_stall_pct", "full_stall_pct"}, func(c chunk) {
+	err := g.eachWith(schema.TablePressure, []string{"resource", "some_stall_pct", "full_stall_pct"}, []dayAcc{set}, func(c chunk) {
 		set.addChunk(c.f.Time, c.res, c.str("resource"), c.num("some_stall_pct"), c.num("full_stall_pct"))
 	})
 	if err != nil {
@@ -579,48 +591,50 @@ func (g *gatherer) memory() error {
 	mem, swap, swapIO, faults, oom := g.newStack(4), g.newSet(1), g.newSet(2), g.newSet(2), g.newSet(1)
 	var lastT, lastSwap int64 // lastSwap: the newest sample with swap configured
 	lastPct := math.NaN()
-	err := g.each(schema.TableMemory, []string{"total_bytes", "free_bytes", "available_bytes", "buffers_bytes",
+	err := g.eachWith(schema.TableMemory, []string{"total_bytes", "free_bytes", "available_bytes", "buffers_bytes",
 		"cached_bytes", "swap_total_bytes", "swap_free_bytes", "swap_in_per_s", "swap_out_per_s",
-		"page_faults_per_s", "major_faults_per_s", "oom_kills"}, func(c chunk) {
-		f := c.f
-		n := f.Len()
-		total, free, availB := c.num("total_bytes"), c.num("free_bytes"), c.num("available_bytes")
-		buffers, cached := c.num("buffers_bytes"), c.num("cached_bytes")
-		// Used memory is derived: from rollups, its mean is exact and its
-		// extremes come from those of free memory, the rest at their mean.
-		used := derived(n, c.res, func(i int, freeB float64) float64 {
-			return max(0, total.V[i]-freeB-buffers.V[i]-cached.V[i])
-		}, free)
-		st, sf := c.num("swap_total_bytes"), c.num("swap_free_bytes")
-		for i := n - 1; i >= 0; i-- {
-			if st.V[i] > 0 {
-				lastSwap = max(lastSwap, f.Time[i])
-				break
+		"page_faults_per_s", "major_faults_per_s", "oom_kills"},
+		[]dayAcc{mem, swap, swapIO, faults, oom, &weekDays{w: &g.weekMem}, &newest{t: &lastT, v: &lastPct},
+			&latestTime{t: &lastSwap}, &appended{ints: []*[]int64{&g.ooms}}}, func(c chunk) {
+			f := c.f
+			n := f.Len()
+			total, free, availB := c.num("total_bytes"), c.num("free_bytes"), c.num("available_bytes")
+			buffers, cached := c.num("buffers_bytes"), c.num("cached_bytes")
+			// Used memory is derived: from rollups, its mean is exact and its
+			// extremes come from those of free memory, the rest at their mean.
+			used := derived(n, c.res, func(i int, freeB float64) float64 {
+				return max(0, total.V[i]-freeB-buffers.V[i]-cached.V[i])
+			}, free)
+			st, sf := c.num("swap_total_bytes"), c.num("swap_free_bytes")
+			for i := n - 1; i >= 0; i-- {
+				if st.V[i] > 0 {
+					lastSwap = max(lastSwap, f.Time[i])
+					break
+				}
 			}
-		}
-		swapUsed := derived(n, c.res, func(i int, sfree float64) float64 {
-			return max(0, st.V[i]-sfree)
-		}, sf)
-		if total.V[n-1] > 0 {
-			lastT, lastPct = f.Time[n-1], 100*(1-availB.V[n-1]/total.V[n-1])
-		}
-		for i := range n {
-			if f.Time[i] >= g.weekFrom() && total.V[i] > 0 {
-				g.weekMem.add(100*(1-availB.V[i]/total.V[i]), 100*(1-availB.Lo[i]/total.V[i]), g.rowWeight(c.res))
+			swapUsed := derived(n, c.res, func(i int, sfree float64) float64 {
+				return max(0, st.V[i]-sfree)
+			}, sf)
+			if total.V[n-1] > 0 {
+				lastT, lastPct = f.Time[n-1], 100*(1-availB.V[n-1]/total.V[n-1])
 			}
-		}
-		mem.addChunk(f.Time, c.res, nil, used, buffers, cached, free)
-		swap.addChunk(f.Time, c.res, nil, swapUsed)
-		swapIO.addChunk(f.Time, c.res, nil, c.num("swap_in_per_s"), c.num("swap_out_per_s"))
-		faults.addChunk(f.Time, c.res, nil, c.num("page_faults_per_s"), c.num("major_faults_per_s"))
-		ooms := c.num("oom_kills")
-		oom.addChunk(f.Time, c.res, nil, ooms)
-		for i, v := range ooms.V {
-			if v > 0 {
-				g.ooms = append(g.ooms, f.Time[i])
+			for i := range n {
+				if f.Time[i] >= g.weekFrom() && total.V[i] > 0 {
+					g.weekMem.add(100*(1-availB.V[i]/total.V[i]), 100*(1-availB.Lo[i]/total.V[i]), g.rowWeight(c.res))
+				}
 			}
-		}
-	})
+			mem.addChunk(f.Time, c.res, nil, used, buffers, cached, free)
+			swap.addChunk(f.Time, c.res, nil, swapUsed)
+			swapIO.addChunk(f.Time, c.res, nil, c.num("swap_in_per_s"), c.num("swap_out_per_s"))
+			faults.addChunk(f.Time, c.res, nil, c.num("page_faults_per_s"), c.num("major_faults_per_s"))
+			ooms := c.num("oom_kills")
+			oom.addChunk(f.Time, c.res, nil, ooms)
+			for i, v := range ooms.V {
+				if v > 0 {
+					g.ooms = append(g.ooms, f.Time[i])
+				}
+			}
+		})
 	if err != nil {
 		return err
 	}
@@ -652,8 +666,8 @@ func (g *gatherer) memory() error {
 
 func (g *gatherer) disk() error {
 	tput, iops, busy, await := g.newSet(2), g.newSet(2), g.newSet(1), g.newSet(1)
-	err := g.each(schema.TableDisk, []string{"device", "read_bytes_per_s", "write_bytes_per_s",
-		"reads_per_s", "writes_per_s", "busy_pct", "await_ms"}, func(c chunk) {
+	err := g.eachWith(schema.TableDisk, []string{"device", "read_bytes_per_s", "write_bytes_per_s",
+		"reads_per_s", "writes_per_s", "busy_pct", "await_ms"}, []dayAcc{tput, iops, busy, await}, func(c chunk) {
 		dev := c.str("device")
 		tput.addChunk(c.f.Time, c.res, dev, c.num("read_bytes_per_s"), c.num("write_bytes_per_s"))
 		iops.addChunk(c.f.Time, c.res, dev, c.num("reads_per_s"), c.num("writes_per_s"))
@@ -697,8 +711,10 @@ func (g *gatherer) filesystem() error {
 		Mount []string
 		Used  []float64
 	}
-	err := g.each(schema.TableFilesystem, []string{"mountpoint",
-		"used_bytes", "avail_bytes", "inodes_total", "inodes_used"}, func(c chunk) {
+	lastFS := &newestOf[fsLast]{m: &last, put: putFSLast, get: getFSLast}
+	rows := &appended{ints: []*[]int64{&trend.T}, floats: []*[]float64{&trend.Used}, strs: []*[]string{&trend.Mount}}
+	err := g.eachWith(schema.TableFilesystem, []string{"mountpoint",
+		"used_bytes", "avail_bytes", "inodes_total", "inodes_used"}, []dayAcc{space, inodes, lastFS, rows}, func(c chunk) {
 		f := c.f
 		n := f.Len()
 		mount := c.str("mountpoint")
@@ -797,6 +813,20 @@ func (g *gatherer) filesystem() error {
 	return nil
 }
 
+// putFSLast encodes the newest row of a mount as the filesystem reader
+// sets it (the descriptive columns come later).
+func putFSLast(b *memoBuf, l fsLast) {
+	b.int(l.t)
+	b.int(l.span)
+	b.float(l.used)
+	b.float(l.avail)
+}
+
+// getFSLast decodes what putFSLast encoded.
+func getFSLast(r *memoReader) fsLast {
+	return fsLast{t: r.int(), span: r.int(), used: r.float(), avail: r.float(), size: math.NaN()}
+}
+
 // pct returns 100*a/b, or NaN when b is not positive.
 func pct(a, b float64) float64 {
 	if !(b > 0) {
@@ -807,9 +837,9 @@ func pct(a, b float64) float64 {
 
 func (g *gatherer) network() error {
 	bytes, packets, errs, drops := g.newSet(2), g.newSet(2), g.newSet(2), g.newSet(2)
-	err := g.each(schema.TableNetwork, []string{"interface", "rx_bytes_per_s", "tx_bytes_per_s",
+	err := g.eachWith(schema.TableNetwork, []string{"interface", "rx_bytes_per_s", "tx_bytes_per_s",
 		"rx_packets_per_s", "tx_packets_per_s", "rx_errors_per_s", "tx_errors_per_s",
-		"rx_drops_per_s", "tx_drops_per_s"}, func(c chunk) {
+		"rx_drops_per_s", "tx_drops_per_s"}, []dayAcc{bytes, packets, errs, drops}, func(c chunk) {
 		ifc := c.str("interface")
 		bytes.addChunk(c.f.Time, c.res, ifc, bits(c.num("rx_bytes_per_s")), bits(c.num("tx_bytes_per_s")))
 		packets.addChunk(c.f.Time, c.res, ifc, c.num("rx_packets_per_s"), c.num("tx_packets_per_s"))
@@ -856,7 +886,8 @@ func bits(v vals) vals {
 func (g *gatherer) temperature() error {
 	set := g.newSet(1)
 	labels := map[string]string{}
-	err := g.each(schema.TableTemperature, []string{"sensor", "label", "celsius"}, func(c chunk) {
+	acc := []dayAcc{set, &newestOf[string]{m: &labels, put: (*memoBuf).str, get: (*memoReader).str}}
+	err := g.eachWith(schema.TableTemperature, []string{"sensor", "label", "celsius"}, acc, func(c chunk) {
 		sensor, label := c.str("sensor"), c.str("label")
 		for i, s := range sensor {
 			labels[s] = label[i]

@@ -223,7 +223,7 @@ var (
 func (g *gatherer) processes() error {
 	g.d.procs = make([]procPage, len(ranges))
 	states, threads := g.newStack(len(procStates)), g.newSet(2)
-	err := g.each(schema.TableProcCount, append(slices.Clone(procStates), "total", "threads"), func(c chunk) {
+	err := g.eachWith(schema.TableProcCount, append(slices.Clone(procStates), "total", "threads"), []dayAcc{states, threads}, func(c chunk) {
 		vs := make([]vals, len(procStates))
 		for i, s := range procStates {
 			vs[i] = c.num(s)
@@ -235,7 +235,7 @@ func (g *gatherer) processes() error {
 		return err
 	}
 	uProcs, uCPU, uRSS := g.newStack(1), g.newStack(1), g.newStack(1)
-	err = g.each(schema.TableProcUser, []string{"user", "processes", "cpu_pct", "rss_bytes"}, func(c chunk) {
+	err = g.eachWith(schema.TableProcUser, []string{"user", "processes", "cpu_pct", "rss_bytes"}, []dayAcc{uProcs, uCPU, uRSS}, func(c chunk) {
 		user := c.str("user")
 		uProcs.addChunk(c.f.Time, c.res, user, c.num("processes"))
 		uCPU.addChunk(c.f.Time, c.res, user, c.num("cpu_pct"))

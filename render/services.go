@@ -56,7 +56,7 @@ func (g *gatherer) services() error {
 		return err
 	}
 	cpu, mem := g.newStack(1), g.newStack(1)
-	err = g.each(schema.TableCgroup, []string{"cgroup", "unit", "container", "cpu_pct", "memory_bytes"}, func(c chunk) {
+	err = g.eachWith(schema.TableCgroup, []string{"cgroup", "unit", "container", "cpu_pct", "memory_bytes"}, []dayAcc{cpu, mem}, func(c chunk) {
 		cg, unit, ctr := c.str("cgroup"), c.str("unit"), c.str("container")
 		keys := make([]string, len(cg))
 		for i := range cg {
@@ -180,11 +180,71 @@ type groupAcc struct {
 	cpuMs, rss, procs []float64 // per range
 }
 
+// groupDays feeds the groups' sums a day at a time (dayAcc): each day's
+// own, then added to the days before.
+type groupDays struct {
+	m      *map[string]*groupAcc
+	before map[string]*groupAcc
+}
+
+func (a *groupDays) begin() { a.before, *a.m = *a.m, map[string]*groupAcc{} }
+
+func (a *groupDays) end(b *memoBuf) {
+	day := *a.m
+	if b != nil {
+		keys := make([]string, 0, len(day))
+		for k := range day {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b.uint(uint64(len(keys)))
+		for _, k := range keys {
+			b.str(k)
+			b.floats(day[k].cpuMs)
+			b.floats(day[k].rss)
+			b.floats(day[k].procs)
+		}
+	}
+	*a.m = a.before
+	a.before = nil
+	a.add(day)
+}
+
+// add adds the sums of a day.
+func (a *groupDays) add(day map[string]*groupAcc) {
+	for k, d := range day {
+		acc := (*a.m)[k]
+		if acc == nil {
+			(*a.m)[k] = d
+			continue
+		}
+		for r := range acc.cpuMs {
+			acc.cpuMs[r] += d.cpuMs[r]
+			acc.rss[r] = max(acc.rss[r], d.rss[r])
+			acc.procs[r] = max(acc.procs[r], d.procs[r])
+		}
+	}
+}
+
+func (a *groupDays) decode(r *memoReader) func() {
+	day := map[string]*groupAcc{}
+	for range r.count(1) {
+		k := r.str()
+		d := &groupAcc{cpuMs: r.floats(), rss: r.floats(), procs: r.floats()}
+		if len(d.cpuMs) != len(ranges) || len(d.rss) != len(ranges) || len(d.procs) != len(ranges) {
+			r.fail("group sums")
+		}
+		day[k] = d
+	}
+	return func() { a.add(day) }
+}
+
 // groups adds the group tables to the processes page of every range.
 func (g *gatherer) groups() error {
 	accs := map[string]*groupAcc{} // by "by\x00name"
 	cpu := g.newStack(1)
-	err := g.each(schema.TableProcGroup, []string{"kind", "name", "processes", "cpu_pct", "cpu_ms", "max_rss_bytes"}, func(c chunk) {
+	days := []dayAcc{cpu, &groupDays{m: &accs}}
+	err := g.eachWith(schema.TableProcGroup, []string{"kind", "name", "processes", "cpu_pct", "cpu_ms", "max_rss_bytes"}, days, func(c chunk) {
 		by, name := c.str("kind"), c.str("name")
 		keys := make([]string, len(by))
 		for i := range by {

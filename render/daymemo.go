@@ -1,0 +1,343 @@
+package render
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math"
+	"os"
+	"runtime/debug"
+	"slices"
+	"strings"
+)
+
+// The day memo is the part of the render cache that keeps what each closed
+// day of a table added to a host's page models, so that a later render
+// (a timer's, minutes later) adds it again instead of reading and reducing
+// the day again: only today, the days a range's start falls in, and days
+// whose files changed are read.
+//
+// What a day adds is kept as each accumulator (dayAcc) of the table's
+// reader encodes it: the reduced series of each range (chart buckets start
+// at multiples of their width from the epoch, so a day's are the same at
+// every render), its share of the 7-day means, the newest values it saw.
+// It is keyed by the stamp of the day's files (archive.Store.Stamp: names,
+// sizes and modification times), the resolution the planner read it at,
+// the columns, the sampling interval, and for each range whether the day
+// is in it and how the range is drawn; and by this almanac's build. A day
+// that a range's start falls in is never kept: what it adds moves with the
+// render time.
+//
+//	<cache>/days/<dir>/<table>.memo   one host's kept days of one table
+//
+// A memo file is the format line, then per day its key and record, then
+// the SHA-256 of all before it: a damaged file is thrown away (and the
+// days read again), never half used. The file holds only the days the
+// last render used.
+const dayMemoFormat = "almanac-day-memo-1\n"
+
+// dayMemoBase returns the part of every day key that is not the day's: the
+// memo's format and this almanac's build.
+func dayMemoBase() []byte {
+	h := sha256.New()
+	h.Write([]byte(dayMemoFormat))
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		fmt.Fprintf(h, "build %s %s\n", bi.Main.Version, bi.Main.Sum)
+		for _, s := range bi.Settings {
+			if strings.HasPrefix(s.Key, "vcs.") {
+				fmt.Fprintf(h, "%s=%s\n", s.Key, s.Value)
+			}
+		}
+	}
+	return h.Sum(nil)
+}
+
+// hostMemo is the day memo of one host, open for its render.
+type hostMemo struct {
+	c    *renderCache
+	root *os.Root // the render cache
+	dir  string   // days/<the host's folder>
+	base []byte   // dayMemoBase
+	log  *slog.Logger
+}
+
+// memo returns the day memo of the host whose site folder is dir.
+func (c *renderCache) memo(dir string, log *slog.Logger) *hostMemo {
+	return &hostMemo{c: c, root: c.root, dir: "days/" + dir, base: c.dayBase, log: log}
+}
+
+// tableMemo is the memo of one table of a host during its render: the
+// days the file held, and those this render used or made.
+type tableMemo struct {
+	h       *hostMemo
+	name    string // the file's name in h.dir
+	old     map[string][]byte
+	now     map[string][]byte
+	changed bool
+	// days added from the memo, and read from the archive
+	kept, read int
+}
+
+// open reads the memo of table (none yet, or a damaged file: an empty one).
+func (h *hostMemo) open(table string) *tableMemo {
+	t := &tableMemo{h: h, name: table + ".memo", old: map[string][]byte{}, now: map[string][]byte{}}
+	data, err := h.root.ReadFile(h.dir + "/" + t.name)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			h.log.Warn("render cache: cannot read a day memo; reading its days", "file", h.dir+"/"+t.name, "err", err)
+		}
+		return t
+	}
+	if t.old, err = parseMemo(data); err != nil {
+		h.log.Warn("render cache: a day memo is damaged; reading its days", "file", h.dir+"/"+t.name, "err", err)
+		t.old = map[string][]byte{}
+	}
+	return t
+}
+
+// parseMemo reads a memo file's days.
+func parseMemo(data []byte) (map[string][]byte, error) {
+	if len(data) < len(dayMemoFormat)+sha256.Size || !bytes.HasPrefix(data, []byte(dayMemoFormat)) {
+		return nil, errors.New("not a day memo")
+	}
+	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
+	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
+		return nil, errors.New("checksum mismatch")
+	}
+	r := memoReader{b: body[len(dayMemoFormat):]}
+	out := map[string][]byte{}
+	for len(r.b) > 0 && r.err == nil {
+		key := r.bytes()
+		rec := r.bytes()
+		if r.err == nil {
+			out[string(key)] = rec
+		}
+	}
+	return out, r.err
+}
+
+// get returns the record of key, which this render then keeps.
+func (t *tableMemo) get(key string) ([]byte, bool) {
+	rec, ok := t.old[key]
+	if ok {
+		t.now[key] = rec
+	}
+	return rec, ok
+}
+
+// put keeps rec under key.
+func (t *tableMemo) put(key string, rec []byte) {
+	t.now[key] = rec
+	t.changed = true
+}
+
+// forget drops key: its record could not be used.
+func (t *tableMemo) forget(key string) {
+	delete(t.now, key)
+	t.changed = true
+}
+
+// save writes the days this render used or made, when they differ from
+// what the file held: through a temporary file renamed over it.
+func (t *tableMemo) save() {
+	t.h.c.mu.Lock()
+	t.h.c.daysKept += t.kept
+	t.h.c.daysRead += t.read
+	t.h.c.mu.Unlock()
+	if !t.changed && len(t.now) == len(t.old) {
+		return
+	}
+	keys := make([]string, 0, len(t.now))
+	for k := range t.now {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b memoBuf
+	b.b = append(b.b, dayMemoFormat...)
+	for _, k := range keys {
+		b.bytes([]byte(k))
+		b.bytes(t.now[k])
+	}
+	sum := sha256.Sum256(b.b)
+	b.b = append(b.b, sum[:]...)
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	final := t.h.dir + "/" + t.name
+	tmp := t.h.dir + "/." + t.name + "." + hex.EncodeToString(rnd[:]) + ".tmp"
+	err := t.h.root.MkdirAll(t.h.dir, 0o755)
+	if err == nil {
+		err = t.h.root.WriteFile(tmp, b.b, 0o644)
+	}
+	if err == nil {
+		err = t.h.root.Rename(tmp, final)
+	}
+	if err != nil {
+		t.h.root.Remove(tmp)
+		t.h.log.Warn("render cache: cannot keep a day memo", "file", final, "err", err)
+	}
+}
+
+// A dayAcc is an accumulator of a host's page models that the days of a
+// table feed one after another (eachKept): what one day adds can be
+// encoded, and added again from its encoding. Every day goes through
+// begin and end, kept or not, so that a render from the memo adds up
+// exactly as one that reads every day.
+type dayAcc interface {
+	// begin sets aside what the days before added.
+	begin()
+	// end encodes what the day added into b (nil: no memo) and adds it to
+	// what was set aside.
+	end(b *memoBuf)
+	// decode reads what end encoded; the function it returns adds it.
+	decode(r *memoReader) func()
+}
+
+// memoBuf is an encoding being written.
+type memoBuf struct{ b []byte }
+
+func (m *memoBuf) uint(v uint64) { m.b = binary.AppendUvarint(m.b, v) }
+func (m *memoBuf) int(v int64)   { m.b = binary.AppendVarint(m.b, v) }
+func (m *memoBuf) float(v float64) {
+	m.b = binary.LittleEndian.AppendUint64(m.b, math.Float64bits(v))
+}
+func (m *memoBuf) bytes(v []byte) { m.uint(uint64(len(v))); m.b = append(m.b, v...) }
+func (m *memoBuf) str(v string)   { m.uint(uint64(len(v))); m.b = append(m.b, v...) }
+func (m *memoBuf) bool(v bool) {
+	if v {
+		m.b = append(m.b, 1)
+	} else {
+		m.b = append(m.b, 0)
+	}
+}
+
+func (m *memoBuf) floats(v []float64) {
+	m.uint(uint64(len(v)))
+	for _, x := range v {
+		m.float(x)
+	}
+}
+
+func (m *memoBuf) ints(v []int64) {
+	m.uint(uint64(len(v)))
+	prev := int64(0)
+	for _, x := range v {
+		m.int(x - prev) // times, ascending: small deltas
+		prev = x
+	}
+}
+
+func (m *memoBuf) strs(v []string) {
+	m.uint(uint64(len(v)))
+	for _, s := range v {
+		m.str(s)
+	}
+}
+
+// memoReader reads an encoding; the first error sticks and makes every
+// later read return zeros.
+type memoReader struct {
+	b   []byte
+	err error
+}
+
+func (r *memoReader) fail(what string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("day memo: bad %s", what)
+	}
+	r.b = nil
+}
+
+func (r *memoReader) uint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail("number")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *memoReader) int() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail("number")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *memoReader) float() float64 {
+	if len(r.b) < 8 {
+		r.fail("value")
+		return 0
+	}
+	v := math.Float64frombits(binary.LittleEndian.Uint64(r.b))
+	r.b = r.b[8:]
+	return v
+}
+
+// count reads a length of items of at least min bytes each, checked
+// against what is left.
+func (r *memoReader) count(min int) int {
+	n := r.uint()
+	if n > uint64(len(r.b)/max(min, 1)) {
+		r.fail("length")
+		return 0
+	}
+	return int(n)
+}
+
+func (r *memoReader) bytes() []byte {
+	n := r.count(1)
+	v := r.b[:n:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *memoReader) str() string { return string(r.bytes()) }
+
+func (r *memoReader) bool() bool {
+	if len(r.b) < 1 || r.b[0] > 1 {
+		r.fail("flag")
+		return false
+	}
+	v := r.b[0] == 1
+	r.b = r.b[1:]
+	return v
+}
+
+func (r *memoReader) floats() []float64 {
+	n := r.count(8)
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = r.float()
+	}
+	return v
+}
+
+func (r *memoReader) ints() []int64 {
+	n := r.count(1)
+	v := make([]int64, n)
+	prev := int64(0)
+	for i := range v {
+		prev += r.int()
+		v[i] = prev
+	}
+	return v
+}
+
+func (r *memoReader) strs() []string {
+	n := r.count(1)
+	v := make([]string, n)
+	for i := range v {
+		v[i] = r.str()
+	}
+	return v
+}

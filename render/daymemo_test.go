@@ -1,0 +1,215 @@
+package render
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"almanac/archive"
+	"almanac/synth"
+)
+
+// memoFleet is two hosts with twelve days of samples, their closed days
+// compacted: one steady, every 10 minutes (few enough samples that every
+// range draws them all: closed days are read raw), one every 5 minutes
+// with a day off and a reboot (the days before the last 24 hours are read
+// from their per-minute rollups).
+func memoFleet(t *testing.T) *archive.Store {
+	n := fixedNow
+	st := writeFixture(t,
+		fixtureHost{Name: "steady", Every: 10 * time.Minute, Processes: 2, Seed: 5,
+			Spans: []span{{From: n.Add(-12 * 24 * time.Hour), To: n.Add(time.Second)}}},
+		fixtureHost{Name: "bumpy", Every: 5 * time.Minute, Processes: 2, Seed: 6,
+			Spans: []span{
+				{From: n.Add(-12 * 24 * time.Hour), To: n.Add(-6 * 24 * time.Hour)},
+				{From: n.Add(-5 * 24 * time.Hour), To: n.Add(time.Second), Boot: n.Add(-5*24*time.Hour - time.Minute)},
+			}},
+	)
+	for _, h := range []string{"steady", "bumpy"} {
+		if _, err := st.Compact(h, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st
+}
+
+// TestDayMemo renders with a render cache at later and later times, as a
+// timer does, with changes to the archive in between: each render must
+// equal a full render without a cache, add the closed days it can from
+// the day memo, and read again the days whose files changed.
+func TestDayMemo(t *testing.T) {
+	st := memoFleet(t)
+	cache := filepath.Join(t.TempDir(), "render-cache")
+	now := fixedNow
+	render := func(what string) Report {
+		t.Helper()
+		now = now.Add(5 * time.Minute)
+		dir := t.TempDir()
+		rep, err := Build(context.Background(), st, Options{Out: filepath.Join(dir, "cached"), Now: now, Log: quietLog(), Cache: cache})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if _, err := Build(context.Background(), st, Options{Out: filepath.Join(dir, "full"), Now: now, Log: quietLog()}); err != nil {
+			t.Fatal(err)
+		}
+		compareSites(t, what, filepath.Join(dir, "cached"), filepath.Join(dir, "full"))
+		if rep.Cached != 0 {
+			t.Errorf("%s: %d hosts' pages from the cache at a new render time", what, rep.Cached)
+		}
+		return rep
+	}
+	first := render("first render")
+	if first.DaysKept != 0 || first.DaysRead == 0 {
+		t.Fatalf("first render: %d days kept, %d read; want none kept, some read", first.DaysKept, first.DaysRead)
+	}
+	later := render("five minutes later")
+	if later.DaysKept == 0 || later.DaysRead >= first.DaysRead/2 {
+		t.Fatalf("five minutes later: %d days kept, %d read (the first render read %d): the memo was not used",
+			later.DaysKept, later.DaysRead, first.DaysRead)
+	}
+	if got := later.DaysKept + later.DaysRead; got != first.DaysRead {
+		t.Errorf("five minutes later: %d days kept + %d read = %d, the first render read %d",
+			later.DaysKept, later.DaysRead, got, first.DaysRead)
+	}
+	steady := render("steady")
+	if steady.DaysRead != later.DaysRead {
+		t.Errorf("nothing changed: %d days read, %d the render before", steady.DaysRead, later.DaysRead)
+	}
+
+	// A late part: samples of "steady" four days ago, in a closed day.
+	day := now.Add(-4 * 24 * time.Hour).Truncate(24 * time.Hour)
+	w, err := st.Writer("steady", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := synth.New(synth.Host{Name: "steady", Seed: 77})
+	if err := w.Append(g.Batch(day.Add(3*time.Hour + 5*time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	late := render("late part")
+	if late.DaysRead <= steady.DaysRead {
+		t.Errorf("after a late part: %d days read, as many as before (%d): the changed day came from the memo", late.DaysRead, steady.DaysRead)
+	}
+	if r := render("after the late part"); r.DaysRead != steady.DaysRead {
+		t.Errorf("the render after the late part's: %d days read, want %d", r.DaysRead, steady.DaysRead)
+	}
+
+	// The day compacted again: a new day file and new rollups.
+	if _, err := st.Compact("steady", now); err != nil {
+		t.Fatal(err)
+	}
+	if r := render("compacted again"); r.DaysRead <= steady.DaysRead {
+		t.Errorf("after a new compaction: %d days read, as many as before (%d)", r.DaysRead, steady.DaysRead)
+	}
+	if r := render("after the compaction"); r.DaysRead != steady.DaysRead {
+		t.Errorf("the render after the compaction's: %d days read, want %d", r.DaysRead, steady.DaysRead)
+	}
+
+	// A rollup file rewritten in place (same name, new modification time).
+	rollups, _ := filepath.Glob(filepath.Join(st.Dir(), "rollup", "*", "memory", "host=bumpy", "date=*", "*.parquet"))
+	if len(rollups) == 0 {
+		t.Fatal("no memory rollups of bumpy")
+	}
+	touched := time.Now().Add(time.Hour)
+	for _, f := range rollups {
+		if err := os.Chtimes(f, touched, touched); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := render("rollup rewritten"); r.DaysRead <= steady.DaysRead {
+		t.Errorf("after touching the memory rollups: %d days read, as many as before (%d)", r.DaysRead, steady.DaysRead)
+	}
+
+	// A day file rewritten in place (same name, new modification time).
+	files, _ := filepath.Glob(filepath.Join(st.Dir(), "disk", "host=steady", "date=*", "day-*.parquet"))
+	if len(files) == 0 {
+		t.Fatal("no disk day files of steady")
+	}
+	for _, f := range files {
+		if err := os.Chtimes(f, touched, touched); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := render("day file rewritten"); r.DaysRead <= steady.DaysRead {
+		t.Errorf("after touching the disk day files: %d days read, as many as before (%d)", r.DaysRead, steady.DaysRead)
+	}
+
+	// A damaged memo file is thrown away: its days are read again and the
+	// pages are still right.
+	memo := filepath.Join(cache, "days", hostDir("bumpy"), "memory.memo")
+	data, err := os.ReadFile(memo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0xff
+	if err := os.WriteFile(memo, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := render("damaged memo"); r.DaysRead <= steady.DaysRead {
+		t.Errorf("after damaging a memo file: %d days read, as many as before (%d)", r.DaysRead, steady.DaysRead)
+	}
+}
+
+// TestReplayDamaged checks that a day's record cut short or with bytes
+// left over adds nothing, and that a whole one adds what the day added.
+func TestReplayDamaged(t *testing.T) {
+	now := fixedNow.UnixMicro()
+	g := &gatherer{now: now, from: now - longest.Microseconds(), d: &hostData{}}
+	g.setModes(nil)
+	day := fixedNow.Add(-3 * 24 * time.Hour).Truncate(24 * time.Hour).UnixMicro()
+	var ts []int64
+	var keys []string
+	var vs []float64
+	for i := range 300 {
+		for _, k := range []string{"sda", "sdb"} {
+			ts, keys, vs = append(ts, day+int64(i)*60_000_000), append(keys, k), append(vs, float64(i%17))
+		}
+	}
+	set, week, h := g.newSet(1), &weekStat{}, g.newHeat()
+	accs := []dayAcc{set, &weekDays{w: week}, h}
+	for _, a := range accs {
+		a.begin()
+	}
+	set.add(ts, keys, vs)
+	week.add(3, 5, 60)
+	h.add(ts, keys, vs)
+	var b memoBuf
+	for _, a := range accs {
+		a.end(&b)
+	}
+	rec := b.b
+
+	for _, bad := range [][]byte{rec[:len(rec)-1], rec[:len(rec)/2], rec[:1], nil, append(slices.Clone(rec), 0)} {
+		s2, w2, h2 := g.newSet(1), &weekStat{}, g.newHeat()
+		if g.replay([]dayAcc{s2, &weekDays{w: w2}, h2}, bad) {
+			t.Errorf("a record of %d bytes (of %d) replayed", len(bad), len(rec))
+		}
+		if len(s2.seen) != 0 || w2.seen || len(h2.cells[1]) != 0 || slices.ContainsFunc(s2.parts, func(p []chunkPart) bool { return len(p) > 0 }) {
+			t.Errorf("a record of %d bytes (of %d) that did not replay added something", len(bad), len(rec))
+		}
+	}
+	s2, w2, h2 := g.newSet(1), &weekStat{}, g.newHeat()
+	if !g.replay([]dayAcc{s2, &weekDays{w: w2}, h2}, rec) {
+		t.Fatal("the whole record did not replay")
+	}
+	if !reflect.DeepEqual(s2.keys(), set.keys()) || *w2 != *week {
+		t.Errorf("replayed keys %v and week %+v, want %v and %+v", s2.keys(), *w2, set.keys(), *week)
+	}
+	for r := range ranges {
+		got, want := s2.grid(r, set.keys()), set.grid(r, set.keys())
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("range %d: replayed grid differs", r)
+		}
+		if fmt.Sprint(h2.rows(r, set.keys())) != fmt.Sprint(h.rows(r, set.keys())) {
+			t.Errorf("range %d: replayed heatmap differs", r)
+		}
+	}
+}
