@@ -1,9 +1,11 @@
 package archive
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -207,4 +209,78 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// TestStamp checks that a day's stamp names the files ScanFiles reads at
+// each resolution and changes when one of them does: a late part, a new
+// compaction, a file touched.
+func TestStamp(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	writeDays(t, s, "web1", rollupDay0.Add(time.Hour), 360, 10*time.Second)
+	if _, err := s.Compact("web1", rollupDay0.AddDate(0, 0, 1).Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	stamps := func() map[Resolution]string {
+		t.Helper()
+		days, err := s.Days(schema.TableCPU, "web1")
+		if err != nil || len(days) != 1 {
+			t.Fatalf("Days = %v, %v; want one day", days, err)
+		}
+		out := map[Resolution]string{}
+		for _, res := range append([]Resolution{Raw}, resolutions...) {
+			if out[res], err = s.Stamp(res, days[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	first := stamps()
+	for res, st := range first {
+		want := "/day-"
+		if res != Raw {
+			want = rollupDir + "/" + res.String() + "/"
+		}
+		if !strings.Contains(st, want) || strings.Count(st, "\n") != 1 {
+			t.Errorf("stamp at %v = %q, want one file with %q", res, st, want)
+		}
+	}
+	if again := stamps(); !maps.Equal(again, first) {
+		t.Errorf("stamps of an unchanged day differ: %v, then %v", first, again)
+	}
+
+	// A file touched: the stamp of its resolution only changes.
+	hourly := filepath.Join(s.Dir(), strings.Fields(first[PerHour])[0])
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(hourly, later, later); err != nil {
+		t.Fatal(err)
+	}
+	touched := stamps()
+	for res := range first {
+		if changed := touched[res] != first[res]; changed != (res == PerHour) {
+			t.Errorf("touching the hourly rollup: the stamp at %v changed = %t", res, changed)
+		}
+	}
+
+	// A late part: the day is read raw, from two files, and has no
+	// current rollup.
+	writeDays(t, s, "web1", rollupDay0.Add(12*time.Hour+5*time.Second), 3, 10*time.Second)
+	late := stamps()
+	if strings.Count(late[Raw], "\n") != 2 {
+		t.Errorf("stamp with a late part = %q, want two files", late[Raw])
+	}
+	for _, res := range resolutions {
+		if late[res] != "" {
+			t.Errorf("stamp at %v with a late part = %q, want none (no current rollup)", res, late[res])
+		}
+	}
+
+	// Compacted again: a new day file and new rollups.
+	if _, err := s.Compact("web1", rollupDay0.AddDate(0, 0, 1).Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for res, st := range stamps() {
+		if st == "" || st == first[res] || st == touched[res] {
+			t.Errorf("stamp at %v after compacting again = %q, want a new one", res, st)
+		}
+	}
 }
