@@ -182,39 +182,68 @@ func (g *gatherer) eachKept(days []archive.DayFiles, table string, cols []string
 		}
 		plan := g.rollupFor(d)
 		var key string
+		var cut rangeSet
 		if memo != nil {
-			key = g.dayKey(d, plan, table, cols)
+			key, cut = g.dayKey(d, plan, table, cols)
 		}
 		if key != "" {
 			if rec, ok := memo.get(key); ok {
 				if g.replay(accs, rec) {
 					memo.kept++
+					if cut != 0 {
+						// What the day adds to the ranges that start in
+						// it, from their earliest start on.
+						from := hi
+						for r := range ranges {
+							if cut.has(r) {
+								from = min(from, g.now-ranges[r].Dur.Microseconds())
+							}
+						}
+						if err := g.readDayInto(accs, memo, d, plan, t, cols, max(lo, from), hi, fn, nil, cut, true); err != nil {
+							return err
+						}
+					}
 					continue
 				}
 				memo.forget(key)
 			}
 		}
-		for _, a := range accs {
-			a.begin()
-		}
-		if memo != nil {
-			memo.read++
-		}
-		skipped := len(g.d.skipped)
-		res, err := g.readDay(d, plan, t, cols, lo, hi, fn)
-		if err != nil {
-			return err
-		}
 		var b *memoBuf
-		if key != "" && res == plan && len(g.d.skipped) == skipped {
+		if key != "" {
 			b = &memoBuf{}
 		}
-		for _, a := range accs {
-			a.end(b)
+		if err := g.readDayInto(accs, memo, d, plan, t, cols, lo, hi, fn, b, cut, false); err != nil {
+			return err
 		}
-		if b != nil {
+		if b != nil && b.b != nil {
 			memo.put(key, b.b)
 		}
+	}
+	return nil
+}
+
+// readDayInto reads the day d (readDay) through accs: begin, fn with its
+// rows, end with b, cut and only. b is left empty when what was read is
+// not what to keep: corrupt files skipped, or a rollup gone since the
+// listing (the day was then read raw).
+func (g *gatherer) readDayInto(accs []dayAcc, memo *tableMemo, d archive.DayFiles, plan archive.Resolution, t schema.Table, cols []string,
+	lo, hi int64, fn func(c chunk), b *memoBuf, cut rangeSet, only bool) error {
+	for _, a := range accs {
+		a.begin()
+	}
+	if memo != nil {
+		memo.read++
+	}
+	skipped := len(g.d.skipped)
+	res, err := g.readDay(d, plan, t, cols, lo, hi, fn)
+	if err != nil {
+		return err
+	}
+	if res != plan || len(g.d.skipped) != skipped {
+		b = nil
+	}
+	for _, a := range accs {
+		a.end(b, cut, only)
 	}
 	return nil
 }
@@ -264,30 +293,31 @@ func (g *gatherer) replay(accs []dayAcc, rec []byte) bool {
 
 // dayKey returns the memo key of what the day d, read at res, adds to the
 // page models from cols of table, or "" when that is not to be kept: an
-// open day, a day a range's start falls in (what it adds moves with the
-// render time), or files that cannot be stamped.
-func (g *gatherer) dayKey(d archive.DayFiles, res archive.Resolution, table string, cols []string) string {
+// open day, the day the longest range starts in, or files that cannot be
+// stamped. cut is the set of ranges that start in the day: what the day
+// adds to them moves with the render time, and is not kept.
+func (g *gatherer) dayKey(d archive.DayFiles, res archive.Resolution, table string, cols []string) (key string, cut rangeSet) {
 	d0, d1 := d.Day.UnixMicro(), d.End().UnixMicro()
 	if d1 > g.now || d0 < g.from {
-		return ""
+		return "", 0
 	}
 	stamp, err := g.src.Stamp(res, d)
 	if err != nil || stamp == "" {
-		return ""
+		return "", 0
 	}
 	h := sha256.New()
 	h.Write(g.memo.base)
 	fmt.Fprintf(h, "%s\n%q\n%d\n%s\ninterval %d\n", table, cols, res, stamp, g.d.tl.Interval)
 	for r := range ranges {
-		from, _ := g.rangeWindow(r)
-		if d0 < from && from < d1 {
-			return ""
-		}
-		if d0 >= from {
+		switch from, _ := g.rangeWindow(r); {
+		case d0 < from && from < d1:
+			cut |= 1 << r
+			fmt.Fprintf(h, "range %d cut\n", r)
+		case d0 >= from:
 			fmt.Fprintf(h, "range %d raw %t width %d\n", r, g.raw[r], g.width[r])
 		}
 	}
-	return string(h.Sum(nil))
+	return string(h.Sum(nil)), cut
 }
 
 // days lists the days of table of the host with their files
@@ -587,12 +617,15 @@ func (h *heat) begin() {
 
 // end encodes the day's cells of every range (each key's columns by
 // their number from the epoch) and adds them to those before.
-func (h *heat) end(b *memoBuf) {
+func (h *heat) end(b *memoBuf, cut rangeSet, only bool) {
 	for r, day := range h.cells {
 		if b != nil {
 			keys := make([]string, 0, len(day))
 			for k := range day {
 				keys = append(keys, k)
+			}
+			if cut.has(r) {
+				keys = nil
 			}
 			slices.Sort(keys)
 			b.strs(keys)
@@ -607,6 +640,9 @@ func (h *heat) end(b *memoBuf) {
 				b.ints(cols)
 				b.floats(vs)
 			}
+		}
+		if only && !cut.has(r) {
+			continue
 		}
 		for k, row := range day {
 			h.addRow(h.before[r], r, k, row)

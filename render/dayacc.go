@@ -18,7 +18,7 @@ func (s *seriesSet) begin() {
 }
 
 // end encodes the keys the day brought and its parts of every range.
-func (s *seriesSet) end(b *memoBuf) {
+func (s *seriesSet) end(b *memoBuf, cut rangeSet, only bool) {
 	if b != nil {
 		keys := make([]string, 0, len(s.seen))
 		for k := range s.seen {
@@ -28,12 +28,22 @@ func (s *seriesSet) end(b *memoBuf) {
 		b.strs(keys)
 		for r := range s.parts {
 			added := s.parts[r][s.mark[r]:]
+			if cut.has(r) {
+				added = nil
+			}
 			b.uint(uint64(len(added)))
 			for _, p := range added {
 				b.strs(p.keys)
 				b.int(p.first)
 				b.int(p.last)
 				putGrid(b, p.g)
+			}
+		}
+	}
+	if only {
+		for r := range s.parts {
+			if !cut.has(r) {
+				s.parts[r] = s.parts[r][:s.mark[r]]
 			}
 		}
 	}
@@ -97,21 +107,32 @@ func getGrid(r *memoReader) grid {
 }
 
 // weekDays feeds a weekStat a day at a time: each day's own sum, weight
-// and peak, then added to the days before.
+// and peak, then added to the days before. The week is the 7-day range's
+// window (weekRange).
 type weekDays struct {
 	w      *weekStat
 	before weekStat
 }
 
+// weekRange is the range whose window is the overview's week.
+const weekRange = 1
+
 func (a *weekDays) begin() { a.before, *a.w = *a.w, weekStat{} }
 
-func (a *weekDays) end(b *memoBuf) {
+func (a *weekDays) end(b *memoBuf, cut rangeSet, only bool) {
 	day := *a.w
 	if b != nil {
-		b.float(day.sum)
-		b.float(day.weight)
-		b.float(day.peak)
-		b.bool(day.seen)
+		kept := day
+		if cut.has(weekRange) {
+			kept = weekStat{}
+		}
+		b.float(kept.sum)
+		b.float(kept.weight)
+		b.float(kept.peak)
+		b.bool(kept.seen)
+	}
+	if only && !cut.has(weekRange) {
+		day = weekStat{}
 	}
 	*a.w = a.before.merge(day)
 }
@@ -143,12 +164,12 @@ type newest struct {
 
 func (a *newest) begin() { a.beforeT, a.beforeV, *a.t, *a.v = *a.t, *a.v, 0, math.NaN() }
 
-func (a *newest) end(b *memoBuf) {
+func (a *newest) end(b *memoBuf, _ rangeSet, only bool) {
 	if b != nil {
 		b.int(*a.t)
 		b.float(*a.v)
 	}
-	if *a.t == 0 {
+	if *a.t == 0 || only {
 		*a.t, *a.v = a.beforeT, a.beforeV
 	}
 }
@@ -170,9 +191,12 @@ type latestTime struct {
 
 func (a *latestTime) begin() { a.before, *a.t = *a.t, 0 }
 
-func (a *latestTime) end(b *memoBuf) {
+func (a *latestTime) end(b *memoBuf, _ rangeSet, only bool) {
 	if b != nil {
 		b.int(*a.t)
+	}
+	if only {
+		*a.t = 0
 	}
 	*a.t = max(*a.t, a.before)
 }
@@ -193,7 +217,7 @@ type newestOf[V any] struct {
 
 func (a *newestOf[V]) begin() { a.before, *a.m = *a.m, map[string]V{} }
 
-func (a *newestOf[V]) end(b *memoBuf) {
+func (a *newestOf[V]) end(b *memoBuf, _ rangeSet, only bool) {
 	day := *a.m
 	if b != nil {
 		keys := make([]string, 0, len(day))
@@ -207,8 +231,10 @@ func (a *newestOf[V]) end(b *memoBuf) {
 			a.put(b, day[k])
 		}
 	}
-	for k, v := range day {
-		a.before[k] = v
+	if !only {
+		for k, v := range day {
+			a.before[k] = v
+		}
 	}
 	*a.m, a.before = a.before, nil
 }
@@ -226,13 +252,22 @@ func (a *newestOf[V]) decode(r *memoReader) func() {
 	}
 }
 
-// appended keeps the rows a day appended to columns (of one length).
+// appended keeps the rows a day appended to columns (of one length):
+// rows of any time of the day, or with bound, only the rows in the window
+// of ranges[*bound].
 type appended struct {
 	ints   []*[]int64
 	floats []*[]float64
 	strs   []*[]string
+	bound  *int
 	mark   int
 }
+
+// bound returns a pointer to r, for appended.bound.
+func bound(r int) *int { return &r }
+
+// cutBy reports whether the rows depend on the window of a range of cut.
+func (a *appended) cutBy(cut rangeSet) bool { return a.bound != nil && cut.has(*a.bound) }
 
 func (a *appended) len() int {
 	switch {
@@ -248,18 +283,32 @@ func (a *appended) len() int {
 
 func (a *appended) begin() { a.mark = a.len() }
 
-func (a *appended) end(b *memoBuf) {
-	if b == nil {
-		return
+func (a *appended) end(b *memoBuf, cut rangeSet, only bool) {
+	mark := a.mark
+	if b != nil {
+		if a.cutBy(cut) {
+			mark = a.len()
+		}
+		for _, c := range a.ints {
+			b.ints((*c)[mark:])
+		}
+		for _, c := range a.floats {
+			b.floats((*c)[mark:])
+		}
+		for _, c := range a.strs {
+			b.strs((*c)[mark:])
+		}
 	}
-	for _, c := range a.ints {
-		b.ints((*c)[a.mark:])
-	}
-	for _, c := range a.floats {
-		b.floats((*c)[a.mark:])
-	}
-	for _, c := range a.strs {
-		b.strs((*c)[a.mark:])
+	if only && !a.cutBy(cut) {
+		for _, c := range a.ints {
+			*c = (*c)[:a.mark]
+		}
+		for _, c := range a.floats {
+			*c = (*c)[:a.mark]
+		}
+		for _, c := range a.strs {
+			*c = (*c)[:a.mark]
+		}
 	}
 }
 

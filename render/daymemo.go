@@ -188,15 +188,28 @@ func (t *tableMemo) save() {
 // encoded, and added again from its encoding. Every day goes through
 // begin and end, kept or not, so that a render from the memo adds up
 // exactly as one that reads every day.
+//
+// A day that a range's start falls in (cut: yesterday, for the 24 hours)
+// is kept without what it adds to the ranges of cut; a later render adds
+// the rest from the memo, then reads the day from the earliest of those
+// starts and keeps, of what that adds, only what goes to the ranges of
+// cut.
 type dayAcc interface {
 	// begin sets aside what the days before added.
 	begin()
-	// end encodes what the day added into b (nil: no memo) and adds it to
-	// what was set aside.
-	end(b *memoBuf)
+	// end encodes into b (nil: no memo) what the day added but for the
+	// ranges of cut, and adds to what was set aside what the day added:
+	// all of it, or with only, only what it added to the ranges of cut.
+	end(b *memoBuf, cut rangeSet, only bool)
 	// decode reads what end encoded; the function it returns adds it.
 	decode(r *memoReader) func()
 }
+
+// rangeSet is a set of ranges (indexes of ranges).
+type rangeSet uint8
+
+// has reports whether r is in the set.
+func (s rangeSet) has(r int) bool { return r >= 0 && s&(1<<r) != 0 }
 
 // memoBuf is an encoding being written.
 type memoBuf struct{ b []byte }

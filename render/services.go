@@ -189,7 +189,7 @@ type groupDays struct {
 
 func (a *groupDays) begin() { a.before, *a.m = *a.m, map[string]*groupAcc{} }
 
-func (a *groupDays) end(b *memoBuf) {
+func (a *groupDays) end(b *memoBuf, cut rangeSet, only bool) {
 	day := *a.m
 	if b != nil {
 		keys := make([]string, 0, len(day))
@@ -200,14 +200,32 @@ func (a *groupDays) end(b *memoBuf) {
 		b.uint(uint64(len(keys)))
 		for _, k := range keys {
 			b.str(k)
-			b.floats(day[k].cpuMs)
-			b.floats(day[k].rss)
-			b.floats(day[k].procs)
+			kept := day[k].without(cut, false)
+			b.floats(kept.cpuMs)
+			b.floats(kept.rss)
+			b.floats(kept.procs)
 		}
 	}
 	*a.m = a.before
 	a.before = nil
+	if only {
+		for k, d := range day {
+			day[k] = d.without(cut, true)
+		}
+	}
 	a.add(day)
+}
+
+// without returns the sums of g with those of the ranges of cut as
+// zeros, or with in, those of the other ranges.
+func (g *groupAcc) without(cut rangeSet, in bool) *groupAcc {
+	out := &groupAcc{cpuMs: slices.Clone(g.cpuMs), rss: slices.Clone(g.rss), procs: slices.Clone(g.procs)}
+	for r := range out.cpuMs {
+		if cut.has(r) != in {
+			out.cpuMs[r], out.rss[r], out.procs[r] = 0, 0, 0
+		}
+	}
+	return out
 }
 
 // add adds the sums of a day.
