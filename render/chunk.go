@@ -3,6 +3,7 @@ package render
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -620,14 +621,10 @@ func (h *heat) begin() {
 func (h *heat) end(b *memoBuf, cut rangeSet, only bool) {
 	for r, day := range h.cells {
 		if b != nil {
-			keys := make([]string, 0, len(day))
-			for k := range day {
-				keys = append(keys, k)
-			}
+			keys := slices.Sorted(maps.Keys(day))
 			if cut.has(r) {
 				keys = nil
 			}
-			slices.Sort(keys)
 			b.strs(keys)
 			for _, k := range keys {
 				var cols []int64

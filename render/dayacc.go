@@ -1,6 +1,7 @@
 package render
 
 import (
+	"maps"
 	"math"
 	"slices"
 )
@@ -20,11 +21,7 @@ func (s *seriesSet) begin() {
 // end encodes the keys the day brought and its parts of every range.
 func (s *seriesSet) end(b *memoBuf, cut rangeSet, only bool) {
 	if b != nil {
-		keys := make([]string, 0, len(s.seen))
-		for k := range s.seen {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		keys := slices.Sorted(maps.Keys(s.seen))
 		b.strs(keys)
 		for r := range s.parts {
 			added := s.parts[r][s.mark[r]:]
@@ -220,36 +217,38 @@ func (a *newestOf[V]) begin() { a.before, *a.m = *a.m, map[string]V{} }
 func (a *newestOf[V]) end(b *memoBuf, _ rangeSet, only bool) {
 	day := *a.m
 	if b != nil {
-		keys := make([]string, 0, len(day))
-		for k := range day {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		b.uint(uint64(len(keys)))
-		for _, k := range keys {
-			b.str(k)
-			a.put(b, day[k])
-		}
+		putKeyed(b, day, a.put)
 	}
 	if !only {
-		for k, v := range day {
-			a.before[k] = v
-		}
+		maps.Copy(a.before, day)
 	}
 	*a.m, a.before = a.before, nil
 }
 
 func (a *newestOf[V]) decode(r *memoReader) func() {
+	day := getKeyed(r, a.get)
+	return func() { maps.Copy(*a.m, day) }
+}
+
+// putKeyed encodes m, its keys in order, each value with put.
+func putKeyed[V any](b *memoBuf, m map[string]V, put func(*memoBuf, V)) {
+	keys := slices.Sorted(maps.Keys(m))
+	b.uint(uint64(len(keys)))
+	for _, k := range keys {
+		b.str(k)
+		put(b, m[k])
+	}
+}
+
+// getKeyed decodes what putKeyed encoded, each value with get.
+func getKeyed[V any](r *memoReader, get func(*memoReader) V) map[string]V {
 	n := r.count(1)
-	keys, vals := make([]string, n), make([]V, n)
-	for i := range n {
-		keys[i], vals[i] = r.str(), a.get(r)
+	m := make(map[string]V, n)
+	for range n {
+		k := r.str()
+		m[k] = get(r)
 	}
-	return func() {
-		for i, k := range keys {
-			(*a.m)[k] = vals[i]
-		}
-	}
+	return m
 }
 
 // appended keeps the rows a day appended to columns (of one length):

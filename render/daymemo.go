@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"runtime/debug"
@@ -153,11 +154,7 @@ func (t *tableMemo) save() {
 	if !t.changed && len(t.now) == len(t.old) {
 		return
 	}
-	keys := make([]string, 0, len(t.now))
-	for k := range t.now {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(t.now))
 	var b memoBuf
 	b.b = append(b.b, dayMemoFormat...)
 	for _, k := range keys {

@@ -192,19 +192,12 @@ func (a *groupDays) begin() { a.before, *a.m = *a.m, map[string]*groupAcc{} }
 func (a *groupDays) end(b *memoBuf, cut rangeSet, only bool) {
 	day := *a.m
 	if b != nil {
-		keys := make([]string, 0, len(day))
-		for k := range day {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		b.uint(uint64(len(keys)))
-		for _, k := range keys {
-			b.str(k)
-			kept := day[k].without(cut, false)
+		putKeyed(b, day, func(b *memoBuf, g *groupAcc) {
+			kept := g.without(cut, false)
 			b.floats(kept.cpuMs)
 			b.floats(kept.rss)
 			b.floats(kept.procs)
-		}
+		})
 	}
 	*a.m = a.before
 	a.before = nil
@@ -245,15 +238,13 @@ func (a *groupDays) add(day map[string]*groupAcc) {
 }
 
 func (a *groupDays) decode(r *memoReader) func() {
-	day := map[string]*groupAcc{}
-	for range r.count(1) {
-		k := r.str()
-		d := &groupAcc{cpuMs: r.floats(), rss: r.floats(), procs: r.floats()}
-		if len(d.cpuMs) != len(ranges) || len(d.rss) != len(ranges) || len(d.procs) != len(ranges) {
+	day := getKeyed(r, func(r *memoReader) *groupAcc {
+		g := &groupAcc{cpuMs: r.floats(), rss: r.floats(), procs: r.floats()}
+		if len(g.cpuMs) != len(ranges) || len(g.rss) != len(ranges) || len(g.procs) != len(ranges) {
 			r.fail("group sums")
 		}
-		day[k] = d
-	}
+		return g
+	})
 	return func() { a.add(day) }
 }
 
