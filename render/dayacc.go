@@ -58,6 +58,9 @@ func (s *seriesSet) decode(r *memoReader) func() {
 		n := r.count(1)
 		for range n {
 			p := chunkPart{keys: r.strs(), first: r.int(), last: r.int(), g: getGrid(r)}
+			if !p.g.shaped(len(p.keys) * s.nval) {
+				r.fail("series")
+			}
 			parts[i] = append(parts[i], p)
 		}
 	}
@@ -85,6 +88,22 @@ func putGrid(b *memoBuf, g grid) {
 			b.floats(g.Hi[j])
 		}
 	}
+}
+
+// shaped reports whether g has cols columns (and lows and highs, if
+// any), each a value per time.
+func (g grid) shaped(cols int) bool {
+	if len(g.Cols) != cols || g.Lo != nil && (len(g.Lo) != cols || len(g.Hi) != cols) {
+		return false
+	}
+	for _, cs := range [][][]float64{g.Cols, g.Lo, g.Hi} {
+		for _, c := range cs {
+			if len(c) != len(g.T) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // getGrid decodes what putGrid encoded.

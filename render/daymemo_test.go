@@ -3,6 +3,7 @@ package render
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -208,4 +209,49 @@ func TestReplayDamaged(t *testing.T) {
 			t.Errorf("range %d: replayed heatmap differs", r)
 		}
 	}
+}
+
+// FuzzReplay feeds records to the accumulators of every kind: none may
+// panic, and a record that does not decode adds nothing.
+func FuzzReplay(f *testing.F) {
+	now := fixedNow.UnixMicro()
+	g := &gatherer{now: now, from: now - longest.Microseconds(), d: &hostData{}}
+	g.setModes(nil)
+	accsOf := func() ([]dayAcc, *seriesSet) {
+		set := g.newSet(2)
+		var w weekStat
+		var t, last int64
+		v := math.NaN()
+		labels := map[string]string{}
+		var ts []int64
+		var fs []float64
+		groups := map[string]*groupAcc{}
+		return []dayAcc{set, &weekDays{w: &w}, g.newHeat(), &newest{t: &t, v: &v}, &latestTime{t: &last},
+			&newestOf[string]{m: &labels, put: (*memoBuf).str, get: (*memoReader).str},
+			&appended{ints: []*[]int64{&ts}, floats: []*[]float64{&fs}, bound: bound(0)}, &groupDays{m: &groups}}, set
+	}
+	// A real record as the seed.
+	accs, set := accsOf()
+	for _, a := range accs {
+		a.begin()
+	}
+	day := fixedNow.Add(-3 * 24 * time.Hour).Truncate(24 * time.Hour).UnixMicro()
+	set.add([]int64{day, day + 60_000_000}, []string{"a", "a"}, []float64{1, 2}, []float64{3, 4})
+	var b memoBuf
+	for _, a := range accs {
+		a.end(&b, 0, false)
+	}
+	f.Add(b.b)
+	f.Add([]byte{})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		accs, set := accsOf()
+		ok := g.replay(accs, rec)
+		if !ok && len(set.seen) != 0 {
+			t.Errorf("a record that did not decode added keys %v", set.keys())
+		}
+		for r := range ranges {
+			set.grid(r, set.keys()) // must not panic
+		}
+	})
 }
