@@ -2,7 +2,9 @@ package archive
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"slices"
@@ -120,6 +122,7 @@ type colChunk struct {
 	idx    []int32
 	steps  []int
 	vals   []parquet.Value
+	spare  colData // buffers of a column mergeColumnar has written
 }
 
 // colData is the values of one leaf of a chunk, in one of w64 (int64,
@@ -302,6 +305,14 @@ func (c *colChunk) writeSteps() {
 func (c *colChunk) write(pw interface {
 	ColumnWriters() []*parquet.ColumnWriter
 }) error {
+	return c.writeColumns(pw, nil, nil)
+}
+
+// writeColumns is write, calling load(li), when not nil, before writing
+// leaf li, and done(li) after.
+func (c *colChunk) writeColumns(pw interface {
+	ColumnWriters() []*parquet.ColumnWriter
+}, load func(li int) error, done func(li int)) error {
 	if c.n == 0 {
 		return nil
 	}
@@ -315,6 +326,11 @@ func (c *colChunk) write(pw interface {
 		c.vals = make([]parquet.Value, 0, 64)
 	}
 	for li := range c.leaves {
+		if load != nil {
+			if err := load(li); err != nil {
+				return err
+			}
+		}
 		l := &c.leaves[li]
 		cw := cols[l.col]
 		start := 0
@@ -327,6 +343,9 @@ func (c *colChunk) write(pw interface {
 		}
 		if err := cw.Flush(); err != nil {
 			return err
+		}
+		if done != nil {
+			done(li)
 		}
 	}
 	clear(c.vals[:cap(c.vals)]) // drop the pointers into strs
@@ -366,4 +385,340 @@ func (c *colChunk) appendValues(dst []parquet.Value, li int, rows []int32) []par
 		dst = append(dst, v)
 	}
 	return dst
+}
+
+// A merge read its inputs row by row (GenericReader) and held every
+// column of its chunk until the chunk was sorted and written: 4 to 5 MiB
+// for the process and cgroup tables, with the reader's own row buffers
+// besides. When every input has the table's schema, mergeColumnar reads
+// them column by column instead (parquet-go's column chunks and pages):
+// it holds the columns the sort and the pages need (the keys, time and
+// the opt leaves, see writeSteps) for the whole chunk, and each other
+// column only while it is written. The values, and so the file, are the
+// same: a value is made NULL or not as GenericReader and colChunk.add
+// make it (see addValue).
+
+// mergeMode is how tableOf.mergeWith reads its inputs and holds a chunk.
+type mergeMode int
+
+const (
+	// mergeByColumns reads the inputs column by column (mergeColumnar),
+	// or row by row when one has another schema, and holds the chunk by
+	// columns.
+	mergeByColumns mergeMode = iota
+	// mergeByRowReader reads the inputs row by row and holds the chunk by
+	// columns (mergeColumns).
+	mergeByRowReader
+	// mergeByRows reads the inputs row by row and holds the chunk as rows
+	// (mergeRows).
+	mergeByRows
+)
+
+// colSeg is a run of rows of one row group of an input of a merge: rows
+// first to first+n-1 of row group rg of input file.
+type colSeg struct {
+	file, rg int
+	first, n int64
+}
+
+// colInputs opens the inputs of a columnar merge as their rows are needed
+// and lets them go once the chunk that reads their last row is written.
+type colInputs struct {
+	files []sizedReaderAt
+	open  map[int]*parquet.File
+}
+
+// get returns the open Parquet file of input i.
+func (in *colInputs) get(i int) (*parquet.File, error) {
+	if pf, ok := in.open[i]; ok {
+		return pf, nil
+	}
+	f := in.files[i]
+	pf, err := parquet.OpenFile(f.ReaderAt, f.size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return nil, err
+	}
+	in.open[i] = pf
+	return pf, nil
+}
+
+// release lets go of the inputs before file.
+func (in *colInputs) release(file int) {
+	for i := range in.open {
+		if i < file {
+			delete(in.open, i)
+		}
+	}
+}
+
+// inputFailed returns the error of a failure to read input i: ErrCorrupt,
+// naming the file (see readEach).
+func inputFailed(files []sizedReaderAt, i int, err error) error {
+	return &inputError{i: i, err: fmt.Errorf("%s: %w: %w", files[i].name, ErrCorrupt, err)}
+}
+
+// columnarRowGroups returns the rows of each row group of each file, or
+// ok false when a file's schema is not s (a file of an older version):
+// those are read row by row, which converts them.
+func columnarRowGroups(files []sizedReaderAt, s *parquet.Schema) (groups [][]int64, ok bool, err error) {
+	groups = make([][]int64, len(files))
+	for i, f := range files {
+		var pf *parquet.File
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					err = inputFailed(files, i, fmt.Errorf("%v", r))
+				}
+			}()
+			pf, err = parquet.OpenFile(f.ReaderAt, f.size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+			if err != nil {
+				err = inputFailed(files, i, err)
+			}
+		}()
+		if err != nil {
+			return nil, false, err
+		}
+		if !parquet.EqualNodes(pf.Schema(), s) {
+			return nil, false, nil
+		}
+		for _, rg := range pf.RowGroups() {
+			groups[i] = append(groups[i], rg.NumRows())
+		}
+	}
+	return groups, true, nil
+}
+
+// mergeColumnar is mergeColumns reading the inputs column by column. ok
+// is false, and nothing written, when an input's schema is not the
+// table's.
+func (t *tableOf[T]) mergeColumnar(pw *parquet.GenericWriter[T], files []sizedReaderAt) (n int, ok bool, err error) {
+	groups, ok, err := columnarRowGroups(files, t.schema_)
+	if err != nil || !ok {
+		return 0, ok, err
+	}
+	cc, err := newColChunk(t.leaves, t.keys)
+	if err != nil {
+		return 0, true, err
+	}
+	in := &colInputs{files: files, open: map[int]*parquet.File{}}
+	var segs []colSeg
+	emit := func() error {
+		if err := cc.writeFrom(pw, in, segs); err != nil {
+			var ie *inputError
+			if errors.As(err, &ie) {
+				return err
+			}
+			return fmt.Errorf("write rows: %w", err)
+		}
+		if err := pw.Flush(); err != nil {
+			return fmt.Errorf("write row group: %w", err)
+		}
+		n += cc.n
+		cc.reset()
+		segs = segs[:0]
+		return nil
+	}
+	for i, rgs := range groups {
+		for g, rows := range rgs {
+			for first := int64(0); first < rows; {
+				k := min(rows-first, int64(mergeChunk-cc.n))
+				segs = append(segs, colSeg{file: i, rg: g, first: first, n: k})
+				cc.n += int(k)
+				first += k
+				if cc.n == mergeChunk {
+					if err := emit(); err != nil {
+						return 0, true, err
+					}
+					in.release(i)
+				}
+			}
+		}
+	}
+	if cc.n > 0 {
+		if err := emit(); err != nil {
+			return 0, true, err
+		}
+	}
+	return n, true, nil
+}
+
+// writeFrom writes the chunk of the rows segs of the inputs (c.n of them,
+// c's columns empty) as write does: it reads the keys, time and opt
+// leaves, sorts, then reads each other column just before writing it.
+func (c *colChunk) writeFrom(pw interface {
+	ColumnWriters() []*parquet.ColumnWriter
+}, in *colInputs, segs []colSeg) error {
+	held := make([]bool, len(c.leaves))
+	for _, li := range c.keys {
+		held[li] = true
+	}
+	for _, li := range c.opt {
+		held[li] = true
+	}
+	for li := range c.leaves {
+		if held[li] {
+			if err := c.load(li, in, segs); err != nil {
+				return err
+			}
+		}
+	}
+	load := func(li int) error {
+		if held[li] {
+			return nil
+		}
+		d := &c.data[li]
+		d.w64, d.w32, d.str, d.null = c.spare.w64[:0], c.spare.w32[:0], c.spare.str[:0], c.spare.null[:0]
+		c.spare = colData{}
+		return c.load(li, in, segs)
+	}
+	done := func(li int) {
+		if !held[li] {
+			// Its buffers serve the next column.
+			d := &c.data[li]
+			c.spare.w64, c.spare.w32, c.spare.str, c.spare.null = d.w64[:0], d.w32[:0], d.str[:0], d.null[:0]
+			*d = colData{}
+		}
+	}
+	return c.writeColumns(pw, load, done)
+}
+
+// load appends the values of leaf li of the rows segs to c.data[li].
+func (c *colChunk) load(li int, in *colInputs, segs []colSeg) error {
+	if c.vals == nil {
+		c.vals = make([]parquet.Value, 0, 64)
+	}
+	buf := c.vals[:cap(c.vals)]
+	for _, s := range segs {
+		if err := c.loadSeg(li, in, s, buf); err != nil {
+			return inputFailed(in.files, s.file, err)
+		}
+	}
+	clear(buf)
+	return nil
+}
+
+// loadSeg appends the values of leaf li of the rows of s.
+func (c *colChunk) loadSeg(li int, in *colInputs, s colSeg, buf []parquet.Value) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	pf, err := in.get(s.file)
+	if err != nil {
+		return err
+	}
+	rgs := pf.RowGroups()
+	if s.rg >= len(rgs) {
+		return fmt.Errorf("row group %d of %d", s.rg, len(rgs))
+	}
+	pages := rgs[s.rg].ColumnChunks()[c.leaves[li].col].Pages()
+	defer pages.Close()
+	row, end := int64(0), s.first+s.n
+	for row < end {
+		page, err := pages.ReadPage()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if np := page.NumRows(); row+np <= s.first {
+			row += np // before the run
+			parquet.Release(page)
+			continue
+		}
+		vr := page.Values()
+		for row < end {
+			k, err := vr.ReadValues(buf)
+			for _, v := range buf[:k] {
+				if row >= s.first && row < end {
+					c.addValue(li, v)
+				}
+				row++
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				parquet.Release(page)
+				return err
+			}
+		}
+		parquet.Release(page)
+	}
+	if row < end {
+		return fmt.Errorf("column %d has %d rows, want %d", c.leaves[li].col, row, end)
+	}
+	return nil
+}
+
+// addValue appends v, a value of leaf li read from an input, as add
+// appends the field GenericReader makes of it: a NULL of a pointer is
+// NULL, and of an opt leaf so is its zero value (GenericReader gives the
+// field its zero value, which add takes for NULL).
+func (c *colChunk) addValue(li int, v parquet.Value) {
+	l := &c.leaves[li]
+	d := &c.data[li]
+	null := v.IsNull()
+	if l.opt && !null {
+		switch l.kind {
+		case reflect.String:
+			null = len(v.ByteArray()) == 0
+		case reflect.Bool:
+			null = !v.Boolean()
+		case reflect.Int32:
+			null = v.Int32() == 0
+		case reflect.Int64:
+			null = v.Int64() == 0
+		}
+	}
+	if l.ptr || l.opt {
+		d.null = append(d.null, null)
+	}
+	switch l.kind {
+	case reflect.Int64:
+		var x int64
+		if !null {
+			x = v.Int64()
+		}
+		d.w64 = append(d.w64, x)
+	case reflect.Float64:
+		var x int64
+		if !null {
+			x = int64(math.Float64bits(v.Double()))
+		}
+		d.w64 = append(d.w64, x)
+	case reflect.Int32:
+		var x int32
+		if !null {
+			x = v.Int32()
+		}
+		d.w32 = append(d.w32, x)
+	case reflect.Float32:
+		var x int32
+		if !null {
+			x = int32(math.Float32bits(v.Float()))
+		}
+		d.w32 = append(d.w32, x)
+	case reflect.Bool:
+		var x int32
+		if !null && v.Boolean() {
+			x = 1
+		}
+		d.w32 = append(d.w32, x)
+	default:
+		var b []byte
+		if !null {
+			b = v.ByteArray()
+		}
+		id, ok := c.ids[string(b)]
+		if !ok {
+			s := string(b)
+			id = uint32(len(c.strs))
+			c.strs = append(c.strs, s)
+			c.ids[s] = id
+		}
+		d.str = append(d.str, id)
+	}
 }

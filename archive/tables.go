@@ -329,13 +329,17 @@ func (e *inputError) Unwrap() error { return e.err }
 // merge reads every row of the files in order and writes them to w as
 // one Parquet file, in row groups of up to mergeChunk rows sorted in
 // compaction order. It holds each chunk and writes each row group column
-// by column (see colChunk), unless byRows (or the table has no leaves),
-// as rows. Both write the same file.
+// by column (see colChunk), reading its inputs column by column when
+// their schema is the table's (see mergeColumnar), or, when the table has
+// no leaves, as rows. Every mergeMode writes the same file.
 func (t *tableOf[T]) merge(w io.Writer, files []sizedReaderAt) (int, error) {
-	return t.mergeWith(w, files, t.leaves == nil)
+	if t.leaves == nil {
+		return t.mergeWith(w, files, mergeByRows)
+	}
+	return t.mergeWith(w, files, mergeByColumns)
 }
 
-func (t *tableOf[T]) mergeWith(w io.Writer, files []sizedReaderAt, byRows bool) (int, error) {
+func (t *tableOf[T]) mergeWith(w io.Writer, files []sizedReaderAt, mode mergeMode) (int, error) {
 	pw := parquet.NewGenericWriter[T](w, t.dayOpts...)
 	// The reader allocates its row buffers per file, in proportion to
 	// len(buf): 256 rows cost a quarter of what 1,024 did, in garbage, for
@@ -343,9 +347,15 @@ func (t *tableOf[T]) mergeWith(w io.Writer, files []sizedReaderAt, byRows bool) 
 	buf := make([]T, 256)
 	var n int
 	var err error
-	if byRows {
+	switch mode {
+	case mergeByRows:
 		n, err = t.mergeRows(pw, files, buf)
-	} else {
+	case mergeByColumns:
+		var ok bool
+		if n, ok, err = t.mergeColumnar(pw, files); err == nil && !ok {
+			n, err = t.mergeColumns(pw, files, buf)
+		}
+	default:
 		n, err = t.mergeColumns(pw, files, buf)
 	}
 	if err != nil {
