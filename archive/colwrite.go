@@ -451,6 +451,9 @@ func (in *colInputs) release(file int) {
 	}
 }
 
+// drop lets go of input i.
+func (in *colInputs) drop(i int) { delete(in.open, i) }
+
 // inputFailed returns the error of a failure to read input i: ErrCorrupt,
 // naming the file (see readEach).
 func inputFailed(files []sizedReaderAt, i int, err error) error {
@@ -555,6 +558,23 @@ func (c *colChunk) writeFrom(pw interface {
 	for _, li := range c.opt {
 		held[li] = true
 	}
+	if c.manyInputs(segs, held) {
+		// Read each input once, every column of its rows, and let it go.
+		for i := 0; i < len(segs); {
+			j := i + 1
+			for j < len(segs) && segs[j].file == segs[i].file {
+				j++
+			}
+			for li := range c.leaves {
+				if err := c.load(li, in, segs[i:j]); err != nil {
+					return err
+				}
+			}
+			in.drop(segs[i].file)
+			i = j
+		}
+		return c.writeColumns(pw, nil, nil)
+	}
 	for li := range c.leaves {
 		if held[li] {
 			if err := c.load(li, in, segs); err != nil {
@@ -580,6 +600,41 @@ func (c *colChunk) writeFrom(pw interface {
 		}
 	}
 	return c.writeColumns(pw, load, done)
+}
+
+// inputFooterBytes is about what an open input holds per column: its
+// footer decoded (parquet.OpenFile allocates 18 KB for a part of the cpu
+// table, 32 KB for one of the cgroup table, 53 KB for one of the process
+// table). A variable for tests.
+var inputFooterBytes = 2 << 10
+
+// manyInputs reports whether the rows segs come from so many inputs that
+// keeping them open while the columns not held are read one by one costs
+// more than holding those columns: a chunk of a table of a few rows a
+// sample spans every part of the day (288), whose footers took 5 MiB.
+func (c *colChunk) manyInputs(segs []colSeg, held []bool) bool {
+	files := 0
+	for i, s := range segs {
+		if i == 0 || s.file != segs[i-1].file {
+			files++
+		}
+	}
+	cols := 0
+	for li, l := range c.leaves {
+		if held[li] {
+			continue
+		}
+		switch l.kind {
+		case reflect.Int64, reflect.Float64:
+			cols += 8
+		default:
+			cols += 4
+		}
+		if l.ptr || l.opt {
+			cols++
+		}
+	}
+	return files*len(c.leaves)*inputFooterBytes > cols*c.n
 }
 
 // load appends the values of leaf li of the rows segs to c.data[li].

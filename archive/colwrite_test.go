@@ -98,10 +98,14 @@ func TestMergeByColumnsSameBytes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer func(b int) { inputFooterBytes = b }(inputFooterBytes)
 			for _, m := range []struct {
-				name string
-				mode mergeMode
-			}{{"row reader", mergeByRowReader}, {"columns", mergeByColumns}} {
+				name   string
+				mode   mergeMode
+				footer int // inputFooterBytes: 0, every column of a chunk on its own; 1 << 30, all at once
+			}{{"row reader", mergeByRowReader, 0}, {"columns", mergeByColumns, 0},
+				{"columns, inputs read once", mergeByColumns, 1 << 30}} {
+				inputFooterBytes = m.footer
 				var out bytes.Buffer
 				n2, err := cw.mergeWith(&out, files, m.mode)
 				if err != nil {
