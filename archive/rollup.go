@@ -745,15 +745,18 @@ func writeRollupLeaves(pw *parquet.Writer, sp *rollupSpec, pass rollupPass, day 
 // passes, each of as many as hold rollupPassBytes of stats, bucketBytes
 // per bucket (of every key) and column: the first pass guesses the
 // buckets (rollupPassKeys keys, unless rollupPassNums says how many
-// columns to take), the next ones know them. All of them at once, the per-minute stats of the cgroup table
-// (15 columns of 1,440 minutes of a few dozen cgroups) took 11 MiB, and
-// the day file's row groups were read with every column. Each pass reads
-// the keys and times of the day file again: a table whose stats are
-// small takes two passes, or one.
+// columns to take), the next ones know them. All of them at once, the
+// per-minute stats of the cgroup table (15 columns of 1,440 minutes of a
+// few dozen cgroups) took 11 MiB. Each pass reads the keys and times of
+// the day file again: a table whose stats are small takes two passes, or
+// one; the cgroup table's per-minute rollup, one a column (a few
+// hundredths of a second each for a day of 16 cgroups); the process
+// table's per-hour rollup takes one (its 2.6 million rows of a day of 300
+// processes take a third of a second a pass), of 3 MiB.
 var (
 	rollupPassNums  = 0
 	rollupPassKeys  = 32
-	rollupPassBytes = 3 << 20
+	rollupPassBytes = 1 << 20
 )
 
 // bucketBytes is what bucketStats holds per bucket and numeric column:
