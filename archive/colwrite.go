@@ -611,7 +611,8 @@ var inputFooterBytes = 2 << 10
 // manyInputs reports whether the rows segs come from so many inputs that
 // keeping them open while the columns not held are read one by one costs
 // more than holding those columns: a chunk of a table of a few rows a
-// sample spans every part of the day (288), whose footers took 5 MiB.
+// sample spans every part of the day (288), whose footers took about
+// 6 MiB.
 func (c *colChunk) manyInputs(segs []colSeg, held []bool) bool {
 	files := 0
 	for i, s := range segs {

@@ -367,8 +367,9 @@ func (t *tableOf[T]) mergeWith(w io.Writer, files []sizedReaderAt, mode mergeMod
 	return n, nil
 }
 
-// mergeColumns is merge for a table with leaves: it holds each chunk in a
-// colChunk and writes it column by column.
+// mergeColumns is merge for a table with leaves whose inputs are read row
+// by row (one has an older schema, see mergeColumnar): it holds each chunk
+// in a colChunk and writes it column by column.
 func (t *tableOf[T]) mergeColumns(pw *parquet.GenericWriter[T], files []sizedReaderAt, buf []T) (int, error) {
 	cc, err := newColChunk(t.leaves, t.keys)
 	if err != nil {
