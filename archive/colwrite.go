@@ -392,9 +392,9 @@ func (c *colChunk) appendValues(dst []parquet.Value, li int, rows []int32) []par
 // for the process and cgroup tables, with the reader's own row buffers
 // besides. When every input has the table's schema, mergeColumnar reads
 // them column by column instead (parquet-go's column chunks and pages):
-// it holds the columns the sort and the pages need (the keys, time and
-// the opt leaves, see writeSteps) for the whole chunk, and each other
-// column only while it is written. The values, and so the file, are the
+// it holds what the sort and the pages need (the keys and time, and the
+// NULL marks of the opt leaves, see writeSteps) for the whole chunk, and
+// each column's values only while it is written. The values, and so the file, are the
 // same: a value is made NULL or not as GenericReader and colChunk.add
 // make it (see addValue).
 
@@ -546,16 +546,14 @@ func (t *tableOf[T]) mergeColumnar(pw *parquet.GenericWriter[T], files []sizedRe
 }
 
 // writeFrom writes the chunk of the rows segs of the inputs (c.n of them,
-// c's columns empty) as write does: it reads the keys, time and opt
-// leaves, sorts, then reads each other column just before writing it.
+// c's columns empty) as write does: it reads the keys and time, and the
+// NULL marks of the opt leaves (which writeSteps needs), sorts, then reads
+// each other column, and the opt leaves again, just before writing it.
 func (c *colChunk) writeFrom(pw interface {
 	ColumnWriters() []*parquet.ColumnWriter
 }, in *colInputs, segs []colSeg) error {
 	held := make([]bool, len(c.leaves))
 	for _, li := range c.keys {
-		held[li] = true
-	}
-	for _, li := range c.opt {
 		held[li] = true
 	}
 	if c.manyInputs(segs, held) {
@@ -575,28 +573,55 @@ func (c *colChunk) writeFrom(pw interface {
 		}
 		return c.writeColumns(pw, nil, nil)
 	}
-	for li := range c.leaves {
-		if held[li] {
-			if err := c.load(li, in, segs); err != nil {
-				return err
-			}
+	opt := make([]bool, len(c.leaves))
+	for _, li := range c.opt {
+		opt[li] = true
+	}
+	// take reads leaf li into the spare buffers; an opt leaf keeps its
+	// NULL marks in a buffer of its own.
+	take := func(li int) error {
+		d := &c.data[li]
+		d.w64, d.w32, d.str = c.spare.w64[:0], c.spare.w32[:0], c.spare.str[:0]
+		c.spare.w64, c.spare.w32, c.spare.str = nil, nil, nil
+		if opt[li] {
+			d.null = d.null[:0]
+		} else {
+			d.null, c.spare.null = c.spare.null[:0], nil
 		}
+		return c.load(li, in, segs)
+	}
+	// give hands the buffers of leaf li back, but for an opt leaf's NULL
+	// marks.
+	give := func(li int) {
+		d := &c.data[li]
+		c.spare.w64, c.spare.w32, c.spare.str = d.w64[:0], d.w32[:0], d.str[:0]
+		d.w64, d.w32, d.str = nil, nil, nil
+		if !opt[li] {
+			c.spare.null, d.null = d.null[:0], nil
+		}
+	}
+	for _, li := range c.keys {
+		if err := c.load(li, in, segs); err != nil {
+			return err
+		}
+	}
+	// The NULL marks of the opt leaves, for writeSteps; their values are
+	// read again when they are written.
+	for _, li := range c.opt {
+		if err := take(li); err != nil {
+			return err
+		}
+		give(li)
 	}
 	load := func(li int) error {
 		if held[li] {
 			return nil
 		}
-		d := &c.data[li]
-		d.w64, d.w32, d.str, d.null = c.spare.w64[:0], c.spare.w32[:0], c.spare.str[:0], c.spare.null[:0]
-		c.spare = colData{}
-		return c.load(li, in, segs)
+		return take(li)
 	}
 	done := func(li int) {
 		if !held[li] {
-			// Its buffers serve the next column.
-			d := &c.data[li]
-			c.spare.w64, c.spare.w32, c.spare.str, c.spare.null = d.w64[:0], d.w32[:0], d.str[:0], d.null[:0]
-			*d = colData{}
+			give(li)
 		}
 	}
 	return c.writeColumns(pw, load, done)
