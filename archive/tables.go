@@ -279,7 +279,7 @@ var Version = func() string {
 var zstdCodec = &keptZstd{level: zstd.SpeedDefault}
 
 var (
-	partCodec = writerOptions(zstdCodec, 32<<10)
+	partCodec = append(writerOptions(zstdCodec, 32<<10), parquet.ColumnPageBuffers(parquet.NewChunkBufferPool(4<<10)))
 	dayCodec  = writerOptions(zstdCodec, 256<<10)
 )
 

@@ -634,27 +634,144 @@ type tableResult struct {
 
 // segmentTable is the flush of one table of a segment under way.
 type segmentTable struct {
-	ts       tableStream
+	t  table
+	ts tableStream // nil while the table's rows are held
+	// held are the table's rows not yet handed to ts: for each batch with
+	// rows of the table, the batch time (a varint) and the table's journal
+	// record of them (see encode).
+	held     []byte
 	files    []*tmpFile
 	err      error
 	fallback bool // rows out of time order: written from the whole segment instead
 }
 
+// holdTable is how many bytes of journal records of its rows a flush
+// holds for a table before it starts writing the table's part. A part's
+// Parquet writer costs a few hundred KB however few rows it has (a
+// column buffer and a page of every column), while most tables have a
+// few rows per sample, whose records over a flush cost a few KB to a few
+// hundred: these are held while the segment is read and written after,
+// one table at a time, so that the flush has one of their writers at a
+// time. A table with more rows (the process table) is written as the
+// segment is read, so that its rows are never all in memory.
+var holdTable = 256 << 10
+
 // writeSegment writes the tables need of a segment as parts, one per table
 // and day, named after the segment's first seq, and makes them durable. It
-// reads the segment frame by frame and hands each batch to a stream per
-// table, which writes row groups as they fill (see tableStream), so that a
-// flush holds one frame and a row group per table in memory, not the
-// segment. A table whose rows are out of time order (a clock stepped back)
-// is written from the whole segment, sorted, as before. A table that
-// fails leaves no part of this segment behind (its tmp files are removed)
-// and does not stop the others.
+// reads the segment frame by frame, once. The rows of each table are held
+// (holdTable) and then handed, batch after batch, to a stream per table,
+// which writes row groups as they fill (see tableStream); a table's rows
+// are handed to its stream as they are read once they outgrow holdTable.
+// So a flush holds one frame, a row group of each large table and the
+// held rows of the others in memory, not the segment; the tables whose
+// rows were held to the end are written one after the other, after the
+// large ones, each stream the same batches as if it had had them as they
+// were read, which makes the same files. A table whose rows are out of
+// time order (a clock stepped back) is written from the whole segment,
+// sorted, as before. A table that fails leaves no part of this segment
+// behind (its tmp files are removed) and does not stop the others.
 func (w *Writer) writeSegment(sg *segment, need []string, replay bool) map[string]tableResult {
 	out := make(map[string]tableResult, len(need))
-	streams := make(map[string]*segmentTable, len(need))
-	for _, name := range need {
-		st := &segmentTable{}
-		st.ts = tables[name].stream(func(day time.Time) (io.Writer, error) {
+	sts := make([]*segmentTable, len(need))
+	for i, name := range need {
+		sts[i] = &segmentTable{t: tables[name]}
+	}
+	// add hands the rows of b to the table's stream, or holds them.
+	add := func(st *segmentTable, b *schema.Batch) error {
+		if st.ts != nil {
+			return st.ts.add(b)
+		}
+		if st.t.count(b) == 0 {
+			return nil
+		}
+		bt := b.Time.UnixMicro()
+		st.held = binary.AppendVarint(st.held, bt)
+		st.held = st.t.encode(st.held, b, bt)
+		if len(st.held) <= holdTable {
+			return nil
+		}
+		return w.release(st, sg)
+	}
+	var scratch schema.Batch
+	rerr := w.eachFrame(sg, replay, func(i int, p []byte) {
+		_, b, err := decodeBatchInto(p, &scratch)
+		if err != nil {
+			w.log.Warn("journal: dropped undecodable record", "file", sg.name, "record", i, "err", err)
+			return
+		}
+		for _, st := range sts {
+			if st.err != nil || st.fallback {
+				continue
+			}
+			if err := add(st, b); errors.Is(err, errOutOfOrder) {
+				st.fallback = true
+			} else if err != nil {
+				st.err = err
+			}
+		}
+	})
+	scratch = schema.Batch{}
+	// The tables streamed first, then the held ones one by one: a table's
+	// writer is garbage once its parts are in.
+	var streamed, held []*segmentTable
+	for _, st := range sts {
+		if st.ts != nil {
+			streamed = append(streamed, st)
+		} else {
+			held = append(held, st)
+		}
+	}
+	var all *schema.Batch // the whole segment, for the tables out of order
+	for _, st := range append(streamed, held...) {
+		out[st.t.name()] = w.finishTable(st, sg, rerr, &all, replay)
+	}
+	return out
+}
+
+// finishTable writes the rows of a table of a segment still held, closes
+// its stream and makes its parts durable; or, for a table whose rows are
+// out of time order, writes it from the whole segment (*all, loaded once).
+// On error (rerr: the segment could not be read) it removes the table's
+// tmp files.
+func (w *Writer) finishTable(st *segmentTable, sg *segment, rerr error, all **schema.Batch, replay bool) tableResult {
+	name := st.t.name()
+	err := cmp.Or(rerr, st.err)
+	var rows int
+	if err == nil && !st.fallback {
+		if err = w.release(st, sg); err == nil {
+			rows, err = st.ts.close()
+		}
+		if errors.Is(err, errOutOfOrder) {
+			st.fallback, err = true, nil
+		}
+	}
+	st.ts, st.held = nil, nil
+	if err != nil || st.fallback {
+		for _, f := range st.files {
+			w.s.abortTmp(f)
+		}
+	}
+	switch {
+	case err != nil:
+		return tableResult{err: err}
+	case st.fallback:
+		if *all == nil {
+			if *all, err = w.load(sg, replay); err != nil {
+				return tableResult{err: err}
+			}
+		}
+		n, k, err := w.writeTable(name, *all, sg.first)
+		return tableResult{rows: n, files: k, err: err}
+	}
+	return tableResult{rows: rows, files: len(st.files), err: w.commitParts(st.files)}
+}
+
+// release starts the stream of a table of a segment, if it has none, and
+// hands it the rows held, batch after batch, as they were read.
+func (w *Writer) release(st *segmentTable, sg *segment) error {
+	if st.ts == nil {
+		name := st.t.name()
+		st.ts = st.t.stream(func(day time.Time) (io.Writer, error) {
 			dir := Partition{Table: name, Host: w.host, Day: day}.Dir()
 			if err := w.s.ensureDir(dir); err != nil {
 				return nil, err
@@ -666,58 +783,28 @@ func (w *Writer) writeSegment(sg *segment, need []string, replay bool) map[strin
 			st.files = append(st.files, f)
 			return f.w, nil
 		})
-		streams[name] = st
 	}
-	var scratch schema.Batch
-	rerr := w.eachFrame(sg, replay, func(i int, p []byte) {
-		_, b, err := decodeBatchInto(p, &scratch)
-		if err != nil {
-			w.log.Warn("journal: dropped undecodable record", "file", sg.name, "record", i, "err", err)
-			return
+	d := &dec{b: st.held}
+	var b schema.Batch
+	for len(d.b) > 0 {
+		bt := d.i()
+		if name := d.s(); d.err == nil && name != st.t.name() {
+			return fmt.Errorf("held rows: record of table %q", name)
 		}
-		for _, name := range need {
-			st := streams[name]
-			if st.err != nil || st.fallback {
-				continue
-			}
-			if err := st.ts.add(b); errors.Is(err, errOutOfOrder) {
-				st.fallback = true
-			} else if err != nil {
-				st.err = err
-			}
+		st.t.reset(&b)
+		if err := st.t.decode(d, &b, bt); err != nil {
+			return fmt.Errorf("held rows: %w", err)
 		}
-	})
-	var all *schema.Batch // the whole segment, for the tables out of order
-	for _, name := range need {
-		st := streams[name]
-		err := cmp.Or(rerr, st.err)
-		var rows int
-		if err == nil && !st.fallback {
-			rows, err = st.ts.close()
+		if d.err != nil {
+			return fmt.Errorf("held rows: %w", d.err)
 		}
-		if err != nil || st.fallback {
-			for _, f := range st.files {
-				w.s.abortTmp(f)
-			}
+		b.Time = time.UnixMicro(bt).UTC()
+		if err := st.ts.add(&b); err != nil {
+			return err
 		}
-		switch {
-		case err != nil:
-			out[name] = tableResult{err: err}
-			continue
-		case st.fallback:
-			if all == nil {
-				if all, err = w.load(sg, replay); err != nil {
-					out[name] = tableResult{err: err}
-					continue
-				}
-			}
-			n, k, err := w.writeTable(name, all, sg.first)
-			out[name] = tableResult{rows: n, files: k, err: err}
-			continue
-		}
-		out[name] = tableResult{rows: rows, files: len(st.files), err: w.commitParts(st.files)}
 	}
-	return out
+	st.held = nil
+	return nil
 }
 
 // commitParts makes the parts of a table of a segment durable: each is
