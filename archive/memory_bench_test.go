@@ -21,12 +21,24 @@ import (
 // flushes it into parts, and reports the peak resident memory of the
 // flush (VmHWM, reset before it), the peaks of its RssAnon and RssFile
 // and its CPU time, with the soft memory
-// limit almanac sample sets (20 MiB) and without one. The budget is 30 MB
+// limit almanac sample sets (20 MiB) and without one, and with the limit
+// and the GOGC almanac sample sets while an Append flushes (25,
+// flushGCPercent in cmd/almanac). The budget is 30 MB
 // for the whole sampler; the figure includes the test binary's own share.
 //
 //	go test ./archive -run '^$' -bench FlushMemory -benchtime 1x
 func BenchmarkFlushMemory(b *testing.B) {
-	for _, bc := range memoryLimits {
+	type flushCase struct {
+		name  string
+		limit int64
+		gc    int // GOGC during the flush; 0 leaves it
+	}
+	var cases []flushCase
+	for _, l := range memoryLimits {
+		cases = append(cases, flushCase{name: l.name, limit: l.limit})
+	}
+	cases = append(cases, flushCase{name: "limit20MiB-gogc25", limit: 20 << 20, gc: 25})
+	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
 			for range b.N {
 				s, err := Open(b.TempDir(), testLog(b))
@@ -46,7 +58,14 @@ func BenchmarkFlushMemory(b *testing.B) {
 				}
 				g = nil
 				done := measureMemory(b, bc.limit, "flush")
-				if err := w.Flush(); err != nil {
+				if bc.gc > 0 {
+					old := debug.SetGCPercent(bc.gc)
+					err = w.Flush()
+					debug.SetGCPercent(old)
+				} else {
+					err = w.Flush()
+				}
+				if err != nil {
 					b.Fatal(err)
 				}
 				done()

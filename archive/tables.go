@@ -279,6 +279,10 @@ var Version = func() string {
 var zstdCodec = &keptZstd{level: zstd.SpeedDefault}
 
 var (
+	// A part's pages wait in memory until their row group is written, in
+	// chunks of 4 KiB rather than parquet-go's 32 KiB: a column of a few
+	// rows holds 4 KiB, not 32, while a flush writes it (the pages are
+	// the same).
 	partCodec = append(writerOptions(zstdCodec, 32<<10), parquet.ColumnPageBuffers(parquet.NewChunkBufferPool(4<<10)))
 	dayCodec  = writerOptions(zstdCodec, 256<<10)
 )

@@ -710,7 +710,7 @@ func (w *Writer) writeSegment(sg *segment, need []string, replay bool) map[strin
 			}
 		}
 	})
-	scratch = schema.Batch{}
+	scratch = schema.Batch{} // the rows of the last frame are garbage from here
 	// The tables streamed first, then the held ones one by one: a table's
 	// writer is garbage once its parts are in.
 	var streamed, held []*segmentTable
