@@ -353,12 +353,34 @@ func (s *sampler) take(now time.Time) error {
 // (about 0.1 CPU-s a flush of 1,000 processes at 1 s) for a lower peak.
 const flushGCPercent = 25
 
+// flushGC counts the Appends that flush under way in the process (tests
+// run samplers side by side): the first sets flushGCPercent, the last puts
+// the GOGC before it back.
+var flushGC struct {
+	sync.Mutex
+	n   int
+	old int
+}
+
 // append appends b to the journal; when it flushes, with the collector
 // set to flushGCPercent.
 func (s *sampler) append(b *schema.Batch, flushes bool) error {
-	if flushes {
-		defer debug.SetGCPercent(debug.SetGCPercent(flushGCPercent))
+	if !flushes {
+		return s.w.Append(b)
 	}
+	flushGC.Lock()
+	if flushGC.n == 0 {
+		flushGC.old = debug.SetGCPercent(flushGCPercent)
+	}
+	flushGC.n++
+	flushGC.Unlock()
+	defer func() {
+		flushGC.Lock()
+		if flushGC.n--; flushGC.n == 0 {
+			debug.SetGCPercent(flushGC.old)
+		}
+		flushGC.Unlock()
+	}()
 	return s.w.Append(b)
 }
 
