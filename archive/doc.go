@@ -56,9 +56,12 @@
 // parts, one file per table and day, named after the segment's seq: each
 // part is written as .<name>.tmp, fsynced and renamed, its folder is fsynced,
 // and once every table of a segment is in, the segment is deleted. The
-// flush reads the segment from disk frame by frame and streams each table
-// into its part row group by row group, so its memory does not grow with
-// the segment (the open segment is not kept in memory either). A
+// flush reads the segment from disk frame by frame and streams each large
+// table into its part row group by row group; a small table's records are
+// held (up to a bound, as compact journal records) and written after, one
+// table at a time, so that one of their Parquet writers is open at once.
+// Its memory does not grow with the segment (the open segment is not kept
+// in memory either). A
 // crash before that replays the segment into the same part names, with
 // the same rows: replays never duplicate rows. (.journal/<host>.wal is
 // the lock file; older versions journaled into it, and what they left

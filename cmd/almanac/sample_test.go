@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,4 +109,54 @@ func liveSampler(t *testing.T, log *slog.Logger, o sampleOptions) *sampler {
 		t.Fatal(err)
 	}
 	return &sampler{o: o, log: log, store: store, w: w, sampler: sample.New(src, sample.Options{Log: slog.New(slog.DiscardHandler)})}
+}
+
+// gcAtFlush is a log handler that notes the garbage collector's GOGC when
+// the writer logs a flush (in the middle of the Append that flushes).
+type gcAtFlush struct {
+	mu    *sync.Mutex
+	gogcs *[]int
+}
+
+func (h gcAtFlush) Enabled(context.Context, slog.Level) bool { return true }
+func (h gcAtFlush) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "journal flushed" {
+		v := debug.SetGCPercent(100)
+		debug.SetGCPercent(v)
+		h.mu.Lock()
+		*h.gogcs = append(*h.gogcs, v)
+		h.mu.Unlock()
+	}
+	return nil
+}
+func (h gcAtFlush) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h gcAtFlush) WithGroup(string) slog.Handler      { return h }
+
+// TestFlushGOGC checks that an Append that flushes runs with the
+// collector at flushGCPercent and that the GOGC before is put back.
+func TestFlushGOGC(t *testing.T) {
+	const before = 77
+	defer debug.SetGCPercent(debug.SetGCPercent(before))
+	var mu sync.Mutex
+	var gogcs []int
+	s := liveSampler(t, slog.New(gcAtFlush{mu: &mu, gogcs: &gogcs}),
+		sampleOptions{interval: 10 * time.Second, flush: 30 * time.Second, host: "web1", noSync: true})
+	start := time.Now().UTC().Truncate(24 * time.Hour).Add(time.Hour)
+	for i := range 6 {
+		if err := s.take(start.Add(time.Duration(i) * 10 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if v := debug.SetGCPercent(before); v != before {
+			t.Errorf("after reading %d: GOGC %d, want %d put back", i, v, before)
+		}
+	}
+	s.wg.Wait()
+	if err := s.w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(gogcs) == 0 || gogcs[0] != flushGCPercent {
+		t.Errorf("GOGC during the flushes: %v, want %d during the first (the one of the loop)", gogcs, flushGCPercent)
+	}
 }
