@@ -512,24 +512,9 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 	}
 	for _, rg := range pf.RowGroups() {
 		chunks := rg.ColumnChunks()
-		tc := chunks[tleaf.ColumnIndex]
-		if b, ok := tc.(bounded); ok {
-			if lo, hi, ok := b.Bounds(); ok && (hi.Int64() < r.from || lo.Int64() >= r.to) {
-				continue
-			}
-		}
 		nrows := int(rg.NumRows())
-		if times, err = readTimes(tc, times[:0]); err != nil {
+		if times, keep, err = rowsOfGroup(rg, tleaf.ColumnIndex, r, times, keep); err != nil {
 			return nil, err
-		}
-		if len(times) != nrows {
-			return nil, fmt.Errorf("%w: time column has %d values for %d rows", ErrCorrupt, len(times), nrows)
-		}
-		keep = keep[:0]
-		for i, t := range times {
-			if r.from <= t && t < r.to {
-				keep = append(keep, i)
-			}
 		}
 		if len(keep) == 0 {
 			continue

@@ -269,26 +269,11 @@ func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Fram
 	var keep []int
 	for _, rg := range pf.RowGroups() {
 		chunks := rg.ColumnChunks()
-		tc := chunks[tleaf.ColumnIndex]
-		if b, ok := tc.(bounded); ok {
-			if lo, hi, ok := b.Bounds(); ok && (hi.Int64() < r.from || lo.Int64() >= r.to) {
-				continue
-			}
-		}
 		nrows := int(rg.NumRows())
 		// The buffers of one row group serve the next.
-		times, err = readTimes(tc, times[:0])
+		times, keep, err = rowsOfGroup(rg, tleaf.ColumnIndex, r, times, keep)
 		if err != nil {
 			return err
-		}
-		if len(times) != nrows {
-			return fmt.Errorf("%w: time column has %d values for %d rows", ErrCorrupt, len(times), nrows)
-		}
-		keep = keep[:0]
-		for i, t := range times {
-			if r.from <= t && t < r.to {
-				keep = append(keep, i)
-			}
 		}
 		if len(keep) == 0 {
 			continue
@@ -314,6 +299,32 @@ func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Fram
 		}
 	}
 	return nil
+}
+
+// rowsOfGroup reads the times of the row group rg (into times, reused)
+// and returns the indexes of its rows with a time in r (into keep,
+// reused): none, without reading, when its statistics say so.
+func rowsOfGroup(rg parquet.RowGroup, timeIndex int, r timeRange, times []int64, keep []int) ([]int64, []int, error) {
+	tc := rg.ColumnChunks()[timeIndex]
+	keep = keep[:0]
+	if b, ok := tc.(bounded); ok {
+		if lo, hi, ok := b.Bounds(); ok && (hi.Int64() < r.from || lo.Int64() >= r.to) {
+			return times, keep, nil
+		}
+	}
+	times, err := readTimes(tc, times[:0])
+	if err != nil {
+		return times, keep, err
+	}
+	if n := rg.NumRows(); int64(len(times)) != n {
+		return times, keep, fmt.Errorf("%w: time column has %d values for %d rows", ErrCorrupt, len(times), n)
+	}
+	for i, t := range times {
+		if r.from <= t && t < r.to {
+			keep = append(keep, i)
+		}
+	}
+	return times, keep, nil
 }
 
 // rowsIn returns how many rows of pf at most have a time in r: the rows
