@@ -324,8 +324,9 @@ func linkArchive(b *testing.B, src string) string {
 
 // BenchmarkRenderIncremental renders the benchmark fleet with a render
 // cache, then again at the same time after one new flush on one host (a
-// part of 30 samples): the other hosts' pages come from the cache. Goal:
-// the second render costs at most a tenth of the CPU of the first.
+// part of 30 samples): the other hosts' pages come from the cache, the
+// closed days of the host that changed from its day memo. Goal: the
+// second render costs at most a tenth of the CPU of the first.
 //
 //	go test ./render -run '^$' -bench RenderIncremental -benchtime 1x
 func BenchmarkRenderIncremental(b *testing.B) {
