@@ -123,15 +123,12 @@ func getGrid(r *memoReader) grid {
 }
 
 // weekDays feeds a weekStat a day at a time: each day's own sum, weight
-// and peak, then added to the days before. The week is the 7-day range's
-// window (weekRange).
+// and peak, then added to the days before. The week is the window of
+// weekRange.
 type weekDays struct {
 	w      *weekStat
 	before weekStat
 }
-
-// weekRange is the range whose window is the overview's week.
-const weekRange = 1
 
 func (a *weekDays) begin() { a.before, *a.w = *a.w, weekStat{} }
 

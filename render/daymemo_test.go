@@ -255,3 +255,25 @@ func FuzzReplay(f *testing.F) {
 		}
 	})
 }
+
+// TestDayMemoEarlier renders with a render cache made by a later render:
+// the days a range starts in were kept as of that later time, and what
+// they add to the windows that start in them must not come from there.
+func TestDayMemoEarlier(t *testing.T) {
+	st := memoFleet(t)
+	cache := filepath.Join(t.TempDir(), "render-cache")
+	for i, now := range []time.Time{fixedNow.Add(3 * time.Hour), fixedNow.Add(time.Hour)} {
+		dir := t.TempDir()
+		rep, err := Build(context.Background(), st, Options{Out: filepath.Join(dir, "cached"), Now: now, Log: quietLog(), Cache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Build(context.Background(), st, Options{Out: filepath.Join(dir, "full"), Now: now, Log: quietLog()}); err != nil {
+			t.Fatal(err)
+		}
+		compareSites(t, now.Format(time.TimeOnly), filepath.Join(dir, "cached"), filepath.Join(dir, "full"))
+		if i == 1 && rep.DaysKept == 0 {
+			t.Errorf("the earlier render kept no day from the memo")
+		}
+	}
+}

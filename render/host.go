@@ -399,13 +399,13 @@ func (g *gatherer) cpu() error {
 	all.peaks = 1
 	cores := g.newHeat()
 	coreNames := map[string]bool{}
-	sparkFrom := g.now - 24*time.Hour.Microseconds()
+	sparkFrom, _ := g.rangeWindow(sparkRange)
 	var spark grid
 	spark.Cols = [][]float64{nil}
 	var lastT int64
 	lastBusy := math.NaN()
 	accs := []dayAcc{all, cores, &weekDays{w: &g.weekCPU}, &newest{t: &lastT, v: &lastBusy},
-		&appended{ints: []*[]int64{&spark.T}, floats: []*[]float64{&spark.Cols[0]}},
+		&appended{ints: []*[]int64{&spark.T}, floats: []*[]float64{&spark.Cols[0]}, bound: bound(sparkRange)},
 		&newestOf[bool]{m: &coreNames, put: (*memoBuf).bool, get: (*memoReader).bool}}
 	err := g.eachWith(schema.TableCPU, cs, accs, func(c chunk) {
 		f := c.f
@@ -515,7 +515,18 @@ func (g *gatherer) dataExtent(r int) (first, last int64) {
 }
 
 // weekFrom returns the start (µs) of the last 7 days, the overview's week.
-func (g *gatherer) weekFrom() int64 { return g.now - 7*24*time.Hour.Microseconds() }
+func (g *gatherer) weekFrom() int64 {
+	from, _ := g.rangeWindow(weekRange)
+	return from
+}
+
+// weekRange is the range whose window is the overview's week (the 7-day
+// means, the filesystems' trend); sparkRange the one the overview's
+// sparkline draws.
+const (
+	weekRange  = 1
+	sparkRange = 0
+)
 
 // rowWeight returns the time (µs) a row stands for: a rollup bucket's
 // width, or a sample's interval.
@@ -705,14 +716,15 @@ type fsLast struct {
 func (g *gatherer) filesystem() error {
 	space, inodes := g.newSet(1), g.newSet(1)
 	last := map[string]fsLast{}
-	trendFrom := g.now - 7*24*time.Hour.Microseconds()
+	trendFrom := g.weekFrom() // the trend of the last 7 days
 	var trend struct {
 		T     []int64
 		Mount []string
 		Used  []float64
 	}
 	lastFS := &newestOf[fsLast]{m: &last, put: putFSLast, get: getFSLast}
-	rows := &appended{ints: []*[]int64{&trend.T}, floats: []*[]float64{&trend.Used}, strs: []*[]string{&trend.Mount}}
+	rows := &appended{ints: []*[]int64{&trend.T}, floats: []*[]float64{&trend.Used}, strs: []*[]string{&trend.Mount},
+		bound: bound(weekRange)}
 	err := g.eachWith(schema.TableFilesystem, []string{"mountpoint",
 		"used_bytes", "avail_bytes", "inodes_total", "inodes_used"}, []dayAcc{space, inodes, lastFS, rows}, func(c chunk) {
 		f := c.f
