@@ -196,8 +196,8 @@ func (g *gatherer) eachKept(days []archive.DayFiles, table string, cols []string
 						// it, from their earliest start on.
 						from := hi
 						for r := range ranges {
-							if cut.has(r) {
-								from = min(from, g.now-ranges[r].Dur.Microseconds())
+							if start, _ := g.rangeWindow(r); cut.has(r) {
+								from = min(from, start)
 							}
 						}
 						if err := g.readDayInto(accs, memo, d, plan, t, cols, max(lo, from), hi, fn, nil, cut, true); err != nil {
@@ -307,7 +307,7 @@ func (g *gatherer) dayKey(d archive.DayFiles, res archive.Resolution, table stri
 		return "", 0
 	}
 	h := sha256.New()
-	h.Write(g.memo.base)
+	h.Write(g.memo.c.dayBase)
 	fmt.Fprintf(h, "%s\n%q\n%d\n%s\ninterval %d\n", table, cols, res, stamp, g.d.tl.Interval)
 	for r := range ranges {
 		switch from, _ := g.rangeWindow(r); {
@@ -642,14 +642,14 @@ func (h *heat) end(b *memoBuf, cut rangeSet, only bool) {
 			continue
 		}
 		for k, row := range day {
-			h.addRow(h.before[r], r, k, row)
+			addHeatRow(h.before[r], k, row)
 		}
 	}
 	h.cells, h.before = h.before, nil
 }
 
-// addRow adds a key's row of range r to cells: each column's peak.
-func (h *heat) addRow(cells map[string][]float64, r int, k string, row []float64) {
+// addHeatRow adds a key's row to the cells of a heatmap's range: each column's peak.
+func addHeatRow(cells map[string][]float64, k string, row []float64) {
 	acc, ok := cells[k]
 	if !ok {
 		cells[k] = row
@@ -688,7 +688,7 @@ func (h *heat) decode(rd *memoReader) func() {
 						row[c] = kc.vs[i]
 					}
 				}
-				h.addRow(h.cells[r], r, kc.key, row)
+				addHeatRow(h.cells[r], kc.key, row)
 			}
 		}
 	}

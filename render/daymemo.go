@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"maps"
 	"math"
-	"os"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -61,16 +60,14 @@ func dayMemoBase() []byte {
 
 // hostMemo is the day memo of one host, open for its render.
 type hostMemo struct {
-	c    *renderCache
-	root *os.Root // the render cache
-	dir  string   // days/<the host's folder>
-	base []byte   // dayMemoBase
-	log  *slog.Logger
+	c   *renderCache
+	dir string // days/<the host's folder>
+	log *slog.Logger
 }
 
 // memo returns the day memo of the host whose site folder is dir.
 func (c *renderCache) memo(dir string, log *slog.Logger) *hostMemo {
-	return &hostMemo{c: c, root: c.root, dir: "days/" + dir, base: c.dayBase, log: log}
+	return &hostMemo{c: c, dir: "days/" + dir, log: log}
 }
 
 // tableMemo is the memo of one table of a host during its render: the
@@ -88,7 +85,7 @@ type tableMemo struct {
 // open reads the memo of table (none yet, or a damaged file: an empty one).
 func (h *hostMemo) open(table string) *tableMemo {
 	t := &tableMemo{h: h, name: table + ".memo", old: map[string][]byte{}, now: map[string][]byte{}}
-	data, err := h.root.ReadFile(h.dir + "/" + t.name)
+	data, err := h.c.root.ReadFile(h.dir + "/" + t.name)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			h.log.Warn("render cache: cannot read a day memo; reading its days", "file", h.dir+"/"+t.name, "err", err)
@@ -167,15 +164,15 @@ func (t *tableMemo) save() {
 	rand.Read(rnd[:])
 	final := t.h.dir + "/" + t.name
 	tmp := t.h.dir + "/." + t.name + "." + hex.EncodeToString(rnd[:]) + ".tmp"
-	err := t.h.root.MkdirAll(t.h.dir, 0o755)
+	err := t.h.c.root.MkdirAll(t.h.dir, 0o755)
 	if err == nil {
-		err = t.h.root.WriteFile(tmp, b.b, 0o644)
+		err = t.h.c.root.WriteFile(tmp, b.b, 0o644)
 	}
 	if err == nil {
-		err = t.h.root.Rename(tmp, final)
+		err = t.h.c.root.Rename(tmp, final)
 	}
 	if err != nil {
-		t.h.root.Remove(tmp)
+		t.h.c.root.Remove(tmp)
 		t.h.log.Warn("render cache: cannot keep a day memo", "file", final, "err", err)
 	}
 }
