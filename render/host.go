@@ -24,6 +24,7 @@ type scanner interface {
 	Days(table, host string) ([]archive.DayFiles, error)
 	ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error)
 	Stamp(res archive.Resolution, d archive.DayFiles) (string, error)
+	FileSpans(d archive.DayFiles) ([]archive.FileSpan, error)
 }
 
 // rangeDef is one time range of a host page: the Munin day, week, month

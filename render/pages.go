@@ -266,7 +266,9 @@ func (g *gatherer) processes() error {
 // topProcesses adds the top process tables, their lines and the zombies of
 // the last sample to the processes page of every range: the 24-hour page
 // from the raw rows of the last 24 hours, the others from the per-hour
-// rollup of closed days and raw rows of the days without one.
+// rollup of closed days and raw rows of the days without one. Raw rows
+// are summed in segments, kept in the day memo an hour at a time
+// (procseg.go).
 func (g *gatherer) topProcesses() error {
 	days, err := g.days(schema.TableProcess)
 	if err != nil {
@@ -289,12 +291,16 @@ func (g *gatherer) topProcesses() error {
 			rawFrom = min(rawFrom, start)
 		}
 	}
-	f, err := g.scanRange(schema.TableProcess, rawFrom, to, procAllColumns...)
+	var memo *tableMemo
+	if g.memo != nil {
+		memo = g.memo.open(schema.TableProcess)
+		defer memo.save()
+	}
+	segs, err := g.procSegments(days, rawFrom, to, memo)
 	if err != nil {
 		return err
 	}
-	pr := procRowsOf(f)
-	long, err := g.longProcesses(pr, rawFrom, rolled, days)
+	long, err := g.longProcesses(segs, rawFrom, rolled, days)
 	if err != nil {
 		return err
 	}
@@ -328,23 +334,9 @@ func (g *gatherer) topProcesses() error {
 		}
 		return out
 	}
-	// Zombies in the last sample.
-	var zombies []ProcRow
-	if n := len(pr.T); n > 0 {
-		lastT := pr.T[n-1]
-		for i := n - 1; i >= 0 && pr.T[i] == lastT; i-- {
-			if pr.Stat[i] == "Z" {
-				z := ProcRow{PID: int32(pr.PID[i]), Comm: pr.Comm[i], User: pr.User[i],
-					State: "Z", Zombie: true, Started: mkTime(int64(pr.Start[i]), tz)}
-				g := pr.Groups[procID{PID: z.PID, Start: int64(pr.Start[i])}]
-				z.Unit, z.Container = g.unit, g.container
-				zombies = append(zombies, z)
-			}
-		}
-		slices.Reverse(zombies)
-		if err := g.zombieParents(zombies, pr, lastT); err != nil {
-			return err
-		}
+	zombies, err := g.zombies(segs)
+	if err != nil {
+		return err
 	}
 	ids := func(ss []procStat) ([]procID, []string) {
 		var ids []procID
@@ -356,6 +348,8 @@ func (g *gatherer) topProcesses() error {
 		return ids, names
 	}
 	gap := g.gap()
+	shown := map[procID]bool{}   // the processes the 24-hour page draws a line of
+	inTable := map[procID]bool{} // the processes of its tables
 	for r := range ranges {
 		p := &g.d.procs[r]
 		p.Zombies, p.TopRange = zombies, ranges[r].Label
@@ -368,27 +362,33 @@ func (g *gatherer) topProcesses() error {
 		var bk func(procID) []float64
 		var io bool // the page shows disk I/O: some process has it
 		if r == 0 {
-			io = pr.IORead != nil
-			all := procStats(pr, from, to)
+			for i := range segs {
+				io = io || segs[i].io
+			}
+			all := segStats(segs, from, to)
 			byCPU, byMem = rankProcs(all, topN)
 			byIO = rankIO(all, topN)
 			var cid, mid, ioid []procID
 			cid, cnames = ids(byCPU)
 			mid, mnames = ids(byMem)
 			ioid, ionames = ids(byIO)
-			// One pass over the rows for the three sets of lines.
-			gs := procSeriesSets(pr, from, to,
-				procSet{cid, func(i int) float64 { return nz(pr.CPUUser[i]) + nz(pr.CPUSys[i]) }},
-				procSet{mid, func(i int) float64 { return pr.RSS[i] }},
-				procSet{ioid, func(i int) float64 { return nz(pr.IORead[i]) + nz(pr.IOWrite[i]) }})
-			cpuGrid, memGrid, ioGrid = gs[0], gs[1], gs[2]
-			shown := map[procID]bool{}
-			for _, ss := range [][]procStat{byCPU, byMem, byIO} {
-				for _, s := range ss {
-					shown[s.ID] = true
+			for _, set := range [][]procID{cid, mid, ioid} {
+				for _, id := range set {
+					shown[id] = true
 				}
 			}
-			raw := rawBuckets(pr, shown, b, isec)
+			lines, err := g.segLinesOf(segs, shown, from, memo)
+			if err != nil {
+				return err
+			}
+			gs := segLines(segs, lines, from, to, cid, mid, ioid)
+			cpuGrid, memGrid, ioGrid = gs[lineCPU], gs[lineRSS], gs[lineIO]
+			for _, ss := range [][]procStat{byCPU, byMem, byIO} {
+				for _, s := range ss {
+					inTable[s.ID] = true
+				}
+			}
+			raw := segBuckets(segs, inTable, b, isec)
 			bk = func(id procID) []float64 { return raw[id] }
 		} else {
 			byCPU, byMem, byIO, io = long.top(r, topN, g.samples[r])
@@ -418,13 +418,75 @@ func (g *gatherer) topProcesses() error {
 			p.Charts = append(p.Charts, line("top-io", "Top processes by disk I/O (read + write)", unitBytesPS, ioGrid, ionames))
 		}
 	}
+	// The hours kept keep the rows of the processes of the tables: those
+	// most likely to be drawn at the next render.
+	keepSegs(memo, segs, inTable, from)
 	return nil
+}
+
+// segLinesOf returns each segment's rows of the processes of ids, for the
+// segments from winFrom on; an hour from the memo that did not keep the
+// rows of one of them is read again.
+func (g *gatherer) segLinesOf(segs []procSeg, ids map[procID]bool, winFrom int64, memo *tableMemo) ([]map[procID]procLine, error) {
+	for i := 0; i < len(segs); {
+		if segs[i].lo < winFrom || !segs[i].missing(ids) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(segs) && segs[j].missing(ids) {
+			j++
+		}
+		if err := g.readSegs(segs[i:j], memo); err != nil {
+			return nil, err
+		}
+		i = j
+	}
+	out := make([]map[procID]procLine, len(segs))
+	for i := range segs {
+		if segs[i].lo >= winFrom {
+			out[i] = segs[i].linesOf(ids)
+		}
+	}
+	return out, nil
+}
+
+// zombies returns the zombies of the host's last sample of processes, in
+// the last segment that has one, with their parents.
+func (g *gatherer) zombies(segs []procSeg) ([]ProcRow, error) {
+	var last *procSeg
+	for i := range segs {
+		if len(segs[i].times) > 0 {
+			last = &segs[i]
+		}
+	}
+	if last == nil {
+		return nil, nil
+	}
+	t := last.times[len(last.times)-1]
+	var zombies []ProcRow
+	comm := map[int32]string{}
+	for _, p := range last.parts {
+		if p.last != t {
+			continue
+		}
+		comm[p.id.PID] = p.comm
+		if p.state == "Z" {
+			zombies = append(zombies, ProcRow{PID: p.id.PID, Comm: p.comm, User: p.user, State: "Z", Zombie: true,
+				Started: mkTime(p.id.Start, g.tz), Unit: p.unit, Container: p.container})
+		}
+	}
+	if err := g.zombieParents(zombies, comm, t); err != nil {
+		return nil, err
+	}
+	return zombies, nil
 }
 
 // zombieParents fills in the parent of each zombie of the sample at t,
 // read from that sample only (the parent's pid is not read for the
-// tables), and the parent's command from the rows pr of that sample.
-func (g *gatherer) zombieParents(zombies []ProcRow, pr procRows, t int64) error {
+// tables), and the parent's command from comm, the commands of that
+// sample by pid.
+func (g *gatherer) zombieParents(zombies []ProcRow, comm map[int32]string, t int64) error {
 	if len(zombies) == 0 {
 		return nil
 	}
@@ -437,10 +499,6 @@ func (g *gatherer) zombieParents(zombies []ProcRow, pr procRows, t int64) error 
 		if pp := col(f, "ppid")[i]; !math.IsNaN(pp) {
 			parent[int32(pid)] = int32(pp)
 		}
-	}
-	comm := map[int32]string{}
-	for i := len(pr.T) - 1; i >= 0 && pr.T[i] == t; i-- {
-		comm[int32(pr.PID[i])] = pr.Comm[i]
 	}
 	for i := range zombies {
 		z := &zombies[i]

@@ -338,9 +338,10 @@ func (l *longProcs) series(r int, ids []procID, what int) grid {
 
 // longProcesses reads the process table of the long ranges: the per-hour
 // rollup of the closed days that have one, and the raw rows of the other
-// days (pr holds the raw rows from rawFrom, read for the 24-hour page
-// too). Days without a rollup before rawFrom are read raw one by one.
-func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bool, days []archive.DayFiles) (*longProcs, error) {
+// days (segs holds the raw rows from rawFrom on, summed in segments, read
+// for the 24-hour page too). Days without a rollup before rawFrom are read
+// raw one by one.
+func (g *gatherer) longProcesses(segs []procSeg, rawFrom int64, rolled map[int64]bool, days []archive.DayFiles) (*longProcs, error) {
 	l := g.newLongProcs()
 	cols := []string{"pid", "start_time", "comm", "user", "state", "unit", "container", procUserAvg, procSysAvg,
 		procRSSMax, procRSSAvg, procReadAvg, procWritAvg, archive.SamplesColumn}
@@ -361,8 +362,11 @@ func (g *gatherer) longProcesses(pr procRows, rawFrom int64, rolled map[int64]bo
 			// Compacted again since it was listed: its raw rows then.
 		}
 		if lo >= rawFrom {
-			a, b := window(pr.T, lo, hi)
-			l.raw(pr, a, b)
+			for i := range segs {
+				if s := &segs[i]; s.lo >= lo && s.hi <= hi {
+					l.seg(s)
+				}
+			}
 			continue
 		}
 		f, err := g.scanFiles(archive.Raw, d, lo, hi, procAllColumns...)
@@ -471,29 +475,6 @@ func (b procBuckets) text(secs []float64) string {
 		}
 	}
 	return string(out)
-}
-
-// rawBuckets returns the CPU seconds per bucket of each process of ids
-// from the raw rows of pr (interval: the sampling interval, seconds).
-func rawBuckets(pr procRows, ids map[procID]bool, b procBuckets, interval float64) map[procID][]float64 {
-	out := make(map[procID][]float64, len(ids))
-	for i, t := range pr.T {
-		id := procID{PID: int32(pr.PID[i]), Start: int64(pr.Start[i])}
-		if !ids[id] {
-			continue
-		}
-		k := b.index(t)
-		if k < 0 {
-			continue
-		}
-		s := out[id]
-		if s == nil {
-			s = make([]float64, b.N)
-			out[id] = s
-		}
-		s[k] += (nz(pr.CPUUser[i]) + nz(pr.CPUSys[i])) / 100 * interval
-	}
-	return out
 }
 
 // buckets returns the CPU seconds per bucket of process id from its

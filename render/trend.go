@@ -112,55 +112,6 @@ func (p procRows) io(i int) (ok bool, read, write float64) {
 	return true, nz(r), nz(w)
 }
 
-// topProcesses ranks the processes seen in [from, to) (µs) by mean CPU and
-// by peak resident memory, and returns the n first of each. A process is
-// identified by its pid and start time, so a reused pid is another process.
-// The mean CPU counts the samples where the process was absent as zero, so
-// a short burst ranks below a steady load of the same height.
-func topProcesses(p procRows, from, to int64, n int) (byCPU, byMem []procStat) {
-	return rankProcs(procStats(p, from, to), n)
-}
-
-// procStats sums the samples of every process seen in [from, to) (µs).
-func procStats(p procRows, from, to int64) []procStat {
-	lo, hi := window(p.T, from, to)
-	stats := make(map[procID]*procStat)
-	var samples int
-	for i := lo; i < hi; i++ {
-		if i == lo || p.T[i] != p.T[i-1] {
-			samples++
-		}
-		id := procID{PID: int32(p.PID[i]), Start: int64(p.Start[i])}
-		s := stats[id]
-		if s == nil {
-			s = &procStat{ID: id, First: p.T[i]}
-			stats[id] = s
-		}
-		s.Comm, s.User, s.State, s.Last = p.Comm[i], p.User[i], p.Stat[i], p.T[i]
-		cpu := nz(p.CPUUser[i]) + nz(p.CPUSys[i])
-		s.cpuSum += cpu
-		rss := nz(p.RSS[i])
-		s.RSSMax = max(s.RSSMax, rss)
-		s.RSSLast = rss
-		if io, r, w := p.io(i); io {
-			s.ioRead += r
-			s.ioWrite += w
-			s.ioPeak = max(s.ioPeak, r+w)
-			s.hasIO = true
-		}
-	}
-	all := make([]procStat, 0, len(stats))
-	for _, s := range stats {
-		g := p.Groups[s.ID]
-		s.Unit, s.Container = g.unit, g.container
-		if samples > 0 {
-			s.CPUAvg = s.cpuSum / float64(samples)
-		}
-		all = append(all, *s)
-	}
-	return all
-}
-
 // rankIO returns the n first of all by disk I/O (read + written), ties by
 // identity; processes without I/O are left out.
 func rankIO(all []procStat, n int) []procStat {
@@ -180,55 +131,6 @@ func rankIO(all []procStat, n int) []procStat {
 		return cmp.Compare(a.ID.Start, b.ID.Start)
 	})
 	return io[:min(n, len(io))]
-}
-
-// procSeries returns, for each process in ids, its value over time in
-// [from, to): cpu (user+system %) when cpu is true, else RSS bytes. The
-// grid has one column per process, NaN where the process was absent.
-func procSeries(p procRows, ids []procID, from, to int64, cpu bool) grid {
-	if cpu {
-		return procSeriesOf(p, ids, from, to, func(i int) float64 { return nz(p.CPUUser[i]) + nz(p.CPUSys[i]) })
-	}
-	return procSeriesOf(p, ids, from, to, func(i int) float64 { return p.RSS[i] })
-}
-
-// procSeriesOf returns, for each process in ids, the value of val at each
-// of its rows in [from, to), one column per process, NaN where absent.
-func procSeriesOf(p procRows, ids []procID, from, to int64, val func(i int) float64) grid {
-	return procSeriesSets(p, from, to, procSet{ids, val})[0]
-}
-
-// procSet is a set of processes to draw and the value drawn.
-type procSet struct {
-	ids []procID
-	val func(i int) float64
-}
-
-// procSeriesSets returns the grid of each set (as procSeriesOf), reading
-// the rows once for them all.
-func procSeriesSets(p procRows, from, to int64, sets ...procSet) []grid {
-	lo, hi := window(p.T, from, to)
-	ts := uniqueTimes(p.T[lo:hi])
-	type at struct{ set, col int }
-	idx := map[procID][]at{}
-	out := make([]grid, len(sets))
-	for k, s := range sets {
-		out[k] = grid{T: ts, Cols: make([][]float64, len(s.ids))}
-		for j, id := range s.ids {
-			idx[id] = append(idx[id], at{k, j})
-			out[k].Cols[j] = nanRow(len(ts))
-		}
-	}
-	row := -1
-	for i := lo; i < hi; i++ {
-		if row < 0 || ts[row] != p.T[i] {
-			row++
-		}
-		for _, a := range idx[procID{PID: int32(p.PID[i]), Start: int64(p.Start[i])}] {
-			out[a.set].Cols[a.col][row] = sets[a.set].val(i)
-		}
-	}
-	return out
 }
 
 // nz returns v, or 0 when v is NaN.

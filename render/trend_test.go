@@ -85,29 +85,49 @@ func TestTopProcesses(t *testing.T) {
 	sTwo := procStat{ID: two, Comm: "b", User: "www", State: "Z", CPUAvg: 30, RSSMax: 1000, RSSLast: 1000, First: 10 * sec, Last: 10 * sec}
 	sReused := procStat{ID: reused, Comm: "a2", User: "nobody", State: "S", CPUAvg: 5.0 / 3, RSSMax: 50, RSSLast: 50, First: 20 * sec, Last: 20 * sec}
 	opts := []cmp.Option{cmpopts.IgnoreUnexported(procStat{}), cmpopts.EquateApprox(0, 1e-9)}
-
-	byCPU, byMem := topProcesses(p, 0, 30*sec, 10)
-	if diff := cmp.Diff([]procStat{sTwo, sOne, sReused}, byCPU, opts...); diff != "" {
-		t.Errorf("by CPU mismatch (-want +got):\n%s", diff)
+	rows := &segRows{procRows: p, unit: make([]string, len(p.T)), container: make([]string, len(p.T))}
+	rows.IORead, rows.IOWrite = nanRow(len(p.T)), nanRow(len(p.T))
+	// Segments cut at 15 s, as a render cuts at hours and range starts:
+	// sums over segments are sums over rows.
+	segsOf := func(cuts ...int64) []procSeg {
+		segs := make([]procSeg, len(cuts)-1)
+		for i := range segs {
+			segs[i].lo, segs[i].hi = cuts[i], cuts[i+1]
+			a, b := window(p.T, cuts[i], cuts[i+1])
+			segs[i].fill(rows, a, b)
+		}
+		return segs
 	}
-	if diff := cmp.Diff([]procStat{sTwo, sOne, sReused}, byMem, opts...); diff != "" {
-		t.Errorf("by memory mismatch (-want +got):\n%s", diff)
+	top := func(segs []procSeg, from, to int64, n int) (byCPU, byMem []procStat) {
+		return rankProcs(segStats(segs, from, to), n)
 	}
-
-	byCPU, _ = topProcesses(p, 0, 30*sec, 1)
-	if len(byCPU) != 1 || byCPU[0].ID != two {
-		t.Errorf("top 1 by CPU = %+v, want pid 2", byCPU)
+	for _, segs := range [][]procSeg{segsOf(0, 30*sec), segsOf(0, 15*sec, 30*sec)} {
+		byCPU, byMem := top(segs, 0, 30*sec, 10)
+		if diff := cmp.Diff([]procStat{sTwo, sOne, sReused}, byCPU, opts...); diff != "" {
+			t.Errorf("%d segments: by CPU mismatch (-want +got):\n%s", len(segs), diff)
+		}
+		if diff := cmp.Diff([]procStat{sTwo, sOne, sReused}, byMem, opts...); diff != "" {
+			t.Errorf("%d segments: by memory mismatch (-want +got):\n%s", len(segs), diff)
+		}
+		byCPU, _ = top(segs, 0, 30*sec, 1)
+		if len(byCPU) != 1 || byCPU[0].ID != two {
+			t.Errorf("%d segments: top 1 by CPU = %+v, want pid 2", len(segs), byCPU)
+		}
+		ids := map[procID]bool{one: true, reused: true}
+		lines := make([]map[procID]procLine, len(segs))
+		for i := range segs {
+			lines[i] = segs[i].linesOf(ids)
+		}
+		g := segLines(segs, lines, 0, 30*sec, []procID{one, reused})[lineCPU]
+		want := grid{T: secs(0, 10, 20), Cols: [][]float64{{10, 20, 30}, {nan, nan, 5}}}
+		if diff := cmp.Diff(want, g, cmpopts.EquateNaNs()); diff != "" {
+			t.Errorf("%d segments: lines mismatch (-want +got):\n%s", len(segs), diff)
+		}
 	}
 
 	// The window [15 s, 30 s) holds only the third sample.
-	byCPU, _ = topProcesses(p, 15*sec, 30*sec, 10)
+	byCPU, _ := top(segsOf(0, 15*sec, 30*sec), 15*sec, 30*sec, 10)
 	if len(byCPU) != 2 || byCPU[0].ID != one || byCPU[0].CPUAvg != 30 || byCPU[1].ID != reused {
 		t.Errorf("top by CPU of the last sample = %+v, want pid 1/100 at 30 then pid 1/500", byCPU)
-	}
-
-	g := procSeries(p, []procID{one, reused}, 0, 30*sec, true)
-	want := grid{T: secs(0, 10, 20), Cols: [][]float64{{10, 20, 30}, {nan, nan, 5}}}
-	if diff := cmp.Diff(want, g, cmpopts.EquateNaNs()); diff != "" {
-		t.Errorf("procSeries mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -1,0 +1,92 @@
+package archive
+
+import "fmt"
+
+// FileSpan is one file a raw read of a day takes (a live file of its
+// folder, see liveFiles): its path in the archive, size and modification
+// time, and the first and last time of its rows, from its row groups'
+// statistics. Known is false when the file's footer could not be read or
+// has no statistics: the file may then hold rows of any time.
+type FileSpan struct {
+	Name    string
+	Size    int64
+	ModTime int64 // ns since the epoch
+	Lo, Hi  int64 // µs, inclusive
+	Known   bool
+}
+
+// Overlaps reports whether the file may hold rows with from <= time < to
+// (µs).
+func (f FileSpan) Overlaps(from, to int64) bool {
+	return !f.Known || f.Lo < to && f.Hi >= from
+}
+
+// Stamp returns the part of a Stamp that f makes: name, size and
+// modification time.
+func (f FileSpan) Stamp() string { return fmt.Sprintf("%s %d %d\n", f.Name, f.Size, f.ModTime) }
+
+// FileSpans returns the files a raw read of the day d takes, as Days listed
+// them, each with the times of its rows: a reader that keeps what it
+// derived from a span of time (render's memo of an hour of processes) keys
+// it by the files that may hold rows of that span, so that a part written
+// for the next hour does not change the key of the hours before. A file
+// that is gone since the listing is left out (its rows are in the file
+// that replaced it, which a new listing finds).
+func (s *Store) FileSpans(d DayFiles) ([]FileSpan, error) {
+	if err := CheckTable(d.Table); err != nil {
+		return nil, err
+	}
+	if err := CheckHost(d.Host); err != nil {
+		return nil, err
+	}
+	live, _ := liveFiles(d.names)
+	out := make([]FileSpan, 0, len(live))
+	for _, lf := range live {
+		name := d.Partition.Dir() + "/" + lf.name
+		fi, err := s.root.Stat(name)
+		if err != nil {
+			if s.skip(name, err, true) {
+				continue
+			}
+			return nil, s.explain(name, err)
+		}
+		f := FileSpan{Name: name, Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
+		f.Lo, f.Hi, f.Known = s.timeSpan(name)
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// timeSpan returns the first and last time of the rows of a data file,
+// from the statistics of its row groups; ok is false when they cannot be
+// read (a damaged file: its reader reports it) or a group has none.
+func (s *Store) timeSpan(name string) (lo, hi int64, ok bool) {
+	pf, _, err := s.openFooter(name)
+	if err != nil {
+		return 0, 0, false
+	}
+	leaf, found := pf.Schema().Lookup(timeColumn)
+	if !found {
+		return 0, 0, false
+	}
+	groups := pf.RowGroups()
+	for i, rg := range groups {
+		b, isB := rg.ColumnChunks()[leaf.ColumnIndex].(bounded)
+		if !isB {
+			return 0, 0, false
+		}
+		l, h, has := b.Bounds()
+		if !has {
+			if rg.NumRows() == 0 {
+				continue
+			}
+			return 0, 0, false
+		}
+		if i == 0 || !ok {
+			lo, hi, ok = l.Int64(), h.Int64(), true
+			continue
+		}
+		lo, hi = min(lo, l.Int64()), max(hi, h.Int64())
+	}
+	return lo, hi, ok
+}

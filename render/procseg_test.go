@@ -1,0 +1,281 @@
+package render
+
+import (
+	"context"
+	"crypto/sha256"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"almanac/archive"
+	"almanac/schema"
+	"almanac/synth"
+)
+
+// procScans is a scanner that notes the windows of the process table's
+// raw scans (not the one-sample reads of zombies' parents).
+type procScans struct {
+	*archive.Store
+	mu      sync.Mutex
+	windows [][2]time.Time
+}
+
+func (p *procScans) Scan(table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	if table == schema.TableProcess && to.Sub(from) > time.Microsecond {
+		p.mu.Lock()
+		p.windows = append(p.windows, [2]time.Time{from, to})
+		p.mu.Unlock()
+	}
+	return p.Store.Scan(table, host, from, to, cols...)
+}
+
+// take returns the windows scanned since the last take, and their total.
+func (p *procScans) take() ([][2]time.Time, time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := p.windows
+	p.windows = nil
+	var total time.Duration
+	for _, x := range w {
+		total += x[1].Sub(x[0])
+	}
+	return w, total
+}
+
+// covers reports whether a window holds t.
+func covers(ws [][2]time.Time, t time.Time) bool {
+	for _, w := range ws {
+		if !t.Before(w[0]) && t.Before(w[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestProcessHourMemo renders the processes pages with a render cache at
+// later and later times: each render equals one without a cache, reads
+// only the hours it cannot take from the memo (the open hour, the hour
+// the 24-hour window starts in, an hour a late part changed), and reads
+// again an hour that did not keep the rows of a process it draws.
+func TestProcessHourMemo(t *testing.T) {
+	n := fixedNow
+	st := writeFixture(t, fixtureHost{Name: "busy", Every: 2 * time.Minute, Processes: 40, Seed: 9,
+		Spans: []span{{From: n.Add(-3 * 24 * time.Hour), To: n.Add(time.Second)}}})
+	if _, err := st.Compact("busy", n); err != nil {
+		t.Fatal(err)
+	}
+	src := &procScans{Store: st}
+	cache := filepath.Join(t.TempDir(), "render-cache")
+	now := n
+	render := func(what string) (Report, [][2]time.Time, time.Duration) {
+		t.Helper()
+		now = now.Add(5 * time.Minute)
+		dir := t.TempDir()
+		if _, err := build(context.Background(), src, Options{Out: filepath.Join(dir, "full"), Now: now, Log: quietLog()}); err != nil {
+			t.Fatal(err)
+		}
+		src.take()
+		rep, err := build(context.Background(), src, Options{Out: filepath.Join(dir, "cached"), Now: now, Log: quietLog(), Cache: cache})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		ws, total := src.take()
+		compareSites(t, what, filepath.Join(dir, "cached"), filepath.Join(dir, "full"))
+		return rep, ws, total
+	}
+	_, _, first := render("first render")
+	if first < 24*time.Hour {
+		t.Fatalf("first render: scanned %v of process rows, want at least the 24 hours", first)
+	}
+	memoFile := filepath.Join(cache, "days", hostDir("busy"), schema.TableProcess+".memo")
+	hours := readMemoFile(t, memoFile)
+	if len(hours) < 23 {
+		t.Fatalf("the memo keeps %d hours of processes, want the 23 closed ones of the window at least", len(hours))
+	}
+	// Five minutes later: the hour the window starts in and the open hour.
+	_, _, later := render("five minutes later")
+	if later > 2*time.Hour+time.Microsecond {
+		t.Errorf("five minutes later: scanned %v of process rows, want at most the two hours the memo cannot keep", later)
+	}
+
+	// A late part in a closed hour three hours ago.
+	lateAt := now.Add(-3 * time.Hour).Truncate(time.Hour).Add(13 * time.Minute)
+	w, err := st.Writer("busy", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := synth.New(synth.Host{Name: "busy", Processes: 45, Seed: 99})
+	for i := range 3 { // the first batch has no processes (no CPU % yet)
+		if err := w.Append(g.Batch(lateAt.Add(time.Duration(i) * 2 * time.Minute))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, ws, _ := render("late part")
+	if !covers(ws, lateAt.Add(4*time.Minute)) {
+		t.Errorf("after a late part at %v: scanned %v, not the hour it changed", lateAt, ws)
+	}
+	if _, _, d := render("after the late part"); d > 2*time.Hour+time.Microsecond {
+		t.Errorf("the render after the late part's: scanned %v of process rows", d)
+	}
+
+	// The memo's hours without the rows of any process: the next render
+	// reads again the hours of the processes it draws, then keeps them.
+	hours = readMemoFile(t, memoFile)
+	stripped := map[string][]byte{}
+	for k, rec := range hours {
+		var s procSeg
+		r := memoReader{b: rec}
+		s.lo, s.hi = r.int(), r.int()
+		if !decodeSeg(rec, &s) {
+			t.Fatal("a kept hour does not decode")
+		}
+		var b memoBuf
+		encodeSeg(&b, &s, nil)
+		stripped[k] = b.b
+	}
+	writeMemoFile(t, memoFile, stripped)
+	if _, _, d := render("rows stripped"); d < 20*time.Hour {
+		t.Errorf("with the memo's rows stripped: scanned %v of process rows, want the window's hours read again", d)
+	}
+	if _, _, d := render("after the stripped render"); d > 2*time.Hour+time.Microsecond {
+		t.Errorf("the render after the stripped one: scanned %v of process rows", d)
+	}
+
+	// A damaged memo file is thrown away: every hour is read again.
+	if err := os.WriteFile(memoFile, []byte(dayMemoFormat+"damaged"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, d := render("damaged memo"); d < 24*time.Hour {
+		t.Errorf("with a damaged memo: scanned %v of process rows, want every hour", d)
+	}
+}
+
+// readMemoFile returns the records of a day memo file.
+func readMemoFile(t *testing.T, name string) map[string][]byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := parseMemo(data)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return recs
+}
+
+// writeMemoFile writes recs as a day memo file.
+func writeMemoFile(t *testing.T, name string, recs map[string][]byte) {
+	t.Helper()
+	var b memoBuf
+	b.b = append(b.b, dayMemoFormat...)
+	for _, k := range slices.Sorted(maps.Keys(recs)) {
+		b.bytes([]byte(k))
+		b.bytes(recs[k])
+	}
+	sum := sha256.Sum256(b.b)
+	if err := os.WriteFile(name, append(b.b, sum[:]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestProcSegCodec checks that a segment and its processes' rows come
+// back from their encoding as they were, and that damaged encodings are
+// refused.
+func TestProcSegCodec(t *testing.T) {
+	nan := math.NaN()
+	p := procRows{
+		T:       []int64{10, 10, 20, 20, 30},
+		PID:     []float64{1, 2, 1, 2, 1},
+		Start:   []float64{5, 6, 5, 6, 5},
+		CPUUser: []float64{1.5, 0, 2.25, nan, 3},
+		CPUSys:  []float64{0.5, 0, nan, 0, 1},
+		RSS:     []float64{4096, 8192, 4096, nan, 12288},
+		IORead:  []float64{nan, 100, 0.5, nan, 1},
+		IOWrite: []float64{nan, 0, 0, nan, 2},
+		Comm:    []string{"a", "b", "a", "b", "a"},
+		User:    []string{"u", "v", "u", "v", "u"},
+		Stat:    []string{"S", "R", "S", "Z", "S"},
+	}
+	rows := &segRows{procRows: p, unit: []string{"x.service", "", "x.service", "", "y.service"},
+		container: make([]string, 5), ioColumns: true}
+	s := procSeg{lo: 0, hi: 40}
+	s.fill(rows, 0, 5)
+	ids := map[procID]bool{{PID: 1, Start: 5}: true, {PID: 2, Start: 6}: true}
+	lines := s.linesOf(ids)
+	var b memoBuf
+	encodeSeg(&b, &s, lines)
+	got := procSeg{lo: 0, hi: 40}
+	if !decodeSeg(b.b, &got) {
+		t.Fatal("the encoding does not decode")
+	}
+	if !slices.Equal(got.times, s.times) || !got.io {
+		t.Errorf("times %v io %v, want %v true", got.times, got.io, s.times)
+	}
+	if len(got.parts) != 2 || got.parts[0].unit != "y.service" || got.parts[1].state != "Z" || got.parts[0].cpuSum != s.parts[0].cpuSum {
+		t.Errorf("parts %+v, want %+v", got.parts, s.parts)
+	}
+	for id, l := range lines {
+		gl := got.lines[id]
+		same := func(a, b []float64) bool {
+			return slices.EqualFunc(a, b, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
+		}
+		if !slices.Equal(gl.at, l.at) || !same(gl.cpu, l.cpu) || !same(gl.rss, l.rss) || !same(gl.io, l.io) {
+			t.Errorf("rows of %v: %+v, want %+v", id, gl, l)
+		}
+	}
+	if got.missing(ids) {
+		t.Error("a decoded segment misses rows it kept")
+	}
+	none := procSeg{lo: 0, hi: 40}
+	var nb memoBuf
+	encodeSeg(&nb, &s, nil)
+	if !decodeSeg(nb.b, &none) || !none.missing(ids) {
+		t.Error("a segment kept without rows does not say it misses them")
+	}
+	// Another span, cut or padded records: refused.
+	other := procSeg{lo: 0, hi: 50}
+	if decodeSeg(b.b, &other) {
+		t.Error("a segment of another span decoded")
+	}
+	for _, bad := range [][]byte{b.b[:len(b.b)-1], append(slices.Clone(b.b), 0), b.b[:len(b.b)/2]} {
+		x := procSeg{lo: 0, hi: 40}
+		if decodeSeg(bad, &x) {
+			t.Errorf("a damaged record of %d bytes decoded", len(bad))
+		}
+	}
+}
+
+// FuzzProcSeg feeds records to decodeSeg: it never panics, and what it
+// accepts encodes back to the same bytes.
+func FuzzProcSeg(f *testing.F) {
+	rows := &segRows{procRows: procRows{T: []int64{1, 2}, PID: []float64{1, 1}, Start: []float64{0, 0},
+		CPUUser: []float64{1, 2}, CPUSys: []float64{0, 0}, RSS: []float64{1, 2}, IORead: []float64{0, 0}, IOWrite: []float64{0, 0},
+		Comm: []string{"a", "a"}, User: []string{"u", "u"}, Stat: []string{"S", "S"}}, unit: []string{"", ""}, container: []string{"", ""}}
+	s := procSeg{lo: 0, hi: 10}
+	s.fill(rows, 0, 2)
+	var b memoBuf
+	encodeSeg(&b, &s, s.linesOf(map[procID]bool{{PID: 1}: true}))
+	f.Add(b.b)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		x := procSeg{lo: 0, hi: 10}
+		if !decodeSeg(rec, &x) {
+			return
+		}
+		var out memoBuf
+		encodeSeg(&out, &x, x.lines)
+		y := procSeg{lo: 0, hi: 10}
+		if !decodeSeg(out.b, &y) {
+			t.Fatal("a re-encoded segment does not decode")
+		}
+	})
+}
