@@ -182,6 +182,12 @@ func (g *gatherer) eachKept(days []archive.DayFiles, table string, cols []string
 			continue
 		}
 		plan := g.rollupFor(d)
+		if len(accs) > 0 && plan == archive.Raw && g.byHour(d) {
+			if err := g.readHours(accs, memo, d, t, cols, lo, hi, fn); err != nil {
+				return err
+			}
+			continue
+		}
 		var key string
 		var cut rangeSet
 		if memo != nil {
@@ -221,6 +227,143 @@ func (g *gatherer) eachKept(days []archive.DayFiles, table string, cols []string
 		}
 	}
 	return nil
+}
+
+// byHour reports whether the day d, read raw, is read an hour at a time
+// (readHours): today, and a day that a range's start falls in.
+func (g *gatherer) byHour(d archive.DayFiles) bool {
+	d0, d1 := d.Day.UnixMicro(), d.End().UnixMicro()
+	if d1 > g.now {
+		return true
+	}
+	for r := range ranges {
+		if from, _ := g.rangeWindow(r); d0 < from && from < d1 {
+			return true
+		}
+	}
+	return false
+}
+
+// readHours reads [lo, hi) of the day d raw through accs in spans cut at
+// every clock hour and range start, each through begin and end as a day
+// is. With a day memo, what a closed hour adds is kept, keyed by the files
+// that may hold its rows (archive.Store.FileSpans): a timer's render then
+// reads today's open hour and the hour the 24-hour window starts in, not
+// all of today and of yesterday. Every render cuts the same spans, with a
+// memo or without, so both add up alike.
+func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles, t schema.Table, cols []string, lo, hi int64, fn func(c chunk)) error {
+	cuts := []int64{lo, hi}
+	for h := lo - lo%hourUS + hourUS; h < hi; h += hourUS {
+		cuts = append(cuts, h)
+	}
+	for r := range ranges {
+		if from, _ := g.rangeWindow(r); lo < from && from < hi {
+			cuts = append(cuts, from)
+		}
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	n := len(cuts) - 1
+	keys := make([]string, n)
+	if memo != nil {
+		var spans []archive.FileSpan
+		listed := false
+		for i := range n {
+			a, b := cuts[i], cuts[i+1]
+			if a%hourUS != 0 || b-a != hourUS || b > g.now {
+				continue
+			}
+			if !listed {
+				var err error
+				spans, err = g.src.FileSpans(d)
+				if err != nil {
+					break // not kept: read
+				}
+				listed = true
+			}
+			keys[i] = g.hourKey(spans, t.Name(), cols, a, b)
+		}
+	}
+	for i := 0; i < n; {
+		if keys[i] != "" {
+			if rec, ok := memo.get(keys[i]); ok {
+				if g.replay(accs, rec) {
+					memo.kept++
+					i++
+					continue
+				}
+				memo.forget(keys[i])
+			}
+		}
+		// A run of spans the memo does not have, read at once.
+		j := i + 1
+		for j < n && (keys[j] == "" || !memo.has(keys[j])) {
+			j++
+		}
+		skipped := len(g.d.skipped)
+		f, err := g.scanFiles(archive.Raw, d, cuts[i], cuts[j], cols...)
+		if err != nil {
+			return err
+		}
+		bad := len(g.d.skipped) != skipped
+		for k := i; k < j; k++ {
+			for _, a := range accs {
+				a.begin()
+			}
+			if memo != nil {
+				memo.read++
+			}
+			if a, b := window(f.Time, cuts[k], cuts[k+1]); b > a {
+				fn(chunk{f: frameRows(f, a, b), t: t})
+			}
+			var b *memoBuf
+			if keys[k] != "" && !bad {
+				b = &memoBuf{}
+			}
+			for _, a := range accs {
+				a.end(b, 0, false)
+			}
+			if b != nil && b.b != nil {
+				memo.put(keys[k], b.b)
+			}
+		}
+		i = j
+	}
+	return nil
+}
+
+// hourKey returns the memo key of what the hour [a, b) of a day read raw
+// adds to the page models from cols of table: the files of spans that may
+// hold its rows, and for each range whether the hour is in it and how the
+// range is drawn.
+func (g *gatherer) hourKey(spans []archive.FileSpan, table string, cols []string, a, b int64) string {
+	h := sha256.New()
+	h.Write(g.memo.c.dayBase)
+	fmt.Fprintf(h, "hour %d\n%s\n%q\ninterval %d\n", a, table, cols, g.d.tl.Interval)
+	for _, f := range spans {
+		if f.Overlaps(a, b) {
+			h.Write([]byte(f.Stamp()))
+		}
+	}
+	for r := range ranges {
+		if from, _ := g.rangeWindow(r); a >= from {
+			fmt.Fprintf(h, "range %d raw %t width %d\n", r, g.raw[r], g.width[r])
+		}
+	}
+	return string(h.Sum(nil))
+}
+
+// frameRows returns the rows [a, b) of f, sharing its columns (capped, so
+// that an append to one does not write into the next rows).
+func frameRows(f *archive.Frame, a, b int) *archive.Frame {
+	out := &archive.Frame{Time: f.Time[a:b:b], Num: make(map[string][]float64, len(f.Num)), Str: make(map[string][]string, len(f.Str))}
+	for k, c := range f.Num {
+		out.Num[k] = c[a:b:b]
+	}
+	for k, c := range f.Str {
+		out.Str[k] = c[a:b:b]
+	}
+	return out
 }
 
 // readDayInto reads the day d (readDay) through accs: begin, fn with its

@@ -129,6 +129,12 @@ func (t *tableMemo) get(key string) ([]byte, bool) {
 	return rec, ok
 }
 
+// has reports whether the file held key.
+func (t *tableMemo) has(key string) bool {
+	_, ok := t.old[key]
+	return ok
+}
+
 // put keeps rec under key.
 func (t *tableMemo) put(key string, rec []byte) {
 	t.now[key] = rec

@@ -271,27 +271,38 @@ func (l *longProcs) top(r, n, samples int) (byCPU, byMem, byIO []procStat, io bo
 // rankProcs returns the n first of all by CPU time and by peak RSS, ties
 // by identity.
 func rankProcs(all []procStat, n int) (byCPU, byMem []procStat) {
-	byID := func(a, b procStat) int {
-		if c := cmp.Compare(a.ID.PID, b.ID.PID); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID.Start, b.ID.Start)
-	}
-	slices.SortFunc(all, func(a, b procStat) int {
-		if c := cmp.Compare(b.cpuSum, a.cpuSum); c != 0 {
-			return c
-		}
-		return byID(a, b)
-	})
-	byCPU = slices.Clone(all[:min(n, len(all))])
-	slices.SortFunc(all, func(a, b procStat) int {
-		if c := cmp.Compare(b.RSSMax, a.RSSMax); c != 0 {
-			return c
-		}
-		return byID(a, b)
-	})
-	byMem = slices.Clone(all[:min(n, len(all))])
+	byCPU = firstBy(all, n, func(a, b *procStat) int { return cmp.Compare(b.cpuSum, a.cpuSum) })
+	byMem = firstBy(all, n, func(a, b *procStat) int { return cmp.Compare(b.RSSMax, a.RSSMax) })
 	return byCPU, byMem
+}
+
+// firstBy returns the n first of all in the order of by, ties by
+// identity, without sorting all: a process table has hundreds of rows and
+// its pages show fifteen.
+func firstBy(all []procStat, n int, by func(a, b *procStat) int) []procStat {
+	order := func(a, b *procStat) int {
+		if c := by(a, b); c != 0 {
+			return c
+		}
+		return cmpProcID(a.ID, b.ID)
+	}
+	top := make([]*procStat, 0, n+1)
+	for i := range all {
+		s := &all[i]
+		if len(top) == n && (n == 0 || order(s, top[n-1]) >= 0) {
+			continue
+		}
+		at, _ := slices.BinarySearchFunc(top, s, order)
+		top = slices.Insert(top, at, s)
+		if len(top) > n {
+			top = top[:n]
+		}
+	}
+	out := make([]procStat, len(top))
+	for i, s := range top {
+		out[i] = *s
+	}
+	return out
 }
 
 // What the hourly lines of the long ranges draw.

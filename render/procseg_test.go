@@ -18,11 +18,39 @@ import (
 )
 
 // procScans is a scanner that notes the windows of the process table's
-// raw scans (not the one-sample reads of zombies' parents).
+// raw scans (not the one-sample reads of zombies' parents), and those of
+// the raw reads of the cpu table's days.
 type procScans struct {
 	*archive.Store
 	mu      sync.Mutex
 	windows [][2]time.Time
+	cpu     [][2]time.Time
+}
+
+func (p *procScans) ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	if d.Table == schema.TableCPU && res == archive.Raw {
+		p.mu.Lock()
+		lo, hi := max(from.UnixMicro(), d.Day.UnixMicro()), min(to.UnixMicro(), d.End().UnixMicro())
+		if hi > lo {
+			p.cpu = append(p.cpu, [2]time.Time{time.UnixMicro(lo), time.UnixMicro(hi)})
+		}
+		p.mu.Unlock()
+	}
+	return p.Store.ScanFiles(res, d, from, to, cols...)
+}
+
+// takeCPU returns the windows of the cpu table read raw since the last
+// take, and their total.
+func (p *procScans) takeCPU() ([][2]time.Time, time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := p.cpu
+	p.cpu = nil
+	var total time.Duration
+	for _, x := range w {
+		total += x[1].Sub(x[0])
+	}
+	return w, total
 }
 
 func (p *procScans) Scan(table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
@@ -57,11 +85,12 @@ func covers(ws [][2]time.Time, t time.Time) bool {
 	return false
 }
 
-// TestProcessHourMemo renders the processes pages with a render cache at
-// later and later times: each render equals one without a cache, reads
-// only the hours it cannot take from the memo (the open hour, the hour
-// the 24-hour window starts in, an hour a late part changed), and reads
-// again an hour that did not keep the rows of a process it draws.
+// TestProcessHourMemo renders with a render cache at later and later
+// times: each render equals one without a cache, and reads raw only the
+// hours it cannot take from the memo (the open hour, the hour the 24-hour
+// window starts in, an hour a late part changed), of the processes and of
+// the charts' tables (the cpu table's reads are counted); it reads again
+// an hour that did not keep the rows of a process it draws.
 func TestProcessHourMemo(t *testing.T) {
 	n := fixedNow
 	st := writeFixture(t, fixtureHost{Name: "busy", Every: 2 * time.Minute, Processes: 40, Seed: 9,
@@ -80,6 +109,7 @@ func TestProcessHourMemo(t *testing.T) {
 			t.Fatal(err)
 		}
 		src.take()
+		src.takeCPU()
 		rep, err := build(context.Background(), src, Options{Out: filepath.Join(dir, "cached"), Now: now, Log: quietLog(), Cache: cache})
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
@@ -98,9 +128,15 @@ func TestProcessHourMemo(t *testing.T) {
 		t.Fatalf("the memo keeps %d hours of processes, want the 23 closed ones of the window at least", len(hours))
 	}
 	// Five minutes later: the hour the window starts in and the open hour.
+	if _, d := src.takeCPU(); d < 24*time.Hour {
+		t.Errorf("first render: read %v of the cpu table raw, want the last 24 hours at least", d)
+	}
 	_, _, later := render("five minutes later")
 	if later > 2*time.Hour+time.Microsecond {
 		t.Errorf("five minutes later: scanned %v of process rows, want at most the two hours the memo cannot keep", later)
+	}
+	if _, d := src.takeCPU(); d > 2*time.Hour+time.Microsecond {
+		t.Errorf("five minutes later: read %v of the cpu table raw, want at most the two hours the memo cannot keep", d)
 	}
 
 	// A late part in a closed hour three hours ago.
@@ -121,6 +157,9 @@ func TestProcessHourMemo(t *testing.T) {
 	_, ws, _ := render("late part")
 	if !covers(ws, lateAt.Add(4*time.Minute)) {
 		t.Errorf("after a late part at %v: scanned %v, not the hour it changed", lateAt, ws)
+	}
+	if cw, _ := src.takeCPU(); !covers(cw, lateAt.Add(4*time.Minute)) {
+		t.Errorf("after a late part at %v: read %v of the cpu table raw, not the hour it changed", lateAt, cw)
 	}
 	if _, _, d := render("after the late part"); d > 2*time.Hour+time.Microsecond {
 		t.Errorf("the render after the late part's: scanned %v of process rows", d)

@@ -3,7 +3,6 @@ package render
 import (
 	"cmp"
 	"math"
-	"slices"
 	"time"
 )
 
@@ -121,16 +120,7 @@ func rankIO(all []procStat, n int) []procStat {
 			io = append(io, s)
 		}
 	}
-	slices.SortFunc(io, func(a, b procStat) int {
-		if c := cmp.Compare(b.ioRead+b.ioWrite, a.ioRead+a.ioWrite); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.ID.PID, b.ID.PID); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID.Start, b.ID.Start)
-	})
-	return io[:min(n, len(io))]
+	return firstBy(io, n, func(a, b *procStat) int { return cmp.Compare(b.ioRead+b.ioWrite, a.ioRead+a.ioWrite) })
 }
 
 // nz returns v, or 0 when v is NaN.

@@ -2,6 +2,8 @@ package render
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -129,5 +131,37 @@ func TestTopProcesses(t *testing.T) {
 	byCPU, _ := top(segsOf(0, 15*sec, 30*sec), 15*sec, 30*sec, 10)
 	if len(byCPU) != 2 || byCPU[0].ID != one || byCPU[0].CPUAvg != 30 || byCPU[1].ID != reused {
 		t.Errorf("top by CPU of the last sample = %+v, want pid 1/100 at 30 then pid 1/500", byCPU)
+	}
+}
+
+// TestFirstBy checks that firstBy takes the n first of a sort, ties by
+// identity, for lists with ties and without, shorter and longer than n.
+func TestFirstBy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, c := range []struct{ size, n, values int }{{0, 5, 3}, {3, 5, 3}, {40, 15, 4}, {500, 15, 1000}, {500, 0, 5}, {20, 20, 2}} {
+		all := make([]procStat, c.size)
+		for i := range all {
+			all[i] = procStat{ID: procID{PID: int32(rng.IntN(50)), Start: int64(i)}, cpuSum: float64(rng.IntN(c.values))}
+		}
+		by := func(a, b *procStat) int { // by CPU, descending
+			switch {
+			case a.cpuSum > b.cpuSum:
+				return -1
+			case a.cpuSum < b.cpuSum:
+				return 1
+			}
+			return 0
+		}
+		sorted := slices.Clone(all)
+		slices.SortFunc(sorted, func(a, b procStat) int {
+			if c := by(&a, &b); c != 0 {
+				return c
+			}
+			return cmpProcID(a.ID, b.ID)
+		})
+		want := sorted[:min(c.n, len(sorted))]
+		if got := firstBy(all, c.n, by); !slices.Equal(got, want) {
+			t.Errorf("%d processes, %d first: got %v, want %v", c.size, c.n, got, want)
+		}
 	}
 }
