@@ -75,10 +75,12 @@ type procSeg struct {
 	times  []int64    // the distinct sample times, ascending
 	parts  []procPart // one per process, by identity
 	io     bool       // the rows were read with their I/O columns
-	// The rows, when read from the archive (rows[a:b]); else the lines
-	// the memo kept of some processes.
+	// The rows, when read from the archive (rows[a:b]); else the rows
+	// the memo kept of some processes: encoded, and decoded when a page
+	// draws them (most are not).
 	rows  *segRows
 	a, b  int
+	blobs map[procID][]byte
 	lines map[procID]procLine
 	key   string // its day memo key; "" when it is not to be kept
 	kept  bool   // added from the memo
@@ -162,17 +164,33 @@ func (s *procSeg) part(id procID) *procPart {
 }
 
 // missing reports whether s, added from the memo, lacks the rows of a
-// process of ids that it has a part of.
+// process of ids that it has a part of (or they do not decode); it
+// decodes those it has.
 func (s *procSeg) missing(ids map[procID]bool) bool {
 	if s.rows != nil {
 		return false
 	}
+	out := false
 	for id := range ids {
-		if _, ok := s.lines[id]; !ok && s.part(id) != nil {
-			return true
+		if _, ok := s.lines[id]; ok || s.part(id) == nil {
+			continue
 		}
+		blob, ok := s.blobs[id]
+		if !ok {
+			out = true
+			continue
+		}
+		l, ok := decodeLine(blob, len(s.times))
+		if !ok {
+			out = true
+			continue
+		}
+		if s.lines == nil {
+			s.lines = map[procID]procLine{}
+		}
+		s.lines[id] = l
 	}
-	return false
+	return out
 }
 
 // linesOf returns the rows of the processes of ids that s has.
@@ -508,19 +526,39 @@ func encodeSeg(b *memoBuf, s *procSeg, lines map[procID]procLine) {
 	}
 	ids := slices.SortedFunc(maps.Keys(lines), cmpProcID)
 	b.uint(uint64(len(ids)))
+	var lb memoBuf
 	for _, id := range ids {
 		l := lines[id]
 		b.int(int64(id.PID))
 		b.int(id.Start)
-		b.ints(l.at)
-		putValues(b, l.cpu)
-		putValues(b, l.rss)
-		putValues(b, l.io)
+		lb.b = lb.b[:0]
+		lb.ints(l.at)
+		putValues(&lb, l.cpu)
+		putValues(&lb, l.rss)
+		putValues(&lb, l.io)
+		b.bytes(lb.b)
 	}
 }
 
-// decodeSeg reads what encodeSeg wrote into s; false when rec does not
-// decode or is not shaped as a segment of s's span.
+// decodeLine decodes the rows of one process that encodeSeg wrote, in a
+// segment of n samples.
+func decodeLine(blob []byte, n int) (procLine, bool) {
+	r := memoReader{b: blob}
+	l := procLine{at: r.ints(), cpu: getValues(&r), rss: getValues(&r), io: getValues(&r)}
+	if r.err != nil || len(r.b) > 0 || len(l.cpu) != len(l.at) || len(l.rss) != len(l.at) || len(l.io) != len(l.at) {
+		return procLine{}, false
+	}
+	for _, at := range l.at {
+		if at < 0 || at >= int64(n) {
+			return procLine{}, false
+		}
+	}
+	return l, true
+}
+
+// decodeSeg reads what encodeSeg wrote into s (the processes' rows left
+// encoded: missing decodes them); false when rec does not decode or is not
+// shaped as a segment of s's span.
 func decodeSeg(rec []byte, s *procSeg) bool {
 	r := memoReader{b: rec}
 	lo, hi, io := r.int(), r.int(), r.bool()
@@ -545,24 +583,15 @@ func decodeSeg(rec []byte, s *procSeg) bool {
 			r.fail("process order")
 		}
 	}
-	lines := map[procID]procLine{}
+	blobs := map[procID][]byte{}
 	for range r.count(3) {
 		id := procID{PID: int32(r.int()), Start: r.int()}
-		l := procLine{at: r.ints(), cpu: getValues(&r), rss: getValues(&r), io: getValues(&r)}
-		if len(l.cpu) != len(l.at) || len(l.rss) != len(l.at) || len(l.io) != len(l.at) {
-			r.fail("process rows")
-		}
-		for _, at := range l.at {
-			if at < 0 || at >= int64(len(times)) {
-				r.fail("process rows")
-			}
-		}
-		lines[id] = l
+		blobs[id] = r.bytes()
 	}
 	if r.err != nil || len(r.b) > 0 || lo != s.lo || hi != s.hi {
 		return false
 	}
-	s.io, s.times, s.parts, s.lines, s.rows = io, times, parts, lines, nil
+	s.io, s.times, s.parts, s.blobs, s.lines, s.rows = io, times, parts, blobs, nil, nil
 	return true
 }
 

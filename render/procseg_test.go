@@ -256,6 +256,9 @@ func TestProcSegCodec(t *testing.T) {
 	if !decodeSeg(b.b, &got) {
 		t.Fatal("the encoding does not decode")
 	}
+	if got.missing(ids) {
+		t.Error("a decoded segment misses rows it kept")
+	}
 	if !slices.Equal(got.times, s.times) || !got.io {
 		t.Errorf("times %v io %v, want %v true", got.times, got.io, s.times)
 	}
@@ -270,9 +273,6 @@ func TestProcSegCodec(t *testing.T) {
 		if !slices.Equal(gl.at, l.at) || !same(gl.cpu, l.cpu) || !same(gl.rss, l.rss) || !same(gl.io, l.io) {
 			t.Errorf("rows of %v: %+v, want %+v", id, gl, l)
 		}
-	}
-	if got.missing(ids) {
-		t.Error("a decoded segment misses rows it kept")
 	}
 	none := procSeg{lo: 0, hi: 40}
 	var nb memoBuf
@@ -290,6 +290,17 @@ func TestProcSegCodec(t *testing.T) {
 		if decodeSeg(bad, &x) {
 			t.Errorf("a damaged record of %d bytes decoded", len(bad))
 		}
+	}
+	// Rows of a process that do not decode are missing: read again.
+	x := procSeg{lo: 0, hi: 40}
+	if !decodeSeg(b.b, &x) {
+		t.Fatal("the encoding does not decode")
+	}
+	for id := range x.blobs {
+		x.blobs[id] = []byte{1, 2}
+	}
+	if !x.missing(ids) {
+		t.Error("rows that do not decode are not missing")
 	}
 }
 
@@ -310,6 +321,11 @@ func FuzzProcSeg(f *testing.F) {
 		if !decodeSeg(rec, &x) {
 			return
 		}
+		all := map[procID]bool{}
+		for id := range x.blobs {
+			all[id] = true
+		}
+		x.missing(all)
 		var out memoBuf
 		encodeSeg(&out, &x, x.lines)
 		y := procSeg{lo: 0, hi: 10}
