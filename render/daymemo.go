@@ -20,8 +20,11 @@ import (
 // The day memo is the part of the render cache that keeps what each closed
 // day of a table added to a host's page models, so that a later render
 // (a timer's, minutes later) adds it again instead of reading and reducing
-// the day again: only today, the days a range's start falls in, and days
-// whose files changed are read.
+// the day again. Today and the days a range's start falls in are read raw
+// an hour at a time (readHours), and their closed hours are kept alike,
+// keyed by the files that may hold their rows; so are the process table's
+// hours (procseg.go). A timer's render then reads the open hour, the hour
+// the 24-hour window starts in, and what changed.
 //
 // What a day adds is kept as each accumulator (dayAcc) of the table's
 // reader encodes it: the reduced series of each range (chart buckets start
@@ -31,10 +34,11 @@ import (
 // sizes and modification times), the resolution the planner read it at,
 // the columns, the sampling interval, and for each range whether the day
 // is in it and how the range is drawn; and by this almanac's build. A day
-// that a range's start falls in is never kept: what it adds moves with the
-// render time.
+// that a range's start falls in and is read from a rollup is kept without
+// what it adds to that range, which moves with the render time (see
+// dayAcc).
 //
-//	<cache>/days/<dir>/<table>.memo   one host's kept days of one table
+//	<cache>/days/<dir>/<table>.memo   one host's kept days and hours of one table
 //
 // A memo file is the format line, then per day its key and record, then
 // the SHA-256 of all before it: a damaged file is thrown away (and the
