@@ -446,4 +446,6 @@ func benchRenderLater(b *testing.B, dir string) {
 	b.ReportMetric(later/float64(b.N)/full, "of-full")
 	b.ReportMetric(float64(rep.DaysKept), "days-kept")
 	b.ReportMetric(float64(rep.DaysRead), "days-read")
+	b.ReportMetric(float64(rep.SpansKept), "spans-kept")
+	b.ReportMetric(float64(rep.SpansRead), "spans-read")
 }

@@ -61,7 +61,10 @@ type Report struct {
 	// memo (DaysKept), and days of the same tables read from the archive
 	// (DaysRead): a timer's render reads few (daymemo.go).
 	DaysKept, DaysRead int
-	Index              string // path of the site's index.html
+	// Spans (hours, 10 minutes) of the days read an hour at a time (today,
+	// the days a range starts in) likewise (SpansKept, SpansRead).
+	SpansKept, SpansRead int
+	Index                string // path of the site's index.html
 }
 
 // ErrEmpty is returned by Build when the archive holds no host.
@@ -145,7 +148,9 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	}
 	if cache != nil {
 		rep.Cached, rep.DaysKept, rep.DaysRead = cache.hits, cache.daysKept, cache.daysRead
-		log.Debug("render cache", "hosts", rep.Cached, "days kept", rep.DaysKept, "days read", rep.DaysRead)
+		rep.SpansKept, rep.SpansRead = cache.spansKept, cache.spansRead
+		log.Debug("render cache", "hosts", rep.Cached, "days kept", rep.DaysKept, "days read", rep.DaysRead,
+			"spans kept", rep.SpansKept, "spans read", rep.SpansRead)
 		if opts.Shard.N == 0 {
 			keep := make([]string, len(entries))
 			for i, e := range entries {

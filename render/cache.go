@@ -55,8 +55,9 @@ type renderCache struct {
 	dayBase []byte // the part of every day memo key that is not the day's (daymemo.go)
 	mu      sync.Mutex
 	hits    int // hosts whose pages came from the cache
-	// days added from the day memo, and days of its tables read (daymemo.go)
-	daysKept, daysRead int
+	// days added from the day memo, and days of its tables read; spans of
+	// days read an hour at a time likewise (daymemo.go)
+	daysKept, daysRead, spansKept, spansRead int
 }
 
 // openCache opens (creating it) the render cache at dir for renders of

@@ -244,25 +244,15 @@ func (g *gatherer) byHour(d archive.DayFiles) bool {
 	return false
 }
 
-// readHours reads [lo, hi) of the day d raw through accs in spans cut at
-// every clock hour and range start, each through begin and end as a day
-// is. With a day memo, what a closed hour adds is kept, keyed by the files
-// that may hold its rows (archive.Store.FileSpans): a timer's render then
-// reads today's open hour and the hour the 24-hour window starts in, not
+// readHours reads [lo, hi) of the day d raw through accs in spans
+// (spanCuts), each through begin and end as a day is. With a day memo,
+// what a closed hour or 10 minutes adds is kept, keyed by the files that
+// may hold its rows (archive.Store.FileSpans): a timer's render then reads
+// the last minutes of today and those the 24-hour window starts in, not
 // all of today and of yesterday. Every render cuts the same spans, with a
 // memo or without, so both add up alike.
 func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles, t schema.Table, cols []string, lo, hi int64, fn func(c chunk)) error {
-	cuts := []int64{lo, hi}
-	for h := lo - lo%hourUS + hourUS; h < hi; h += hourUS {
-		cuts = append(cuts, h)
-	}
-	for r := range ranges {
-		if from, _ := g.rangeWindow(r); lo < from && from < hi {
-			cuts = append(cuts, from)
-		}
-	}
-	slices.Sort(cuts)
-	cuts = slices.Compact(cuts)
+	cuts := g.spanCuts(lo, hi)
 	n := len(cuts) - 1
 	keys := make([]string, n)
 	if memo != nil {
@@ -270,7 +260,7 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 		listed := false
 		for i := range n {
 			a, b := cuts[i], cuts[i+1]
-			if a%hourUS != 0 || b-a != hourUS || b > g.now {
+			if !g.keepable(a, b) {
 				continue
 			}
 			if !listed {
@@ -288,7 +278,7 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 		if keys[i] != "" {
 			if rec, ok := memo.get(keys[i]); ok {
 				if g.replay(accs, rec) {
-					memo.kept++
+					memo.spansKept++
 					i++
 					continue
 				}
@@ -311,7 +301,7 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 				a.begin()
 			}
 			if memo != nil {
-				memo.read++
+				memo.spansRead++
 			}
 			if a, b := window(f.Time, cuts[k], cuts[k+1]); b > a {
 				fn(chunk{f: frameRows(f, a, b), t: t})
@@ -332,14 +322,49 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 	return nil
 }
 
-// hourKey returns the memo key of what the hour [a, b) of a day read raw
+// spanCuts cuts [lo, hi) (µs) into the spans a day read an hour at a time
+// is read in: at every clock hour and range start, and every 10 minutes
+// in the hour now is in and in the hours the ranges start in, so that a
+// timer's render reads at most 10 minutes of either. Every render cuts
+// the same spans, with a memo or without.
+func (g *gatherer) spanCuts(lo, hi int64) []int64 {
+	cuts := []int64{lo, hi}
+	for h := lo - lo%hourUS + hourUS; h < hi; h += hourUS {
+		cuts = append(cuts, h)
+	}
+	fine := []int64{g.now - g.now%hourUS}
+	for r := range ranges {
+		from, _ := g.rangeWindow(r)
+		if lo < from && from < hi {
+			cuts = append(cuts, from)
+		}
+		fine = append(fine, from-from%hourUS)
+	}
+	for _, h := range fine {
+		for m := h + slotUS; m < h+hourUS; m += slotUS {
+			if lo < m && m < hi {
+				cuts = append(cuts, m)
+			}
+		}
+	}
+	slices.Sort(cuts)
+	return slices.Compact(cuts)
+}
+
+// keepable reports whether the span [a, b) may be kept in the day memo:
+// it has ended, and it is a whole clock hour or 10 minutes of one.
+func (g *gatherer) keepable(a, b int64) bool {
+	return b <= g.now && (a%hourUS == 0 && b-a == hourUS || a%slotUS == 0 && b-a == slotUS)
+}
+
+// hourKey returns the memo key of what the span [a, b) of a day read raw
 // adds to the page models from cols of table: the files of spans that may
-// hold its rows, and for each range whether the hour is in it and how the
+// hold its rows, and for each range whether the span is in it and how the
 // range is drawn.
 func (g *gatherer) hourKey(spans []archive.FileSpan, table string, cols []string, a, b int64) string {
 	h := sha256.New()
 	h.Write(g.memo.c.dayBase)
-	fmt.Fprintf(h, "hour %d\n%s\n%q\ninterval %d\n", a, table, cols, g.d.tl.Interval)
+	fmt.Fprintf(h, "span %d %d\n%s\n%q\ninterval %d\n", a, b, table, cols, g.d.tl.Interval)
 	for _, f := range spans {
 		if f.Overlaps(a, b) {
 			h.Write([]byte(f.Stamp()))

@@ -82,8 +82,10 @@ type tableMemo struct {
 	old     map[string][]byte
 	now     map[string][]byte
 	changed bool
-	// days added from the memo, and read from the archive
-	kept, read int
+	// days added from the memo, and read from the archive; spans of
+	// days read an hour at a time (readHours, procSegments) likewise
+	kept, read           int
+	spansKept, spansRead int
 }
 
 // open reads the memo of table (none yet, or a damaged file: an empty one).
@@ -157,6 +159,8 @@ func (t *tableMemo) save() {
 	t.h.c.mu.Lock()
 	t.h.c.daysKept += t.kept
 	t.h.c.daysRead += t.read
+	t.h.c.spansKept += t.spansKept
+	t.h.c.spansRead += t.spansRead
 	t.h.c.mu.Unlock()
 	if !t.changed && len(t.now) == len(t.old) {
 		return

@@ -17,22 +17,23 @@ import (
 // The 24-hour processes page, and the hours of the long ranges that have
 // no rollup yet, come from the process table's raw rows from the start of
 // the 24-hour window (or of a recent day without a rollup) to now. Those
-// rows are summed in segments (procSeg): the spans between clock hours and
-// range starts, each summed per process. Every render cuts its span into
-// segments the same way and adds them up in order, so a closed hour's
-// segment kept in the render cache's day memo (as the process table's)
-// adds up at a later render exactly as one read again: a timer's render
-// reads only the open hour, the hour the 24-hour window starts in, and
-// the hours whose files changed.
+// rows are summed in segments (procSeg), the spans a day read an hour at a
+// time is cut in (spanCuts: clock hours, range starts, and 10 minutes in
+// the hours of now and of the range starts), each summed per process.
+// Every render cuts its span the same way and adds the segments up in
+// order, so a closed hour's or 10 minutes' segment kept in the render
+// cache's day memo (as the process table's) adds up at a later render
+// exactly as one read again: a timer's render reads the last minutes, the
+// minutes the 24-hour window starts in, and the spans whose files changed.
 //
-// A kept hour holds each process's sums and CPU per 10-minute slot, and
-// the rows of the processes whose lines the 24-hour page may draw: those
-// of the tables of the render that kept it (the first 15 by CPU, memory
-// and I/O, of which the first 8 are drawn), and the first ones of the
-// hour by CPU, memory and I/O. A render that draws a process whose rows an hour did
-// not keep reads that hour again. An hour is keyed by the files that may
-// hold its rows (archive.Store.FileSpans), so a part of the next hour does
-// not change it.
+// A kept segment holds each process's sums and CPU per 10-minute slot,
+// and the rows of the processes whose lines the 24-hour page may draw:
+// those of the tables of the render that kept it (the first 15 by CPU,
+// memory and I/O, of which the first 8 are drawn), and its own first ones
+// by CPU, memory and I/O. A render that draws a process whose rows a
+// segment did not keep reads that segment again. A segment is keyed by the
+// files that may hold its rows (archive.Store.FileSpans), so a part of a
+// later hour does not change it.
 
 const (
 	hourUS = int64(time.Hour / time.Microsecond)
@@ -361,27 +362,16 @@ func (l *longProcs) seg(s *procSeg) {
 }
 
 // procSegments returns the process table's rows of [rawFrom, to) as
-// segments, cut at every clock hour and at the starts of the ranges:
-// closed hours from memo when it keeps them, the rest read, a run of
-// segments at a time.
+// segments (spanCuts): those closed from memo when it keeps them, the rest
+// read, a run of segments at a time.
 func (g *gatherer) procSegments(days []archive.DayFiles, rawFrom, to int64, memo *tableMemo) ([]procSeg, error) {
-	cuts := []int64{rawFrom, to}
-	for h := rawFrom - rawFrom%hourUS + hourUS; h < to; h += hourUS {
-		cuts = append(cuts, h)
-	}
-	for r := range ranges {
-		if from, _ := g.rangeWindow(r); from > rawFrom && from < to {
-			cuts = append(cuts, from)
-		}
-	}
-	slices.Sort(cuts)
-	cuts = slices.Compact(cuts)
+	cuts := g.spanCuts(rawFrom, to)
 	segs := make([]procSeg, len(cuts)-1)
 	spans := map[int64][]archive.FileSpan{}
 	for i := range segs {
 		s := &segs[i]
 		s.lo, s.hi = cuts[i], cuts[i+1]
-		if memo == nil || s.lo%hourUS != 0 || s.hi-s.lo != hourUS || s.hi > g.now {
+		if memo == nil || !g.keepable(s.lo, s.hi) {
 			continue
 		}
 		if s.key = g.procSegKey(days, spans, s.lo, s.hi); s.key == "" {
@@ -390,7 +380,7 @@ func (g *gatherer) procSegments(days []archive.DayFiles, rawFrom, to int64, memo
 		if rec, ok := memo.get(s.key); ok {
 			if decodeSeg(rec, s) {
 				s.kept = true
-				memo.kept++
+				memo.spansKept++
 				continue
 			}
 			memo.forget(s.key)
@@ -431,19 +421,19 @@ func (g *gatherer) readSegs(segs []procSeg, memo *tableMemo) error {
 			s.key = ""
 		}
 		if memo != nil {
-			memo.read++
+			memo.spansRead++
 		}
 	}
 	return nil
 }
 
-// procSegKey returns the memo key of the hour [lo, hi) of the process
+// procSegKey returns the memo key of the span [lo, hi) of the process
 // table: the files of its day that may hold its rows, by name, size and
 // modification time; "" when they cannot be told.
 func (g *gatherer) procSegKey(days []archive.DayFiles, spans map[int64][]archive.FileSpan, lo, hi int64) string {
 	h := sha256.New()
 	h.Write(g.memo.c.dayBase)
-	fmt.Fprintf(h, "process hour %d\n%q\n", lo, procAllColumns)
+	fmt.Fprintf(h, "process span %d %d\n%q\n", lo, hi, procAllColumns)
 	for _, d := range days {
 		d0 := d.Day.UnixMicro()
 		if d0 > lo || d.End().UnixMicro() <= lo {
@@ -466,10 +456,10 @@ func (g *gatherer) procSegKey(days []archive.DayFiles, spans map[int64][]archive
 	return string(h.Sum(nil))
 }
 
-// keepSegs puts the closed hours of segs read from the archive (or read
+// keepSegs puts the closed segments of segs read from the archive (or read
 // again for the rows of a process) into memo, each with the rows of the
 // processes of keep and of its own first ones by CPU, memory and I/O;
-// hours before winFrom, which no later page draws, without rows.
+// those before winFrom, which no later page draws, without rows.
 func keepSegs(memo *tableMemo, segs []procSeg, keep map[procID]bool, winFrom int64) {
 	if memo == nil {
 		return
