@@ -246,11 +246,11 @@ func (g *gatherer) byHour(d archive.DayFiles) bool {
 
 // readHours reads [lo, hi) of the day d raw through accs in spans
 // (spanCuts), each through begin and end as a day is. With a day memo,
-// what a closed hour or 10 minutes adds is kept, keyed by the files that
-// may hold its rows (archive.Store.FileSpans): a timer's render then reads
-// the last minutes of today and those the 24-hour window starts in, not
-// all of today and of yesterday. Every render cuts the same spans, with a
-// memo or without, so both add up alike.
+// what a closed hour adds is kept, keyed by the files that may hold its
+// rows (archive.Store.FileSpans): a timer's render then reads the open
+// hour and the hour the 24-hour window starts in, not all of today and of
+// yesterday. Every render cuts the same spans, with a memo or without, so
+// both add up alike.
 func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles, t schema.Table, cols []string, lo, hi int64, fn func(c chunk)) error {
 	cuts := g.spanCuts(lo, hi)
 	n := len(cuts) - 1
@@ -323,28 +323,19 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 }
 
 // spanCuts cuts [lo, hi) (µs) into the spans a day read an hour at a time
-// is read in: at every clock hour and range start, and every 10 minutes
-// in the hour now is in and in the hours the ranges start in, so that a
-// timer's render reads at most 10 minutes of either. Every render cuts
-// the same spans, with a memo or without.
+// is read in: at every clock hour and range start. Every render cuts the
+// same spans, with a memo or without. (Spans of 10 minutes in the hours
+// of now and of the range starts were tried: a render then changed its
+// memo files at every run and rewrote them, which cost more than the
+// minutes it did not read.)
 func (g *gatherer) spanCuts(lo, hi int64) []int64 {
 	cuts := []int64{lo, hi}
 	for h := lo - lo%hourUS + hourUS; h < hi; h += hourUS {
 		cuts = append(cuts, h)
 	}
-	fine := []int64{g.now - g.now%hourUS}
 	for r := range ranges {
-		from, _ := g.rangeWindow(r)
-		if lo < from && from < hi {
+		if from, _ := g.rangeWindow(r); lo < from && from < hi {
 			cuts = append(cuts, from)
-		}
-		fine = append(fine, from-from%hourUS)
-	}
-	for _, h := range fine {
-		for m := h + slotUS; m < h+hourUS; m += slotUS {
-			if lo < m && m < hi {
-				cuts = append(cuts, m)
-			}
 		}
 	}
 	slices.Sort(cuts)
@@ -352,9 +343,9 @@ func (g *gatherer) spanCuts(lo, hi int64) []int64 {
 }
 
 // keepable reports whether the span [a, b) may be kept in the day memo:
-// it has ended, and it is a whole clock hour or 10 minutes of one.
+// a whole clock hour that has ended.
 func (g *gatherer) keepable(a, b int64) bool {
-	return b <= g.now && (a%hourUS == 0 && b-a == hourUS || a%slotUS == 0 && b-a == slotUS)
+	return b <= g.now && a%hourUS == 0 && b-a == hourUS
 }
 
 // hourKey returns the memo key of what the span [a, b) of a day read raw

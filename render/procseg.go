@@ -18,13 +18,12 @@ import (
 // no rollup yet, come from the process table's raw rows from the start of
 // the 24-hour window (or of a recent day without a rollup) to now. Those
 // rows are summed in segments (procSeg), the spans a day read an hour at a
-// time is cut in (spanCuts: clock hours, range starts, and 10 minutes in
-// the hours of now and of the range starts), each summed per process.
-// Every render cuts its span the same way and adds the segments up in
-// order, so a closed hour's or 10 minutes' segment kept in the render
-// cache's day memo (as the process table's) adds up at a later render
-// exactly as one read again: a timer's render reads the last minutes, the
-// minutes the 24-hour window starts in, and the spans whose files changed.
+// time is cut in (spanCuts: clock hours and range starts), each summed per
+// process. Every render cuts its span the same way and adds the segments
+// up in order, so a closed hour's segment kept in the render cache's day
+// memo (as the process table's) adds up at a later render exactly as one
+// read again: a timer's render reads the open hour, the hour the 24-hour
+// window starts in, and the hours whose files changed.
 //
 // A kept segment holds each process's sums and CPU per 10-minute slot,
 // and the rows of the processes whose lines the 24-hour page may draw:
