@@ -430,8 +430,10 @@ func (w *writer) write(name string, data []byte) error {
 
 // page executes the template tmpl with p and writes it as name.
 func (w *writer) page(t *template.Template, tmpl, name string, p *pageModel) error {
-	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, tmpl, p); err != nil {
+	b := pageBufs.Get().(*bytes.Buffer)
+	defer pageBufs.Put(b)
+	b.Reset()
+	if err := t.ExecuteTemplate(b, tmpl, p); err != nil {
 		return fmt.Errorf("execute %s for %s: %w", tmpl, name, err)
 	}
 	if b.Len() > maxPageBytes {
@@ -445,6 +447,10 @@ func (w *writer) page(t *template.Template, tmpl, name string, p *pageModel) err
 	w.mu.Unlock()
 	return nil
 }
+
+// pageBufs keeps the buffers of executed pages for the next pages (a
+// page is written before its buffer is put back).
+var pageBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // hostDir returns the folder of host in the site: a slug of the name
 // (lower-case letters, digits and '-') and a short hash of the exact name,

@@ -11,9 +11,9 @@ import (
 
 // Chart is one ECharts chart ready for a template: a stable DOM id, a title,
 // the unit of its values (for tooltips and axis labels) and the ECharts
-// option object. Templates write the option into a JSON data block through
-// html/template, which escapes it; the site's own script (assets/almanac.js)
-// reads the block and draws the chart.
+// option object. Templates write the page's charts into a JSON data block
+// (pageData.JSON, which escapes everything from a host); the site's own
+// script (assets/almanac.js) reads the block and draws the chart.
 type Chart struct {
 	ID     string `json:"id"`
 	Title  string `json:"-"`
@@ -95,7 +95,17 @@ type rows grid
 
 // MarshalJSON writes the rows compactly, rounding values for display.
 func (r rows) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, len(r.T)*(16+8*len(r.Cols)))
+	return appendRows(make([]byte, 0, r.size()), r), nil
+}
+
+// size returns about how many bytes the rows take as JSON.
+func (r rows) size() int { return 2 + len(r.T)*(16+8*len(r.Cols)) }
+
+// appendRows appends r as JSON: an array of rows, each the time in
+// milliseconds, then the values rounded for display (appendNum), null
+// where missing. Only digits, '-', '.', ',', brackets and null: nothing
+// that needs escaping anywhere.
+func appendRows(b []byte, r rows) []byte {
 	b = append(b, '[')
 	for i, t := range r.T {
 		if i > 0 {
@@ -109,7 +119,7 @@ func (r rows) MarshalJSON() ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
-	return append(b, ']'), nil
+	return append(b, ']')
 }
 
 // num is a float64 that is written as null when it is NaN or infinite.
@@ -120,15 +130,49 @@ func (n num) MarshalJSON() ([]byte, error) { return appendNum(nil, float64(n)), 
 
 // appendNum appends v rounded to what a chart can show: integers above
 // 1000, else at most three decimals; NaN and infinities become null.
+//
+// The bytes are those of strconv.AppendFloat(b, x, 'f', -1, 64) of the
+// rounded value x (math.Round(v) above 1000, math.Round(v*1000)/1000
+// below), written with integer arithmetic: x is the double nearest to
+// n/1000 for the integer n = math.Round(v*1000), |n| <= 10^6, and two
+// decimals of at most 15 significant digits never share a double, so the
+// shortest decimal that reads back as x is n/1000 itself, without its
+// trailing zeros. Likewise a whole x under 2^53 is its integer digits.
+// TestAppendNum and FuzzAppendNum compare the two.
 func appendNum(b []byte, v float64) []byte {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return append(b, "null"...)
 	case math.Abs(v) >= 1000:
-		return strconv.AppendFloat(b, math.Round(v), 'f', -1, 64)
-	default:
-		return strconv.AppendFloat(b, math.Round(v*1000)/1000, 'f', -1, 64)
+		r := math.Round(v)
+		if math.Abs(r) >= 1<<53 {
+			return strconv.AppendFloat(b, r, 'f', -1, 64)
+		}
+		return strconv.AppendInt(b, int64(r), 10)
 	}
+	r := math.Round(v * 1000)
+	if r == 0 {
+		if math.Signbit(r) {
+			return append(b, "-0"...) // as AppendFloat writes -0
+		}
+		return append(b, '0')
+	}
+	n := int64(r)
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	b = strconv.AppendInt(b, n/1000, 10)
+	if f := n % 1000; f != 0 {
+		b = append(b, '.', byte('0'+f/100))
+		if f %= 100; f != 0 {
+			b = append(b, byte('0'+f/10))
+			if f %= 10; f != 0 {
+				b = append(b, byte('0'+f))
+			}
+		}
+	}
+	return b
 }
 
 // lineOpts shape a line chart.

@@ -146,11 +146,15 @@
 // .Nav, .Status, .Generated (a Time: .ISO and .Text) and .Data, the page's
 // charts as a JSON object {"tz": ..., "charts": [{id, unit, kind, option, all}]}
 // that base.html writes into <script type="application/json"
-// id="almanac-data">. html/template escapes everything, JSON included; no
-// template.HTML or template.JS is made from host data. assets/almanac.js
-// reads that block and draws each chart into the element with its id, so
-// pages carry a Content-Security-Policy that allows only the site's own
-// script files (script-src 'self') and no inline script.
+// id="almanac-data"> as {{.Data.JSON}}. html/template escapes everything
+// else; the data block is the one template.JS made from host data:
+// written by encoding/json (which escapes <, >, &, U+2028 and U+2029 and
+// replaces invalid UTF-8), byte for byte what html/template would write
+// for {{.Data}}, and checked for those before it is used (pagejson.go).
+// assets/almanac.js reads that block and draws each chart into the
+// element with its id, so pages carry a Content-Security-Policy that
+// allows only the site's own script files (script-src 'self') and no
+// inline script.
 //
 // The chart options are ECharts option objects built in Go with
 // go-echarts' typed charts and options (chart.go; what go-echarts lacks is

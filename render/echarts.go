@@ -13,10 +13,11 @@ import (
 
 // The site's chart options are built with go-echarts' typed charts
 // (charts.Line, charts.HeatMap) and options (package opts, the dataset
-// included). Only their JSON() map is used: the page template writes it
-// into the page's JSON data block through html/template, which escapes
-// it; go-echarts' Render, its templates and its asset host are never
-// used, and chart ids are set by render (opts.Initialization.ChartID).
+// included). Only their JSON() map is used: encoding/json writes it, with
+// everything from a host escaped, into the page's JSON data block
+// (pageData.JSON, pagejson.go); go-echarts' Render, its templates and its
+// asset host are never used, and chart ids are set by render
+// (opts.Initialization.ChartID).
 //
 // What the site needs beyond go-echarts' option types is added through
 // go-echarts' own extension point, a charts.ConfigurationVisitor
@@ -46,17 +47,15 @@ type Option struct {
 }
 
 // MarshalJSON writes the chart's option object. A line chart's dataset
-// rows, most of its bytes, are written by rows.MarshalJSON straight into
-// the result rather than through encoding/json, which would scan them
-// once more (the page's encoder scans the result anyway).
+// rows, most of its bytes, are written by appendRows straight into the
+// result rather than through encoding/json, which would scan them once
+// more. (A page's data block does not come through here for its rows:
+// pageData.JSON writes them in place itself.)
 func (o Option) MarshalJSON() ([]byte, error) {
 	if o.RectChart == nil {
 		return []byte("null"), nil
 	}
-	var r rows
-	if len(o.DatasetList) == 1 {
-		r, _ = o.DatasetList[0].Source.(rows)
-	}
+	r := datasetRows(o)
 	if r.T == nil {
 		return json.Marshal(o.JSON())
 	}
@@ -73,10 +72,9 @@ func (o Option) MarshalJSON() ([]byte, error) {
 	if i < 0 {
 		return nil, errors.New("render: chart option without its dataset mark")
 	}
-	data, _ := r.MarshalJSON()
-	out := make([]byte, 0, len(b)+len(data))
+	out := make([]byte, 0, len(b)+r.size())
 	out = append(out, b[:i+len(rowsMarkKey)]...)
-	out = append(out, data...)
+	out = appendRows(out, r)
 	return append(out, b[i+len(rowsMarkJSON):]...), nil
 }
 
