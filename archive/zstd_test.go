@@ -14,8 +14,8 @@ import (
 // byte for byte, for pages of every kind and size below smallWindow, one
 // encoder reused from page to page as keptZstd reuses it.
 func TestKeptZstdSameFrames(t *testing.T) {
-	small := &keptZstd{level: zstd.SpeedDefault}
-	def, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault),
+	small := &keptZstd{level: zstdCodec.level}
+	def, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstdCodec.level),
 		zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false), zstd.WithLowerEncoderMem(true))
 	if err != nil {
 		t.Fatal(err)
