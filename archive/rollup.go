@@ -1029,7 +1029,7 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 // 4 KiB (see smallChunks): in parquet-go's 32 KiB, each of the 70 or so
 // columns of each of the cgroup table's two rollups held 32 KiB or more,
 // 4.4 MiB at once.
-var rollupCodec = append(writerOptions(zstdCodec, 32<<10), parquet.ColumnPageBuffers(smallChunks))
+var rollupCodec = append(writerOptions(mergeZstd, 32<<10), parquet.ColumnPageBuffers(smallChunks))
 
 // rollupOut is a rollup file being written.
 type rollupOut struct {
