@@ -96,6 +96,7 @@ func (s *Store) CompactWith(host string, now time.Time, opts CompactOptions) (Co
 		return st, fmt.Errorf("archive: compact %q: %w", host, err)
 	}
 	defer lock.Close()
+	defer mergeZstd.drop() // the sampler compacts once an hour: its encoders need not wait
 	parts, err := s.hostDirs(host)
 	if err != nil {
 		return st, fmt.Errorf("archive: compact %q: %w", host, err)

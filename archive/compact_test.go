@@ -81,6 +81,11 @@ func TestCompact(t *testing.T) {
 	if st.Partitions == 0 || st.Removed < st.FilesIn || st.Rows == 0 || st.BytesOut == 0 {
 		t.Errorf("stats = %+v", st)
 	}
+	mergeZstd.mu.Lock()
+	if n := len(mergeZstd.free); n != 0 {
+		t.Errorf("%d idle encoders of merges kept after the compaction, want none", n)
+	}
+	mergeZstd.mu.Unlock()
 	for _, day := range []string{"2026-08-20", "2026-08-21"} {
 		d := filepath.Join(dir, "cpu", "host=web1", "date="+day)
 		if n := globCount(t, filepath.Join(d, "*")); n != 1 {

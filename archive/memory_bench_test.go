@@ -165,6 +165,31 @@ var memoryLimits = []struct {
 	limit int64
 }{{"limit20MiB", 20 << 20}, {"nolimit", -1}}
 
+// compactCases are the cases of the compaction benchmarks: each of
+// memoryLimits, and no limit with the GOGC almanac sample sets while it
+// compacts (50, compactGCPercent in cmd/almanac).
+var compactCases = func() []compactCase {
+	var out []compactCase
+	for _, l := range memoryLimits {
+		out = append(out, compactCase{name: l.name, limit: l.limit})
+	}
+	return append(out, compactCase{name: "nolimit-gogc50", limit: -1, gc: 50})
+}()
+
+type compactCase struct {
+	name  string
+	limit int64
+	gc    int // GOGC during the compaction; 0 leaves it
+}
+
+// compact is s.Compact(host, now) with the GOGC of c.
+func (c compactCase) compact(s *Store, host string, now time.Time) (CompactStats, error) {
+	if c.gc > 0 {
+		defer debug.SetGCPercent(debug.SetGCPercent(c.gc))
+	}
+	return s.Compact(host, now)
+}
+
 // measureMemory sets the soft memory limit (negative: none), collects the
 // garbage, resets the peak resident memory (VmHWM) and starts sampling
 // RssAnon and RssFile. The function it returns reports, named after what,
@@ -233,8 +258,9 @@ func linkTree(b testing.TB, from, to string) {
 // BenchmarkCompactMemory compacts a day of a host with 300 processes at
 // 10 s (2.6 million process rows), from the 288 parts per table of a
 // 5-minute flush (parts) and from the hour files consolidation leaves
-// (hours: 24 per table), with the sampler's soft memory limit (20 MiB)
-// and without one, and reports the peak resident memory of the
+// (hours: 24 per table), with the sampler's soft memory limit (20 MiB),
+// without one, and without one at the sampler's GOGC for compactions
+// (compactCases), and reports the peak resident memory of the
 // compaction (VmHWM, reset before it), the peaks of its two parts
 // (RssAnon, RssFile; see rssSampler) and its CPU time. The budget is
 // 30 MB without a CPU penalty from the limit.
@@ -243,7 +269,7 @@ func linkTree(b testing.TB, from, to string) {
 func BenchmarkCompactMemory(b *testing.B) {
 	src := benchDayOf300(b)
 	for _, input := range []string{"parts", "hours"} {
-		for _, bc := range memoryLimits {
+		for _, bc := range compactCases {
 			b.Run(input+"/"+bc.name, func(b *testing.B) {
 				for range b.N {
 					dir := b.TempDir()
@@ -258,7 +284,7 @@ func BenchmarkCompactMemory(b *testing.B) {
 						}
 					}
 					done := measureMemory(b, bc.limit, "compact")
-					st, err := s.Compact("bench", benchDay.AddDate(0, 0, 1))
+					st, err := bc.compact(s, "bench", benchDay.AddDate(0, 0, 1))
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -289,15 +315,15 @@ func benchHourOf1000(b *testing.B) string {
 
 // BenchmarkConsolidateMemory consolidates an hour of a host with 1,000
 // processes at 1 s (the 12 parts of a 5-minute flush, per table) into hour
-// files, as almanac sample does at the end of every hour, with the
-// sampler's soft memory limit (20 MiB) and without one, and reports the
+// files, as almanac sample does at the end of every hour, in each of
+// compactCases, and reports the
 // peak resident memory of the consolidation (VmHWM, reset before it), the
 // peaks of its two parts (RssAnon, RssFile) and its CPU time.
 //
 //	go test ./archive -run '^$' -bench ConsolidateMemory -benchtime 1x -timeout 30m
 func BenchmarkConsolidateMemory(b *testing.B) {
 	src := benchHourOf1000(b)
-	for _, bc := range memoryLimits {
+	for _, bc := range compactCases {
 		b.Run(bc.name, func(b *testing.B) {
 			for range b.N {
 				dir := b.TempDir()
@@ -307,7 +333,7 @@ func BenchmarkConsolidateMemory(b *testing.B) {
 					b.Fatal(err)
 				}
 				done := measureMemory(b, bc.limit, "consolidate")
-				st, err := s.Compact("bench", benchDay.Add(11*time.Hour))
+				st, err := bc.compact(s, "bench", benchDay.Add(11*time.Hour))
 				if err != nil {
 					b.Fatal(err)
 				}

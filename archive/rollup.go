@@ -1024,8 +1024,12 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 // dozens of nullable columns of the cgroup table's per-minute rollup,
 // with 32 KiB a tenth of that. The files are 4 % larger: the rollups of
 // BenchmarkCompactMemory's host-day take 2.34 MB, were 2.24 (the cgroup
-// table's per-minute rollup 1.10 MB, was 1.03).
-var rollupCodec = writerOptions(zstdCodec, 32<<10)
+// table's per-minute rollup 1.10 MB, was 1.03). The compressed pages of
+// every column wait for the file's end (its one row group), in chunks of
+// 4 KiB (see smallChunks): in parquet-go's 32 KiB, each of the 70 or so
+// columns of each of the cgroup table's two rollups held 32 KiB or more,
+// 4.4 MiB at once.
+var rollupCodec = append(writerOptions(mergeZstd, 32<<10), parquet.ColumnPageBuffers(smallChunks))
 
 // rollupOut is a rollup file being written.
 type rollupOut struct {

@@ -86,6 +86,14 @@ func (c *keptZstd) get(big bool) (*zstd.Encoder, error) {
 	return zstd.NewWriter(nil, opts...)
 }
 
+// drop lets go of the idle encoders.
+func (c *keptZstd) drop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.free)
+	c.free = c.free[:0]
+}
+
 func (c *keptZstd) put(e *zstd.Encoder, big bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -9,13 +9,20 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// TestKeptZstdSameFrames checks that the small-window encoders keptZstd
+// TestKeptZstdSameFrames checks, at the level of parts and at that of
+// merges, that the small-window encoders keptZstd
 // compresses pages with write the frames zstd's default window writes,
 // byte for byte, for pages of every kind and size below smallWindow, one
 // encoder reused from page to page as keptZstd reuses it.
 func TestKeptZstdSameFrames(t *testing.T) {
-	small := &keptZstd{level: zstd.SpeedDefault}
-	def, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault),
+	for _, c := range []*keptZstd{zstdCodec, mergeZstd} {
+		t.Run(c.level.String(), func(t *testing.T) { testKeptZstdSameFrames(t, c.level) })
+	}
+}
+
+func testKeptZstdSameFrames(t *testing.T, level zstd.EncoderLevel) {
+	small := &keptZstd{level: level}
+	def, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(level),
 		zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false), zstd.WithLowerEncoderMem(true))
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"log/slog"
 	"os"
@@ -112,15 +113,17 @@ func liveSampler(t *testing.T, log *slog.Logger, o sampleOptions) *sampler {
 }
 
 // gcAtFlush is a log handler that notes the garbage collector's GOGC when
-// the writer logs a flush (in the middle of the Append that flushes).
+// the writer logs a flush (in the middle of the Append that flushes), or
+// when msg is logged.
 type gcAtFlush struct {
 	mu    *sync.Mutex
 	gogcs *[]int
+	msg   string // the message to note GOGC at; "" for "journal flushed"
 }
 
 func (h gcAtFlush) Enabled(context.Context, slog.Level) bool { return true }
 func (h gcAtFlush) Handle(_ context.Context, r slog.Record) error {
-	if r.Message == "journal flushed" {
+	if msg := cmp.Or(h.msg, "journal flushed"); r.Message == msg {
 		v := debug.SetGCPercent(100)
 		debug.SetGCPercent(v)
 		h.mu.Lock()
@@ -131,6 +134,78 @@ func (h gcAtFlush) Handle(_ context.Context, r slog.Record) error {
 }
 func (h gcAtFlush) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h gcAtFlush) WithGroup(string) slog.Handler      { return h }
+
+// TestLowerGC checks that runs under way at once set the collector to
+// the lowest GOGC asked, whatever order they end in, and that the GOGC
+// before the first is put back when the last ends.
+func TestLowerGC(t *testing.T) {
+	const before = 77
+	defer debug.SetGCPercent(debug.SetGCPercent(before))
+	gogc := func() int { v := debug.SetGCPercent(100); debug.SetGCPercent(v); return v }
+	for _, order := range []string{"flush ends first", "compaction ends first"} {
+		t.Run(order, func(t *testing.T) {
+			endCompact := lowerGC(compactGCPercent)
+			if v := gogc(); v != compactGCPercent {
+				t.Fatalf("compaction alone: GOGC %d, want %d", v, compactGCPercent)
+			}
+			endFlush := lowerGC(flushGCPercent)
+			if v := gogc(); v != flushGCPercent {
+				t.Fatalf("flush during compaction: GOGC %d, want %d", v, flushGCPercent)
+			}
+			if order == "flush ends first" {
+				endFlush()
+				if v := gogc(); v != compactGCPercent {
+					t.Errorf("compaction after the flush: GOGC %d, want %d", v, compactGCPercent)
+				}
+				endCompact()
+			} else {
+				endCompact()
+				if v := gogc(); v != flushGCPercent {
+					t.Errorf("flush after the compaction: GOGC %d, want %d", v, flushGCPercent)
+				}
+				endFlush()
+			}
+			if v := gogc(); v != before {
+				t.Errorf("after both: GOGC %d, want %d put back", v, before)
+			}
+		})
+	}
+}
+
+// TestCompactGOGC checks that a maintenance run compacts with the
+// collector at compactGCPercent and puts the GOGC before back.
+func TestCompactGOGC(t *testing.T) {
+	const before = 77
+	defer debug.SetGCPercent(debug.SetGCPercent(before))
+	var mu sync.Mutex
+	var gogcs []int
+	s := liveSampler(t, slog.New(gcAtFlush{mu: &mu, gogcs: &gogcs, msg: "files merged"}),
+		sampleOptions{interval: 10 * time.Second, flush: 30 * time.Second, host: "web1", noSync: true})
+	yesterday := time.Now().UTC().Truncate(24 * time.Hour).Add(-23 * time.Hour)
+	for i := range 3 {
+		if err := s.take(yesterday.Add(time.Duration(i) * 10 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	s.compactAndPrune(yesterday.Add(24 * time.Hour))
+	if v := debug.SetGCPercent(before); v != before {
+		t.Errorf("after the run: GOGC %d, want %d put back", v, before)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(gogcs) == 0 {
+		t.Fatal("nothing compacted")
+	}
+	for _, v := range gogcs {
+		if v != compactGCPercent {
+			t.Errorf("GOGC during the compaction: %v, want %d", gogcs, compactGCPercent)
+			break
+		}
+	}
+}
 
 // TestFlushGOGC checks that an Append that flushes runs with the
 // collector at flushGCPercent and that the GOGC before is put back.
