@@ -255,23 +255,23 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 	cuts := g.spanCuts(lo, hi)
 	n := len(cuts) - 1
 	keys := make([]string, n)
+	var spans []archive.FileSpan
+	listed := false // spans holds the day's files (none when they cannot be listed)
+	list := func() bool {
+		if !listed {
+			var err error
+			if spans, err = g.src.FileSpans(d); err != nil {
+				spans = nil
+			}
+			listed = true
+		}
+		return spans != nil
+	}
 	if memo != nil {
-		var spans []archive.FileSpan
-		listed := false
 		for i := range n {
-			a, b := cuts[i], cuts[i+1]
-			if !g.keepable(a, b) {
-				continue
+			if a, b := cuts[i], cuts[i+1]; g.keepable(a, b) && list() {
+				keys[i] = g.hourKey(spans, t.Name(), cols, a, b)
 			}
-			if !listed {
-				var err error
-				spans, err = g.src.FileSpans(d)
-				if err != nil {
-					break // not kept: read
-				}
-				listed = true
-			}
-			keys[i] = g.hourKey(spans, t.Name(), cols, a, b)
 		}
 	}
 	for i := 0; i < n; {
@@ -291,11 +291,33 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 			j++
 		}
 		skipped := len(g.d.skipped)
-		f, err := g.scanFiles(archive.Raw, d, cuts[i], cuts[j], cols...)
+		var f *archive.Frame
+		var err error
+		// Inside a closed hour, and not one span the memo could keep: the
+		// hour the 24-hour window starts in.
+		if h := cuts[i] - cuts[i]%hourUS; memo != nil && cuts[j] <= h+hourUS && g.keepable(h, h+hourUS) &&
+			(j > i+1 || keys[i] == "") && list() {
+			f, err = g.rawHour(memo, d, spans, t, cols, h)
+		} else {
+			f, err = g.scanFiles(archive.Raw, d, cuts[i], cuts[j], cols...)
+		}
 		if err != nil {
 			return err
 		}
 		bad := len(g.d.skipped) != skipped
+		if memo != nil && !bad && j > i+1 {
+			// The closed hours a range starts in, read within a longer
+			// run (a first render): their rows for the next renders.
+			for r := range ranges {
+				from, _ := g.rangeWindow(r)
+				if h := from - from%hourUS; from != h && cuts[i] <= h && h+hourUS <= cuts[j] && g.keepable(h, h+hourUS) && list() {
+					a, b := window(f.Time, h, h+hourUS)
+					var rb memoBuf
+					encodeFrame(&rb, frameRows(f, a, b))
+					memo.put(g.rawKey(spans, t, cols, h), rb.b)
+				}
+			}
+		}
 		for k := i; k < j; k++ {
 			for _, a := range accs {
 				a.begin()
@@ -320,6 +342,82 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 		i = j
 	}
 	return nil
+}
+
+// rawHour returns the raw rows of cols of table in the closed hour
+// [h, h+1h) of the day d, from the memo's copy of them when it has one:
+// a run of spans that cannot be kept inside a closed hour is the hour the
+// 24-hour window starts in, read at every render while the window starts
+// in it, and a file of a closed day holds every hour of it (its rows are
+// sorted by key, then time), so reading an hour of it costs reading all
+// of it. The copy is keyed by the files that may hold the hour's rows.
+func (g *gatherer) rawHour(memo *tableMemo, d archive.DayFiles, spans []archive.FileSpan, t schema.Table, cols []string, h int64) (*archive.Frame, error) {
+	key := g.rawKey(spans, t, cols, h)
+	if rec, ok := memo.get(key); ok {
+		if f, ok := decodeFrame(rec); ok {
+			return f, nil
+		}
+		memo.forget(key)
+	}
+	skipped := len(g.d.skipped)
+	f, err := g.scanFiles(archive.Raw, d, h, h+hourUS, cols...)
+	if err == nil && len(g.d.skipped) == skipped {
+		var b memoBuf
+		encodeFrame(&b, f)
+		memo.put(key, b.b)
+	}
+	return f, err
+}
+
+// rawKey returns the memo key of the raw rows of cols of table in the
+// hour [h, h+1h): the files of spans that may hold them.
+func (g *gatherer) rawKey(spans []archive.FileSpan, t schema.Table, cols []string, h int64) string {
+	k := sha256.New()
+	k.Write(g.memo.c.dayBase)
+	fmt.Fprintf(k, "raw hour %d\n%s\n%q\n", h, t.Name(), cols)
+	for _, f := range spans {
+		if f.Overlaps(h, h+hourUS) {
+			k.Write([]byte(f.Stamp()))
+		}
+	}
+	return string(k.Sum(nil))
+}
+
+// encodeFrame encodes the rows of f.
+func encodeFrame(b *memoBuf, f *archive.Frame) {
+	b.ints(f.Time)
+	num := slices.Sorted(maps.Keys(f.Num))
+	b.strs(num)
+	for _, c := range num {
+		putValues(b, f.Num[c])
+	}
+	str := slices.Sorted(maps.Keys(f.Str))
+	b.strs(str)
+	for _, c := range str {
+		b.strs(f.Str[c])
+	}
+}
+
+// decodeFrame decodes what encodeFrame wrote; false when rec does not
+// decode or a column is neither as long as the times nor empty (a column
+// no file of the hour has).
+func decodeFrame(rec []byte) (*archive.Frame, bool) {
+	r := memoReader{b: rec}
+	f := &archive.Frame{Time: r.ints(), Num: map[string][]float64{}, Str: map[string][]string{}}
+	for _, c := range r.strs() {
+		if f.Num[c] = getValues(&r); len(f.Num[c]) != len(f.Time) && len(f.Num[c]) != 0 {
+			r.fail("column")
+		}
+	}
+	for _, c := range r.strs() {
+		if f.Str[c] = r.strs(); len(f.Str[c]) != len(f.Time) && len(f.Str[c]) != 0 {
+			r.fail("column")
+		}
+	}
+	if r.err != nil || len(r.b) > 0 || !slices.IsSorted(f.Time) {
+		return nil, false
+	}
+	return f, true
 }
 
 // spanCuts cuts [lo, hi) (µs) into the spans a day read an hour at a time

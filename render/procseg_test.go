@@ -141,8 +141,8 @@ func TestProcessHourMemo(t *testing.T) {
 	if later > 2*time.Hour+time.Microsecond {
 		t.Errorf("five minutes later: scanned %v of process rows, want at most the two hours the memo cannot keep", later)
 	}
-	if _, d := src.takeCPU(); d > 2*time.Hour+time.Microsecond {
-		t.Errorf("five minutes later: read %v of the cpu table raw, want at most the two hours the memo cannot keep", d)
+	if cw, d := src.takeCPU(); d > time.Hour+time.Microsecond {
+		t.Errorf("five minutes later: read %v of the cpu table raw (%v), want at most the open hour", d, cw)
 	}
 
 	// A late part in a closed hour three hours ago.
@@ -169,6 +169,24 @@ func TestProcessHourMemo(t *testing.T) {
 	}
 	if _, _, d := render("after the late part"); d > 2*time.Hour+time.Microsecond {
 		t.Errorf("the render after the late part's: scanned %v of process rows", d)
+	}
+
+	// A late part in the hour the 24-hour window starts in, whose rows
+	// the memo keeps while the window starts in it.
+	headAt := now.Add(5*time.Minute - 24*time.Hour).Add(2 * time.Minute)
+	if w, err = st.Writer("busy", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := w.Append(g.Batch(headAt.Add(time.Duration(i) * 30 * time.Second))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if cw, _ := func() ([][2]time.Time, time.Duration) { render("late part in the first hour"); return src.takeCPU() }(); !covers(cw, headAt.Add(time.Minute)) {
+		t.Errorf("after a late part at %v: read %v of the cpu table raw, not the hour the window starts in", headAt, cw)
 	}
 
 	// The memo's hours without the rows of any process: the next render
