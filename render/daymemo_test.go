@@ -226,12 +226,10 @@ func FuzzReplay(f *testing.F) {
 		var ts []int64
 		var fs []float64
 		groups := map[string]*groupAcc{}
-		var sampleT []int64
-		var boots []float64
 		return []dayAcc{set, &weekDays{w: &w}, g.newHeat(), &newest{t: &t, v: &v}, &latestTime{t: &last},
 			&newestOf[string]{m: &labels, put: (*memoBuf).str, get: (*memoReader).str},
 			&appended{ints: []*[]int64{&ts}, floats: []*[]float64{&fs}, bound: bound(0)}, &groupDays{m: &groups},
-			&timesAcc{ts: &sampleT, boots: &boots}}, set
+			&timesAcc{}}, set
 	}
 	// A real record as the seed.
 	accs, set := accsOf()

@@ -36,33 +36,17 @@ func (g *gatherer) sampleTimes(days []archive.DayFiles) (ts, boots []int64, err 
 		g.memo = &hostMemo{c: m.c, dir: m.dir + "/" + timesMemoDir, log: m.log}
 		defer func() { g.memo = m }()
 	}
-	var raw []float64 // the boot_time column as read: NaN where missing
-	acc := &timesAcc{ts: &ts, boots: &raw}
+	acc := &timesAcc{}
 	err = g.eachKept(days, schema.TableSystem, []string{"boot_time"}, []dayAcc{acc}, func(c chunk) {
-		if n := c.f.Len(); len(ts)+n > cap(ts) {
-			// Room for as many rows in each day to come: a year is
-			// millions of samples, not to be copied again and again.
-			more := n * daysFrom(days, c.f.Time[0])
-			ts, raw = slices.Grow(ts, more), slices.Grow(raw, more)
-		}
-		ts = append(ts, c.f.Time...)
-		raw = append(raw, col(c.f, "boot_time")...)
+		acc.ts = append(acc.ts, c.f.Time)
+		acc.boots = append(acc.boots, col(c.f, "boot_time"))
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	// Joined once: a year is millions of samples.
+	ts, raw := slices.Concat(acc.ts...), slices.Concat(acc.boots...)
 	return ts, carryBoots(raw), nil
-}
-
-// daysFrom returns how many of days end after t (µs).
-func daysFrom(days []archive.DayFiles, t int64) int {
-	n := 0
-	for _, d := range days {
-		if d.End().UnixMicro() > t {
-			n++
-		}
-	}
-	return n
 }
 
 // timesMemoDir is the folder, in a host's day memo, of the memo of its
@@ -85,24 +69,24 @@ func carryBoots(raw []float64) []int64 {
 }
 
 // timesAcc is the dayAcc of the sample times: the times and the boot
-// times (as read, NaN where missing) a day appended. They belong to no
-// range: a day is kept whole, and a day re-read for the ranges that start
-// in it (only) adds nothing.
+// times (as read, NaN where missing) of each day, joined once all are in.
+// They belong to no range: a day is kept whole, and a day read again for
+// the ranges that start in it (only) adds nothing.
 type timesAcc struct {
-	ts    *[]int64
-	boots *[]float64
+	ts    [][]int64   // per day read or kept
+	boots [][]float64 // per day, a boot time per time
 	mark  int
 }
 
-func (a *timesAcc) begin() { a.mark = len(*a.ts) }
+func (a *timesAcc) begin() { a.mark = len(a.ts) }
 
 func (a *timesAcc) end(b *memoBuf, _ rangeSet, only bool) {
 	if b != nil {
-		putTimes(b, (*a.ts)[a.mark:])
-		putRuns(b, (*a.boots)[a.mark:])
+		putTimes(b, slices.Concat(a.ts[a.mark:]...))
+		putRuns(b, slices.Concat(a.boots[a.mark:]...))
 	}
 	if only {
-		*a.ts, *a.boots = (*a.ts)[:a.mark], (*a.boots)[:a.mark]
+		a.ts, a.boots = a.ts[:a.mark], a.boots[:a.mark]
 	}
 }
 
@@ -110,8 +94,8 @@ func (a *timesAcc) decode(r *memoReader) func() {
 	ts := getTimes(r)
 	boots := getRuns(r, len(ts))
 	return func() {
-		*a.ts = append(*a.ts, ts...)
-		*a.boots = append(*a.boots, boots...)
+		a.ts = append(a.ts, ts)
+		a.boots = append(a.boots, boots)
 	}
 }
 

@@ -101,19 +101,22 @@ func TestTimesCodec(t *testing.T) {
 			[]float64{-1e300, 1e300, 0, math.Copysign(0, -1), -1e300}},
 	} {
 		var b memoBuf
-		acc := &timesAcc{ts: new([]int64), boots: new([]float64)}
+		acc := &timesAcc{}
 		acc.begin()
-		*acc.ts, *acc.boots = append(*acc.ts, c.ts...), append(*acc.boots, c.boots...)
+		// The day in two chunks.
+		half := len(c.ts) / 2
+		acc.ts, acc.boots = append(acc.ts, c.ts[:half], c.ts[half:]), append(acc.boots, c.boots[:half], c.boots[half:])
 		acc.end(&b, 0, false)
-		got := &timesAcc{ts: new([]int64), boots: new([]float64)}
+		got := &timesAcc{}
 		r := memoReader{b: b.b}
 		add := got.decode(&r)
 		if r.err != nil || len(r.b) != 0 {
 			t.Fatalf("%s: %v, %d bytes left", c.name, r.err, len(r.b))
 		}
 		add()
-		if !slices.Equal(*got.ts, c.ts) || !sameBits(*got.boots, c.boots) {
-			t.Errorf("%s: got %v %v, want %v %v", c.name, *got.ts, *got.boots, c.ts, c.boots)
+		gotT, gotB := slices.Concat(got.ts...), slices.Concat(got.boots...)
+		if !slices.Equal(gotT, c.ts) || !sameBits(gotB, c.boots) {
+			t.Errorf("%s: got %v %v, want %v %v", c.name, gotT, gotB, c.ts, c.boots)
 		}
 		for cut := range len(b.b) {
 			r := memoReader{b: b.b[:cut]}
@@ -133,7 +136,7 @@ func TestTimesCodec(t *testing.T) {
 		b.float(2)
 		b.uint(runs[1])
 		r := memoReader{b: b.b}
-		(&timesAcc{ts: new([]int64), boots: new([]float64)}).decode(&r)
+		(&timesAcc{}).decode(&r)
 		if r.err == nil {
 			t.Errorf("runs of %d and %d for 3 times decoded", runs[0], runs[1])
 		}
