@@ -158,6 +158,12 @@ func TestRenderCacheAtClock(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(cache, "hosts")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("at the clock's time, hosts' pages were kept: %v", err)
 	}
+	// The sample times and the facts are kept too.
+	for _, memo := range []string{timesMemoDir + "/system.memo", "host.memo"} {
+		if n := daysIn(t, filepath.Join(cache, "days", hostDir("bumpy"), memo)); n == 0 {
+			t.Errorf("no day in %s", memo)
+		}
+	}
 	if rep := render(true); rep.Cached != 0 {
 		t.Errorf("first render at a given time: %d hosts from the cache", rep.Cached)
 	}

@@ -63,13 +63,13 @@ func TestSampleTimesMemo(t *testing.T) {
 			}
 		}
 	}
-	if got := timesOf(t, filepath.Join(cache.root.Name(), "days", hostDir("bumpy"), timesMemoDir, "system.memo")); got == 0 {
+	if got := daysIn(t, filepath.Join(cache.root.Name(), "days", hostDir("bumpy"), timesMemoDir, "system.memo")); got == 0 {
 		t.Error("no memo of bumpy's sample times")
 	}
 }
 
-// timesOf returns how many days the memo file at path holds.
-func timesOf(t *testing.T, path string) int {
+// daysIn returns how many days the memo file at path holds.
+func daysIn(t *testing.T, path string) int {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
