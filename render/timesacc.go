@@ -2,7 +2,6 @@ package render
 
 import (
 	"math"
-	"slices"
 
 	"almanac/archive"
 	"almanac/schema"
@@ -38,65 +37,95 @@ func (g *gatherer) sampleTimes(days []archive.DayFiles) (ts, boots []int64, err 
 	}
 	acc := &timesAcc{}
 	err = g.eachKept(days, schema.TableSystem, []string{"boot_time"}, []dayAcc{acc}, func(c chunk) {
-		acc.ts = append(acc.ts, c.f.Time)
-		acc.boots = append(acc.boots, col(c.f, "boot_time"))
+		acc.parts = append(acc.parts, timesPart{ts: c.f.Time, boots: col(c.f, "boot_time")})
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	// Joined once: a year is millions of samples.
-	ts, raw := slices.Concat(acc.ts...), slices.Concat(acc.boots...)
-	return ts, carryBoots(raw), nil
+	ts, boots = acc.join()
+	return ts, boots, nil
 }
 
 // timesMemoDir is the folder, in a host's day memo, of the memo of its
 // sample times (system.memo there).
 const timesMemoDir = "times"
 
-// carryBoots returns the boot times of raw as int64, a missing one (NaN)
-// the one before, 0 before the first.
-func carryBoots(raw []float64) []int64 {
-	boots := make([]int64, len(raw))
-	for i, b := range raw {
-		switch {
-		case !math.IsNaN(b):
-			boots[i] = int64(b)
-		case i > 0:
-			boots[i] = boots[i-1]
+// carryBoots appends to dst the boot times of raw as int64, a missing
+// one (NaN) the one before (*last, at first), and sets *last to the last.
+func carryBoots(dst []int64, raw []float64, last *int64) []int64 {
+	for _, b := range raw {
+		if !math.IsNaN(b) {
+			*last = int64(b)
 		}
+		dst = append(dst, *last)
 	}
-	return boots
+	return dst
 }
 
 // timesAcc is the dayAcc of the sample times: the times and the boot
-// times (as read, NaN where missing) of each day, joined once all are in.
-// They belong to no range: a day is kept whole, and a day read again for
-// the ranges that start in it (only) adds nothing.
+// times of each day, read or kept, joined once all are in (a year is
+// millions of samples: a kept day is decoded straight into the joined
+// list). They belong to no range: a day is kept whole, and a day read
+// again for the ranges that start in it (only) adds nothing.
 type timesAcc struct {
-	ts    [][]int64   // per day read or kept
-	boots [][]float64 // per day, a boot time per time
+	parts []timesPart
 	mark  int
 }
 
-func (a *timesAcc) begin() { a.mark = len(a.ts) }
+// timesPart is a day's sample times: read (ts, and boots as read, NaN
+// where missing), or kept (rec, the encoding of n times, checked).
+type timesPart struct {
+	ts    []int64
+	boots []float64
+	rec   []byte
+	n     int
+}
+
+func (a *timesAcc) begin() { a.mark = len(a.parts) }
 
 func (a *timesAcc) end(b *memoBuf, _ rangeSet, only bool) {
 	if b != nil {
-		putTimes(b, slices.Concat(a.ts[a.mark:]...))
-		putRuns(b, slices.Concat(a.boots[a.mark:]...))
+		var ts []int64
+		var boots []float64
+		for _, p := range a.parts[a.mark:] {
+			ts, boots = append(ts, p.ts...), append(boots, p.boots...)
+		}
+		putTimes(b, ts)
+		putRuns(b, boots)
 	}
 	if only {
-		a.ts, a.boots = a.ts[:a.mark], a.boots[:a.mark]
+		a.parts = a.parts[:a.mark]
 	}
 }
 
 func (a *timesAcc) decode(r *memoReader) func() {
-	ts := getTimes(r)
-	boots := getRuns(r, len(ts))
-	return func() {
-		a.ts = append(a.ts, ts)
-		a.boots = append(a.boots, boots)
+	start := r.b
+	n := getTimes(r, nil)
+	getRuns(r, n, nil, nil)
+	p := timesPart{rec: start[:len(start)-len(r.b)], n: n}
+	return func() { a.parts = append(a.parts, p) }
+}
+
+// join returns the times of every day and their boot times, a missing
+// one the one before (0 before the first).
+func (a *timesAcc) join() (ts, boots []int64) {
+	n := 0
+	for _, p := range a.parts {
+		n += p.n + len(p.ts)
 	}
+	ts, boots = make([]int64, 0, n), make([]int64, 0, n)
+	var last int64
+	for _, p := range a.parts {
+		if p.rec == nil {
+			ts = append(ts, p.ts...)
+			boots = carryBoots(boots, p.boots, &last)
+			continue
+		}
+		r := memoReader{b: p.rec}
+		getTimes(&r, &ts)
+		getRuns(&r, p.n, &boots, &last) // checked by decode
+	}
+	return ts, boots
 }
 
 // putTimes encodes times as their count, the first, then each difference
@@ -117,21 +146,23 @@ func putTimes(b *memoBuf, ts []int64) {
 	}
 }
 
-// getTimes decodes what putTimes encoded.
-func getTimes(r *memoReader) []int64 {
+// getTimes reads what putTimes encoded and returns how many times it
+// holds; with dst, it appends them to *dst.
+func getTimes(r *memoReader, dst *[]int64) int {
 	n := r.count(1)
-	ts := make([]int64, n)
 	var prev, delta int64
-	for i := range ts {
+	for i := range n {
 		if i == 0 {
 			prev = r.int()
 		} else {
 			delta += r.int()
 			prev += delta
 		}
-		ts[i] = prev
+		if dst != nil {
+			*dst = append(*dst, prev)
+		}
 	}
-	return ts
+	return n
 }
 
 // putRuns encodes values as runs of the same value (bit for bit, so NaN
@@ -155,24 +186,30 @@ func putRuns(b *memoBuf, vs []float64) {
 	}
 }
 
-// getRuns decodes what putRuns encoded: n values (a record whose runs
-// add up to another count is damaged).
-func getRuns(r *memoReader, n int) []float64 {
+// getRuns reads what putRuns encoded, which must be n values (runs that
+// add up to another count are damaged); with dst, it appends them to
+// *dst as boot times (carryBoots: from *last on).
+func getRuns(r *memoReader, n int, dst *[]int64, last *int64) {
 	runs := r.count(9)
-	out := make([]float64, 0, n)
+	left := uint64(n)
 	for range runs {
 		v, k := r.float(), r.uint()
-		if k == 0 || k > uint64(n-len(out)) {
+		if k == 0 || k > left {
 			r.fail("run")
-			return nil
+			return
+		}
+		left -= k
+		if dst == nil {
+			continue
+		}
+		if !math.IsNaN(v) {
+			*last = int64(v)
 		}
 		for range k {
-			out = append(out, v)
+			*dst = append(*dst, *last)
 		}
 	}
-	if len(out) != n {
+	if left != 0 {
 		r.fail("runs")
-		return nil
 	}
-	return out
 }

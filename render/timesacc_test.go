@@ -105,8 +105,12 @@ func TestTimesCodec(t *testing.T) {
 		acc.begin()
 		// The day in two chunks.
 		half := len(c.ts) / 2
-		acc.ts, acc.boots = append(acc.ts, c.ts[:half], c.ts[half:]), append(acc.boots, c.boots[:half], c.boots[half:])
+		acc.parts = append(acc.parts, timesPart{ts: c.ts[:half], boots: c.boots[:half]}, timesPart{ts: c.ts[half:], boots: c.boots[half:]})
 		acc.end(&b, 0, false)
+		wantT, wantB := acc.join()
+		if !slices.Equal(wantT, c.ts) {
+			t.Errorf("%s: joined times %v, want %v", c.name, wantT, c.ts)
+		}
 		got := &timesAcc{}
 		r := memoReader{b: b.b}
 		add := got.decode(&r)
@@ -114,9 +118,14 @@ func TestTimesCodec(t *testing.T) {
 			t.Fatalf("%s: %v, %d bytes left", c.name, r.err, len(r.b))
 		}
 		add()
-		gotT, gotB := slices.Concat(got.ts...), slices.Concat(got.boots...)
-		if !slices.Equal(gotT, c.ts) || !sameBits(gotB, c.boots) {
-			t.Errorf("%s: got %v %v, want %v %v", c.name, gotT, gotB, c.ts, c.boots)
+		// A day read after the kept one: the boot time carries on.
+		got.parts = append(got.parts, timesPart{ts: []int64{7}, boots: []float64{nan}})
+		wantT, wantB = append(wantT, 7), append(wantB, 0)
+		if len(wantB) > 1 {
+			wantB[len(wantB)-1] = wantB[len(wantB)-2]
+		}
+		if gotT, gotB := got.join(); !slices.Equal(gotT, wantT) || !slices.Equal(gotB, wantB) {
+			t.Errorf("%s: got %v %v, want %v %v", c.name, gotT, gotB, wantT, wantB)
 		}
 		for cut := range len(b.b) {
 			r := memoReader{b: b.b[:cut]}
@@ -143,11 +152,6 @@ func TestTimesCodec(t *testing.T) {
 	}
 }
 
-// sameBits reports whether a and b hold the same values bit for bit.
-func sameBits(a, b []float64) bool {
-	return slices.EqualFunc(a, b, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
-}
-
 // TestCarryBoots checks that a missing boot time is the one before, 0
 // before the first.
 func TestCarryBoots(t *testing.T) {
@@ -161,7 +165,8 @@ func TestCarryBoots(t *testing.T) {
 		{[]float64{nan, 5, nan, nan, 7, nan}, []int64{0, 5, 5, 5, 7, 7}},
 		{[]float64{3, 3, 4}, []int64{3, 3, 4}},
 	} {
-		if got := carryBoots(c.raw); !reflect.DeepEqual(got, c.want) {
+		var last int64
+		if got := carryBoots([]int64{}, c.raw, &last); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("carryBoots(%v) = %v, want %v", c.raw, got, c.want)
 		}
 	}
