@@ -63,8 +63,29 @@ func TestSampleTimesMemo(t *testing.T) {
 			}
 		}
 	}
-	if got := daysIn(t, filepath.Join(cache.root.Name(), "days", hostDir("bumpy"), timesMemoDir, "system.memo")); got == 0 {
-		t.Error("no memo of bumpy's sample times")
+	file := filepath.Join(cache.root.Name(), "days", hostDir("bumpy"), timesMemoDir, "system.memo")
+	if got := daysIn(t, file); got == 0 {
+		t.Fatal("no memo of bumpy's sample times")
+	}
+	// A damaged memo is thrown away: the days are read again, the times
+	// are still right.
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x40
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := fixedNow.Add(30 * time.Minute)
+	wantT, wantB := read("bumpy", now, nil)
+	read0 := cache.daysRead
+	gotT, gotB := read("bumpy", now, cache.memo(hostDir("bumpy"), quietLog()))
+	if !slices.Equal(gotT, wantT) || !slices.Equal(gotB, wantB) {
+		t.Error("after damaging the memo: the sample times differ from those read")
+	}
+	if n := cache.daysRead - read0; n < 10 {
+		t.Errorf("after damaging the memo: %d days read, want all (12)", n)
 	}
 }
 
