@@ -342,7 +342,7 @@ func BenchmarkRenderIncremental(b *testing.B) {
 	}
 	cache := filepath.Join(b.TempDir(), "render-cache")
 	out := filepath.Join(b.TempDir(), "site")
-	opts := Options{Out: out, Now: fixedNow, Log: quietLog(), Cache: cache}
+	opts := Options{Out: out, Now: fixedNow, FixedNow: true, Log: quietLog(), Cache: cache}
 	cpu := cpuTime()
 	if _, err := Build(context.Background(), st, opts); err != nil {
 		b.Fatal(err)

@@ -45,10 +45,18 @@ type Options struct {
 	// summaries/shard-<i>-of-<n>.json; BuildIndex then puts the shards together.
 	Shard Shard
 	// Cache, when not "", is the folder of the render cache (see
-	// cache.go): a host whose files in the archive have not changed since
-	// a render at the same Now is not read or rendered again, its pages
-	// are linked from there. Build writes only there besides Out.
+	// cache.go): the closed days a render reads are kept there (the day
+	// memo) and added from there at later renders; with FixedNow, a host
+	// whose files in the archive have not changed since a render at the
+	// same Now is not read or rendered again, its pages are linked from
+	// there. Build writes only there besides Out.
 	Cache string
+	// FixedNow says that Now was given (almanac render --now), not read
+	// from the clock: only then does the render cache key, keep and reuse
+	// a host's pages. They are drawn as of Now, so a render at the clock's
+	// time could never find them again, and keying them (a listing of
+	// every file of the host) and keeping them would be wasted work.
+	FixedNow bool
 }
 
 // Report says what Build did.
@@ -272,7 +280,7 @@ func renderHosts(ctx context.Context, src scanner, w *writer, tmpl *template.Tem
 // render cache when it holds them for the host's files as they are.
 func renderHost(src scanner, w *writer, tmpl *template.Template, host string, cache *renderCache, opts Options) (IndexEntry, error) {
 	var key string
-	if cache != nil {
+	if cache != nil && opts.FixedNow {
 		var err error
 		if key, err = cache.key(host); err != nil {
 			w.log.Warn("render cache: cannot key the host; rendering it", "host", host, "err", err)

@@ -34,9 +34,11 @@ import (
 // any other key renders the host and replaces its entry. A changed input
 // (a replaced day file, a late part, a compaction, new rollups) changes
 // the key. So does the render time: pages say how long ago a host was
-// last seen, so they are only reused for a render at the same time. A
-// render at another time still adds the host's closed days from its day
-// memo (daymemo.go) instead of reading them.
+// last seen, so they are only reused for a render at the same time, and
+// only a render at a time it was given (Options.FixedNow) keys and keeps
+// them: one at the clock's time is never at that time again. A render
+// at another time still adds the host's closed days from its day memo
+// (daymemo.go) instead of reading them.
 //
 //	<cache>/hosts/<dir>/key          the hex key
 //	<cache>/hosts/<dir>/entry.json   the host's IndexEntry and the size of each page

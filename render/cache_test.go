@@ -3,6 +3,9 @@ package render
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -42,7 +45,7 @@ func TestRenderCache(t *testing.T) {
 		t.Helper()
 		n++
 		dir := t.TempDir()
-		with := Options{Out: filepath.Join(dir, "cached"), Now: now, Log: quietLog(), Cache: cache}
+		with := Options{Out: filepath.Join(dir, "cached"), Now: now, FixedNow: true, Log: quietLog(), Cache: cache}
 		rep, err := Build(context.Background(), st, with)
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
@@ -122,4 +125,49 @@ func TestRenderCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	render("damaged entry", fixedNow) // the pages must still equal a full render's
+}
+
+// TestRenderCacheAtClock renders twice at the same time with a render
+// cache, as at the clock's time (no FixedNow): no host's pages are kept or
+// reused, the day memo is, and the pages equal a render without a cache.
+// With FixedNow the next two renders keep the pages, then reuse them.
+func TestRenderCacheAtClock(t *testing.T) {
+	st := memoFleet(t)
+	cache := filepath.Join(t.TempDir(), "render-cache")
+	render := func(fixed bool) Report {
+		t.Helper()
+		dir := t.TempDir()
+		rep, err := Build(context.Background(), st, Options{Out: filepath.Join(dir, "cached"), Now: fixedNow, FixedNow: fixed, Log: quietLog(), Cache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Build(context.Background(), st, Options{Out: filepath.Join(dir, "full"), Now: fixedNow, Log: quietLog()}); err != nil {
+			t.Fatal(err)
+		}
+		compareSites(t, fmt.Sprintf("fixed now %t", fixed), filepath.Join(dir, "cached"), filepath.Join(dir, "full"))
+		return rep
+	}
+	render(false)
+	rep := render(false)
+	if rep.Cached != 0 {
+		t.Errorf("at the clock's time: %d hosts' pages from the cache, want none", rep.Cached)
+	}
+	if rep.DaysKept == 0 {
+		t.Error("at the clock's time: no day from the day memo")
+	}
+	if _, err := os.Stat(filepath.Join(cache, "hosts")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("at the clock's time, hosts' pages were kept: %v", err)
+	}
+	// The sample times and the facts are kept too.
+	for _, memo := range []string{timesMemoDir + "/system.memo", "host.memo"} {
+		if n := daysIn(t, filepath.Join(cache, "days", hostDir("bumpy"), memo)); n == 0 {
+			t.Errorf("no day in %s", memo)
+		}
+	}
+	if rep := render(true); rep.Cached != 0 {
+		t.Errorf("first render at a given time: %d hosts from the cache", rep.Cached)
+	}
+	if rep := render(true); rep.Cached != rep.Hosts || rep.Hosts == 0 {
+		t.Errorf("again at the same given time: %d of %d hosts from the cache", rep.Cached, rep.Hosts)
+	}
 }

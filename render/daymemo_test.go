@@ -228,7 +228,8 @@ func FuzzReplay(f *testing.F) {
 		groups := map[string]*groupAcc{}
 		return []dayAcc{set, &weekDays{w: &w}, g.newHeat(), &newest{t: &t, v: &v}, &latestTime{t: &last},
 			&newestOf[string]{m: &labels, put: (*memoBuf).str, get: (*memoReader).str},
-			&appended{ints: []*[]int64{&ts}, floats: []*[]float64{&fs}, bound: bound(0)}, &groupDays{m: &groups}}, set
+			&appended{ints: []*[]int64{&ts}, floats: []*[]float64{&fs}, bound: bound(0)}, &groupDays{m: &groups},
+			&timesAcc{}}, set
 	}
 	// A real record as the seed.
 	accs, set := accsOf()

@@ -211,9 +211,10 @@
 // the fleet pages alone, for an output (an S3 prefix) the shards' host
 // folders are already in. JoinShards checks that the shards agree.
 //
-// With Options.Cache (--render-cache) a host whose archive files are
-// unchanged since a render at the same Now is linked from the cache
-// instead of being read and rendered again (see cache.go). A host
+// With Options.Cache (--render-cache) and Options.FixedNow (--now) a
+// host whose archive files are unchanged since a render at the same Now
+// is linked from the cache instead of being read and rendered again (see
+// cache.go). A host
 // rendered at another time (a timer's render) adds the closed days it
 // read before from the cache's day memo instead of reading them again
 // (daymemo.go): the readers of most tables (eachWith) feed accumulators

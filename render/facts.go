@@ -1,11 +1,13 @@
 package render
 
 import (
-	"almanac/schema"
 	"math"
 	"slices"
 	"strconv"
 	"time"
+
+	"almanac/archive"
+	"almanac/schema"
 )
 
 // Fact is one line of the host facts: its value now and since when.
@@ -33,8 +35,7 @@ type factsPage struct {
 const maxChanges = 200
 
 func (g *gatherer) hostFacts() error {
-	f, err := g.scan(schema.TableHost, "hostname", "os", "kernel", "arch", "boot_time",
-		"cpu_model", "cpu_cores", "memory_bytes", "swap_bytes")
+	f, err := g.hostRows()
 	if err != nil {
 		return err
 	}
@@ -230,4 +231,39 @@ func (g *gatherer) availability() {
 	for i := len(tl.Reboots) - 1; i >= 0; i-- {
 		p.Reboots = append(p.Reboots, mkTime(tl.Reboots[i], g.tz))
 	}
+}
+
+// hostRows returns the rows of the host table over the longest range, in
+// time order, read a day at a time: closed days from the day memo.
+func (g *gatherer) hostRows() (*archive.Frame, error) {
+	strs := []string{"hostname", "os", "kernel", "arch", "cpu_model"}
+	nums := []string{"boot_time", "cpu_cores", "memory_bytes", "swap_bytes"}
+	f := &archive.Frame{Num: map[string][]float64{}, Str: map[string][]string{}}
+	sv, nv := make([][]string, len(strs)), make([][]float64, len(nums))
+	rows := &appended{ints: []*[]int64{&f.Time}}
+	for i := range sv {
+		rows.strs = append(rows.strs, &sv[i])
+	}
+	for i := range nv {
+		rows.floats = append(rows.floats, &nv[i])
+	}
+	err := g.eachWith(schema.TableHost, append(slices.Clone(strs), nums...), []dayAcc{rows}, func(c chunk) {
+		f.Time = append(f.Time, c.f.Time...)
+		for i, name := range strs {
+			sv[i] = append(sv[i], c.str(name)...)
+		}
+		for i, name := range nums {
+			nv[i] = append(nv[i], col(c.f, name)...)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, name := range strs {
+		f.Str[name] = sv[i]
+	}
+	for i, name := range nums {
+		f.Num[name] = nv[i]
+	}
+	return f, nil
 }

@@ -295,44 +295,10 @@ func (g *gatherer) line(r int, id, title, unit string, set *seriesSet, keys, nam
 	return lineChart(id, title, unit, set.grid(r, keys), names, o)
 }
 
-// sampleTimes returns the times of the host's samples over the longest
-// range, ascending, and the boot time of each (a missing one is the one
-// before), from the raw rows of days, its system table's, read a day at
-// a time.
-func (g *gatherer) sampleTimes(days []archive.DayFiles) (ts, boots []int64, err error) {
-	for i, d := range days {
-		lo, hi := max(d.Day.UnixMicro(), g.from), min(d.End().UnixMicro(), g.now+1)
-		if hi <= lo {
-			continue
-		}
-		f, err := g.scanFiles(archive.Raw, d, lo, hi, "boot_time")
-		if err != nil {
-			return nil, nil, err
-		}
-		if n := f.Len(); len(ts)+n > cap(ts) {
-			// Room for as many rows in each day to come: a year is
-			// millions of samples, not to be copied again and again.
-			more := n * (len(days) - i)
-			ts, boots = slices.Grow(ts, more), slices.Grow(boots, more)
-		}
-		ts = append(ts, f.Time...)
-		for _, b := range col(f, "boot_time") {
-			switch {
-			case !math.IsNaN(b):
-				boots = append(boots, int64(b))
-			case len(boots) > 0:
-				boots = append(boots, boots[len(boots)-1])
-			default:
-				boots = append(boots, 0)
-			}
-		}
-	}
-	return ts, boots, nil
-}
-
 func (g *gatherer) system() error {
 	// The timeline needs every sample: time and boot time, raw, read a
-	// day at a time and joined once (a year is millions of samples).
+	// day at a time (closed days from the day memo) and joined once (a
+	// year is millions of samples).
 	days, err := g.days(schema.TableSystem)
 	if err != nil {
 		return err

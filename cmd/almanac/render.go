@@ -37,7 +37,7 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	shard := fset.String("shard", "", "render only shard i/n of the hosts (by a hash of the name) into --out, with their summaries; join the shards with --index")
 	index := fset.Bool("index", false, "build the site in --out from the shard folders given as arguments (written by render --shard i/n, every i of n), or from the shards' summaries in an s3:// --out")
 	maxSkew := fset.Duration("max-skew", 0, "with --index: how far apart the shards' render times may be (default 0: the same, as with one --now)")
-	renderCache := fset.String("render-cache", "", "folder of the render cache: a host whose archive files are unchanged since a render at the same --now is linked from there, not rendered again; at another --now the closed days it read are taken from there, not read again (default: none)")
+	renderCache := fset.String("render-cache", "", "folder of the render cache: the closed days a render read are taken from there by later renders, not read again; with --now, a host whose archive files are unchanged since a render at the same --now is linked from there, not rendered again (default: none)")
 	now := fset.String("now", "", "render as of this time, RFC 3339 (default: the current time; with --index, the shards' render time); give every shard the same one")
 	var s3 s3Flags
 	s3.register(fset)
@@ -99,6 +99,7 @@ func runRender(ctx context.Context, e *env, args []string) error {
 			return &usageError{msg: fmt.Sprintf("--now %q is not an RFC 3339 time", *now), hint: "almanac render --now 2026-03-10T12:00:00Z"}
 		}
 		opts.Now = t
+		opts.FixedNow = true // a render cache may then reuse whole pages
 	}
 	if *renderCache != "" {
 		if *index {

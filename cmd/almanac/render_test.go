@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -180,6 +182,23 @@ func TestRenderShardsAndCache(t *testing.T) {
 	renderArgs("--render-cache", rc, "--out", filepath.Join(tmp, "cached"))
 	renderArgs("--render-cache", rc, "--out", filepath.Join(tmp, "cached"), "--log-level", "info")
 	sameTree(t, filepath.Join(tmp, "cached"), filepath.Join(tmp, "whole"))
+	if _, err := os.Stat(filepath.Join(rc, "hosts")); err != nil {
+		t.Errorf("with --now, the render cache kept no host's pages: %v", err)
+	}
+	// Without --now (the current time) it keeps no pages, only closed days:
+	// no render is at that time again.
+	rc = filepath.Join(tmp, "render-cache-now")
+	args := []string{"render", "--archive", dir, "--render-cache", rc, "--out", filepath.Join(tmp, "now"), "--log-level", "warn"}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("almanac %s: exit %d: %s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(rc, "hosts")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("without --now, the render cache kept hosts' pages: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(rc, "days")); err != nil {
+		t.Errorf("without --now, the render cache kept no day memo: %v", err)
+	}
 
 	for _, args := range [][]string{
 		{"render", "--archive", dir, "--shard", "3/3", "--out", filepath.Join(tmp, "x")},
