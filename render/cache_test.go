@@ -159,7 +159,7 @@ func TestRenderCacheAtClock(t *testing.T) {
 		t.Errorf("at the clock's time, hosts' pages were kept: %v", err)
 	}
 	// The sample times and the facts are kept too.
-	for _, memo := range []string{timesMemoDir + "/system.memo", "host.memo"} {
+	for _, memo := range []string{timesMemo + ".memo", "host.memo"} {
 		if n := daysIn(t, filepath.Join(cache, "days", hostDir("bumpy"), memo)); n == 0 {
 			t.Errorf("no day in %s", memo)
 		}

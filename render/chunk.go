@@ -167,13 +167,19 @@ func (g *gatherer) eachOf(days []archive.DayFiles, table string, cols []string, 
 // memo (g.memo) what a closed day adds is kept there, and added from it
 // at later renders instead of reading the day (daymemo.go).
 func (g *gatherer) eachKept(days []archive.DayFiles, table string, cols []string, accs []dayAcc, fn func(c chunk)) error {
+	return g.eachKeptAs(table, days, table, cols, accs, fn)
+}
+
+// eachKeptAs is eachKept with the memo file name.memo: a second reader of
+// a table keeps its days apart from the first's.
+func (g *gatherer) eachKeptAs(name string, days []archive.DayFiles, table string, cols []string, accs []dayAcc, fn func(c chunk)) error {
 	t, ok := schema.Lookup(table)
 	if !ok {
 		return fmt.Errorf("no table %q", table)
 	}
 	var memo *tableMemo
 	if g.memo != nil && len(accs) > 0 {
-		memo = g.memo.open(table)
+		memo = g.memo.open(name)
 		defer memo.save()
 	}
 	for _, d := range days {

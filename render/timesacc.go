@@ -30,13 +30,9 @@ func (g *gatherer) sampleTimes(days []archive.DayFiles) (ts, boots []int64, err 
 		g.raw[r] = true
 	}
 	// Its own memo file: the load and kernel readers of the system table
-	// keep theirs in <table>.memo of the host's folder.
-	if m := g.memo; m != nil {
-		g.memo = &hostMemo{c: m.c, dir: m.dir + "/" + timesMemoDir, log: m.log}
-		defer func() { g.memo = m }()
-	}
+	// keep theirs in system.memo.
 	acc := &timesAcc{}
-	err = g.eachKept(days, schema.TableSystem, []string{"boot_time"}, []dayAcc{acc}, func(c chunk) {
+	err = g.eachKeptAs(timesMemo, days, schema.TableSystem, []string{"boot_time"}, []dayAcc{acc}, func(c chunk) {
 		acc.parts = append(acc.parts, timesPart{ts: c.f.Time, boots: col(c.f, "boot_time")})
 	})
 	if err != nil {
@@ -46,9 +42,8 @@ func (g *gatherer) sampleTimes(days []archive.DayFiles) (ts, boots []int64, err 
 	return ts, boots, nil
 }
 
-// timesMemoDir is the folder, in a host's day memo, of the memo of its
-// sample times (system.memo there).
-const timesMemoDir = "times"
+// timesMemo names the memo file of a host's sample times.
+const timesMemo = "sample-times"
 
 // carryBoots appends to dst the boot times of raw as int64, a missing
 // one (NaN) the one before (*last, at first), and sets *last to the last.

@@ -63,7 +63,7 @@ func TestSampleTimesMemo(t *testing.T) {
 			}
 		}
 	}
-	file := filepath.Join(cache.root.Name(), "days", hostDir("bumpy"), timesMemoDir, "system.memo")
+	file := filepath.Join(cache.root.Name(), "days", hostDir("bumpy"), timesMemo+".memo")
 	if got := daysIn(t, file); got == 0 {
 		t.Fatal("no memo of bumpy's sample times")
 	}
