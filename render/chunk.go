@@ -386,7 +386,7 @@ func (g *gatherer) rawKey(spans []archive.FileSpan, t schema.Table, cols []strin
 			k.Write([]byte(f.Stamp()))
 		}
 	}
-	return string(k.Sum(nil))
+	return spanKeyPrefix + string(k.Sum(nil))
 }
 
 // encodeFrame encodes the rows of f.
@@ -470,7 +470,7 @@ func (g *gatherer) hourKey(spans []archive.FileSpan, table string, cols []string
 			fmt.Fprintf(h, "range %d raw %t width %d\n", r, g.raw[r], g.width[r])
 		}
 	}
-	return string(h.Sum(nil))
+	return spanKeyPrefix + string(h.Sum(nil))
 }
 
 // frameRows returns the rows [a, b) of f, sharing its columns (capped, so
@@ -581,7 +581,7 @@ func (g *gatherer) dayKey(d archive.DayFiles, res archive.Resolution, table stri
 			fmt.Fprintf(h, "range %d raw %t width %d\n", r, g.raw[r], g.width[r])
 		}
 	}
-	return string(h.Sum(nil)), cut
+	return dayKeyPrefix + string(h.Sum(nil)), cut
 }
 
 // days lists the days of table of the host with their files

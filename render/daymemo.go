@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"maps"
 	"math"
 	"runtime/debug"
 	"slices"
@@ -38,13 +37,14 @@ import (
 // what it adds to that range, which moves with the render time (see
 // dayAcc).
 //
-//	<cache>/days/<dir>/<table>.memo   one host's kept days and hours of one table
+//	<cache>/days/<dir>/<table>.memo         one host's kept days of one table
+//	<cache>/days/<dir>/<table>.spans.memo   and its kept hours
 //
 // A memo file is the format line, then per day its key and record, then
 // the SHA-256 of all before it: a damaged file is thrown away (and the
 // days read again), never half used. The file holds only the days the
 // last render used.
-const dayMemoFormat = "almanac-day-memo-1\n"
+const dayMemoFormat = "almanac-day-memo-2\n"
 
 // dayMemoBase returns the part of every day key that is not the day's: the
 // memo's format and this almanac's build.
@@ -75,32 +75,70 @@ func (c *renderCache) memo(dir string, log *slog.Logger) *hostMemo {
 }
 
 // tableMemo is the memo of one table of a host during its render: the
-// days the file held, and those this render used or made.
+// days the files held, and those this render used or made. Whole days
+// and spans (hours of the days read an hour at a time) are kept in two
+// files, by the first byte of their keys (dayKeyPrefix, spanKeyPrefix):
+// the spans change every hour, the days once a day, and a render rewrites
+// only the file whose records changed.
 type tableMemo struct {
 	h       *hostMemo
-	name    string // the file's name in h.dir
+	name    string // the table's (or reader's) name: its files are name.memo and name.spans.memo in h.dir
 	old     map[string][]byte
 	now     map[string][]byte
-	changed bool
+	held    [2]int  // per file, the records it held
+	changed [2]bool // per file, a record was put or forgotten
 	// days added from the memo, and read from the archive; spans of
 	// days read an hour at a time (readHours, procSegments) likewise
 	kept, read           int
 	spansKept, spansRead int
 }
 
-// open reads the memo of table (none yet, or a damaged file: an empty one).
-func (h *hostMemo) open(table string) *tableMemo {
-	t := &tableMemo{h: h, name: table + ".memo", old: map[string][]byte{}, now: map[string][]byte{}}
-	data, err := h.c.root.ReadFile(h.dir + "/" + t.name)
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			h.log.Warn("render cache: cannot read a day memo; reading its days", "file", h.dir+"/"+t.name, "err", err)
-		}
-		return t
+// The first byte of a day memo key: a whole day's, or a span's.
+const (
+	dayKeyPrefix  = "d"
+	spanKeyPrefix = "s"
+)
+
+// memoFile returns which file of a table's memo holds key: 0 for a day's,
+// 1 for a span's.
+func memoFile(key string) int {
+	if strings.HasPrefix(key, spanKeyPrefix) {
+		return 1
 	}
-	if t.old, err = parseMemo(data); err != nil {
-		h.log.Warn("render cache: a day memo is damaged; reading its days", "file", h.dir+"/"+t.name, "err", err)
-		t.old = map[string][]byte{}
+	return 0
+}
+
+// file returns the name in h.dir of the memo file i of t.
+func (t *tableMemo) file(i int) string {
+	if i == 1 {
+		return t.name + ".spans.memo"
+	}
+	return t.name + ".memo"
+}
+
+// open reads the memo of table, or of a reader by that name (none yet, or
+// a damaged file: no records from it).
+func (h *hostMemo) open(table string) *tableMemo {
+	t := &tableMemo{h: h, name: table, old: map[string][]byte{}, now: map[string][]byte{}}
+	for i := range t.held {
+		data, err := h.c.root.ReadFile(h.dir + "/" + t.file(i))
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				h.log.Warn("render cache: cannot read a day memo; reading its days", "file", h.dir+"/"+t.file(i), "err", err)
+			}
+			continue
+		}
+		recs, err := parseMemo(data)
+		if err != nil {
+			h.log.Warn("render cache: a day memo is damaged; reading its days", "file", h.dir+"/"+t.file(i), "err", err)
+			continue
+		}
+		for k, rec := range recs {
+			if memoFile(k) == i {
+				t.old[k] = rec
+				t.held[i]++
+			}
+		}
 	}
 	return t
 }
@@ -144,17 +182,18 @@ func (t *tableMemo) has(key string) bool {
 // put keeps rec under key.
 func (t *tableMemo) put(key string, rec []byte) {
 	t.now[key] = rec
-	t.changed = true
+	t.changed[memoFile(key)] = true
 }
 
 // forget drops key: its record could not be used.
 func (t *tableMemo) forget(key string) {
 	delete(t.now, key)
-	t.changed = true
+	t.changed[memoFile(key)] = true
 }
 
-// save writes the days this render used or made, when they differ from
-// what the file held: through a temporary file renamed over it.
+// save writes the records this render used or made into each file whose
+// records differ from what it held: through a temporary file renamed over
+// it (a file left with none is removed).
 func (t *tableMemo) save() {
 	t.h.c.mu.Lock()
 	t.h.c.daysKept += t.kept
@@ -162,32 +201,44 @@ func (t *tableMemo) save() {
 	t.h.c.spansKept += t.spansKept
 	t.h.c.spansRead += t.spansRead
 	t.h.c.mu.Unlock()
-	if !t.changed && len(t.now) == len(t.old) {
-		return
+	var keys [2][]string
+	for k := range t.now {
+		keys[memoFile(k)] = append(keys[memoFile(k)], k)
 	}
-	keys := slices.Sorted(maps.Keys(t.now))
-	var b memoBuf
-	b.b = append(b.b, dayMemoFormat...)
-	for _, k := range keys {
-		b.bytes([]byte(k))
-		b.bytes(t.now[k])
-	}
-	sum := sha256.Sum256(b.b)
-	b.b = append(b.b, sum[:]...)
-	var rnd [6]byte
-	rand.Read(rnd[:])
-	final := t.h.dir + "/" + t.name
-	tmp := t.h.dir + "/." + t.name + "." + hex.EncodeToString(rnd[:]) + ".tmp"
-	err := t.h.c.root.MkdirAll(t.h.dir, 0o755)
-	if err == nil {
-		err = t.h.c.root.WriteFile(tmp, b.b, 0o644)
-	}
-	if err == nil {
-		err = t.h.c.root.Rename(tmp, final)
-	}
-	if err != nil {
-		t.h.c.root.Remove(tmp)
-		t.h.log.Warn("render cache: cannot keep a day memo", "file", final, "err", err)
+	for i := range keys {
+		if !t.changed[i] && len(keys[i]) == t.held[i] {
+			continue
+		}
+		final := t.h.dir + "/" + t.file(i)
+		if len(keys[i]) == 0 {
+			if err := t.h.c.root.Remove(final); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.h.log.Warn("render cache: cannot remove a day memo", "file", final, "err", err)
+			}
+			continue
+		}
+		slices.Sort(keys[i])
+		var b memoBuf
+		b.b = append(b.b, dayMemoFormat...)
+		for _, k := range keys[i] {
+			b.bytes([]byte(k))
+			b.bytes(t.now[k])
+		}
+		sum := sha256.Sum256(b.b)
+		b.b = append(b.b, sum[:]...)
+		var rnd [6]byte
+		rand.Read(rnd[:])
+		tmp := t.h.dir + "/." + t.file(i) + "." + hex.EncodeToString(rnd[:]) + ".tmp"
+		err := t.h.c.root.MkdirAll(t.h.dir, 0o755)
+		if err == nil {
+			err = t.h.c.root.WriteFile(tmp, b.b, 0o644)
+		}
+		if err == nil {
+			err = t.h.c.root.Rename(tmp, final)
+		}
+		if err != nil {
+			t.h.c.root.Remove(tmp)
+			t.h.log.Warn("render cache: cannot keep a day memo", "file", final, "err", err)
+		}
 	}
 }
 

@@ -452,7 +452,7 @@ func (g *gatherer) procSegKey(days []archive.DayFiles, spans map[int64][]archive
 			}
 		}
 	}
-	return string(h.Sum(nil))
+	return spanKeyPrefix + string(h.Sum(nil))
 }
 
 // keepSegs puts the closed segments of segs read from the archive (or read

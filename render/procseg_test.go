@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"maps"
@@ -125,7 +126,7 @@ func TestProcessHourMemo(t *testing.T) {
 	if first < 24*time.Hour {
 		t.Fatalf("first render: scanned %v of process rows, want at least the 24 hours", first)
 	}
-	memoFile := filepath.Join(cache, "days", hostDir("busy"), schema.TableProcess+".memo")
+	memoFile := filepath.Join(cache, "days", hostDir("busy"), schema.TableProcess+".spans.memo")
 	hours := readMemoFile(t, memoFile)
 	if len(hours) < 23 {
 		t.Fatalf("the memo keeps %d hours of processes, want the 23 closed ones of the window at least", len(hours))
@@ -143,6 +144,19 @@ func TestProcessHourMemo(t *testing.T) {
 	}
 	if cw, d := src.takeCPU(); d > time.Hour+time.Microsecond {
 		t.Errorf("five minutes later: read %v of the cpu table raw (%v), want at most the open hour", d, cw)
+	}
+
+	// Whole days and spans are kept in two files: a change of spans only
+	// (the late part below, in today) leaves the days' file as it was.
+	daysFile := filepath.Join(cache, "days", hostDir("busy"), schema.TableCPU+".memo")
+	daysBefore, err := os.Stat(daysFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spansFile := filepath.Join(cache, "days", hostDir("busy"), schema.TableCPU+".spans.memo")
+	spansBefore, err := os.ReadFile(spansFile)
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	// A late part in a closed hour three hours ago.
@@ -166,6 +180,12 @@ func TestProcessHourMemo(t *testing.T) {
 	}
 	if cw, _ := src.takeCPU(); !covers(cw, lateAt.Add(4*time.Minute)) {
 		t.Errorf("after a late part at %v: read %v of the cpu table raw, not the hour it changed", lateAt, cw)
+	}
+	if fi, err := os.Stat(daysFile); err != nil || !fi.ModTime().Equal(daysBefore.ModTime()) {
+		t.Errorf("after a late part in today: the days' memo file %v (%v), was %v: rewritten", fi, err, daysBefore.ModTime())
+	}
+	if spans, err := os.ReadFile(spansFile); err != nil || bytes.Equal(spans, spansBefore) {
+		t.Errorf("after a late part in today: the spans' memo file unchanged (%v)", err)
 	}
 	if _, _, d := render("after the late part"); d > 2*time.Hour+time.Microsecond {
 		t.Errorf("the render after the late part's: scanned %v of process rows", d)
