@@ -78,7 +78,8 @@
 //
 // The processes pages draw process counts by state and by user and
 // threads like the charts (proc_count and proc_user have rollups). Their
-// top processes over 24 hours come from the raw process rows; over 7, 30
+// top processes over 24 hours come from the raw process rows, summed per
+// process an hour at a time (procseg.go); over 7, 30
 // and 365 days from the archive's per-hour process rollup (one row per
 // process identity, pid and start time, and hour) for closed days and
 // from raw rows, summed per hour, for the others. Processes are ranked by
@@ -214,10 +215,13 @@
 // With Options.Cache (--render-cache) and Options.FixedNow (--now) a
 // host whose archive files are unchanged since a render at the same Now
 // is linked from the cache instead of being read and rendered again (see
-// cache.go). A host
-// rendered at another time (a timer's render) adds the closed days it
-// read before from the cache's day memo instead of reading them again
-// (daymemo.go): the readers of most tables (eachWith) feed accumulators
-// whose share of a day can be kept and added again (dayAcc), and every
-// day goes through them, kept or not, so both ways add up alike.
+// cache.go). A host rendered at another time (a timer's render) adds the
+// closed days it read before from the cache's day memo instead of reading
+// them again (daymemo.go): the readers of most tables (eachWith) feed
+// accumulators whose share of a day can be kept and added again (dayAcc),
+// and every day goes through them, kept or not, so both ways add up
+// alike. Today and the day the 24-hour range starts in are read an hour
+// at a time (readHours) and their closed hours kept alike, and so are the
+// processes page's hours (procseg.go): a timer's render reads the open
+// hour and what changed.
 package render
