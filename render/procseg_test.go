@@ -42,16 +42,19 @@ func (p *procScans) ScanFiles(res archive.Resolution, d archive.DayFiles, from, 
 
 // takeCPU returns the windows of the cpu table read raw since the last
 // take, and their total.
-func (p *procScans) takeCPU() ([][2]time.Time, time.Duration) {
+func (p *procScans) takeCPU() ([][2]time.Time, time.Duration) { return p.drain(&p.cpu) }
+
+// drain empties *w and returns what it held, and its total time.
+func (p *procScans) drain(w *[][2]time.Time) ([][2]time.Time, time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	w := p.cpu
-	p.cpu = nil
+	out := *w
+	*w = nil
 	var total time.Duration
-	for _, x := range w {
+	for _, x := range out {
 		total += x[1].Sub(x[0])
 	}
-	return w, total
+	return out, total
 }
 
 func (p *procScans) Scan(table, host string, from, to time.Time, cols ...string) (*archive.Frame, error) {
@@ -64,17 +67,7 @@ func (p *procScans) Scan(table, host string, from, to time.Time, cols ...string)
 }
 
 // take returns the windows scanned since the last take, and their total.
-func (p *procScans) take() ([][2]time.Time, time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	w := p.windows
-	p.windows = nil
-	var total time.Duration
-	for _, x := range w {
-		total += x[1].Sub(x[0])
-	}
-	return w, total
-}
+func (p *procScans) take() ([][2]time.Time, time.Duration) { return p.drain(&p.windows) }
 
 // covers reports whether a window holds t.
 func covers(ws [][2]time.Time, t time.Time) bool {
