@@ -78,32 +78,18 @@ type timesPart struct {
 
 func (a *timesAcc) begin() { a.mark = len(a.parts) }
 
-// end encodes the day's times, for the memo (b) and for itself: a day
-// read is held until the join as its encoding, a byte or two a sample,
-// not as the columns read (16 bytes a sample, 50 MB a host-year).
 func (a *timesAcc) end(b *memoBuf, _ rangeSet, only bool) {
-	if b == nil && only {
-		a.parts = a.parts[:a.mark]
-		return
-	}
-	var ts []int64
-	var boots []float64
-	if day := a.parts[a.mark:]; len(day) == 1 {
-		ts, boots = day[0].ts, day[0].boots
-	} else {
-		for _, p := range day {
+	if b != nil {
+		var ts []int64
+		var boots []float64
+		for _, p := range a.parts[a.mark:] {
 			ts, boots = append(ts, p.ts...), append(boots, p.boots...)
 		}
+		putTimes(b, ts)
+		putRuns(b, boots)
 	}
-	var enc memoBuf
-	putTimes(&enc, ts)
-	putRuns(&enc, boots)
-	if b != nil {
-		b.b = append(b.b, enc.b...)
-	}
-	a.parts = a.parts[:a.mark]
-	if !only {
-		a.parts = append(a.parts, timesPart{rec: enc.b, n: len(ts)})
+	if only {
+		a.parts = a.parts[:a.mark]
 	}
 }
 
