@@ -69,8 +69,9 @@ type Report struct {
 	// memo (DaysKept), and days of the same tables read from the archive
 	// (DaysRead): a timer's render reads few (daymemo.go).
 	DaysKept, DaysRead int
-	// Spans (hours, 10 minutes) of the days read an hour at a time (today,
-	// the days a range starts in) likewise (SpansKept, SpansRead).
+	// Spans (clock hours, cut at range starts) of the days read an hour at
+	// a time (today, the days a range starts in) and of the processes
+	// page's last 24 hours likewise (SpansKept, SpansRead).
 	SpansKept, SpansRead int
 	Index                string // path of the site's index.html
 }

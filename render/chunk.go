@@ -3,6 +3,7 @@ package render
 import (
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"slices"
@@ -318,9 +319,7 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 				from, _ := g.rangeWindow(r)
 				if h := from - from%hourUS; from != h && cuts[i] <= h && h+hourUS <= cuts[j] && g.keepable(h, h+hourUS) && list() {
 					a, b := window(f.Time, h, h+hourUS)
-					var rb memoBuf
-					encodeFrame(&rb, frameRows(f, a, b))
-					memo.put(g.rawKey(spans, t, cols, h), rb.b)
+					keepFrame(memo, g.rawKey(spans, t, cols, h), frameRows(f, a, b))
 				}
 			}
 		}
@@ -368,11 +367,26 @@ func (g *gatherer) rawHour(memo *tableMemo, d archive.DayFiles, spans []archive.
 	skipped := len(g.d.skipped)
 	f, err := g.scanFiles(archive.Raw, d, h, h+hourUS, cols...)
 	if err == nil && len(g.d.skipped) == skipped {
-		var b memoBuf
-		encodeFrame(&b, f)
-		memo.put(key, b.b)
+		keepFrame(memo, key, f)
 	}
 	return f, err
+}
+
+// keepFrame puts the rows of f into memo under key.
+func keepFrame(memo *tableMemo, key string, f *archive.Frame) {
+	var b memoBuf
+	encodeFrame(&b, f)
+	memo.put(key, b.b)
+}
+
+// writeStamps writes to h the stamps of the files of spans that may hold
+// rows in [a, b) (µs): what a span's memo key depends on in the archive.
+func writeStamps(h io.Writer, spans []archive.FileSpan, a, b int64) {
+	for _, f := range spans {
+		if f.Overlaps(a, b) {
+			io.WriteString(h, f.Stamp())
+		}
+	}
 }
 
 // rawKey returns the memo key of the raw rows of cols of table in the
@@ -381,11 +395,7 @@ func (g *gatherer) rawKey(spans []archive.FileSpan, t schema.Table, cols []strin
 	k := sha256.New()
 	k.Write(g.memo.c.dayBase)
 	fmt.Fprintf(k, "raw hour %d\n%s\n%q\n", h, t.Name(), cols)
-	for _, f := range spans {
-		if f.Overlaps(h, h+hourUS) {
-			k.Write([]byte(f.Stamp()))
-		}
-	}
+	writeStamps(k, spans, h, h+hourUS)
 	return spanKeyPrefix + string(k.Sum(nil))
 }
 
@@ -460,11 +470,7 @@ func (g *gatherer) hourKey(spans []archive.FileSpan, table string, cols []string
 	h := sha256.New()
 	h.Write(g.memo.c.dayBase)
 	fmt.Fprintf(h, "span %d %d\n%s\n%q\ninterval %d\n", a, b, table, cols, g.d.tl.Interval)
-	for _, f := range spans {
-		if f.Overlaps(a, b) {
-			h.Write([]byte(f.Stamp()))
-		}
-	}
+	writeStamps(h, spans, a, b)
 	for r := range ranges {
 		if from, _ := g.rangeWindow(r); a >= from {
 			fmt.Fprintf(h, "range %d raw %t width %d\n", r, g.raw[r], g.width[r])

@@ -450,11 +450,7 @@ func (g *gatherer) procSegKey(days []archive.DayFiles, spans map[int64][]archive
 			}
 			spans[d0] = fs
 		}
-		for _, f := range fs {
-			if f.Overlaps(lo, hi) {
-				h.Write([]byte(f.Stamp()))
-			}
-		}
+		writeStamps(h, fs, lo, hi)
 	}
 	return spanKeyPrefix + string(h.Sum(nil))
 }
