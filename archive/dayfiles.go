@@ -18,8 +18,16 @@ import (
 // resolution and again to read them.
 type DayFiles struct {
 	Partition
-	names   []string              // the day folder's usable names; nil when it has none
-	rollups map[Resolution]string // the current rollup's path, per resolution
+	names   []string                  // the day folder's usable names; nil when it has none
+	stats   []fileStat                // beside names: each regular file as listed
+	rollups map[Resolution]listedFile // the current rollup, per resolution
+}
+
+// listedFile is a file as Days found it: its path in the archive, and its
+// size and modification time when Days looked.
+type listedFile struct {
+	path string
+	stat fileStat
 }
 
 // Current returns the resolutions at which the day has a current rollup
@@ -27,7 +35,7 @@ type DayFiles struct {
 func (d DayFiles) Current() []Resolution {
 	var out []Resolution
 	for _, res := range resolutions {
-		if d.rollups[res] != "" {
+		if d.rollups[res].path != "" {
 			out = append(out, res)
 		}
 	}
@@ -69,7 +77,7 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 		d := DayFiles{Partition: p}
 		date := "date=" + p.Day.UTC().Format(time.DateOnly)
 		if !none[0] {
-			if d.names, err = s.readDirNamesIn(subs[0], date, p.Dir()); err != nil {
+			if d.names, d.stats, err = s.listDirIn(subs[0], date, p.Dir(), true); err != nil {
 				return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
 			}
 		}
@@ -80,24 +88,29 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 			}
 			dir := rollupPath(res, p)
 			var name string
+			var st fileStat
 			if len(live) == 1 {
 				// The rollup of the day file, if it was written: a look
 				// at one name instead of a listing.
-				if s.regularIn(subs[1+i], date+"/"+rollupName(live[0]), dir+"/"+rollupName(live[0])) {
+				var ok bool
+				if st, ok = s.regularIn(subs[1+i], date+"/"+rollupName(live[0]), dir+"/"+rollupName(live[0])); ok {
 					name = rollupName(live[0])
 				}
 			} else {
-				rnames, err := s.readDirNamesIn(subs[1+i], date, dir)
+				rnames, rstats, err := s.listDirIn(subs[1+i], date, dir, true)
 				if err != nil {
 					return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
 				}
 				name, _ = currentRollupName(d.names, rnames)
+				if j, found := slices.BinarySearch(rnames, name); found && name != "" {
+					st = rstats[j]
+				}
 			}
 			if name != "" {
 				if d.rollups == nil {
-					d.rollups = map[Resolution]string{}
+					d.rollups = map[Resolution]listedFile{}
 				}
-				d.rollups[res] = dir + "/" + name
+				d.rollups[res] = listedFile{dir + "/" + name, st}
 			}
 		}
 		out = append(out, d)
@@ -106,8 +119,9 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 }
 
 // regularIn reports whether name (relative to the root), rel in sub
-// (nil: the root), is a regular file, as a listing's usable entry.
-func (s *Store) regularIn(sub *os.Root, rel, name string) bool {
+// (nil: the root), is a regular file, as a listing's usable entry, and
+// gives its size and modification time.
+func (s *Store) regularIn(sub *os.Root, rel, name string) (fileStat, bool) {
 	var fi fs.FileInfo
 	var err error
 	if sub != nil {
@@ -116,7 +130,10 @@ func (s *Store) regularIn(sub *os.Root, rel, name string) bool {
 	if sub == nil || err != nil && !errors.Is(err, fs.ErrNotExist) {
 		fi, err = s.root.Stat(name)
 	}
-	return err == nil && fi.Mode().IsRegular()
+	if err != nil || !fi.Mode().IsRegular() {
+		return fileStat{}, false
+	}
+	return fileStat{fi.Size(), fi.ModTime().UnixNano(), true}, true
 }
 
 // rollupHostDirs returns the folders of the rollups of table for host at
@@ -172,7 +189,7 @@ func (s *Store) ScanFiles(res Resolution, d DayFiles, from, to time.Time, cols .
 		return nil, fmt.Errorf("archive: scan rollup %s: %w", p.Table, err)
 	}
 	fr := newFrame(want)
-	name := d.rollups[res]
+	name := d.rollups[res].path
 	if name == "" || !p.Day.Before(to) || !p.End().After(from) {
 		return fr, nil
 	}
@@ -189,22 +206,42 @@ func (s *Store) ScanFiles(res Resolution, d DayFiles, from, to time.Time, cols .
 // stamp: a replaced day file, a late part, a new compaction or a rewritten
 // rollup changes it. A day with nothing to read at res has an empty stamp.
 func (s *Store) Stamp(res Resolution, d DayFiles) (string, error) {
-	var files []string
+	var b strings.Builder
 	if res == Raw {
 		live, _ := liveFiles(d.names)
 		for _, f := range live {
-			files = append(files, d.Partition.Dir()+"/"+f.name)
+			st, err := s.statListed(d, f.name)
+			if err != nil {
+				return "", fmt.Errorf("archive: stamp of %s: %w", st.path, err)
+			}
+			fmt.Fprintf(&b, "%s %d %d\n", st.path, st.stat.size, st.stat.mtime)
 		}
-	} else if name := d.rollups[res]; name != "" {
-		files = append(files, name)
-	}
-	var b strings.Builder
-	for _, name := range files {
-		fi, err := s.root.Stat(name)
-		if err != nil {
-			return "", fmt.Errorf("archive: stamp of %s: %w", name, err)
+	} else if r := d.rollups[res]; r.path != "" {
+		if !r.stat.ok {
+			fi, err := s.root.Stat(r.path)
+			if err != nil {
+				return "", fmt.Errorf("archive: stamp of %s: %w", r.path, err)
+			}
+			r.stat = fileStat{fi.Size(), fi.ModTime().UnixNano(), true}
 		}
-		fmt.Fprintf(&b, "%s %d %d\n", name, fi.Size(), fi.ModTime().UnixNano())
+		fmt.Fprintf(&b, "%s %d %d\n", r.path, r.stat.size, r.stat.mtime)
 	}
 	return b.String(), nil
+}
+
+// statListed returns the path of the file name of the day d and its size
+// and modification time as Days listed them, or, for a name the listing
+// could not stat (a symlink), as a stat by path says now.
+func (s *Store) statListed(d DayFiles, name string) (listedFile, error) {
+	f := listedFile{path: d.Partition.Dir() + "/" + name}
+	if i, found := slices.BinarySearch(d.names, name); found && i < len(d.stats) && d.stats[i].ok {
+		f.stat = d.stats[i]
+		return f, nil
+	}
+	fi, err := s.root.Stat(f.path)
+	if err != nil {
+		return f, err
+	}
+	f.stat = fileStat{fi.Size(), fi.ModTime().UnixNano(), true}
+	return f, nil
 }

@@ -138,7 +138,7 @@ func TestScanFiles(t *testing.T) {
 
 	// Day 0 with its per-hour rollup gone, and its per-minute one a
 	// folder: no current rollup at either.
-	hourly, minutely := filepath.Join(s.Dir(), days[0].rollups[PerHour]), filepath.Join(s.Dir(), days[0].rollups[PerMinute])
+	hourly, minutely := filepath.Join(s.Dir(), days[0].rollups[PerHour].path), filepath.Join(s.Dir(), days[0].rollups[PerMinute].path)
 	if err := os.Remove(hourly); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,10 @@
 package archive
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+)
 
 // FileSpan is one file a raw read of a day takes (a live file of its
 // folder, see liveFiles): its path in the archive, size and modification
@@ -42,16 +46,19 @@ func (s *Store) FileSpans(d DayFiles) ([]FileSpan, error) {
 	live, _ := liveFiles(d.names)
 	out := make([]FileSpan, 0, len(live))
 	for _, lf := range live {
-		name := d.Partition.Dir() + "/" + lf.name
-		fi, err := s.root.Stat(name)
+		st, err := s.statListed(d, lf.name)
 		if err != nil {
-			if s.skip(name, err, true) {
+			if s.skip(st.path, err, true) {
 				continue
 			}
-			return nil, s.explain(name, err)
+			return nil, s.explain(st.path, err)
 		}
-		f := FileSpan{Name: name, Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
-		f.Lo, f.Hi, f.Known = s.timeSpan(name)
+		f := FileSpan{Name: st.path, Size: st.stat.size, ModTime: st.stat.mtime}
+		var gone bool
+		f.Lo, f.Hi, f.Known, gone = s.timeSpan(st.path)
+		if gone {
+			continue
+		}
 		out = append(out, f)
 	}
 	return out, nil
@@ -59,28 +66,29 @@ func (s *Store) FileSpans(d DayFiles) ([]FileSpan, error) {
 
 // timeSpan returns the first and last time of the rows of a data file,
 // from the statistics of its row groups; ok is false when they cannot be
-// read (a damaged file: its reader reports it) or a group has none.
-func (s *Store) timeSpan(name string) (lo, hi int64, ok bool) {
+// read (a damaged file: its reader reports it) or a group has none, and
+// gone is true when the file is no longer there.
+func (s *Store) timeSpan(name string) (lo, hi int64, ok, gone bool) {
 	pf, _, err := s.openFooter(name)
 	if err != nil {
-		return 0, 0, false
+		return 0, 0, false, errors.Is(err, fs.ErrNotExist)
 	}
 	leaf, found := pf.Schema().Lookup(timeColumn)
 	if !found {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	groups := pf.RowGroups()
 	for i, rg := range groups {
 		b, isB := rg.ColumnChunks()[leaf.ColumnIndex].(bounded)
 		if !isB {
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 		l, h, has := b.Bounds()
 		if !has {
 			if rg.NumRows() == 0 {
 				continue
 			}
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 		if i == 0 || !ok {
 			lo, hi, ok = l.Int64(), h.Int64(), true
@@ -88,5 +96,5 @@ func (s *Store) timeSpan(name string) (lo, hi int64, ok bool) {
 		}
 		lo, hi = min(lo, l.Int64()), max(hi, h.Int64())
 	}
-	return lo, hi, ok
+	return lo, hi, ok, false
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -63,21 +64,53 @@ func (s *Store) readDirNames(dir string) ([]string, error) {
 // namesIn lists the open folder f, dir relative to the root, as
 // readDirNames does.
 func (s *Store) namesIn(dir string, f *os.File) ([]string, error) {
+	names, _, err := s.listIn(dir, f, false)
+	return names, err
+}
+
+// fileStat is the size and modification time (ns since the epoch) of a
+// regular file, as a listing saw it.
+type fileStat struct {
+	size, mtime int64
+	ok          bool // false: not known from the listing (a symlink, say)
+}
+
+// listIn lists the open folder f as namesIn does and, with stats, gives
+// each regular file's size and modification time beside its name (zero
+// for the other names): a folder opened in a Root has its entries
+// stat'ed as it is read, so they cost nothing more, where a stat by path
+// afterwards costs a lookup of every folder on the way.
+func (s *Store) listIn(dir string, f *os.File, stats bool) ([]string, []fileStat, error) {
 	ents, err := f.ReadDir(-1)
 	if err != nil {
 		if s.skip(dir, err, false) {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return nil, fmt.Errorf("list %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("list %s: %w", dir, err)
 	}
+	slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	names := make([]string, 0, len(ents))
-	for _, e := range ents {
-		if s.usable(dir+"/"+e.Name(), e.Type()) {
-			names = append(names, e.Name())
-		}
+	var st []fileStat
+	if stats {
+		st = make([]fileStat, 0, len(ents))
 	}
-	slices.Sort(names)
-	return names, nil
+	for _, e := range ents {
+		if !s.usable(dir+"/"+e.Name(), e.Type()) {
+			continue
+		}
+		names = append(names, e.Name())
+		if !stats {
+			continue
+		}
+		var fst fileStat
+		if e.Type().IsRegular() {
+			if fi, err := e.Info(); err == nil {
+				fst = fileStat{fi.Size(), fi.ModTime().UnixNano(), true}
+			}
+		}
+		st = append(st, fst)
+	}
+	return names, st, nil
 }
 
 // readDirNamesIn is readDirNames of dir (relative to the root) opened as
@@ -87,15 +120,28 @@ func (s *Store) namesIn(dir string, f *os.File) ([]string, error) {
 // symlink) is listed again as readDirNames lists it, which says what is
 // wrong; sub may be nil.
 func (s *Store) readDirNamesIn(sub *os.Root, rel, dir string) ([]string, error) {
-	if sub == nil {
-		return s.readDirNames(dir)
+	names, _, err := s.listDirIn(sub, rel, dir, false)
+	return names, err
+}
+
+// listDirIn is readDirNamesIn, with the stats of listIn when stats is
+// true.
+func (s *Store) listDirIn(sub *os.Root, rel, dir string, stats bool) ([]string, []fileStat, error) {
+	var f *os.File
+	err := fs.ErrInvalid
+	if sub != nil {
+		f, err = sub.Open(rel)
 	}
-	f, err := sub.Open(rel)
 	if err != nil {
-		return s.readDirNames(dir)
+		if f, err = s.root.Open(dir); err != nil {
+			if s.skip(dir, err, false) {
+				return nil, nil, nil
+			}
+			return nil, nil, s.explain(dir, err)
+		}
 	}
 	defer f.Close()
-	return s.namesIn(dir, f)
+	return s.listIn(dir, f, stats)
 }
 
 // syncDir makes the entries of dir (renames, creations) durable. Windows
