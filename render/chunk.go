@@ -302,8 +302,9 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 		var err error
 		// Inside a closed hour, and not one span the memo could keep: the
 		// hour the 24-hour window starts in.
-		if h := cuts[i] - cuts[i]%hourUS; memo != nil && cuts[j] <= h+hourUS && g.keepable(h, h+hourUS) &&
-			(j > i+1 || keys[i] == "") && list() {
+		h := cuts[i] - cuts[i]%hourUS
+		inHour := memo != nil && cuts[j] <= h+hourUS && g.keepable(h, h+hourUS) && (j > i+1 || keys[i] == "") && list()
+		if inHour {
 			f, err = g.rawHour(memo, d, spans, t, cols, h)
 		} else {
 			f, err = g.scanFiles(archive.Raw, d, cuts[i], cuts[j], cols...)
@@ -312,7 +313,7 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 			return err
 		}
 		bad := len(g.d.skipped) != skipped
-		if memo != nil && !bad && j > i+1 {
+		if memo != nil && !bad && j > i+1 && !inHour {
 			// The closed hours a range starts in, read within a longer
 			// run (a first render): their rows for the next renders.
 			for r := range ranges {

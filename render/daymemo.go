@@ -179,10 +179,12 @@ func (t *tableMemo) has(key string) bool {
 	return ok
 }
 
-// put keeps rec under key.
+// put keeps rec under key. The file changes only when rec is new.
 func (t *tableMemo) put(key string, rec []byte) {
 	t.now[key] = rec
-	t.changed[memoFile(key)] = true
+	if old, ok := t.old[key]; !ok || !bytes.Equal(old, rec) {
+		t.changed[memoFile(key)] = true
+	}
 }
 
 // forget drops key: its record could not be used.

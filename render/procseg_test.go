@@ -139,6 +139,16 @@ func TestProcessHourMemo(t *testing.T) {
 		t.Errorf("five minutes later: read %v of the cpu table raw (%v), want at most the open hour", d, cw)
 	}
 
+	// Five minutes on, in the same hour: nothing the memo keeps changed,
+	// so no memo file is written again.
+	hostMemo := filepath.Join(cache, "days", hostDir("busy"))
+	before := memoStamps(t, hostMemo)
+	render("ten minutes later")
+	src.takeCPU()
+	if after := memoStamps(t, hostMemo); !sameFiles(after, before) {
+		t.Errorf("a render later in the same hour wrote memo files: %d files, were %d", len(after), len(before))
+	}
+
 	// Whole days and spans are kept in two files: a change of spans only
 	// (the late part below, in today) leaves the days' file as it was.
 	daysFile := filepath.Join(cache, "days", hostDir("busy"), schema.TableCPU+".memo")
@@ -232,6 +242,32 @@ func TestProcessHourMemo(t *testing.T) {
 	if _, _, d := render("damaged memo"); d < 24*time.Hour {
 		t.Errorf("with a damaged memo: scanned %v of process rows, want every hour", d)
 	}
+}
+
+// memoStamps returns the files in dir by name.
+func memoStamps(t *testing.T, dir string) map[string]os.FileInfo {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]os.FileInfo{}
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = fi
+	}
+	return out
+}
+
+// sameFiles reports whether a and b name the same files, none of them
+// replaced or written (os.SameFile, size and modification time).
+func sameFiles(a, b map[string]os.FileInfo) bool {
+	return maps.EqualFunc(a, b, func(x, y os.FileInfo) bool {
+		return os.SameFile(x, y) && x.Size() == y.Size() && x.ModTime().Equal(y.ModTime())
+	})
 }
 
 // readMemoFile returns the records of a day memo file.
