@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -394,16 +393,16 @@ func (b *bucketStats) coarsen(f int) *bucketStats {
 	return out
 }
 
-// rollupDay reads a day file of table and returns its stats at res, one
-// per key, in key order, of the numeric columns of pass and, if it says
-// so, of the labels. It reads a row group at a time, and of it one
-// column at a time: the times and keys first, which give each row its key
-// and bucket, then each label and numeric column in turn, which it
-// summarizes into the rows' buckets. Holding every column of a row group
-// at once (32,768 rows, strings 16 bytes a row, numbers 8) was most of
-// the memory of the cgroup and process tables' rollups. A numeric key is
-// kept as the decimal string of its integer value.
-func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Resolution, pass rollupPass) (stats []*bucketStats, err error) {
+// rollupDay reads the day file of table that rd holds and returns its
+// stats at res, one per key, in key order, of the numeric columns of pass
+// and, if it says so, of the labels. It reads a row group at a time, and
+// of it one column at a time: the times and keys first, which give each
+// row its key and bucket, then each label and numeric column in turn,
+// which it summarizes into the rows' buckets. Holding every column of a
+// row group at once (32,768 rows, strings 16 bytes a row, numbers 8) was
+// most of the memory of the cgroup and process tables' rollups. A numeric
+// key is kept as the decimal string of its integer value.
+func rollupDay(rd *rollupReader, table string, day time.Time, res Resolution, pass rollupPass) (stats []*bucketStats, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, p)
@@ -413,9 +412,9 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 	width := time.Duration(res).Microseconds()
 	start := day.UnixMicro()
 	nb := int(24 * time.Hour.Microseconds() / width)
-	pf, err := parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	pf, err := rd.open()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		return nil, err
 	}
 	fs := pf.Schema()
 	tleaf, ok := fs.Lookup(timeColumn)
@@ -424,120 +423,72 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 	}
 	// Column indexes and decimal scales come from the file's own schema
 	// (-1: a column the file lacks, read as nulls).
-	fileCol := func(c column) (column, int) {
+	fileCol := func(c column) rollupSrc {
 		leaf, ok := lookupColumn(fs, c.name)
 		if !ok {
-			return c, -1
+			return rollupSrc{c, -1}
 		}
 		fc := columnOf(c.name, leaf)
 		c.scale, c.list, c.maxDef = fc.scale, fc.list, fc.maxDef
-		return c, leaf.ColumnIndex
+		return rollupSrc{c, leaf.ColumnIndex}
 	}
-	type srcCol struct {
-		c   column
-		idx int
+	keySrc := make([]rollupSrc, len(sp.keyCols))
+	for i, c := range sp.keyCols {
+		keySrc[i] = fileCol(c)
 	}
-	srcOf := func(cols ...column) []srcCol {
-		out := make([]srcCol, len(cols))
-		for i, c := range cols {
-			out[i].c, out[i].idx = fileCol(c)
-		}
-		return out
-	}
-	keySrc := srcOf(sp.keyCols...)
 	var labels []int
-	var lastSrc []srcCol
+	var lastSrc []rollupSrc
 	if pass.labels {
 		labels = sp.labels
-		lastSrc = srcOf(sp.lasts...)
+		for _, c := range sp.lasts {
+			lastSrc = append(lastSrc, fileCol(c))
+		}
 	}
-	numSrc := make([]srcCol, len(pass.nums))
+	numSrc := make([]rollupSrc, len(pass.nums))
 	local := make([]int, len(sp.nums))
 	for i := range local {
 		local[i] = -1
 	}
 	for i, j := range pass.nums {
 		local[j] = i
-		numSrc[i].c, numSrc[i].idx = fileCol(sp.nums[j])
+		numSrc[i] = fileCol(sp.nums[j])
 	}
 	byKey := map[string]*bucketStats{}
-	keyCols := make([][]string, len(sp.keys))
-	keyNums := make([][]float64, len(sp.keys))
+	rd.keyStr = slices.Grow(rd.keyStr[:0], len(sp.keys))[:len(sp.keys)]
+	rd.keyNum = slices.Grow(rd.keyNum[:0], len(sp.keys))[:len(sp.keys)]
 	key := make([]string, len(sp.keys))
 	var sb strings.Builder
 	r := timeRange{from: start, to: start + 24*time.Hour.Microseconds()}
-	var (
-		vals    []parquet.Value
-		times   []int64
-		keep    []int
-		rowKeys []*bucketStats // per kept row, its key's stats; nil: skipped
-		rowBkt  []int32        // and its bucket
-		newest  []bool         // whether its labels are its bucket's newest so far
-	)
-	kf := newFrame(sp.keyCols)
-	// One label or numeric column of a row group at a time, in buffers
-	// that serve the next.
-	var (
-		one    = &Frame{Num: map[string][]float64{}, Str: map[string][]string{}}
-		numBuf []float64
-		strBuf []string
-	)
-	// read appends the kept rows of column c (chunk idx of chunks) to one.
-	read := func(chunks []parquet.ColumnChunk, s srcCol, nrows int, fr *Frame) error {
-		if s.idx < 0 {
-			fill(fr, s.c, len(keep))
-			return nil
-		}
-		var err error
-		vals, err = readColumn(chunks[s.idx], s.c, nrows, keep, vals, fr)
-		return err
-	}
-	// readOne returns the kept rows of column s: its strings or numbers.
-	readOne := func(chunks []parquet.ColumnChunk, s srcCol, nrows int) ([]string, []float64, error) {
-		clear(strBuf) // the strings of the column before
-		if s.c.str {
-			one.Str[s.c.name] = strBuf[:0]
-		} else {
-			one.Num[s.c.name] = numBuf[:0]
-		}
-		err := read(chunks, s, nrows, one)
-		if s.c.str {
-			strBuf = one.Str[s.c.name]
-			delete(one.Str, s.c.name)
-			return strBuf, nil, err
-		}
-		numBuf = one.Num[s.c.name]
-		delete(one.Num, s.c.name)
-		return nil, numBuf, err
-	}
 	for _, rg := range pf.RowGroups() {
 		chunks := rg.ColumnChunks()
 		nrows := int(rg.NumRows())
-		if times, keep, err = rowsOfGroup(rg, tleaf.ColumnIndex, r, times, keep); err != nil {
+		if rd.times, rd.keep, err = rowsOfGroup(rg, tleaf.ColumnIndex, r, rd.times, rd.keep); err != nil {
 			return nil, err
 		}
+		keep := rd.keep
 		if len(keep) == 0 {
 			continue
 		}
 		// The keys and buckets of the rows.
-		kf.truncate(0)
-		for _, s := range keySrc {
-			if err := read(chunks, s, nrows, kf); err != nil {
-				return nil, err
-			}
-		}
-		for i, k := range sp.keyCols {
-			keyCols[i], keyNums[i] = nil, nil
-			if k.str {
-				keyCols[i] = kf.Str[k.name]
+		for i, s := range keySrc {
+			if s.c.str {
+				if rd.keyStr[i], err = rd.readStrs(chunks, s, nrows, rd.keyStr[i]); err != nil {
+					return nil, err
+				}
+				rd.keyNum[i] = rd.keyNum[i][:0]
 			} else {
-				keyNums[i] = kf.Num[k.name]
+				if rd.keyNum[i], err = rd.readNums(chunks, s, nrows, rd.keyNum[i]); err != nil {
+					return nil, err
+				}
+				clear(rd.keyStr[i])
+				rd.keyStr[i] = rd.keyStr[i][:0]
 			}
 		}
-		rowKeys, rowBkt, newest = rowKeys[:0], rowBkt[:0], newest[:0]
+		keyCols, keyNums := rd.keyCols(keySrc)
+		rowKeys, rowBkt, newest := rd.rowKeys[:0], rd.rowBkt[:0], rd.newest[:0]
 		var cur *bucketStats
 		for row, k := range keep {
-			t := times[k]
+			t := rd.times[k]
 			// A day file holds runs of one key: the key of the row
 			// before, compared in place, costs no string.
 			if cur == nil || row == 0 || !sameKey(keyNums, keyCols, row) {
@@ -557,6 +508,11 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 				if cur, ok = byKey[sb.String()]; !ok {
 					cur = newBucketStats(slices.Clone(key), len(pass.nums), labels)
 					cur.local = local
+					if sh, ok := rd.shapes[sb.String()]; ok {
+						// Known from the pass before: every slot at once.
+						cur.base = sh.base
+						cur.grow(0, sh.nb)
+					}
 					byKey[sb.String()] = cur
 				}
 			}
@@ -574,10 +530,19 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 			cur.n[i]++
 			rowKeys, rowBkt, newest = append(rowKeys, cur), append(rowBkt, int32(b)), append(newest, win)
 		}
+		rd.rowKeys, rd.rowBkt, rd.newest = rowKeys, rowBkt, newest
 		// The labels of the rows whose bucket they are the newest of, in
 		// row order: the last one wins, as it did row by row.
 		for li, s := range lastSrc {
-			strs, nums, err := readOne(chunks, s, nrows)
+			var strs []string
+			var nums []float64
+			if s.c.str {
+				rd.strs, err = rd.readStrs(chunks, s, nrows, rd.strs)
+				strs = rd.strs
+			} else {
+				rd.nums, err = rd.readNums(chunks, s, nrows, rd.nums)
+				nums = rd.nums
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -596,10 +561,10 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 		}
 		// The numeric columns, one at a time.
 		for j, s := range numSrc {
-			_, nums, err := readOne(chunks, s, nrows)
-			if err != nil {
+			if rd.nums, err = rd.readNums(chunks, s, nrows, rd.nums); err != nil {
 				return nil, err
 			}
+			nums := rd.nums
 			for row, b := range rowKeys {
 				if b == nil {
 					continue
@@ -618,6 +583,19 @@ func rollupDay(ra io.ReaderAt, size int64, table string, day time.Time, res Reso
 				b.sum[k] += v
 				b.cnt[k]++
 			}
+		}
+	}
+	// Drop what the buffers point to: the stats, and the strings of the
+	// last row group's labels and keys.
+	clear(rd.rowKeys[:cap(rd.rowKeys)])
+	clear(rd.strs[:cap(rd.strs)])
+	for i := range rd.keyStr {
+		clear(rd.keyStr[i][:cap(rd.keyStr[i])])
+	}
+	if rd.shapes == nil {
+		rd.shapes = make(map[string]slotShape, len(byKey))
+		for k, b := range byKey {
+			rd.shapes[k] = slotShape{base: b.base, nb: b.nb}
 		}
 	}
 	out := make([]*bucketStats, 0, len(byKey))
@@ -958,10 +936,11 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 		perDay := int(24 * time.Hour / time.Duration(finest))
 		most = max(1, rollupPassBytes/(rollupPassKeys*perDay*bucketBytes))
 	}
+	rd := newRollupReader(fh, fi.Size())
 	for from := 0; from < len(sp.plan); {
 		pass := nextRollupPass(sp, from, most)
 		from = pass.to
-		fine, err := rollupDay(fh, fi.Size(), p.Table, p.Day, finest, pass)
+		fine, err := rollupDay(rd, p.Table, p.Day, finest, pass)
 		if err != nil {
 			err = fmt.Errorf("rollup %s: %w", name, err)
 			if errors.Is(err, ErrCorrupt) {
