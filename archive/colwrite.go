@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding"
 )
 
 // A merge sorts a chunk of rows and writes it as one row group. Written
@@ -125,6 +126,10 @@ type colChunk struct {
 	spare  colData   // buffers of a column mergeColumnar has written
 	f64    []float64 // a page's values read in bulk (see loadPage)
 	f32    []float32
+	// dict is the dictionary of the string pages loadPage reads, and
+	// dictIDs the index in strs of each of its entries.
+	dict    parquet.Dictionary
+	dictIDs []uint32
 }
 
 // colData is the values of one leaf of a chunk, in one of w64 (int64,
@@ -263,6 +268,7 @@ func (c *colChunk) reset() {
 	clear(c.strs)
 	c.strs = c.strs[:0]
 	clear(c.ids)
+	c.dict = nil
 	c.n = 0
 }
 
@@ -672,6 +678,7 @@ func (c *colChunk) load(li int, in *colInputs, segs []colSeg) error {
 	}
 	c.reserve(li)
 	buf := c.vals[:cap(c.vals)]
+	defer func() { c.dict = nil }() // its page's buffers
 	for _, s := range segs {
 		if err := c.loadSeg(li, in, s, buf); err != nil {
 			return inputFailed(in.files, s.file, err)
@@ -778,7 +785,10 @@ func (c *colChunk) loadSeg(li int, in *colInputs, s colSeg, buf []parquet.Value)
 // reader (most of a merge's values). It reports whether it did.
 func (c *colChunk) loadPage(li int, page parquet.Page, lo, hi int64) (bool, error) {
 	l := &c.leaves[li]
-	if l.ptr || l.opt || page.NumNulls() != 0 || l.kind == reflect.Bool || l.kind == reflect.String {
+	if l.kind == reflect.String {
+		return c.loadDictPage(li, page, lo, hi)
+	}
+	if l.ptr || l.opt || page.NumNulls() != 0 || l.kind == reflect.Bool {
 		return false, nil
 	}
 	d := &c.data[li]
@@ -842,6 +852,75 @@ func (c *colChunk) loadPage(li int, page parquet.Page, lo, hi int64) (bool, erro
 	return true, nil
 }
 
+// loadDictPage is loadPage for a string leaf: a dictionary-encoded page
+// is read as the indexes of its values into its dictionary, whose entries
+// are each looked up in the chunk's strings once, rather than each value.
+// A NULL, and an empty string of an opt leaf, are NULL, as addValue makes
+// them.
+func (c *colChunk) loadDictPage(li int, page parquet.Page, lo, hi int64) (bool, error) {
+	l := &c.leaves[li]
+	dict := page.Dictionary()
+	if dict == nil {
+		return false, nil
+	}
+	data := page.Data()
+	if data.Kind() != encoding.Int32 {
+		return false, nil
+	}
+	nullable := l.ptr || l.opt
+	np := page.NumRows()
+	defs := page.DefinitionLevels()
+	if nullable != (defs != nil) || defs != nil && int64(len(defs)) != np {
+		return false, nil
+	}
+	if dict != c.dict {
+		c.dict = dict
+		c.dictIDs = c.dictIDs[:0]
+		for i := range dict.Len() {
+			c.dictIDs = append(c.dictIDs, c.strID(dict.Index(int32(i)).ByteArray()))
+		}
+	}
+	idx := data.Int32()
+	lo, hi = max(lo, 0), min(hi, np)
+	d := &c.data[li]
+	j := 0 // the index of row r's value among the page's values
+	for r := range hi {
+		null := defs != nil && defs[r] != 1
+		var id uint32
+		if !null {
+			if j >= len(idx) || uint32(idx[j]) >= uint32(len(c.dictIDs)) {
+				return true, fmt.Errorf("dictionary indexes do not match the page's %d rows", np)
+			}
+			id = c.dictIDs[idx[j]]
+			j++
+			null = l.opt && len(c.strs[id]) == 0
+		}
+		if r < lo {
+			continue
+		}
+		if null {
+			id = c.strID(nil)
+		}
+		if nullable {
+			d.null = append(d.null, null)
+		}
+		d.str = append(d.str, id)
+	}
+	return true, nil
+}
+
+// strID returns the index of b in the chunk's strings, adding it.
+func (c *colChunk) strID(b []byte) uint32 {
+	id, ok := c.ids[string(b)]
+	if !ok {
+		s := string(b)
+		id = uint32(len(c.strs))
+		c.strs = append(c.strs, s)
+		c.ids[s] = id
+	}
+	return id
+}
+
 // addValue appends v, a value of leaf li read from an input, as add
 // appends the field GenericReader makes of it: a NULL of a pointer is
 // NULL, and of an opt leaf so is its zero value (GenericReader gives the
@@ -901,13 +980,6 @@ func (c *colChunk) addValue(li int, v parquet.Value) {
 		if !null {
 			b = v.ByteArray()
 		}
-		id, ok := c.ids[string(b)]
-		if !ok {
-			s := string(b)
-			id = uint32(len(c.strs))
-			c.strs = append(c.strs, s)
-			c.ids[s] = id
-		}
-		d.str = append(d.str, id)
+		d.str = append(d.str, c.strID(b))
 	}
 }
