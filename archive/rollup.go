@@ -462,11 +462,10 @@ func rollupDay(rd *rollupReader, table string, day time.Time, res Resolution, pa
 	for _, rg := range pf.RowGroups() {
 		chunks := rg.ColumnChunks()
 		nrows := int(rg.NumRows())
-		if rd.times, rd.keep, err = rowsOfGroup(rg, tleaf.ColumnIndex, r, rd.times, rd.keep); err != nil {
+		if err := rd.rowsOf(rg, tleaf.ColumnIndex, r); err != nil {
 			return nil, err
 		}
-		keep := rd.keep
-		if len(keep) == 0 {
+		if rd.kept == 0 {
 			continue
 		}
 		// The keys and buckets of the rows.
@@ -487,8 +486,8 @@ func rollupDay(rd *rollupReader, table string, day time.Time, res Resolution, pa
 		keyCols, keyNums := rd.keyCols(keySrc)
 		rowKeys, rowBkt, newest := rd.rowKeys[:0], rd.rowBkt[:0], rd.newest[:0]
 		var cur *bucketStats
-		for row, k := range keep {
-			t := rd.times[k]
+		for row := range rd.kept {
+			t := rd.times[rd.row(row)]
 			// A day file holds runs of one key: the key of the row
 			// before, compared in place, costs no string.
 			if cur == nil || row == 0 || !sameKey(keyNums, keyCols, row) {
@@ -937,6 +936,10 @@ func (s *Store) ensureRollups(p Partition, f dataFile, st *CompactStats) error {
 		most = max(1, rollupPassBytes/(rollupPassKeys*perDay*bucketBytes))
 	}
 	rd := newRollupReader(fh, fi.Size())
+	// The encoders the merge before left idle wait for the first pass's
+	// columns: not while the day file is read (a megabyte, while the
+	// process table's per-hour stats grow).
+	mergeZstd.drop()
 	for from := 0; from < len(sp.plan); {
 		pass := nextRollupPass(sp, from, most)
 		from = pass.to

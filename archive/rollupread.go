@@ -25,7 +25,9 @@ type rollupReader struct {
 	pf   *parquet.File
 
 	times  []int64 // the times of the row group
-	keep   []int   // its rows in the day
+	kept   int     // how many of its rows are in the day
+	keep   []int   // which, when not all (else nil)
+	keepTo []int   // keep's buffer
 	keyStr [][]string
 	keyNum [][]float64
 	// Per kept row: its key's stats (nil: skipped), its bucket, and
@@ -51,6 +53,9 @@ type rollupReader struct {
 	// stats, which the first pass finds and the next ones make at once.
 	shapes map[string]slotShape
 }
+
+// readStep is how many integers numsOf decodes at a time.
+const readStep = 4096
 
 // rollupSrc is a column of a rollup's source and its index in the day
 // file (-1: the file lacks it, read as nulls).
@@ -79,6 +84,53 @@ func (rd *rollupReader) open() (*parquet.File, error) {
 	return pf, nil
 }
 
+// rowsOf reads the times of row group rg (column timeIndex) and finds its
+// rows in r, as rowsOfGroup does: rd.kept of them, rd.keep (nil when
+// all). A row group whose statistics say none is not read.
+func (rd *rollupReader) rowsOf(rg parquet.RowGroup, timeIndex int, r timeRange) error {
+	rd.kept, rd.keep = 0, nil
+	tc := rg.ColumnChunks()[timeIndex]
+	if b, ok := tc.(bounded); ok {
+		if lo, hi, ok := b.Bounds(); ok && (hi.Int64() < r.from || lo.Int64() >= r.to) {
+			return nil
+		}
+	}
+	var err error
+	if rd.times, err = readTimes(tc, rd.times[:0]); err != nil {
+		return err
+	}
+	if n := rg.NumRows(); int64(len(rd.times)) != n {
+		return fmt.Errorf("%w: time column has %d values for %d rows", ErrCorrupt, len(rd.times), n)
+	}
+	all := true
+	for _, t := range rd.times {
+		if t < r.from || t >= r.to {
+			all = false
+			break
+		}
+	}
+	if all {
+		rd.kept = len(rd.times)
+		return nil
+	}
+	keep := rd.keepTo[:0]
+	for i, t := range rd.times {
+		if r.from <= t && t < r.to {
+			keep = append(keep, i)
+		}
+	}
+	rd.keepTo, rd.keep, rd.kept = keep, keep, len(keep)
+	return nil
+}
+
+// row returns the row number of the i-th kept row.
+func (rd *rollupReader) row(i int) int {
+	if rd.keep == nil {
+		return i
+	}
+	return rd.keep[i]
+}
+
 // keyCols returns the key columns rollupDay read, per key either its
 // strings or its numbers (the other nil).
 func (rd *rollupReader) keyCols(src []rollupSrc) (strs [][]string, nums [][]float64) {
@@ -93,13 +145,13 @@ func (rd *rollupReader) keyCols(src []rollupSrc) (strs [][]string, nums [][]floa
 	return strs, nums
 }
 
-// readNums returns the numbers of the kept rows (rd.keep) of column s of a
+// readNums returns the numbers of the kept rows (see rowsOf) of column s of a
 // row group of nrows rows, in dst (reused): the values readColumn appends
 // to a frame.
 func (rd *rollupReader) readNums(chunks []parquet.ColumnChunk, s rollupSrc, nrows int, dst []float64) ([]float64, error) {
 	dst = dst[:0]
 	if s.idx < 0 {
-		for range rd.keep {
+		for range rd.kept {
 			dst = append(dst, math.NaN())
 		}
 		return dst, nil
@@ -107,7 +159,7 @@ func (rd *rollupReader) readNums(chunks []parquet.ColumnChunk, s rollupSrc, nrow
 	if s.c.list {
 		return dst, fmt.Errorf("column %s: numeric lists are not supported", s.c.name)
 	}
-	all := len(rd.keep) == nrows
+	all := rd.keep == nil
 	rows := dst
 	if !all {
 		rows = rd.allNums[:0]
@@ -147,14 +199,29 @@ func (rd *rollupReader) numsOf(cc parquet.ColumnChunk, c column, rows []float64)
 		if fast {
 			switch r := page.Values().(type) {
 			case parquet.Int64Reader:
-				rd.i64, err = readInt64s(r, rd.i64[:0], n)
-				for _, x := range rd.i64 {
-					rows = append(rows, float64(x)/c.scale)
+				// A step at a time: a page holds up to a row group's rows.
+				for got := 0; got < n && err == nil; {
+					k := min(n-got, readStep)
+					rd.i64, err = readInt64s(r, rd.i64[:0], k)
+					for _, x := range rd.i64 {
+						rows = append(rows, float64(x)/c.scale)
+					}
+					if len(rd.i64) < k {
+						break
+					}
+					got += k
 				}
 			case parquet.Int32Reader:
-				rd.i32, err = readValues(r.ReadInt32s, rd.i32[:0], n)
-				for _, x := range rd.i32 {
-					rows = append(rows, float64(x)/c.scale)
+				for got := 0; got < n && err == nil; {
+					k := min(n-got, readStep)
+					rd.i32, err = readValues(r.ReadInt32s, rd.i32[:0], k)
+					for _, x := range rd.i32 {
+						rows = append(rows, float64(x)/c.scale)
+					}
+					if len(rd.i32) < k {
+						break
+					}
+					got += k
 				}
 			case parquet.DoubleReader:
 				rows, err = readValues(r.ReadDoubles, rows, n)
@@ -172,19 +239,19 @@ func (rd *rollupReader) numsOf(cc parquet.ColumnChunk, c column, rows []float64)
 	}
 }
 
-// readStrs returns the strings of the kept rows (rd.keep) of column s of a
+// readStrs returns the strings of the kept rows (see rowsOf) of column s of a
 // row group of nrows rows, in dst (reused): the values readColumn appends
 // to a frame ("" for a null; a list's items joined by newlines).
 func (rd *rollupReader) readStrs(chunks []parquet.ColumnChunk, s rollupSrc, nrows int, dst []string) ([]string, error) {
 	clear(dst)
 	dst = dst[:0]
 	if s.idx < 0 {
-		for range rd.keep {
+		for range rd.kept {
 			dst = append(dst, "")
 		}
 		return dst, nil
 	}
-	all := len(rd.keep) == nrows
+	all := rd.keep == nil
 	rows := dst
 	if !all {
 		clear(rd.allStrs)
