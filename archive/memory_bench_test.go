@@ -167,13 +167,13 @@ var memoryLimits = []struct {
 
 // compactCases are the cases of the compaction benchmarks: each of
 // memoryLimits, and no limit with the GOGC almanac sample sets while it
-// compacts (50, compactGCPercent in cmd/almanac).
+// compacts (25, compactGCPercent in cmd/almanac).
 var compactCases = func() []compactCase {
 	var out []compactCase
 	for _, l := range memoryLimits {
 		out = append(out, compactCase{name: l.name, limit: l.limit})
 	}
-	return append(out, compactCase{name: "nolimit-gogc50", limit: -1, gc: 50})
+	return append(out, compactCase{name: "nolimit-gogc25", limit: -1, gc: 25})
 }()
 
 type compactCase struct {

@@ -354,13 +354,14 @@ func (s *sampler) take(now time.Time) error {
 const flushGCPercent = 25
 
 // compactGCPercent is the garbage collector's GOGC while a maintenance
-// run compacts and consolidates. Its live heap is 10 to 13 MiB for
+// run compacts and consolidates. Its live heap is about 10 MiB for
 // seconds (the process and cgroup tables of a closed day); with the
-// default 100 the heap grows to twice that between collections. Half
-// costs about a tenth more CPU (BenchmarkCompactMemory, nolimit-gogc50)
-// for a peak 5 to 6 MiB lower; a quarter, a quarter more for 3 MiB
-// less again.
-const compactGCPercent = 50
+// default 100 the heap grows to twice that between collections. A
+// quarter, as a flush runs at, gives a peak about 2 MiB lower than half
+// (BenchmarkCompactMemory: 34.1-35.1 MiB against 36.1-37.1) for 0.3 to
+// 0.5 CPU-s more of about 5: a merge and a rollup allocate a fraction
+// of what they did, so the collections a low GOGC adds are cheap.
+const compactGCPercent = 25
 
 // lowGC counts the flushes and maintenance runs under way in the process
 // (tests run samplers side by side, and a maintenance run goes on beside

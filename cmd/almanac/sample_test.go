@@ -142,26 +142,29 @@ func TestLowerGC(t *testing.T) {
 	const before = 77
 	defer debug.SetGCPercent(debug.SetGCPercent(before))
 	gogc := func() int { v := debug.SetGCPercent(100); debug.SetGCPercent(v); return v }
+	// Two runs asking different GOGCs (compactGCPercent and
+	// flushGCPercent are the same today): the compaction the higher.
+	const compactAsks, flushAsks = 50, 25
 	for _, order := range []string{"flush ends first", "compaction ends first"} {
 		t.Run(order, func(t *testing.T) {
-			endCompact := lowerGC(compactGCPercent)
-			if v := gogc(); v != compactGCPercent {
-				t.Fatalf("compaction alone: GOGC %d, want %d", v, compactGCPercent)
+			endCompact := lowerGC(compactAsks)
+			if v := gogc(); v != compactAsks {
+				t.Fatalf("compaction alone: GOGC %d, want %d", v, compactAsks)
 			}
-			endFlush := lowerGC(flushGCPercent)
-			if v := gogc(); v != flushGCPercent {
-				t.Fatalf("flush during compaction: GOGC %d, want %d", v, flushGCPercent)
+			endFlush := lowerGC(flushAsks)
+			if v := gogc(); v != flushAsks {
+				t.Fatalf("flush during compaction: GOGC %d, want %d", v, flushAsks)
 			}
 			if order == "flush ends first" {
 				endFlush()
-				if v := gogc(); v != compactGCPercent {
-					t.Errorf("compaction after the flush: GOGC %d, want %d", v, compactGCPercent)
+				if v := gogc(); v != compactAsks {
+					t.Errorf("compaction after the flush: GOGC %d, want %d", v, compactAsks)
 				}
 				endCompact()
 			} else {
 				endCompact()
-				if v := gogc(); v != flushGCPercent {
-					t.Errorf("flush after the compaction: GOGC %d, want %d", v, flushGCPercent)
+				if v := gogc(); v != flushAsks {
+					t.Errorf("flush after the compaction: GOGC %d, want %d", v, flushAsks)
 				}
 				endFlush()
 			}
