@@ -28,6 +28,9 @@ import (
 // others hard-linked clones of them, which cost render as much. Generating
 // it takes minutes, so it is kept in $TMPDIR/almanac-render-bench-v4 and
 // reused by later runs; delete that folder to rebuild it.
+// ALMANAC_BENCH_SCALE=<hosts>x<days> makes another size, and
+// ALMANAC_BENCH_PROCDAYS=<n> keeps the process table for the last n days
+// (a host's processes over the long ranges: the sampler keeps them 90).
 const (
 	benchHosts     = 10
 	benchDays      = 30
@@ -58,6 +61,17 @@ func benchFleetOf(b *testing.B, hosts, days int) string {
 	if hosts != benchHosts || days != benchDays {
 		name = fmt.Sprintf("almanac-render-bench-v4-%dx%d", hosts, days)
 	}
+	procDays := benchProcDays
+	if v := os.Getenv("ALMANAC_BENCH_PROCDAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("ALMANAC_BENCH_PROCDAYS: %q is not a number of days", v)
+		}
+		if n != benchProcDays {
+			procDays = n
+			name += fmt.Sprintf("-p%d", n)
+		}
+	}
 	if dir, ok := benchDirs[name]; ok {
 		if err := benchError[name]; err != nil {
 			b.Fatal(err)
@@ -68,7 +82,7 @@ func benchFleetOf(b *testing.B, hosts, days int) string {
 	start := time.Now()
 	err := fleetgen.Generate(context.Background(), fleetgen.Options{
 		Dir: dir, Hosts: hosts, Days: days, Every: benchEvery, Processes: benchProcesses,
-		ProcDays: benchProcDays, Now: fixedNow, Log: quietLog(),
+		ProcDays: procDays, Now: fixedNow, Log: quietLog(),
 	})
 	benchDirs[name], benchError[name] = dir, err
 	if err != nil {

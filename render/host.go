@@ -36,7 +36,7 @@ type rangeDef struct {
 	Dur   time.Duration
 }
 
-var ranges = []rangeDef{
+var ranges = [...]rangeDef{
 	{"24h", "24 hours", "index.html", 24 * time.Hour},
 	{"7d", "7 days", "7d.html", 7 * 24 * time.Hour},
 	{"30d", "30 days", "30d.html", 30 * 24 * time.Hour},

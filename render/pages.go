@@ -300,7 +300,7 @@ func (g *gatherer) topProcesses() error {
 	if err != nil {
 		return err
 	}
-	long, err := g.longProcesses(segs, rawFrom, rolled, days)
+	long, err := g.longProcesses(segs, rawFrom, rolled, days, memo)
 	if err != nil {
 		return err
 	}

@@ -47,10 +47,10 @@ type procAcc struct {
 type longProc struct {
 	id                procID
 	comm, user, state string
-	unit, container   string    // the newest known (empty: none, or not known)
-	first, last       int64     // the first and last hour or sample it was seen in (µs)
-	rssLast           float64   //
-	acc               []procAcc // per range
+	unit, container   string               // the newest known (empty: none, or not known)
+	first, last       int64                // the first and last hour or sample it was seen in (µs)
+	rssLast           float64              //
+	acc               [len(ranges)]procAcc // per range
 	pts               []procPoint
 	// the hour being summed from raw rows
 	hour       int64
@@ -68,10 +68,27 @@ type longProcs struct {
 	g    *gatherer
 	from []int64 // per range, its start (µs)
 	byID map[procID]*longProc
+	// The processes, allocated a slab at a time: a range of months holds
+	// hundreds of thousands of short-lived ones, which the tables rank
+	// going through them in memory order (all), not the map's.
+	slabs [][]longProc
+	strs  map[string]string // the names of kept days, each made a string once
+}
+
+// slabSize is the number of processes allocated at once.
+const slabSize = 1024
+
+// all calls fn with every process.
+func (l *longProcs) all(fn func(p *longProc)) {
+	for _, s := range l.slabs {
+		for i := range s {
+			fn(&s[i])
+		}
+	}
 }
 
 func (g *gatherer) newLongProcs() *longProcs {
-	l := &longProcs{g: g, byID: map[procID]*longProc{}}
+	l := &longProcs{g: g, byID: map[procID]*longProc{}, strs: map[string]string{}}
 	for r := range ranges {
 		from, _ := g.rangeWindow(r)
 		l.from = append(l.from, from)
@@ -82,7 +99,14 @@ func (g *gatherer) newLongProcs() *longProcs {
 func (l *longProcs) get(id procID) *longProc {
 	p := l.byID[id]
 	if p == nil {
-		p = &longProc{id: id, acc: make([]procAcc, len(ranges))}
+		n := len(l.slabs)
+		if n == 0 || len(l.slabs[n-1]) == slabSize {
+			l.slabs = append(l.slabs, make([]longProc, 0, slabSize))
+			n++
+		}
+		s := &l.slabs[n-1]
+		*s = append(*s, longProc{id: id}) // within its capacity: p stays put
+		p = &(*s)[len(*s)-1]
 		l.byID[id] = p
 	}
 	return p
@@ -163,36 +187,68 @@ func procRollupName(name string, a schema.Agg) string {
 	return c.RollupName(a)
 }
 
-// rollup adds the rows of a per-hour rollup of the process table. The
-// bytes a process read in an hour are its mean rate times its samples
-// (times the interval, when shown), as its CPU time is.
-func (l *longProcs) rollup(f *archive.Frame) {
+// rollupRow is one row of a per-hour rollup of the process table as the
+// long ranges take it: one process in one hour. The bytes a process read
+// in an hour are its mean rate times its samples (times the interval,
+// when shown), as its CPU time is.
+type rollupRow struct {
+	id                procID
+	first, last       int64   // when it was first and last seen in the hour (seenIn)
+	cpuSum            float64 // its mean CPU % times its samples
+	rssMax, rssAvg    float64
+	io                bool    // the row has disk I/O
+	read, write       float64 // the mean rates times the samples (0 without I/O)
+	rate              float64 // the mean read + write rate (NaN without I/O)
+	pt                procPoint
+	comm, user, state string
+	unit, container   string
+}
+
+// rollupRows calls fn with each row of f, a per-hour rollup of the
+// process table, in f's order; fn must not keep the row.
+func (l *longProcs) rollupRows(f *archive.Frame, fn func(x *rollupRow)) {
 	pid, start := col(f, "pid"), col(f, "start_time")
 	usr, sys := col(f, procUserAvg), col(f, procSysAvg)
 	rssMax, rssAvg, n := col(f, procRSSMax), col(f, procRSSAvg), col(f, archive.SamplesColumn)
 	rd, wr := col(f, procReadAvg), col(f, procWritAvg)
 	comm, user, state := strCol(f, "comm"), strCol(f, "user"), strCol(f, "state")
 	unit, ctr := strCol(f, "unit"), strCol(f, "container")
+	var x rollupRow
 	for i, t := range f.Time {
-		p := l.get(procID{PID: int32(pid[i]), Start: int64(start[i])})
+		x.id = procID{PID: int32(pid[i]), Start: int64(start[i])}
 		cpu, ns := nz(usr[i])+nz(sys[i]), nz(n[i])
-		first, last := l.seenIn(t, int64(start[i]), int(ns))
-		io := !math.IsNaN(rd[i]) || !math.IsNaN(wr[i])
-		rate := math.NaN()
-		if io {
-			rate = nz(rd[i]) + nz(wr[i])
-			l.peakIO(p, first, rate)
+		x.first, x.last = l.seenIn(t, int64(start[i]), int(ns))
+		x.io = !math.IsNaN(rd[i]) || !math.IsNaN(wr[i])
+		x.rate = math.NaN()
+		if x.io {
+			x.rate = nz(rd[i]) + nz(wr[i])
 		}
-		l.add(p, first, cpu*ns, nz(rssMax[i]), io, nz(rd[i])*ns, nz(wr[i])*ns)
-		p.pts = append(p.pts, procPoint{t: t, cpu: float32(cpu), rss: float32(nz(rssMax[i])), io: float32(rate), n: int32(ns)})
-		if last >= p.last {
-			p.last, p.comm, p.user, p.state, p.rssLast = last, comm[i], user[i], state[i], nz(rssAvg[i])
+		x.cpuSum, x.rssMax, x.rssAvg = cpu*ns, nz(rssMax[i]), nz(rssAvg[i])
+		x.read, x.write = nz(rd[i])*ns, nz(wr[i])*ns
+		x.pt = procPoint{t: t, cpu: float32(cpu), rss: float32(x.rssMax), io: float32(x.rate), n: int32(ns)}
+		x.comm, x.user, x.state, x.unit, x.container = comm[i], user[i], state[i], unit[i], ctr[i]
+		fn(&x)
+	}
+}
+
+// rollup adds the rows of a per-hour rollup of the process table one by
+// one: a day that a range starts in (see longDay for the others).
+func (l *longProcs) rollup(f *archive.Frame) {
+	l.rollupRows(f, func(x *rollupRow) {
+		p := l.get(x.id)
+		if x.io {
+			l.peakIO(p, x.first, x.rate)
+		}
+		l.add(p, x.first, x.cpuSum, x.rssMax, x.io, x.read, x.write)
+		p.pts = append(p.pts, x.pt)
+		if x.last >= p.last {
+			p.last, p.comm, p.user, p.state, p.rssLast = x.last, x.comm, x.user, x.state, x.rssAvg
 			// An old rollup without them leaves the newer hours' values.
-			if unit[i] != "" || ctr[i] != "" {
-				p.unit, p.container = unit[i], ctr[i]
+			if x.unit != "" || x.container != "" {
+				p.unit, p.container = x.unit, x.container
 			}
 		}
-	}
+	})
 }
 
 // raw adds the raw rows pr[lo:hi] (in time order), summed per hour for
@@ -247,25 +303,54 @@ func (l *longProcs) flushHour(p *longProc) {
 // top returns the n first processes of range r by CPU time, by peak RSS
 // and by disk I/O; samples is the number of samples of the host in the
 // range (the mean CPU counts the samples where a process was absent as
-// zero). io reports whether any process of the range has I/O.
+// zero). io reports whether any process of the range has I/O. A range of
+// months holds hundreds of thousands of short-lived processes: they are
+// ranked as they are, and only the first made rows.
 func (l *longProcs) top(r, n, samples int) (byCPU, byMem, byIO []procStat, io bool) {
-	all := make([]procStat, 0, len(l.byID))
-	for _, p := range l.byID {
+	in := make([]*longProc, 0, len(l.byID))
+	withIO := 0
+	l.all(func(p *longProc) {
 		if p.last < l.from[r] {
-			continue
+			return
 		}
 		a := &p.acc[r]
-		s := procStat{ID: p.id, Comm: p.comm, User: p.user, State: p.state, Unit: p.unit, Container: p.container,
-			RSSMax: a.rssMax, RSSLast: p.rssLast, First: max(p.first, l.from[r]), Last: p.last, cpuSum: a.cpuSum,
-			ioRead: a.ioRead, ioWrite: a.ioWrite, ioPeak: a.ioPeak, hasIO: a.hasIO}
-		if samples > 0 {
-			s.CPUAvg = s.cpuSum / float64(samples)
-		}
 		io = io || a.hasIO
-		all = append(all, s)
+		if a.ioRead+a.ioWrite > 0 {
+			withIO++
+		}
+		in = append(in, p)
+	})
+	stats := func(ps []*longProc) []procStat {
+		out := make([]procStat, len(ps))
+		for i, p := range ps {
+			a := &p.acc[r]
+			out[i] = procStat{ID: p.id, Comm: p.comm, User: p.user, State: p.state, Unit: p.unit, Container: p.container,
+				RSSMax: a.rssMax, RSSLast: p.rssLast, First: max(p.first, l.from[r]), Last: p.last, cpuSum: a.cpuSum,
+				ioRead: a.ioRead, ioWrite: a.ioWrite, ioPeak: a.ioPeak, hasIO: a.hasIO}
+			if samples > 0 {
+				out[i].CPUAvg = a.cpuSum / float64(samples)
+			}
+		}
+		return out
 	}
-	byCPU, byMem = rankProcs(all, n)
-	return byCPU, byMem, rankIO(all, n), io
+	by := func(key func(a *procAcc) float64) func(a, b **longProc) int {
+		return func(a, b **longProc) int {
+			if c := cmp.Compare(key(&(*b).acc[r]), key(&(*a).acc[r])); c != 0 {
+				return c
+			}
+			return cmpProcID((*a).id, (*b).id)
+		}
+	}
+	ioSum := func(a *procAcc) float64 { return a.ioRead + a.ioWrite }
+	byCPU = stats(firstN(in, n, by(func(a *procAcc) float64 { return a.cpuSum })))
+	byMem = stats(firstN(in, n, by(func(a *procAcc) float64 { return a.rssMax })))
+	ios := make([]*longProc, 0, withIO)
+	for _, p := range in {
+		if ioSum(&p.acc[r]) > 0 {
+			ios = append(ios, p)
+		}
+	}
+	return byCPU, byMem, stats(firstN(ios, n, by(ioSum))), io
 }
 
 // rankProcs returns the n first of all by CPU time and by peak RSS, ties
@@ -280,13 +365,18 @@ func rankProcs(all []procStat, n int) (byCPU, byMem []procStat) {
 // identity, without sorting all: a process table has hundreds of rows and
 // its pages show fifteen.
 func firstBy(all []procStat, n int, by func(a, b *procStat) int) []procStat {
-	order := func(a, b *procStat) int {
+	return firstN(all, n, func(a, b *procStat) int {
 		if c := by(a, b); c != 0 {
 			return c
 		}
 		return cmpProcID(a.ID, b.ID)
-	}
-	top := make([]*procStat, 0, n+1)
+	})
+}
+
+// firstN returns the n first of all in the order of order, which must
+// tell any two apart, without sorting all.
+func firstN[T any](all []T, n int, order func(a, b *T) int) []T {
+	top := make([]*T, 0, n+1)
 	for i := range all {
 		s := &all[i]
 		if len(top) == n && (n == 0 || order(s, top[n-1]) >= 0) {
@@ -298,7 +388,7 @@ func firstBy(all []procStat, n int, by func(a, b *procStat) int) []procStat {
 			top = top[:n]
 		}
 	}
-	out := make([]procStat, len(top))
+	out := make([]T, len(top))
 	for i, s := range top {
 		out[i] = *s
 	}
@@ -352,16 +442,27 @@ func (l *longProcs) series(r int, ids []procID, what int) grid {
 // days (segs holds the raw rows from rawFrom on, summed in segments, read
 // for the 24-hour page too). Days without a rollup before rawFrom are read
 // raw one by one.
-func (g *gatherer) longProcesses(segs []procSeg, rawFrom int64, rolled map[int64]bool, days []archive.DayFiles) (*longProcs, error) {
+func (g *gatherer) longProcesses(segs []procSeg, rawFrom int64, rolled map[int64]bool, days []archive.DayFiles, memo *tableMemo) (*longProcs, error) {
 	l := g.newLongProcs()
 	cols := []string{"pid", "start_time", "comm", "user", "state", "unit", "container", procUserAvg, procSysAvg,
 		procRSSMax, procRSSAvg, procReadAvg, procWritAvg, archive.SamplesColumn}
 	for _, d := range days {
-		lo, hi := max(d.Day.UnixMicro(), g.from), min(d.End().UnixMicro(), g.now+1)
+		d0, d1 := d.Day.UnixMicro(), d.End().UnixMicro()
+		lo, hi := max(d0, g.from), min(d1, g.now+1)
 		if hi <= lo {
 			continue
 		}
-		if rolled[d.Day.UnixMicro()] {
+		if rolled[d0] && lo == d0 && hi == d1 && l.wholeDay(d0, d1) {
+			ld, err := g.longDayOf(l, memo, d, cols)
+			if err != nil {
+				return nil, err
+			}
+			if ld != nil {
+				l.addDay(ld, d0)
+				continue
+			}
+			// Compacted again since it was listed: its raw rows then.
+		} else if rolled[d0] {
 			f, err := g.scanFiles(archive.PerHour, d, lo, hi, cols...)
 			if err != nil {
 				return nil, err
@@ -387,9 +488,7 @@ func (g *gatherer) longProcesses(segs []procSeg, rawFrom int64, rolled map[int64
 		day := procRowsOf(f)
 		l.raw(day, 0, len(day.T))
 	}
-	for _, p := range l.byID {
-		l.flushHour(p)
-	}
+	l.all(l.flushHour)
 	return l, nil
 }
 

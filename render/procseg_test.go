@@ -26,9 +26,15 @@ type procScans struct {
 	mu      sync.Mutex
 	windows [][2]time.Time
 	cpu     [][2]time.Time
+	rollups []time.Time // the days whose per-hour process rollup was read
 }
 
 func (p *procScans) ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	if d.Table == schema.TableProcess && res == archive.PerHour {
+		p.mu.Lock()
+		p.rollups = append(p.rollups, d.Day)
+		p.mu.Unlock()
+	}
 	if d.Table == schema.TableCPU && res == archive.Raw {
 		p.mu.Lock()
 		lo, hi := max(from.UnixMicro(), d.Day.UnixMicro()), min(to.UnixMicro(), d.End().UnixMicro())
@@ -38,6 +44,16 @@ func (p *procScans) ScanFiles(res archive.Resolution, d archive.DayFiles, from, 
 		p.mu.Unlock()
 	}
 	return p.Store.ScanFiles(res, d, from, to, cols...)
+}
+
+// takeRollups returns the days whose per-hour process rollup was read
+// since the last take.
+func (p *procScans) takeRollups() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.rollups
+	p.rollups = nil
+	return out
 }
 
 // takeCPU returns the windows of the cpu table read raw since the last
@@ -104,6 +120,7 @@ func TestProcessHourMemo(t *testing.T) {
 		}
 		src.take()
 		src.takeCPU()
+		src.takeRollups()
 		rep, err := build(context.Background(), src, Options{Out: filepath.Join(dir, "cached"), Now: now, Log: quietLog(), Cache: cache})
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
@@ -112,7 +129,11 @@ func TestProcessHourMemo(t *testing.T) {
 		compareSites(t, what, filepath.Join(dir, "cached"), filepath.Join(dir, "full"))
 		return rep, ws, total
 	}
+	src.takeRollups()
 	rep, _, first := render("first render")
+	if days := src.takeRollups(); len(days) < 2 {
+		t.Errorf("first render: read the per-hour process rollup of %v, want the closed days", days)
+	}
 	if rep.SpansKept != 0 || rep.SpansRead == 0 {
 		t.Errorf("first render: %d spans kept, %d read; want none kept, some read", rep.SpansKept, rep.SpansRead)
 	}
@@ -129,6 +150,9 @@ func TestProcessHourMemo(t *testing.T) {
 		t.Errorf("first render: read %v of the cpu table raw, want the last 24 hours at least", d)
 	}
 	rep, _, later := render("five minutes later")
+	if days := src.takeRollups(); len(days) > 0 {
+		t.Errorf("five minutes later: read the per-hour process rollup of %v, want the days from the memo", days)
+	}
 	if rep.SpansKept == 0 || rep.SpansRead >= rep.SpansKept {
 		t.Errorf("five minutes later: %d spans kept, %d read; want most kept", rep.SpansKept, rep.SpansRead)
 	}
@@ -233,6 +257,74 @@ func TestProcessHourMemo(t *testing.T) {
 	}
 	if _, _, d := render("after the stripped render"); d > 2*time.Hour+time.Microsecond {
 		t.Errorf("the render after the stripped one: scanned %v of process rows", d)
+	}
+
+	// A late part in a closed day, compacted again: that day's per-hour
+	// rollup is new, and so is yesterday's (the compaction takes in the
+	// late part above): only they are read again.
+	oldAt := n.Add(-2 * 24 * time.Hour).Truncate(24 * time.Hour).Add(5*time.Hour + 7*time.Minute)
+	if w, err = st.Writer("busy", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := w.Append(g.Batch(oldAt.Add(time.Duration(i) * 20 * time.Second))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Compact("busy", now); err != nil {
+		t.Fatal(err)
+	}
+	src.takeRollups()
+	render("late part in a closed day")
+	want := []time.Time{oldAt.Truncate(24 * time.Hour), headAt.Truncate(24 * time.Hour)}
+	if days := src.takeRollups(); !slices.Equal(days, want) {
+		t.Errorf("after late parts on %v and %v, compacted again: read the per-hour process rollup of %v, want %v", oldAt, headAt, days, want)
+	}
+
+	// A rollup touched (its modification time changed, as a copy or a
+	// restore does): that day is read again.
+	first3 := n.Add(-3 * 24 * time.Hour).Truncate(24 * time.Hour)
+	touched, err := filepath.Glob(filepath.Join(st.Dir(), "rollup", "*", schema.TableProcess, "host=busy",
+		"date="+first3.Format(time.DateOnly), "*.parquet"))
+	if err != nil || len(touched) == 0 {
+		t.Fatalf("no per-hour process rollup of %v (%v)", first3, err)
+	}
+	for _, f := range touched {
+		if err := os.Chtimes(f, now, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	render("rollup touched")
+	if days := src.takeRollups(); !slices.Equal(days, []time.Time{first3}) {
+		t.Errorf("after the rollup of %v was touched: read the per-hour process rollup of %v, want that day", first3, days)
+	}
+
+	// A sample of the host without its processes added to that day: the
+	// first and last seen of its processes may move, so the day is read
+	// again, though its rollup is as it was.
+	if w, err = st.Writer("busy", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	gen := synth.New(synth.Host{Name: "busy", Processes: 45, Seed: 7})
+	at := first3.Add(13*time.Hour + 7*time.Minute + 30*time.Second)
+	gen.Batch(at.Add(-10 * time.Second)) // rates need a sample before
+	lone := gen.Batch(at)
+	lone.Process = nil
+	if err := w.Append(lone); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Compact("busy", now); err != nil {
+		t.Fatal(err)
+	}
+	render("a sample added")
+	if days := src.takeRollups(); !slices.Equal(days, []time.Time{first3}) {
+		t.Errorf("after a sample was added to %v: read the per-hour process rollup of %v, want that day", first3, days)
 	}
 
 	// A damaged memo file is thrown away: every hour is read again.
