@@ -5,10 +5,8 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/encoding"
 )
 
 // rollupReader reads the day file of the rollups ensureRollups writes,
@@ -158,23 +156,32 @@ func (rd *rollupReader) readNums(chunks []parquet.ColumnChunk, s rollupSrc, nrow
 	if s.c.list {
 		return dst, fmt.Errorf("column %s: numeric lists are not supported", s.c.name)
 	}
-	all := rd.keep == nil
+	return keptRows(rd.keep, nrows, s.c.name, dst, &rd.allNums, func(rows []float64) ([]float64, error) {
+		return rd.numsOf(chunks[s.idx], s.c, rows)
+	})
+}
+
+// keptRows returns in dst the rows keep (nil: all) of a column chunk of
+// nrows rows named name, which read appends to the slice it is given:
+// into dst when all are kept, else into *all (reused) first.
+func keptRows[T any](keep []int, nrows int, name string, dst []T, all *[]T, read func([]T) ([]T, error)) ([]T, error) {
 	rows := dst
-	if !all {
-		rows = rd.allNums[:0]
+	if keep != nil {
+		clear(*all)
+		rows = (*all)[:0]
 	}
-	rows, err := rd.numsOf(chunks[s.idx], s.c, slices.Grow(rows, nrows))
+	rows, err := read(slices.Grow(rows, nrows))
 	if err != nil {
 		return dst, err
 	}
 	if len(rows) != nrows {
-		return dst, fmt.Errorf("%w: column %s has %d rows, want %d", ErrCorrupt, s.c.name, len(rows), nrows)
+		return dst, fmt.Errorf("%w: column %s has %d rows, want %d", ErrCorrupt, name, len(rows), nrows)
 	}
-	if all {
+	if keep == nil {
 		return rows, nil
 	}
-	rd.allNums = rows
-	for _, k := range rd.keep {
+	*all = rows
+	for _, k := range keep {
 		dst = append(dst, rows[k])
 	}
 	return dst, nil
@@ -250,27 +257,9 @@ func (rd *rollupReader) readStrs(chunks []parquet.ColumnChunk, s rollupSrc, nrow
 		}
 		return dst, nil
 	}
-	all := rd.keep == nil
-	rows := dst
-	if !all {
-		clear(rd.allStrs)
-		rows = rd.allStrs[:0]
-	}
-	rows, err := rd.strsOf(chunks[s.idx], s.c, slices.Grow(rows, nrows))
-	if err != nil {
-		return dst, err
-	}
-	if len(rows) != nrows {
-		return dst, fmt.Errorf("%w: column %s has %d rows, want %d", ErrCorrupt, s.c.name, len(rows), nrows)
-	}
-	if all {
-		return rows, nil
-	}
-	rd.allStrs = rows
-	for _, k := range rd.keep {
-		dst = append(dst, rows[k])
-	}
-	return dst, nil
+	return keptRows(rd.keep, nrows, s.c.name, dst, &rd.allStrs, func(rows []string) ([]string, error) {
+		return rd.strsOf(chunks[s.idx], s.c, rows)
+	})
 }
 
 // str returns the string of b, one copy of each value while intern has
@@ -288,89 +277,10 @@ func (rd *rollupReader) str(b []byte) string {
 
 // strsOf appends the values of a string column chunk to rows.
 func (rd *rollupReader) strsOf(cc parquet.ColumnChunk, c column, rows []string) ([]string, error) {
+	dp := dictPage{strs: rd.dict}
 	var err error
-	if c.list {
-		var sb strings.Builder
-		started := false
-		rd.vals, err = readChunk(cc, rd.vals, func(v parquet.Value) {
-			if v.RepetitionLevel() == 0 {
-				if started {
-					rows = append(rows, sb.String())
-				}
-				sb.Reset()
-				started = true
-			} else {
-				sb.WriteByte('\n')
-			}
-			if !v.IsNull() {
-				sb.Write(v.ByteArray())
-			}
-		})
-		if started {
-			rows = append(rows, sb.String())
-		}
-		return rows, err
-	}
-	// A dictionary page's values come as indexes into its dictionary:
-	// each entry is made a string once per column chunk.
-	var dict parquet.Dictionary
-	prev := ""
-	rd.vals, err = readPages(cc, rd.vals, func(page parquet.Page) bool {
-		d := page.Dictionary()
-		if d == nil || c.maxDef > 1 {
-			return false
-		}
-		data := page.Data()
-		if data.Kind() != encoding.Int32 {
-			return false
-		}
-		if d != dict {
-			dict = d
-			clear(rd.dict)
-			rd.dict = slices.Grow(rd.dict[:0], d.Len())[:d.Len()]
-			for i := range rd.dict {
-				rd.dict[i] = rd.str(d.Index(int32(i)).ByteArray())
-			}
-		}
-		strs := rd.dict
-		idx := data.Int32()
-		defs := page.DefinitionLevels()
-		if defs == nil {
-			for _, k := range idx {
-				if uint32(k) >= uint32(len(strs)) {
-					panic(fmt.Sprintf("dictionary index %d of %d entries", k, len(strs)))
-				}
-				rows = append(rows, strs[k])
-			}
-			return true
-		}
-		j := 0
-		for _, l := range defs {
-			if int(l) != c.maxDef {
-				rows = append(rows, "")
-				continue
-			}
-			if j >= len(idx) || uint32(idx[j]) >= uint32(len(strs)) {
-				panic("dictionary indexes do not match the definition levels")
-			}
-			rows = append(rows, strs[idx[j]])
-			j++
-		}
-		return true
-	}, func(v parquet.Value) {
-		if v.IsNull() {
-			rows = append(rows, "")
-			return
-		}
-		b := v.ByteArray()
-		// Compacted files hold runs of one key.
-		if string(b) == prev {
-			rows = append(rows, prev)
-			return
-		}
-		prev = rd.str(b)
-		rows = append(rows, prev)
-	})
+	rd.vals, rows, err = readStrs(cc, c, rd.vals, &dp, rd.str, rows)
+	rd.dict = dp.strs
 	clear(rd.dict)
 	return rows, err
 }

@@ -367,6 +367,111 @@ func fill(fr *Frame, c column, n int) {
 	}
 }
 
+// readStrs appends the values of a string column chunk to rows, each
+// made a string by str (a list: its items joined by newlines), reading
+// its dictionary pages through dp and its values through vals.
+func readStrs(cc parquet.ColumnChunk, c column, vals []parquet.Value, dp *dictPage, str func([]byte) string, rows []string) ([]parquet.Value, []string, error) {
+	var err error
+	if c.list {
+		var sb strings.Builder
+		started := false
+		vals, err = readChunk(cc, vals, func(v parquet.Value) {
+			if v.RepetitionLevel() == 0 {
+				if started {
+					rows = append(rows, sb.String())
+				}
+				sb.Reset()
+				started = true
+			} else {
+				sb.WriteByte('\n')
+			}
+			if !v.IsNull() {
+				sb.Write(v.ByteArray())
+			}
+		})
+		if started {
+			rows = append(rows, sb.String())
+		}
+		return vals, rows, err
+	}
+	prev := ""
+	vals, err = readPages(cc, vals, func(page parquet.Page) bool {
+		var ok bool
+		rows, ok = dp.rows(page, c.maxDef, str, rows)
+		return ok
+	}, func(v parquet.Value) {
+		if v.IsNull() {
+			rows = append(rows, "")
+			return
+		}
+		b := v.ByteArray()
+		// Compacted files hold runs of one key.
+		if string(b) == prev {
+			rows = append(rows, prev)
+			return
+		}
+		prev = str(b)
+		rows = append(rows, prev)
+	})
+	return vals, rows, err
+}
+
+// dictPage reads the pages of a string column chunk that are
+// dictionary-encoded: their values come as indexes into the dictionary,
+// whose entries are made strings once for each new dictionary.
+type dictPage struct {
+	dict parquet.Dictionary // the last page's
+	strs []string           // its entries
+}
+
+// rows appends the values of page to rows, each entry of its dictionary
+// made a string by str, for a column whose values have definition level
+// maxDef; false, with rows as they were, when the page is not a
+// dictionary page this reads (read it value by value then).
+func (dp *dictPage) rows(page parquet.Page, maxDef int, str func([]byte) string, rows []string) ([]string, bool) {
+	d := page.Dictionary()
+	if d == nil || maxDef > 1 {
+		return rows, false
+	}
+	data := page.Data()
+	if data.Kind() != encoding.Int32 {
+		return rows, false
+	}
+	if d != dp.dict {
+		dp.dict = d
+		clear(dp.strs)
+		dp.strs = slices.Grow(dp.strs[:0], d.Len())[:d.Len()]
+		for i := range dp.strs {
+			dp.strs[i] = str(d.Index(int32(i)).ByteArray())
+		}
+	}
+	strs := dp.strs
+	idx := data.Int32()
+	defs := page.DefinitionLevels()
+	if defs == nil {
+		for _, k := range idx {
+			if uint32(k) >= uint32(len(strs)) {
+				panic(fmt.Sprintf("dictionary index %d of %d entries", k, len(strs)))
+			}
+			rows = append(rows, strs[k])
+		}
+		return rows, true
+	}
+	j := 0
+	for _, l := range defs {
+		if int(l) != maxDef {
+			rows = append(rows, "")
+			continue
+		}
+		if j >= len(idx) || uint32(idx[j]) >= uint32(len(strs)) {
+			panic("dictionary indexes do not match the definition levels")
+		}
+		rows = append(rows, strs[idx[j]])
+		j++
+	}
+	return rows, true
+}
+
 // readColumn appends the values of the rows keep (ascending row numbers)
 // of one column chunk to fr.
 func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []parquet.Value, fr *Frame) ([]parquet.Value, error) {
@@ -382,105 +487,21 @@ func readColumn(cc parquet.ColumnChunk, c column, nrows int, keep []int, vals []
 		} else {
 			rows = make([]string, 0, nrows)
 		}
-		var sb strings.Builder
-		started := false
 		// Strings are dictionary-encoded: few distinct values, each
 		// allocated once.
 		intern := map[string]string{}
-		prev := ""
-		if !c.list {
-			// A dictionary page's values come as indexes into its
-			// dictionary: each entry is made a string once.
-			var dict parquet.Dictionary
-			var strs []string
-			vals, err = readPages(cc, vals, func(page parquet.Page) bool {
-				d := page.Dictionary()
-				if d == nil || c.maxDef > 1 {
-					return false
+		str := func(b []byte) string {
+			str, ok := intern[string(b)]
+			if !ok {
+				str = string(b)
+				if len(intern) < 4096 {
+					intern[str] = str
 				}
-				data := page.Data()
-				if data.Kind() != encoding.Int32 {
-					return false
-				}
-				if d != dict {
-					dict, strs = d, make([]string, d.Len())
-					for i := range strs {
-						b := d.Index(int32(i)).ByteArray()
-						str, ok := intern[string(b)]
-						if !ok {
-							str = string(b)
-							if len(intern) < 4096 {
-								intern[str] = str
-							}
-						}
-						strs[i] = str
-					}
-				}
-				idx := data.Int32()
-				defs := page.DefinitionLevels()
-				if defs == nil {
-					for _, k := range idx {
-						if uint32(k) >= uint32(len(strs)) {
-							panic(fmt.Sprintf("dictionary index %d of %d entries", k, len(strs)))
-						}
-						rows = append(rows, strs[k])
-					}
-					return true
-				}
-				j := 0
-				for _, l := range defs {
-					if int(l) != c.maxDef {
-						rows = append(rows, "")
-						continue
-					}
-					if j >= len(idx) || uint32(idx[j]) >= uint32(len(strs)) {
-						panic("dictionary indexes do not match the definition levels")
-					}
-					rows = append(rows, strs[idx[j]])
-					j++
-				}
-				return true
-			}, func(v parquet.Value) {
-				if v.IsNull() {
-					rows = append(rows, "")
-					return
-				}
-				b := v.ByteArray()
-				// Compacted files hold runs of one key.
-				if string(b) == prev {
-					rows = append(rows, prev)
-					return
-				}
-				str, ok := intern[string(b)]
-				if !ok {
-					str = string(b)
-					if len(intern) < 4096 {
-						intern[str] = str
-					}
-				}
-				prev = str
-				rows = append(rows, str)
-			})
-		} else {
-			// A list: its items joined by newlines.
-			vals, err = readChunk(cc, vals, func(v parquet.Value) {
-				if v.RepetitionLevel() == 0 {
-					if started {
-						rows = append(rows, sb.String())
-					}
-					sb.Reset()
-					started = true
-				} else {
-					sb.WriteByte('\n')
-				}
-				if !v.IsNull() {
-					sb.Write(v.ByteArray())
-				}
-			})
+			}
+			return str
 		}
-		if started {
-			rows = append(rows, sb.String())
-		}
+		var dp dictPage
+		vals, rows, err = readStrs(cc, c, vals, &dp, str, rows)
 		if err != nil {
 			return vals, err
 		}
