@@ -2,6 +2,7 @@ package render
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -189,11 +190,16 @@ func (g *gatherer) eachKeptAs(name string, days []archive.DayFiles, table string
 			continue
 		}
 		plan := g.rollupFor(d)
-		if len(accs) > 0 && plan == archive.Raw && g.byHour(d) {
-			if err := g.readHours(accs, memo, d, t, cols, lo, hi, fn); err != nil {
+		if len(accs) > 0 && g.byHour(d) {
+			err := g.readHours(accs, memo, d, plan, t, cols, lo, hi, fn)
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, errRollupGone) {
 				return err
 			}
-			continue
+			// Compacted again since it was listed: as a day, which
+			// reads its raw rows then.
 		}
 		var key string
 		var cut rangeSet
@@ -236,7 +242,7 @@ func (g *gatherer) eachKeptAs(name string, days []archive.DayFiles, table string
 	return nil
 }
 
-// byHour reports whether the day d, read raw, is read an hour at a time
+// byHour reports whether the day d is read an hour at a time
 // (readHours): today, and a day that a range's start falls in.
 func (g *gatherer) byHour(d archive.DayFiles) bool {
 	d0, d1 := d.Day.UnixMicro(), d.End().UnixMicro()
@@ -251,33 +257,52 @@ func (g *gatherer) byHour(d archive.DayFiles) bool {
 	return false
 }
 
-// readHours reads [lo, hi) of the day d raw through accs in spans
-// (spanCuts), each through begin and end as a day is. With a day memo,
-// what a closed hour adds is kept, keyed by the files that may hold its
-// rows (archive.Store.FileSpans): a timer's render then reads the open
-// hour and the hour the 24-hour window starts in, not all of today and of
-// yesterday. Every render cuts the same spans, with a memo or without, so
-// both add up alike.
-func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles, t schema.Table, cols []string, lo, hi int64, fn func(c chunk)) error {
+// readHours reads [lo, hi) of the day d through accs in spans
+// (spanCuts), each through begin and end as a day is: raw (plan Raw), or
+// from its rollup at plan (a closed day a range starts in). With a day
+// memo, what a closed hour adds is kept, keyed by the files that may hold
+// its rows (hourSrc): a timer's render then reads the open hour and the
+// hour the 24-hour window starts in, not all of today and of yesterday,
+// and no rollup of the days the longer ranges start in. Every render cuts
+// the same spans, with a memo or without, so both add up alike. It
+// returns errRollupGone, having added nothing, when the rollup it is to
+// read has no rows (compacted again since it was listed).
+func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles, plan archive.Resolution, t schema.Table, cols []string, lo, hi int64, fn func(c chunk)) error {
+	src := &hourSrc{g: g, d: d, t: t, cols: cols, plan: plan}
 	cuts := g.spanCuts(lo, hi)
 	n := len(cuts) - 1
 	keys := make([]string, n)
-	var spans []archive.FileSpan
-	listed := false // spans holds the day's files (none when they cannot be listed)
-	list := func() bool {
-		if !listed {
-			var err error
-			if spans, err = g.src.FileSpans(d); err != nil {
-				spans = nil
-			}
-			listed = true
-		}
-		return spans != nil
-	}
 	if memo != nil {
 		for i := range n {
-			if a, b := cuts[i], cuts[i+1]; g.keepable(a, b) && list() {
-				keys[i] = g.hourKey(spans, t.Name(), cols, a, b)
+			if a, b := cuts[i], cuts[i+1]; g.keepable(a, b) && src.keyed() {
+				keys[i] = g.hourKey(src, t.Name(), cols, a, b)
+			}
+		}
+	}
+	// inHour reports whether the spans [i, j) lie in one closed hour and
+	// are not one span the memo could keep: the hour a range starts in.
+	inHour := func(i, j int) bool {
+		h := cuts[i] - cuts[i]%hourUS
+		return memo != nil && cuts[j] <= h+hourUS && g.keepable(h, h+hourUS) && (j > i+1 || keys[i] == "") && src.keyed()
+	}
+	if plan != archive.Raw {
+		// A rollup is read whole: at once if the memo lacks a span, so
+		// that a rollup gone since the listing is known before anything
+		// is added.
+		need := memo == nil
+		for i := 0; i < n && !need; i++ {
+			switch {
+			case keys[i] != "":
+				need = !memo.has(keys[i])
+			case inHour(i, i+1):
+				need = !memo.has(g.rawKey(src, t, cols, cuts[i]-cuts[i]%hourUS))
+			default:
+				need = true
+			}
+		}
+		if need {
+			if err := src.load(); err != nil {
+				return err
 			}
 		}
 	}
@@ -300,27 +325,24 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 		skipped := len(g.d.skipped)
 		var f *archive.Frame
 		var err error
-		// Inside a closed hour, and not one span the memo could keep: the
-		// hour the 24-hour window starts in.
-		h := cuts[i] - cuts[i]%hourUS
-		inHour := memo != nil && cuts[j] <= h+hourUS && g.keepable(h, h+hourUS) && (j > i+1 || keys[i] == "") && list()
-		if inHour {
-			f, err = g.rawHour(memo, d, spans, t, cols, h)
+		one := inHour(i, j)
+		if one {
+			f, err = g.rawHour(memo, src, cuts[i]-cuts[i]%hourUS)
 		} else {
-			f, err = g.scanFiles(archive.Raw, d, cuts[i], cuts[j], cols...)
+			f, err = src.read(cuts[i], cuts[j])
 		}
 		if err != nil {
 			return err
 		}
-		bad := len(g.d.skipped) != skipped
-		if memo != nil && !bad && j > i+1 && !inHour {
+		bad := len(g.d.skipped) != skipped || src.bad
+		if memo != nil && !bad && j > i+1 && !one {
 			// The closed hours a range starts in, read within a longer
 			// run (a first render): their rows for the next renders.
 			for r := range ranges {
 				from, _ := g.rangeWindow(r)
-				if h := from - from%hourUS; from != h && cuts[i] <= h && h+hourUS <= cuts[j] && g.keepable(h, h+hourUS) && list() {
+				if h := from - from%hourUS; from != h && cuts[i] <= h && h+hourUS <= cuts[j] && g.keepable(h, h+hourUS) && src.keyed() {
 					a, b := window(f.Time, h, h+hourUS)
-					keepFrame(memo, g.rawKey(spans, t, cols, h), frameRows(f, a, b))
+					keepFrame(memo, g.rawKey(src, t, cols, h), frameRows(f, a, b))
 				}
 			}
 		}
@@ -332,7 +354,7 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 				memo.spansRead++
 			}
 			if a, b := window(f.Time, cuts[k], cuts[k+1]); b > a {
-				fn(chunk{f: frameRows(f, a, b), t: t})
+				fn(chunk{f: frameRows(f, a, b), res: src.res(), t: t})
 			}
 			var b *memoBuf
 			if keys[k] != "" && !bad {
@@ -350,15 +372,106 @@ func (g *gatherer) readHours(accs []dayAcc, memo *tableMemo, d archive.DayFiles,
 	return nil
 }
 
-// rawHour returns the raw rows of cols of table in the closed hour
-// [h, h+1h) of the day d, from the memo's copy of them when it has one:
-// a run of spans that cannot be kept inside a closed hour is the hour the
-// 24-hour window starts in, read at every render while the window starts
-// in it, and a file of a closed day holds every hour of it (its rows are
-// sorted by key, then time), so reading an hour of it costs reading all
-// of it. The copy is keyed by the files that may hold the hour's rows.
-func (g *gatherer) rawHour(memo *tableMemo, d archive.DayFiles, spans []archive.FileSpan, t schema.Table, cols []string, h int64) (*archive.Frame, error) {
-	key := g.rawKey(spans, t, cols, h)
+// errRollupGone is readHours' error for a rollup with no rows.
+var errRollupGone = errors.New("rollup gone since the listing")
+
+// hourSrc is what readHours reads a day from, and keys its spans by: the
+// day's raw files, each span keyed by the files that may hold its rows
+// (archive.Store.FileSpans), or its rollup at plan, read whole once and
+// keyed by its stamp.
+type hourSrc struct {
+	g      *gatherer
+	d      archive.DayFiles
+	t      schema.Table
+	cols   []string
+	plan   archive.Resolution
+	listed bool
+	spans  []archive.FileSpan // raw: the day's files; nil when they cannot be listed
+	stamp  string             // a rollup's stamp; "" when it has none
+	whole  *archive.Frame     // a rollup's rows, once read
+	bad    bool               // reading the rollup skipped a damaged file
+}
+
+// keyed reports whether the spans of the source can be keyed: its files
+// listed, or its rollup's stamp taken.
+func (s *hourSrc) keyed() bool {
+	if !s.listed {
+		s.listed = true
+		if s.plan == archive.Raw {
+			if spans, err := s.g.src.FileSpans(s.d); err == nil {
+				s.spans = spans
+			}
+		} else {
+			s.stamp, _ = s.g.src.Stamp(s.plan, s.d)
+		}
+	}
+	if s.plan == archive.Raw {
+		return s.spans != nil
+	}
+	return s.stamp != ""
+}
+
+// writeStamp writes to h what a key of the span [a, b) (µs) depends on in
+// the archive (after keyed).
+func (s *hourSrc) writeStamp(h io.Writer, a, b int64) {
+	if s.plan == archive.Raw {
+		writeStamps(h, s.spans, a, b)
+		return
+	}
+	fmt.Fprintf(h, "rollup %d\n%s", s.plan, s.stamp)
+}
+
+// res is the time a row of the source stands for (µs; 0: a sample).
+func (s *hourSrc) res() int64 {
+	if s.plan == archive.Raw {
+		return 0
+	}
+	return time.Duration(s.plan).Microseconds()
+}
+
+// read returns the rows of [a, b) (µs).
+func (s *hourSrc) read(a, b int64) (*archive.Frame, error) {
+	if s.plan == archive.Raw {
+		return s.g.scanFiles(archive.Raw, s.d, a, b, s.cols...)
+	}
+	if err := s.load(); err != nil {
+		if !errors.Is(err, errRollupGone) {
+			return nil, err
+		}
+		// Gone after spans were added from the memo (one did not
+		// decode): this span has no rows this time, and is not kept.
+		s.bad, s.whole = true, &archive.Frame{}
+	}
+	lo, hi := window(s.whole.Time, a, b)
+	return frameRows(s.whole, lo, hi), nil
+}
+
+// load reads the rollup's rows of the day, once.
+func (s *hourSrc) load() error {
+	if s.whole != nil {
+		return nil
+	}
+	skipped := len(s.g.d.skipped)
+	f, err := s.g.scanFiles(s.plan, s.d, s.d.Day.UnixMicro(), s.d.End().UnixMicro(), rollupColumns(s.t, s.cols)...)
+	if err != nil {
+		return err
+	}
+	if f.Len() == 0 {
+		return errRollupGone
+	}
+	s.whole, s.bad = f, len(s.g.d.skipped) != skipped
+	return nil
+}
+
+// rawHour returns the rows of the closed hour [h, h+1h) of the source,
+// from the memo's copy of them when it has one: a run of spans that
+// cannot be kept inside a closed hour is the hour a range starts in, read
+// at every render while the range starts in it, and a file of a closed
+// day holds every hour of it (a day file's rows are sorted by key, then
+// time; a rollup is read whole), so reading an hour of it costs reading
+// all of it. The copy is keyed by the files that may hold the hour's rows.
+func (g *gatherer) rawHour(memo *tableMemo, src *hourSrc, h int64) (*archive.Frame, error) {
+	key := g.rawKey(src, src.t, src.cols, h)
 	if rec, ok := memo.get(key); ok {
 		if f, ok := decodeFrame(rec); ok {
 			return f, nil
@@ -366,8 +479,8 @@ func (g *gatherer) rawHour(memo *tableMemo, d archive.DayFiles, spans []archive.
 		memo.forget(key)
 	}
 	skipped := len(g.d.skipped)
-	f, err := g.scanFiles(archive.Raw, d, h, h+hourUS, cols...)
-	if err == nil && len(g.d.skipped) == skipped {
+	f, err := src.read(h, h+hourUS)
+	if err == nil && len(g.d.skipped) == skipped && !src.bad {
 		keepFrame(memo, key, f)
 	}
 	return f, err
@@ -390,13 +503,13 @@ func writeStamps(h io.Writer, spans []archive.FileSpan, a, b int64) {
 	}
 }
 
-// rawKey returns the memo key of the raw rows of cols of table in the
-// hour [h, h+1h): the files of spans that may hold them.
-func (g *gatherer) rawKey(spans []archive.FileSpan, t schema.Table, cols []string, h int64) string {
+// rawKey returns the memo key of the rows of cols of table in the hour
+// [h, h+1h) of src: the files that may hold them.
+func (g *gatherer) rawKey(src *hourSrc, t schema.Table, cols []string, h int64) string {
 	k := sha256.New()
 	k.Write(g.memo.c.dayBase)
 	fmt.Fprintf(k, "raw hour %d\n%s\n%q\n", h, t.Name(), cols)
-	writeStamps(k, spans, h, h+hourUS)
+	src.writeStamp(k, h, h+hourUS)
 	return spanKeyPrefix + string(k.Sum(nil))
 }
 
@@ -467,11 +580,11 @@ func (g *gatherer) keepable(a, b int64) bool {
 // adds to the page models from cols of table: the files of spans that may
 // hold its rows, and for each range whether the span is in it and how the
 // range is drawn.
-func (g *gatherer) hourKey(spans []archive.FileSpan, table string, cols []string, a, b int64) string {
+func (g *gatherer) hourKey(src *hourSrc, table string, cols []string, a, b int64) string {
 	h := sha256.New()
 	h.Write(g.memo.c.dayBase)
 	fmt.Fprintf(h, "span %d %d\n%s\n%q\ninterval %d\n", a, b, table, cols, g.d.tl.Interval)
-	writeStamps(h, spans, a, b)
+	src.writeStamp(h, a, b)
 	for r := range ranges {
 		if from, _ := g.rangeWindow(r); a >= from {
 			fmt.Fprintf(h, "range %d raw %t width %d\n", r, g.raw[r], g.width[r])

@@ -3,15 +3,18 @@ package render
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"almanac/archive"
+	"almanac/schema"
 	"almanac/synth"
 )
 
@@ -277,4 +280,96 @@ func TestDayMemoEarlier(t *testing.T) {
 			t.Errorf("the earlier render kept no day from the memo")
 		}
 	}
+}
+
+// rollupScans is a scanner that counts the reads of the cpu table's
+// rollups per day, and can make the rollups of one day read as empty (a
+// day compacted again since its listing).
+type rollupScans struct {
+	*archive.Store
+	mu    sync.Mutex
+	reads map[time.Time]int
+	gone  time.Time // the day whose rollups read as empty (zero: none)
+}
+
+func (s *rollupScans) ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	if res != archive.Raw && d.Table == schema.TableCPU {
+		s.mu.Lock()
+		s.reads[d.Day]++
+		gone := d.Day.Equal(s.gone)
+		s.mu.Unlock()
+		if gone {
+			return s.Store.ScanFiles(res, archive.DayFiles{Partition: d.Partition}, from, to, cols...)
+		}
+	}
+	return s.Store.ScanFiles(res, d, from, to, cols...)
+}
+
+// TestRollupHours renders a host with more samples than a week's charts
+// draw, so that the day the 7-day range starts in is read from its
+// per-minute rollup, an hour at a time: a later render takes its hours
+// from the memo and reads none of its rollup; pages equal a render
+// without a cache, also when the rollup turns out gone (compacted again
+// since the listing).
+func TestRollupHours(t *testing.T) {
+	n := fixedNow
+	st := writeFixture(t, fixtureHost{Name: "dense", Every: 2 * time.Minute, Processes: 1, Seed: 3,
+		Spans: []span{{From: n.Add(-9 * 24 * time.Hour), To: n.Add(time.Second)}}})
+	if _, err := st.Compact("dense", n); err != nil {
+		t.Fatal(err)
+	}
+	src := &rollupScans{Store: st, reads: map[time.Time]int{}}
+	cache := filepath.Join(t.TempDir(), "render-cache")
+	now := n
+	render := func(what string) map[time.Time]int {
+		t.Helper()
+		now = now.Add(5 * time.Minute)
+		dir := t.TempDir()
+		if _, err := build(context.Background(), src, Options{Out: filepath.Join(dir, "full"), Now: now, Log: quietLog()}); err != nil {
+			t.Fatal(err)
+		}
+		src.mu.Lock()
+		clear(src.reads)
+		src.mu.Unlock()
+		if _, err := build(context.Background(), src, Options{Out: filepath.Join(dir, "cached"), Now: now, Log: quietLog(), Cache: cache}); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		compareSites(t, what, filepath.Join(dir, "cached"), filepath.Join(dir, "full"))
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		return maps.Clone(src.reads)
+	}
+	cutDay := n.Add(5*time.Minute - 7*24*time.Hour).Truncate(24 * time.Hour)
+	if reads := render("first render"); reads[cutDay] == 0 {
+		t.Fatalf("first render: the cpu rollups read %v, none of %v, the day the 7-day range starts in", reads, cutDay)
+	}
+	if reads := render("five minutes later"); reads[cutDay] != 0 {
+		t.Errorf("five minutes later: the cpu rollup of %v read %d times, want its hours from the memo", cutDay, reads[cutDay])
+	}
+	// The rollup gone since the listing: the day is read as it was
+	// before hours (its raw rows), and nothing of it is kept.
+	src.gone = cutDay
+	for _, f := range mustGlob(t, filepath.Join(cache, "days", hostDir("dense"), "cpu.spans.memo")) {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	render("rollup gone")
+	src.gone = time.Time{}
+	if reads := render("rollup back"); reads[cutDay] == 0 {
+		t.Errorf("after a render that found the rollup gone: the cpu rollup of %v not read, want it read and kept", cutDay)
+	}
+	if reads := render("rollup kept"); reads[cutDay] != 0 {
+		t.Errorf("the render after: the cpu rollup of %v read %d times, want its hours from the memo", cutDay, reads[cutDay])
+	}
+}
+
+// mustGlob returns the names pattern matches, at least one.
+func mustGlob(t *testing.T, pattern string) []string {
+	t.Helper()
+	names, err := filepath.Glob(pattern)
+	if err != nil || len(names) == 0 {
+		t.Fatalf("nothing matches %s (%v)", pattern, err)
+	}
+	return names
 }
