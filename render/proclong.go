@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
+	"time"
 
 	"almanac/archive"
 )
@@ -21,6 +23,9 @@ import (
 // them.
 type longDay struct {
 	procs []longDayProc
+	// ioLeft is whether a process left out (see prune) had disk I/O: the
+	// pages show I/O when any process of the range has it.
+	ioLeft bool
 }
 
 // longDayProc is one process over one day: the sums of its rollup rows
@@ -41,8 +46,9 @@ type longDayProc struct {
 	pts                     []procPoint
 }
 
-// dayOf sums f, the per-hour rollup of a closed day, per process.
-func (l *longProcs) dayOf(f *archive.Frame) *longDay {
+// dayOf sums f, the per-hour rollup of the closed day from d0 (µs), per
+// process, and leaves out those that cannot be in a table (prune).
+func (l *longProcs) dayOf(f *archive.Frame, d0 int64) *longDay {
 	d := &longDay{}
 	at := map[procID]int{}
 	l.rollupRows(f, func(x *rollupRow) {
@@ -70,12 +76,59 @@ func (l *longProcs) dayOf(f *archive.Frame) *longDay {
 			}
 		}
 	})
+	l.prune(d, d0)
 	return d
+}
+
+// prune leaves out of d, a closed day from d0 (µs), the processes that
+// can be in no table of a long range: those that started and ended within
+// the day (born in it, and not in the hour of its last sample) and are
+// below the day's topN-th process by CPU time, by peak memory and by disk
+// I/O. Every range the day lies in holds the day's topN first processes
+// with at least their day's sums, and such a process has no other days to
+// add, so topN processes rank before it in each. A host that runs
+// thousands of short-lived processes a day keeps a few dozen of them.
+func (l *longProcs) prune(d *longDay, d0 int64) {
+	lo, hi := window(l.g.sampleT, d0, d0+24*time.Hour.Microseconds())
+	if hi <= lo || len(d.procs) <= topN {
+		return
+	}
+	lastHour := l.g.sampleT[hi-1] - l.g.sampleT[hi-1]%hourUS
+	ioSum := func(e *longDayProc) float64 { return e.ioRead + e.ioWrite }
+	nth := func(key func(e *longDayProc) float64) float64 {
+		vs := make([]float64, len(d.procs))
+		for i := range d.procs {
+			vs[i] = key(&d.procs[i])
+		}
+		slices.Sort(vs)
+		return vs[len(vs)-topN]
+	}
+	cpu := nth(func(e *longDayProc) float64 { return e.cpuSum })
+	rss := nth(func(e *longDayProc) float64 { return e.rssMax })
+	io := nth(ioSum)
+	kept := d.procs[:0]
+	for _, e := range d.procs {
+		within := e.id.Start >= d0 && len(e.pts) > 0 && e.pts[len(e.pts)-1].t < lastHour
+		// The I/O table ranks only processes with some: with fewer than
+		// topN of them that day, the others have none to rank by.
+		if within && e.cpuSum < cpu && e.rssMax < rss && (ioSum(&e) == 0 || ioSum(&e) < io) {
+			d.ioLeft = d.ioLeft || e.hasIO
+			continue
+		}
+		kept = append(kept, e)
+	}
+	clear(d.procs[len(kept):])
+	d.procs = kept
 }
 
 // addDay adds d, a closed day from day0 (µs) that no long range starts
 // in, to the ranges it lies in.
 func (l *longProcs) addDay(d *longDay, day0 int64) {
+	for r := 1; r < len(ranges); r++ {
+		if d.ioLeft && day0 >= l.from[r] {
+			l.ioLeft[r] = true
+		}
+	}
 	for i := range d.procs {
 		e := &d.procs[i]
 		p := l.get(e.id)
@@ -139,7 +192,7 @@ func (g *gatherer) longDayOf(l *longProcs, memo *tableMemo, d archive.DayFiles, 
 	if err != nil || f.Len() == 0 {
 		return nil, err
 	}
-	ld := l.dayOf(f)
+	ld := l.dayOf(f, d0)
 	if key != "" {
 		var b memoBuf
 		encodeLongDay(&b, ld, d0)
@@ -173,6 +226,7 @@ func (g *gatherer) longDayKey(d archive.DayFiles, cols []string) string {
 
 // encodeLongDay encodes d, a day from day0 (µs).
 func encodeLongDay(b *memoBuf, d *longDay, day0 int64) {
+	b.bool(d.ioLeft)
 	b.uint(uint64(len(d.procs)))
 	for i := range d.procs {
 		e := &d.procs[i]
@@ -215,7 +269,8 @@ func decodeLongDay(rec []byte, d0, d1 int64, strs map[string]string) (*longDay, 
 		}
 		return s
 	}
-	d := &longDay{procs: make([]longDayProc, r.count(40))}
+	d := &longDay{ioLeft: r.bool()}
+	d.procs = make([]longDayProc, r.count(40))
 	var pts []procPoint // the points of every process, one allocation
 	for i := range d.procs {
 		e := &d.procs[i]

@@ -2,7 +2,11 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -91,4 +95,106 @@ func FuzzLongDay(f *testing.F) {
 			t.Errorf("%x decoded, encoded as %x, which decodes as %+v (%v), not %+v", rec, again.b, d2, ok, d)
 		}
 	})
+}
+
+// TestLongDayPrune ranks the processes of days with and without the
+// short-lived ones prune leaves out: every table of every long range is
+// the same, ties and processes without I/O included.
+func TestLongDayPrune(t *testing.T) {
+	h := time.Hour.Microseconds()
+	day := 24 * h
+	base := fixedNow.Truncate(24*time.Hour).UnixMicro() - 3*day
+	var ts []int64
+	for t := base; t < base+3*day; t += 10 * time.Minute.Microseconds() {
+		ts = append(ts, t)
+	}
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		days := make([]*longDay, 3)
+		for k := range days {
+			d0 := base + int64(k)*day
+			d := &longDay{}
+			add := func(id procID, from, to int, cpu, rss, io float64) {
+				e := longDayProc{id: id, first: d0 + int64(from)*h, last: d0 + int64(to)*h + h - 1, comm: "p", cpuSum: cpu, rssMax: rss}
+				if io >= 0 {
+					e.hasIO, e.ioRead, e.ioWrite, e.ioPeak = true, io/2, io/2, io
+				}
+				for x := from; x <= to; x++ {
+					e.pts = append(e.pts, procPoint{t: d0 + int64(x)*h, cpu: float32(cpu), rss: float32(rss), n: 6})
+				}
+				d.procs = append(d.procs, e)
+			}
+			// Long-lived processes, in every day; with I/O in every other
+			// seed only.
+			for i := range 10 {
+				io := -1.0
+				if seed%2 == 0 {
+					io = float64(rng.IntN(3))
+				}
+				add(procID{PID: int32(i + 1), Start: base - day}, 0, 23, float64(rng.IntN(8)), float64(rng.IntN(8)), io)
+			}
+			// Processes from 22:00 the day before to 02:00: in each day
+			// below the day's first ones, over both among them.
+			for i := range 5 {
+				id := procID{PID: int32(500 + k*10 + i), Start: d0 - 2*h}
+				if k > 0 {
+					add(id, 0, 2, 6, 6, -1)
+				}
+				add(procID{PID: int32(500 + (k+1)*10 + i), Start: d0 + 22*h}, 22, 23, 6, 6, -1)
+			}
+			// Short-lived ones, many with equal sums (ties, ranked by
+			// identity), some alive at the day's end (their last hour is
+			// its last), some with I/O, of it none (in some seeds, all
+			// of them: the pages show I/O though no table ranks any).
+			ioMax := 3
+			if seed%5 == 1 {
+				ioMax = 1
+			}
+			for i := range 300 {
+				from := rng.IntN(24)
+				to := min(23, from+rng.IntN(3))
+				io := -1.0
+				if rng.IntN(4) == 0 {
+					io = float64(rng.IntN(ioMax))
+				}
+				cpu, rss := float64(rng.IntN(8)), float64(rng.IntN(8))
+				if io >= 0 && ioMax == 1 {
+					cpu, rss, from, to = 0, 0, min(from, 21), min(to, 22) // left out
+				}
+				add(procID{PID: int32(1000 + k*1000 + i), Start: d0 + int64(from)*h}, from, to, cpu, rss, io)
+			}
+			days[k] = d
+		}
+		rank := func(prune bool) [][]procStat {
+			l := &longProcs{g: &gatherer{sampleT: ts}, byID: map[procID]*longProc{}, strs: map[string]string{}}
+			l.from = []int64{base + 2*day, base + day, base, base - day} // the day before the last, then more
+			for k, d := range days {
+				c := &longDay{procs: slices.Clone(d.procs)}
+				if prune {
+					l.prune(c, base+int64(k)*day)
+				}
+				l.addDay(c, base+int64(k)*day)
+			}
+			var out [][]procStat
+			for r := 1; r < len(ranges); r++ {
+				cpu, mem, io, has := l.top(r, topN, 1000)
+				out = append(out, cpu, mem, io, []procStat{{Comm: fmt.Sprint(has)}})
+			}
+			return out
+		}
+		if got, want := rank(true), rank(false); !reflect.DeepEqual(got, want) {
+			t.Fatalf("seed %d: ranked with short-lived processes left out:\n%v\nwant\n%v", seed, got, want)
+		}
+	}
+	// And it leaves some out.
+	d := &longDay{}
+	for i := range 100 {
+		d.procs = append(d.procs, longDayProc{id: procID{PID: int32(i), Start: base + h}, cpuSum: float64(i), rssMax: float64(i),
+			pts: []procPoint{{t: base + 2*h}}})
+	}
+	l := &longProcs{g: &gatherer{sampleT: ts}}
+	l.prune(d, base)
+	if len(d.procs) != topN {
+		t.Errorf("100 short-lived processes ranked alike by CPU and memory: %d kept, want %d", len(d.procs), topN)
+	}
 }

@@ -73,6 +73,9 @@ type longProcs struct {
 	// going through them in memory order (all), not the map's.
 	slabs [][]longProc
 	strs  map[string]string // the names of kept days, each made a string once
+	// ioLeft is, per range, whether a process a day left out had disk
+	// I/O (longDay).
+	ioLeft [len(ranges)]bool
 }
 
 // slabSize is the number of processes allocated at once.
@@ -309,6 +312,7 @@ func (l *longProcs) flushHour(p *longProc) {
 func (l *longProcs) top(r, n, samples int) (byCPU, byMem, byIO []procStat, io bool) {
 	in := make([]*longProc, 0, len(l.byID))
 	withIO := 0
+	io = l.ioLeft[r]
 	l.all(func(p *longProc) {
 		if p.last < l.from[r] {
 			return
