@@ -81,8 +81,9 @@
 // top processes over 24 hours come from the raw process rows, summed per
 // process an hour at a time (procseg.go); over 7, 30
 // and 365 days from the archive's per-hour process rollup (one row per
-// process identity, pid and start time, and hour) for closed days and
-// from raw rows, summed per hour, for the others. Processes are ranked by
+// process identity, pid and start time, and hour) for closed days, a day
+// that no range starts in summed per process (proclong.go), and from raw
+// rows, summed per hour, for the others. Processes are ranked by
 // CPU time (the mean CPU % of a bucket times its samples times the
 // sampling interval), by peak resident memory and by disk I/O (the mean
 // read and write rates of a bucket times its samples times the interval);
@@ -220,8 +221,10 @@
 // them again (daymemo.go): the readers of most tables (eachWith) feed
 // accumulators whose share of a day can be kept and added again (dayAcc),
 // and every day goes through them, kept or not, so both ways add up
-// alike. Today and the day the 24-hour range starts in are read an hour
-// at a time (readHours) and their closed hours kept alike, and so are the
-// processes page's hours (procseg.go): a timer's render reads the open
-// hour and what changed.
+// alike. Today and the days the ranges start in are read an hour at a
+// time (readHours: raw, or from a day's rollup) and their closed hours
+// kept alike, and so are the processes page's hours (procseg.go); the
+// long processes pages keep each closed day's sums per process, without
+// the short-lived processes that can be in no table (proclong.go): a
+// timer's render reads the open hour and what changed.
 package render
