@@ -77,7 +77,7 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 		d := DayFiles{Partition: p}
 		date := "date=" + p.Day.UTC().Format(time.DateOnly)
 		if !none[0] {
-			if d.names, d.stats, err = s.listDirIn(subs[0], date, p.Dir(), true); err != nil {
+			if d.names, d.stats, err = s.listDirIn(subs[0], date, p.Dir()); err != nil {
 				return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
 			}
 		}
@@ -97,7 +97,7 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 					name = rollupName(live[0])
 				}
 			} else {
-				rnames, rstats, err := s.listDirIn(subs[1+i], date, dir, true)
+				rnames, rstats, err := s.listDirIn(subs[1+i], date, dir)
 				if err != nil {
 					return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
 				}
@@ -201,7 +201,8 @@ func (s *Store) ScanFiles(res Resolution, d DayFiles, from, to time.Time, cols .
 }
 
 // Stamp returns what identifies the files ScanFiles reads for the day d at
-// res: the name, size and modification time of each, as of now. A reader
+// res: the name, size and modification time of each, as Days listed them
+// (a symlink's, as of now). A reader
 // that keeps what it made of a day (render's day memo) keys it with the
 // stamp: a replaced day file, a late part, a new compaction or a rewritten
 // rollup changes it. A day with nothing to read at res has an empty stamp.

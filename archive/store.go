@@ -113,20 +113,14 @@ func (s *Store) listIn(dir string, f *os.File, stats bool) ([]string, []fileStat
 	return names, st, nil
 }
 
-// readDirNamesIn is readDirNames of dir (relative to the root) opened as
+// listDirIn lists dir (relative to the root) as readDirNames does, with
+// the size and modification time of each regular file (listIn), opened as
 // rel in sub, a root opened on one of its parents: one lookup of a name
 // instead of one per folder on the way (os.Root resolves a path a folder
 // at a time). Whatever fails to open that way (a missing folder, a
-// symlink) is listed again as readDirNames lists it, which says what is
+// symlink) is opened again as readDirNames opens it, which says what is
 // wrong; sub may be nil.
-func (s *Store) readDirNamesIn(sub *os.Root, rel, dir string) ([]string, error) {
-	names, _, err := s.listDirIn(sub, rel, dir, false)
-	return names, err
-}
-
-// listDirIn is readDirNamesIn, with the stats of listIn when stats is
-// true.
-func (s *Store) listDirIn(sub *os.Root, rel, dir string, stats bool) ([]string, []fileStat, error) {
+func (s *Store) listDirIn(sub *os.Root, rel, dir string) ([]string, []fileStat, error) {
 	var f *os.File
 	err := fs.ErrInvalid
 	if sub != nil {
@@ -141,7 +135,7 @@ func (s *Store) listDirIn(sub *os.Root, rel, dir string, stats bool) ([]string, 
 		}
 	}
 	defer f.Close()
-	return s.listIn(dir, f, stats)
+	return s.listIn(dir, f, true)
 }
 
 // syncDir makes the entries of dir (renames, creations) durable. Windows
