@@ -802,22 +802,12 @@ func (c *colChunk) loadPage(li int, page parquet.Page, lo, hi int64) (bool, erro
 		if l.kind != reflect.Int64 {
 			return false, nil
 		}
-		start := len(d.w64)
-		d.w64, err = readValues(r.ReadInt64s, d.w64, n)
-		got = len(d.w64) - start
-		if got == n {
-			d.w64 = append(d.w64[:start], d.w64[start+int(lo):start+int(hi)]...)
-		}
+		d.w64, got, err = readRows(r.ReadInt64s, d.w64, n, lo, hi)
 	case parquet.Int32Reader:
 		if l.kind != reflect.Int32 {
 			return false, nil
 		}
-		start := len(d.w32)
-		d.w32, err = readValues(r.ReadInt32s, d.w32, n)
-		got = len(d.w32) - start
-		if got == n {
-			d.w32 = append(d.w32[:start], d.w32[start+int(lo):start+int(hi)]...)
-		}
+		d.w32, got, err = readRows(r.ReadInt32s, d.w32, n, lo, hi)
 	case parquet.DoubleReader:
 		if l.kind != reflect.Float64 {
 			return false, nil
@@ -850,6 +840,18 @@ func (c *colChunk) loadPage(li int, page parquet.Page, lo, hi int64) (bool, erro
 		return true, fmt.Errorf("page of %d rows has %d values", n, got)
 	}
 	return true, nil
+}
+
+// readRows reads the n values of a page through read onto dst and, when
+// it got them all, keeps those of rows lo to hi-1; got is how many it read.
+func readRows[T any](read func([]T) (int, error), dst []T, n int, lo, hi int64) (out []T, got int, err error) {
+	start := len(dst)
+	dst, err = readValues(read, dst, n)
+	got = len(dst) - start
+	if got == n {
+		dst = append(dst[:start], dst[start+int(lo):start+int(hi)]...)
+	}
+	return dst, got, err
 }
 
 // loadDictPage is loadPage for a string leaf: a dictionary-encoded page

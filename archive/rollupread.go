@@ -38,9 +38,7 @@ type rollupReader struct {
 	allStrs []string
 	allNums []float64
 	// Decoding buffers.
-	vals []parquet.Value
-	i64  []int64
-	i32  []int32
+	numBufs
 	dict []string // the strings of a dictionary page's dictionary
 	// intern holds one copy of each string read (up to internMax):
 	// labels and string keys repeat from row group to row group.
@@ -49,9 +47,6 @@ type rollupReader struct {
 	// stats, which the first pass finds and the next ones make at once.
 	shapes map[string]slotShape
 }
-
-// readStep is how many integers numsOf decodes at a time.
-const readStep = 4096
 
 // rollupSrc is a column of a rollup's source and its index in the day
 // file (-1: the file lacks it, read as nulls).
@@ -157,7 +152,7 @@ func (rd *rollupReader) readNums(chunks []parquet.ColumnChunk, s rollupSrc, nrow
 		return dst, fmt.Errorf("column %s: numeric lists are not supported", s.c.name)
 	}
 	return keptRows(rd.keep, nrows, s.c.name, dst, &rd.allNums, func(rows []float64) ([]float64, error) {
-		return rd.numsOf(chunks[s.idx], s.c, rows)
+		return rd.numBufs.nums(chunks[s.idx], s.c, rows)
 	})
 }
 
@@ -185,64 +180,6 @@ func keptRows[T any](keep []int, nrows int, name string, dst []T, all *[]T, read
 		dst = append(dst, rows[k])
 	}
 	return dst, nil
-}
-
-// numsOf appends the values of a numeric column chunk to rows as
-// readNums does: decimals scaled, nulls NaN.
-func (rd *rollupReader) numsOf(cc parquet.ColumnChunk, c column, rows []float64) ([]float64, error) {
-	pages := cc.Pages()
-	defer pages.Close()
-	for {
-		page, err := pages.ReadPage()
-		if err == io.EOF {
-			return rows, nil
-		}
-		if err != nil {
-			return rows, fmt.Errorf("%w: %w", ErrCorrupt, err)
-		}
-		n := int(page.NumValues())
-		fast := page.NumNulls() == 0
-		if fast {
-			switch r := page.Values().(type) {
-			case parquet.Int64Reader:
-				// A step at a time: a page holds up to a row group's rows.
-				for got := 0; got < n && err == nil; {
-					k := min(n-got, readStep)
-					rd.i64, err = readInt64s(r, rd.i64[:0], k)
-					for _, x := range rd.i64 {
-						rows = append(rows, float64(x)/c.scale)
-					}
-					if len(rd.i64) < k {
-						break
-					}
-					got += k
-				}
-			case parquet.Int32Reader:
-				for got := 0; got < n && err == nil; {
-					k := min(n-got, readStep)
-					rd.i32, err = readValues(r.ReadInt32s, rd.i32[:0], k)
-					for _, x := range rd.i32 {
-						rows = append(rows, float64(x)/c.scale)
-					}
-					if len(rd.i32) < k {
-						break
-					}
-					got += k
-				}
-			case parquet.DoubleReader:
-				rows, err = readValues(r.ReadDoubles, rows, n)
-			default:
-				fast = false
-			}
-		}
-		if !fast {
-			rd.vals, err = readPage(page, rd.vals, func(v parquet.Value) { rows = append(rows, numValue(v, c.scale)) })
-		}
-		parquet.Release(page)
-		if err != nil {
-			return rows, err
-		}
-	}
 }
 
 // readStrs returns the strings of the kept rows (see rowsOf) of column s of a

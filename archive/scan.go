@@ -395,10 +395,10 @@ func readStrs(cc parquet.ColumnChunk, c column, vals []parquet.Value, dp *dictPa
 		return vals, rows, err
 	}
 	prev := ""
-	vals, err = readPages(cc, vals, func(page parquet.Page) bool {
+	vals, err = readPages(cc, vals, func(page parquet.Page) (bool, error) {
 		var ok bool
 		rows, ok = dp.rows(page, c.maxDef, str, rows)
-		return ok
+		return ok, nil
 	}, func(v parquet.Value) {
 		if v.IsNull() {
 			rows = append(rows, "")
@@ -600,49 +600,66 @@ func readValues[T any](read func([]T) (int, error), dst []T, n int) ([]T, error)
 }
 
 // readNums appends the values of a numeric column chunk to rows as
-// float64, decimals scaled. Pages without nulls of integer and double
-// columns are decoded in bulk through their typed readers.
+// float64, decimals scaled, reading its pages through vals.
 func readNums(cc parquet.ColumnChunk, c column, rows []float64, vals []parquet.Value) ([]float64, []parquet.Value, error) {
-	pages := cc.Pages()
-	defer pages.Close()
-	var i64 []int64
-	var i32 []int32
-	for {
-		page, err := pages.ReadPage()
-		if err == io.EOF {
-			return rows, vals, nil
-		}
-		if err != nil {
-			return rows, vals, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	b := numBufs{vals: vals}
+	rows, err := b.nums(cc, c, rows)
+	return rows, b.vals, err
+}
+
+// readStep is how many integers numBufs.nums decodes at a time.
+const readStep = 4096
+
+// numBufs holds what numeric column chunks are decoded through, for a
+// reader to keep from one chunk to the next.
+type numBufs struct {
+	vals []parquet.Value
+	i64  []int64
+	i32  []int32
+}
+
+// nums appends the values of a numeric column chunk to rows as float64:
+// decimals scaled, nulls NaN. Pages without nulls of integer and double
+// columns are decoded in bulk through their typed readers, integers
+// readStep at a time.
+func (b *numBufs) nums(cc parquet.ColumnChunk, c column, rows []float64) ([]float64, error) {
+	var err error
+	b.vals, err = readPages(cc, b.vals, func(page parquet.Page) (bool, error) {
+		if page.NumNulls() != 0 {
+			return false, nil
 		}
 		n := int(page.NumValues())
-		fast := page.NumNulls() == 0
-		if fast {
-			switch r := page.Values().(type) {
-			case parquet.Int64Reader:
-				i64, err = readInt64s(r, i64[:0], n)
-				for _, x := range i64 {
-					rows = append(rows, float64(x)/c.scale)
-				}
-			case parquet.Int32Reader:
-				i32, err = readValues(r.ReadInt32s, i32[:0], n)
-				for _, x := range i32 {
-					rows = append(rows, float64(x)/c.scale)
-				}
-			case parquet.DoubleReader:
-				rows, err = readValues(r.ReadDoubles, rows, n)
-			default:
-				fast = false
-			}
+		var err error
+		switch r := page.Values().(type) {
+		case parquet.Int64Reader:
+			rows, b.i64, err = appendScaled(rows, r.ReadInt64s, b.i64, n, c.scale)
+		case parquet.Int32Reader:
+			rows, b.i32, err = appendScaled(rows, r.ReadInt32s, b.i32, n, c.scale)
+		case parquet.DoubleReader:
+			rows, err = readValues(r.ReadDoubles, rows, n)
+		default:
+			return false, nil
 		}
-		if !fast {
-			vals, err = readPage(page, vals, func(v parquet.Value) { rows = append(rows, numValue(v, c.scale)) })
+		return true, err
+	}, func(v parquet.Value) { rows = append(rows, numValue(v, c.scale)) })
+	return rows, err
+}
+
+// appendScaled appends to rows up to n integers that read gives, each
+// divided by scale, decoding them into buf readStep at a time.
+func appendScaled[T int32 | int64](rows []float64, read func([]T) (int, error), buf []T, n int, scale float64) ([]float64, []T, error) {
+	for got := 0; got < n; got += readStep {
+		k := min(n-got, readStep)
+		var err error
+		buf, err = readValues(read, buf[:0], k)
+		for _, x := range buf {
+			rows = append(rows, float64(x)/scale)
 		}
-		parquet.Release(page)
-		if err != nil {
-			return rows, vals, err
+		if err != nil || len(buf) < k {
+			return rows, buf, err
 		}
 	}
+	return rows, buf, nil
 }
 
 // numValue returns v as float64: decimals scaled, booleans 0 or 1, null NaN.
@@ -702,7 +719,7 @@ func readChunk(cc parquet.ColumnChunk, buf []parquet.Value, fn func(parquet.Valu
 // readPages reads a column chunk page by page: fast, when not nil, reads
 // a page its own way and reports whether it did; the values of the other
 // pages go one by one to fn.
-func readPages(cc parquet.ColumnChunk, buf []parquet.Value, fast func(parquet.Page) bool, fn func(parquet.Value)) ([]parquet.Value, error) {
+func readPages(cc parquet.ColumnChunk, buf []parquet.Value, fast func(parquet.Page) (bool, error), fn func(parquet.Value)) ([]parquet.Value, error) {
 	pages := cc.Pages()
 	defer pages.Close()
 	for {
@@ -713,7 +730,11 @@ func readPages(cc parquet.ColumnChunk, buf []parquet.Value, fast func(parquet.Pa
 		if err != nil {
 			return buf, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		if fast == nil || !fast(page) {
+		done := false
+		if fast != nil {
+			done, err = fast(page)
+		}
+		if !done && err == nil {
 			buf, err = readPage(page, buf, fn)
 		}
 		parquet.Release(page)

@@ -83,17 +83,8 @@ func TestDayMemo(t *testing.T) {
 
 	// A late part: samples of "steady" four days ago, in a closed day.
 	day := now.Add(-4 * 24 * time.Hour).Truncate(24 * time.Hour)
-	w, err := st.Writer("steady", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
 	g := synth.New(synth.Host{Name: "steady", Seed: 77})
-	if err := w.Append(g.Batch(day.Add(3*time.Hour + 5*time.Minute))); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	appendLate(t, st, "steady", g.Batch(day.Add(3*time.Hour+5*time.Minute)))
 	late := render("late part")
 	if late.DaysRead <= steady.DaysRead {
 		t.Errorf("after a late part: %d days read, as many as before (%d): the changed day came from the memo", late.DaysRead, steady.DaysRead)
@@ -145,14 +136,7 @@ func TestDayMemo(t *testing.T) {
 	// A damaged memo file is thrown away: its days are read again and the
 	// pages are still right.
 	memo := filepath.Join(cache, "days", hostDir("bumpy"), "memory.memo")
-	data, err := os.ReadFile(memo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data[len(data)/2] ^= 0xff
-	if err := os.WriteFile(memo, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	damage(t, memo, 0xff)
 	if r := render("damaged memo"); r.DaysRead <= steady.DaysRead {
 		t.Errorf("after damaging a memo file: %d days read, as many as before (%d)", r.DaysRead, steady.DaysRead)
 	}

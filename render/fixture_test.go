@@ -169,6 +169,33 @@ func (r renamedHosts) Days(table, host string) ([]archive.DayFiles, error) {
 	return r.Store.Days(table, r.names[host])
 }
 
+// appendLate writes the batches bs of host to st as one part, as a
+// late part arrives.
+func appendLate(t *testing.T, st *archive.Store, host string, bs ...*schema.Batch) {
+	t.Helper()
+	w, err := st.Writer(host, archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bs {
+		if err := w.Append(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// batches returns n batches of g, every step from t on.
+func batches(g *synth.Generator, t time.Time, n int, step time.Duration) []*schema.Batch {
+	out := make([]*schema.Batch, n)
+	for i := range out {
+		out[i] = g.Batch(t.Add(time.Duration(i) * step))
+	}
+	return out
+}
+
 // web1Writer opens the archive in dir (closed when the test ends) and a
 // writer of host web1 that flushes only when it is closed.
 func web1Writer(t *testing.T, dir string) (*archive.Store, *archive.Writer) {

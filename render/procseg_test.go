@@ -188,19 +188,9 @@ func TestProcessHourMemo(t *testing.T) {
 
 	// A late part in a closed hour three hours ago.
 	lateAt := now.Add(-3 * time.Hour).Truncate(time.Hour).Add(13 * time.Minute)
-	w, err := st.Writer("busy", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
 	g := synth.New(synth.Host{Name: "busy", Processes: 45, Seed: 99})
-	for i := range 3 { // the first batch has no processes (no CPU % yet)
-		if err := w.Append(g.Batch(lateAt.Add(time.Duration(i) * 2 * time.Minute))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	// Three: the first batch has no processes (no CPU % yet).
+	appendLate(t, st, "busy", batches(g, lateAt, 3, 2*time.Minute)...)
 	_, ws, _ := render("late part")
 	if !covers(ws, lateAt.Add(4*time.Minute)) {
 		t.Errorf("after a late part at %v: scanned %v, not the hour it changed", lateAt, ws)
@@ -221,17 +211,7 @@ func TestProcessHourMemo(t *testing.T) {
 	// A late part in the hour the 24-hour window starts in, whose rows
 	// the memo keeps while the window starts in it.
 	headAt := now.Add(5*time.Minute - 24*time.Hour).Add(2 * time.Minute)
-	if w, err = st.Writer("busy", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 3 {
-		if err := w.Append(g.Batch(headAt.Add(time.Duration(i) * 30 * time.Second))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	appendLate(t, st, "busy", batches(g, headAt, 3, 30*time.Second)...)
 	if cw, _ := func() ([][2]time.Time, time.Duration) { render("late part in the first hour"); return src.takeCPU() }(); !covers(cw, headAt.Add(time.Minute)) {
 		t.Errorf("after a late part at %v: read %v of the cpu table raw, not the hour the window starts in", headAt, cw)
 	}
@@ -263,17 +243,7 @@ func TestProcessHourMemo(t *testing.T) {
 	// rollup is new, and so is yesterday's (the compaction takes in the
 	// late part above): only they are read again.
 	oldAt := n.Add(-2 * 24 * time.Hour).Truncate(24 * time.Hour).Add(5*time.Hour + 7*time.Minute)
-	if w, err = st.Writer("busy", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 3 {
-		if err := w.Append(g.Batch(oldAt.Add(time.Duration(i) * 20 * time.Second))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	appendLate(t, st, "busy", batches(g, oldAt, 3, 20*time.Second)...)
 	if _, err := st.Compact("busy", now); err != nil {
 		t.Fatal(err)
 	}
@@ -305,20 +275,12 @@ func TestProcessHourMemo(t *testing.T) {
 	// A sample of the host without its processes added to that day: the
 	// first and last seen of its processes may move, so the day is read
 	// again, though its rollup is as it was.
-	if w, err = st.Writer("busy", archive.WriterOptions{NoSync: true, FlushEvery: 1000 * time.Hour}); err != nil {
-		t.Fatal(err)
-	}
 	gen := synth.New(synth.Host{Name: "busy", Processes: 45, Seed: 7})
 	at := first3.Add(13*time.Hour + 7*time.Minute + 30*time.Second)
 	gen.Batch(at.Add(-10 * time.Second)) // rates need a sample before
 	lone := gen.Batch(at)
 	lone.Process = nil
-	if err := w.Append(lone); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	appendLate(t, st, "busy", lone)
 	if _, err := st.Compact("busy", now); err != nil {
 		t.Fatal(err)
 	}

@@ -69,14 +69,7 @@ func TestSampleTimesMemo(t *testing.T) {
 	}
 	// A damaged memo is thrown away: the days are read again, the times
 	// are still right.
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data[len(data)/2] ^= 0x40
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	damage(t, file, 0x40)
 	now := fixedNow.Add(30 * time.Minute)
 	wantT, wantB := read("bumpy", now, nil)
 	read0 := cache.daysRead
@@ -89,18 +82,23 @@ func TestSampleTimesMemo(t *testing.T) {
 	}
 }
 
-// daysIn returns how many days the memo file at path holds.
-func daysIn(t *testing.T, path string) int {
+// damage flips the bits mask of the middle byte of the file at path.
+func damage(t *testing.T, path string, mask byte) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	days, err := parseMemo(data)
-	if err != nil {
+	data[len(data)/2] ^= mask
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return len(days)
+}
+
+// daysIn returns how many days the memo file at path holds.
+func daysIn(t *testing.T, path string) int {
+	t.Helper()
+	return len(readMemoFile(t, path))
 }
 
 // TestTimesCodec checks that times and boot times come back as they were
