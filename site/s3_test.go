@@ -339,8 +339,10 @@ func TestShipServerStopped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r2.Uploaded+r.Uploaded != len(files) {
-		t.Errorf("second run uploaded %d after %d, want %d in all", r2.Uploaded, r.Uploaded, len(files))
+	// An upload the stop cut may have reached the server all the same
+	// (counted failed, then found there): at most r.Failed of them.
+	if got := r2.Uploaded + r.Uploaded; got > len(files) || got < len(files)-r.Failed {
+		t.Errorf("second run uploaded %d after %d (%d failed), want %d in all, less those failed that landed", r2.Uploaded, r.Uploaded, r.Failed, len(files))
 	}
 	if diff := cmp.Diff(files, remoteFiles(t, s, tg)); diff != "" {
 		t.Errorf("bucket after resuming (-want +got):\n%s", diff)

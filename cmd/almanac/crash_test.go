@@ -194,11 +194,16 @@ func TestKillNine(t *testing.T) {
 		}
 	}
 	// A last clean run replays what the last kill left in the journal, and
-	// runs for eight samples, so that spans of --consolidate end and are
-	// merged, however few samples the killed runs took (a span is merged
-	// when it holds two parts or more: a loaded machine skips ticks).
+	// runs for eight samples or more, until a span of --consolidate has
+	// ended and been merged, however few samples the killed runs took (a
+	// span is merged when it holds two parts or more: a loaded machine
+	// skips ticks), for 40 samples at most.
+	hourFiles := func() []string {
+		hours, _ := filepath.Glob(filepath.Join(dir, schema.TableSystem, "host=crashhost", "date=*", "hour-*.parquet"))
+		return hours
+	}
 	r := startSample(t, bin, dir)
-	for range 8 {
+	for n := 0; n < 8 || len(hourFiles()) == 0 && n < 40; n++ {
 		appended = append(appended, <-r.appended)
 	}
 	appended = append(appended, r.stop(t, syscall.SIGINT)...)
@@ -230,7 +235,7 @@ func TestKillNine(t *testing.T) {
 			t.Errorf("sample at %s is in the archive %d times", time.UnixMicro(ts).UTC().Format(time.RFC3339Nano), n)
 		}
 	}
-	hours, _ := filepath.Glob(filepath.Join(dir, schema.TableSystem, "host=crashhost", "date=*", "hour-*.parquet"))
+	hours := hourFiles()
 	if len(hours) == 0 {
 		t.Errorf("no hour file was written: the sampler did not consolidate")
 	}
