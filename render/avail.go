@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"time"
 )
 
@@ -46,7 +47,9 @@ type timeline struct {
 
 // buildTimeline works out outages and reboots from the sample times ts
 // (ascending, µs) and the boot time each sample reported. A gap is more
-// than gapFactor sampling intervals between two samples.
+// than gapFactor sampling intervals between two samples, the interval of
+// the days they were taken on (dayIntervals: a sampler whose interval
+// was changed is judged by the one in force then).
 //
 // Between two consecutive samples:
 //   - the boot time changed: the host went down at the earlier sample and
@@ -65,10 +68,17 @@ func buildTimeline(ts, boots []int64, now int64) timeline {
 		return tl
 	}
 	tl.First, tl.Last = ts[0], ts[len(ts)-1]
-	tl.Interval = medianInterval(ts)
-	gap := gapThreshold(tl.Interval)
+	ends, ivs := dayIntervals(ts)
+	tl.Interval = ivs[len(ivs)-1]
+	day := 0 // of ts[i]
 	for i := 1; i < len(ts); i++ {
 		a, b := ts[i-1], ts[i]
+		gap := gapThreshold(ivs[day])
+		if i == ends[day] {
+			// Across midnight: the longer of the two days' intervals.
+			day++
+			gap = gapThreshold(max(ivs[day-1], ivs[day]))
+		}
 		if bootChanged(boots[i], boots[i-1]) {
 			boot := boots[i]
 			tl.Reboots = append(tl.Reboots, boot)
@@ -86,7 +96,7 @@ func buildTimeline(ts, boots []int64, now int64) timeline {
 			tl.add(Outage{Start: a, End: b, Kind: KindNoData})
 		}
 	}
-	silent := now - tl.Last
+	silent, gap := now-tl.Last, gapThreshold(tl.Interval)
 	switch {
 	case silent <= gap:
 		tl.Status = StatusUp
@@ -169,4 +179,73 @@ func (tl timeline) span(from, to int64) avail {
 	a.NoData = us(nodata)
 	a.Unmonitored = us(total - known)
 	return a
+}
+
+// steadyInterval returns the median interval iv (µs) to two significant
+// digits (10.000083 s is 10 s, 2.5003 s 2.5 s), at least a µs. A sampler's
+// readings are taken when its timer wakes it, some µs late, so the
+// median of the distances moves by a µs or so as samples come in; the
+// interval keys the render cache's day memo (daymemo.go), which a moving
+// interval would empty at every render.
+func steadyInterval(iv int64) int64 {
+	unit := int64(1)
+	for iv/unit >= 100 {
+		unit *= 10
+	}
+	return max((iv+unit/2)/unit*unit, 1)
+}
+
+// dayUS is a day in µs: the archive's days are UTC days.
+const dayUS = 24 * 3600 * 1_000_000
+
+// minDayIntervals is how many intervals a day needs to have its own
+// sampling interval.
+const minDayIntervals = 3
+
+// dayIntervals divides ts (ascending, µs) into its UTC days: ends[j] is
+// the end of the j-th day's times in ts, ivs[j] its sampling interval,
+// the median distance between its consecutive distinct samples. A day
+// with fewer than minDayIntervals of them (a host that came back just
+// before midnight) has the interval of the day before, or of the first
+// day after that has one; when none has, every day has the median
+// interval of all of ts. A day at a time keeps one buffer of a day's
+// intervals, where a year is millions.
+func dayIntervals(ts []int64) (ends []int, ivs []int64) {
+	var buf []int64
+	for lo := 0; lo < len(ts); {
+		day := ts[lo] / dayUS
+		hi := lo + 1
+		for hi < len(ts) && ts[hi]/dayUS == day {
+			hi++
+		}
+		buf = buf[:0]
+		for i := lo + 1; i < hi; i++ {
+			if ts[i] > ts[i-1] {
+				buf = append(buf, ts[i]-ts[i-1])
+			}
+		}
+		var iv int64
+		if len(buf) >= minDayIntervals {
+			iv = steadyInterval(kth(buf, len(buf)/2))
+		}
+		ends, ivs = append(ends, hi), append(ivs, iv)
+		lo = hi
+	}
+	k := slices.IndexFunc(ivs, func(iv int64) bool { return iv != 0 })
+	if k < 0 {
+		iv := steadyInterval(medianInterval(ts))
+		for j := range ivs {
+			ivs[j] = iv
+		}
+		return ends, ivs
+	}
+	for j := range k {
+		ivs[j] = ivs[k]
+	}
+	for j := k + 1; j < len(ivs); j++ {
+		if ivs[j] == 0 {
+			ivs[j] = ivs[j-1]
+		}
+	}
+	return ends, ivs
 }

@@ -10,7 +10,13 @@ import (
 // samples returns sample times every 10 s from a to b inclusive (seconds),
 // each reporting boot time boot (seconds).
 func samples(a, b, boot int64) (ts, boots []int64) {
-	for t := a; t <= b; t += 10 {
+	return every(a, b, 10, boot)
+}
+
+// every returns sample times every step seconds from a to b inclusive
+// (seconds), each reporting boot time boot (seconds).
+func every(a, b, step, boot int64) (ts, boots []int64) {
+	for t := a; t <= b; t += step {
 		ts = append(ts, t*sec)
 		boots = append(boots, boot*sec)
 	}
@@ -32,6 +38,20 @@ func part(a, b, boot int64) [2][]int64 {
 
 func TestBuildTimeline(t *testing.T) {
 	tsA, bootsA := concat(part(0, 1000, -3600), part(1600, 3000, -3600), part(3320, 5000, 3300))
+	const day = 86400
+	step := func(a, b, s int64) [2][]int64 {
+		ts, boots := every(a, b, s, -50)
+		return [2][]int64{ts, boots}
+	}
+	// Two days at 60 s with a 5-minute gap, then two at 10 s with a
+	// 1-minute gap: three times as many samples at 10 s, whose interval
+	// would make every 60 s one a gap.
+	slower, slowerBoots := concat(step(0, day/2, 60), step(day/2+300, 2*day-10, 60),
+		step(2*day, 3*day, 10), step(3*day+60, 4*day-10, 10))
+	// Six hours at 10 s with a 50 s gap, then three days at 60 s: at
+	// 60 s, 50 s is no gap.
+	faster, fasterBoots := concat(step(day-6*3600, day-3600, 10), step(day-3600+50, day-10, 10),
+		step(day, 4*day, 60))
 	tests := []struct {
 		name        string
 		ts, boots   []int64
@@ -93,6 +113,27 @@ func TestBuildTimeline(t *testing.T) {
 				{Start: 2000 * sec, End: 3200 * sec, Kind: KindDown, Ongoing: true},
 			},
 			wantStatus: StatusDown,
+		},
+		{
+			name:  "sampling interval changed from 60 s to 10 s",
+			ts:    slower,
+			boots: slowerBoots,
+			now:   (4*day - 5) * sec,
+			wantOutages: []Outage{
+				{Start: day / 2 * sec, End: (day/2 + 300) * sec, Kind: KindNoData},
+				{Start: 3 * day * sec, End: (3*day + 60) * sec, Kind: KindNoData},
+			},
+			wantStatus: StatusUp,
+		},
+		{
+			name:  "sampling interval changed from 10 s to 60 s",
+			ts:    faster,
+			boots: fasterBoots,
+			now:   (4*day + 30) * sec,
+			wantOutages: []Outage{
+				{Start: (day - 3600) * sec, End: (day - 3600 + 50) * sec, Kind: KindNoData},
+			},
+			wantStatus: StatusUp,
 		},
 		{
 			name:       "boot time jitter of one second is not a reboot",
@@ -191,5 +232,23 @@ func TestTimelineSpan(t *testing.T) {
 				t.Errorf("Pct() = %v, %v, want %v, %v", pct, ok, tt.wantPct, tt.wantOK)
 			}
 		})
+	}
+}
+
+func TestSteadyInterval(t *testing.T) {
+	for _, tt := range []struct{ in, want int64 }{
+		{10_000_083, 10_000_000},
+		{9_999_700, 10_000_000},
+		{2_500_300, 2_500_000},
+		{60_400_000, 60_000_000},
+		{1_049_999, 1_000_000},
+		{1_050_000, 1_100_000},
+		{999, 1000},
+		{42, 42},
+		{0, 1},
+	} {
+		if got := steadyInterval(tt.in); got != tt.want {
+			t.Errorf("steadyInterval(%d) = %d, want %d", tt.in, got, tt.want)
+		}
 	}
 }

@@ -142,6 +142,60 @@ func TestDayMemo(t *testing.T) {
 	}
 }
 
+// TestDayMemoJitter renders a host whose samples are a minute apart and
+// a little late, as a sampler's timer wakes it (100 µs or 300 µs): new
+// samples that move the median distance by those µs must not change the
+// day memo's keys, or a timer's render would read every day again.
+func TestDayMemoJitter(t *testing.T) {
+	st, err := archive.Open(t.TempDir(), quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	g := synth.New(synth.Host{Name: "jitter", Seed: 9})
+	at := fixedNow.Add(-4 * 24 * time.Hour).Truncate(24 * time.Hour)
+	take := func(n int, late func(i int) time.Duration) []*schema.Batch {
+		var bs []*schema.Batch
+		for i := range n {
+			at = at.Add(time.Minute + late(i))
+			bs = append(bs, g.Batch(at))
+		}
+		return bs
+	}
+	// Up to two hours before now: 40 more intervals 100 µs late than
+	// 300 µs late, so the median distance is 1 min + 100 µs.
+	n := int(fixedNow.Add(-2*time.Hour).Sub(at) / time.Minute)
+	appendLate(t, st, "jitter", take(n, func(i int) time.Duration {
+		if i < 40 || i%2 == 0 {
+			return 100 * time.Microsecond
+		}
+		return 300 * time.Microsecond
+	})...)
+	if _, err := st.Compact("jitter", fixedNow); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(t.TempDir(), "render-cache")
+	render := func(now time.Time) Report {
+		t.Helper()
+		rep, err := Build(context.Background(), st, Options{Out: filepath.Join(t.TempDir(), "site"), Now: now, Log: quietLog(), Cache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	render(fixedNow)
+	steady := render(fixedNow.Add(5 * time.Minute))
+	if steady.DaysKept == 0 {
+		t.Fatalf("nothing changed: no day kept (%d read)", steady.DaysRead)
+	}
+	// 100 samples 300 µs late: now the median is 1 min + 300 µs.
+	appendLate(t, st, "jitter", take(100, func(int) time.Duration { return 300 * time.Microsecond })...)
+	if later := render(fixedNow.Add(10 * time.Minute)); later.DaysRead != steady.DaysRead || later.DaysKept != steady.DaysKept {
+		t.Errorf("after samples of today: %d days kept and %d read, want %d and %d as before: the closed days were read again",
+			later.DaysKept, later.DaysRead, steady.DaysKept, steady.DaysRead)
+	}
+}
+
 // TestReplayDamaged checks that a day's record cut short or with bytes
 // left over adds nothing, and that a whole one adds what the day added.
 func TestReplayDamaged(t *testing.T) {

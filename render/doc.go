@@ -45,7 +45,9 @@
 // buckets start at multiples of their width from the epoch, so a render
 // five minutes later draws the same points for the same samples).
 // Missing data is a null point, drawn as a gap: samples further apart than
-// 2.5 sampling intervals (the median distance between samples). Reboots
+// 2.5 sampling intervals (the median distance between the samples of the
+// host's last day; outages take each day's own, so that a sampler whose
+// interval was changed is judged by the interval in force then). Reboots
 // (a change of boot time) are marked on the time axis.
 //
 // Tables with several rows per sample (cpu, disk, network, ...) are read one day
