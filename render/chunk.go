@@ -172,9 +172,28 @@ func (g *gatherer) eachKept(days []archive.DayFiles, table string, cols []string
 	return g.eachKeptAs(table, days, table, cols, accs, fn)
 }
 
+// eachCarried is eachWith for a reader whose days go on from the days
+// before (carried): what a closed day adds is kept in the day memo under
+// a key that also holds state(), the state the day starts from, and a
+// day that is read an hour at a time, or for only some of the ranges, is
+// read and not kept.
+func (g *gatherer) eachCarried(table string, cols []string, accs []dayAcc, state func() []byte, fn func(c chunk)) error {
+	days, err := g.days(table)
+	if err != nil {
+		return err
+	}
+	return g.eachKeptFrom(table, days, table, cols, accs, state, fn)
+}
+
 // eachKeptAs is eachKept with the memo file name.memo: a second reader of
 // a table keeps its days apart from the first's.
 func (g *gatherer) eachKeptAs(name string, days []archive.DayFiles, table string, cols []string, accs []dayAcc, fn func(c chunk)) error {
+	return g.eachKeptFrom(name, days, table, cols, accs, nil, fn)
+}
+
+// eachKeptFrom is eachKeptAs, with state for eachCarried (nil for the
+// others).
+func (g *gatherer) eachKeptFrom(name string, days []archive.DayFiles, table string, cols []string, accs []dayAcc, state func() []byte, fn func(c chunk)) error {
 	t, ok := schema.Lookup(table)
 	if !ok {
 		return fmt.Errorf("no table %q", table)
@@ -191,7 +210,11 @@ func (g *gatherer) eachKeptAs(name string, days []archive.DayFiles, table string
 		}
 		plan := g.rollupFor(d)
 		if len(accs) > 0 && g.byHour(d) {
-			err := g.readHours(accs, memo, d, plan, t, cols, lo, hi, fn)
+			hours := memo
+			if state != nil {
+				hours = nil
+			}
+			err := g.readHours(accs, hours, d, plan, t, cols, lo, hi, fn)
 			if err == nil {
 				continue
 			}
@@ -204,7 +227,13 @@ func (g *gatherer) eachKeptAs(name string, days []archive.DayFiles, table string
 		var key string
 		var cut rangeSet
 		if memo != nil {
-			key, cut = g.dayKey(d, plan, table, cols)
+			var from []byte
+			if state != nil {
+				from = state()
+			}
+			if key, cut = g.dayKey(d, plan, table, cols, from); state != nil && cut != 0 {
+				key = ""
+			}
 		}
 		if key != "" {
 			if rec, ok := memo.get(key); ok {
@@ -679,8 +708,9 @@ func (g *gatherer) replay(accs []dayAcc, rec []byte) bool {
 // page models from cols of table, or "" when that is not to be kept: an
 // open day, the day the longest range starts in, or files that cannot be
 // stamped. cut is the set of ranges that start in the day: what the day
-// adds to them moves with the render time, and is not kept.
-func (g *gatherer) dayKey(d archive.DayFiles, res archive.Resolution, table string, cols []string) (key string, cut rangeSet) {
+// adds to them moves with the render time, and is not kept. from, if not
+// nil, is the state the day's reading starts from (eachCarried).
+func (g *gatherer) dayKey(d archive.DayFiles, res archive.Resolution, table string, cols []string, from []byte) (key string, cut rangeSet) {
 	d0, d1 := d.Day.UnixMicro(), d.End().UnixMicro()
 	if d1 > g.now || d0 < g.from {
 		return "", 0
@@ -692,6 +722,10 @@ func (g *gatherer) dayKey(d archive.DayFiles, res archive.Resolution, table stri
 	h := sha256.New()
 	h.Write(g.memo.c.dayBase)
 	fmt.Fprintf(h, "%s\n%q\n%d\n%s\ninterval %d\n", table, cols, res, stamp, g.d.tl.Interval)
+	if from != nil {
+		fmt.Fprintf(h, "from %d\n", len(from))
+		h.Write(from)
+	}
 	for r := range ranges {
 		switch from, _ := g.rangeWindow(r); {
 		case d0 < from && from < d1:

@@ -13,8 +13,24 @@ import (
 // values: the newest type, HELP text and unit its rows carry.
 type customMeta struct {
 	typ, help, unit string
-	negative        bool // a value below zero: the axis does not start at 0
 }
+
+// putCustomMeta and getCustomMeta encode a customMeta for the day memo.
+func putCustomMeta(b *memoBuf, m customMeta) { b.strs([]string{m.typ, m.help, m.unit}) }
+
+func getCustomMeta(r *memoReader) customMeta {
+	s := r.strs()
+	if len(s) != 3 {
+		r.fail("custom metric")
+		return customMeta{}
+	}
+	return customMeta{s[0], s[1], s[2]}
+}
+
+// putPrev and getPrev encode a series' last time and value (customRates).
+func putPrev(b *memoBuf, p [2]float64) { b.float(p[0]); b.float(p[1]) }
+
+func getPrev(r *memoReader) [2]float64 { return [2]float64{r.float(), r.float()} }
 
 // customKey joins a custom metric's name and series into a series key.
 func customKey(metric, series string) string { return metric + "\x00" + series }
@@ -90,23 +106,24 @@ func customChartID(i int, metric string) string {
 // custom draws the custom metrics (the custom table, from the textfile
 // directory) on the host page, in a section of their own: a chart per
 // metric name, a series per label set, titled with the metric's name and
-// HELP text. A counter is drawn as its rate per second.
+// HELP text. A counter is drawn as its rate per second. A day's rates
+// start from the last values of the days before (carried), so its day
+// memo entry is keyed by them too.
 func (g *gatherer) custom() error {
 	set := g.newSet(1)
-	meta := map[string]*customMeta{}
+	meta := map[string]customMeta{}
+	negative := map[string]bool{} // a value below zero: the axis does not start at 0
 	prev := map[string][2]float64{}
-	err := g.each(schema.TableCustom, []string{"metric", "series", "type", "help", "unit", "value"}, func(c chunk) {
+	last := &carried[[2]float64]{m: &prev, put: putPrev, get: getPrev}
+	accs := []dayAcc{set, &newestOf[customMeta]{m: &meta, put: putCustomMeta, get: getCustomMeta},
+		&newestOf[bool]{m: &negative, put: (*memoBuf).bool, get: (*memoReader).bool}, last}
+	err := g.eachCarried(schema.TableCustom, []string{"metric", "series", "type", "help", "unit", "value"}, accs, last.state, func(c chunk) {
 		metric, series := c.str("metric"), c.str("series")
 		typ, help, unit := c.str("type"), c.str("help"), c.str("unit")
 		keys := make([]string, len(metric))
 		for i := range metric {
 			keys[i] = customKey(metric[i], series[i])
-			m := meta[metric[i]]
-			if m == nil {
-				m = &customMeta{}
-				meta[metric[i]] = m
-			}
-			m.typ, m.help, m.unit = typ[i], help[i], unit[i]
+			meta[metric[i]] = customMeta{typ[i], help[i], unit[i]}
 		}
 		v := c.num("value")
 		if rates := slices.ContainsFunc(metric, func(name string) bool { return meta[name].typ == "counter" }); rates {
@@ -128,7 +145,7 @@ func (g *gatherer) custom() error {
 		}
 		for i := range metric {
 			if v.Lo[i] < 0 {
-				meta[metric[i]].negative = true
+				negative[metric[i]] = true
 			}
 		}
 		set.addChunk(c.f.Time, c.res, keys, v)
@@ -169,7 +186,7 @@ func (g *gatherer) custom() error {
 			if counter {
 				title += " (per second)"
 			}
-			c := g.line(r, customChartID(i, m), title, customUnit(md.unit, counter), set, keys, names, lineOpts{Signed: md.negative})
+			c := g.line(r, customChartID(i, m), title, customUnit(md.unit, counter), set, keys, names, lineOpts{Signed: negative[m]})
 			charts = append(charts, c)
 		}
 		g.add(r, Section{Title: "Custom metrics", Charts: charts})

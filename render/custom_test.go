@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"math"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -175,5 +177,81 @@ func TestBuildCustomEscaped(t *testing.T) {
 		if strings.HasSuffix(p, ".html") {
 			checkInert(t, p, b)
 		}
+	}
+}
+
+// customScans is a scanner that counts the reads of the custom table per
+// day.
+type customScans struct {
+	*archive.Store
+	mu    sync.Mutex
+	reads map[time.Time]int
+}
+
+func (s *customScans) ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	if d.Table == schema.TableCustom {
+		s.mu.Lock()
+		s.reads[d.Day]++
+		s.mu.Unlock()
+	}
+	return s.Store.ScanFiles(res, d, from, to, cols...)
+}
+
+// TestDayMemoCustom renders the custom fixture with a render cache at
+// later times: its closed days come from the day memo, and pages equal a
+// render without a cache, also after late rows: one inside a day (that
+// day is read again), and a counter's value at the end of a day, which
+// the next day's first rate starts from (the next day is read again too).
+func TestDayMemoCustom(t *testing.T) {
+	st := writeCustomFixture(t, t.TempDir(), true)
+	src := &customScans{Store: st, reads: map[time.Time]int{}}
+	cache := filepath.Join(t.TempDir(), "render-cache")
+	now := fixedNow
+	render := func(what string) map[time.Time]int {
+		t.Helper()
+		now = now.Add(5 * time.Minute)
+		clear(src.reads)
+		dir := t.TempDir()
+		if _, err := build(context.Background(), src, Options{Out: filepath.Join(dir, "cached"), Now: now, Log: quietLog(), Cache: cache}); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		reads := maps.Clone(src.reads)
+		if _, err := Build(context.Background(), st, Options{Out: filepath.Join(dir, "full"), Now: now, Log: quietLog()}); err != nil {
+			t.Fatal(err)
+		}
+		compareSites(t, what, filepath.Join(dir, "cached"), filepath.Join(dir, "full"))
+		return reads
+	}
+	day := func(n int) time.Time { return fixedNow.Truncate(24*time.Hour).AddDate(0, 0, -n) }
+	render("first render")
+	// The days before yesterday (yesterday holds the 24-hour range's
+	// start, and is read an hour at a time).
+	closed := []time.Time{day(4), day(3), day(2)}
+	reads := render("five minutes later")
+	for _, d := range closed {
+		if reads[d] != 0 {
+			t.Errorf("five minutes later: the custom rows of %s read %d times, want none (from the memo)", d.Format(time.DateOnly), reads[d])
+		}
+	}
+	late := func(at time.Time, value float64) {
+		appendLate(t, st, "web1", &schema.Batch{Time: at, Custom: []schema.CustomRow{{Time: at.UnixMicro(),
+			Metric: "job_runs_total", Series: `{outcome="ok"}`, Labels: []schema.Label{{Name: "outcome", Value: "ok"}},
+			Type: "counter", Help: "Runs of the nightly job.", Value: value, File: "job.prom"}}})
+	}
+	// Inside a day: the day is read again, the next day not.
+	late(day(3).Add(6*time.Hour+30*time.Second), float64(day(3).Add(6*time.Hour).Unix()/60))
+	reads = render("a late row inside a day")
+	if reads[day(3)] == 0 || reads[day(2)] != 0 || reads[day(4)] != 0 {
+		t.Errorf("a late row of %s: reads %v, want that day's only", day(3).Format(time.DateOnly), reads)
+	}
+	// At the end of a day: a counter's last value, which the next day's
+	// first rate starts from.
+	late(day(3).Add(24*time.Hour-20*time.Second), float64(day(2).Unix()/60)-0.5)
+	reads = render("a late row at the end of a day")
+	if reads[day(3)] == 0 || reads[day(2)] == 0 || reads[day(4)] != 0 {
+		t.Errorf("a late last value of %s: reads %v, want that day's and the next's", day(3).Format(time.DateOnly), reads)
+	}
+	if reads = render("after the late rows"); reads[day(3)] != 0 || reads[day(2)] != 0 {
+		t.Errorf("the render after: reads %v, want none of the closed days", reads)
 	}
 }

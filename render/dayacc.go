@@ -246,6 +246,44 @@ func (a *newestOf[V]) decode(r *memoReader) func() {
 	return func() { maps.Copy(*a.m, day) }
 }
 
+// carried keeps a map that a day's rows read and update, and the days
+// after go on from (a custom counter's last value, for its next rate): a
+// day keeps the entries it changed. Its state keys a day in the memo
+// (eachCarried), so it is never read for only some ranges.
+type carried[V comparable] struct {
+	m     *map[string]V
+	put   func(*memoBuf, V)
+	get   func(*memoReader) V
+	start map[string]V
+}
+
+func (a *carried[V]) begin() { a.start = maps.Clone(*a.m) }
+
+func (a *carried[V]) end(b *memoBuf, _ rangeSet, _ bool) {
+	if b != nil {
+		changed := map[string]V{}
+		for k, v := range *a.m {
+			if was, ok := a.start[k]; !ok || was != v {
+				changed[k] = v
+			}
+		}
+		putKeyed(b, changed, a.put)
+	}
+	a.start = nil
+}
+
+func (a *carried[V]) decode(r *memoReader) func() {
+	day := getKeyed(r, a.get)
+	return func() { maps.Copy(*a.m, day) }
+}
+
+// state encodes the map as it is: what the next day goes on from.
+func (a *carried[V]) state() []byte {
+	var b memoBuf
+	putKeyed(&b, *a.m, a.put)
+	return b.b
+}
+
 // putKeyed encodes m, its keys in order, each value with put.
 func putKeyed[V any](b *memoBuf, m map[string]V, put func(*memoBuf, V)) {
 	keys := slices.Sorted(maps.Keys(m))

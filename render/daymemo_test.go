@@ -267,10 +267,13 @@ func FuzzReplay(f *testing.F) {
 		var ts []int64
 		var fs []float64
 		groups := map[string]*groupAcc{}
+		meta := map[string]customMeta{}
+		prev := map[string][2]float64{}
 		return []dayAcc{set, &weekDays{w: &w}, g.newHeat(), &newest{t: &t, v: &v}, &latestTime{t: &last},
 			&newestOf[string]{m: &labels, put: (*memoBuf).str, get: (*memoReader).str},
 			&appended{ints: []*[]int64{&ts}, floats: []*[]float64{&fs}, bound: bound(0)}, &groupDays{m: &groups},
-			&timesAcc{}}, set
+			&timesAcc{}, &newestOf[customMeta]{m: &meta, put: putCustomMeta, get: getCustomMeta},
+			&carried[[2]float64]{m: &prev, put: putPrev, get: getPrev}}, set
 	}
 	// A real record as the seed.
 	accs, set := accsOf()

@@ -75,7 +75,10 @@
 // Custom metrics (the custom table, custom.go) get a chart per metric
 // name, titled with its HELP text, and a series per label set; a counter
 // is drawn as its rate per second between consecutive samples, or between
-// consecutive rollup buckets' maxima (a counter's last value). GPUs (the
+// consecutive rollup buckets' maxima (a counter's last value); a closed
+// day is kept in the day memo under the last values it starts from too
+// (eachCarried), so a late row that changes them reads the next day
+// again. GPUs (the
 // gpu table, gpu.go) get a chart per reading that some card exposes.
 //
 // The processes pages draw process counts by state and by user and
