@@ -30,7 +30,8 @@ import (
 // reused by later runs; delete that folder to rebuild it.
 // ALMANAC_BENCH_SCALE=<hosts>x<days> makes another size, and
 // ALMANAC_BENCH_PROCDAYS=<n> keeps the process table for the last n days
-// (a host's processes over the long ranges: the sampler keeps them 90).
+// (a host's processes over the long ranges: the sampler keeps them 90),
+// and ALMANAC_BENCH_CUSTOM=1 adds custom metrics to every sample.
 const (
 	benchHosts     = 10
 	benchDays      = 30
@@ -72,6 +73,10 @@ func benchFleetOf(b *testing.B, hosts, days int) string {
 			name += fmt.Sprintf("-p%d", n)
 		}
 	}
+	custom := os.Getenv("ALMANAC_BENCH_CUSTOM") == "1"
+	if custom {
+		name += "-custom"
+	}
 	if dir, ok := benchDirs[name]; ok {
 		if err := benchError[name]; err != nil {
 			b.Fatal(err)
@@ -82,7 +87,7 @@ func benchFleetOf(b *testing.B, hosts, days int) string {
 	start := time.Now()
 	err := fleetgen.Generate(context.Background(), fleetgen.Options{
 		Dir: dir, Hosts: hosts, Days: days, Every: benchEvery, Processes: benchProcesses,
-		ProcDays: procDays, Now: fixedNow, Log: quietLog(),
+		ProcDays: procDays, Now: fixedNow, Log: quietLog(), Custom: custom,
 	})
 	benchDirs[name], benchError[name] = dir, err
 	if err != nil {

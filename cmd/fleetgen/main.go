@@ -38,6 +38,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fl.IntVar(&o.ProcDays, "proc-days", 2, "days with the process table (the last ones)")
 	fl.IntVar(&o.Templates, "templates", 4, "distinct hosts sampled; the others are hard-linked clones of them")
 	fl.IntVar(&o.Jobs, "jobs", 2, "templates written at once")
+	fl.BoolVar(&o.Custom, "custom", false, "add custom metrics (a textfile directory's backup ages and sizes and job counters) to every sample")
 	fl.StringVar(&now, "now", "", "end of the samples, RFC 3339 (default: the start of this hour, UTC)")
 	if err := fl.Parse(args); err != nil {
 		return 2

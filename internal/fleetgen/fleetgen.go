@@ -43,6 +43,7 @@ type Options struct {
 	Jobs      int           // templates written at once (default 2)
 	Now       time.Time     // end of the samples (required)
 	Prefix    string        // host name prefix (default "host")
+	Custom    bool          // custom metrics in every sample (synth.Host.Custom)
 	Log       *slog.Logger
 }
 
@@ -185,7 +186,7 @@ func writeTemplate(st *archive.Store, o Options, t int) error {
 	end := o.Now
 	from := end.Add(-time.Duration(o.Days) * 24 * time.Hour)
 	procFrom := end.Add(-time.Duration(o.ProcDays) * 24 * time.Hour)
-	host := synth.Host{Name: name, Seed: uint64(t + 1), Boot: from.Add(-time.Hour)}
+	host := synth.Host{Name: name, Seed: uint64(t + 1), Boot: from.Add(-time.Hour), Custom: o.Custom}
 	sh := shapeOf(t)
 	// The events of the shapes, at fixed fractions of the range.
 	span := end.Sub(from)

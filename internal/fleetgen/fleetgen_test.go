@@ -134,6 +134,29 @@ func TestGenerate(t *testing.T) {
 	}
 }
 
+// TestGenerateCustom checks that Custom gives every host custom metrics,
+// and that without it there are none.
+func TestGenerateCustom(t *testing.T) {
+	for _, custom := range []bool{false, true} {
+		dir := t.TempDir()
+		o := Options{Dir: dir, Hosts: 2, Days: 1, Every: 10 * time.Minute, Processes: 1, ProcDays: 1, Templates: 1, Now: now, Custom: custom}
+		if err := Generate(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		st, err := archive.Open(dir, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []string{"host0000", "host0001"} {
+			f, err := st.Scan(schema.TableCustom, h, now.AddDate(0, 0, -2), now.Add(time.Hour), "metric")
+			if got := err == nil && f.Len() > 0; got != custom {
+				t.Errorf("Custom %t: %s has custom rows: %t (%v)", custom, h, got, err)
+			}
+		}
+		st.Close()
+	}
+}
+
 func TestOptionsErrors(t *testing.T) {
 	for _, o := range []Options{{Now: now}, {Dir: t.TempDir()}} {
 		if err := Generate(context.Background(), o); err == nil {
