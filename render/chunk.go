@@ -227,11 +227,11 @@ func (g *gatherer) eachKeptFrom(name string, days []archive.DayFiles, table stri
 		var key string
 		var cut rangeSet
 		if memo != nil {
-			var from []byte
+			var carry []byte
 			if state != nil {
-				from = state()
+				carry = state()
 			}
-			if key, cut = g.dayKey(d, plan, table, cols, from); state != nil && cut != 0 {
+			if key, cut = g.dayKey(d, plan, table, cols, carry); state != nil && cut != 0 {
 				key = ""
 			}
 		}
@@ -708,9 +708,9 @@ func (g *gatherer) replay(accs []dayAcc, rec []byte) bool {
 // page models from cols of table, or "" when that is not to be kept: an
 // open day, the day the longest range starts in, or files that cannot be
 // stamped. cut is the set of ranges that start in the day: what the day
-// adds to them moves with the render time, and is not kept. from, if not
-// nil, is the state the day's reading starts from (eachCarried).
-func (g *gatherer) dayKey(d archive.DayFiles, res archive.Resolution, table string, cols []string, from []byte) (key string, cut rangeSet) {
+// adds to them moves with the render time, and is not kept. carry, if
+// not nil, is the state the day's reading starts from (eachCarried).
+func (g *gatherer) dayKey(d archive.DayFiles, res archive.Resolution, table string, cols []string, carry []byte) (key string, cut rangeSet) {
 	d0, d1 := d.Day.UnixMicro(), d.End().UnixMicro()
 	if d1 > g.now || d0 < g.from {
 		return "", 0
@@ -722,9 +722,9 @@ func (g *gatherer) dayKey(d archive.DayFiles, res archive.Resolution, table stri
 	h := sha256.New()
 	h.Write(g.memo.c.dayBase)
 	fmt.Fprintf(h, "%s\n%q\n%d\n%s\ninterval %d\n", table, cols, res, stamp, g.d.tl.Interval)
-	if from != nil {
-		fmt.Fprintf(h, "from %d\n", len(from))
-		h.Write(from)
+	if carry != nil {
+		fmt.Fprintf(h, "carry %d\n", len(carry))
+		h.Write(carry)
 	}
 	for r := range ranges {
 		switch from, _ := g.rangeWindow(r); {
