@@ -166,14 +166,17 @@ var memoryLimits = []struct {
 }{{"limit20MiB", 20 << 20}, {"nolimit", -1}}
 
 // compactCases are the cases of the compaction benchmarks: each of
-// memoryLimits, and no limit with the GOGC almanac sample sets while it
-// compacts (25, compactGCPercent in cmd/almanac).
+// memoryLimits, no limit with the GOGC almanac sample sets while it
+// compacts (25, compactGCPercent in cmd/almanac), and both, as almanac
+// sample compacts: its soft limit (memoryLimit) holds for the whole
+// process.
 var compactCases = func() []compactCase {
 	var out []compactCase
 	for _, l := range memoryLimits {
 		out = append(out, compactCase{name: l.name, limit: l.limit})
 	}
-	return append(out, compactCase{name: "nolimit-gogc25", limit: -1, gc: 25})
+	return append(out, compactCase{name: "nolimit-gogc25", limit: -1, gc: 25},
+		compactCase{name: "limit20MiB-gogc25", limit: 20 << 20, gc: 25})
 }()
 
 type compactCase struct {
@@ -259,8 +262,8 @@ func linkTree(b testing.TB, from, to string) {
 // 10 s (2.6 million process rows), from the 288 parts per table of a
 // 5-minute flush (parts) and from the hour files consolidation leaves
 // (hours: 24 per table), with the sampler's soft memory limit (20 MiB),
-// without one, and without one at the sampler's GOGC for compactions
-// (compactCases), and reports the peak resident memory of the
+// without one, without one at the sampler's GOGC for compactions, and
+// with both, as the sampler compacts (compactCases), and reports the peak resident memory of the
 // compaction (VmHWM, reset before it), the peaks of its two parts
 // (RssAnon, RssFile; see rssSampler) and its CPU time. The budget is
 // 30 MB without a CPU penalty from the limit.
