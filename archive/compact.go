@@ -35,6 +35,10 @@ type CompactOptions struct {
 	// span has ended. 0 means DefaultConsolidate; a negative value turns
 	// consolidation off.
 	Consolidate time.Duration
+	// Between, if set, is called after each partition (a table's day, or
+	// its open day's hours) is done, before the next: almanac sample drops
+	// there the pages of its binary the partition's code had mapped.
+	Between func()
 }
 
 func compactLockName(host string) string { return journalDir + "/" + host + ".compact.lock" }
@@ -113,7 +117,11 @@ func (s *Store) CompactWith(host string, now time.Time, opts CompactOptions) (Co
 	var errs []error
 	if every > 0 {
 		for _, p := range open {
-			if err := s.consolidatePartition(p, now, every, &st); err != nil {
+			err := s.consolidatePartition(p, now, every, &st)
+			if opts.Between != nil {
+				opts.Between()
+			}
+			if err != nil {
 				errs = append(errs, err)
 				if noSpace(err) {
 					break
@@ -126,7 +134,11 @@ func (s *Store) CompactWith(host string, now time.Time, opts CompactOptions) (Co
 			errs = append(errs, fmt.Errorf("%d closed day folders not attempted", len(closed)-i))
 			break
 		}
-		if err := s.compactPartition(p, &st); err != nil {
+		err := s.compactPartition(p, &st, opts.Between)
+		if opts.Between != nil {
+			opts.Between()
+		}
+		if err != nil {
 			errs = append(errs, err)
 			if noSpace(err) {
 				// The others would fail the same way.
@@ -164,8 +176,9 @@ func (s *Store) liveOf(dir string, st *CompactStats) ([]dataFile, error) {
 	return live, nil
 }
 
-// compactPartition compacts one day folder.
-func (s *Store) compactPartition(p Partition, st *CompactStats) error {
+// compactPartition compacts one day folder; between, if not nil, is
+// called between the merge and the rollups (CompactOptions.Between).
+func (s *Store) compactPartition(p Partition, st *CompactStats, between func()) error {
 	dir := p.Dir()
 	live, err := s.liveOf(dir, st)
 	if err != nil {
@@ -174,6 +187,9 @@ func (s *Store) compactPartition(p Partition, st *CompactStats) error {
 	if len(live) > 1 || len(live) == 1 && live[0].kind != kindDay {
 		if err := s.mergeOrSetAside(p, live, kindDay, st); err != nil {
 			return err
+		}
+		if between != nil {
+			between()
 		}
 	}
 	// The rollups of the day, or of a day compacted before they existed.

@@ -143,6 +143,31 @@ func TestCompact(t *testing.T) {
 	}
 }
 
+// TestCompactBetween checks that CompactOptions.Between is called after
+// each partition and, in a closed day, between its merge and its rollups
+// (almanac sample drops its binary's pages there).
+func TestCompactBetween(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	start := time.Date(2026, 8, 20, 23, 50, 0, 0, time.UTC)
+	writeFlushing(t, s, "web1", start, 25*12+1, 5*time.Minute, time.Hour)
+	now := time.Date(2026, 8, 22, 0, 10, 0, 0, time.UTC)
+	closed := globCount(t, filepath.Join(dir, "*", "host=web1", "date=2026-08-2[01]"))
+	open := globCount(t, filepath.Join(dir, "*", "host=web1", "date=2026-08-22"))
+	if closed == 0 || open == 0 {
+		t.Fatalf("%d closed and %d open day folders, want some of both", closed, open)
+	}
+	for _, want := range []int{2*closed + open, closed + open} { // then nothing to merge
+		calls := 0
+		if _, err := s.CompactWith("web1", now, CompactOptions{Between: func() { calls++ }}); err != nil {
+			t.Fatal(err)
+		}
+		if calls != want {
+			t.Errorf("Between called %d times, want %d (%d closed day folders, %d open)", calls, want, closed, open)
+		}
+	}
+}
+
 // TestCoveredParts plays a crash between renaming a day file in and
 // deleting the parts it covers.
 func TestCoveredParts(t *testing.T) {

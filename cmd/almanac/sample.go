@@ -477,7 +477,7 @@ func (s *sampler) compactAndPrune(now time.Time) {
 		every = -1 // off
 	}
 	restore := lowerGC(compactGCPercent)
-	st, err := s.store.CompactWith(s.o.host, now, archive.CompactOptions{Consolidate: every})
+	st, err := s.store.CompactWith(s.o.host, now, archive.CompactOptions{Consolidate: every, Between: s.dropExe})
 	restore()
 	if err != nil {
 		s.log.Warn("compaction failed", "err", err)

@@ -1,0 +1,137 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"almanac/archive"
+	"almanac/internal/testfs"
+	"almanac/synth"
+)
+
+// BenchmarkSampleCompactRSS starts almanac sample (the real binary) on an
+// archive that holds a closed day of its host not compacted yet: 300
+// processes at 10 s, in the 288 parts a table of a 5-minute flush. The
+// sampler compacts it at once, as it does once a day; the benchmark reads
+// its status every 20 ms until the compaction is done and reports the
+// peaks over the runs: VmHWM, and those of RssAnon (its own memory) and
+// RssFile (its binary mapped in), in MB (kB / 1000), and its CPU time a
+// run. Goal: 30 MB. The day is written once into
+// $TMPDIR/almanac-sample-compact-bench-v1 and copied for each run.
+//
+//	go test ./cmd/almanac -run '^$' -bench SampleCompactRSS -benchtime 1x -count 3 -timeout 20m
+func BenchmarkSampleCompactRSS(b *testing.B) {
+	bin := buildAlmanac(b)
+	day := compactBenchDay(b)
+	b.ResetTimer()
+	peak := map[string]float64{}
+	var cpu float64
+	for range b.N {
+		b.StopTimer()
+		dir := testfs.CopyTree(b, day)
+		b.StartTimer()
+		var log lockedBuffer
+		cmd := exec.Command(bin, "sample", "--archive", dir, "--host", "bench", "--interval", "10s",
+			"--keep", "0", "--log-level", "debug")
+		cmd.Stderr = &log
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		statusFile := "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status"
+		var status []byte
+		deadline := time.Now().Add(5 * time.Minute)
+		for !bytes.Contains(log.Bytes(), []byte(`msg="compaction done"`)) {
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				b.Fatalf("no compaction done in 5 minutes; log:\n%s", log.Bytes())
+			}
+			var err error
+			if status, err = os.ReadFile(statusFile); err != nil {
+				b.Fatal(err)
+			}
+			for _, key := range []string{"RssAnon", "RssFile"} {
+				peak[key] = max(peak[key], statusMB(status, key))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		status, err := os.ReadFile(statusFile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Wait(); err != nil {
+			b.Fatalf("almanac sample: %v; log:\n%s", err, log.Bytes())
+		}
+		peak["VmHWM"] = max(peak["VmHWM"], statusMB(status, "VmHWM"))
+		cpu += (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	}
+	b.ReportMetric(peak["VmHWM"], "VmHWM-MB")
+	for _, key := range []string{"RssAnon", "RssFile"} {
+		b.ReportMetric(peak[key], key+"-peak-MB")
+	}
+	b.ReportMetric(cpu/float64(b.N), "cpu-s")
+}
+
+// compactBenchDay returns the folder of an archive with a day of host
+// "bench" (300 processes at 10 s, flushed every 5 minutes), writing it on
+// first use.
+func compactBenchDay(b *testing.B) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "almanac-sample-compact-bench-v1")
+	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
+		return dir
+	}
+	os.RemoveAll(dir)
+	st, err := archive.Open(dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	w, err := st.Writer("bench", archive.WriterOptions{NoSync: true, FlushEvery: 5 * time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := synth.New(synth.Host{Name: "bench", Seed: 1, Processes: 300})
+	start := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
+	for i := range 8640 {
+		if err := w.Append(g.Batch(start.Add(time.Duration(i) * 10 * time.Second))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".complete"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// lockedBuffer is a bytes.Buffer a process writes to while the benchmark
+// reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// Bytes returns a copy of what was written.
+func (l *lockedBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.b.Bytes())
+}
