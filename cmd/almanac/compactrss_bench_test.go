@@ -19,25 +19,39 @@ import (
 )
 
 // BenchmarkSampleCompactRSS starts almanac sample (the real binary) on an
-// archive that holds a closed day of its host not compacted yet: 300
-// processes at 10 s, in the 288 parts a table of a 5-minute flush. The
-// sampler compacts it at once, as it does once a day; the benchmark reads
-// its status every 20 ms until the compaction is done and reports the
-// peaks over the runs: VmHWM, and those of RssAnon (its own memory) and
-// RssFile (its binary mapped in), in MB (kB / 1000), and its CPU time a
-// run. Goal: 30 MB. The day is written once into
-// $TMPDIR/almanac-sample-compact-bench-v1 and copied for each run.
+// archive that holds files of its host it compacts at once: a closed day
+// of 300 processes at 10 s in the 288 parts a table of a 5-minute flush,
+// as it compacts once a day (day-300procs), and the hour before this one
+// of 1,000 processes at 1 s in 12 parts a table, as it consolidates every
+// hour (hour-1000procs; a closed day's, just after midnight UTC). It reads
+// the sampler's status every 20 ms until the compaction is done and
+// reports the peaks over the runs: VmHWM, and those of RssAnon (its own
+// memory) and RssFile (its binary mapped in), in MB (kB / 1000), and its
+// CPU time a run. Goal: 30 MB. The day is written once into
+// $TMPDIR/almanac-sample-compact-bench-v1, the hour for each benchmark
+// run; each is copied for each run.
 //
 //	go test ./cmd/almanac -run '^$' -bench SampleCompactRSS -benchtime 1x -count 3 -timeout 20m
 func BenchmarkSampleCompactRSS(b *testing.B) {
 	bin := buildAlmanac(b)
-	day := compactBenchDay(b)
+	b.Run("day-300procs", func(b *testing.B) { benchSampleCompact(b, bin, compactBenchDay(b)) })
+	b.Run("hour-1000procs", func(b *testing.B) {
+		hour := time.Now().UTC().Truncate(time.Hour).Add(-time.Hour)
+		dir := b.TempDir()
+		writeBenchParts(b, dir, 1000, hour, 3600, time.Second)
+		benchSampleCompact(b, bin, dir)
+	})
+}
+
+// benchSampleCompact runs almanac sample on copies of the archive in dir,
+// each until its first compaction is done (BenchmarkSampleCompactRSS).
+func benchSampleCompact(b *testing.B, bin, archiveDir string) {
 	b.ResetTimer()
 	peak := map[string]float64{}
 	var cpu float64
 	for range b.N {
 		b.StopTimer()
-		dir := testfs.CopyTree(b, day)
+		dir := testfs.CopyTree(b, archiveDir)
 		b.StartTimer()
 		var log lockedBuffer
 		cmd := exec.Command(bin, "sample", "--archive", dir, "--host", "bench", "--interval", "10s",
@@ -91,6 +105,18 @@ func compactBenchDay(b *testing.B) string {
 		return dir
 	}
 	os.RemoveAll(dir)
+	writeBenchParts(b, dir, 300, time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC), 8640, 10*time.Second)
+	if err := os.WriteFile(filepath.Join(dir, ".complete"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// writeBenchParts writes n samples of host "bench" with procs processes,
+// every interval from start, into the archive in dir, flushed every 5
+// minutes as the sampler flushes.
+func writeBenchParts(b *testing.B, dir string, procs int, start time.Time, n int, interval time.Duration) {
+	b.Helper()
 	st, err := archive.Open(dir, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
@@ -100,20 +126,15 @@ func compactBenchDay(b *testing.B) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	g := synth.New(synth.Host{Name: "bench", Seed: 1, Processes: 300})
-	start := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
-	for i := range 8640 {
-		if err := w.Append(g.Batch(start.Add(time.Duration(i) * 10 * time.Second))); err != nil {
+	g := synth.New(synth.Host{Name: "bench", Seed: 1, Processes: procs})
+	for i := range n {
+		if err := w.Append(g.Batch(start.Add(time.Duration(i) * interval))); err != nil {
 			b.Fatal(err)
 		}
 	}
 	if err := w.Close(); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ".complete"), nil, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	return dir
 }
 
 // lockedBuffer is a bytes.Buffer a process writes to while the benchmark
