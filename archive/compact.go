@@ -36,8 +36,9 @@ type CompactOptions struct {
 	// consolidation off.
 	Consolidate time.Duration
 	// Between, if set, is called after each partition (a table's day, or
-	// its open day's hours) is done, before the next: almanac sample drops
-	// there the pages of its binary the partition's code had mapped.
+	// its open day's hours) is done, before the next, and between a
+	// closed day's merge and its rollups: almanac sample drops there the
+	// pages of its binary the code of the phase before had mapped.
 	Between func()
 }
 
