@@ -63,6 +63,9 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 	resolutions := tableResolutions(table)
 	subs := make([]*os.Root, 1+len(resolutions))
 	none := make([]bool, len(subs)) // no such folder: nothing to list in it
+	// The rollup folders also to look for files in (statDir: a look a
+	// system call, where there are thousands a host-year).
+	looks := make([]*statDir, len(resolutions))
 	for i, dir := range slices.Concat([]string{hostDir}, rollupHostDirs(table, host, resolutions)) {
 		sub, err := s.root.OpenRoot(dir)
 		if err != nil {
@@ -71,6 +74,13 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 		}
 		defer sub.Close()
 		subs[i] = sub
+		if i == 0 {
+			continue
+		}
+		if d, err := s.openStatDir(dir); err == nil {
+			defer d.Close()
+			looks[i-1] = &d
+		}
 	}
 	out := make([]DayFiles, 0, len(parts))
 	for _, p := range parts {
@@ -92,9 +102,17 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 			if len(live) == 1 {
 				// The rollup of the day file, if it was written: a look
 				// at one name instead of a listing.
+				rname := rollupName(live[0])
 				var ok bool
-				if st, ok = s.regularIn(subs[1+i], date+"/"+rollupName(live[0]), dir+"/"+rollupName(live[0])); ok {
-					name = rollupName(live[0])
+				var err error = fs.ErrInvalid
+				if looks[i] != nil {
+					st, ok, err = looks[i].stat(date + "/" + rname)
+				}
+				if err != nil {
+					st, ok = s.regularIn(subs[1+i], date+"/"+rname, dir+"/"+rname)
+				}
+				if ok {
+					name = rname
 				}
 			} else {
 				rnames, rstats, err := s.listDirIn(subs[1+i], date, dir)
