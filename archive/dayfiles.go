@@ -104,11 +104,12 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 				// at one name instead of a listing.
 				rname := rollupName(live[0])
 				var ok bool
-				var err error = fs.ErrInvalid
+				var err error
 				if looks[i] != nil {
 					st, ok, err = looks[i].stat(date + "/" + rname)
 				}
-				if err != nil {
+				if looks[i] == nil || err != nil {
+					// Through the roots, which say what is wrong.
 					st, ok = s.regularIn(subs[1+i], date+"/"+rname, dir+"/"+rname)
 				}
 				if ok {
