@@ -8,7 +8,6 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -180,23 +179,6 @@ func TestBuildCustomEscaped(t *testing.T) {
 	}
 }
 
-// customScans is a scanner that counts the reads of the custom table per
-// day.
-type customScans struct {
-	*archive.Store
-	mu    sync.Mutex
-	reads map[time.Time]int
-}
-
-func (s *customScans) ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error) {
-	if d.Table == schema.TableCustom {
-		s.mu.Lock()
-		s.reads[d.Day]++
-		s.mu.Unlock()
-	}
-	return s.Store.ScanFiles(res, d, from, to, cols...)
-}
-
 // TestDayMemoCustom renders the custom fixture with a render cache at
 // later times: its closed days come from the day memo, and pages equal a
 // render without a cache, also after late rows: one inside a day (that
@@ -204,7 +186,7 @@ func (s *customScans) ScanFiles(res archive.Resolution, d archive.DayFiles, from
 // the next day's first rate starts from (the next day is read again too).
 func TestDayMemoCustom(t *testing.T) {
 	st := writeCustomFixture(t, t.TempDir(), true)
-	src := &customScans{Store: st, reads: map[time.Time]int{}}
+	src := &dayScans{Store: st, table: schema.TableCustom, reads: map[time.Time]int{}}
 	cache := filepath.Join(t.TempDir(), "render-cache")
 	now := fixedNow
 	render := func(what string) map[time.Time]int {

@@ -323,21 +323,23 @@ func TestDayMemoEarlier(t *testing.T) {
 	}
 }
 
-// rollupScans is a scanner that counts the reads of the cpu table's
-// rollups per day, and can make the rollups of one day read as empty (a
-// day compacted again since its listing).
-type rollupScans struct {
+// dayScans is a scanner that counts the reads of one table's days (with
+// rollups set, of its rollups only), and can make the rollups of one day
+// read as empty (a day compacted again since its listing).
+type dayScans struct {
 	*archive.Store
-	mu    sync.Mutex
-	reads map[time.Time]int
-	gone  time.Time // the day whose rollups read as empty (zero: none)
+	table   string
+	rollups bool
+	mu      sync.Mutex
+	reads   map[time.Time]int
+	gone    time.Time // the day whose rollups read as empty (zero: none)
 }
 
-func (s *rollupScans) ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error) {
-	if res != archive.Raw && d.Table == schema.TableCPU {
+func (s *dayScans) ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error) {
+	if d.Table == s.table && (res != archive.Raw || !s.rollups) {
 		s.mu.Lock()
 		s.reads[d.Day]++
-		gone := d.Day.Equal(s.gone)
+		gone := res != archive.Raw && d.Day.Equal(s.gone)
 		s.mu.Unlock()
 		if gone {
 			return s.Store.ScanFiles(res, archive.DayFiles{Partition: d.Partition}, from, to, cols...)
@@ -359,7 +361,7 @@ func TestRollupHours(t *testing.T) {
 	if _, err := st.Compact("dense", n); err != nil {
 		t.Fatal(err)
 	}
-	src := &rollupScans{Store: st, reads: map[time.Time]int{}}
+	src := &dayScans{Store: st, table: schema.TableCPU, rollups: true, reads: map[time.Time]int{}}
 	cache := filepath.Join(t.TempDir(), "render-cache")
 	now := n
 	render := func(what string) map[time.Time]int {

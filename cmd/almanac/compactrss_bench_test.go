@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -53,20 +52,28 @@ func benchSampleCompact(b *testing.B, bin, archiveDir string) {
 		b.StopTimer()
 		dir := testfs.CopyTree(b, archiveDir)
 		b.StartTimer()
-		var log lockedBuffer
+		logFile, err := os.Create(filepath.Join(b.TempDir(), "sample.log"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		log := func() []byte {
+			data, _ := os.ReadFile(logFile.Name())
+			return data
+		}
 		cmd := exec.Command(bin, "sample", "--archive", dir, "--host", "bench", "--interval", "10s",
 			"--keep", "0", "--log-level", "debug")
-		cmd.Stderr = &log
+		cmd.Stderr = logFile
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
+		logFile.Close() // the sampler has its own
 		statusFile := "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status"
 		var status []byte
 		deadline := time.Now().Add(5 * time.Minute)
-		for !bytes.Contains(log.Bytes(), []byte(`msg="compaction done"`)) {
+		for !bytes.Contains(log(), []byte(`msg="compaction done"`)) {
 			if time.Now().After(deadline) {
 				cmd.Process.Kill()
-				b.Fatalf("no compaction done in 5 minutes; log:\n%s", log.Bytes())
+				b.Fatalf("no compaction done in 5 minutes; log:\n%s", log())
 			}
 			var err error
 			if status, err = os.ReadFile(statusFile); err != nil {
@@ -77,13 +84,13 @@ func benchSampleCompact(b *testing.B, bin, archiveDir string) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		status, err := os.ReadFile(statusFile)
+		status, err = os.ReadFile(statusFile)
 		if err != nil {
 			b.Fatal(err)
 		}
 		cmd.Process.Signal(os.Interrupt)
 		if err := cmd.Wait(); err != nil {
-			b.Fatalf("almanac sample: %v; log:\n%s", err, log.Bytes())
+			b.Fatalf("almanac sample: %v; log:\n%s", err, log())
 		}
 		peak["VmHWM"] = max(peak["VmHWM"], statusMB(status, "VmHWM"))
 		cpu += (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
@@ -135,24 +142,4 @@ func writeBenchParts(b *testing.B, dir string, procs int, start time.Time, n int
 	if err := w.Close(); err != nil {
 		b.Fatal(err)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer a process writes to while the benchmark
-// reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// Bytes returns a copy of what was written.
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Clone(l.b.Bytes())
 }
