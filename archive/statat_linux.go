@@ -4,6 +4,7 @@ package archive
 
 import (
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,12 +19,23 @@ import (
 // archive), and were it replaced by one since, only the size and time
 // the look gives could be wrong (they key a render's memo); the file
 // itself is read through the archive's os.Root.
-type statDir struct{ f *os.File }
+type statDir struct {
+	f  *os.File
+	rc syscall.RawConn // f's descriptor
+}
 
 // openStatDir opens the folder dir (relative to the root) for stat.
 func (s *Store) openStatDir(dir string) (statDir, error) {
 	f, err := s.root.Open(dir)
-	return statDir{f}, err
+	if err != nil {
+		return statDir{}, err
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return statDir{}, err
+	}
+	return statDir{f, rc}, nil
 }
 
 func (d statDir) Close() error { return d.f.Close() }
@@ -32,13 +44,9 @@ func (d statDir) Close() error { return d.f.Close() }
 // (day folder/name) in d; ok is false when it is missing or not a
 // regular file, err when the look failed otherwise.
 func (d statDir) stat(rel string) (st fileStat, ok bool, err error) {
-	rc, err := d.f.SyscallConn()
-	if err != nil {
-		return fileStat{}, false, err
-	}
 	var u unix.Stat_t
 	var serr error
-	if err := rc.Control(func(fd uintptr) {
+	if err := d.rc.Control(func(fd uintptr) {
 		serr = unix.Fstatat(int(fd), rel, &u, unix.AT_SYMLINK_NOFOLLOW)
 	}); err != nil {
 		return fileStat{}, false, err
