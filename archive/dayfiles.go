@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -58,36 +57,28 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
 	}
-	// Each day's folders are opened from their parent, opened once.
+	// Each day's folders are listed, and looked in, from their parent
+	// folders, opened once (dirAt: a listing or a look a few system
+	// calls, where there are thousands a host-year).
 	hostDir := table + "/host=" + host
 	resolutions := tableResolutions(table)
-	subs := make([]*os.Root, 1+len(resolutions))
-	none := make([]bool, len(subs)) // no such folder: nothing to list in it
-	// The rollup folders also to look for files in (statDir: a look a
-	// system call, where there are thousands a host-year).
-	looks := make([]*statDir, len(resolutions))
+	dirs := make([]*dirAt, 1+len(resolutions)) // nil: list through the root
+	none := make([]bool, len(dirs))            // no such folder: nothing to list in it
 	for i, dir := range slices.Concat([]string{hostDir}, rollupHostDirs(table, host, resolutions)) {
-		sub, err := s.root.OpenRoot(dir)
+		d, err := s.openDirAt(dir)
 		if err != nil {
 			none[i] = errors.Is(err, fs.ErrNotExist)
 			continue
 		}
-		defer sub.Close()
-		subs[i] = sub
-		if i == 0 {
-			continue
-		}
-		if d, err := s.openStatDir(dir); err == nil {
-			defer d.Close()
-			looks[i-1] = &d
-		}
+		defer d.Close()
+		dirs[i] = &d
 	}
 	out := make([]DayFiles, 0, len(parts))
 	for _, p := range parts {
 		d := DayFiles{Partition: p}
 		date := "date=" + p.Day.UTC().Format(time.DateOnly)
 		if !none[0] {
-			if d.names, d.stats, err = s.listDirIn(subs[0], date, p.Dir()); err != nil {
+			if d.names, d.stats, err = s.listDay(dirs[0], date, p.Dir()); err != nil {
 				return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
 			}
 		}
@@ -105,18 +96,18 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 				rname := rollupName(live[0])
 				var ok bool
 				var err error
-				if looks[i] != nil {
-					st, ok, err = looks[i].stat(date + "/" + rname)
+				if dirs[1+i] != nil {
+					st, ok, err = dirs[1+i].stat(date + "/" + rname)
 				}
-				if looks[i] == nil || err != nil {
-					// Through the roots, which say what is wrong.
-					st, ok = s.regularIn(subs[1+i], date+"/"+rname, dir+"/"+rname)
+				if dirs[1+i] == nil || err != nil {
+					// Through the root, which says what is wrong.
+					st, ok = s.regular(dir + "/" + rname)
 				}
 				if ok {
 					name = rname
 				}
 			} else {
-				rnames, rstats, err := s.listDirIn(subs[1+i], date, dir)
+				rnames, rstats, err := s.listDay(dirs[1+i], date, dir)
 				if err != nil {
 					return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
 				}
@@ -137,22 +128,28 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 	return out, nil
 }
 
-// regularIn reports whether name (relative to the root), rel in sub
-// (nil: the root), is a regular file, as a listing's usable entry, and
-// gives its size and modification time.
-func (s *Store) regularIn(sub *os.Root, rel, name string) (fileStat, bool) {
-	var fi fs.FileInfo
-	var err error
-	if sub != nil {
-		fi, err = sub.Stat(rel)
-	}
-	if sub == nil || err != nil && !errors.Is(err, fs.ErrNotExist) {
-		fi, err = s.root.Stat(name)
-	}
+// regular reports whether name (relative to the root) is a regular
+// file, as a listing's usable entry, and gives its size and modification
+// time.
+func (s *Store) regular(name string) (fileStat, bool) {
+	fi, err := s.root.Stat(name)
 	if err != nil || !fi.Mode().IsRegular() {
 		return fileStat{}, false
 	}
 	return fileStat{fi.Size(), fi.ModTime().UnixNano(), true}, true
+}
+
+// listDay lists the day folder date of d (nil: none open), dir relative
+// to the root, as listDir does; whatever fails that way (a missing folder,
+// a symlink) is listed again through the root, which says what is wrong.
+func (s *Store) listDay(d *dirAt, date, dir string) ([]string, []fileStat, error) {
+	if d != nil {
+		if ents, err := d.list(date); err == nil {
+			names, st := s.usableOf(dir, ents, true)
+			return names, st, nil
+		}
+	}
+	return s.listDir(dir)
 }
 
 // rollupHostDirs returns the folders of the rollups of table for host at

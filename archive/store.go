@@ -75,64 +75,59 @@ type fileStat struct {
 	ok          bool // false: not known from the listing (a symlink, say)
 }
 
+// entry is one entry of a folder as a listing read it.
+type entry struct {
+	name string
+	typ  fs.FileMode // the type bits
+	st   fileStat    // a regular file's, when the listing asked for them
+}
+
 // listIn lists the open folder f as namesIn does and, with stats, gives
 // each regular file's size and modification time beside its name (zero
-// for the other names): a folder opened in a Root has its entries
-// stat'ed as it is read, so they cost nothing more, where a stat by path
-// afterwards costs a lookup of every folder on the way.
+// for the other names), read as the folder is read (entriesOf), where a
+// stat by path afterwards costs a lookup of every folder on the way.
 func (s *Store) listIn(dir string, f *os.File, stats bool) ([]string, []fileStat, error) {
-	ents, err := f.ReadDir(-1)
+	ents, err := entriesOf(f, stats)
 	if err != nil {
 		if s.skip(dir, err, false) {
 			return nil, nil, nil
 		}
 		return nil, nil, fmt.Errorf("list %s: %w", dir, err)
 	}
-	slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	names, st := s.usableOf(dir, ents, stats)
+	return names, st, nil
+}
+
+// usableOf returns the names of the usable entries of the folder dir
+// (usable), sorted, and with stats their sizes and times beside them.
+func (s *Store) usableOf(dir string, ents []entry, stats bool) ([]string, []fileStat) {
+	slices.SortFunc(ents, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 	names := make([]string, 0, len(ents))
 	var st []fileStat
 	if stats {
 		st = make([]fileStat, 0, len(ents))
 	}
 	for _, e := range ents {
-		if !s.usable(dir+"/"+e.Name(), e.Type()) {
+		if !s.usable(dir+"/"+e.name, e.typ) {
 			continue
 		}
-		names = append(names, e.Name())
-		if !stats {
-			continue
+		names = append(names, e.name)
+		if stats {
+			st = append(st, e.st)
 		}
-		var fst fileStat
-		if e.Type().IsRegular() {
-			if fi, err := e.Info(); err == nil {
-				fst = fileStat{fi.Size(), fi.ModTime().UnixNano(), true}
-			}
-		}
-		st = append(st, fst)
 	}
-	return names, st, nil
+	return names, st
 }
 
-// listDirIn lists dir (relative to the root) as readDirNames does, with
-// the size and modification time of each regular file (listIn), opened as
-// rel in sub, a root opened on one of its parents: one lookup of a name
-// instead of one per folder on the way (os.Root resolves a path a folder
-// at a time). Whatever fails to open that way (a missing folder, a
-// symlink) is opened again as readDirNames opens it, which says what is
-// wrong; sub may be nil.
-func (s *Store) listDirIn(sub *os.Root, rel, dir string) ([]string, []fileStat, error) {
-	var f *os.File
-	err := fs.ErrInvalid
-	if sub != nil {
-		f, err = sub.Open(rel)
-	}
+// listDir lists dir (relative to the root) as readDirNames does, with
+// the size and modification time of each regular file (listIn).
+func (s *Store) listDir(dir string) ([]string, []fileStat, error) {
+	f, err := s.root.Open(dir)
 	if err != nil {
-		if f, err = s.root.Open(dir); err != nil {
-			if s.skip(dir, err, false) {
-				return nil, nil, nil
-			}
-			return nil, nil, s.explain(dir, err)
+		if s.skip(dir, err, false) {
+			return nil, nil, nil
 		}
+		return nil, nil, s.explain(dir, err)
 	}
 	defer f.Close()
 	return s.listIn(dir, f, true)
