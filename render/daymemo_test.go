@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -415,4 +416,43 @@ func mustGlob(t *testing.T, pattern string) []string {
 		t.Fatalf("nothing matches %s (%v)", pattern, err)
 	}
 	return names
+}
+
+// TestParseMemo checks the reading of a memo file: its records come back;
+// a damaged one, a cut one and one of no format are refused as damaged; a
+// day memo of another format (an older almanac's) is refused as such, so
+// that a render reads its days again without a warning.
+func TestParseMemo(t *testing.T) {
+	var b memoBuf
+	b.b = append(b.b, dayMemoFormat...)
+	b.bytes([]byte("d1"))
+	b.bytes([]byte("record one"))
+	b.bytes([]byte("s2"))
+	b.bytes([]byte("record two"))
+	good := memoSum(b.b)
+	flipped := slices.Clone(good)
+	flipped[len(dayMemoFormat)+3] ^= 0x10
+	older := append([]byte("almanac-day-memo-2\n"), good[len(dayMemoFormat):]...)
+	for _, tt := range []struct {
+		name   string
+		data   []byte
+		format bool // refused as another format
+		ok     bool
+	}{
+		{"good", good, false, true},
+		{"a bit flipped", flipped, false, false},
+		{"cut", good[:len(good)-1], false, false},
+		{"checksum only", memoSum([]byte(dayMemoFormat))[:len(dayMemoFormat)+memoSumSize-1], false, false},
+		{"no format", []byte("hello"), false, false},
+		{"older format", older, true, false},
+	} {
+		recs, err := parseMemo(tt.data)
+		if tt.ok != (err == nil) || errors.Is(err, errMemoFormat) != tt.format {
+			t.Errorf("%s: error %v, want ok %t, another format %t", tt.name, err, tt.ok, tt.format)
+			continue
+		}
+		if tt.ok && (string(recs["d1"]) != "record one" || string(recs["s2"]) != "record two" || len(recs) != 2) {
+			t.Errorf("%s: records %q", tt.name, recs)
+		}
+	}
 }

@@ -3,7 +3,6 @@ package render
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"maps"
 	"math"
 	"os"
@@ -347,8 +346,7 @@ func writeMemoFile(t *testing.T, name string, recs map[string][]byte) {
 		b.bytes([]byte(k))
 		b.bytes(recs[k])
 	}
-	sum := sha256.Sum256(b.b)
-	if err := os.WriteFile(name, append(b.b, sum[:]...), 0o644); err != nil {
+	if err := os.WriteFile(name, memoSum(b.b), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
