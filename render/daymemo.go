@@ -356,7 +356,14 @@ func (r *memoReader) fail(what string) {
 	r.b = nil
 }
 
+// uint and int read a varint; one of a byte (most in a memo: a steady
+// sample's time, a count) is read without a call to encoding/binary.
 func (r *memoReader) uint() uint64 {
+	if len(r.b) > 0 && r.b[0] < 0x80 {
+		v := r.b[0]
+		r.b = r.b[1:]
+		return uint64(v)
+	}
 	v, n := binary.Uvarint(r.b)
 	if n <= 0 {
 		r.fail("number")
@@ -367,6 +374,11 @@ func (r *memoReader) uint() uint64 {
 }
 
 func (r *memoReader) int() int64 {
+	if len(r.b) > 0 && r.b[0] < 0x80 {
+		u := r.b[0]
+		r.b = r.b[1:]
+		return int64(u>>1) ^ -int64(u&1) // zigzag, as binary.Varint
+	}
 	v, n := binary.Varint(r.b)
 	if n <= 0 {
 		r.fail("number")

@@ -456,3 +456,38 @@ func TestParseMemo(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoVarints checks that the memo's numbers come back as they were
+// written, those of one byte (read without encoding/binary) and longer
+// ones, and that a number cut short is refused.
+func TestMemoVarints(t *testing.T) {
+	ints := []int64{math.MinInt64, math.MaxInt64, -1 << 40, 1 << 40, -65, -64, -63, 63, 64, 65, 1000, -1000}
+	for v := int64(-130); v <= 130; v++ {
+		ints = append(ints, v)
+	}
+	var b memoBuf
+	for _, v := range ints {
+		b.int(v)
+		b.uint(uint64(v))
+	}
+	r := memoReader{b: b.b}
+	for _, v := range ints {
+		if got := r.int(); got != v {
+			t.Errorf("int %d read as %d", v, got)
+		}
+		if got := r.uint(); got != uint64(v) {
+			t.Errorf("uint %d read as %d", uint64(v), got)
+		}
+	}
+	if r.err != nil || len(r.b) != 0 {
+		t.Errorf("after every number: error %v, %d bytes left", r.err, len(r.b))
+	}
+	var long memoBuf
+	long.int(1 << 20)
+	for _, read := range []func(*memoReader){func(r *memoReader) { r.int() }, func(r *memoReader) { r.uint() }} {
+		r := memoReader{b: long.b[:len(long.b)-1]}
+		if read(&r); r.err == nil {
+			t.Error("a number cut short was read")
+		}
+	}
+}
