@@ -1,6 +1,7 @@
 package render
 
 import (
+	"math"
 	"slices"
 	"time"
 )
@@ -45,13 +46,13 @@ type timeline struct {
 	Status      string   // StatusUp, StatusStale, StatusDown or StatusNone
 }
 
-// buildTimeline works out outages and reboots from the sample times ts
-// (ascending, µs) and the boot time each sample reported. A gap is more
-// than gapFactor sampling intervals between two samples, the interval of
-// the days they were taken on (dayIntervals: a sampler whose interval
-// was changed is judged by the one in force then).
+// buildTimeline works out outages and reboots from the host's sample
+// times and the boot time each sample reported (s, a UTC day at a time).
+// A gap is more than gapFactor sampling intervals between two samples,
+// the interval of the days they were taken on (dayIntervals: a sampler
+// whose interval was changed is judged by the one in force then).
 //
-// Between two consecutive samples:
+// Between two consecutive samples (step):
 //   - the boot time changed: the host went down at the earlier sample and
 //     came back at the new boot time (KindDown); if the sampler then took
 //     longer than a gap to start, the rest is KindNoData;
@@ -59,41 +60,55 @@ type timeline struct {
 //     gap: KindNoData (the host ran, the sampler did not);
 //   - otherwise the host was up.
 //
+// A day whose samples all read one boot time, and that has its own
+// interval, adds the gaps it holds (timesDay.gaps) without its times: a
+// kept day's are not decoded. The others are walked sample by sample.
+//
 // After the last sample, a silence longer than a gap is an ongoing outage:
 // KindNoData while it is shorter than downAfter (status stale), KindDown
 // after (status down: the host stopped answering).
-func buildTimeline(ts, boots []int64, now int64) timeline {
+func buildTimeline(s *sampleTimes, now int64) timeline {
 	tl := timeline{Now: now, Status: StatusNone}
-	if len(ts) == 0 {
+	if s == nil || len(s.days) == 0 {
 		return tl
 	}
-	tl.First, tl.Last = ts[0], ts[len(ts)-1]
-	ends, ivs := dayIntervals(ts)
+	days := s.days
+	ivs := dayIntervals(days)
+	tl.First, tl.Last = days[0].first, days[len(days)-1].last
 	tl.Interval = ivs[len(ivs)-1]
-	day := 0 // of ts[i]
-	for i := 1; i < len(ts); i++ {
-		a, b := ts[i-1], ts[i]
-		gap := gapThreshold(ivs[day])
-		if i == ends[day] {
-			// Across midnight: the longer of the two days' intervals.
-			day++
-			gap = gapThreshold(max(ivs[day-1], ivs[day]))
+	var prevT, prevBoot int64 // the last sample so far, and its boot time (0 before the first)
+	for j := range days {
+		d := &days[j]
+		gap := gapThreshold(ivs[j])
+		cross := gap // across midnight: the longer of the two days' intervals
+		if j > 0 {
+			cross = gapThreshold(max(ivs[j-1], ivs[j]))
 		}
-		if bootChanged(boots[i], boots[i-1]) {
-			boot := boots[i]
-			tl.Reboots = append(tl.Reboots, boot)
-			if boot <= a || boot >= b {
-				tl.add(Outage{Start: a, End: b, Kind: KindDown})
-				continue
+		if len(d.runs) == 1 && d.iv != 0 {
+			boot := carry(d.runs[0].v, prevBoot)
+			if j > 0 {
+				tl.step(prevT, d.first, prevBoot, boot, cross)
 			}
-			tl.add(Outage{Start: a, End: boot, Kind: KindDown})
-			if b-boot > gap {
-				tl.add(Outage{Start: boot, End: b, Kind: KindNoData})
+			for _, p := range d.gaps {
+				tl.add(Outage{Start: p.a, End: p.b, Kind: KindNoData})
 			}
+			prevT, prevBoot = d.last, boot
 			continue
 		}
-		if b-a > gap {
-			tl.add(Outage{Start: a, End: b, Kind: KindNoData})
+		ts := d.times()
+		i := 0
+		for _, run := range d.runs {
+			boot := carry(run.v, prevBoot)
+			for _, t := range ts[i : i+run.n] {
+				switch {
+				case i > 0:
+					tl.step(prevT, t, prevBoot, boot, gap)
+				case j > 0:
+					tl.step(prevT, t, prevBoot, boot, cross)
+				}
+				prevT, prevBoot = t, boot
+				i++
+			}
 		}
 	}
 	silent, gap := now-tl.Last, gapThreshold(tl.Interval)
@@ -108,6 +123,35 @@ func buildTimeline(ts, boots []int64, now int64) timeline {
 		tl.add(Outage{Start: tl.Last, End: now, Kind: KindDown, Ongoing: true})
 	}
 	return tl
+}
+
+// carry returns the boot time v read (as a time in µs), or prev when it
+// is missing (NaN).
+func carry(v float64, prev int64) int64 {
+	if math.IsNaN(v) {
+		return prev
+	}
+	return int64(v)
+}
+
+// step adds what happened between consecutive samples a and b (µs) that
+// read the boot times prevBoot and boot, gap the gap threshold there.
+func (tl *timeline) step(a, b, prevBoot, boot, gap int64) {
+	if bootChanged(boot, prevBoot) {
+		tl.Reboots = append(tl.Reboots, boot)
+		if boot <= a || boot >= b {
+			tl.add(Outage{Start: a, End: b, Kind: KindDown})
+			return
+		}
+		tl.add(Outage{Start: a, End: boot, Kind: KindDown})
+		if b-boot > gap {
+			tl.add(Outage{Start: boot, End: b, Kind: KindNoData})
+		}
+		return
+	}
+	if b-a > gap {
+		tl.add(Outage{Start: a, End: b, Kind: KindNoData})
+	}
 }
 
 // add appends o, merging it with the previous outage when they touch and
@@ -202,42 +246,43 @@ const dayUS = 24 * 3600 * 1_000_000
 // sampling interval.
 const minDayIntervals = 3
 
-// dayIntervals divides ts (ascending, µs) into its UTC days: ends[j] is
-// the end of the j-th day's times in ts, ivs[j] its sampling interval,
-// the median distance between its consecutive distinct samples. A day
-// with fewer than minDayIntervals of them (a host that came back just
-// before midnight) has the interval of the day before, or of the first
-// day after that has one; when none has, every day has the median
-// interval of all of ts. A day at a time keeps one buffer of a day's
-// intervals, where a year is millions.
-func dayIntervals(ts []int64) (ends []int, ivs []int64) {
-	var buf []int64
-	for lo := 0; lo < len(ts); {
-		day := ts[lo] / dayUS
-		hi := lo + 1
-		for hi < len(ts) && ts[hi]/dayUS == day {
-			hi++
+// dayInterval returns the sampling interval of a UTC day's times ts
+// (ascending, µs): the median distance between its consecutive distinct
+// samples, or 0 when it has fewer than minDayIntervals of them (a host
+// that came back just before midnight).
+func dayInterval(ts []int64) int64 {
+	buf := make([]int64, 0, max(len(ts)-1, 0))
+	for i := 1; i < len(ts); i++ {
+		if ts[i] > ts[i-1] {
+			buf = append(buf, ts[i]-ts[i-1])
 		}
-		buf = buf[:0]
-		for i := lo + 1; i < hi; i++ {
-			if ts[i] > ts[i-1] {
-				buf = append(buf, ts[i]-ts[i-1])
-			}
-		}
-		var iv int64
-		if len(buf) >= minDayIntervals {
-			iv = steadyInterval(kth(buf, len(buf)/2))
-		}
-		ends, ivs = append(ends, hi), append(ivs, iv)
-		lo = hi
+	}
+	if len(buf) < minDayIntervals {
+		return 0
+	}
+	return steadyInterval(kth(buf, len(buf)/2))
+}
+
+// dayIntervals returns the sampling interval of each of days: its own
+// (dayInterval), or for a day without one that of the day before, or of
+// the first day after that has one; when none has, every day has the
+// median interval of all the samples.
+func dayIntervals(days []timesDay) []int64 {
+	ivs := make([]int64, len(days))
+	for j := range days {
+		ivs[j] = days[j].iv
 	}
 	k := slices.IndexFunc(ivs, func(iv int64) bool { return iv != 0 })
 	if k < 0 {
-		iv := steadyInterval(medianInterval(ts))
+		var all []int64 // days of a few samples each
+		for j := range days {
+			all = append(all, days[j].times()...)
+		}
+		iv := steadyInterval(medianInterval(all))
 		for j := range ivs {
 			ivs[j] = iv
 		}
-		return ends, ivs
+		return ivs
 	}
 	for j := range k {
 		ivs[j] = ivs[k]
@@ -247,5 +292,5 @@ func dayIntervals(ts []int64) (ends []int, ivs []int64) {
 			ivs[j] = ivs[j-1]
 		}
 	}
-	return ends, ivs
+	return ivs
 }

@@ -1,6 +1,9 @@
 package render
 
 import (
+	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,6 +24,16 @@ func every(a, b, step, boot int64) (ts, boots []int64) {
 		boots = append(boots, boot*sec)
 	}
 	return ts, boots
+}
+
+// timelineOf returns the timeline of the sample times ts (µs) that read
+// the boot times boots.
+func timelineOf(ts, boots []int64, now int64) timeline {
+	fs := make([]float64, len(boots))
+	for i, b := range boots {
+		fs[i] = float64(b)
+	}
+	return buildTimeline(newSampleTimes(ts, fs), now)
 }
 
 func concat(parts ...[2][]int64) (ts, boots []int64) {
@@ -154,7 +167,7 @@ func TestBuildTimeline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tl := buildTimeline(tt.ts, tt.boots, tt.now)
+			tl := timelineOf(tt.ts, tt.boots, tt.now)
 			if diff := cmp.Diff(tt.wantOutages, tl.Outages); diff != "" {
 				t.Errorf("outages mismatch (-want +got):\n%s", diff)
 			}
@@ -173,11 +186,11 @@ func TestTimelineSpan(t *testing.T) {
 	// Host A: up 0..1000, sampler off 1000..1600, up to 3000, down
 	// 3000..3300 (reboot), up 3320..5000; now 5005.
 	tsA, bootsA := concat(part(0, 1000, -3600), part(1600, 3000, -3600), part(3320, 5000, 3300))
-	a := buildTimeline(tsA, bootsA, 5005*sec)
+	a := timelineOf(tsA, bootsA, 5005*sec)
 	// Host B: up 0..1000, crash, boot at 1100, sampler at 1400, up to
 	// 2000, silent until now 2600.
 	tsB, bootsB := concat(part(0, 1000, -50), part(1400, 2000, 1100))
-	b := buildTimeline(tsB, bootsB, 2600*sec)
+	b := timelineOf(tsB, bootsB, 2600*sec)
 
 	tests := []struct {
 		name     string
@@ -217,7 +230,7 @@ func TestTimelineSpan(t *testing.T) {
 			wantPct: 0, wantOK: true,
 		},
 		{
-			name: "no samples at all", tl: buildTimeline(nil, nil, 100*sec), from: 0, to: 100 * sec,
+			name: "no samples at all", tl: timelineOf(nil, nil, 100*sec), from: 0, to: 100 * sec,
 			want: avail{Unmonitored: s(100)},
 		},
 	}
@@ -250,5 +263,154 @@ func TestSteadyInterval(t *testing.T) {
 		if got := steadyInterval(tt.in); got != tt.want {
 			t.Errorf("steadyInterval(%d) = %d, want %d", tt.in, got, tt.want)
 		}
+	}
+}
+
+// timelineRef is buildTimeline as it was before it took a day at a time:
+// every pair of consecutive samples walked, the intervals of their days
+// worked out from the whole list. TestTimelineDays holds the other to it.
+func timelineRef(ts, boots []int64, now int64) timeline {
+	tl := timeline{Now: now, Status: StatusNone}
+	if len(ts) == 0 {
+		return tl
+	}
+	tl.First, tl.Last = ts[0], ts[len(ts)-1]
+	var ends []int
+	var ivs []int64
+	for lo := 0; lo < len(ts); {
+		hi := lo + 1
+		for hi < len(ts) && ts[hi]/dayUS == ts[lo]/dayUS {
+			hi++
+		}
+		ends, ivs = append(ends, hi), append(ivs, dayInterval(ts[lo:hi]))
+		lo = hi
+	}
+	if k := slices.IndexFunc(ivs, func(iv int64) bool { return iv != 0 }); k < 0 {
+		for j := range ivs {
+			ivs[j] = steadyInterval(medianInterval(slices.Clone(ts)))
+		}
+	} else {
+		for j := range ivs {
+			if j < k {
+				ivs[j] = ivs[k]
+			} else if ivs[j] == 0 {
+				ivs[j] = ivs[j-1]
+			}
+		}
+	}
+	tl.Interval = ivs[len(ivs)-1]
+	day := 0
+	for i := 1; i < len(ts); i++ {
+		gap := gapThreshold(ivs[day])
+		if i == ends[day] {
+			day++
+			gap = gapThreshold(max(ivs[day-1], ivs[day]))
+		}
+		tl.step(ts[i-1], ts[i], boots[i-1], boots[i], gap)
+	}
+	silent, gap := now-tl.Last, gapThreshold(tl.Interval)
+	switch {
+	case silent <= gap:
+		tl.Status = StatusUp
+	case silent <= downAfter.Microseconds():
+		tl.Status = StatusStale
+		tl.add(Outage{Start: tl.Last, End: now, Kind: KindNoData, Ongoing: true})
+	default:
+		tl.Status = StatusDown
+		tl.add(Outage{Start: tl.Last, End: now, Kind: KindDown, Ongoing: true})
+	}
+	return tl
+}
+
+// TestTimelineDays builds the timelines of random histories (days of
+// steady or jittered samples at one of three intervals, gaps, reboots,
+// missing boot times, days of a sample or two) from their days read and
+// from their days kept in a memo record and decoded, where a day of one
+// boot time is taken from its summary without its times, and compares
+// both with timelineRef over the whole list.
+func TestTimelineDays(t *testing.T) {
+	nan := math.NaN()
+	fast := 0 // days taken from their summaries
+	for seed := range uint64(300) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		start := int64(1_780_000_000+rng.IntN(86400)) * sec
+		var ts []int64
+		var raw []float64
+		boot := float64(start - 3600*sec)
+		at := start
+		for range 1 + rng.IntN(5) { // days
+			end := (at/dayUS + 1) * dayUS
+			iv := []int64{10, 60, 300}[rng.IntN(3)] * sec
+			n := rng.IntN(400)
+			missing := rng.IntN(4) == 0 // a day with boot times missing
+			if rng.IntN(5) == 0 {
+				n = rng.IntN(3) // a day of a sample or two
+			}
+			for range n {
+				if at >= end {
+					break
+				}
+				ts = append(ts, at)
+				b := boot
+				if missing && rng.IntN(50) == 0 {
+					b = nan
+				}
+				raw = append(raw, b)
+				step := iv + int64(rng.IntN(300))
+				switch rng.IntN(100) {
+				case 0: // the sampler stopped
+					step = iv * int64(3+rng.IntN(40))
+				case 1: // a reboot
+					step = iv * int64(1+rng.IntN(20))
+					boot = float64(at + step/2)
+				}
+				at += step
+			}
+			at = max(at, end+int64(rng.IntN(3600))*sec)
+		}
+		now := at + int64(rng.IntN(3600))*sec
+		var carried []int64
+		var last int64
+		for _, b := range raw {
+			if !math.IsNaN(b) {
+				last = int64(b)
+			}
+			carried = append(carried, last)
+		}
+		want := timelineRef(ts, carried, now)
+
+		read := newSampleTimes(ts, raw)
+		if diff := cmp.Diff(want, buildTimeline(read, now)); diff != "" {
+			t.Fatalf("seed %d: from the days read (-want +got):\n%s", seed, diff)
+		}
+		var kept timesAcc
+		for _, d := range read.days {
+			var b memoBuf
+			acc := &timesAcc{}
+			acc.begin()
+			acc.add(d.ts, d.boots)
+			acc.end(&b, 0, false)
+			r := memoReader{b: b.b}
+			add := kept.decode(&r)
+			if r.err != nil || len(r.b) != 0 {
+				t.Fatalf("seed %d: a day's record: %v, %d bytes left", seed, r.err, len(r.b))
+			}
+			add()
+		}
+		kt := kept.times()
+		if diff := cmp.Diff(want, buildTimeline(kt, now)); diff != "" {
+			t.Fatalf("seed %d: from the days kept (-want +got):\n%s", seed, diff)
+		}
+		for i, d := range kt.days {
+			if len(d.runs) == 1 && d.iv != 0 {
+				fast++
+				if d.ts != nil {
+					t.Fatalf("seed %d: day %d, of one boot time and its own interval, was decoded", seed, i)
+				}
+			}
+		}
+	}
+	if fast < 100 {
+		t.Errorf("%d days taken from their summaries, want at least 100", fast)
 	}
 }

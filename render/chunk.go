@@ -1130,15 +1130,16 @@ func valueKeys(keys []string, suffixes ...string) []string {
 // setModes decides, per range, whether its series keep every sample (at
 // most maxPoints samples in the range) or are reduced to buckets, from the
 // sample times of the host (its system table).
-func (g *gatherer) setModes(ts []int64) {
+func (g *gatherer) setModes(ts *sampleTimes) {
 	g.raw = make([]bool, len(ranges))
 	g.width = make([]int64, len(ranges))
 	g.samples = make([]int, len(ranges))
 	for r := range ranges {
 		from, to := g.rangeWindow(r)
-		lo, hi := window(ts, from, to)
-		g.samples[r] = hi - lo
-		g.raw[r] = hi-lo <= maxPoints
+		if ts != nil {
+			g.samples[r] = ts.count(from, to)
+		}
+		g.raw[r] = g.samples[r] <= maxPoints
 		g.width[r] = bucketWidth(from, to, maxPoints)
 	}
 }

@@ -15,7 +15,7 @@ func testGatherer(ts []int64) *gatherer {
 	g := &gatherer{now: 100_000 * sec, d: &hostData{}}
 	g.from = g.now - longest.Microseconds()
 	g.d.tl.Interval = 10 * sec
-	g.setModes(ts)
+	g.setModes(newSampleTimes(ts, nil))
 	return g
 }
 

@@ -124,9 +124,9 @@ type gatherer struct {
 	// per range: whether series keep every sample, else the bucket width
 	raw     []bool
 	width   []int64
-	samples []int   // per range: the host's samples in it (its system table)
-	sampleT []int64 // the times of the host's samples (its system table), ascending
-	ooms    []int64 // the times of the samples (or rollup buckets) that counted OOM kills
+	samples []int        // per range: the host's samples in it (its system table)
+	sampleT *sampleTimes // the times of the host's samples (its system table)
+	ooms    []int64      // the times of the samples (or rollup buckets) that counted OOM kills
 
 	victims []oomVictim // the oom_kill table, to name the OOM marks (services.go)
 	// the last 7 days' CPU busy %, memory used % and load, for the overview
@@ -303,18 +303,19 @@ func (g *gatherer) system() error {
 	if err != nil {
 		return err
 	}
-	ts, boots, err := g.sampleTimes(days)
+	times, err := g.sampleTimes(days)
 	if err != nil {
 		return err
 	}
-	g.d.tl = buildTimeline(ts, boots, g.now)
-	g.sampleT = ts
-	g.setModes(ts)
-	if n := len(ts); n > 0 {
-		g.d.sum.LastSeen = ts[n-1]
-		g.d.sum.Seen = mkTime(ts[n-1], g.tz)
+	g.d.tl = buildTimeline(times, g.now)
+	g.sampleT = times
+	g.setModes(times)
+	if len(times.days) > 0 {
+		last, boot := times.last()
+		g.d.sum.LastSeen = last
+		g.d.sum.Seen = mkTime(last, g.tz)
 		if g.d.tl.Status == StatusUp {
-			up := time.Duration(g.now-boots[n-1]) * time.Microsecond
+			up := time.Duration(g.now-boot) * time.Microsecond
 			g.d.sum.Uptime = fmtDuration(up)
 			g.d.sum.UptimeSort = up.Seconds()
 		}
@@ -474,11 +475,7 @@ func (g *gatherer) cpu() error {
 // (µs), or zeros.
 func (g *gatherer) dataExtent(r int) (first, last int64) {
 	from, to := g.rangeWindow(r)
-	lo, hi := window(g.sampleT, from, to)
-	if lo >= hi {
-		return 0, 0
-	}
-	return g.sampleT[lo], g.sampleT[hi-1]
+	return g.sampleT.extent(from, to)
 }
 
 // weekFrom returns the start (µs) of the last 7 days, the overview's week.

@@ -89,11 +89,11 @@ func (l *longProcs) dayOf(f *archive.Frame, d0 int64) *longDay {
 // add, so topN processes rank before it in each. A host that runs
 // thousands of short-lived processes a day keeps a few dozen of them.
 func (l *longProcs) prune(d *longDay, d0 int64) {
-	lo, hi := window(l.g.sampleT, d0, d0+24*time.Hour.Microseconds())
-	if hi <= lo || len(d.procs) <= topN {
+	ts := l.g.sampleT.in(d0, d0+24*time.Hour.Microseconds())
+	if len(ts) == 0 || len(d.procs) <= topN {
 		return
 	}
-	lastHour := l.g.sampleT[hi-1] - l.g.sampleT[hi-1]%hourUS
+	lastHour := ts[len(ts)-1] - ts[len(ts)-1]%hourUS
 	ioSum := func(e *longDayProc) float64 { return e.ioRead + e.ioWrite }
 	nth := func(key func(e *longDayProc) float64) float64 {
 		vs := make([]float64, len(d.procs))
@@ -215,9 +215,8 @@ func (g *gatherer) longDayKey(d archive.DayFiles, cols []string) string {
 	h := sha256.New()
 	h.Write(g.memo.c.dayBase)
 	fmt.Fprintf(h, "long processes %d\n%q\n%s\ninterval %d\n", d0, cols, stamp, g.d.tl.Interval)
-	lo, hi := window(g.sampleT, d0, d1)
 	var b [8]byte
-	for _, t := range g.sampleT[lo:hi] {
+	for _, t := range g.sampleT.in(d0, d1) {
 		binary.LittleEndian.PutUint64(b[:], uint64(t))
 		h.Write(b[:])
 	}

@@ -166,7 +166,7 @@ func TestLongDayPrune(t *testing.T) {
 			days[k] = d
 		}
 		rank := func(prune bool) [][]procStat {
-			l := &longProcs{g: &gatherer{sampleT: ts}, byID: map[procID]*longProc{}, strs: map[string]string{}}
+			l := &longProcs{g: &gatherer{sampleT: newSampleTimes(ts, nil)}, byID: map[procID]*longProc{}, strs: map[string]string{}}
 			l.from = []int64{base + 2*day, base + day, base, base - day} // the day before the last, then more
 			for k, d := range days {
 				c := &longDay{procs: slices.Clone(d.procs)}
@@ -192,7 +192,7 @@ func TestLongDayPrune(t *testing.T) {
 		d.procs = append(d.procs, longDayProc{id: procID{PID: int32(i), Start: base + h}, cpuSum: float64(i), rssMax: float64(i),
 			pts: []procPoint{{t: base + 2*h}}})
 	}
-	l := &longProcs{g: &gatherer{sampleT: ts}}
+	l := &longProcs{g: &gatherer{sampleT: newSampleTimes(ts, nil)}}
 	l.prune(d, base)
 	if len(d.procs) != topN {
 		t.Errorf("100 short-lived processes ranked alike by CPU and memory: %d kept, want %d", len(d.procs), topN)

@@ -156,10 +156,8 @@ func (l *longProcs) peakIO(p *longProc, t int64, rate float64) {
 func (l *longProcs) seenIn(t, start int64, n int) (first, last int64) {
 	end := t + time.Hour.Microseconds()
 	from := max(t, start)
-	ts := l.g.sampleT
-	lo, hi := window(ts, from, end)
-	if lo < hi {
-		return ts[lo], ts[min(lo+max(n, 1)-1, hi-1)]
+	if ts := l.g.sampleT.in(from, end); len(ts) > 0 {
+		return ts[0], ts[min(max(n, 1)-1, len(ts)-1)]
 	}
 	iv := l.g.d.tl.Interval
 	if iv <= 0 {

@@ -2,6 +2,8 @@ package render
 
 import (
 	"math"
+	"slices"
+	"sort"
 
 	"almanac/archive"
 	"almanac/schema"
@@ -12,15 +14,17 @@ import (
 // reboots), how each range is drawn (setModes), the charts' data extent
 // and the processes page. They are read a day at a time through the day
 // memo like the other readers' days (eachKept): a closed day's times and
-// boot times are kept, compactly, and a later render adds them from there
-// instead of reading the day's raw rows.
+// boot times are kept, compactly, with what the timeline needs of the day
+// (its sampling interval and the gaps in it), and a later render adds
+// them from there instead of reading the day's raw rows. A kept day's
+// times are decoded only when something asks for times in it (a range's
+// first day, the processes' days): a year is millions of samples.
 
-// sampleTimes returns the times of the host's samples over the longest
-// range, ascending, and the boot time of each (a missing one is the one
-// before, 0 before the first), from the raw rows of days, its system
-// table's, read a day at a time; with a day memo, closed days are added
-// from it (timesAcc).
-func (g *gatherer) sampleTimes(days []archive.DayFiles) (ts, boots []int64, err error) {
+// sampleTimes returns the host's sample times and boot times over the
+// longest range, a UTC day at a time, from the raw rows of days, its
+// system table's, read a day at a time; with a day memo, closed days are
+// added from it (timesAcc).
+func (g *gatherer) sampleTimes(days []archive.DayFiles) (*sampleTimes, error) {
 	// The times decide how each range is drawn (setModes), so they are
 	// read before: meanwhile every range counts as drawing every sample,
 	// which makes the planner read every day raw (rollupFor) and keys the
@@ -32,93 +36,326 @@ func (g *gatherer) sampleTimes(days []archive.DayFiles) (ts, boots []int64, err 
 	// Its own memo file: the load and kernel readers of the system table
 	// keep theirs in system.memo.
 	acc := &timesAcc{}
-	err = g.eachKeptAs(timesMemo, days, schema.TableSystem, []string{"boot_time"}, []dayAcc{acc}, func(c chunk) {
-		acc.parts = append(acc.parts, timesPart{ts: c.f.Time, boots: col(c.f, "boot_time")})
+	err := g.eachKeptAs(timesMemo, days, schema.TableSystem, []string{"boot_time"}, []dayAcc{acc}, func(c chunk) {
+		acc.add(c.f.Time, col(c.f, "boot_time"))
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ts, boots = acc.join()
-	return ts, boots, nil
+	return acc.times(), nil
 }
 
 // timesMemo names the memo file of a host's sample times.
 const timesMemo = "sample-times"
 
-// carryBoots appends to dst the boot times of raw as int64, a missing
-// one (NaN) the one before (*last, at first), and sets *last to the last.
-func carryBoots(dst []int64, raw []float64, last *int64) []int64 {
-	for _, b := range raw {
-		if !math.IsNaN(b) {
-			*last = int64(b)
-		}
-		dst = append(dst, *last)
-	}
-	return dst
-}
-
-// timesAcc is the dayAcc of the sample times: the times and the boot
-// times of each day, read or kept, joined once all are in (a year is
-// millions of samples: a kept day is decoded straight into the joined
-// list). They belong to no range: a day is kept whole, and a day read
-// again for the ranges that start in it (only) adds nothing.
+// timesAcc is the dayAcc of the sample times: each day's, read or kept.
+// They belong to no range: a day is kept whole, and a day read again for
+// the ranges that start in it (only) adds nothing.
 type timesAcc struct {
-	parts []timesPart
-	mark  int
+	days []timesDay
+	mark int
 }
 
-// timesPart is a day's sample times: read (ts, and boots as read, NaN
-// where missing), or kept (rec, the encoding of n times, checked).
-type timesPart struct {
-	ts    []int64
-	boots []float64
-	rec   []byte
-	n     int
+// add adds times ts read, with their boot times as read (NaN where
+// missing), to the day they are in (a day is read in chunks).
+func (a *timesAcc) add(ts []int64, boots []float64) {
+	for len(ts) > 0 {
+		day := utcDay(ts[0])
+		n := 1
+		for n < len(ts) && utcDay(ts[n]) == day {
+			n++
+		}
+		if k := len(a.days); k > a.mark && a.days[k-1].rec == nil && utcDay(a.days[k-1].ts[0]) == day {
+			d := &a.days[k-1]
+			d.ts, d.boots = append(d.ts, ts[:n]...), append(d.boots, boots[:n]...)
+		} else {
+			a.days = append(a.days, timesDay{ts: slices.Clip(ts[:n]), boots: slices.Clip(boots[:n])})
+		}
+		ts, boots = ts[n:], boots[n:]
+	}
 }
 
-func (a *timesAcc) begin() { a.mark = len(a.parts) }
+func (a *timesAcc) begin() { a.mark = len(a.days) }
+
+// times returns the days added, each summarized: a day added whole (kept,
+// or read) as it is, a day added in pieces (today's kept hours and the
+// hour read) joined first.
+func (a *timesAcc) times() *sampleTimes {
+	var out []timesDay
+	for i := 0; i < len(a.days); {
+		day := utcDay(a.days[i].first0())
+		j := i + 1
+		for j < len(a.days) && utcDay(a.days[j].first0()) == day {
+			j++
+		}
+		d := a.days[i]
+		if j > i+1 {
+			d = timesDay{}
+			for k := i; k < j; k++ {
+				d.ts, d.boots = append(d.ts, a.days[k].times()...), append(d.boots, a.days[k].rawBoots()...)
+			}
+		}
+		if d.rec == nil {
+			d.summarize()
+		}
+		out = append(out, d)
+		i = j
+	}
+	return &sampleTimes{days: out}
+}
 
 func (a *timesAcc) end(b *memoBuf, _ rangeSet, only bool) {
 	if b != nil {
+		// A day at a time, so a day is one record (the chunks of a day
+		// read were joined by add).
 		var ts []int64
 		var boots []float64
-		for _, p := range a.parts[a.mark:] {
-			ts, boots = append(ts, p.ts...), append(boots, p.boots...)
+		for i := a.mark; i < len(a.days); i++ {
+			d := &a.days[i]
+			ts, boots = append(ts, d.times()...), append(boots, d.rawBoots()...)
+		}
+		var d timesDay
+		if len(ts) > 0 {
+			d = timesDay{ts: ts, boots: boots}
+			d.summarize()
 		}
 		putTimes(b, ts)
 		putRuns(b, boots)
+		b.int(d.iv)
+		b.uint(uint64(len(d.gaps)))
+		for _, p := range d.gaps {
+			b.int(p.a)
+			b.int(p.b - p.a)
+		}
 	}
 	if only {
-		a.parts = a.parts[:a.mark]
+		a.days = a.days[:a.mark]
 	}
 }
 
 func (a *timesAcc) decode(r *memoReader) func() {
 	start := r.b
-	n := getTimes(r, nil)
-	getRuns(r, n, nil, nil)
-	p := timesPart{rec: start[:len(start)-len(r.b)], n: n}
-	return func() { a.parts = append(a.parts, p) }
+	n, first, last := scanTimes(r)
+	rec := start[:len(start)-len(r.b)]
+	runs := getRunList(r, n)
+	d := timesDay{n: n, first: first, last: last, rec: rec, runs: runs, iv: r.int()}
+	gaps := r.count(2)
+	for range gaps {
+		a := r.int()
+		d.gaps = append(d.gaps, gapPair{a, a + r.int()})
+	}
+	if d.iv < 0 {
+		r.fail("interval")
+	}
+	return func() {
+		if d.n > 0 {
+			a.days = append(a.days, d)
+		}
+	}
 }
 
-// join returns the times of every day and their boot times, a missing
-// one the one before (0 before the first).
-func (a *timesAcc) join() (ts, boots []int64) {
-	n := 0
-	for _, p := range a.parts {
-		n += p.n + len(p.ts)
+// utcDay returns the UTC day (since the epoch) of the time t (µs).
+func utcDay(t int64) int64 { return t / dayUS }
+
+// timesDay is one UTC day of the host's sample times (with at least one):
+// read (ts, and boots as read, NaN where missing), or kept (rec, the
+// encoding of its times, decoded into ts when they are needed, and runs,
+// its boot times); with what the timeline needs of it (summarize).
+type timesDay struct {
+	ts          []int64
+	boots       []float64
+	rec         []byte
+	runs        []bootRun
+	n           int
+	first, last int64
+	iv          int64     // the day's own sampling interval; 0 when it has too few (dayInterval)
+	gaps        []gapPair // the consecutive samples further apart than gapThreshold(iv), when iv is not 0
+}
+
+// bootRun is a run of samples of one day that read the same boot time
+// (bit for bit: NaN, missing, is a value too).
+type bootRun struct {
+	v float64
+	n int
+}
+
+// gapPair is two consecutive samples (µs).
+type gapPair struct{ a, b int64 }
+
+// summarize sets what the timeline needs of a day read: its count,
+// first and last times, boot runs, interval and gaps.
+func (d *timesDay) summarize() {
+	d.n, d.first, d.last = len(d.ts), d.ts[0], d.ts[len(d.ts)-1]
+	d.runs = d.runs[:0]
+	for i, v := range d.boots {
+		if i == 0 || math.Float64bits(v) != math.Float64bits(d.boots[i-1]) {
+			d.runs = append(d.runs, bootRun{v: v})
+		}
+		d.runs[len(d.runs)-1].n++
 	}
-	ts, boots = make([]int64, 0, n), make([]int64, 0, n)
-	var last int64
-	for _, p := range a.parts {
-		if p.rec == nil {
-			ts = append(ts, p.ts...)
-			boots = carryBoots(boots, p.boots, &last)
+	d.iv = dayInterval(d.ts)
+	d.gaps = d.gaps[:0]
+	if d.iv == 0 {
+		return
+	}
+	gap := gapThreshold(d.iv)
+	for i := 1; i < len(d.ts); i++ {
+		if d.ts[i]-d.ts[i-1] > gap {
+			d.gaps = append(d.gaps, gapPair{d.ts[i-1], d.ts[i]})
+		}
+	}
+}
+
+// first0 returns the day's first time, read or kept.
+func (d *timesDay) first0() int64 {
+	if d.rec != nil {
+		return d.first
+	}
+	return d.ts[0]
+}
+
+// times returns the day's times, decoding a kept day's once.
+func (d *timesDay) times() []int64 {
+	if d.ts == nil && d.rec != nil {
+		r := memoReader{b: d.rec}
+		d.ts = make([]int64, 0, d.n)
+		getTimes(&r, &d.ts) // checked by decode
+	}
+	return d.ts
+}
+
+// rawBoots returns the day's boot times as read (NaN where missing).
+func (d *timesDay) rawBoots() []float64 {
+	if d.boots != nil || d.rec == nil {
+		return d.boots
+	}
+	out := make([]float64, 0, d.n)
+	for _, r := range d.runs {
+		for range r.n {
+			out = append(out, r.v)
+		}
+	}
+	return out
+}
+
+// sampleTimes is the host's sample times and boot times, a day at a time
+// (timesAcc), oldest first.
+type sampleTimes struct {
+	days []timesDay
+}
+
+// newSampleTimes returns ts (ascending, µs) and their boot times as read
+// (NaN where missing; nil: all missing) as sampleTimes.
+func newSampleTimes(ts []int64, boots []float64) *sampleTimes {
+	if boots == nil {
+		boots = make([]float64, len(ts))
+		for i := range boots {
+			boots[i] = math.NaN()
+		}
+	}
+	var a timesAcc
+	a.add(ts, boots)
+	return a.times()
+}
+
+// count returns how many samples were taken in [from, to) (µs): a day
+// wholly in it is counted without its times.
+func (s *sampleTimes) count(from, to int64) int {
+	n := 0
+	for i := range s.days {
+		d := &s.days[i]
+		switch {
+		case d.last < from || d.first >= to:
+		case d.first >= from && d.last < to:
+			n += d.n
+		default:
+			lo, hi := window(d.times(), from, to)
+			n += hi - lo
+		}
+	}
+	return n
+}
+
+// extent returns the first and last sample in [from, to) (µs), or zeros.
+func (s *sampleTimes) extent(from, to int64) (first, last int64) {
+	if s == nil {
+		return 0, 0
+	}
+	found := false
+	for i := range s.days {
+		d := &s.days[i]
+		if d.last < from || d.first >= to {
 			continue
 		}
-		r := memoReader{b: p.rec}
-		getTimes(&r, &ts)
-		getRuns(&r, p.n, &boots, &last) // checked by decode
+		lo, hi := 0, d.n
+		if d.first < from || d.last >= to {
+			lo, hi = window(d.times(), from, to)
+			if lo >= hi {
+				continue
+			}
+		}
+		f, l := d.first, d.last
+		if lo > 0 || hi < d.n {
+			f, l = d.ts[lo], d.ts[hi-1]
+		}
+		if !found {
+			first, found = f, true
+		}
+		last = l
+	}
+	return first, last
+}
+
+// in returns the samples taken in [from, to) (µs), which lies within a
+// UTC day (an hour, a day of the processes page).
+func (s *sampleTimes) in(from, to int64) []int64 {
+	if s == nil {
+		return nil
+	}
+	day := utcDay(from)
+	i := sort.Search(len(s.days), func(i int) bool { return utcDay(s.days[i].first) >= day })
+	if i == len(s.days) || utcDay(s.days[i].first) != day {
+		return nil
+	}
+	ts := s.days[i].times()
+	lo, hi := window(ts, from, to)
+	return ts[lo:hi]
+}
+
+// last returns the time of the last sample and the boot time it read
+// (a missing one the one before, 0 before the first), or zeros.
+func (s *sampleTimes) last() (t, boot int64) {
+	if s == nil || len(s.days) == 0 {
+		return 0, 0
+	}
+	t = s.days[len(s.days)-1].last
+	for i := len(s.days) - 1; i >= 0; i-- {
+		runs := s.days[i].runs
+		for j := len(runs) - 1; j >= 0; j-- {
+			if !math.IsNaN(runs[j].v) {
+				return t, int64(runs[j].v)
+			}
+		}
+	}
+	return t, 0
+}
+
+// all returns every time and its boot time (a missing one the one
+// before, 0 before the first).
+func (s *sampleTimes) all() (ts, boots []int64) {
+	ts, boots = []int64{}, []int64{}
+	var last int64
+	for i := range s.days {
+		d := &s.days[i]
+		ts = append(ts, d.times()...)
+		for _, r := range d.runs {
+			if !math.IsNaN(r.v) {
+				last = int64(r.v)
+			}
+			for range r.n {
+				boots = append(boots, last)
+			}
+		}
 	}
 	return ts, boots
 }
@@ -160,6 +397,23 @@ func getTimes(r *memoReader, dst *[]int64) int {
 	return n
 }
 
+// scanTimes reads what putTimes encoded, checked, and returns how many
+// times it holds, the first and the last.
+func scanTimes(r *memoReader) (n int, first, last int64) {
+	n = r.count(1)
+	var delta int64
+	for i := range n {
+		if i == 0 {
+			last = r.int()
+			first = last
+		} else {
+			delta += r.int()
+			last += delta
+		}
+	}
+	return n, first, last
+}
+
 // putRuns encodes values as runs of the same value (bit for bit, so NaN
 // is a value too): the number of runs, then each value and its length.
 func putRuns(b *memoBuf, vs []float64) {
@@ -181,30 +435,24 @@ func putRuns(b *memoBuf, vs []float64) {
 	}
 }
 
-// getRuns reads what putRuns encoded, which must be n values (runs that
-// add up to another count are damaged); with dst, it appends them to
-// *dst as boot times (carryBoots: from *last on).
-func getRuns(r *memoReader, n int, dst *[]int64, last *int64) {
-	runs := r.count(9)
+// getRunList reads what putRuns encoded, which must be n values (runs
+// that add up to another count are damaged), as runs.
+func getRunList(r *memoReader, n int) []bootRun {
+	count := r.count(9)
+	out := make([]bootRun, 0, count)
 	left := uint64(n)
-	for range runs {
+	for range count {
 		v, k := r.float(), r.uint()
 		if k == 0 || k > left {
 			r.fail("run")
-			return
+			return nil
 		}
 		left -= k
-		if dst == nil {
-			continue
-		}
-		if !math.IsNaN(v) {
-			*last = int64(v)
-		}
-		for range k {
-			*dst = append(*dst, *last)
-		}
+		out = append(out, bootRun{v, int(k)})
 	}
 	if left != 0 {
 		r.fail("runs")
+		return nil
 	}
+	return out
 }

@@ -1,15 +1,17 @@
 package render
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"almanac/schema"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestSampleTimesMemo reads the hosts' sample times and boot times with a
@@ -24,7 +26,7 @@ func TestSampleTimesMemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cache.Close()
-	read := func(host string, now time.Time, memo *hostMemo) (ts, boots []int64) {
+	read := func(host string, now time.Time, memo *hostMemo) (ts, boots []int64, tl timeline) {
 		t.Helper()
 		g := &gatherer{src: st, host: host, now: now.UnixMicro(), d: &hostData{}, memo: memo}
 		g.from = g.now - longest.Microseconds()
@@ -32,31 +34,37 @@ func TestSampleTimesMemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ts, boots, err = g.sampleTimes(days); err != nil {
+		times, err := g.sampleTimes(days)
+		if err != nil {
 			t.Fatal(err)
 		}
 		if g.memo != memo {
 			t.Fatal("sampleTimes did not put the host's memo back")
 		}
-		return ts, boots
+		tl = buildTimeline(times, g.now)
+		ts, boots = times.all()
+		return ts, boots, tl
 	}
 	times := []time.Time{fixedNow, fixedNow.Add(5 * time.Minute), fixedNow.Add(10 * time.Minute),
 		fixedNow.Add(26 * time.Hour), fixedNow.Add(-3 * time.Hour)}
 	for _, host := range []string{"steady", "bumpy"} {
 		memo := cache.memo(hostDir(host), quietLog())
 		for i, now := range times {
-			wantT, wantB := read(host, now, nil)
+			wantT, wantB, wantTL := read(host, now, nil)
 			if len(wantT) == 0 {
 				t.Fatalf("%s: no samples", host)
 			}
 			kept := cache.daysKept
-			gotT, gotB := read(host, now, memo)
+			gotT, gotB, gotTL := read(host, now, memo)
 			at := now.Sub(fixedNow)
 			if !slices.Equal(gotT, wantT) {
 				t.Errorf("%s at %v: %d sample times from the memo, want %d (read)", host, at, len(gotT), len(wantT))
 			}
 			if !slices.Equal(gotB, wantB) {
 				t.Errorf("%s at %v: boot times from the memo differ from those read", host, at)
+			}
+			if diff := cmp.Diff(wantTL, gotTL); diff != "" {
+				t.Errorf("%s at %v: the timeline from the memo differs from the one read (-read +memo):\n%s", host, at, diff)
 			}
 			if i > 0 && cache.daysKept == kept {
 				t.Errorf("%s at %v: no day from the memo", host, at)
@@ -71,9 +79,9 @@ func TestSampleTimesMemo(t *testing.T) {
 	// are still right.
 	damage(t, file, 0x40)
 	now := fixedNow.Add(30 * time.Minute)
-	wantT, wantB := read("bumpy", now, nil)
+	wantT, wantB, _ := read("bumpy", now, nil)
 	read0 := cache.daysRead
-	gotT, gotB := read("bumpy", now, cache.memo(hostDir("bumpy"), quietLog()))
+	gotT, gotB, _ := read("bumpy", now, cache.memo(hostDir("bumpy"), quietLog()))
 	if !slices.Equal(gotT, wantT) || !slices.Equal(gotB, wantB) {
 		t.Error("after damaging the memo: the sample times differ from those read")
 	}
@@ -124,9 +132,10 @@ func TestTimesCodec(t *testing.T) {
 		acc.begin()
 		// The day in two chunks.
 		half := len(c.ts) / 2
-		acc.parts = append(acc.parts, timesPart{ts: c.ts[:half], boots: c.boots[:half]}, timesPart{ts: c.ts[half:], boots: c.boots[half:]})
+		acc.add(c.ts[:half], c.boots[:half])
+		acc.add(c.ts[half:], c.boots[half:])
 		acc.end(&b, 0, false)
-		wantT, wantB := acc.join()
+		wantT, wantB := acc.times().all()
 		if !slices.Equal(wantT, c.ts) {
 			t.Errorf("%s: joined times %v, want %v", c.name, wantT, c.ts)
 		}
@@ -137,13 +146,27 @@ func TestTimesCodec(t *testing.T) {
 			t.Fatalf("%s: %v, %d bytes left", c.name, r.err, len(r.b))
 		}
 		add()
+		if len(c.ts) > 0 {
+			// What the timeline takes of the kept day is what it takes
+			// of the day read whole.
+			whole := timesDay{ts: c.ts, boots: c.boots}
+			whole.summarize()
+			k := got.days[0]
+			if k.n != whole.n || k.first != whole.first || k.last != whole.last || k.iv != whole.iv ||
+				!slices.Equal(k.gaps, whole.gaps) || fmt.Sprint(k.runs) != fmt.Sprint(whole.runs) {
+				t.Errorf("%s: kept day %d %d..%d iv %d gaps %v runs %v, read %d %d..%d iv %d gaps %v runs %v", c.name,
+					k.n, k.first, k.last, k.iv, k.gaps, k.runs, whole.n, whole.first, whole.last, whole.iv, whole.gaps, whole.runs)
+			}
+		}
 		// A day read after the kept one: the boot time carries on.
-		got.parts = append(got.parts, timesPart{ts: []int64{7}, boots: []float64{nan}})
+		got.begin()
+		got.add([]int64{7}, []float64{nan})
+		got.end(nil, 0, false)
 		wantT, wantB = append(wantT, 7), append(wantB, 0)
 		if len(wantB) > 1 {
 			wantB[len(wantB)-1] = wantB[len(wantB)-2]
 		}
-		if gotT, gotB := got.join(); !slices.Equal(gotT, wantT) || !slices.Equal(gotB, wantB) {
+		if gotT, gotB := got.times().all(); !slices.Equal(gotT, wantT) || !slices.Equal(gotB, wantB) {
 			t.Errorf("%s: got %v %v, want %v %v", c.name, gotT, gotB, wantT, wantB)
 		}
 		for cut := range len(b.b) {
@@ -167,26 +190,6 @@ func TestTimesCodec(t *testing.T) {
 		(&timesAcc{}).decode(&r)
 		if r.err == nil {
 			t.Errorf("runs of %d and %d for 3 times decoded", runs[0], runs[1])
-		}
-	}
-}
-
-// TestCarryBoots checks that a missing boot time is the one before, 0
-// before the first.
-func TestCarryBoots(t *testing.T) {
-	nan := math.NaN()
-	for _, c := range []struct {
-		raw  []float64
-		want []int64
-	}{
-		{nil, []int64{}},
-		{[]float64{nan, nan}, []int64{0, 0}},
-		{[]float64{nan, 5, nan, nan, 7, nan}, []int64{0, 5, 5, 5, 7, 7}},
-		{[]float64{3, 3, 4}, []int64{3, 3, 4}},
-	} {
-		var last int64
-		if got := carryBoots([]int64{}, c.raw, &last); !reflect.DeepEqual(got, c.want) {
-			t.Errorf("carryBoots(%v) = %v, want %v", c.raw, got, c.want)
 		}
 	}
 }
