@@ -197,25 +197,10 @@ func direntType(t uint8) fs.FileMode {
 	return fs.ModeIrregular
 }
 
-// statType returns the type bits of a stat's st_mode.
+// statType returns the type bits of a stat's st_mode: the file type
+// bits of st_mode are those of d_type shifted (IFTODT).
 func statType(mode uint32) fs.FileMode {
-	switch mode & unix.S_IFMT {
-	case unix.S_IFREG:
-		return 0
-	case unix.S_IFDIR:
-		return fs.ModeDir
-	case unix.S_IFLNK:
-		return fs.ModeSymlink
-	case unix.S_IFIFO:
-		return fs.ModeNamedPipe
-	case unix.S_IFSOCK:
-		return fs.ModeSocket
-	case unix.S_IFCHR:
-		return fs.ModeDevice | fs.ModeCharDevice
-	case unix.S_IFBLK:
-		return fs.ModeDevice
-	}
-	return fs.ModeIrregular
+	return direntType(uint8((mode & unix.S_IFMT) >> 12))
 }
 
 // ignoringEINTR calls fn until it does not fail with EINTR.

@@ -111,18 +111,24 @@ func buildTimeline(s *sampleTimes, now int64) timeline {
 			}
 		}
 	}
-	silent, gap := now-tl.Last, gapThreshold(tl.Interval)
+	tl.settle()
+	return tl
+}
+
+// settle sets the status of a timeline whose samples are all in, and adds
+// the ongoing outage after its last sample, if any.
+func (tl *timeline) settle() {
+	silent, gap := tl.Now-tl.Last, gapThreshold(tl.Interval)
 	switch {
 	case silent <= gap:
 		tl.Status = StatusUp
 	case silent <= downAfter.Microseconds():
 		tl.Status = StatusStale
-		tl.add(Outage{Start: tl.Last, End: now, Kind: KindNoData, Ongoing: true})
+		tl.add(Outage{Start: tl.Last, End: tl.Now, Kind: KindNoData, Ongoing: true})
 	default:
 		tl.Status = StatusDown
-		tl.add(Outage{Start: tl.Last, End: now, Kind: KindDown, Ongoing: true})
+		tl.add(Outage{Start: tl.Last, End: tl.Now, Kind: KindDown, Ongoing: true})
 	}
-	return tl
 }
 
 // carry returns the boot time v read (as a time in µs), or prev when it

@@ -308,17 +308,7 @@ func timelineRef(ts, boots []int64, now int64) timeline {
 		}
 		tl.step(ts[i-1], ts[i], boots[i-1], boots[i], gap)
 	}
-	silent, gap := now-tl.Last, gapThreshold(tl.Interval)
-	switch {
-	case silent <= gap:
-		tl.Status = StatusUp
-	case silent <= downAfter.Microseconds():
-		tl.Status = StatusStale
-		tl.add(Outage{Start: tl.Last, End: now, Kind: KindNoData, Ongoing: true})
-	default:
-		tl.Status = StatusDown
-		tl.add(Outage{Start: tl.Last, End: now, Kind: KindDown, Ongoing: true})
-	}
+	tl.settle()
 	return tl
 }
 
