@@ -429,11 +429,13 @@ func (r *memoReader) bool() bool {
 }
 
 func (r *memoReader) floats() []float64 {
-	n := r.count(8)
+	n := r.count(8) // checked: the n values are there
 	v := make([]float64, n)
+	b := r.b[:8*n]
 	for i := range v {
-		v[i] = r.float()
+		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
 	}
+	r.b = r.b[8*n:]
 	return v
 }
 

@@ -459,7 +459,7 @@ func TestParseMemo(t *testing.T) {
 
 // TestMemoVarints checks that the memo's numbers come back as they were
 // written, those of one byte (read without encoding/binary) and longer
-// ones, and that a number cut short is refused.
+// ones, and lists of floats, and that numbers cut short are refused.
 func TestMemoVarints(t *testing.T) {
 	ints := []int64{math.MinInt64, math.MaxInt64, -1 << 40, 1 << 40, -65, -64, -63, 63, 64, 65, 1000, -1000}
 	for v := int64(-130); v <= 130; v++ {
@@ -481,6 +481,33 @@ func TestMemoVarints(t *testing.T) {
 	}
 	if r.err != nil || len(r.b) != 0 {
 		t.Errorf("after every number: error %v, %d bytes left", r.err, len(r.b))
+	}
+	// Lists of floats, read at once, bit for bit; one cut short is refused.
+	fs := []float64{0, math.Copysign(0, -1), 1.5, -2.25, math.NaN(), math.Inf(1), math.Inf(-1), math.MaxFloat64}
+	var fb memoBuf
+	fb.floats(fs)
+	fb.floats(nil)
+	fb.floats(fs[:3])
+	fr := memoReader{b: fb.b}
+	for _, want := range [][]float64{fs, {}, fs[:3]} {
+		got := fr.floats()
+		if len(got) != len(want) {
+			t.Fatalf("floats: %d read, want %d", len(got), len(want))
+		}
+		for i := range got {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Errorf("float %v read as %v", want[i], got[i])
+			}
+		}
+	}
+	if fr.err != nil || len(fr.b) != 0 {
+		t.Errorf("after the floats: error %v, %d bytes left", fr.err, len(fr.b))
+	}
+	cut := memoReader{b: fb.b[:len(fb.b)-1]}
+	cut.floats()
+	cut.floats()
+	if cut.floats(); cut.err == nil {
+		t.Error("floats cut short were read")
 	}
 	var long memoBuf
 	long.int(1 << 20)
