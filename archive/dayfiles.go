@@ -47,6 +47,13 @@ func (d DayFiles) Current() []Resolution {
 // of each day folder, and a look for the rollups of its day file (a
 // listing of its rollup folders when it has no data file).
 func (s *Store) Days(table, host string) ([]DayFiles, error) {
+	return s.DaysCached(table, host, nil)
+}
+
+// DaysCached is Days with listings of closed day folders kept from an
+// earlier call (nil: none), which it uses instead of listing a folder
+// unchanged since, and adds to (Listings).
+func (s *Store) DaysCached(table, host string, l *Listings) ([]DayFiles, error) {
 	if err := CheckTable(table); err != nil {
 		return nil, err
 	}
@@ -74,11 +81,12 @@ func (s *Store) Days(table, host string) ([]DayFiles, error) {
 		dirs[i] = &d
 	}
 	out := make([]DayFiles, 0, len(parts))
+	settled := time.Now().Add(-listingSettled).UnixNano() // a folder changed before then may be kept
 	for _, p := range parts {
 		d := DayFiles{Partition: p}
 		date := "date=" + p.Day.UTC().Format(time.DateOnly)
 		if !none[0] {
-			if d.names, d.stats, err = s.listDay(dirs[0], date, p.Dir()); err != nil {
+			if d.names, d.stats, err = s.listDayKept(dirs[0], date, p.Dir(), l, settled); err != nil {
 				return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
 			}
 		}
@@ -143,9 +151,31 @@ func (s *Store) regular(name string) (fileStat, bool) {
 // to the root, as listDir does; whatever fails that way (a missing folder,
 // a symlink) is listed again through the root, which says what is wrong.
 func (s *Store) listDay(d *dirAt, date, dir string) ([]string, []fileStat, error) {
+	return s.listDayKept(d, date, dir, nil, 0)
+}
+
+// listDayKept is listDay with the listings l kept (nil: none): a folder
+// whose listing l holds, unchanged since, is not listed again (only its
+// files stat'ed), and the listing of one changed before settled (ns since
+// the epoch) that holds nothing but regular files is kept in l.
+func (s *Store) listDayKept(d *dirAt, date, dir string, l *Listings, settled int64) ([]string, []fileStat, error) {
 	if d != nil {
-		if ents, err := d.list(date); err == nil {
+		if k, ok := l.get(dir); ok {
+			if ents, ok := d.known(date, k); ok {
+				l.keep(dir, k, true)
+				st := make([]fileStat, len(ents))
+				for i, e := range ents {
+					st[i] = e.st
+				}
+				return slices.Clone(k.names), st, nil
+			}
+		}
+		if ents, id, err := d.list(date, l != nil); err == nil {
 			names, st := s.usableOf(dir, ents, true)
+			if l != nil && id.mtime < settled && len(names) == len(ents) && !slices.ContainsFunc(ents, func(e entry) bool { return !e.typ.IsRegular() }) {
+				id.names = names
+				l.keep(dir, id, false)
+			}
 			return names, st, nil
 		}
 	}

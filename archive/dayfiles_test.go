@@ -4,6 +4,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -282,5 +283,106 @@ func TestStamp(t *testing.T) {
 		if st == "" || st == first[res] || st == touched[res] {
 			t.Errorf("stamp at %v after compacting again = %q, want a new one", res, st)
 		}
+	}
+}
+
+// TestDaysCached lists a host's days with listings kept (Listings) and
+// compares each with Days: a day folder unchanged for a while is taken
+// from its listing, its files stat'ed; a late part, a file rewritten in
+// place, a folder changed within the minute and a folder replaced by
+// another with the same time are seen; a damaged encoding is refused.
+func TestDaysCached(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	writeDays(t, s, "web1", rollupDay0.Add(22*time.Hour), 1080, 10*time.Second) // days 0 and 1
+	if _, err := s.Compact("web1", rollupDay0.AddDate(0, 0, 1).Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	host := filepath.Join(dir, schema.TableCPU, "host=web1")
+	day := func(i int) string {
+		return filepath.Join(host, "date="+rollupDay0.AddDate(0, 0, i).Format(time.DateOnly))
+	}
+	settled := time.Now().Add(-2 * listingSettled)
+	age := func(i int) {
+		t.Helper()
+		if err := os.Chtimes(day(i), settled, settled); err != nil {
+			t.Fatal(err)
+		}
+	}
+	age(0)
+	age(1)
+	check := func(what string, l *Listings, hits int) *Listings {
+		t.Helper()
+		want, err := s.Days(schema.TableCPU, "web1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.DaysCached(schema.TableCPU, "web1", l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) != 2 || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: days %+v, want %+v", what, got, want)
+		}
+		if l.Hits() != hits {
+			t.Errorf("%s: %d day folders from their listings, want %d", what, l.Hits(), hits)
+		}
+		next, err := ParseListings(l.Marshal())
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return next
+	}
+	l := check("first", NewListings(), 0)
+	l = check("again", l, 2)
+
+	// A late part in day 0: its folder changed just now, so it is listed,
+	// and not kept until it has been unchanged for a while.
+	writeDays(t, s, "web1", rollupDay0.Add(12*time.Hour+5*time.Second), 3, 10*time.Second)
+	l = check("late part", l, 1)
+	l = check("after the late part", l, 1)
+	age(0)
+	l = check("settled", l, 1)
+	l = check("kept again", l, 2)
+
+	// A file rewritten in place: the folder is the same, the file's size
+	// and time are new.
+	files, _ := filepath.Glob(filepath.Join(day(1), "*.parquet"))
+	if len(files) == 0 {
+		t.Fatal("no files in day 1")
+	}
+	f, err := os.OpenFile(files[0], os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("more"))
+	f.Close()
+	l = check("rewritten in place", l, 2)
+
+	// Day 1's folder replaced by another (a new inode) with the same time.
+	moved := filepath.Join(dir, "moved")
+	if err := os.Rename(day(1), moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(day(1), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(moved)
+	for _, e := range ents {
+		if err := os.Rename(filepath.Join(moved, e.Name()), filepath.Join(day(1), e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	age(1)
+	l = check("folder replaced", l, 1)
+	check("replaced folder kept", l, 2)
+
+	b := l.Marshal()
+	b[len(b)/2] ^= 0x10
+	if _, err := ParseListings(b); err == nil {
+		t.Error("damaged listings parsed")
+	}
+	if _, err := ParseListings(nil); err == nil {
+		t.Error("no listings parsed")
 	}
 }

@@ -76,14 +76,16 @@ func (d dirAt) stat(rel string) (st fileStat, ok bool, err error) {
 }
 
 // list returns the entries of the folder name, one path element, in d,
-// each regular file with its size and modification time. A name that is
-// missing, not a folder or a link fails; the caller lists it again
-// through the root, which says what is wrong.
-func (d dirAt) list(name string) ([]entry, error) {
+// each regular file with its size and modification time; with id, also
+// the folder's inode and modification time (as the listing began). A
+// name that is missing, not a folder or a link fails; the caller lists
+// it again through the root, which says what is wrong.
+func (d dirAt) list(name string, id bool) ([]entry, dirListing, error) {
 	if name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/') {
-		return nil, fmt.Errorf("list %q: not a folder's name", name)
+		return nil, dirListing{}, fmt.Errorf("list %q: not a folder's name", name)
 	}
 	var ents []entry
+	var dl dirListing
 	var lerr error
 	if err := d.rc.Control(func(fd uintptr) {
 		var dfd int
@@ -95,11 +97,41 @@ func (d dirAt) list(name string) ([]entry, error) {
 			return
 		}
 		defer unix.Close(dfd)
+		if id {
+			var u unix.Stat_t
+			if lerr = ignoringEINTR(func() error { return unix.Fstat(dfd, &u) }); lerr != nil {
+				return
+			}
+			dl = dirListing{ino: u.Ino, mtime: u.Mtim.Nano()}
+		}
 		ents, lerr = readEntries(dfd, true)
 	}); err != nil {
-		return nil, err
+		return nil, dirListing{}, err
 	}
-	return ents, lerr
+	return ents, dl, lerr
+}
+
+// known returns the entries of the folder name in d from its listing
+// kept, k, each file stat'ed: ok is false (list it) unless the folder is
+// the one listed, unchanged since, and every file still a regular file.
+func (d dirAt) known(name string, k dirListing) (ents []entry, ok bool) {
+	err := d.rc.Control(func(fd uintptr) {
+		var u unix.Stat_t
+		err := ignoringEINTR(func() error { return unix.Fstatat(int(fd), name, &u, unix.AT_SYMLINK_NOFOLLOW) })
+		if err != nil || u.Mode&unix.S_IFMT != unix.S_IFDIR || u.Ino != k.ino || u.Mtim.Nano() != k.mtime {
+			return
+		}
+		ents = make([]entry, 0, len(k.names))
+		for _, n := range k.names {
+			err := ignoringEINTR(func() error { return unix.Fstatat(int(fd), name+"/"+n, &u, unix.AT_SYMLINK_NOFOLLOW) })
+			if err != nil || u.Mode&unix.S_IFMT != unix.S_IFREG {
+				return
+			}
+			ents = append(ents, entry{name: n, st: fileStat{u.Size, u.Mtim.Nano(), true}})
+		}
+		ok = true
+	})
+	return ents, ok && err == nil
 }
 
 // entriesOf reads the entries of the open folder f (readEntries).

@@ -40,22 +40,27 @@ func (d dirAt) stat(rel string) (st fileStat, ok bool, err error) {
 // list returns the entries of the folder name, one path element, in d,
 // each regular file with its size and modification time. A name that is
 // missing, not a folder or a link fails; the caller lists it again
-// through the root, which says what is wrong.
-func (d dirAt) list(name string) ([]entry, error) {
+// through the root, which says what is wrong. The folder's identity (id)
+// is not known here: its listing is never kept (Listings).
+func (d dirAt) list(name string, _ bool) ([]entry, dirListing, error) {
 	fi, err := d.r.Lstat(name)
 	if err != nil {
-		return nil, err
+		return nil, dirListing{}, err
 	}
 	if !fi.IsDir() {
-		return nil, &fs.PathError{Op: "list", Path: name, Err: errors.New("not a folder")}
+		return nil, dirListing{}, &fs.PathError{Op: "list", Path: name, Err: errors.New("not a folder")}
 	}
 	f, err := d.r.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, dirListing{}, err
 	}
 	defer f.Close()
-	return entriesOf(f, true)
+	ents, err := entriesOf(f, true)
+	return ents, dirListing{}, err
 }
+
+// known reports false: here a listing kept is never used.
+func (d dirAt) known(string, dirListing) ([]entry, bool) { return nil, false }
 
 // entriesOf reads the entries of the open folder f, each regular file
 // with its size and modification time when stats is set.

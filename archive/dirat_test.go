@@ -98,7 +98,7 @@ func TestDirAtList(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	ents, err := d.list("date=2026-08-21")
+	ents, _, err := d.list("date=2026-08-21", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,14 +129,14 @@ func TestDirAtList(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"date=2026-08-20", "date=2026-08-22", "date=2026-08-21/sub", "..", "."} {
-		if ents, err := d.list(name); err == nil {
+		if ents, _, err := d.list(name, false); err == nil {
 			t.Errorf("list(%q) = %d entries, want an error", name, len(ents))
 		}
 	}
 	if err := os.WriteFile(filepath.Join(host, "date=2026-08-23"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.list("date=2026-08-23"); err == nil {
+	if _, _, err := d.list("date=2026-08-23", false); err == nil {
 		t.Error("list of a file: no error")
 	}
 }

@@ -73,7 +73,10 @@ type Report struct {
 	// a time (today, the days a range starts in) and of the processes
 	// page's last 24 hours likewise (SpansKept, SpansRead).
 	SpansKept, SpansRead int
-	Index                string // path of the site's index.html
+	// Day folders taken from their listings kept by the render before,
+	// not listed again (archive.Listings).
+	FoldersKept int
+	Index       string // path of the site's index.html
 }
 
 // ErrEmpty is returned by Build when the archive holds no host.
@@ -157,9 +160,9 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	}
 	if cache != nil {
 		rep.Cached, rep.DaysKept, rep.DaysRead = cache.hits, cache.daysKept, cache.daysRead
-		rep.SpansKept, rep.SpansRead = cache.spansKept, cache.spansRead
+		rep.SpansKept, rep.SpansRead, rep.FoldersKept = cache.spansKept, cache.spansRead, cache.foldersKept
 		log.Debug("render cache", "hosts", rep.Cached, "days kept", rep.DaysKept, "days read", rep.DaysRead,
-			"spans kept", rep.SpansKept, "spans read", rep.SpansRead)
+			"spans kept", rep.SpansKept, "spans read", rep.SpansRead, "folders kept", rep.FoldersKept)
 		if opts.Shard.N == 0 {
 			keep := make([]string, len(entries))
 			for i, e := range entries {

@@ -60,6 +60,7 @@ type renderCache struct {
 	// days added from the day memo, and days of its tables read; spans of
 	// days read an hour at a time likewise (daymemo.go)
 	daysKept, daysRead, spansKept, spansRead int
+	foldersKept                              int // day folders from their listings kept (archive.Listings)
 }
 
 // openCache opens (creating it) the render cache at dir for renders of

@@ -738,11 +738,24 @@ func (g *gatherer) dayKey(d archive.DayFiles, res archive.Resolution, table stri
 	return dayKeyPrefix + string(h.Sum(nil)), cut
 }
 
+// keptDays is a scanner that lists days with the listings of day folders
+// kept from a render before (archive.Store.DaysCached).
+type keptDays interface {
+	DaysCached(table, host string, l *archive.Listings) ([]archive.DayFiles, error)
+}
+
 // days lists the days of table of the host with their files
-// (archive.Store.Days: each folder listed once), oldest first; none when
-// the host has no such table.
+// (archive.Store.Days: each folder listed once; with a render cache, a
+// closed day's folder unchanged since the render before is not listed
+// again: DaysCached), oldest first; none when the host has no such table.
 func (g *gatherer) days(table string) ([]archive.DayFiles, error) {
-	days, err := g.src.Days(table, g.host)
+	var days []archive.DayFiles
+	var err error
+	if kept, ok := g.src.(keptDays); ok && g.listings != nil {
+		days, err = kept.DaysCached(table, g.host, g.listings)
+	} else {
+		days, err = g.src.Days(table, g.host)
+	}
 	if err != nil {
 		if isNoData(err) {
 			return nil, nil

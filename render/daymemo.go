@@ -1,6 +1,7 @@
 package render
 
 import (
+	"almanac/archive"
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
@@ -256,20 +257,64 @@ func (t *tableMemo) save() {
 			b.bytes(t.now[k])
 		}
 		b.b = memoSum(b.b)
-		var rnd [6]byte
-		rand.Read(rnd[:])
-		tmp := t.h.dir + "/." + t.file(i) + "." + hex.EncodeToString(rnd[:]) + ".tmp"
-		err := t.h.c.root.MkdirAll(t.h.dir, 0o755)
-		if err == nil {
-			err = t.h.c.root.WriteFile(tmp, b.b, 0o644)
-		}
-		if err == nil {
-			err = t.h.c.root.Rename(tmp, final)
-		}
-		if err != nil {
-			t.h.c.root.Remove(tmp)
+		if err := t.h.replace(t.file(i), b.b); err != nil {
 			t.h.log.Warn("render cache: cannot keep a day memo", "file", final, "err", err)
 		}
+	}
+}
+
+// replace writes data as the file name of the host's memo folder, through
+// a temporary file renamed over it.
+func (h *hostMemo) replace(name string, data []byte) error {
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	tmp := h.dir + "/." + name + "." + hex.EncodeToString(rnd[:]) + ".tmp"
+	err := h.c.root.MkdirAll(h.dir, 0o755)
+	if err == nil {
+		err = h.c.root.WriteFile(tmp, data, 0o644)
+	}
+	if err == nil {
+		err = h.c.root.Rename(tmp, h.dir+"/"+name)
+	}
+	if err != nil {
+		h.c.root.Remove(tmp)
+	}
+	return err
+}
+
+// listingsFile names the file of the host's day folder listings
+// (archive.Listings) in its memo folder.
+const listingsFile = "day-folders.listings"
+
+// listings returns the host's day folder listings kept by the render
+// before: empty when there are none, or they cannot be read (the folders
+// are then listed again, which costs only time).
+func (h *hostMemo) listings() *archive.Listings {
+	data, err := h.c.root.ReadFile(h.dir + "/" + listingsFile)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			h.log.Warn("render cache: cannot read the day folders' listings; listing them", "file", h.dir+"/"+listingsFile, "err", err)
+		}
+		return archive.NewListings()
+	}
+	l, err := archive.ParseListings(data)
+	if err != nil {
+		h.log.Debug("render cache: the day folders' listings are of no use; listing them", "file", h.dir+"/"+listingsFile, "err", err)
+	}
+	return l
+}
+
+// saveListings keeps l, the listings this render used and made, when they
+// differ from those it started from.
+func (h *hostMemo) saveListings(l *archive.Listings) {
+	h.c.mu.Lock()
+	h.c.foldersKept += l.Hits()
+	h.c.mu.Unlock()
+	if !l.Changed() {
+		return
+	}
+	if err := h.replace(listingsFile, l.Marshal()); err != nil {
+		h.log.Warn("render cache: cannot keep the day folders' listings", "file", h.dir+"/"+listingsFile, "err", err)
 	}
 }
 

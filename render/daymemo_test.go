@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,6 +41,18 @@ func memoFleet(t *testing.T) *archive.Store {
 		if _, err := st.Compact(h, n); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The day folders as a timer finds them: unchanged for a while, so a
+	// render keeps their listings (archive.Listings).
+	settled := time.Now().Add(-10 * time.Minute)
+	err := filepath.WalkDir(st.Dir(), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && strings.HasPrefix(d.Name(), "date=") {
+			err = os.Chtimes(p, settled, settled)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return st
 }
@@ -80,6 +94,11 @@ func TestDayMemo(t *testing.T) {
 	steady := render("steady")
 	if steady.DaysRead != later.DaysRead {
 		t.Errorf("nothing changed: %d days read, %d the render before", steady.DaysRead, later.DaysRead)
+	}
+	// Each closed day's folder, unchanged, was taken from its listing.
+	if first.FoldersKept != 0 || steady.FoldersKept < steady.DaysKept {
+		t.Errorf("day folders from their listings: %d at first, %d later (%d days kept); want none, then at least one a day kept",
+			first.FoldersKept, steady.FoldersKept, steady.DaysKept)
 	}
 
 	// A late part: samples of "steady" four days ago, in a closed day.

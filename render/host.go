@@ -126,7 +126,10 @@ type gatherer struct {
 	width   []int64
 	samples []int        // per range: the host's samples in it (its system table)
 	sampleT *sampleTimes // the times of the host's samples (its system table)
-	ooms    []int64      // the times of the samples (or rollup buckets) that counted OOM kills
+	// the day folders' listings kept from the render before (with a
+	// render cache: archive.Listings)
+	listings *archive.Listings
+	ooms     []int64 // the times of the samples (or rollup buckets) that counted OOM kills
 
 	victims []oomVictim // the oom_kill table, to name the OOM marks (services.go)
 	// the last 7 days' CPU busy %, memory used % and load, for the overview
@@ -227,10 +230,16 @@ func gatherKept(src scanner, host, dir string, now time.Time, tz *time.Location,
 	g.d.ranges = make([][]Section, len(ranges))
 	steps := []func() error{g.incidents, g.system, g.cpu, g.pressure, g.memory, g.disk, g.filesystem,
 		g.network, g.temperature, g.gpu, g.custom, g.services, g.processes, g.groups, g.hostFacts, g.self}
+	if memo != nil {
+		g.listings = memo.listings()
+	}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
 		}
+	}
+	if memo != nil {
+		memo.saveListings(g.listings)
 	}
 	g.availability()
 	g.markOOMs()

@@ -1,0 +1,179 @@
+package archive
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Listings holds what Store.DaysCached found in closed day folders, for a
+// later DaysCached (another process: a render a timer starts 5 minutes
+// later) to use instead of listing each again: a host-year is thousands
+// of day folders, each a few system calls to list. A folder's listing is
+// used while the folder is the same one (its inode) and unchanged since
+// (its modification time, which a file created, removed or renamed in it
+// changes); its files are still stat'ed each time, for their sizes and
+// times. Only a folder unchanged for a while (listingSettled) is kept: a
+// file system's clock for file times is coarse, so a folder changed
+// within the same tick as it was listed could look unchanged. A folder
+// with anything but regular files in it is not kept either.
+//
+// Marshal encodes the listings a DaysCached used or made; ParseListings
+// reads them back, refusing a damaged encoding.
+type Listings struct {
+	mu   sync.Mutex
+	old  map[string]dirListing
+	now  map[string]dirListing
+	hits int // folders taken from a listing kept, not listed
+}
+
+// dirListing is the listing of a day folder: the folder's inode and
+// modification time when it was listed, and its (usable, regular) files.
+type dirListing struct {
+	ino   uint64
+	mtime int64 // ns since the epoch
+	names []string
+}
+
+// listingSettled is how long a day folder must have been unchanged for its
+// listing to be kept (Listings).
+const listingSettled = time.Minute
+
+// listingsFormat begins an encoding of Listings.
+const listingsFormat = "almanac-day-listings-1\n"
+
+// NewListings returns empty listings.
+func NewListings() *Listings {
+	return &Listings{old: map[string]dirListing{}, now: map[string]dirListing{}}
+}
+
+// ParseListings reads listings that Marshal encoded. A damaged encoding
+// (or one of another format) is an error: the caller starts from empty
+// listings, which only costs listing the folders again.
+func ParseListings(data []byte) (*Listings, error) {
+	l := NewListings()
+	if !bytes.HasPrefix(data, []byte(listingsFormat)) || len(data) < len(listingsFormat)+4 {
+		return l, errors.New("archive: not day folder listings")
+	}
+	body, sum := data[:len(data)-4], data[len(data)-4:]
+	if binary.BigEndian.Uint32(sum) != crc32.Checksum(body, listingsCRC) {
+		return l, errors.New("archive: day folder listings: checksum mismatch")
+	}
+	b := body[len(listingsFormat):]
+	bad := errors.New("archive: day folder listings: damaged")
+	uvarint := func() (uint64, bool) {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return 0, false
+		}
+		b = b[n:]
+		return v, true
+	}
+	str := func() (string, bool) {
+		n, ok := uvarint()
+		if !ok || n > uint64(len(b)) {
+			return "", false
+		}
+		s := string(b[:n])
+		b = b[n:]
+		return s, true
+	}
+	for len(b) > 0 {
+		key, ok1 := str()
+		ino, ok2 := uvarint()
+		mtime, ok3 := uvarint()
+		n, ok4 := uvarint()
+		if !ok1 || !ok2 || !ok3 || !ok4 || n > uint64(len(b)) {
+			return NewListings(), bad
+		}
+		d := dirListing{ino: ino, mtime: int64(mtime), names: make([]string, n)}
+		for i := range d.names {
+			var ok bool
+			if d.names[i], ok = str(); !ok {
+				return NewListings(), bad
+			}
+		}
+		l.old[key] = d
+	}
+	return l, nil
+}
+
+// listingsCRC is the CRC-32C table that checks an encoding of Listings.
+var listingsCRC = crc32.MakeTable(crc32.Castagnoli)
+
+// Marshal encodes the listings DaysCached used or made since l was
+// parsed or made (a folder no longer listed is dropped).
+func (l *Listings) Marshal() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := []byte(listingsFormat)
+	for _, key := range slices.Sorted(maps.Keys(l.now)) {
+		d := l.now[key]
+		b = binary.AppendUvarint(b, uint64(len(key)))
+		b = append(b, key...)
+		b = binary.AppendUvarint(b, d.ino)
+		b = binary.AppendUvarint(b, uint64(d.mtime))
+		b = binary.AppendUvarint(b, uint64(len(d.names)))
+		for _, n := range d.names {
+			b = binary.AppendUvarint(b, uint64(len(n)))
+			b = append(b, n...)
+		}
+	}
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, listingsCRC))
+}
+
+// Changed reports whether Marshal would encode other listings than those
+// parsed: a folder listed anew, or one no longer used.
+func (l *Listings) Changed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.now) != len(l.old) {
+		return true
+	}
+	for k, d := range l.now {
+		o, ok := l.old[k]
+		if !ok || o.ino != d.ino || o.mtime != d.mtime || !slices.Equal(o.names, d.names) {
+			return true
+		}
+	}
+	return false
+}
+
+// Hits returns how many day folders were taken from a kept listing
+// instead of listed.
+func (l *Listings) Hits() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.hits
+}
+
+// get returns the listing kept of the day folder dir (relative to the
+// root).
+func (l *Listings) get(dir string) (dirListing, bool) {
+	if l == nil {
+		return dirListing{}, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d, ok := l.old[dir]
+	return d, ok
+}
+
+// keep keeps the listing of dir; hit says it was used instead of a
+// listing.
+func (l *Listings) keep(dir string, d dirListing, hit bool) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.now[dir] = d
+	if hit {
+		l.hits++
+	}
+}
