@@ -385,4 +385,13 @@ func TestDaysCached(t *testing.T) {
 	if _, err := ParseListings(nil); err == nil {
 		t.Error("no listings parsed")
 	}
+	// A name that is not one path element is refused, checksum or not:
+	// a look for it would leave its day folder.
+	for _, name := range []string{"../../../etc/passwd", "..", "a/b", ""} {
+		bad := NewListings()
+		bad.keep("cpu/host=web1/date=2026-08-20", dirListing{ino: 1, mtime: 2, names: []string{name}}, false)
+		if _, err := ParseListings(bad.Marshal()); err == nil {
+			t.Errorf("listings naming %q parsed", name)
+		}
+	}
 }

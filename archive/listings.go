@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -94,13 +95,19 @@ func ParseListings(data []byte) (*Listings, error) {
 		d := dirListing{ino: ino, mtime: int64(mtime), names: make([]string, n)}
 		for i := range d.names {
 			var ok bool
-			if d.names[i], ok = str(); !ok {
+			if d.names[i], ok = str(); !ok || !fileName(d.names[i]) {
 				return NewListings(), bad
 			}
 		}
 		l.old[key] = d
 	}
 	return l, nil
+}
+
+// fileName reports whether name is a file's name in a folder: one path
+// element, so that a look for it stays in its day folder.
+func fileName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\x00")
 }
 
 // listingsCRC is the CRC-32C table that checks an encoding of Listings.
