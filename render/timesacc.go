@@ -306,20 +306,24 @@ func (s *sampleTimes) extent(from, to int64) (first, last int64) {
 	return first, last
 }
 
-// in returns the samples taken in [from, to) (µs), which lies within a
-// UTC day (an hour, a day of the processes page).
+// in returns the samples taken in [from, to) (µs): within a UTC day (an
+// hour, a day of the processes page), a part of that day's times; across
+// days, a copy.
 func (s *sampleTimes) in(from, to int64) []int64 {
-	if s == nil {
+	if s == nil || to <= from {
 		return nil
 	}
-	day := utcDay(from)
-	i := sort.Search(len(s.days), func(i int) bool { return utcDay(s.days[i].first) >= day })
-	if i == len(s.days) || utcDay(s.days[i].first) != day {
-		return nil
+	i := sort.Search(len(s.days), func(i int) bool { return s.days[i].last >= from })
+	var out []int64
+	for j := i; j < len(s.days) && s.days[j].first < to; j++ {
+		ts := s.days[j].times()
+		lo, hi := window(ts, from, to)
+		if out == nil && (j+1 == len(s.days) || s.days[j+1].first >= to) {
+			return ts[lo:hi] // the one day
+		}
+		out = append(out, ts[lo:hi]...)
 	}
-	ts := s.days[i].times()
-	lo, hi := window(ts, from, to)
-	return ts[lo:hi]
+	return out
 }
 
 // last returns the time of the last sample and the boot time it read

@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -190,6 +191,50 @@ func TestTimesCodec(t *testing.T) {
 		(&timesAcc{}).decode(&r)
 		if r.err == nil {
 			t.Errorf("runs of %d and %d for 3 times decoded", runs[0], runs[1])
+		}
+	}
+}
+
+// TestSampleTimesWindows checks what the sample times answer about a
+// window (count, extent, the times in it) against the whole list, for
+// windows within a day and across days, with days read and days kept.
+func TestSampleTimesWindows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	start := int64(1_780_000_000) * sec
+	var ts []int64
+	for at := start; at < start+4*dayUS; at += int64(1+rng.IntN(600)) * sec {
+		if rng.IntN(200) == 0 {
+			at += 6 * 3600 * sec // a gap, across midnight at times
+		}
+		ts = append(ts, at)
+	}
+	read := newSampleTimes(ts, nil)
+	var kept timesAcc
+	for _, d := range read.days {
+		var b memoBuf
+		acc := &timesAcc{}
+		acc.begin()
+		acc.add(d.ts, d.boots)
+		acc.end(&b, 0, false)
+		r := memoReader{b: b.b}
+		kept.decode(&r)()
+	}
+	for name, s := range map[string]*sampleTimes{"read": read, "kept": kept.times()} {
+		for range 2000 {
+			from := start - dayUS/2 + rng.Int64N(5*dayUS)
+			to := from + rng.Int64N([]int64{3600 * sec, dayUS, 3 * dayUS}[rng.IntN(3)])
+			lo, hi := window(ts, from, to)
+			want := ts[lo:hi]
+			if got := s.count(from, to); got != len(want) {
+				t.Fatalf("%s: count(%d, %d) = %d, want %d", name, from, to, got, len(want))
+			}
+			f, l := s.extent(from, to)
+			if len(want) > 0 && (f != want[0] || l != want[len(want)-1]) || len(want) == 0 && (f != 0 || l != 0) {
+				t.Fatalf("%s: extent(%d, %d) = %d, %d; want the first and last of %d times", name, from, to, f, l, len(want))
+			}
+			if got := s.in(from, to); !slices.Equal(got, want) {
+				t.Fatalf("%s: in(%d, %d): %d times, want %d", name, from, to, len(got), len(want))
+			}
 		}
 	}
 }
