@@ -24,9 +24,10 @@ import (
 // getdents64, an fstatat per regular file and close, where os.Root opens
 // an os.File (with its fcntl and poller calls) and stats every entry; a
 // look is one fstatat, where os.Root.Stat opens the day folder, stats the
-// file and closes the folder again.
+// file and closes the folder again. A day folder whose listing was kept
+// (Listings) is one fstatat, and one per file (known).
 //
-// Neither follows a symbolic link at the end of the path. The day folder
+// None follows a symbolic link at the end of the path. The day folder
 // named is one path element, opened with O_NOFOLLOW; a look's day folder
 // was listed as a usable entry (Store.usable: no link out of the
 // archive), and were it replaced by one since, only the size and time
