@@ -161,12 +161,8 @@ func (s *Store) listDay(d *dirAt, date, dir string) ([]string, []fileStat, error
 func (s *Store) listDayKept(d *dirAt, date, dir string, l *Listings, settled int64) ([]string, []fileStat, error) {
 	if d != nil {
 		if k, ok := l.get(dir); ok {
-			if ents, ok := d.known(date, k); ok {
+			if st, ok := d.known(date, k); ok {
 				l.keep(dir, k, true)
-				st := make([]fileStat, len(ents))
-				for i, e := range ents {
-					st[i] = e.st
-				}
 				return slices.Clone(k.names), st, nil
 			}
 		}

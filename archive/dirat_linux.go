@@ -58,18 +58,24 @@ func (d dirAt) Close() error { return d.f.Close() }
 // (day folder/name) in d; ok is false when it is missing or not a
 // regular file, err when the look failed otherwise.
 func (d dirAt) stat(rel string) (st fileStat, ok bool, err error) {
-	var u unix.Stat_t
-	var serr error
-	if err := d.rc.Control(func(fd uintptr) {
-		serr = ignoringEINTR(func() error { return unix.Fstatat(int(fd), rel, &u, unix.AT_SYMLINK_NOFOLLOW) })
-	}); err != nil {
-		return fileStat{}, false, err
+	if cerr := d.rc.Control(func(fd uintptr) { st, ok, err = regularAt(int(fd), rel) }); cerr != nil {
+		return fileStat{}, false, cerr
 	}
+	return st, ok, err
+}
+
+// regularAt returns the size and modification time of the regular file
+// rel in the folder fd (fstatat, not following a link at the end); ok is
+// false when it is missing or not a regular file, err when the look
+// failed otherwise.
+func regularAt(fd int, rel string) (fileStat, bool, error) {
+	var u unix.Stat_t
+	err := ignoringEINTR(func() error { return unix.Fstatat(fd, rel, &u, unix.AT_SYMLINK_NOFOLLOW) })
 	switch {
-	case serr == unix.ENOENT || serr == unix.ENOTDIR:
+	case err == unix.ENOENT || err == unix.ENOTDIR:
 		return fileStat{}, false, nil
-	case serr != nil:
-		return fileStat{}, false, serr
+	case err != nil:
+		return fileStat{}, false, err
 	case u.Mode&unix.S_IFMT != unix.S_IFREG:
 		return fileStat{}, false, nil
 	}
@@ -112,27 +118,27 @@ func (d dirAt) list(name string, id bool) ([]entry, dirListing, error) {
 	return ents, dl, lerr
 }
 
-// known returns the entries of the folder name in d from its listing
-// kept, k, each file stat'ed: ok is false (list it) unless the folder is
-// the one listed, unchanged since, and every file still a regular file.
-func (d dirAt) known(name string, k dirListing) (ents []entry, ok bool) {
+// known returns the size and time of each file of the folder name in d,
+// by its listing kept, k (k.names): ok is false (list it) unless the
+// folder is the one listed, unchanged since, and every file still a
+// regular file.
+func (d dirAt) known(name string, k dirListing) (stats []fileStat, ok bool) {
 	err := d.rc.Control(func(fd uintptr) {
 		var u unix.Stat_t
 		err := ignoringEINTR(func() error { return unix.Fstatat(int(fd), name, &u, unix.AT_SYMLINK_NOFOLLOW) })
 		if err != nil || u.Mode&unix.S_IFMT != unix.S_IFDIR || u.Ino != k.ino || u.Mtim.Nano() != k.mtime {
 			return
 		}
-		ents = make([]entry, 0, len(k.names))
-		for _, n := range k.names {
-			err := ignoringEINTR(func() error { return unix.Fstatat(int(fd), name+"/"+n, &u, unix.AT_SYMLINK_NOFOLLOW) })
-			if err != nil || u.Mode&unix.S_IFMT != unix.S_IFREG {
+		stats = make([]fileStat, len(k.names))
+		for i, n := range k.names {
+			var found bool
+			if stats[i], found, err = regularAt(int(fd), name+"/"+n); !found || err != nil {
 				return
 			}
-			ents = append(ents, entry{name: n, st: fileStat{u.Size, u.Mtim.Nano(), true}})
 		}
 		ok = true
 	})
-	return ents, ok && err == nil
+	return stats, ok && err == nil
 }
 
 // entriesOf reads the entries of the open folder f (readEntries).

@@ -60,7 +60,7 @@ func (d dirAt) list(name string, _ bool) ([]entry, dirListing, error) {
 }
 
 // known reports false: here a listing kept is never used.
-func (d dirAt) known(string, dirListing) ([]entry, bool) { return nil, false }
+func (d dirAt) known(string, dirListing) ([]fileStat, bool) { return nil, false }
 
 // entriesOf reads the entries of the open folder f, each regular file
 // with its size and modification time when stats is set.

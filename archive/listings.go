@@ -62,7 +62,7 @@ func ParseListings(data []byte) (*Listings, error) {
 		return l, errors.New("archive: not day folder listings")
 	}
 	body, sum := data[:len(data)-4], data[len(data)-4:]
-	if binary.BigEndian.Uint32(sum) != crc32.Checksum(body, listingsCRC) {
+	if binary.BigEndian.Uint32(sum) != crc32.Checksum(body, crcTable) {
 		return l, errors.New("archive: day folder listings: checksum mismatch")
 	}
 	b := body[len(listingsFormat):]
@@ -110,9 +110,6 @@ func fileName(name string) bool {
 	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\x00")
 }
 
-// listingsCRC is the CRC-32C table that checks an encoding of Listings.
-var listingsCRC = crc32.MakeTable(crc32.Castagnoli)
-
 // Marshal encodes the listings DaysCached used or made since l was
 // parsed or made (a folder no longer listed is dropped).
 func (l *Listings) Marshal() []byte {
@@ -131,7 +128,7 @@ func (l *Listings) Marshal() []byte {
 			b = append(b, n...)
 		}
 	}
-	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, listingsCRC))
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
 }
 
 // Changed reports whether Marshal would encode other listings than those

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"almanac/internal/testfs"
 	"almanac/schema"
 	"runtime"
 	"runtime/debug"
@@ -88,11 +89,11 @@ func benchDayOf300(b *testing.B) string {
 // the sampler flushes.
 func benchArchive(b *testing.B, name string, procs int, start time.Time, n int, interval time.Duration) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), name)
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
-		return dir
-	}
-	os.RemoveAll(dir)
+	return testfs.Kept(b, name, func(dir string) { writeBenchArchive(b, dir, procs, start, n, interval) })
+}
+
+// writeBenchArchive writes benchArchive's archive into dir.
+func writeBenchArchive(b *testing.B, dir string, procs int, start time.Time, n int, interval time.Duration) {
 	s, err := Open(dir, testLog(b))
 	if err != nil {
 		b.Fatal(err)
@@ -111,10 +112,6 @@ func benchArchive(b *testing.B, name string, procs int, start time.Time, n int, 
 	if err := w.Close(); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ".complete"), nil, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	return dir
 }
 
 var benchDay = time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)

@@ -373,21 +373,7 @@ func TestTimelineDays(t *testing.T) {
 		if diff := cmp.Diff(want, buildTimeline(read, now)); diff != "" {
 			t.Fatalf("seed %d: from the days read (-want +got):\n%s", seed, diff)
 		}
-		var kept timesAcc
-		for _, d := range read.days {
-			var b memoBuf
-			acc := &timesAcc{}
-			acc.begin()
-			acc.add(d.ts, d.boots)
-			acc.end(&b, 0, false)
-			r := memoReader{b: b.b}
-			add := kept.decode(&r)
-			if r.err != nil || len(r.b) != 0 {
-				t.Fatalf("seed %d: a day's record: %v, %d bytes left", seed, r.err, len(r.b))
-			}
-			add()
-		}
-		kt := kept.times()
+		kt := keepDays(t, read)
 		if diff := cmp.Diff(want, buildTimeline(kt, now)); diff != "" {
 			t.Fatalf("seed %d: from the days kept (-want +got):\n%s", seed, diff)
 		}

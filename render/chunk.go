@@ -152,11 +152,7 @@ func (g *gatherer) each(table string, cols []string, fn func(c chunk)) error {
 // eachWith is each for a reader whose fn adds to accs and nothing else
 // (eachKept).
 func (g *gatherer) eachWith(table string, cols []string, accs []dayAcc, fn func(c chunk)) error {
-	days, err := g.days(table)
-	if err != nil {
-		return err
-	}
-	return g.eachKept(days, table, cols, accs, fn)
+	return g.eachCarried(table, cols, accs, nil, fn)
 }
 
 // eachOf is each over days, the days of table as g.days listed them.
@@ -176,7 +172,7 @@ func (g *gatherer) eachKept(days []archive.DayFiles, table string, cols []string
 // before (carried): what a closed day adds is kept in the day memo under
 // a key that also holds state(), the state the day starts from, and a
 // day that is read an hour at a time, or for only some of the ranges, is
-// read and not kept.
+// read and not kept. A nil state is eachWith's.
 func (g *gatherer) eachCarried(table string, cols []string, accs []dayAcc, state func() []byte, fn func(c chunk)) error {
 	days, err := g.days(table)
 	if err != nil {

@@ -65,11 +65,12 @@ func (a *timesAcc) add(ts []int64, boots []float64) {
 		for n < len(ts) && utcDay(ts[n]) == day {
 			n++
 		}
-		if k := len(a.days); k > a.mark && a.days[k-1].rec == nil && utcDay(a.days[k-1].ts[0]) == day {
+		if k := len(a.days); k > a.mark && a.days[k-1].rec == nil && utcDay(a.days[k-1].first) == day {
 			d := &a.days[k-1]
 			d.ts, d.boots = append(d.ts, ts[:n]...), append(d.boots, boots[:n]...)
+			d.n = 0 // summarized again
 		} else {
-			a.days = append(a.days, timesDay{ts: slices.Clip(ts[:n]), boots: slices.Clip(boots[:n])})
+			a.days = append(a.days, timesDay{ts: slices.Clip(ts[:n]), boots: slices.Clip(boots[:n]), first: ts[0]})
 		}
 		ts, boots = ts[n:], boots[n:]
 	}
@@ -83,9 +84,9 @@ func (a *timesAcc) begin() { a.mark = len(a.days) }
 func (a *timesAcc) times() *sampleTimes {
 	var out []timesDay
 	for i := 0; i < len(a.days); {
-		day := utcDay(a.days[i].first0())
+		day := utcDay(a.days[i].first)
 		j := i + 1
-		for j < len(a.days) && utcDay(a.days[j].first0()) == day {
+		for j < len(a.days) && utcDay(a.days[j].first) == day {
 			j++
 		}
 		d := a.days[i]
@@ -95,7 +96,7 @@ func (a *timesAcc) times() *sampleTimes {
 				d.ts, d.boots = append(d.ts, a.days[k].times()...), append(d.boots, a.days[k].rawBoots()...)
 			}
 		}
-		if d.rec == nil {
+		if d.n == 0 { // read, and not summarized for a memo record
 			d.summarize()
 		}
 		out = append(out, d)
@@ -106,21 +107,23 @@ func (a *timesAcc) times() *sampleTimes {
 
 func (a *timesAcc) end(b *memoBuf, _ rangeSet, only bool) {
 	if b != nil {
-		// A day at a time, so a day is one record (the chunks of a day
-		// read were joined by add).
-		var ts []int64
-		var boots []float64
-		for i := a.mark; i < len(a.days); i++ {
-			d := &a.days[i]
-			ts, boots = append(ts, d.times()...), append(boots, d.rawBoots()...)
-		}
+		// A day (or an hour) read: one entry, the chunks joined by add
+		// (none when it had no rows), summarized here for its record and
+		// kept summarized; times of several UTC days (none in the
+		// archive, whose days are UTC days) make one record too.
 		var d timesDay
-		if len(ts) > 0 {
-			d = timesDay{ts: ts, boots: boots}
+		switch k := len(a.days) - a.mark; {
+		case k == 1:
+			a.days[a.mark].summarize()
+			d = a.days[a.mark]
+		case k > 1:
+			for i := a.mark; i < len(a.days); i++ {
+				d.ts, d.boots = append(d.ts, a.days[i].times()...), append(d.boots, a.days[i].rawBoots()...)
+			}
 			d.summarize()
 		}
-		putTimes(b, ts)
-		putRuns(b, boots)
+		putTimes(b, d.ts)
+		putRuns(b, d.boots)
 		b.int(d.iv)
 		b.uint(uint64(len(d.gaps)))
 		for _, p := range d.gaps {
@@ -135,7 +138,7 @@ func (a *timesAcc) end(b *memoBuf, _ rangeSet, only bool) {
 
 func (a *timesAcc) decode(r *memoReader) func() {
 	start := r.b
-	n, first, last := scanTimes(r)
+	n, first, last := getTimes(r, nil)
 	rec := start[:len(start)-len(r.b)]
 	runs := getRunList(r, n)
 	d := timesDay{n: n, first: first, last: last, rec: rec, runs: runs, iv: r.int()}
@@ -166,8 +169,8 @@ type timesDay struct {
 	boots       []float64
 	rec         []byte
 	runs        []bootRun
-	n           int
-	first, last int64
+	n           int       // 0 for a day read until it is summarized
+	first, last int64     // first: set as the day is added
 	iv          int64     // the day's own sampling interval; 0 when it has too few (dayInterval)
 	gaps        []gapPair // the consecutive samples further apart than gapThreshold(iv), when iv is not 0
 }
@@ -204,14 +207,6 @@ func (d *timesDay) summarize() {
 			d.gaps = append(d.gaps, gapPair{d.ts[i-1], d.ts[i]})
 		}
 	}
-}
-
-// first0 returns the day's first time, read or kept.
-func (d *timesDay) first0() int64 {
-	if d.rec != nil {
-		return d.first
-	}
-	return d.ts[0]
 }
 
 // times returns the day's times, decoding a kept day's once.
@@ -382,28 +377,10 @@ func putTimes(b *memoBuf, ts []int64) {
 	}
 }
 
-// getTimes reads what putTimes encoded and returns how many times it
-// holds; with dst, it appends them to *dst.
-func getTimes(r *memoReader, dst *[]int64) int {
-	n := r.count(1)
-	var prev, delta int64
-	for i := range n {
-		if i == 0 {
-			prev = r.int()
-		} else {
-			delta += r.int()
-			prev += delta
-		}
-		if dst != nil {
-			*dst = append(*dst, prev)
-		}
-	}
-	return n
-}
-
-// scanTimes reads what putTimes encoded, checked, and returns how many
-// times it holds, the first and the last.
-func scanTimes(r *memoReader) (n int, first, last int64) {
+// getTimes reads what putTimes encoded, checked, and returns how many
+// times it holds, the first and the last; with dst, it appends them to
+// *dst.
+func getTimes(r *memoReader, dst *[]int64) (n int, first, last int64) {
 	n = r.count(1)
 	var delta int64
 	for i := range n {
@@ -413,6 +390,9 @@ func scanTimes(r *memoReader) (n int, first, last int64) {
 		} else {
 			delta += r.int()
 			last += delta
+		}
+		if dst != nil {
+			*dst = append(*dst, last)
 		}
 	}
 	return n, first, last

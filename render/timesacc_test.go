@@ -209,17 +209,7 @@ func TestSampleTimesWindows(t *testing.T) {
 		ts = append(ts, at)
 	}
 	read := newSampleTimes(ts, nil)
-	var kept timesAcc
-	for _, d := range read.days {
-		var b memoBuf
-		acc := &timesAcc{}
-		acc.begin()
-		acc.add(d.ts, d.boots)
-		acc.end(&b, 0, false)
-		r := memoReader{b: b.b}
-		kept.decode(&r)()
-	}
-	for name, s := range map[string]*sampleTimes{"read": read, "kept": kept.times()} {
+	for name, s := range map[string]*sampleTimes{"read": read, "kept": keepDays(t, read)} {
 		for range 2000 {
 			from := start - dayUS/2 + rng.Int64N(5*dayUS)
 			to := from + rng.Int64N([]int64{3600 * sec, dayUS, 3 * dayUS}[rng.IntN(3)])
@@ -237,4 +227,25 @@ func TestSampleTimesWindows(t *testing.T) {
 			}
 		}
 	}
+}
+
+// keepDays returns the days of read as a later render has them: each
+// encoded in its memo record and decoded.
+func keepDays(t *testing.T, read *sampleTimes) *sampleTimes {
+	t.Helper()
+	var kept timesAcc
+	for _, d := range read.days {
+		var b memoBuf
+		acc := &timesAcc{}
+		acc.begin()
+		acc.add(d.ts, d.boots)
+		acc.end(&b, 0, false)
+		r := memoReader{b: b.b}
+		add := kept.decode(&r)
+		if r.err != nil || len(r.b) != 0 {
+			t.Fatalf("a day's record: %v, %d bytes left", r.err, len(r.b))
+		}
+		add()
+	}
+	return kept.times()
 }

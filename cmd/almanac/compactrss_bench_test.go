@@ -107,16 +107,9 @@ func benchSampleCompact(b *testing.B, bin, archiveDir string) {
 // first use.
 func compactBenchDay(b *testing.B) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), "almanac-sample-compact-bench-v1")
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
-		return dir
-	}
-	os.RemoveAll(dir)
-	writeBenchParts(b, dir, 300, time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC), 8640, 10*time.Second)
-	if err := os.WriteFile(filepath.Join(dir, ".complete"), nil, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	return dir
+	return testfs.Kept(b, "almanac-sample-compact-bench-v1", func(dir string) {
+		writeBenchParts(b, dir, 300, time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC), 8640, 10*time.Second)
+	})
 }
 
 // writeBenchParts writes n samples of host "bench" with procs processes,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 
 	"almanac/archive"
 	"almanac/internal/s3test"
+	"almanac/internal/testfs"
 	"almanac/synth"
 )
 
@@ -22,11 +22,11 @@ import (
 // files a fleet's ship moves (10 hosts x 30 days x 12 tables).
 func shipFleet(b *testing.B) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), "almanac-ship-bench-v1")
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
-		return dir
-	}
-	os.RemoveAll(dir)
+	return testfs.Kept(b, "almanac-ship-bench-v1", func(dir string) { writeShipFleet(b, dir) })
+}
+
+// writeShipFleet writes shipFleet's archive into dir.
+func writeShipFleet(b *testing.B, dir string) {
 	st, err := archive.Open(dir, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
@@ -52,10 +52,6 @@ func shipFleet(b *testing.B) string {
 			b.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, ".complete"), nil, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	return dir
 }
 
 var shippedRe = regexp.MustCompile(`(\d+) uploaded, \d+ deleted, (\d+) unchanged, (\d+) bytes`)

@@ -56,3 +56,24 @@ func ReadTree(t testing.TB, dir string) map[string][]byte {
 	}
 	return files
 }
+
+// Kept returns the folder name in the system's temporary folder, made by
+// write on the first call and kept for later runs (benchmark archives that
+// take minutes to write): a folder is reused only once write finished, as
+// a file it then holds marks; one left unfinished is made again.
+func Kept(tb testing.TB, name string, write func(dir string)) string {
+	tb.Helper()
+	dir := filepath.Join(os.TempDir(), name)
+	done := filepath.Join(dir, ".complete")
+	if _, err := os.Stat(done); err == nil {
+		return dir
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		tb.Fatal(err)
+	}
+	write(dir)
+	if err := os.WriteFile(done, nil, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
