@@ -109,3 +109,19 @@ func hasNullRow(g grid) bool {
 	}
 	return false
 }
+
+// TestAppendQuotedList checks that the day key's column list is written as
+// it was with fmt's %q: a key made by an earlier build stays the same key.
+func TestAppendQuotedList(t *testing.T) {
+	for _, cols := range [][]string{
+		nil,
+		{},
+		{"cpu"},
+		{"time", "user", "system"},
+		{`a"b`, `back\slash`, "tab\there", "nl\n", "ünï", "\x00\x7f", "\xff bad utf-8", ""},
+	} {
+		if got, want := string(appendQuotedList([]byte("x"), cols)), "x"+fmt.Sprintf("%q", cols); got != want {
+			t.Errorf("appendQuotedList(%#v) = %s, want %s", cols, got, want)
+		}
+	}
+}

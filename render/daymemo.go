@@ -250,10 +250,14 @@ func (t *tableMemo) save() {
 			continue
 		}
 		slices.Sort(keys[i])
-		var b memoBuf
+		size := len(dayMemoFormat) + memoSumSize
+		for _, k := range keys[i] {
+			size += len(k) + len(t.now[k]) + 2*binary.MaxVarintLen64
+		}
+		b := memoBuf{b: make([]byte, 0, size)}
 		b.b = append(b.b, dayMemoFormat...)
 		for _, k := range keys[i] {
-			b.bytes([]byte(k))
+			b.str(k)
 			b.bytes(t.now[k])
 		}
 		b.b = memoSum(b.b)

@@ -621,10 +621,13 @@ func putValues(b *memoBuf, v []float64) {
 // getValues decodes what putValues encoded.
 func getValues(r *memoReader) []float64 {
 	if r.bool() {
-		ints := r.ints()
-		out := make([]float64, len(ints))
-		for i, x := range ints {
-			out[i] = float64(x)
+		// Whole values, as ints writes them: deltas, read straight
+		// into floats.
+		out := make([]float64, r.count(1))
+		prev := int64(0)
+		for i := range out {
+			prev += r.int()
+			out[i] = float64(prev)
 		}
 		return out
 	}

@@ -19,6 +19,20 @@ type grid struct {
 	Lo, Hi [][]float64 // nil, or one per column of Cols
 }
 
+// newGrid returns a grid of cols empty columns with room for rows rows
+// each: the times and the columns are allocated once, the columns from one
+// array (each capped at rows, so that appending past it moves that column
+// alone).
+func newGrid(cols, rows int) grid {
+	rows = max(rows, 0)
+	g := grid{T: make([]int64, 0, rows), Cols: make([][]float64, cols)}
+	vals := make([]float64, cols*rows)
+	for j := range g.Cols {
+		g.Cols[j] = vals[j*rows : j*rows : (j+1)*rows]
+	}
+	return g
+}
+
 // defaultInterval is the sampling interval assumed when a series has fewer
 // than two samples (the sampler's default).
 const defaultInterval = 10_000_000 // 10 s in µs
@@ -121,7 +135,12 @@ func bucketWidth(from, to int64, maxPoints int) int64 {
 // same buckets of the same rows (the first one of its window aside).
 func reduce(g grid, from, to int64, raw bool, width int64, gap int64) grid {
 	lo, hi := window(g.T, from, to)
-	out := grid{Cols: make([][]float64, len(g.Cols))}
+	rows := hi - lo + (hi-lo)/64 + 1 // raw: every row, and a few gaps
+	if !raw && hi > lo {
+		// Up to two rows a bucket, and a gap's.
+		rows = min(rows, 2*int(g.T[hi-1]/width-g.T[lo]/width+1)+8)
+	}
+	out := newGrid(len(g.Cols), rows)
 	addRow := func(t int64, v func(j int) float64) {
 		out.T = append(out.T, t)
 		for j := range out.Cols {
@@ -237,7 +256,12 @@ func reduceMean(g grid, from, to int64, raw bool, width int64, gap int64, peaks 
 	}
 	width = max(width/2, 1)
 	lo, hi := window(g.T, from, to)
-	out := grid{Cols: make([][]float64, len(g.Cols))}
+	rows := hi - lo + 1
+	if hi > lo {
+		// A row a bucket, and a gap's.
+		rows = min(rows, int(g.T[hi-1]/width-g.T[lo]/width+1)+8)
+	}
+	out := newGrid(len(g.Cols), rows)
 	sum := make([]float64, len(g.Cols))
 	cnt := make([]int, len(g.Cols))
 	first := -1
