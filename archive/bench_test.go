@@ -253,6 +253,44 @@ func BenchmarkScan(b *testing.B) {
 	}
 }
 
+// BenchmarkScanParts reads the process table (100 processes at 10 s) of
+// an hour flushed every 5 minutes, 12 parts, as a render reads the open
+// hour: the frame's columns are grown once for the twelve, not at each.
+func BenchmarkScanParts(b *testing.B) {
+	s, err := Open(b.TempDir(), testLog(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	w, err := s.Writer("bench", WriterOptions{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := synth.New(benchHost(100))
+	start := time.Date(2026, 8, 21, 10, 0, 0, 0, time.UTC)
+	for i := range 360 {
+		if err := w.Append(g.Batch(start.Add(time.Duration(i) * 10 * time.Second))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	rows := 0
+	for b.Loop() {
+		f, err := s.Scan("process", "bench", start, start.Add(time.Hour), "pid", "rss_bytes", "comm")
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows = f.Len()
+	}
+	if rows < 30000 {
+		b.Fatalf("%d rows, want some 36,000", rows)
+	}
+	b.ReportMetric(float64(rows), "rows")
+}
+
 // compactedBenchDay writes a day of benchHost(100) at 10 s into a new
 // archive and compacts it, for the benchmarks that read a closed day. It
 // returns the archive's folder, its Store (closed when b ends) and the day.

@@ -235,7 +235,7 @@ func (s *Store) ScanFiles(res Resolution, d DayFiles, from, to time.Time, cols .
 	if name == "" || !p.Day.Before(to) || !p.End().After(from) {
 		return fr, nil
 	}
-	if _, err := s.scanFileGone(name, r, want, fr); err != nil {
+	if _, err := s.scanFileGone(name, r, want, fr, 1); err != nil {
 		return fr, fmt.Errorf("archive: scan rollup %s of %q: %w", p.Table, p.Host, err)
 	}
 	fr.sortByTime()

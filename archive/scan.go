@@ -166,8 +166,8 @@ func (s *Store) scanListed(p Partition, names []string, r timeRange, cols []colu
 		live, _ := liveFiles(names)
 		var errs []error
 		vanished := false
-		for _, f := range live {
-			gone, err := s.scanFileGone(dir+"/"+f.name, r, cols, fr)
+		for i, f := range live {
+			gone, err := s.scanFileGone(dir+"/"+f.name, r, cols, fr, len(live)-i)
 			vanished = vanished || gone
 			if err != nil {
 				errs = append(errs, err)
@@ -189,12 +189,16 @@ var testHookListed func(dir string)
 // error wraps ErrCorrupt. A file that vanished since it was listed is
 // no error (its rows are in the file that replaced it).
 func (s *Store) scanFile(name string, r timeRange, cols []column, fr *Frame) error {
-	_, err := s.scanFileGone(name, r, cols, fr)
+	_, err := s.scanFileGone(name, r, cols, fr, 1)
 	return err
 }
 
 // scanFileGone is scanFile, and reports whether the file had vanished.
-func (s *Store) scanFileGone(name string, r timeRange, cols []column, fr *Frame) (gone bool, err error) {
+//
+// left is how many files of a listing are read into fr from this one on:
+// fr's columns are grown once for about as many rows in each (the parts of
+// an hour are alike), rather than by a quarter at each file.
+func (s *Store) scanFileGone(name string, r timeRange, cols []column, fr *Frame, left int) (gone bool, err error) {
 	f, err := s.root.Open(name)
 	if err != nil {
 		if s.skip(name, err, true) {
@@ -208,7 +212,7 @@ func (s *Store) scanFileGone(name string, r timeRange, cols []column, fr *Frame)
 		return false, err
 	}
 	n := len(fr.Time)
-	if err := readFrame(f, st.Size(), r, cols, fr); err != nil {
+	if err := readFrame(f, st.Size(), r, cols, fr, left); err != nil {
 		fr.truncate(n)
 		return false, fmt.Errorf("%s: %w", name, err)
 	}
@@ -226,16 +230,18 @@ func (f *Frame) truncate(n int) {
 	}
 }
 
-// readFrame reads the rows of a Parquet file in r into fr. The Parquet
-// reader may panic on damaged input; that becomes ErrCorrupt.
-func readFrame(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Frame) error {
-	return readGroups(ra, size, r, cols, fr, nil)
+// readFrame reads the rows of a Parquet file in r into fr, making room
+// in fr, if it has too little for them, for left files of as many rows
+// (see scanFileGone). The Parquet reader may panic on damaged input; that
+// becomes ErrCorrupt.
+func readFrame(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Frame, left int) error {
+	return readGroups(ra, size, r, cols, fr, nil, left)
 }
 
 // readGroups is readFrame, and with each not nil, it calls each after
 // every row group with the group's rows (in fr), then empties fr: memory
 // then holds one row group at a time.
-func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Frame, each func(*Frame) error) (err error) {
+func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Frame, each func(*Frame) error, left int) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, p)
@@ -262,7 +268,9 @@ func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Fram
 		}
 	}
 	if each == nil {
-		fr.grow(rowsIn(pf, tleaf.ColumnIndex, r))
+		if n := rowsIn(pf, tleaf.ColumnIndex, r); fr.room() < n {
+			fr.grow(n * max(left, 1))
+		}
 	}
 	var vals []parquet.Value
 	var times []int64
@@ -354,6 +362,18 @@ func (f *Frame) grow(n int) {
 	for k, c := range f.Str {
 		f.Str[k] = slices.Grow(c, n)
 	}
+}
+
+// room returns how many rows every column of f can take without growing.
+func (f *Frame) room() int {
+	n := cap(f.Time) - len(f.Time)
+	for _, c := range f.Num {
+		n = min(n, cap(c)-len(c))
+	}
+	for _, c := range f.Str {
+		n = min(n, cap(c)-len(c))
+	}
+	return n
 }
 
 // fill appends n nulls of column c (a column older files lack).
