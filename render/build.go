@@ -442,16 +442,16 @@ func (w *writer) write(name string, data []byte) error {
 
 // page executes the template tmpl with p and writes it as name.
 func (w *writer) page(t *template.Template, tmpl, name string, p *pageModel) error {
-	b := pageBufs.Get().(*bytes.Buffer)
+	b := pageBufs.Get().(*pageBuf)
 	defer pageBufs.Put(b)
-	b.Reset()
-	if err := t.ExecuteTemplate(b, tmpl, p); err != nil {
+	var err error
+	if b.out, err = executePage(t, tmpl, p, &b.page, b.out[:0]); err != nil {
 		return fmt.Errorf("execute %s for %s: %w", tmpl, name, err)
 	}
-	if b.Len() > maxPageBytes {
-		w.log.Warn("page over 2 MB", "page", name, "bytes", b.Len())
+	if len(b.out) > maxPageBytes {
+		w.log.Warn("page over 2 MB", "page", name, "bytes", len(b.out))
 	}
-	if err := w.write(name, b.Bytes()); err != nil {
+	if err := w.write(name, b.out); err != nil {
 		return err
 	}
 	w.mu.Lock()
@@ -460,9 +460,27 @@ func (w *writer) page(t *template.Template, tmpl, name string, p *pageModel) err
 	return nil
 }
 
-// pageBufs keeps the buffers of executed pages for the next pages (a
-// page is written before its buffer is put back).
-var pageBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// executePage executes the template tmpl with p and appends the page,
+// its data block filled in (fillData), to out; page holds the template's
+// output.
+func executePage(t *template.Template, tmpl string, p *pageModel, page *bytes.Buffer, out []byte) ([]byte, error) {
+	page.Reset()
+	if err := t.ExecuteTemplate(page, tmpl, p); err != nil {
+		return out, err
+	}
+	return fillData(out, page.Bytes(), p.Data)
+}
+
+// pageBuf is what writing a page takes: the template's output and the
+// page with its data block.
+type pageBuf struct {
+	page bytes.Buffer
+	out  []byte
+}
+
+// pageBufs keeps the buffers of written pages for the next pages (a page
+// is written before its buffers are put back).
+var pageBufs = sync.Pool{New: func() any { return new(pageBuf) }}
 
 // hostDir returns the folder of host in the site: a slug of the name
 // (lower-case letters, digits and '-') and a short hash of the exact name,

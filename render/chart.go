@@ -11,8 +11,8 @@ import (
 
 // Chart is one ECharts chart ready for a template: a stable DOM id, a title,
 // the unit of its values (for tooltips and axis labels) and the ECharts
-// option object. Templates write the page's charts into a JSON data block
-// (pageData.JSON, which escapes everything from a host); the site's own
+// option object. A page's charts are written into its JSON data block
+// (fillData, which escapes everything from a host); the site's own
 // script (assets/almanac.js) reads the block and draws the chart.
 type Chart struct {
 	ID     string `json:"id"`

@@ -152,9 +152,10 @@
 // and, on every page, .Title, .Root (the relative path to the site root),
 // .Nav, .Status, .Generated (a Time: .ISO and .Text) and .Data, the page's
 // charts as a JSON object {"tz": ..., "charts": [{id, unit, kind, option, all}]}
-// that base.html writes into <script type="application/json"
-// id="almanac-data"> as {{.Data.JSON}}. html/template escapes everything
-// else; the data block is the one template.JS made from host data:
+// that goes into <script type="application/json" id="almanac-data">, where
+// base.html writes its mark ({{.Data.Slot}}, filled in by fillData after
+// the template ran). html/template escapes everything else; the data block
+// is the one text from host data written unescaped:
 // written by encoding/json (which escapes <, >, &, U+2028 and U+2029 and
 // replaces invalid UTF-8), byte for byte what html/template would write
 // for {{.Data}}, and checked for those before it is used (pagejson.go).

@@ -15,7 +15,7 @@ import (
 // (charts.Line, charts.HeatMap) and options (package opts, the dataset
 // included). Only their JSON() map is used: encoding/json writes it, with
 // everything from a host escaped, into the page's JSON data block
-// (pageData.JSON, pagejson.go); go-echarts' Render, its templates and its
+// (fillData, pagejson.go); go-echarts' Render, its templates and its
 // asset host are never used, and chart ids are set by render
 // (opts.Initialization.ChartID).
 //
@@ -50,7 +50,7 @@ type Option struct {
 // rows, most of its bytes, are written by appendRows straight into the
 // result rather than through encoding/json, which would scan them once
 // more. (A page's data block does not come through here for its rows:
-// pageData.JSON writes them in place itself.)
+// appendData writes them in place itself.)
 func (o Option) MarshalJSON() ([]byte, error) {
 	if o.RectChart == nil {
 		return []byte("null"), nil

@@ -70,10 +70,11 @@ func TestFleetCharts(t *testing.T) {
 		}
 		page := func(name string, p *pageModel) int {
 			var b bytes.Buffer
-			if err := tmpl.ExecuteTemplate(&b, name, p); err != nil {
+			page, err := executePage(tmpl, name, p, &b, nil)
+			if err != nil {
 				t.Fatal(err)
 			}
-			return b.Len()
+			return len(page)
 		}
 		fleet := page("fleet.html", &pageModel{Title: "fleet", Data: pageData{Charts: charts}, Fleet: &fleetPage{Hosts: 1000, Buckets: fmtWidth(width), Top: fleetTop}})
 		idx := &pageModel{Title: "almanac", Data: pageData{Charts: []Chart{}}}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"slices"
-	"sync"
 	"unicode/utf8"
 )
 
@@ -17,34 +16,63 @@ import (
 // escaper would json.Marshal the data, and encoding/json would validate
 // and copy every byte that Option.MarshalJSON returned, the escaper would
 // then decode every rune of the result looking for U+2028 and U+2029, and
-// text/template copy it twice more. base.html writes {{.Data.JSON}}
-// instead: the same bytes, made once, handed to html/template as a
-// template.JS that it writes as it is.
+// text/template copy it twice more. Handed to html/template as a
+// template.JS, the block was still copied into a string, into fmt's buffer
+// and into the page's. So base.html writes {{.Data.Slot}}, a mark, and
+// fillData writes the block in its place, once, into the page's bytes:
+// the same bytes html/template would write for {{.Data}}.
 
-// JSON returns the page's data block: the bytes json.Marshal writes for
-// d (which is what html/template wrote for {{.Data}}), as a template.JS.
+// dataSlot is the mark that base.html writes where the data block goes.
+// Nothing from a host can spell it: html/template writes a NUL byte of a
+// host's text as U+FFFD, \u0000, %00 or an entity, never as itself.
+const dataSlot = "\x00almanac-data\x00"
+
+// Slot returns the mark of the page's data block (fillData).
+func (d pageData) Slot() template.JS { return dataSlot }
+
+// fillData appends page to out with its data block, the bytes json.Marshal
+// writes for d (which is what html/template wrote for {{.Data}}), in place
+// of the one mark base.html wrote (Slot).
 //
-// A template.JS is written into the page unescaped, so JSON makes sure
+// The block is written into the page unescaped, so fillData makes sure
 // its bytes are safe in a script element. Everything but the dataset rows
 // is written by encoding/json, which writes <, > and & as \u003c, \u003e
 // and \u0026, U+2028 and U+2029 as \u2028 and \u2029, and invalid UTF-8
 // as U+FFFD; the rows are numbers, null, commas and brackets
-// (appendRows). And JSON checks the result (checkScript): a byte that
+// (appendRows). And fillData checks the block (checkScript): a byte that
 // could end the script element or open a comment in it is an error, and
 // the page is not written.
-func (d pageData) JSON() (template.JS, error) {
-	bp := dataBufs.Get().(*[]byte)
-	defer dataBufs.Put(bp)
-	b, err := appendData((*bp)[:0], d)
-	*bp = b[:0]
+//
+// A page without the mark is appended as it is: a base.html of --templates
+// may write the block itself ({{.Data.JSON}}, as base.html did before), or
+// have none.
+func fillData(out, page []byte, d pageData) ([]byte, error) {
+	k := bytes.Index(page, []byte(dataSlot))
+	if k < 0 {
+		return append(out, page...), nil
+	}
+	if bytes.Contains(page[k+len(dataSlot):], []byte(dataSlot)) {
+		return out, errors.New("page with two data block marks")
+	}
+	out = append(out, page[:k]...)
+	out, err := appendData(out, d)
 	if err != nil {
-		return "", fmt.Errorf("render: page data: %w", err)
+		return out, fmt.Errorf("page data: %w", err)
+	}
+	return append(out, page[k+len(dataSlot):]...), nil
+}
+
+// JSON returns the page's data block as fillData writes it, as a
+// template.JS: for a base.html of --templates that writes {{.Data.JSON}},
+// as the built-in one did before it wrote a mark (it costs three more
+// copies of the block).
+func (d pageData) JSON() (template.JS, error) {
+	b, err := appendData(nil, d)
+	if err != nil {
+		return "", fmt.Errorf("page data: %w", err)
 	}
 	return template.JS(b), nil
 }
-
-// dataBufs keeps the buffers of JSON for the next pages.
-var dataBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // appendData appends the JSON of d to out. The line charts' dataset rows
 // stand as a mark (rowsMark) while encoding/json writes the rest, then
@@ -76,6 +104,7 @@ func appendData(out []byte, d pageData) ([]byte, error) {
 		size += r.size()
 	}
 	out = slices.Grow(out, size)
+	start := len(out)
 	for i, r := range rs {
 		if r.T == nil {
 			continue
@@ -89,7 +118,7 @@ func appendData(out []byte, d pageData) ([]byte, error) {
 		b = b[k+len(rowsMarkJSON):]
 	}
 	out = append(out, b...)
-	return out, checkScript(out)
+	return out, checkScript(out[start:])
 }
 
 // datasetRows returns the rows of o's dataset, written by Option's

@@ -84,6 +84,7 @@ var hostileNames = []string{
 	"\x00almanac-rows", `"dataset":{"source":"\u0000almanac-rows"`,
 	"\"dataset\":{\"source\":\"\x00almanac-rows\"",
 	"</SCRIPT >", "\u00e9t\u00e9 \U0001F600",
+	dataSlot, "\\x00almanac-data\\x00",
 }
 
 // hostilePage returns a page's data with every kind of chart, each named
@@ -121,10 +122,18 @@ func executeData(t testing.TB, src string, d pageData) []byte {
 	if err := tm.Execute(&b, d); err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	if src != "{{.Slot}}" {
+		return b.Bytes()
+	}
+	out, err := fillData(nil, b.Bytes(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
-// TestPageDataJSON: the data block written by {{.JSON}} is byte for byte
+// TestPageDataJSON: the data block that fillData writes for {{.Slot}} is
+// byte for byte
 // what html/template's escaper writes for {{.}}, with every host-given
 // text escaped: nothing in it ends the script element or opens a comment,
 // no line separators, valid UTF-8, and the texts read back as given (invalid
@@ -138,11 +147,11 @@ func TestPageDataJSON(t *testing.T) {
 	}()...) {
 		d := hostilePage(names)
 		want := executeData(t, "{{.}}", d)
-		got := executeData(t, "{{.JSON}}", d)
+		got := executeData(t, "{{.Slot}}", d)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("names %q:\n got %s\nwant %s", names, got, want)
 		}
-		if again := executeData(t, "{{.JSON}}", d); !bytes.Equal(again, got) {
+		if again := executeData(t, "{{.Slot}}", d); !bytes.Equal(again, got) {
 			t.Fatalf("a second write differs:\n%s\n%s", again, got)
 		}
 		body := bytes.TrimSuffix(bytes.TrimPrefix(got, []byte(`<script type="application/json" id="almanac-data">`)), []byte("</script>"))
@@ -188,7 +197,7 @@ func TestPageDataJSON(t *testing.T) {
 	}
 }
 
-// FuzzPageDataJSON: for any host-given name, {{.JSON}} writes what
+// FuzzPageDataJSON: for any host-given name, {{.Slot}} filled writes what
 // {{.}} did, and nothing in it can end the script element.
 func FuzzPageDataJSON(f *testing.F) {
 	for _, s := range hostileNames {
@@ -197,7 +206,7 @@ func FuzzPageDataJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string) {
 		d := hostilePage([]string{name, "x"})
 		want := executeData(t, "{{.}}", d)
-		got := executeData(t, "{{.JSON}}", d)
+		got := executeData(t, "{{.Slot}}", d)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("name %q:\n got %s\nwant %s", name, got, want)
 		}
@@ -220,7 +229,8 @@ func TestCheckScript(t *testing.T) {
 }
 
 // BenchmarkPageDataJSON writes the data block of a page of charts at the
-// page budget: {{.JSON}} (now) against {{.}} (html/template's escaper).
+// page budget: {{.Slot}} filled (now) against {{.}} (html/template's
+// escaper).
 func BenchmarkPageDataJSON(b *testing.B) {
 	const cols, n = 8, pageBudget / 9
 	g := grid{}
@@ -236,18 +246,76 @@ func BenchmarkPageDataJSON(b *testing.B) {
 		g.Cols = append(g.Cols, c)
 	}
 	d := pageData{Charts: []Chart{lineChart("cpu", "CPU", unitPct, g, strings.Fields("a b c d e f g h"), lineOpts{})}}
-	for _, src := range []string{"{{.JSON}}", "{{.}}"} {
+	for _, src := range []string{"{{.Slot}}", "{{.}}"} {
 		b.Run(src, func(b *testing.B) {
 			tm := template.Must(template.New("").Parse(`<script type="application/json">` + src + `</script>`))
 			var buf bytes.Buffer
+			var out, filled []byte
 			b.ReportAllocs()
 			for b.Loop() {
 				buf.Reset()
 				if err := tm.Execute(&buf, d); err != nil {
 					b.Fatal(err)
 				}
+				out = buf.Bytes()
+				if src == "{{.Slot}}" {
+					var err error
+					if filled, err = fillData(filled[:0], buf.Bytes(), d); err != nil {
+						b.Fatal(err)
+					}
+					out = filled
+				}
 			}
-			b.SetBytes(int64(buf.Len()))
+			b.SetBytes(int64(len(out)))
 		})
+	}
+}
+
+// TestFillData: the data block goes where base.html put its one mark, a
+// page without one is left as it is, and one with two is refused; a
+// host's texts that spell the mark, in the page's title, a host's name and
+// the data, do not move it. A base.html that writes {{.Data.JSON}}, as it
+// did before the mark, still writes the same block.
+func TestFillData(t *testing.T) {
+	d := pageData{TZ: "UTC", Charts: []Chart{}}
+	want := `{"tz":"UTC","charts":[]}`
+	for _, tc := range []struct {
+		page, want, err string
+	}{
+		{"a" + dataSlot + "b", "a" + want + "b", ""},
+		{dataSlot, want, ""},
+		{"no mark", "no mark", ""},
+		{dataSlot + dataSlot, "", "two"},
+	} {
+		got, err := fillData([]byte("prefix:"), []byte(tc.page), d)
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("page %q: error %v, want one saying %q", tc.page, err, tc.err)
+		case tc.err == "" && (err != nil || string(got) != "prefix:"+tc.want):
+			t.Errorf("page %q: %q, %v; want %q", tc.page, got, err, "prefix:"+tc.want)
+		}
+	}
+	tmpl, err := Templates(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range hostileNames {
+		d := hostilePage([]string{name, "x"})
+		if a, b := executeData(t, "{{.JSON}}", d), executeData(t, "{{.Slot}}", d); !bytes.Equal(a, b) {
+			t.Errorf("name %q: {{.JSON}} wrote\n%s\nwhere the mark filled is\n%s", name, a, b)
+		}
+		p := &pageModel{Title: name, Host: name, Data: pageData{TZ: name, Charts: []Chart{}},
+			Hosts: []IndexRow{{Name: name, Href: "x/"}}}
+		var b bytes.Buffer
+		page, err := executePage(tmpl, "index.html", p, &b, nil)
+		if err != nil {
+			t.Fatalf("name %q: %v", name, err)
+		}
+		if bytes.IndexByte(page, 0) >= 0 {
+			t.Errorf("name %q: a NUL byte in the page", name)
+		}
+		if !bytes.Contains(page, []byte(`<script type="application/json" id="almanac-data">{"tz":`)) {
+			t.Errorf("name %q: the data block is not in its element", name)
+		}
 	}
 }

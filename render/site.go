@@ -236,13 +236,14 @@ func indexPages(t *template.Template, rows []IndexRow, n int, o Options) (pages 
 			p.Pager[k].Active = true
 		}
 		var b bytes.Buffer
-		if err := t.ExecuteTemplate(&b, "index.html", p); err != nil {
+		page, err := executePage(t, "index.html", p, &b, nil)
+		if err != nil {
 			return nil, 0, fmt.Errorf("execute index.html for %s: %w", indexFile(k), err)
 		}
-		if b.Len() > indexBudget {
-			over = max(over, b.Len())
+		if len(page) > indexBudget {
+			over = max(over, len(page))
 		}
-		pages = append(pages, b.Bytes())
+		pages = append(pages, page)
 	}
 	return pages, over, nil
 }
