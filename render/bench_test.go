@@ -405,6 +405,80 @@ func BenchmarkRenderIncremental(b *testing.B) {
 	b.ReportMetric(inc/float64(b.N)/full, "of-full")
 }
 
+// BenchmarkRenderTimer renders the benchmark fleet with a render cache,
+// then as a timer does every five minutes while every host's sampler
+// flushes every five minutes: before each render, each host gets a part of
+// the five minutes before it (30 samples, its processes too), and the
+// render time moves on by five minutes. With -benchtime 12x the twelve
+// renders take an hour's twelve parts, as the open hour has them.
+//
+//	go test ./render -run '^$' -bench RenderTimer -benchtime 12x
+func BenchmarkRenderTimer(b *testing.B) {
+	dir := linkArchive(b, benchFleet(b))
+	st, err := archive.Open(dir, quietLog())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	hosts, err := st.Hosts()
+	if err != nil {
+		b.Fatal(err)
+	}
+	gens := make([]*synth.Generator, len(hosts))
+	for i, h := range hosts {
+		// The fleet's hosts booted an hour before their first sample.
+		gens[i] = synth.New(synth.Host{Name: h, Seed: uint64(i + 1), Processes: benchProcesses,
+			Boot: fixedNow.Add(-time.Duration(benchDays)*24*time.Hour - time.Hour)})
+		gens[i].Batch(fixedNow.Add(-benchEvery)) // prime the rates
+	}
+	cache := filepath.Join(b.TempDir(), "render-cache")
+	out := filepath.Join(b.TempDir(), "site")
+	opts := Options{Out: out, Now: fixedNow, Log: quietLog()}
+	cpu := cpuTime()
+	if _, err := Build(context.Background(), st, opts); err != nil {
+		b.Fatal(err)
+	}
+	full := cpu()
+	os.RemoveAll(out)
+	opts.Cache = cache
+	if _, err := Build(context.Background(), st, opts); err != nil {
+		b.Fatal(err)
+	}
+	var timer float64
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		from := fixedNow.Add(time.Duration(i) * 5 * time.Minute)
+		i++
+		for k, h := range hosts {
+			w, err := st.Writer(h, archive.WriterOptions{NoSync: true, FlushEvery: time.Hour})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for at := from; at.Before(from.Add(5 * time.Minute)); at = at.Add(benchEvery) {
+				if err := w.Append(gens[k].Batch(at)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		os.RemoveAll(out)
+		opts.Now = from.Add(5 * time.Minute)
+		b.StartTimer()
+		c := cpuTime()
+		if _, err := Build(context.Background(), st, opts); err != nil {
+			b.Fatal(err)
+		}
+		timer += c()
+	}
+	b.StopTimer()
+	b.ReportMetric(full, "full-cpu-s")
+	b.ReportMetric(timer/float64(b.N), "cpu-s/op")
+	b.ReportMetric(timer/float64(b.N)/full, "of-full")
+}
+
 // BenchmarkRenderLater renders the benchmark fleet with a render cache,
 // then, as a timer does, again five minutes later: every host's pages are
 // made again (they are drawn as of the render time), the closed days of
