@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -81,6 +82,69 @@ func regularAt(fd int, rel string) (fileStat, bool, error) {
 	}
 	return fileStat{u.Size, u.Mtim.Nano(), true}, true, nil
 }
+
+// openFile opens the regular file name, one path element, in d for
+// reading, without following a link, and returns it with its size: an
+// openat and an fstat, where the archive's os.Root opens every folder of
+// the path in turn (a timer's render opens the new parts of every table of
+// every host). What fails (a link, a file gone, anything but a regular
+// file) the caller opens through the root, which says what is wrong.
+func (d dirAt) openFile(name string) (readerAtCloser, int64, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/') {
+		return nil, 0, fmt.Errorf("open %q: not a file's name", name)
+	}
+	var fd int
+	var oerr error
+	if err := d.rc.Control(func(dfd uintptr) {
+		// O_NONBLOCK: a fifo put in the folder does not block the open
+		// (it is not a regular file, and is refused below).
+		oerr = ignoringEINTR(func() (err error) {
+			fd, err = unix.Openat(int(dfd), name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+			return err
+		})
+	}); err != nil {
+		return nil, 0, err
+	}
+	if oerr != nil {
+		return nil, 0, oerr
+	}
+	var u unix.Stat_t
+	if err := ignoringEINTR(func() error { return unix.Fstat(fd, &u) }); err != nil {
+		unix.Close(fd)
+		return nil, 0, err
+	}
+	if u.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		return nil, 0, fmt.Errorf("open %q: not a regular file", name)
+	}
+	return fdFile(fd), u.Size, nil
+}
+
+// fdFile is an open regular file read with pread (O_NONBLOCK does not
+// apply to regular files).
+type fdFile int
+
+// ReadAt reads len(p) bytes at off, or returns why not (io.EOF at the
+// end), as io.ReaderAt.
+func (f fdFile) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := unix.Pread(int(f), p[n:], off+int64(n))
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return n, err
+		case m == 0:
+			return n, io.EOF
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// Close closes the file.
+func (f fdFile) Close() error { return unix.Close(int(f)) }
 
 // list returns the entries of the folder name, one path element, in d,
 // each regular file with its size and modification time; with id, also

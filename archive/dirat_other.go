@@ -37,6 +37,24 @@ func (d dirAt) stat(rel string) (st fileStat, ok bool, err error) {
 	return fileStat{fi.Size(), fi.ModTime().UnixNano(), true}, true, nil
 }
 
+// openFile opens the regular file name, one path element, in d for
+// reading, and returns it with its size. What fails the caller opens
+// through the archive's root, which says what is wrong.
+func (d dirAt) openFile(name string) (readerAtCloser, int64, error) {
+	fi, err := d.r.Lstat(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, 0, &fs.PathError{Op: "open", Path: name, Err: errors.New("not a regular file")}
+	}
+	f, err := d.r.Open(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
+}
+
 // list returns the entries of the folder name, one path element, in d,
 // each regular file with its size and modification time. A name that is
 // missing, not a folder or a link fails; the caller lists it again

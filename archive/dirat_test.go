@@ -2,6 +2,7 @@ package archive
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestDirAtStat checks the look for a file in a day folder that Days
@@ -138,5 +140,89 @@ func TestDirAtList(t *testing.T) {
 	}
 	if _, _, err := d.list("date=2026-08-23", false); err == nil {
 		t.Error("list of a file: no error")
+	}
+}
+
+// TestDirAtOpenFile checks the opening of a file of a day folder that a
+// scan makes: a regular file reads back whole, with its size, and io.EOF
+// past its end; a link, a fifo, a folder, a missing name, "..", and a path
+// of two elements fail (the scan then opens them through the root).
+func TestDirAtOpenFile(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	day := filepath.Join(dir, "cpu", "host=a", "date=2026-08-21")
+	if err := os.MkdirAll(filepath.Join(day, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(day, "part-1.parquet"), []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("part-1.parquet", filepath.Join(day, "part-2.parquet")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(day, "part-3.parquet"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.openDirAt("cpu/host=a/date=2026-08-21")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	f, size, err := d.openFile("part-1.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4)
+	if n, err := f.ReadAt(buf, 1); n != 4 || err != nil || string(buf) != "ello" {
+		t.Errorf("ReadAt(4 at 1) = %d, %v, %q; want 4, no error, \"ello\"", n, err, buf)
+	}
+	if n, err := f.ReadAt(buf, 3); n != 2 || err != io.EOF || string(buf[:n]) != "lo" {
+		t.Errorf("ReadAt(4 at 3) = %d, %v, %q; want 2, io.EOF, \"lo\"", n, err, buf[:n])
+	}
+	if err := f.Close(); err != nil || size != 5 {
+		t.Errorf("size %d, close %v; want 5, no error", size, err)
+	}
+	for _, name := range []string{"part-2.parquet", "part-3.parquet", "sub", "missing.parquet", "..", ".", "", "sub/x"} {
+		if f, _, err := d.openFile(name); err == nil {
+			f.Close()
+			t.Errorf("openFile(%q): no error", name)
+		}
+	}
+}
+
+// TestScanLinkedPart: a part that is a link to a file elsewhere in the
+// archive is read through the root, as before scans opened files from
+// their folder: the scan returns the same rows.
+func TestScanLinkedPart(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	writeBatches(t, s, "a", rollupBatches()[:2])
+	writeBatches(t, s, "a", rollupBatches()[2:])
+	from, to := rollupDay0, rollupDay0.AddDate(0, 0, 1)
+	before, err := s.Scan("cpu", "a", from, to, "user_pct")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := filepath.Join(dir, "cpu", "host=a", "date="+rollupDay0.Format(time.DateOnly))
+	parts, err := filepath.Glob(filepath.Join(day, "part-*.parquet"))
+	if err != nil || len(parts) != 2 {
+		t.Fatalf("parts %q, %v; want 2", parts, err)
+	}
+	moved := filepath.Join(dir, "kept", "part.parquet")
+	if err := os.MkdirAll(filepath.Dir(moved), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(parts[1], moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../../../kept/part.parquet", parts[1]); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Scan("cpu", "a", from, to, "user_pct")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Len() != 10 || !slices.Equal(after.Time, before.Time) || !slices.Equal(after.Num["user_pct"], before.Num["user_pct"]) {
+		t.Errorf("through the link: %d rows %v, want %v", after.Len(), after.Num["user_pct"], before.Num["user_pct"])
 	}
 }

@@ -166,18 +166,52 @@ func (s *Store) scanListed(p Partition, names []string, r timeRange, cols []colu
 		live, _ := liveFiles(names)
 		var errs []error
 		vanished := false
+		// The files are opened from the folder's descriptor when it opens.
+		d, derr := s.openDirAt(dir)
 		for i, f := range live {
-			gone, err := s.scanFileGone(dir+"/"+f.name, r, cols, fr, len(live)-i)
+			var gone bool
+			var err error
+			if derr == nil {
+				gone, err = s.scanFileAt(d, dir, f.name, r, cols, fr, len(live)-i)
+			} else {
+				gone, err = s.scanFileGone(dir+"/"+f.name, r, cols, fr, len(live)-i)
+			}
 			vanished = vanished || gone
 			if err != nil {
 				errs = append(errs, err)
 			}
+		}
+		if derr == nil {
+			d.Close()
 		}
 		if !vanished || try == 2 {
 			return errs
 		}
 		fr.truncate(n)
 	}
+}
+
+// readerAtCloser is an open file a scan reads.
+type readerAtCloser interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// scanFileAt is scanFileGone of the file name of the folder dir, open as
+// d: opened from d, or through the root when that fails (which then says
+// what is wrong).
+func (s *Store) scanFileAt(d dirAt, dir, name string, r timeRange, cols []column, fr *Frame, left int) (gone bool, err error) {
+	f, size, err := d.openFile(name)
+	if err != nil {
+		return s.scanFileGone(dir+"/"+name, r, cols, fr, left)
+	}
+	defer f.Close()
+	n := len(fr.Time)
+	if err := readFrame(f, size, r, cols, fr, left); err != nil {
+		fr.truncate(n)
+		return false, fmt.Errorf("%s: %w", dir+"/"+name, err)
+	}
+	return false, nil
 }
 
 // testHookListed, when set by a test, runs after scanPartition listed a
