@@ -47,7 +47,7 @@ import (
 // (and the days read again), never half used. The file holds only the
 // days the last render used. A file of another format (an older almanac's)
 // is read again quietly.
-const dayMemoFormat = "almanac-day-memo-3\n"
+const dayMemoFormat = "almanac-day-memo-4\n"
 
 // dayMemoFamily begins every format line a day memo ever had.
 const dayMemoFamily = "almanac-day-memo-"

@@ -451,7 +451,7 @@ func TestParseMemo(t *testing.T) {
 	good := memoSum(b.b)
 	flipped := slices.Clone(good)
 	flipped[len(dayMemoFormat)+3] ^= 0x10
-	older := append([]byte("almanac-day-memo-2\n"), good[len(dayMemoFormat):]...)
+	older := append([]byte("almanac-day-memo-3\n"), good[len(dayMemoFormat):]...)
 	for _, tt := range []struct {
 		name   string
 		data   []byte

@@ -249,3 +249,64 @@ func keepDays(t *testing.T, read *sampleTimes) *sampleTimes {
 	}
 	return kept.times()
 }
+
+// TestGetTimes: what putTimes writes reads back whole, and its count,
+// first and last without the rest; differences that are one number too
+// many or too few, or that end elsewhere than the last time, fail both
+// ways of reading.
+func TestGetTimes(t *testing.T) {
+	for _, ts := range [][]int64{
+		nil,
+		{5},
+		{-3, 4},
+		{0, 10, 20, 30, 40},
+		{1_700_000_000_000_000, 1_700_000_010_000_123, 1_700_000_019_999_000, 1_700_000_600_000_000, 1_700_000_610_000_000},
+		{math.MinInt64 / 2, 0, math.MaxInt64 / 2},
+	} {
+		var b memoBuf
+		putTimes(&b, ts)
+		r := memoReader{b: b.b}
+		n, first, last := getTimes(&r, nil)
+		if r.err != nil || len(r.b) != 0 || n != len(ts) || n > 0 && (first != ts[0] || last != ts[n-1]) {
+			t.Errorf("%v: count %d, %d..%d, %v, %d bytes left", ts, n, first, last, r.err, len(r.b))
+		}
+		var all []int64
+		r = memoReader{b: b.b}
+		getTimes(&r, &all)
+		if r.err != nil || len(r.b) != 0 || !slices.Equal(all, ts) {
+			t.Errorf("%v: read back %v, %v", ts, all, r.err)
+		}
+	}
+	damaged := func(n int, last int64, diffs ...int64) []byte {
+		var b, d memoBuf
+		b.uint(uint64(n))
+		b.int(0)
+		b.int(last)
+		for _, x := range diffs {
+			d.int(x)
+		}
+		b.bytes(d.b)
+		return b.b
+	}
+	for name, rec := range map[string][]byte{
+		"a number too many": damaged(2, 10, 10, 0),
+		"a number too few":  damaged(3, 20, 10),
+		"a number cut":      append(damaged(2, 1000, 1000)[:4], 1, 0xE8),
+	} {
+		r := memoReader{b: rec}
+		getTimes(&r, nil)
+		var all []int64
+		r2 := memoReader{b: rec}
+		getTimes(&r2, &all)
+		if r.err == nil || r2.err == nil {
+			t.Errorf("%s: counted %v, read %v (%v)", name, r.err, r2.err, all)
+		}
+	}
+	// Differences that do not end at the last time: only reading them all
+	// tells (the memo file's checksum guards the rest).
+	r := memoReader{b: damaged(3, 25, 10, 0)}
+	var all []int64
+	if getTimes(&r, &all); r.err == nil {
+		t.Errorf("times %v ending elsewhere than 25 read", all)
+	}
+}
