@@ -341,6 +341,23 @@ func linkArchive(b *testing.B, src string) string {
 	return dst
 }
 
+// linkedFleet opens a copy of the benchmark fleet, its files hard-linked
+// (linkArchive), for a benchmark that writes to it, and returns its hosts;
+// the Store is closed when b ends.
+func linkedFleet(b *testing.B) (*archive.Store, []string) {
+	b.Helper()
+	st, err := archive.Open(linkArchive(b, benchFleet(b)), quietLog())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	hosts, err := st.Hosts()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st, hosts
+}
+
 // BenchmarkRenderIncremental renders the benchmark fleet with a render
 // cache, then again at the same time after one new flush on one host (a
 // part of 30 samples): the other hosts' pages come from the cache, the
@@ -349,16 +366,7 @@ func linkArchive(b *testing.B, src string) string {
 //
 //	go test ./render -run '^$' -bench RenderIncremental -benchtime 1x
 func BenchmarkRenderIncremental(b *testing.B) {
-	dir := linkArchive(b, benchFleet(b))
-	st, err := archive.Open(dir, quietLog())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	hosts, err := st.Hosts()
-	if err != nil {
-		b.Fatal(err)
-	}
+	st, hosts := linkedFleet(b)
 	cache := filepath.Join(b.TempDir(), "render-cache")
 	out := filepath.Join(b.TempDir(), "site")
 	opts := Options{Out: out, Now: fixedNow, FixedNow: true, Log: quietLog(), Cache: cache}
@@ -414,16 +422,7 @@ func BenchmarkRenderIncremental(b *testing.B) {
 //
 //	go test ./render -run '^$' -bench RenderTimer -benchtime 12x
 func BenchmarkRenderTimer(b *testing.B) {
-	dir := linkArchive(b, benchFleet(b))
-	st, err := archive.Open(dir, quietLog())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	hosts, err := st.Hosts()
-	if err != nil {
-		b.Fatal(err)
-	}
+	st, hosts := linkedFleet(b)
 	gens := make([]*synth.Generator, len(hosts))
 	for i, h := range hosts {
 		// The fleet's hosts booted an hour before their first sample.
