@@ -407,7 +407,7 @@ func getTimes(r *memoReader, dst *[]int64) (n int, first, last int64) {
 				ends++
 			}
 		}
-		if ends != n-1 || len(diffs) > 0 && diffs[len(diffs)-1] >= 0x80 {
+		if ends != n-1 || len(diffs) > 0 && diffs[len(diffs)-1] >= 0x80 || n == 1 && first != last {
 			r.fail("times")
 		}
 		return n, first, last

@@ -289,9 +289,10 @@ func TestGetTimes(t *testing.T) {
 		return b.b
 	}
 	for name, rec := range map[string][]byte{
-		"a number too many": damaged(2, 10, 10, 0),
-		"a number too few":  damaged(3, 20, 10),
-		"a number cut":      append(damaged(2, 1000, 1000)[:4], 1, 0xE8),
+		"a number too many":  damaged(2, 10, 10, 0),
+		"a number too few":   damaged(3, 20, 10),
+		"a number cut":       append(damaged(2, 1000, 1000)[:4], 1, 0xE8),
+		"one time, two ends": damaged(1, 5),
 	} {
 		r := memoReader{b: rec}
 		getTimes(&r, nil)
