@@ -550,8 +550,43 @@ func encodeFrame(b *memoBuf, f *archive.Frame) {
 	str := slices.Sorted(maps.Keys(f.Str))
 	b.strs(str)
 	for _, c := range str {
-		b.strs(f.Str[c])
+		putDict(b, f.Str[c])
 	}
+}
+
+// putDict encodes a column of strings as its distinct values, in the
+// order they first appear, then each row's index among them: a process's
+// name or user repeats in every one of its rows, and decoded this way is
+// one string, not one a row.
+func putDict(b *memoBuf, col []string) {
+	idx := map[string]uint64{}
+	var vals []string
+	for _, v := range col {
+		if _, ok := idx[v]; !ok {
+			idx[v] = uint64(len(vals))
+			vals = append(vals, v)
+		}
+	}
+	b.strs(vals)
+	b.uint(uint64(len(col)))
+	for _, v := range col {
+		b.uint(idx[v])
+	}
+}
+
+// getDict decodes what putDict encoded.
+func getDict(r *memoReader) []string {
+	vals := r.strs()
+	out := make([]string, r.count(1))
+	for i := range out {
+		k := r.uint()
+		if k >= uint64(len(vals)) {
+			r.fail("string index")
+			return nil
+		}
+		out[i] = vals[k]
+	}
+	return out
 }
 
 // decodeFrame decodes what encodeFrame wrote; false when rec does not
@@ -566,7 +601,7 @@ func decodeFrame(rec []byte) (*archive.Frame, bool) {
 		}
 	}
 	for _, c := range r.strs() {
-		if f.Str[c] = r.strs(); len(f.Str[c]) != len(f.Time) && len(f.Str[c]) != 0 {
+		if f.Str[c] = getDict(&r); len(f.Str[c]) != len(f.Time) && len(f.Str[c]) != 0 {
 			r.fail("column")
 		}
 	}
@@ -620,14 +655,21 @@ func (g *gatherer) hourKey(src *hourSrc, table string, cols []string, a, b int64
 }
 
 // frameRows returns the rows [a, b) of f, sharing its columns (capped, so
-// that an append to one does not write into the next rows).
+// that an append to one does not write into the next rows). An empty
+// column (one that no file of a kept hour had: decodeFrame) stays empty.
 func frameRows(f *archive.Frame, a, b int) *archive.Frame {
 	out := &archive.Frame{Time: f.Time[a:b:b], Num: make(map[string][]float64, len(f.Num)), Str: make(map[string][]string, len(f.Str))}
 	for k, c := range f.Num {
-		out.Num[k] = c[a:b:b]
+		if len(c) > 0 {
+			c = c[a:b:b]
+		}
+		out.Num[k] = c
 	}
 	for k, c := range f.Str {
-		out.Str[k] = c[a:b:b]
+		if len(c) > 0 {
+			c = c[a:b:b]
+		}
+		out.Str[k] = c
 	}
 	return out
 }

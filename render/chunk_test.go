@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"unsafe"
+
+	"almanac/archive"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -123,5 +126,41 @@ func TestAppendQuotedList(t *testing.T) {
 		if got, want := string(appendQuotedList([]byte("x"), cols)), "x"+fmt.Sprintf("%q", cols); got != want {
 			t.Errorf("appendQuotedList(%#v) = %s, want %s", cols, got, want)
 		}
+	}
+}
+
+// TestFrameMemo: a frame kept in the memo (encodeFrame) reads back as it
+// was, its strings shared per distinct value, an empty column included;
+// a record cut short or with a string index past its values does not.
+func TestFrameMemo(t *testing.T) {
+	f := &archive.Frame{
+		Time: []int64{10, 20, 20, 30},
+		Num:  map[string][]float64{"pid": {1, 2, 1, 2}, "cpu": {0.5, math.NaN(), 1.25, -3}, "none": {}},
+		Str:  map[string][]string{"comm": {"a", "b\x00", "a", ""}, "user": {"root", "root", "root", "root"}},
+	}
+	var b memoBuf
+	encodeFrame(&b, f)
+	got, ok := decodeFrame(b.b)
+	if !ok {
+		t.Fatal("a frame did not decode")
+	}
+	if diff := cmp.Diff(f, got, cmpopts.EquateNaNs(), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("read back (-want +got):\n%s", diff)
+	}
+	if unsafe.StringData(got.Str["user"][0]) != unsafe.StringData(got.Str["user"][3]) {
+		t.Error("a repeated string was decoded into copies")
+	}
+	for cut := range len(b.b) {
+		if _, ok := decodeFrame(b.b[:cut]); ok {
+			t.Errorf("a record cut to %d of %d bytes decoded", cut, len(b.b))
+		}
+	}
+	var d memoBuf
+	d.strs([]string{"x"})
+	d.uint(1)
+	d.uint(1) // index 1 of one value
+	r := memoReader{b: d.b}
+	if getDict(&r); r.err == nil {
+		t.Error("a string index past the values decoded")
 	}
 }

@@ -377,7 +377,7 @@ func (g *gatherer) topProcesses() error {
 					shown[id] = true
 				}
 			}
-			lines, err := g.segLinesOf(segs, shown, from, memo)
+			lines, err := g.segLinesOf(segs, days, shown, from, memo)
 			if err != nil {
 				return err
 			}
@@ -427,7 +427,7 @@ func (g *gatherer) topProcesses() error {
 // segLinesOf returns each segment's rows of the processes of ids, for the
 // segments from winFrom on; an hour from the memo that did not keep the
 // rows of one of them is read again.
-func (g *gatherer) segLinesOf(segs []procSeg, ids map[procID]bool, winFrom int64, memo *tableMemo) ([]map[procID]procLine, error) {
+func (g *gatherer) segLinesOf(segs []procSeg, days []archive.DayFiles, ids map[procID]bool, winFrom int64, memo *tableMemo) ([]map[procID]procLine, error) {
 	for i := 0; i < len(segs); {
 		if segs[i].lo < winFrom || !segs[i].missing(ids) {
 			i++
@@ -437,7 +437,7 @@ func (g *gatherer) segLinesOf(segs []procSeg, ids map[procID]bool, winFrom int64
 		for j < len(segs) && segs[j].missing(ids) {
 			j++
 		}
-		if err := g.readSegs(segs[i:j], memo); err != nil {
+		if err := g.readSegs(segs[i:j], days, memo); err != nil {
 			return nil, err
 		}
 		i = j

@@ -394,7 +394,7 @@ func (g *gatherer) procSegments(days []archive.DayFiles, rawFrom, to int64, memo
 		for j < len(segs) && !segs[j].kept {
 			j++
 		}
-		if err := g.readSegs(segs[i:j], memo); err != nil {
+		if err := g.readSegs(segs[i:j], days, memo); err != nil {
 			return nil, err
 		}
 		i = j
@@ -402,11 +402,12 @@ func (g *gatherer) procSegments(days []archive.DayFiles, rawFrom, to int64, memo
 	return segs, nil
 }
 
-// readSegs reads the rows of segs, consecutive segments, in one scan.
-// Segments read while a corrupt file was skipped are not kept.
-func (g *gatherer) readSegs(segs []procSeg, memo *tableMemo) error {
+// readSegs reads the rows of segs, consecutive segments of the days
+// days, in one scan (segFrame). Segments read while a corrupt file was
+// skipped are not kept.
+func (g *gatherer) readSegs(segs []procSeg, days []archive.DayFiles, memo *tableMemo) error {
 	skipped := len(g.d.skipped)
-	f, err := g.scanRange(schema.TableProcess, segs[0].lo, segs[len(segs)-1].hi, procAllColumns...)
+	f, err := g.segFrame(days, segs[0].lo, segs[len(segs)-1].hi, memo)
 	if err != nil {
 		return err
 	}
@@ -428,6 +429,34 @@ func (g *gatherer) readSegs(segs []procSeg, memo *tableMemo) error {
 	// processes at 10 s is 5 string columns of 16 bytes a row, 60 MB).
 	rows.Comm, rows.User, rows.Stat, rows.unit, rows.container = nil, nil, nil, nil, nil
 	return nil
+}
+
+// segFrame returns the process table's rows of [lo, hi), of the days
+// days. A part of a closed hour, which a segment cannot keep (the hour
+// the 24-hour window starts in, read at every render while the window
+// starts in it), comes from the hour's rows kept in memo (rawHour): read,
+// it cost the whole of its day's file, whose rows are sorted by process.
+// The rest is scanned.
+func (g *gatherer) segFrame(days []archive.DayFiles, lo, hi int64, memo *tableMemo) (*archive.Frame, error) {
+	h := lo - lo%hourUS
+	if memo != nil && hi <= h+hourUS && (lo > h || hi < h+hourUS) && g.keepable(h, h+hourUS) {
+		for _, d := range days {
+			if d0 := d.Day.UnixMicro(); d0 <= h && h < d.End().UnixMicro() {
+				t, _ := schema.Lookup(schema.TableProcess)
+				src := &hourSrc{g: g, d: d, t: t, cols: procAllColumns, plan: archive.Raw}
+				if !src.keyed() {
+					break
+				}
+				f, err := g.rawHour(memo, src, h)
+				if err != nil {
+					return nil, err
+				}
+				a, b := window(f.Time, lo, hi)
+				return frameRows(f, a, b), nil
+			}
+		}
+	}
+	return g.scanRange(schema.TableProcess, lo, hi, procAllColumns...)
 }
 
 // procSegKey returns the memo key of the span [lo, hi) of the process

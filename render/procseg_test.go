@@ -98,7 +98,8 @@ func covers(ws [][2]time.Time, t time.Time) bool {
 // times: each render equals one without a cache, and reads raw only the
 // hours it cannot take from the memo (the open hour, the hour the 24-hour
 // window starts in, an hour a late part changed), of the processes and of
-// the charts' tables (the cpu table's reads are counted); it reads again
+// the charts' tables (the cpu table's reads are counted), the hour the
+// window starts in from the rows the memo keeps of it; it reads again
 // an hour that did not keep the rows of a process it draws.
 func TestProcessHourMemo(t *testing.T) {
 	n := fixedNow
@@ -148,7 +149,7 @@ func TestProcessHourMemo(t *testing.T) {
 	if _, d := src.takeCPU(); d < 24*time.Hour {
 		t.Errorf("first render: read %v of the cpu table raw, want the last 24 hours at least", d)
 	}
-	rep, _, later := render("five minutes later")
+	rep, laterWs, later := render("five minutes later")
 	if days := src.takeRollups(); len(days) > 0 {
 		t.Errorf("five minutes later: read the per-hour process rollup of %v, want the days from the memo", days)
 	}
@@ -157,6 +158,11 @@ func TestProcessHourMemo(t *testing.T) {
 	}
 	if later > 2*time.Hour+time.Microsecond {
 		t.Errorf("five minutes later: scanned %v of process rows, want at most the two hours the memo cannot keep", later)
+	}
+	// The hour the 24-hour window starts in comes from the rows the memo
+	// keeps of it (segFrame), not from a scan of its day's file.
+	if start := now.Add(-24 * time.Hour); covers(laterWs, start) {
+		t.Errorf("five minutes later: scanned %v of process rows, which hold the 24-hour window's start %v: want its hour from the memo", laterWs, start)
 	}
 	if cw, d := src.takeCPU(); d > time.Hour+time.Microsecond {
 		t.Errorf("five minutes later: read %v of the cpu table raw (%v), want at most the open hour", d, cw)
