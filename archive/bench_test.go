@@ -257,25 +257,8 @@ func BenchmarkScan(b *testing.B) {
 // an hour flushed every 5 minutes, 12 parts, as a render reads the open
 // hour: the frame's columns are grown once for the twelve, not at each.
 func BenchmarkScanParts(b *testing.B) {
-	s, err := Open(b.TempDir(), testLog(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	w, err := s.Writer("bench", WriterOptions{NoSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	g := synth.New(benchHost(100))
 	start := time.Date(2026, 8, 21, 10, 0, 0, 0, time.UTC)
-	for i := range 360 {
-		if err := w.Append(g.Batch(start.Add(time.Duration(i) * 10 * time.Second))); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		b.Fatal(err)
-	}
+	_, s := writeBenchHost(b, start, 360, WriterOptions{NoSync: true})
 	b.ReportAllocs()
 	rows := 0
 	for b.Loop() {
@@ -291,10 +274,10 @@ func BenchmarkScanParts(b *testing.B) {
 	b.ReportMetric(float64(rows), "rows")
 }
 
-// compactedBenchDay writes a day of benchHost(100) at 10 s into a new
-// archive and compacts it, for the benchmarks that read a closed day. It
-// returns the archive's folder, its Store (closed when b ends) and the day.
-func compactedBenchDay(b *testing.B) (string, *Store, time.Time) {
+// writeBenchHost writes n samples of benchHost(100) at 10 s from start,
+// as host "bench", into a new archive through a writer of opts, and
+// returns the archive's folder and its Store (closed when b ends).
+func writeBenchHost(b *testing.B, start time.Time, n int, opts WriterOptions) (string, *Store) {
 	b.Helper()
 	dir := b.TempDir()
 	s, err := Open(dir, testLog(b))
@@ -302,13 +285,12 @@ func compactedBenchDay(b *testing.B) (string, *Store, time.Time) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	w, err := s.Writer("bench", WriterOptions{NoSync: true, FlushEvery: time.Hour})
+	w, err := s.Writer("bench", opts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	g := synth.New(benchHost(100))
-	start := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
-	for i := range 8640 {
+	for i := range n {
 		if err := w.Append(g.Batch(start.Add(time.Duration(i) * 10 * time.Second))); err != nil {
 			b.Fatal(err)
 		}
@@ -316,6 +298,16 @@ func compactedBenchDay(b *testing.B) (string, *Store, time.Time) {
 	if err := w.Close(); err != nil {
 		b.Fatal(err)
 	}
+	return dir, s
+}
+
+// compactedBenchDay writes a day of benchHost(100) at 10 s into a new
+// archive and compacts it, for the benchmarks that read a closed day. It
+// returns the archive's folder, its Store (closed when b ends) and the day.
+func compactedBenchDay(b *testing.B) (string, *Store, time.Time) {
+	b.Helper()
+	start := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
+	dir, s := writeBenchHost(b, start, 8640, WriterOptions{NoSync: true, FlushEvery: time.Hour})
 	if _, err := s.Compact("bench", start.AddDate(0, 0, 1)); err != nil {
 		b.Fatal(err)
 	}

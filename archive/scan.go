@@ -268,14 +268,7 @@ func (f *Frame) truncate(n int) {
 // in fr, if it has too little for them, for left files of as many rows
 // (see scanFileGone). The Parquet reader may panic on damaged input; that
 // becomes ErrCorrupt.
-func readFrame(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Frame, left int) error {
-	return readGroups(ra, size, r, cols, fr, nil, left)
-}
-
-// readGroups is readFrame, and with each not nil, it calls each after
-// every row group with the group's rows (in fr), then empties fr: memory
-// then holds one row group at a time.
-func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Frame, each func(*Frame) error, left int) (err error) {
+func readFrame(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Frame, left int) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, p)
@@ -301,10 +294,8 @@ func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Fram
 			fcols[i].scale, fcols[i].list, fcols[i].maxDef = fc.scale, fc.list, fc.maxDef
 		}
 	}
-	if each == nil {
-		if n := rowsIn(pf, tleaf.ColumnIndex, r); fr.room() < n {
-			fr.grow(n * max(left, 1))
-		}
+	if n := rowsIn(pf, tleaf.ColumnIndex, r); fr.room() < n {
+		fr.grow(n * max(left, 1))
 	}
 	var vals []parquet.Value
 	var times []int64
@@ -332,12 +323,6 @@ func readGroups(ra io.ReaderAt, size int64, r timeRange, cols []column, fr *Fram
 		}
 		for _, k := range keep {
 			fr.Time = append(fr.Time, times[k])
-		}
-		if each != nil {
-			if err := each(fr); err != nil {
-				return err
-			}
-			fr.truncate(0)
 		}
 	}
 	return nil

@@ -430,19 +430,8 @@ func BenchmarkRenderTimer(b *testing.B) {
 			Boot: fixedNow.Add(-time.Duration(benchDays)*24*time.Hour - time.Hour)})
 		gens[i].Batch(fixedNow.Add(-benchEvery)) // prime the rates
 	}
-	cache := filepath.Join(b.TempDir(), "render-cache")
-	out := filepath.Join(b.TempDir(), "site")
-	opts := Options{Out: out, Now: fixedNow, Log: quietLog()}
-	cpu := cpuTime()
-	if _, err := Build(context.Background(), st, opts); err != nil {
-		b.Fatal(err)
-	}
-	full := cpu()
-	os.RemoveAll(out)
-	opts.Cache = cache
-	if _, err := Build(context.Background(), st, opts); err != nil {
-		b.Fatal(err)
-	}
+	opts, full, _ := fullThenCached(b, st)
+	out := opts.Out
 	var timer float64
 	i := 0
 	for b.Loop() {
@@ -494,27 +483,35 @@ func BenchmarkRenderLater(b *testing.B) {
 	}
 }
 
+// fullThenCached renders st at fixedNow without a render cache, then again
+// into an empty one, and returns the options of the second (its cache, a
+// site folder) and the CPU seconds of each: a full render's, and a render
+// that fills the cache's.
+func fullThenCached(b *testing.B, st *archive.Store) (opts Options, full, cold float64) {
+	b.Helper()
+	opts = Options{Out: filepath.Join(b.TempDir(), "site"), Now: fixedNow, Log: quietLog()}
+	cpu := cpuTime()
+	if _, err := Build(context.Background(), st, opts); err != nil {
+		b.Fatal(err)
+	}
+	full = cpu()
+	os.RemoveAll(opts.Out)
+	opts.Cache = filepath.Join(b.TempDir(), "render-cache")
+	cpu = cpuTime()
+	if _, err := Build(context.Background(), st, opts); err != nil {
+		b.Fatal(err)
+	}
+	return opts, full, cpu()
+}
+
 func benchRenderLater(b *testing.B, dir string) {
 	st, err := archive.Open(dir, quietLog())
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	cache := filepath.Join(b.TempDir(), "render-cache")
-	out := filepath.Join(b.TempDir(), "site")
-	opts := Options{Out: out, Now: fixedNow, Log: quietLog()}
-	cpu := cpuTime()
-	if _, err := Build(context.Background(), st, opts); err != nil {
-		b.Fatal(err)
-	}
-	full := cpu()
-	os.RemoveAll(out)
-	opts.Cache = cache
-	cpu = cpuTime()
-	if _, err := Build(context.Background(), st, opts); err != nil {
-		b.Fatal(err)
-	}
-	cold := cpu()
+	opts, full, cold := fullThenCached(b, st)
+	out := opts.Out
 	var later float64
 	var rep Report
 	b.ResetTimer()

@@ -424,7 +424,7 @@ func (s *hourSrc) keyed() bool {
 	if !s.listed {
 		s.listed = true
 		if s.plan == archive.Raw {
-			if spans, err := s.g.src.FileSpans(s.d); err == nil {
+			if spans, err := s.g.fileSpans(s.d); err == nil {
 				s.spans = spans
 			}
 		} else {

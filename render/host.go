@@ -137,7 +137,34 @@ type gatherer struct {
 	d                          *hostData
 	rules                      []alert.Rule // the host rules in force, to draw their incidents' bands
 	bands                      []Band
-	memo                       *hostMemo // the render cache's day memo of the host, or nil
+	memo                       *hostMemo                       // the render cache's day memo of the host, or nil
+	spans                      map[tableDay][]archive.FileSpan // fileSpans, per table and day
+}
+
+// tableDay names a day (µs) of a table.
+type tableDay struct {
+	table string
+	day   int64
+}
+
+// fileSpans returns the files of the day d with the times of their rows
+// (archive's FileSpans, which reads each file's footer), once a render: the
+// process table's segments and its hours, and a table's hours, key what
+// they keep by them.
+func (g *gatherer) fileSpans(d archive.DayFiles) ([]archive.FileSpan, error) {
+	k := tableDay{d.Table, d.Day.UnixMicro()}
+	if fs, ok := g.spans[k]; ok {
+		return fs, nil
+	}
+	fs, err := g.src.FileSpans(d)
+	if err != nil {
+		return nil, err
+	}
+	if g.spans == nil {
+		g.spans = map[tableDay][]archive.FileSpan{}
+	}
+	g.spans[k] = fs
+	return fs, nil
 }
 
 // scan reads cols of table over the longest range. A corrupt file is noted

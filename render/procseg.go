@@ -366,14 +366,13 @@ func (l *longProcs) seg(s *procSeg) {
 func (g *gatherer) procSegments(days []archive.DayFiles, rawFrom, to int64, memo *tableMemo) ([]procSeg, error) {
 	cuts := g.spanCuts(rawFrom, to)
 	segs := make([]procSeg, len(cuts)-1)
-	spans := map[int64][]archive.FileSpan{}
 	for i := range segs {
 		s := &segs[i]
 		s.lo, s.hi = cuts[i], cuts[i+1]
 		if memo == nil || !g.keepable(s.lo, s.hi) {
 			continue
 		}
-		if s.key = g.procSegKey(days, spans, s.lo, s.hi); s.key == "" {
+		if s.key = g.procSegKey(days, s.lo, s.hi); s.key == "" {
 			continue
 		}
 		if rec, ok := memo.get(s.key); ok {
@@ -462,7 +461,7 @@ func (g *gatherer) segFrame(days []archive.DayFiles, lo, hi int64, memo *tableMe
 // procSegKey returns the memo key of the span [lo, hi) of the process
 // table: the files of its day that may hold its rows, by name, size and
 // modification time; "" when they cannot be told.
-func (g *gatherer) procSegKey(days []archive.DayFiles, spans map[int64][]archive.FileSpan, lo, hi int64) string {
+func (g *gatherer) procSegKey(days []archive.DayFiles, lo, hi int64) string {
 	h := sha256.New()
 	h.Write(g.memo.c.dayBase)
 	fmt.Fprintf(h, "process span %d %d\n%q\n", lo, hi, procAllColumns)
@@ -471,13 +470,9 @@ func (g *gatherer) procSegKey(days []archive.DayFiles, spans map[int64][]archive
 		if d0 > lo || d.End().UnixMicro() <= lo {
 			continue
 		}
-		fs, ok := spans[d0]
-		if !ok {
-			var err error
-			if fs, err = g.src.FileSpans(d); err != nil {
-				return ""
-			}
-			spans[d0] = fs
+		fs, err := g.fileSpans(d)
+		if err != nil {
+			return ""
 		}
 		writeStamps(h, fs, lo, hi)
 	}
