@@ -205,20 +205,7 @@ func (s *Store) ScanFiles(res Resolution, d DayFiles, from, to time.Time, cols .
 	}
 	r := rangeOf(from, to)
 	if res == Raw {
-		want, err := scanColumns(tables[p.Table].schema(), cols)
-		if err != nil {
-			return nil, fmt.Errorf("archive: scan %s: %w", p.Table, err)
-		}
-		fr := newFrame(want)
-		if !p.Day.Before(to) || !p.End().After(from) {
-			return fr, nil
-		}
-		errs := s.scanListed(p, d.names, r, want, fr)
-		fr.sortByTime()
-		if len(errs) > 0 {
-			return fr, fmt.Errorf("archive: scan %s of %q: %w", p.Table, p.Host, errors.Join(errs...))
-		}
-		return fr, nil
+		return s.scanDay(d, nil, from, to, cols)
 	}
 	if err := checkResolution(res); err != nil {
 		return nil, err
@@ -239,6 +226,40 @@ func (s *Store) ScanFiles(res Resolution, d DayFiles, from, to time.Time, cols .
 		return fr, fmt.Errorf("archive: scan rollup %s of %q: %w", p.Table, p.Host, err)
 	}
 	fr.sortByTime()
+	return fr, nil
+}
+
+// ScanSpans is ScanFiles of the day d's raw rows, opening only the files
+// that spans (FileSpans of d) say may hold rows with from <= time < to: a
+// read of the open hour does not open the day's hour files, nor a day
+// file. A file that spans lack, or whose times they do not know, is read.
+func (s *Store) ScanSpans(d DayFiles, spans []FileSpan, from, to time.Time, cols ...string) (*Frame, error) {
+	if err := CheckTable(d.Table); err != nil {
+		return nil, err
+	}
+	if err := CheckHost(d.Host); err != nil {
+		return nil, err
+	}
+	return s.scanDay(d, spans, from, to, cols)
+}
+
+// scanDay reads the raw rows of the day d (ScanFiles), passing over the
+// files spans know to lie outside [from, to) (nil: none).
+func (s *Store) scanDay(d DayFiles, spans []FileSpan, from, to time.Time, cols []string) (*Frame, error) {
+	p := d.Partition
+	want, err := scanColumns(tables[p.Table].schema(), cols)
+	if err != nil {
+		return nil, fmt.Errorf("archive: scan %s: %w", p.Table, err)
+	}
+	fr := newFrame(want)
+	if !p.Day.Before(to) || !p.End().After(from) {
+		return fr, nil
+	}
+	errs := s.scanListed(p, d.names, spans, rangeOf(from, to), want, fr)
+	fr.sortByTime()
+	if len(errs) > 0 {
+		return fr, fmt.Errorf("archive: scan %s of %q: %w", p.Table, p.Host, errors.Join(errs...))
+	}
 	return fr, nil
 }
 

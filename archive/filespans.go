@@ -35,8 +35,10 @@ func (f FileSpan) Stamp() string { return fmt.Sprintf("%s %d %d\n", f.Name, f.Si
 // it by the files that may hold rows of that span, so that a part written
 // for the next hour does not change the key of the hours before. A file
 // that is gone since the listing is left out (its rows are in the file
-// that replaced it, which a new listing finds).
-func (s *Store) FileSpans(d DayFiles) ([]FileSpan, error) {
+// that replaced it, which a new listing finds). A file whose span l holds
+// (the same path, size and modification time) is not opened: its span is
+// taken from l, and every span returned is kept in l (nil: none).
+func (s *Store) FileSpans(d DayFiles, l *Listings) ([]FileSpan, error) {
 	if err := CheckTable(d.Table); err != nil {
 		return nil, err
 	}
@@ -54,11 +56,16 @@ func (s *Store) FileSpans(d DayFiles) ([]FileSpan, error) {
 			return nil, s.explain(st.path, err)
 		}
 		f := FileSpan{Name: st.path, Size: st.stat.size, ModTime: st.stat.mtime}
+		if k, ok := l.span(f); ok {
+			out = append(out, k)
+			continue
+		}
 		var gone bool
 		f.Lo, f.Hi, f.Known, gone = s.timeSpan(st.path)
 		if gone {
 			continue
 		}
+		l.keepSpan(f)
 		out = append(out, f)
 	}
 	return out, nil

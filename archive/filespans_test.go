@@ -1,8 +1,10 @@
 package archive
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -23,7 +25,7 @@ func TestFileSpans(t *testing.T) {
 		if err != nil || len(days) != 1 {
 			t.Fatalf("Days = %v, %v; want one day", days, err)
 		}
-		fs, err := s.FileSpans(days[0])
+		fs, err := s.FileSpans(days[0], nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,5 +84,127 @@ func TestFileSpans(t *testing.T) {
 	fs = spans()
 	if len(fs) != 2 || fs[1].Known || !fs[1].Overlaps(0, 1) {
 		t.Errorf("with a damaged part: %+v, want it listed with unknown times", fs)
+	}
+}
+
+// TestFileSpansKept: the spans FileSpans read are kept in the listings,
+// and a later FileSpans (another process: through Marshal and
+// ParseListings) takes a file's span from there while its size and time
+// are the same, and reads it again when they change.
+func TestFileSpansKept(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	day := rollupDay0
+	writeFlushing(t, s, "web1", day.Add(time.Hour), 360, 10*time.Second, 1000*time.Hour)
+	writeFlushing(t, s, "web1", day.Add(5*time.Hour), 3, 10*time.Second, 1000*time.Hour)
+	spans := func(l *Listings) []FileSpan {
+		t.Helper()
+		days, err := s.Days(schema.TableCPU, "web1")
+		if err != nil || len(days) != 1 {
+			t.Fatalf("Days = %v, %v; want one day", days, err)
+		}
+		fs, err := s.FileSpans(days[0], l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	want := spans(nil)
+	l := NewListings()
+	if got := spans(l); !reflect.DeepEqual(got, want) || l.SpanHits() != 0 || !l.Changed() {
+		t.Fatalf("first: %+v, %d kept, changed %t; want %+v read", got, l.SpanHits(), l.Changed(), want)
+	}
+	next, err := ParseListings(l.Marshal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := spans(next); !reflect.DeepEqual(got, want) || next.SpanHits() != 2 || next.Changed() {
+		t.Fatalf("again: %+v, %d kept, changed %t; want %+v, both kept", got, next.SpanHits(), next.Changed(), want)
+	}
+
+	// A kept span is used without opening the file: one that says other
+	// times is believed while the file's size and time are the same.
+	l = NewListings()
+	odd := want[0]
+	odd.Lo, odd.Hi = 1, 2
+	l.oldSpans[odd.Name] = odd
+	if got := spans(l); got[0] != odd || got[1] != want[1] || l.SpanHits() != 1 {
+		t.Fatalf("kept: %+v, %d kept; want the kept span of the first file", got, l.SpanHits())
+	}
+	// The file grown: read again.
+	f, err := os.OpenFile(filepath.Join(s.Dir(), filepath.FromSlash(want[1].Name)), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("x"))
+	f.Close()
+	next, err = ParseListings(l.Marshal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := spans(next)
+	if got[0] != odd || got[1].Known || got[1].Size != want[1].Size+1 || next.SpanHits() != 1 || !next.Changed() {
+		t.Fatalf("grown: %+v, %d kept; want the second file read again (its footer is no longer at its end)", got, next.SpanHits())
+	}
+
+	// Damaged encodings are refused.
+	b := next.Marshal()
+	for _, cut := range []int{len(b) - 5, len(b) - 9} {
+		bad := append(append([]byte{}, b[:cut]...), b[len(b)-4:]...)
+		if _, err := ParseListings(bad); err == nil {
+			t.Errorf("listings cut at %d of %d parsed", cut, len(b))
+		}
+	}
+	if _, err := ParseListings(append([]byte("almanac-day-listings-1\n"), b[len(listingsFormat):]...)); err == nil {
+		t.Error("listings of another format parsed")
+	}
+}
+
+// TestScanSpans: a read of an hour with the day's spans opens only the
+// files that may hold rows of it, and returns what ScanFiles returns.
+func TestScanSpans(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	day := rollupDay0
+	writeFlushing(t, s, "web1", day.Add(time.Hour), 360, 10*time.Second, 1000*time.Hour)
+	writeFlushing(t, s, "web1", day.Add(5*time.Hour), 30, 10*time.Second, 1000*time.Hour)
+	days, err := s.Days(schema.TableCPU, "web1")
+	if err != nil || len(days) != 1 {
+		t.Fatalf("Days = %v, %v; want one day", days, err)
+	}
+	d := days[0]
+	spans, err := s.FileSpans(d, nil)
+	if err != nil || len(spans) != 2 {
+		t.Fatalf("FileSpans = %+v, %v; want two parts", spans, err)
+	}
+	from, to := day.Add(5*time.Hour), day.Add(6*time.Hour)
+	want, err := s.ScanFiles(Raw, d, from, to, "user_pct")
+	if err != nil || want.Len() == 0 {
+		t.Fatalf("ScanFiles = %d rows, %v", want.Len(), err)
+	}
+	got, err := s.ScanSpans(d, spans, from, to, "user_pct")
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("ScanSpans = %+v, %v; want %+v", got, err, want)
+	}
+	// The first part, outside the hour, made unreadable with its size and
+	// time kept: ScanFiles reports it, ScanSpans does not open it.
+	first := filepath.Join(s.Dir(), filepath.FromSlash(spans[0].Name))
+	if err := os.WriteFile(first, make([]byte, spans[0].Size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mt := time.Unix(0, spans[0].ModTime)
+	if err := os.Chtimes(first, mt, mt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ScanFiles(Raw, d, from, to, "user_pct"); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("ScanFiles of a day with a zeroed part: %v, want it corrupt", err)
+	}
+	got, err = s.ScanSpans(d, spans, from, to, "user_pct")
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("ScanSpans passing the zeroed part: %d rows, %v; want %d", got.Len(), err, want.Len())
+	}
+	// Spans that lack a file, or do not know its times: it is read.
+	for _, sp := range [][]FileSpan{spans[1:], {{Name: spans[0].Name}, spans[1]}} {
+		if _, err := s.ScanSpans(d, sp, from, to, "user_pct"); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("ScanSpans with spans %+v: %v, want the zeroed part read", sp, err)
+		}
 	}
 }

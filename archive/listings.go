@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -24,13 +25,22 @@ import (
 // within the same tick as it was listed could look unchanged. A folder
 // with anything but regular files in it is not kept either.
 //
-// Marshal encodes the listings a DaysCached used or made; ParseListings
-// reads them back, refusing a damaged encoding.
+// Listings also hold the times of the rows of the files FileSpans was
+// asked for, by each file's path, size and modification time: a later
+// FileSpans takes them from there instead of reading each file's footer
+// again (the hour files and parts of today, at every render).
+//
+// Marshal encodes the listings a DaysCached used or made, and the spans a
+// FileSpans used or read; ParseListings reads them back, refusing a
+// damaged encoding.
 type Listings struct {
-	mu   sync.Mutex
-	old  map[string]dirListing
-	now  map[string]dirListing
-	hits int // folders taken from a listing kept, not listed
+	mu       sync.Mutex
+	old      map[string]dirListing
+	now      map[string]dirListing
+	hits     int // folders taken from a listing kept, not listed
+	oldSpans map[string]FileSpan
+	nowSpans map[string]FileSpan
+	spanHits int // files whose span was taken from the listings
 }
 
 // dirListing is the listing of a day folder: the folder's inode and
@@ -46,11 +56,12 @@ type dirListing struct {
 const listingSettled = time.Minute
 
 // listingsFormat begins an encoding of Listings.
-const listingsFormat = "almanac-day-listings-1\n"
+const listingsFormat = "almanac-day-listings-2\n"
 
 // NewListings returns empty listings.
 func NewListings() *Listings {
-	return &Listings{old: map[string]dirListing{}, now: map[string]dirListing{}}
+	return &Listings{old: map[string]dirListing{}, now: map[string]dirListing{},
+		oldSpans: map[string]FileSpan{}, nowSpans: map[string]FileSpan{}}
 }
 
 // ParseListings reads listings that Marshal encoded. A damaged encoding
@@ -84,7 +95,19 @@ func ParseListings(data []byte) (*Listings, error) {
 		b = b[n:]
 		return s, true
 	}
-	for len(b) > 0 {
+	varint := func() (int64, bool) {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			return 0, false
+		}
+		b = b[n:]
+		return v, true
+	}
+	dirs, ok := uvarint()
+	if !ok || dirs > uint64(len(b)) {
+		return NewListings(), bad
+	}
+	for range dirs {
 		key, ok1 := str()
 		ino, ok2 := uvarint()
 		mtime, ok3 := uvarint()
@@ -101,6 +124,22 @@ func ParseListings(data []byte) (*Listings, error) {
 		}
 		l.old[key] = d
 	}
+	for len(b) > 0 {
+		var f FileSpan
+		var ok [6]bool
+		var size, known uint64
+		f.Name, ok[0] = str()
+		size, ok[1] = uvarint()
+		f.ModTime, ok[2] = varint()
+		f.Lo, ok[3] = varint()
+		f.Hi, ok[4] = varint()
+		known, ok[5] = uvarint()
+		if ok != [6]bool{true, true, true, true, true, true} || known > 1 || size > math.MaxInt64 || known == 1 && f.Lo > f.Hi {
+			return NewListings(), bad
+		}
+		f.Size, f.Known = int64(size), known == 1
+		l.oldSpans[f.Name] = f
+	}
 	return l, nil
 }
 
@@ -116,6 +155,7 @@ func (l *Listings) Marshal() []byte {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := []byte(listingsFormat)
+	b = binary.AppendUvarint(b, uint64(len(l.now)))
 	for _, key := range slices.Sorted(maps.Keys(l.now)) {
 		d := l.now[key]
 		b = binary.AppendUvarint(b, uint64(len(key)))
@@ -128,15 +168,30 @@ func (l *Listings) Marshal() []byte {
 			b = append(b, n...)
 		}
 	}
+	for _, key := range slices.Sorted(maps.Keys(l.nowSpans)) {
+		f := l.nowSpans[key]
+		b = binary.AppendUvarint(b, uint64(len(f.Name)))
+		b = append(b, f.Name...)
+		b = binary.AppendUvarint(b, uint64(f.Size))
+		b = binary.AppendVarint(b, f.ModTime)
+		b = binary.AppendVarint(b, f.Lo)
+		b = binary.AppendVarint(b, f.Hi)
+		known := uint64(0)
+		if f.Known {
+			known = 1
+		}
+		b = binary.AppendUvarint(b, known)
+	}
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
 }
 
 // Changed reports whether Marshal would encode other listings than those
-// parsed: a folder listed anew, or one no longer used.
+// parsed: a folder listed anew, or one no longer used, or a file's span
+// read anew, or one no longer used.
 func (l *Listings) Changed() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.now) != len(l.old) {
+	if len(l.now) != len(l.old) || !maps.Equal(l.nowSpans, l.oldSpans) {
 		return true
 	}
 	for k, d := range l.now {
@@ -154,6 +209,41 @@ func (l *Listings) Hits() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.hits
+}
+
+// SpanHits returns how many files' spans FileSpans took from the listings
+// instead of reading the files' footers.
+func (l *Listings) SpanHits() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.spanHits
+}
+
+// span returns the span kept of the file f: one of the same path, size
+// and modification time.
+func (l *Listings) span(f FileSpan) (FileSpan, bool) {
+	if l == nil {
+		return FileSpan{}, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k, ok := l.oldSpans[f.Name]
+	if !ok || k.Size != f.Size || k.ModTime != f.ModTime {
+		return FileSpan{}, false
+	}
+	l.nowSpans[f.Name] = k
+	l.spanHits++
+	return k, true
+}
+
+// keepSpan keeps the span of a file, read from its footer.
+func (l *Listings) keepSpan(f FileSpan) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.nowSpans[f.Name] = f
 }
 
 // get returns the listing kept of the day folder dir (relative to the

@@ -145,12 +145,14 @@ func newFrame(cols []column) *Frame {
 // the partition again, from a new listing, a few times at most: the rows
 // are then those of the file that replaced it.
 func (s *Store) scanPartition(p Partition, r timeRange, cols []column, fr *Frame) []error {
-	return s.scanListed(p, nil, r, cols, fr)
+	return s.scanListed(p, nil, nil, r, cols, fr)
 }
 
 // scanListed is scanPartition starting from names, a listing of p's
-// folder made before (nil: list it first).
-func (s *Store) scanListed(p Partition, names []string, r timeRange, cols []column, fr *Frame) []error {
+// folder made before (nil: list it first). With spans (FileSpans of that
+// listing), a listed file whose rows all lie outside r is not opened; a
+// listing made anew (a file vanished since) is read without them.
+func (s *Store) scanListed(p Partition, names []string, spans []FileSpan, r timeRange, cols []column, fr *Frame) []error {
 	dir := p.Dir()
 	n := fr.Len()
 	for try := 0; ; try++ {
@@ -164,6 +166,9 @@ func (s *Store) scanListed(p Partition, names []string, r timeRange, cols []colu
 			testHookListed(dir)
 		}
 		live, _ := liveFiles(names)
+		if try == 0 && spans != nil {
+			live = slices.DeleteFunc(live, func(f dataFile) bool { return outside(spans, dir+"/"+f.name, r) })
+		}
 		var errs []error
 		vanished := false
 		// The files are opened from the folder's descriptor when it opens.
@@ -189,6 +194,12 @@ func (s *Store) scanListed(p Partition, names []string, r timeRange, cols []colu
 		}
 		fr.truncate(n)
 	}
+}
+
+// outside reports whether spans know the file name to hold no rows in r.
+func outside(spans []FileSpan, name string, r timeRange) bool {
+	i := slices.IndexFunc(spans, func(f FileSpan) bool { return f.Name == name })
+	return i >= 0 && !spans[i].Overlaps(r.from, r.to)
 }
 
 // readerAtCloser is an open file a scan reads.

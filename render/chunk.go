@@ -455,9 +455,13 @@ func (s *hourSrc) res() int64 {
 	return time.Duration(s.plan).Microseconds()
 }
 
-// read returns the rows of [a, b) (µs).
+// read returns the rows of [a, b) (µs): raw, from the files that may hold
+// them when the day's files are listed (keyed).
 func (s *hourSrc) read(a, b int64) (*archive.Frame, error) {
 	if s.plan == archive.Raw {
+		if s.spans != nil {
+			return s.g.scanSpans(s.d, s.spans, a, b, s.cols...)
+		}
 		return s.g.scanFiles(archive.Raw, s.d, a, b, s.cols...)
 	}
 	if err := s.load(); err != nil {
@@ -868,6 +872,13 @@ func (g *gatherer) scanFiles(res archive.Resolution, d archive.DayFiles, from, t
 		what += " rollup"
 	}
 	return g.frameOf(f, err, what)
+}
+
+// scanSpans is scanFiles of the raw rows of d, opening only the files
+// that spans (fileSpans of d) say may hold rows of [from, to) (µs).
+func (g *gatherer) scanSpans(d archive.DayFiles, spans []archive.FileSpan, from, to int64, cols ...string) (*archive.Frame, error) {
+	f, err := g.src.ScanSpans(d, spans, time.UnixMicro(from), time.UnixMicro(to), cols...)
+	return g.frameOf(f, err, d.Table)
 }
 
 // chunkPart is one chunk of a series reduced for one range: its columns are

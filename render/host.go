@@ -24,7 +24,8 @@ type scanner interface {
 	Days(table, host string) ([]archive.DayFiles, error)
 	ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error)
 	Stamp(res archive.Resolution, d archive.DayFiles) (string, error)
-	FileSpans(d archive.DayFiles) ([]archive.FileSpan, error)
+	FileSpans(d archive.DayFiles, l *archive.Listings) ([]archive.FileSpan, error)
+	ScanSpans(d archive.DayFiles, spans []archive.FileSpan, from, to time.Time, cols ...string) (*archive.Frame, error)
 }
 
 // rangeDef is one time range of a host page: the Munin day, week, month
@@ -156,7 +157,7 @@ func (g *gatherer) fileSpans(d archive.DayFiles) ([]archive.FileSpan, error) {
 	if fs, ok := g.spans[k]; ok {
 		return fs, nil
 	}
-	fs, err := g.src.FileSpans(d)
+	fs, err := g.src.FileSpans(d, g.listings)
 	if err != nil {
 		return nil, err
 	}

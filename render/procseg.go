@@ -406,9 +406,19 @@ func (g *gatherer) procSegments(days []archive.DayFiles, rawFrom, to int64, memo
 // skipped are not kept.
 func (g *gatherer) readSegs(segs []procSeg, days []archive.DayFiles, memo *tableMemo) error {
 	skipped := len(g.d.skipped)
-	f, err := g.segFrame(days, segs[0].lo, segs[len(segs)-1].hi, memo)
+	lo, hi := segs[0].lo, segs[len(segs)-1].hi
+	if h := lo - lo%hourUS; memo != nil && h < lo && h+hourUS < hi && g.keepable(h, h+hourUS) {
+		// A run that starts within a closed hour and goes past it (the
+		// 24-hour window's start, at a first render) reads the whole
+		// hour, to keep it; a run within the hour is segFrame's.
+		lo = h
+	}
+	f, err := g.segFrame(days, lo, hi, memo)
 	if err != nil {
 		return err
+	}
+	if memo != nil && len(g.d.skipped) == skipped {
+		g.keepStartHours(f, days, lo, hi, memo)
 	}
 	rows := segRowsOf(f)
 	for i := range segs {
@@ -430,22 +440,49 @@ func (g *gatherer) readSegs(segs []procSeg, days []archive.DayFiles, memo *table
 	return nil
 }
 
+// keepStartHours keeps in memo the rows of f (the process table's rows of
+// [lo, hi) of days) of each closed hour a range starts in: read within a
+// longer run (a first render), they are what segFrame takes the part of
+// the hour a range starts in from at the next renders.
+func (g *gatherer) keepStartHours(f *archive.Frame, days []archive.DayFiles, lo, hi int64, memo *tableMemo) {
+	t, _ := schema.Lookup(schema.TableProcess)
+	for r := range ranges {
+		from, _ := g.rangeWindow(r)
+		h := from - from%hourUS
+		if from == h || h < lo || h+hourUS > hi || !g.keepable(h, h+hourUS) {
+			continue
+		}
+		for _, d := range days {
+			if d.Day.UnixMicro() <= h && h < d.End().UnixMicro() {
+				if src := (&hourSrc{g: g, d: d, t: t, cols: procAllColumns, plan: archive.Raw}); src.keyed() {
+					a, b := window(f.Time, h, h+hourUS)
+					keepFrame(memo, g.rawKey(src, t, procAllColumns, h), frameRows(f, a, b))
+				}
+				break
+			}
+		}
+	}
+}
+
 // segFrame returns the process table's rows of [lo, hi), of the days
 // days. A part of a closed hour, which a segment cannot keep (the hour
 // the 24-hour window starts in, read at every render while the window
 // starts in it), comes from the hour's rows kept in memo (rawHour): read,
 // it cost the whole of its day's file, whose rows are sorted by process.
-// The rest is scanned.
+// Other rows of one day are read, with a memo, from the files that may
+// hold them (the open hour's parts, not the day's hour files).
 func (g *gatherer) segFrame(days []archive.DayFiles, lo, hi int64, memo *tableMemo) (*archive.Frame, error) {
-	h := lo - lo%hourUS
-	if memo != nil && hi <= h+hourUS && (lo > h || hi < h+hourUS) && g.keepable(h, h+hourUS) {
+	if memo != nil {
 		for _, d := range days {
-			if d0 := d.Day.UnixMicro(); d0 <= h && h < d.End().UnixMicro() {
-				t, _ := schema.Lookup(schema.TableProcess)
-				src := &hourSrc{g: g, d: d, t: t, cols: procAllColumns, plan: archive.Raw}
-				if !src.keyed() {
-					break
-				}
+			if lo < d.Day.UnixMicro() || hi > d.End().UnixMicro() {
+				continue
+			}
+			t, _ := schema.Lookup(schema.TableProcess)
+			src := &hourSrc{g: g, d: d, t: t, cols: procAllColumns, plan: archive.Raw}
+			if !src.keyed() {
+				break
+			}
+			if h := lo - lo%hourUS; hi <= h+hourUS && (lo > h || hi < h+hourUS) && g.keepable(h, h+hourUS) {
 				f, err := g.rawHour(memo, src, h)
 				if err != nil {
 					return nil, err
@@ -453,6 +490,7 @@ func (g *gatherer) segFrame(days []archive.DayFiles, lo, hi int64, memo *tableMe
 				a, b := window(f.Time, lo, hi)
 				return frameRows(f, a, b), nil
 			}
+			return src.read(lo, hi)
 		}
 	}
 	return g.scanRange(schema.TableProcess, lo, hi, procAllColumns...)
