@@ -15,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -299,11 +300,12 @@ func renderHost(src scanner, w *writer, tmpl *template.Template, host string, ca
 	if cache != nil {
 		memo = cache.memo(hostDir(host), w.log)
 	}
-	d, err := gatherKept(src, host, hostDir(host), opts.Now, opts.TZ, memo, opts.Alerts.hostRules()...)
-	if err != nil {
-		return IndexEntry{}, err
+	d, err := gatherMemo(src, w, tmpl, host, memo, opts)
+	if errors.Is(err, errMemoFault) {
+		w.log.Warn("render cache: a day memo file changed while it was read; rendering the host without it", "host", host, "err", err)
+		d, err = gatherMemo(src, w, tmpl, host, nil, opts)
 	}
-	if err := writeHost(w, tmpl, d, opts); err != nil {
+	if err != nil {
 		return IndexEntry{}, err
 	}
 	e := IndexEntry{Name: d.Name, Dir: d.Dir, Summary: d.sum, Alerts: d.alerts, Incidents: d.incidents, Skipped: d.skipped}
@@ -313,6 +315,38 @@ func renderHost(src scanner, w *writer, tmpl *template.Template, host string, ca
 		}
 	}
 	return e, nil
+}
+
+// errMemoFault is gatherMemo's error for a fault reading a mapped memo
+// file (mapMemoFile): one cut short while it was read.
+var errMemoFault = errors.New("memory fault reading a mapped day memo file")
+
+// gatherMemo gathers the host's page models with its day memo (nil: none)
+// and writes its pages, then releases the memo's files. A memory fault
+// while the memo's files are mapped is errMemoFault: the caller renders
+// the host again without them.
+func gatherMemo(src scanner, w *writer, tmpl *template.Template, host string, memo *hostMemo, opts Options) (d *hostData, err error) {
+	if memo != nil {
+		defer memo.release()
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if p := recover(); p != nil {
+				f, ok := p.(interface{ Addr() uintptr })
+				if !ok {
+					panic(p)
+				}
+				d, err = nil, fmt.Errorf("%w at %#x: %v", errMemoFault, f.Addr(), p)
+			}
+		}()
+	}
+	d, err = gatherKept(src, host, hostDir(host), opts.Now, opts.TZ, memo, opts.Alerts.hostRules()...)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeHost(w, tmpl, d, opts); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // writeFleetPages writes the pages about the whole fleet, from the hosts'

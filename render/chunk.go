@@ -733,7 +733,10 @@ func (g *gatherer) readDay(d archive.DayFiles, plan archive.Resolution, t schema
 // replay adds what a day added, as rec holds it, to accs; false, with
 // nothing added, when rec does not decode.
 func (g *gatherer) replay(accs []dayAcc, rec []byte) bool {
-	r := memoReader{b: rec}
+	if g.names == nil {
+		g.names = map[string]string{}
+	}
+	r := memoReader{b: rec, names: g.names}
 	adds := make([]func(), len(accs))
 	for i, a := range accs {
 		adds[i] = a.decode(&r)

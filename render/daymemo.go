@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // The day memo is the part of the render cache that keeps what each closed
@@ -88,7 +89,25 @@ type hostMemo struct {
 	c   *renderCache
 	dir string // days/<the host's folder>
 	log *slog.Logger
+
+	mu       sync.Mutex
+	releases []func() // of the memo files read (mapMemoFile)
 }
+
+// release lets go of the memo files the host's render read: nothing may
+// use their records after (renderHost calls it once the host's pages are
+// written).
+func (h *hostMemo) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, f := range h.releases {
+		f()
+	}
+	h.releases = nil
+}
+
+// testHookMemoRead, when set by a test, runs after a memo file is read.
+var testHookMemoRead func(name string)
 
 // memo returns the day memo of the host whose site folder is dir.
 func (c *renderCache) memo(dir string, log *slog.Logger) *hostMemo {
@@ -142,7 +161,15 @@ func (t *tableMemo) file(i int) string {
 func (h *hostMemo) open(table string) *tableMemo {
 	t := &tableMemo{h: h, name: table, old: map[string][]byte{}, now: map[string][]byte{}}
 	for i := range t.held {
-		data, err := h.c.root.ReadFile(h.dir + "/" + t.file(i))
+		data, release, err := mapMemoFile(h.c.root, h.dir+"/"+t.file(i))
+		if err == nil {
+			h.mu.Lock()
+			h.releases = append(h.releases, release)
+			h.mu.Unlock()
+			if testHookMemoRead != nil {
+				testHookMemoRead(h.dir + "/" + t.file(i))
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
 				h.log.Warn("render cache: cannot read a day memo; reading its days", "file", h.dir+"/"+t.file(i), "err", err)
@@ -396,6 +423,10 @@ func (m *memoBuf) strs(v []string) {
 type memoReader struct {
 	b   []byte
 	err error
+	// names, when not nil, holds the strings read so far, each string
+	// read returned from it: the records of a host's kept days and hours
+	// name the same series, disks and processes again and again.
+	names map[string]string
 }
 
 func (r *memoReader) fail(what string) {
@@ -465,7 +496,18 @@ func (r *memoReader) bytes() []byte {
 	return v
 }
 
-func (r *memoReader) str() string { return string(r.bytes()) }
+func (r *memoReader) str() string {
+	b := r.bytes()
+	if r.names == nil {
+		return string(b)
+	}
+	if s, ok := r.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	r.names[s] = s
+	return s
+}
 
 func (r *memoReader) bool() bool {
 	if len(r.b) < 1 || r.b[0] > 1 {

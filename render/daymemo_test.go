@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"math"
 	"os"
@@ -536,4 +538,56 @@ func TestMemoVarints(t *testing.T) {
 			t.Error("a number cut short was read")
 		}
 	}
+}
+
+// TestMemoFileCut: a memo file cut short while a render has it mapped
+// (not something almanac does: it replaces memo files by renaming) makes
+// that host's render fault reading it; the host is rendered again without
+// the memo, with a warning, and the site is the same as without a cache.
+func TestMemoFileCut(t *testing.T) {
+	st := memoFleet(t)
+	cache := filepath.Join(t.TempDir(), "render-cache")
+	dir := t.TempDir()
+	opts := Options{Out: filepath.Join(dir, "first"), Now: fixedNow, Log: quietLog(), Cache: cache}
+	if _, err := Build(context.Background(), st, opts); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	cut := 0
+	testHookMemoRead = func(name string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if cut == 0 && strings.HasSuffix(name, "/"+schema.TableCPU+".memo") {
+			if err := os.Truncate(filepath.Join(cache, filepath.FromSlash(name)), 0); err != nil {
+				t.Error(err)
+			}
+			cut++
+		}
+	}
+	defer func() { testHookMemoRead = nil }()
+	var log strings.Builder
+	opts.Now, opts.Out = fixedNow.Add(5*time.Minute), filepath.Join(dir, "cached")
+	opts.Log = slog.New(slog.NewTextHandler(&syncWriter{w: &log}, nil))
+	if _, err := Build(context.Background(), st, opts); err != nil {
+		t.Fatal(err)
+	}
+	if cut != 1 || !strings.Contains(log.String(), "changed while it was read") || !strings.Contains(log.String(), errMemoFault.Error()) {
+		t.Errorf("%d files cut; log:\n%s\nwant the fault reported", cut, log.String())
+	}
+	if _, err := Build(context.Background(), st, Options{Out: filepath.Join(dir, "full"), Now: opts.Now, Log: quietLog()}); err != nil {
+		t.Fatal(err)
+	}
+	compareSites(t, "after a memo file cut", filepath.Join(dir, "cached"), filepath.Join(dir, "full"))
+}
+
+// syncWriter serialises writes to w (a log written by concurrent hosts).
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -140,6 +140,7 @@ type gatherer struct {
 	bands                      []Band
 	memo                       *hostMemo                       // the render cache's day memo of the host, or nil
 	spans                      map[tableDay][]archive.FileSpan // fileSpans, per table and day
+	names                      map[string]string               // the strings of the memo's records replayed (memoReader)
 }
 
 // tableDay names a day (µs) of a table.
