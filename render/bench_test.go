@@ -93,6 +93,7 @@ func benchFleetOf(b *testing.B, hosts, days int) string {
 	if err != nil {
 		b.Fatal(err)
 	}
+	settleFolders(b, dir)
 	if d := time.Since(start); d > 10*time.Second {
 		fmt.Fprintf(os.Stderr, "benchmark archive of %d hosts x %d days written to %s in %v\n", hosts, days, dir, d.Round(time.Second))
 	}
@@ -338,7 +339,27 @@ func linkArchive(b *testing.B, src string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
+	settleFolders(b, dst)
 	return dst
+}
+
+// settleFolders sets the modification time of every folder under dir to
+// an hour ago: as a timer's render finds the day folders of the days
+// before today, which a render keeps the listings of (archive.Listings)
+// once they are unchanged for a while. A copy made a moment ago (or a
+// fleet just generated) would be listed again at every render.
+func settleFolders(b *testing.B, dir string) {
+	b.Helper()
+	settled := time.Now().Add(-time.Hour)
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			err = os.Chtimes(p, settled, settled)
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 }
 
 // linkedFleet opens a copy of the benchmark fleet, its files hard-linked
