@@ -150,9 +150,11 @@ type tableDay struct {
 }
 
 // fileSpans returns the files of the day d with the times of their rows
-// (archive's FileSpans, which reads each file's footer), once a render: the
-// process table's segments and its hours, and a table's hours, key what
-// they keep by them.
+// (archive's FileSpans, which reads the footer of each file the render
+// before did not: the kept listings hold the others' spans), once a
+// render: the process table's segments and its hours, and a table's
+// hours, key what they keep by them, and read the files that may hold a
+// span's rows (ScanSpans).
 func (g *gatherer) fileSpans(d archive.DayFiles) ([]archive.FileSpan, error) {
 	k := tableDay{d.Table, d.Day.UnixMicro()}
 	if fs, ok := g.spans[k]; ok {
