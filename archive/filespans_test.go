@@ -19,18 +19,7 @@ func TestFileSpans(t *testing.T) {
 	day := rollupDay0
 	writeFlushing(t, s, "web1", day.Add(time.Hour), 360, 10*time.Second, 1000*time.Hour)
 	writeFlushing(t, s, "web1", day.Add(5*time.Hour), 3, 10*time.Second, 1000*time.Hour)
-	spans := func() []FileSpan {
-		t.Helper()
-		days, err := s.Days(schema.TableCPU, "web1")
-		if err != nil || len(days) != 1 {
-			t.Fatalf("Days = %v, %v; want one day", days, err)
-		}
-		fs, err := s.FileSpans(days[0], nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fs
-	}
+	spans := func() []FileSpan { t.Helper(); return cpuDaySpans(t, s, nil) }
 	us := func(d time.Duration) int64 { return day.Add(d).UnixMicro() }
 	fs := spans()
 	if len(fs) != 2 {
@@ -96,18 +85,7 @@ func TestFileSpansKept(t *testing.T) {
 	day := rollupDay0
 	writeFlushing(t, s, "web1", day.Add(time.Hour), 360, 10*time.Second, 1000*time.Hour)
 	writeFlushing(t, s, "web1", day.Add(5*time.Hour), 3, 10*time.Second, 1000*time.Hour)
-	spans := func(l *Listings) []FileSpan {
-		t.Helper()
-		days, err := s.Days(schema.TableCPU, "web1")
-		if err != nil || len(days) != 1 {
-			t.Fatalf("Days = %v, %v; want one day", days, err)
-		}
-		fs, err := s.FileSpans(days[0], l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fs
-	}
+	spans := func(l *Listings) []FileSpan { t.Helper(); return cpuDaySpans(t, s, l) }
 	want := spans(nil)
 	l := NewListings()
 	if got := spans(l); !reflect.DeepEqual(got, want) || l.SpanHits() != 0 || !l.Changed() {
@@ -207,4 +185,19 @@ func TestScanSpans(t *testing.T) {
 			t.Errorf("ScanSpans with spans %+v: %v, want the zeroed part read", sp, err)
 		}
 	}
+}
+
+// cpuDaySpans returns FileSpans, with the listings l, of the one day of
+// web1's cpu table in s.
+func cpuDaySpans(t *testing.T, s *Store, l *Listings) []FileSpan {
+	t.Helper()
+	days, err := s.Days(schema.TableCPU, "web1")
+	if err != nil || len(days) != 1 {
+		t.Fatalf("Days = %v, %v; want one day", days, err)
+	}
+	fs, err := s.FileSpans(days[0], l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
 }

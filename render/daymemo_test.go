@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -565,9 +564,9 @@ func TestMemoFileCut(t *testing.T) {
 		}
 	}
 	defer func() { testHookMemoRead = nil }()
-	var log strings.Builder
+	var log lockedBuffer // hosts log from their own goroutines
 	opts.Now, opts.Out = fixedNow.Add(5*time.Minute), filepath.Join(dir, "cached")
-	opts.Log = slog.New(slog.NewTextHandler(&syncWriter{w: &log}, nil))
+	opts.Log = slog.New(slog.NewTextHandler(&log, nil))
 	if _, err := Build(context.Background(), st, opts); err != nil {
 		t.Fatal(err)
 	}
@@ -578,16 +577,4 @@ func TestMemoFileCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareSites(t, "after a memo file cut", filepath.Join(dir, "cached"), filepath.Join(dir, "full"))
-}
-
-// syncWriter serialises writes to w (a log written by concurrent hosts).
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
