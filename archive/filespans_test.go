@@ -88,15 +88,15 @@ func TestFileSpansKept(t *testing.T) {
 	spans := func(l *Listings) []FileSpan { t.Helper(); return cpuDaySpans(t, s, l) }
 	want := spans(nil)
 	l := NewListings()
-	if got := spans(l); !reflect.DeepEqual(got, want) || l.SpanHits() != 0 || !l.Changed() {
-		t.Fatalf("first: %+v, %d kept, changed %t; want %+v read", got, l.SpanHits(), l.Changed(), want)
+	if got := spans(l); !reflect.DeepEqual(got, want) || l.spanHits != 0 || !l.Changed() {
+		t.Fatalf("first: %+v, %d kept, changed %t; want %+v read", got, l.spanHits, l.Changed(), want)
 	}
 	next, err := ParseListings(l.Marshal())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := spans(next); !reflect.DeepEqual(got, want) || next.SpanHits() != 2 || next.Changed() {
-		t.Fatalf("again: %+v, %d kept, changed %t; want %+v, both kept", got, next.SpanHits(), next.Changed(), want)
+	if got := spans(next); !reflect.DeepEqual(got, want) || next.spanHits != 2 || next.Changed() {
+		t.Fatalf("again: %+v, %d kept, changed %t; want %+v, both kept", got, next.spanHits, next.Changed(), want)
 	}
 
 	// A kept span is used without opening the file: one that says other
@@ -105,8 +105,8 @@ func TestFileSpansKept(t *testing.T) {
 	odd := want[0]
 	odd.Lo, odd.Hi = 1, 2
 	l.oldSpans[odd.Name] = odd
-	if got := spans(l); got[0] != odd || got[1] != want[1] || l.SpanHits() != 1 {
-		t.Fatalf("kept: %+v, %d kept; want the kept span of the first file", got, l.SpanHits())
+	if got := spans(l); got[0] != odd || got[1] != want[1] || l.spanHits != 1 {
+		t.Fatalf("kept: %+v, %d kept; want the kept span of the first file", got, l.spanHits)
 	}
 	// The file grown: read again.
 	f, err := os.OpenFile(filepath.Join(s.Dir(), filepath.FromSlash(want[1].Name)), os.O_APPEND|os.O_WRONLY, 0)
@@ -120,8 +120,8 @@ func TestFileSpansKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := spans(next)
-	if got[0] != odd || got[1].Known || got[1].Size != want[1].Size+1 || next.SpanHits() != 1 || !next.Changed() {
-		t.Fatalf("grown: %+v, %d kept; want the second file read again (its footer is no longer at its end)", got, next.SpanHits())
+	if got[0] != odd || got[1].Known || got[1].Size != want[1].Size+1 || next.spanHits != 1 || !next.Changed() {
+		t.Fatalf("grown: %+v, %d kept; want the second file read again (its footer is no longer at its end)", got, next.spanHits)
 	}
 
 	// Damaged encodings are refused.

@@ -40,7 +40,7 @@ type Listings struct {
 	hits     int // folders taken from a listing kept, not listed
 	oldSpans map[string]FileSpan
 	nowSpans map[string]FileSpan
-	spanHits int // files whose span was taken from the listings
+	spanHits int // files whose span was taken from the listings, not read (tests count them)
 }
 
 // dirListing is the listing of a day folder: the folder's inode and
@@ -209,14 +209,6 @@ func (l *Listings) Hits() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.hits
-}
-
-// SpanHits returns how many files' spans FileSpans took from the listings
-// instead of reading the files' footers.
-func (l *Listings) SpanHits() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.spanHits
 }
 
 // span returns the span kept of the file f: one of the same path, size

@@ -162,19 +162,17 @@ func (h *hostMemo) open(table string) *tableMemo {
 	t := &tableMemo{h: h, name: table, old: map[string][]byte{}, now: map[string][]byte{}}
 	for i := range t.held {
 		data, release, err := mapMemoFile(h.c.root, h.dir+"/"+t.file(i))
-		if err == nil {
-			h.mu.Lock()
-			h.releases = append(h.releases, release)
-			h.mu.Unlock()
-			if testHookMemoRead != nil {
-				testHookMemoRead(h.dir + "/" + t.file(i))
-			}
-		}
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
 				h.log.Warn("render cache: cannot read a day memo; reading its days", "file", h.dir+"/"+t.file(i), "err", err)
 			}
 			continue
+		}
+		h.mu.Lock()
+		h.releases = append(h.releases, release)
+		h.mu.Unlock()
+		if testHookMemoRead != nil {
+			testHookMemoRead(h.dir + "/" + t.file(i))
 		}
 		recs, err := parseMemo(data)
 		if errors.Is(err, errMemoFormat) {

@@ -26,14 +26,12 @@ func mapMemoFile(root *os.Root, name string) ([]byte, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if !fi.Mode().IsRegular() || fi.Size() == 0 || fi.Size() > 1<<40 {
-		data, err := io.ReadAll(f)
-		return data, func() {}, err
+	if fi.Mode().IsRegular() && fi.Size() > 0 && fi.Size() <= 1<<40 {
+		if data, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ, syscall.MAP_SHARED); err == nil {
+			return data, func() { syscall.Munmap(data) }, nil
+		}
 	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
-	if err != nil {
-		data, err := io.ReadAll(f)
-		return data, func() {}, err
-	}
-	return data, func() { syscall.Munmap(data) }, nil
+	// Empty, not a regular file, or not mapped: read.
+	data, err := io.ReadAll(f)
+	return data, func() {}, err
 }

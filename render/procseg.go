@@ -445,23 +445,33 @@ func (g *gatherer) readSegs(segs []procSeg, days []archive.DayFiles, memo *table
 // longer run (a first render), they are what segFrame takes the part of
 // the hour a range starts in from at the next renders.
 func (g *gatherer) keepStartHours(f *archive.Frame, days []archive.DayFiles, lo, hi int64, memo *tableMemo) {
-	t, _ := schema.Lookup(schema.TableProcess)
 	for r := range ranges {
 		from, _ := g.rangeWindow(r)
 		h := from - from%hourUS
 		if from == h || h < lo || h+hourUS > hi || !g.keepable(h, h+hourUS) {
 			continue
 		}
-		for _, d := range days {
-			if d.Day.UnixMicro() <= h && h < d.End().UnixMicro() {
-				if src := (&hourSrc{g: g, d: d, t: t, cols: procAllColumns, plan: archive.Raw}); src.keyed() {
-					a, b := window(f.Time, h, h+hourUS)
-					keepFrame(memo, g.rawKey(src, t, procAllColumns, h), frameRows(f, a, b))
-				}
-				break
-			}
+		if src := g.procSrc(days, h, h+hourUS); src != nil {
+			a, b := window(f.Time, h, h+hourUS)
+			keepFrame(memo, g.rawKey(src, src.t, procAllColumns, h), frameRows(f, a, b))
 		}
 	}
+}
+
+// procSrc returns the process table's raw source (hourSrc) of the day of
+// days that holds [lo, hi) (µs), its files listed; nil when no one day
+// holds it or its files cannot be listed.
+func (g *gatherer) procSrc(days []archive.DayFiles, lo, hi int64) *hourSrc {
+	for _, d := range days {
+		if d.Day.UnixMicro() <= lo && hi <= d.End().UnixMicro() {
+			t, _ := schema.Lookup(schema.TableProcess)
+			if src := (&hourSrc{g: g, d: d, t: t, cols: procAllColumns, plan: archive.Raw}); src.keyed() {
+				return src
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // segFrame returns the process table's rows of [lo, hi), of the days
@@ -472,28 +482,22 @@ func (g *gatherer) keepStartHours(f *archive.Frame, days []archive.DayFiles, lo,
 // Other rows of one day are read, with a memo, from the files that may
 // hold them (the open hour's parts, not the day's hour files).
 func (g *gatherer) segFrame(days []archive.DayFiles, lo, hi int64, memo *tableMemo) (*archive.Frame, error) {
+	var src *hourSrc
 	if memo != nil {
-		for _, d := range days {
-			if lo < d.Day.UnixMicro() || hi > d.End().UnixMicro() {
-				continue
-			}
-			t, _ := schema.Lookup(schema.TableProcess)
-			src := &hourSrc{g: g, d: d, t: t, cols: procAllColumns, plan: archive.Raw}
-			if !src.keyed() {
-				break
-			}
-			if h := lo - lo%hourUS; hi <= h+hourUS && (lo > h || hi < h+hourUS) && g.keepable(h, h+hourUS) {
-				f, err := g.rawHour(memo, src, h)
-				if err != nil {
-					return nil, err
-				}
-				a, b := window(f.Time, lo, hi)
-				return frameRows(f, a, b), nil
-			}
-			return src.read(lo, hi)
-		}
+		src = g.procSrc(days, lo, hi)
 	}
-	return g.scanRange(schema.TableProcess, lo, hi, procAllColumns...)
+	if src == nil {
+		return g.scanRange(schema.TableProcess, lo, hi, procAllColumns...)
+	}
+	if h := lo - lo%hourUS; hi <= h+hourUS && (lo > h || hi < h+hourUS) && g.keepable(h, h+hourUS) {
+		f, err := g.rawHour(memo, src, h)
+		if err != nil {
+			return nil, err
+		}
+		a, b := window(f.Time, lo, hi)
+		return frameRows(f, a, b), nil
+	}
+	return src.read(lo, hi)
 }
 
 // procSegKey returns the memo key of the span [lo, hi) of the process
