@@ -102,6 +102,8 @@ func TestBrowserShortArchive(t *testing.T) {
 	if got, want := tb.eval(t, windowJS), "120 s, shadow false"; got != want {
 		t.Errorf("load chart opens on %s, want %s (two minutes around 30 s of data)", got, want)
 	}
+	// Ticks seconds apart are labelled with their seconds, each once.
+	checkTimeLabels(t, tb, "load", `^\d{2}:\d{2}:\d{2}$`, true)
 	tb.screenshot(t, "demo-24h")
 	tb.click(t, `figure:has(#load) button.whole`)
 	if err := tb.waitJS(`() => { const inst = echarts.getInstanceByDom(document.getElementById('load'));
@@ -109,7 +111,41 @@ func TestBrowserShortArchive(t *testing.T) {
   return Math.round((ext[1] - ext[0]) / 60000) === 1440; }`, chartTimeout); err != nil {
 		t.Errorf("the whole-range button did not show the 24 hours: %v (window %s)", err, tb.eval(t, windowJS))
 	}
+	// The whole 24 hours: hours and minutes (noon, say, at both ends).
+	checkTimeLabels(t, tb, "load", `^\d{2}:\d{2}$`, false)
 	tb.checkClean(t)
+}
+
+// checkTimeLabels checks the time labels the chart with the given id
+// draws (those its axis does not hide as overlapping): at least two, each
+// matching pattern and, if distinct, none twice.
+func checkTimeLabels(t *testing.T, tb *tab, id, pattern string, distinct bool) {
+	t.Helper()
+	var labels []string
+	js := `(function () {
+  const inst = echarts.getInstanceByDom(document.getElementById('` + id + `'));
+  const view = inst.getViewOfComponentModel(inst.getModel().getComponent('xAxis', 0));
+  const out = [];
+  view.group.traverse(el => { if (el.type === 'text' && !el.ignore && el.style && el.style.text) out.push(el.style.text); });
+  return JSON.stringify(out);
+})()`
+	if err := json.Unmarshal([]byte(tb.eval(t, js)), &labels); err != nil {
+		t.Fatal(err)
+	}
+	if len(labels) < 2 {
+		t.Errorf("#%s: time labels %q, want at least two", id, labels)
+	}
+	re := regexp.MustCompile(pattern)
+	seen := map[string]bool{}
+	for _, l := range labels {
+		if !re.MatchString(l) {
+			t.Errorf("#%s: time label %q does not match %s (labels %q)", id, l, pattern, labels)
+		}
+		if distinct && seen[l] {
+			t.Errorf("#%s: time label %q shown twice (labels %q)", id, l, labels)
+		}
+		seen[l] = true
+	}
 }
 
 // axesJS describes every chart of a page as JSON: its id, the labels of

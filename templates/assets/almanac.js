@@ -40,6 +40,7 @@
   }
   var full = { format: function (d) { var p = parts(d); return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second + (p.timeZoneName ? ' ' + p.timeZoneName : ''); } };
   var hourOnly = { format: function (d) { var p = parts(d); return p.hour + ':' + p.minute; } };
+  var hourSec = { format: function (d) { var p = parts(d); return p.hour + ':' + p.minute + ':' + p.second; } };
   var monthDay = { format: function (d) { var p = parts(d); return p.month + '-' + p.day; } };
 
   // Times written by the server (UTC or --tz) are shown in the viewer's zone.
@@ -163,13 +164,26 @@
     return 86400000;
   }
   // timeLabel is the label of a time tick on every chart, line or
-  // heatmap: the hour within two days, the date and hour within ten, the
-  // date beyond.
-  function timeLabel(v, span) {
+  // heatmap, of a range span ms long of which vis ms are in view (zoomed
+  // in; the whole range when not given): the time of day within two days,
+  // the date and time within ten, the date beyond; the time of day too
+  // once zoomed in to two days, and its seconds once zoomed in to ten
+  // minutes, where ticks are seconds apart and minutes would repeat.
+  function timeLabel(v, span, vis) {
     var d = new Date(Number(v));
-    if (span <= 2 * 86400000) { return hourOnly.format(d); }
-    if (span <= 10 * 86400000) { return monthDay.format(d) + ' ' + hourOnly.format(d); }
+    if (vis === undefined || vis > span) { vis = span; }
+    var tod = vis <= 10 * 60000 ? hourSec : hourOnly;
+    if (span <= 2 * 86400000) { return tod.format(d); }
+    if (span <= 10 * 86400000 || vis <= 2 * 86400000) { return monthDay.format(d) + ' ' + tod.format(d); }
     return monthDay.format(d);
+  }
+  // viewSpan returns how many ms of a chart's time axis are in view, or
+  // undefined before it is laid out.
+  function viewSpan(inst) {
+    var xa = inst && inst.getModel() && inst.getModel().getComponent('xAxis', 0);
+    if (!xa || !xa.axis) { return undefined; }
+    var ext = xa.axis.scale.getExtent();
+    return ext[1] - ext[0];
   }
 
   function decorate(opt, c) {
@@ -191,7 +205,7 @@
       var z = opt.dataZoom && opt.dataZoom[0];
       var sb = scaleBytes(opt, unit, z && z.startValue !== undefined ? z.startValue : -Infinity, z && z.endValue !== undefined ? z.endValue : Infinity);
       if (sb) { opt.yAxis.interval = sb.interval; opt.yAxis.max = sb.max; }
-      opt.xAxis.axisLabel = { formatter: function (v) { return timeLabel(v, span); }, hideOverlap: true };
+      opt.xAxis.axisLabel = { formatter: function (v) { return timeLabel(v, span, viewSpan(ax)); }, hideOverlap: true };
       opt.tooltip.formatter = function (ps) {
         if (!ps || !ps.length) { return ''; }
         var out = esc(full.format(new Date(ps[0].value[0])));
