@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -217,11 +218,9 @@ func runRender(ctx context.Context, e *env, args []string) error {
 		for _, s := range rep.Skipped {
 			log.Warn("skipped", "file", s)
 		}
-		fmt.Fprintf(e.stdout, "shard %s written to %s (%d hosts, %d pages, %d bytes; %d files uploaded, %d deleted, %d unchanged)\n",
-			opts.Shard, outS3, rep.Hosts, rep.Pages, rep.Bytes, pub.Uploaded, pub.Deleted, pub.Unchanged)
-		if len(rep.Skipped) > 0 {
-			fmt.Fprintf(e.stdout, "%d corrupt files were skipped (see the warnings above)\n", len(rep.Skipped))
-		}
+		fmt.Fprintf(e.stdout, "shard %s written to %s (%s, %s, %d bytes; %d files uploaded, %d deleted, %d unchanged)\n",
+			opts.Shard, outS3, counted(rep.Hosts, "host"), counted(rep.Pages, "page"), rep.Bytes, pub.Uploaded, pub.Deleted, pub.Unchanged)
+		reportSkipped(e.stdout, rep.Skipped)
 		return nil
 	}
 	rep, err := buildSite(ctx, store, *out, opts)
@@ -231,11 +230,29 @@ func runRender(ctx context.Context, e *env, args []string) error {
 	for _, s := range rep.Skipped {
 		log.Warn("skipped", "file", s)
 	}
-	fmt.Fprintf(e.stdout, "site written to %s (%d hosts, %d pages, %d bytes)\n", filepath.Join(*out, "index.html"), rep.Hosts, rep.Pages, rep.Bytes)
-	if len(rep.Skipped) > 0 {
-		fmt.Fprintf(e.stdout, "%d corrupt files were skipped (see the warnings above)\n", len(rep.Skipped))
-	}
+	fmt.Fprintf(e.stdout, "site written to %s (%s, %s, %d bytes)\n", filepath.Join(*out, "index.html"),
+		counted(rep.Hosts, "host"), counted(rep.Pages, "page"), rep.Bytes)
+	reportSkipped(e.stdout, rep.Skipped)
 	return nil
+}
+
+// counted returns n and noun, plural unless n is 1: "1 host", "3 hosts".
+func counted(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// reportSkipped says how many corrupt files a render skipped, if any.
+func reportSkipped(w io.Writer, skipped []string) {
+	switch len(skipped) {
+	case 0:
+	case 1:
+		fmt.Fprintln(w, "1 corrupt file was skipped (see the warning above)")
+	default:
+		fmt.Fprintf(w, "%d corrupt files were skipped (see the warnings above)\n", len(skipped))
+	}
 }
 
 // buildSite renders the site into a new folder next to out and swaps it

@@ -48,7 +48,7 @@ func TestRenderReplacesOut(t *testing.T) {
 		return names
 	}
 
-	if code, msg := renderOut(); code != 0 || !strings.Contains(msg, "site written to "+filepath.Join(out, "index.html")) {
+	if code, msg := renderOut(); code != 0 || !strings.Contains(msg, "site written to "+filepath.Join(out, "index.html")+" (1 host, ") {
 		t.Fatalf("first render: exit %d: %s", code, msg)
 	}
 	for _, f := range []string{"index.html", render.SiteMarker} {
@@ -244,6 +244,33 @@ func sameTree(t *testing.T, got, want string) {
 	for name := range g {
 		if _, ok := w[name]; !ok {
 			t.Errorf("%s has %s, %s does not", got, name, want)
+		}
+	}
+}
+
+// The render's summary counts in words: one host, several pages, and the
+// corrupt files it skipped, if any.
+func TestRenderCounts(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{0, "0 pages"}, {1, "1 page"}, {2, "2 pages"}, {1000, "1000 pages"}} {
+		if got := counted(c.n, "page"); got != c.want {
+			t.Errorf("counted(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		skipped []string
+		want    string
+	}{
+		{nil, ""},
+		{[]string{"a"}, "1 corrupt file was skipped (see the warning above)\n"},
+		{[]string{"a", "b"}, "2 corrupt files were skipped (see the warnings above)\n"},
+	} {
+		var b bytes.Buffer
+		reportSkipped(&b, c.skipped)
+		if b.String() != c.want {
+			t.Errorf("reportSkipped(%q) wrote %q, want %q", c.skipped, b.String(), c.want)
 		}
 	}
 }
