@@ -113,7 +113,41 @@ func TestBrowserShortArchive(t *testing.T) {
 	}
 	// The whole 24 hours: hours and minutes (noon, say, at both ends).
 	checkTimeLabels(t, tb, "load", `^\d{2}:\d{2}$`, false)
+	// 30 samples a line joins: no dots.
+	if got, want := tb.eval(t, loneDotsJS("load")), "30 values, 0 dots"; got != want {
+		t.Errorf("load chart: %s, want %s", got, want)
+	}
 	tb.checkClean(t)
+
+	// The fleet charts have one point of 15 minutes, which no line can
+	// draw: it gets a dot.
+	tb = b.open(t, filepath.Join(out, "fleet.html"))
+	if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tb.eval(t, loneDotsJS("fleet-cpu")), "1 values, 1 dots"; got != want {
+		t.Errorf("fleet CPU chart of a host with 30 s of samples: %s, want %s", got, want)
+	}
+	tb.screenshot(t, "demo-fleet")
+	tb.checkClean(t)
+}
+
+// loneDotsJS counts the values of the first series of the chart with the
+// given id, and the dots drawn on them.
+func loneDotsJS(id string) string {
+	return `(function () {
+  const inst = echarts.getInstanceByDom(document.getElementById('` + id + `'));
+  const data = inst.getModel().getSeriesByIndex(0).getData();
+  const y = data.mapDimension('y');
+  let values = 0, dots = 0;
+  for (let i = 0; i < data.count(); i++) {
+    const v = data.get(y, i);
+    if (v !== null && v !== undefined && !isNaN(v)) values++;
+    const el = data.getItemGraphicEl(i);
+    if (el && !el.ignore && !el.invisible && data.getItemVisual(i, 'symbolSize') > 0) dots++;
+  }
+  return values + ' values, ' + dots + ' dots';
+})()`
 }
 
 // checkTimeLabels checks the time labels the chart with the given id

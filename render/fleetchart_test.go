@@ -119,3 +119,31 @@ func TestFleetValuesJSON(t *testing.T) {
 		t.Errorf("read back %v from %s, want %v", out, b, in)
 	}
 }
+
+// The fleet page's hint counts the hosts in words and says that only the
+// top hosts are drawn only when there are more of them.
+func TestFleetHint(t *testing.T) {
+	tmpl, err := Templates(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		hosts     int
+		want, not string
+	}{
+		{1, "1 host; each point is the peak of 15 minutes.</span>", "hosts with the highest mean"},
+		{2, "2 hosts; each point is the peak of 15 minutes.</span>", "hosts with the highest mean"},
+		{fleetTop + 1, "11 hosts; each point is the peak of 15 minutes. The 10 hosts with the highest mean are drawn", "1 host;"},
+	} {
+		var b bytes.Buffer
+		page, err := executePage(tmpl, "fleet.html", &pageModel{Title: "fleet", Data: pageData{Charts: []Chart{}},
+			Fleet: &fleetPage{Hosts: c.hosts, Buckets: fmtWidth(15 * time.Minute), Top: fleetTop}}, &b, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(page, []byte(c.want)) || bytes.Contains(page, []byte(c.not)) {
+			i := bytes.Index(page, []byte(`class="hint"`))
+			t.Errorf("%d hosts: hint %q, want %q and not %q", c.hosts, page[i:min(len(page), i+240)], c.want, c.not)
+		}
+	}
+}

@@ -186,9 +186,35 @@
     return ext[1] - ext[0];
   }
 
+  // markLone gives each line series of opt a dot on its lone points, the
+  // values with none just before or after them, which a line cannot draw:
+  // a host's one point in a range, a sample between two gaps. The others
+  // get no dot.
+  function markLone(opt) {
+    var ds = Array.isArray(opt.dataset) ? opt.dataset[0] : opt.dataset;
+    var src = ds && ds.source;
+    if (!Array.isArray(src) || !opt.series) { return; }
+    var none = function (r, y) { return !r || r[y] === null || r[y] === undefined; };
+    for (var s = 0; s < opt.series.length; s++) {
+      var ser = opt.series[s];
+      var y = ser.encode && (Array.isArray(ser.encode.y) ? ser.encode.y[0] : ser.encode.y);
+      if (ser.type !== 'line' || typeof y !== 'number') { continue; }
+      var lone = null;
+      for (var i = 0; i < src.length; i++) {
+        if (!none(src[i], y) && none(src[i - 1], y) && none(src[i + 1], y)) { (lone = lone || {})[i] = true; }
+      }
+      if (lone) {
+        ser.showSymbol = true;
+        ser.symbol = 'circle';
+        ser.symbolSize = (function (l) { return function (v, p) { return l[p.dataIndex] ? 6 : 0; }; })(lone);
+      }
+    }
+  }
+
   function decorate(opt, c) {
     var unit = c.unit;
     if (c.kind === 'line') {
+      markLone(opt);
       var span = spanMs(opt);
       var ax = null;
       opt.yAxis.axisLabel = {
