@@ -135,6 +135,10 @@ func TestBrowserProcessZoom(t *testing.T) {
 		if want := truth[r.PID]; math.Abs(r.CPU-want) > 4 {
 			t.Errorf("row %d %q: CPU time in the window %.1f s (%s), the archive says %.1f s", r.PID, r.Comm, r.CPU, r.Text, want)
 		}
+		// Written as the server writes CPU time.
+		if want := fmtCPUTime(time.Duration(r.CPU * float64(time.Second))); r.Text != want {
+			t.Errorf("row %d %q: CPU time in the window written %q, want %q (%.3f s)", r.PID, r.Comm, r.Text, want, r.CPU)
+		}
 		if r.CPUTable {
 			if r.CPU > last {
 				t.Errorf("CPU table not ranked by the window's CPU time: %d %q (%.1f) after %.1f", r.PID, r.Comm, r.CPU, last)

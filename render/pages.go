@@ -92,6 +92,24 @@ func fmtDuration(d time.Duration) string {
 	}
 }
 
+// fmtCPUTime formats CPU time as top's TIME+ shows it, under a minute to
+// the hundredth of a second below ten seconds (0.33s, 4.07s) and to the
+// tenth below a minute (12.3s), so that a process that used a third of a
+// second in the range does not read 0s beside its CPU share; from a
+// minute on as fmtDuration, to the second.
+func fmtCPUTime(d time.Duration) string {
+	if r := d.Round(10 * time.Millisecond); r < 10*time.Second {
+		if r <= 0 {
+			return "0s"
+		}
+		return strconv.FormatFloat(r.Seconds(), 'f', 2, 64) + "s"
+	}
+	if r := d.Round(100 * time.Millisecond); r < time.Minute {
+		return strconv.FormatFloat(r.Seconds(), 'f', 1, 64) + "s"
+	}
+	return fmtDuration(d.Round(time.Second))
+}
+
 // fmtInterval formats a sampling interval, rounded to what it was meant
 // to be: a median of 999.9 ms is "1s", 1.5 s "1.5s", 9 m 59.9 s "10m 0s";
 // below a second, in milliseconds.
@@ -314,7 +332,7 @@ func (g *gatherer) topProcesses() error {
 		cpuTime := time.Duration(s.cpuSum / 100 * float64(interval))
 		pr := ProcRow{
 			PID: s.ID.PID, Comm: s.Comm, User: s.User, Unit: s.Unit, Container: s.Container, State: s.State,
-			CPU: fmtPct(s.CPUAvg), CPUTime: fmtDuration(cpuTime), RSSMax: fmtBytes(s.RSSMax), RSSLast: fmtBytes(s.RSSLast),
+			CPU: fmtPct(s.CPUAvg), CPUTime: fmtCPUTime(cpuTime), RSSMax: fmtBytes(s.RSSMax), RSSLast: fmtBytes(s.RSSLast),
 			Started: mkTime(s.ID.Start, tz), FirstSeen: mkTime(s.First, tz), Seen: mkTime(s.Last, tz),
 			Zombie: s.State == "Z", CPUSort: cpuTime.Seconds(), RSSSort: s.RSSMax,
 			CPUAvgSort: nz(s.CPUAvg), RSSLastSort: nz(s.RSSLast),

@@ -109,7 +109,7 @@ func TestTopProcessesLongRange(t *testing.T) {
 		{600, "steady", "1h 6m"},   // 0.055 x 1200 x 60 s = 3960 s
 		{700, "first", "19m 48s"},  // 0.33 x 60 x 60 s = 1188 s
 		{700, "second", "6m 36s"},  // 0.11 x 60 x 60 s = 396 s
-		{800, "brief", "6s"},       // 0.011 x 10 x 60 s = 6.6 s
+		{800, "brief", "6.60s"},    // 0.011 x 10 x 60 s = 6.6 s
 	}
 	if diff := gocmp.Diff(want7d, tops(d.procs[1].TopCPU)); diff != "" {
 		t.Errorf("7-day top by CPU (-want +got):\n%s", diff)

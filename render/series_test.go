@@ -342,6 +342,29 @@ func TestFmtInterval(t *testing.T) {
 	}
 }
 
+func TestFmtCPUTime(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"},
+		{-time.Second, "0s"},
+		{4 * time.Millisecond, "0s"},
+		{330 * time.Millisecond, "0.33s"},
+		{4070 * time.Millisecond, "4.07s"},
+		{9996 * time.Millisecond, "10.0s"},
+		{12340 * time.Millisecond, "12.3s"},
+		{59960 * time.Millisecond, "1m 0s"},
+		{61500 * time.Millisecond, "1m 2s"},
+		{3*time.Hour + 5*time.Minute, "3h 5m"},
+	}
+	for _, tt := range tests {
+		if got := fmtCPUTime(tt.d); got != tt.want {
+			t.Errorf("fmtCPUTime(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
 func TestWeekStat(t *testing.T) {
 	tests := []struct {
 		name     string

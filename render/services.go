@@ -292,7 +292,7 @@ func (g *gatherer) groups() error {
 				if !ok || a.cpuMs[r] == 0 && a.rss[r] == 0 && a.procs[r] == 0 {
 					continue
 				}
-				row := GroupRow{Name: name, Label: name, CPUTime: fmtDuration(time.Duration(a.cpuMs[r]) * time.Millisecond),
+				row := GroupRow{Name: name, Label: name, CPUTime: fmtCPUTime(time.Duration(a.cpuMs[r]) * time.Millisecond),
 					RSSMax: fmtBytes(a.rss[r]), Processes: strconv.FormatFloat(a.procs[r], 'f', 0, 64),
 					CPUSort: a.cpuMs[r], RSSSort: a.rss[r], ProcSort: a.procs[r]}
 				if span > 0 {

@@ -480,6 +480,15 @@
     if (m > 0) { return m + 'm ' + s + 's'; }
     return s + 's';
   }
+  // fmtCPU formats CPU seconds as the server writes CPU time: 0.33s,
+  // 12.3s, then 1m 2s.
+  function fmtCPU(sec) {
+    var r = Math.round(sec * 100) / 100;
+    if (r < 10) { return r <= 0 ? '0s' : r.toFixed(2) + 's'; }
+    r = Math.round(sec * 10) / 10;
+    if (r < 60) { return r.toFixed(1) + 's'; }
+    return fmtDur(Math.round(sec));
+  }
   function zoomTables(a, b, whole) {
     if (!ptools) { return; }
     var b0 = Number(ptools.getAttribute('data-b0')), bw = Number(ptools.getAttribute('data-bw'));
@@ -499,7 +508,7 @@
         cell.setAttribute('data-v', cell.getAttribute('data-origv'));
       } else {
         var sec = windowCPU(r.getAttribute('data-cpub'), b0, bw, a, b);
-        cell.textContent = fmtDur(sec);
+        cell.textContent = fmtCPU(sec);
         cell.setAttribute('data-v', String(sec));
       }
     }
