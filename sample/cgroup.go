@@ -219,14 +219,12 @@ func (c *cgroupCollector) Collect(src Source, t Tick, b *schema.Batch) error {
 		for i := range c.sums {
 			b.Cgroup = append(b.Cgroup, cgroupRow(t.Time, &c.sums[i], secs))
 		}
-		if kills+c.pending > 0 {
-			b.OOMKill = c.appendOOMKills(b.OOMKill, t.Time, kills, b.Cgroup[len(b.Cgroup)-len(c.sums):])
-		}
+		b.OOMKill = c.oomKills(b.OOMKill, t.Time, kills, b.Cgroup[len(b.Cgroup)-len(c.sums):])
 	} else {
 		c.pending = 0
 		clear(c.pendingCg)
 	}
-	c.proc.wantGone = c.pending > 0
+	c.proc.wantGone = c.pending > 0 || len(c.pendingCg) > 0
 	for i := range c.sums {
 		if s := &c.sums[i]; s.st != nil {
 			s.st.prev = s.now
@@ -430,6 +428,28 @@ func cgroupRow(time int64, s *cgSum, secs float64) schema.CgroupRow {
 		row.OOMKills = i64(d)
 	}
 	return row
+}
+
+// oomKills appends the rows of the interval's OOM kills to out (see
+// appendOOMKills), if /proc/vmstat counted any in it or some wait for a
+// victim. Else a count of a cgroup's waits for the next sample: the
+// memory collector reads /proc/vmstat before this collector reads the
+// cgroups' memory.events, so a kill between the two reads is counted by
+// its cgroup a sample before the host counts it, and its victim is named
+// by its cgroup then.
+func (c *cgroupCollector) oomKills(out []schema.OOMKillRow, time int64, kills int64, rows []schema.CgroupRow) []schema.OOMKillRow {
+	if kills+c.pending > 0 {
+		return c.appendOOMKills(out, time, kills, rows)
+	}
+	for _, r := range rows {
+		if r.OOMKills != nil && *r.OOMKills > 0 {
+			if c.pendingCg == nil {
+				c.pendingCg = map[string]int64{}
+			}
+			c.pendingCg[r.Cgroup] += *r.OOMKills
+		}
+	}
+	return out
 }
 
 // appendOOMKills appends the rows naming the victims of the interval's

@@ -109,3 +109,28 @@ func TestOOMKillsWait(t *testing.T) {
 		t.Fatalf("sample 4: rows %+v, pending %d; want one unseen", out, c.pending)
 	}
 }
+
+// TestOOMKillsHostLate checks that a kill its cgroup counts a sample
+// before /proc/vmstat does (it came between the two reads) names its
+// victim by the cgroup when the host counts it.
+func TestOOMKillsHostLate(t *testing.T) {
+	box := &procCgroup{path: "/box"}
+	proc := &processCollector{pageSize: 4096, users: userNames{log: discardLog()}}
+	c := newCgroupCollector(proc, discardLog())
+	one, zero := int64(1), int64(0)
+	// Sample 1: the cgroup counts a kill, vmstat not yet.
+	out := c.oomKills(nil, 1, 0, []schema.CgroupRow{{Cgroup: box.path, OOMKills: &one}, {Cgroup: "/other", OOMKills: &zero}})
+	if len(out) != 0 || c.pending != 0 || c.pendingCg[box.path] != 1 || len(c.pendingCg) != 1 {
+		t.Fatalf("sample 1: rows %+v, pending %d %v; want none, 0 and the cgroup's kill", out, c.pending, c.pendingCg)
+	}
+	// Sample 2: vmstat counts it; the victim has gone, a larger process too.
+	proc.gone = []procReading{{pid: 7, comm: "big", rssMax: 1000, cg: box}, {pid: 8, comm: "bigger", rssMax: 5000}}
+	out = c.oomKills(nil, 2, 1, []schema.CgroupRow{{Cgroup: box.path, OOMKills: &zero}})
+	if len(out) != 1 || out[0].PID != 7 || out[0].How != "cgroup" || c.pending != 0 || len(c.pendingCg) != 0 {
+		t.Fatalf("sample 2: rows %+v, pending %d %v; want pid 7 by cgroup, nothing pending", out, c.pending, c.pendingCg)
+	}
+	// No kill at all: nothing.
+	if out = c.oomKills(nil, 3, 0, []schema.CgroupRow{{Cgroup: box.path, OOMKills: &zero}}); len(out) != 0 || len(c.pendingCg) != 0 {
+		t.Fatalf("sample 3: rows %+v, pending %v; want none", out, c.pendingCg)
+	}
+}
