@@ -133,7 +133,7 @@ func TestBrowserShortArchive(t *testing.T) {
 }
 
 // loneDotsJS counts the values of the first series of the chart with the
-// given id, and the dots drawn on them.
+// given id, and the dots drawn on them (symbols with a graphic element).
 func loneDotsJS(id string) string {
 	return `(function () {
   const inst = echarts.getInstanceByDom(document.getElementById('` + id + `'));
@@ -144,7 +144,7 @@ func loneDotsJS(id string) string {
     const v = data.get(y, i);
     if (v !== null && v !== undefined && !isNaN(v)) values++;
     const el = data.getItemGraphicEl(i);
-    if (el && !el.ignore && !el.invisible && data.getItemVisual(i, 'symbolSize') > 0) dots++;
+    if (el && !el.ignore && !el.invisible && data.getItemVisual(i, 'symbol') !== 'none' && data.getItemVisual(i, 'symbolSize') > 0) dots++;
   }
   return values + ' values, ' + dots + ' dots';
 })()`

@@ -204,9 +204,10 @@
         if (!none(src[i], y) && none(src[i - 1], y) && none(src[i + 1], y)) { (lone = lone || {})[i] = true; }
       }
       if (lone) {
+        // A symbol only where one is wanted ('none' draws no element).
         ser.showSymbol = true;
-        ser.symbol = 'circle';
-        ser.symbolSize = (function (l) { return function (v, p) { return l[p.dataIndex] ? 6 : 0; }; })(lone);
+        ser.symbolSize = 6;
+        ser.symbol = (function (l) { return function (v, p) { return l[p.dataIndex] ? 'circle' : 'none'; }; })(lone);
       }
     }
   }
