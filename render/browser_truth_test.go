@@ -296,3 +296,28 @@ func TestBrowserAxes(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserLonePoint draws a host's 24 hours with a sample between two
+// gaps: that sample, which no line reaches, gets a dot, and the samples
+// the lines join get none.
+func TestBrowserLonePoint(t *testing.T) {
+	b := startBrowser(t)
+	st := writeFixture(t, fixtureHost{Name: "gappy", Every: time.Second, Processes: 2, Seed: 7,
+		Spans: []span{
+			{From: fixedNow.Add(-60 * time.Second), To: fixedNow.Add(-40 * time.Second)},
+			{From: fixedNow.Add(-20 * time.Second), To: fixedNow.Add(-19 * time.Second)},
+			{From: fixedNow.Add(-10 * time.Second), To: fixedNow.Add(time.Second)},
+		}})
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Build(context.Background(), st, Options{Out: out, Now: fixedNow, Log: quietLog()}); err != nil {
+		t.Fatal(err)
+	}
+	tb := b.open(t, filepath.Join(out, "hosts", hostDir("gappy"), "index.html"))
+	if _, err := tb.waitCharts(".chart", chartTimeout); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tb.eval(t, loneDotsJS("load")), "31 values, 1 dots"; got != want {
+		t.Errorf("load chart of 20 samples, a gap, 1 sample, a gap and 10 samples: %s, want %s", got, want)
+	}
+	tb.checkClean(t)
+}
