@@ -74,6 +74,7 @@ type sampleRun struct {
 	cmd      *exec.Cmd
 	appended chan int64
 	done     chan struct{}
+	notes    []string // its warnings, errors and maintenance lines; read after done
 }
 
 func startSample(t *testing.T, bin, dir string) *sampleRun {
@@ -93,11 +94,18 @@ func startSample(t *testing.T, bin, dir string) *sampleRun {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			var line struct {
-				Msg  string `json:"msg"`
-				Time int64  `json:"sample_time_us"`
+				Level string `json:"level"`
+				Msg   string `json:"msg"`
+				Time  int64  `json:"sample_time_us"`
 			}
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "sample appended" {
+			if json.Unmarshal(sc.Bytes(), &line) != nil {
+				continue
+			}
+			switch {
+			case line.Msg == "sample appended":
 				r.appended <- line.Time
+			case line.Level == "WARN" || line.Level == "ERROR" || strings.HasPrefix(line.Msg, "compaction"):
+				r.notes = append(r.notes, sc.Text())
 			}
 		}
 	}()
@@ -241,7 +249,8 @@ func TestKillNine(t *testing.T) {
 	}
 	hours := hourFiles()
 	if len(hours) == 0 {
-		t.Errorf("no hour file was written: the sampler did not consolidate")
+		t.Errorf("no hour file was written: the sampler did not consolidate; the last run's warnings and maintenance:\n%s",
+			strings.Join(r.notes, "\n"))
 	}
 	t.Logf("%d kills, %d samples appended, %d rows in the system table, %d hour files", i, len(appended), frame.Len(), len(hours))
 }

@@ -159,8 +159,8 @@ func runRender(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "site written to %s/index.html (%d hosts from %d shards; %d fleet pages, %d bytes; %d files uploaded, %d deleted, %d unchanged)\n",
-			outS3, rep.Hosts, n, rep.Pages, rep.Bytes, pub.Uploaded, pub.Deleted, pub.Unchanged)
+		fmt.Fprintf(e.stdout, "site written to %s/index.html (%s from %s; %s, %d bytes; %d files uploaded, %d deleted, %d unchanged)\n",
+			outS3, counted(rep.Hosts, "host"), counted(n, "shard"), counted(rep.Pages, "fleet page"), rep.Bytes, pub.Uploaded, pub.Deleted, pub.Unchanged)
 		return nil
 	}
 	if *index {
@@ -168,7 +168,8 @@ func runRender(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "site written to %s (%d hosts, %d pages, %d bytes, from %d shards)\n", filepath.Join(*out, "index.html"), rep.Hosts, rep.Pages, rep.Bytes, fset.NArg())
+		fmt.Fprintf(e.stdout, "site written to %s (%s, %s, %d bytes, from %s)\n", filepath.Join(*out, "index.html"),
+			counted(rep.Hosts, "host"), counted(rep.Pages, "page"), rep.Bytes, counted(fset.NArg(), "shard"))
 		return nil
 	}
 	if isS3(*dir) {
