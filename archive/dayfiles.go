@@ -47,13 +47,17 @@ func (d DayFiles) Current() []Resolution {
 // of each day folder, and a look for the rollups of its day file (a
 // listing of its rollup folders when it has no data file).
 func (s *Store) Days(table, host string) ([]DayFiles, error) {
-	return s.DaysCached(table, host, nil)
+	return s.DaysCached(table, host, time.Time{}, nil)
 }
 
-// DaysCached is Days with listings of closed day folders kept from an
-// earlier call (nil: none), which it uses instead of listing a folder
-// unchanged since, and adds to (Listings).
-func (s *Store) DaysCached(table, host string, l *Listings) ([]DayFiles, error) {
+// DaysCached is Days from the day that holds from on (the zero time: every
+// day), with listings of closed day folders kept from an earlier call
+// (nil: none), which it uses instead of listing a folder unchanged since,
+// and adds to (Listings). The days that end at or before from are left
+// out without a look at their folders: a render reads back to its longest
+// range's start, and an archive that keeps more days than that costs it
+// one name each in the table's listing, not a look at each day's files.
+func (s *Store) DaysCached(table, host string, from time.Time, l *Listings) ([]DayFiles, error) {
 	if err := CheckTable(table); err != nil {
 		return nil, err
 	}
@@ -63,6 +67,9 @@ func (s *Store) DaysCached(table, host string, l *Listings) ([]DayFiles, error) 
 	parts, err := s.days(table, host)
 	if err != nil {
 		return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
+	}
+	if !from.IsZero() {
+		parts = slices.DeleteFunc(parts, func(p Partition) bool { return !p.End().After(from) })
 	}
 	// Each day's folders are listed, and looked in, from their parent
 	// folders, opened once (dirAt: a listing or a look a few system

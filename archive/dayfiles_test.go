@@ -317,7 +317,7 @@ func TestDaysCached(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.DaysCached(schema.TableCPU, "web1", l)
+		got, err := s.DaysCached(schema.TableCPU, "web1", time.Time{}, l)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -392,6 +392,63 @@ func TestDaysCached(t *testing.T) {
 		bad.keep("cpu/host=web1/date=2026-08-20", dirListing{ino: 1, mtime: 2, names: []string{name}}, false)
 		if _, err := ParseListings(bad.Marshal()); err == nil {
 			t.Errorf("listings naming %q parsed", name)
+		}
+	}
+}
+
+// TestDaysCachedFrom lists the days from a time on: a day that ends at or
+// before it is left out, and its folder is not looked at (no listing of it
+// is used or kept); the day it falls in is listed.
+func TestDaysCachedFrom(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	writeDays(t, s, "web1", rollupDay0.Add(22*time.Hour), 1080, 10*time.Second) // days 0 and 1
+	if _, err := s.Compact("web1", rollupDay0.AddDate(0, 0, 2).Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	settled := time.Now().Add(-2 * listingSettled)
+	for i := range 2 {
+		p := filepath.Join(dir, schema.TableCPU, "host=web1", "date="+rollupDay0.AddDate(0, 0, i).Format(time.DateOnly))
+		if err := os.Chtimes(p, settled, settled); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := s.Days(schema.TableCPU, "web1")
+	if err != nil || len(all) != 2 {
+		t.Fatalf("Days: %d days, %v; want 2", len(all), err)
+	}
+	day1 := rollupDay0.AddDate(0, 0, 1)
+	for _, tc := range []struct {
+		what string
+		from time.Time
+		want []DayFiles
+	}{
+		{"every day", time.Time{}, all},
+		{"day 0's start", rollupDay0, all},
+		{"within day 0", rollupDay0.Add(23 * time.Hour), all},
+		{"day 0's end", day1, all[1:]},
+		{"within day 1", day1.Add(time.Hour), all[1:]},
+		{"day 1's end", day1.AddDate(0, 0, 1), nil},
+	} {
+		l := NewListings()
+		got, err := s.DaysCached(schema.TableCPU, "web1", tc.from, l)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.what, err)
+		}
+		if len(got) != len(tc.want) || len(got) > 0 && !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: days %+v, want %+v", tc.what, got, tc.want)
+		}
+		// Listed again with the listings kept: only the days from then on
+		// were kept, and are taken from them.
+		kept, err := ParseListings(l.Marshal())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DaysCached(schema.TableCPU, "web1", time.Time{}, kept); err != nil {
+			t.Fatal(err)
+		}
+		if kept.Hits() != len(tc.want) {
+			t.Errorf("%s: %d day folders kept, want %d", tc.what, kept.Hits(), len(tc.want))
 		}
 	}
 }

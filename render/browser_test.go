@@ -328,8 +328,8 @@ func (a aliasHosts) Partitions(table, host string) ([]archive.Partition, error) 
 	return a.Store.Partitions(table, a.names[host])
 }
 
-func (a aliasHosts) Days(table, host string) ([]archive.DayFiles, error) {
-	return a.Store.Days(table, a.names[host])
+func (a aliasHosts) DaysCached(table, host string, from time.Time, l *archive.Listings) ([]archive.DayFiles, error) {
+	return a.Store.DaysCached(table, a.names[host], from, l)
 }
 
 // TestBrowserSite renders a fixture fleet with Build's code and opens

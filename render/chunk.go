@@ -819,24 +819,15 @@ func appendQuotedList(b []byte, ss []string) []byte {
 	return append(b, ']')
 }
 
-// keptDays is a scanner that lists days with the listings of day folders
-// kept from a render before (archive.Store.DaysCached).
-type keptDays interface {
-	DaysCached(table, host string, l *archive.Listings) ([]archive.DayFiles, error)
-}
-
-// days lists the days of table of the host with their files
-// (archive.Store.Days: each folder listed once; with a render cache, a
-// closed day's folder unchanged since the render before is not listed
-// again: DaysCached), oldest first; none when the host has no such table.
+// days lists the days of table of the host that end after the longest
+// range's start (g.from: no reader looks before it) with their files
+// (archive.Store.DaysCached: each folder listed once; with a render
+// cache, a closed day's folder unchanged since the render before is not
+// listed again), oldest first; none when the host has no such table. The
+// days before the longest range are not looked at, so an archive that
+// keeps years costs a render no more than one that keeps a year.
 func (g *gatherer) days(table string) ([]archive.DayFiles, error) {
-	var days []archive.DayFiles
-	var err error
-	if kept, ok := g.src.(keptDays); ok && g.listings != nil {
-		days, err = kept.DaysCached(table, g.host, g.listings)
-	} else {
-		days, err = g.src.Days(table, g.host)
-	}
+	days, err := g.src.DaysCached(table, g.host, time.UnixMicro(g.from), g.listings)
 	if err != nil {
 		if isNoData(err) {
 			return nil, nil

@@ -58,6 +58,75 @@ func memoFleet(t *testing.T) *archive.Store {
 	return st
 }
 
+// TestDaysBeforeLongestRange renders a host whose archive holds days
+// before the 365-day range's start, as one kept with --keep 0 does: its
+// pages must equal those of the archive without them, and a render must
+// not look at their folders (the render cache's kept listings count the
+// folders looked at: as many as the archive without them has).
+func TestDaysBeforeLongestRange(t *testing.T) {
+	n := fixedNow
+	from := n.Add(-longest)
+	write := func() *archive.Store {
+		st := writeFixture(t, fixtureHost{Name: "old", Every: 30 * time.Minute, Processes: 2, Seed: 9,
+			Spans: []span{{From: n.Add(-369 * 24 * time.Hour), To: n.Add(-363 * 24 * time.Hour)},
+				{From: n.Add(-2 * 24 * time.Hour), To: n.Add(time.Second)}}})
+		if _, err := st.Compact("old", n); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	full, pruned := write(), write()
+	// The folders of the days that end at or before the range's start,
+	// removed from one archive; all of them settled, as a timer finds them.
+	removed := 0
+	settled := time.Now().Add(-10 * time.Minute)
+	for _, st := range []*archive.Store{full, pruned} {
+		err := filepath.WalkDir(st.Dir(), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || !d.IsDir() || !strings.HasPrefix(d.Name(), "date=") {
+				return err
+			}
+			day, err := time.Parse(time.DateOnly, strings.TrimPrefix(d.Name(), "date="))
+			if err != nil {
+				return err
+			}
+			if st == pruned && !day.AddDate(0, 0, 1).After(from) {
+				removed++
+				if err := os.RemoveAll(p); err != nil {
+					return err
+				}
+				return fs.SkipDir
+			}
+			return os.Chtimes(p, settled, settled)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if removed == 0 {
+		t.Fatal("the fixture has no day before the longest range")
+	}
+	render := func(st *archive.Store, cache, out string) Report {
+		t.Helper()
+		var rep Report
+		for i := range 2 { // the second render uses the listings the first kept
+			var err error
+			rep, err = Build(context.Background(), st, Options{Out: filepath.Join(out, fmt.Sprint(i)), Now: n, Log: quietLog(), Cache: cache})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return rep
+	}
+	dir := t.TempDir()
+	got := render(full, filepath.Join(dir, "cache-full"), filepath.Join(dir, "full"))
+	want := render(pruned, filepath.Join(dir, "cache-pruned"), filepath.Join(dir, "pruned"))
+	compareSites(t, "days before the range", filepath.Join(dir, "full", "1"), filepath.Join(dir, "pruned", "1"))
+	if want.FoldersKept == 0 || got.FoldersKept != want.FoldersKept {
+		t.Errorf("day folders looked at from their kept listings: %d, want %d (%d folders before the range removed): the days before the range were looked at",
+			got.FoldersKept, want.FoldersKept, removed)
+	}
+}
+
 // TestDayMemo renders with a render cache at later and later times, as a
 // timer does, with changes to the archive in between: each render must
 // equal a full render without a cache, add the closed days it can from

@@ -165,8 +165,8 @@ func (r renamedHosts) Partitions(table, host string) ([]archive.Partition, error
 	return r.Store.Partitions(table, r.names[host])
 }
 
-func (r renamedHosts) Days(table, host string) ([]archive.DayFiles, error) {
-	return r.Store.Days(table, r.names[host])
+func (r renamedHosts) DaysCached(table, host string, from time.Time, l *archive.Listings) ([]archive.DayFiles, error) {
+	return r.Store.DaysCached(table, r.names[host], from, l)
 }
 
 // appendLate writes the batches bs of host to st as one part, as a

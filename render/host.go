@@ -21,7 +21,7 @@ type scanner interface {
 	Hosts() ([]string, error)
 	Partitions(table, host string) ([]archive.Partition, error)
 	Scan(table, host string, from, to time.Time, cols ...string) (*archive.Frame, error)
-	Days(table, host string) ([]archive.DayFiles, error)
+	DaysCached(table, host string, from time.Time, l *archive.Listings) ([]archive.DayFiles, error)
 	ScanFiles(res archive.Resolution, d archive.DayFiles, from, to time.Time, cols ...string) (*archive.Frame, error)
 	Stamp(res archive.Resolution, d archive.DayFiles) (string, error)
 	FileSpans(d archive.DayFiles, l *archive.Listings) ([]archive.FileSpan, error)
