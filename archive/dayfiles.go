@@ -64,12 +64,9 @@ func (s *Store) DaysCached(table, host string, from time.Time, l *Listings) ([]D
 	if err := CheckHost(host); err != nil {
 		return nil, err
 	}
-	parts, err := s.days(table, host)
+	parts, err := s.daysFrom(table, host, from)
 	if err != nil {
 		return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
-	}
-	if !from.IsZero() {
-		parts = slices.DeleteFunc(parts, func(p Partition) bool { return !p.End().After(from) })
 	}
 	// Each day's folders are listed, and looked in, from their parent
 	// folders, opened once (dirAt: a listing or a look a few system

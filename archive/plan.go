@@ -127,7 +127,13 @@ func currentRollupName(names, rnames []string) (string, bool) {
 // first: the day folders, and the days that have only rollups (a copy of
 // the archive without their raw rows, see RenderKeys).
 func (s *Store) days(table, host string) ([]Partition, error) {
-	parts, err := s.partitions(table, host)
+	return s.daysFrom(table, host, time.Time{})
+}
+
+// daysFrom is days without the days that end at or before from
+// (partitionsFrom).
+func (s *Store) daysFrom(table, host string, from time.Time) ([]Partition, error) {
+	parts, err := s.partitionsFrom(table, host, from)
 	if err != nil || !HasRollups(table) {
 		return parts, err
 	}
@@ -135,12 +141,16 @@ func (s *Store) days(table, host string) ([]Partition, error) {
 	for _, p := range parts {
 		have[p.Day] = true
 	}
+	first := firstDayName(from)
 	for _, dir := range rollupHostDirs(table, host, tableResolutions(table)) {
 		names, err := s.readDirNames(dir)
 		if err != nil {
 			return nil, err
 		}
 		for _, n := range names {
+			if n < first {
+				continue
+			}
 			date, ok := strings.CutPrefix(n, "date=")
 			if !ok {
 				continue

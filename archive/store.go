@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 )
 
 // journalDir holds the journals and lock files, outside the table folders
@@ -312,12 +313,23 @@ func (s *Store) hostDirs(host string) ([]Partition, error) {
 // partitions lists the day folders of table for host, oldest first.
 // Folder names that do not parse are skipped.
 func (s *Store) partitions(table, host string) ([]Partition, error) {
+	return s.partitionsFrom(table, host, time.Time{})
+}
+
+// partitionsFrom is partitions without the days that end at or before
+// from, whose names are passed over unparsed: a folder's names are sorted,
+// and so are the dates in them.
+func (s *Store) partitionsFrom(table, host string, from time.Time) ([]Partition, error) {
 	names, err := s.readDirNames(table + "/host=" + host)
 	if err != nil {
 		return nil, err
 	}
+	first := firstDayName(from)
 	var out []Partition
 	for _, n := range names {
+		if n < first {
+			continue
+		}
 		date, ok := strings.CutPrefix(n, "date=")
 		if !ok {
 			continue
@@ -329,4 +341,15 @@ func (s *Store) partitions(table, host string) ([]Partition, error) {
 		out = append(out, Partition{Table: table, Host: host, Day: day})
 	}
 	return out, nil
+}
+
+// firstDayName returns the name of the folder of the first day that ends
+// after from: names that sort before it are of days that end at or before
+// from ("" for the zero time: none). A folder named other than a day's is
+// skipped whichever side it sorts on.
+func firstDayName(from time.Time) string {
+	if from.IsZero() {
+		return ""
+	}
+	return "date=" + Day(from).Format(time.DateOnly)
 }
