@@ -77,10 +77,12 @@ type sampleRun struct {
 	notes    []string // its warnings, errors and maintenance lines; read after done
 }
 
-func startSample(t *testing.T, bin, dir string) *sampleRun {
+// startSample starts almanac sample on the archive dir, sampling and
+// flushing every second and consolidating spans of consolidate.
+func startSample(t *testing.T, bin, dir, consolidate string) *sampleRun {
 	t.Helper()
 	cmd := exec.Command(bin, "sample", "--archive", dir, "--host", "crashhost",
-		"--interval", "1s", "--flush", "1s", "--consolidate", "2s", "--log-level", "debug", "--log-format", "json")
+		"--interval", "1s", "--flush", "1s", "--consolidate", consolidate, "--log-level", "debug", "--log-format", "json")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +198,7 @@ func TestKillNine(t *testing.T) {
 	// to start on a loaded machine, have appended fewer samples than that.
 	i := 0
 	for ; i < kills || len(appended) < kills && i < 2*kills; i++ {
-		r := startSample(t, bin, dir)
+		r := startSample(t, bin, dir, "2s")
 		// Die anywhere from start-up (journal replay) to mid-flush.
 		time.Sleep(time.Duration(200+rng.IntN(2800)) * time.Millisecond)
 		got := r.stop(t, syscall.SIGKILL)
@@ -207,14 +209,19 @@ func TestKillNine(t *testing.T) {
 	}
 	// A last clean run replays what the last kill left in the journal, and
 	// runs for eight samples or more, until a span of --consolidate has
-	// ended and been merged, however few samples the killed runs took (a
-	// span is merged when it holds two parts or more: a loaded machine
-	// skips ticks), for 40 samples at most.
+	// ended and been merged, however few samples the killed runs took, for
+	// 40 samples at most. A span is merged when two parts or more begin in
+	// it, and a part holds two samples at 1 s (the writer seals a segment
+	// once it spans --flush): a part begins every 2 s, or more on a loaded
+	// machine that skips ticks, so a run of 2 s spans alone seldom merges
+	// one (the killed runs' parts, a restart apart, do). The last run's
+	// spans are 8 s: two parts or more begin in each while ticks come every
+	// 2 s or less.
 	hourFiles := func() []string {
 		hours, _ := filepath.Glob(filepath.Join(dir, schema.TableSystem, "host=crashhost", "date=*", "hour-*.parquet"))
 		return hours
 	}
-	r := startSample(t, bin, dir)
+	r := startSample(t, bin, dir, "8s")
 	for n := 0; n < 8 || len(hourFiles()) == 0 && n < 40; n++ {
 		appended = append(appended, <-r.appended)
 	}
