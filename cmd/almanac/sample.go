@@ -101,6 +101,10 @@ func runSample(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if try, short := o.shortConsolidate(); short {
+		log.Warn("--consolidate is under two parts' time: a span in which one part begins is not merged (try: a span that always begins two, 0 if none does)",
+			"consolidate", o.consolidate, "part_every", o.partEvery(), "try", try)
+	}
 	sopts.Log = log
 	src, err := sample.NewSource(o.proc, o.sys, o.rootfs)
 	if err != nil {
@@ -211,6 +215,30 @@ func (o *sampleOptions) check(args []string) error {
 		return &usageError{msg: "--archive is empty", hint: "almanac sample --archive /var/lib/almanac"}
 	}
 	return nil
+}
+
+// partEvery returns how often a part begins at --interval and --flush:
+// the writer seals a segment with the first sample --flush or more after
+// the segment's first, and the next segment begins with the sample after.
+func (o *sampleOptions) partEvery() time.Duration {
+	return ((o.flush+o.interval-1)/o.interval + 1) * o.interval
+}
+
+// shortConsolidate reports whether --consolidate is on and shorter than
+// two parts (partEvery): such a span may begin one part only, which
+// consolidation leaves as it is. try is the shortest span (a divisor of
+// 24h) that always begins two, or 0 (off) when none does.
+func (o *sampleOptions) shortConsolidate() (try time.Duration, short bool) {
+	want := 2 * o.partEvery()
+	if o.consolidate <= 0 || o.consolidate >= want {
+		return 0, false
+	}
+	for d := want.Truncate(time.Second); d <= 24*time.Hour; d += time.Second {
+		if d >= want && 24*time.Hour%d == 0 {
+			return d, true
+		}
+	}
+	return 0, true
 }
 
 // queueLen is the number of samples --queue holds at --interval.

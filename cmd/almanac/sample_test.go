@@ -238,3 +238,34 @@ func TestFlushGOGC(t *testing.T) {
 		t.Errorf("GOGC during the flushes: %v, want %d during the first (the one of the loop)", gogcs, flushGCPercent)
 	}
 }
+
+// TestShortConsolidate checks when almanac sample warns that --consolidate
+// may not merge (a span that begins one part only) and the span it offers.
+func TestShortConsolidate(t *testing.T) {
+	const s, m, h = time.Second, time.Minute, time.Hour
+	for _, tc := range []struct {
+		what                         string
+		interval, flush, consolidate time.Duration
+		every                        time.Duration // a part begins every
+		short                        bool
+		try                          time.Duration
+	}{
+		{"the defaults", 10 * s, 5 * m, h, 310 * s, false, 0},
+		{"TestKillNine's killed runs", s, s, 2 * s, 2 * s, true, 4 * s},
+		{"two parts a span", s, s, 4 * s, 2 * s, false, 0},
+		{"TestKillNine's last run", s, s, 8 * s, 2 * s, false, 0},
+		{"ticks 2 s apart", 2 * s, 2 * s, 4 * s, 4 * s, true, 8 * s},
+		{"10 minutes of 5-minute parts", 10 * s, 5 * m, 10 * m, 310 * s, true, 10*m + 40*s},
+		{"an hour of hour-long parts", 10 * s, h, h, h + 10*s, true, 2*h + 24*m},
+		{"off", 10 * s, 7 * s, 0, 20 * s, false, 0},
+		{"parts longer than half a day", m, 13 * h, 24 * h, 13*h + m, true, 0},
+	} {
+		o := sampleOptions{interval: tc.interval, flush: tc.flush, consolidate: tc.consolidate}
+		if got := o.partEvery(); got != tc.every {
+			t.Errorf("%s: a part every %v, want %v", tc.what, got, tc.every)
+		}
+		if try, short := o.shortConsolidate(); short != tc.short || try != tc.try {
+			t.Errorf("%s: short %t, try %v; want %t, %v", tc.what, short, try, tc.short, tc.try)
+		}
+	}
+}
