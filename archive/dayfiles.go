@@ -88,7 +88,7 @@ func (s *Store) DaysCached(table, host string, from time.Time, l *Listings) ([]D
 	settled := time.Now().Add(-listingSettled).UnixNano() // a folder changed before then may be kept
 	for _, p := range parts {
 		d := DayFiles{Partition: p}
-		date := "date=" + p.Day.UTC().Format(time.DateOnly)
+		date := dayFolder(p.Day)
 		if !none[0] {
 			if d.names, d.stats, err = s.listDayKept(dirs[0], date, p.Dir(), l, settled); err != nil {
 				return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)

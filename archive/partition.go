@@ -49,8 +49,12 @@ func CheckTable(table string) error {
 // Dir returns the partition's folder relative to the archive root:
 // <table>/host=<host>/date=<YYYY-MM-DD>.
 func (p Partition) Dir() string {
-	return p.Table + "/host=" + p.Host + "/date=" + p.Day.UTC().Format(time.DateOnly)
+	return p.Table + "/host=" + p.Host + "/" + dayFolder(p.Day)
 }
+
+// dayFolder returns the name of the folder of the day that starts at day
+// (midnight UTC): date=<YYYY-MM-DD>.
+func dayFolder(day time.Time) string { return "date=" + day.UTC().Format(time.DateOnly) }
 
 // End returns the end of the partition's day (the next midnight UTC).
 func (p Partition) End() time.Time { return p.Day.UTC().AddDate(0, 0, 1) }

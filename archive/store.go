@@ -351,5 +351,5 @@ func firstDayName(from time.Time) string {
 	if from.IsZero() {
 		return ""
 	}
-	return "date=" + Day(from).Format(time.DateOnly)
+	return dayFolder(Day(from))
 }

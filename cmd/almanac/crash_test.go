@@ -211,12 +211,11 @@ func TestKillNine(t *testing.T) {
 	// runs for eight samples or more, until a span of --consolidate has
 	// ended and been merged, however few samples the killed runs took, for
 	// 40 samples at most. A span is merged when two parts or more begin in
-	// it, and a part holds two samples at 1 s (the writer seals a segment
-	// once it spans --flush): a part begins every 2 s, or more on a loaded
-	// machine that skips ticks, so a run of 2 s spans alone seldom merges
-	// one (the killed runs' parts, a restart apart, do). The last run's
-	// spans are 8 s: two parts or more begin in each while ticks come every
-	// 2 s or less.
+	// it, and at 1 s a part begins every 2 s (sampleOptions.partEvery), or
+	// more on a loaded machine that skips ticks: a run of 2 s spans alone
+	// seldom merges one (the killed runs' parts, a restart apart, do). The
+	// last run's spans are 8 s: two parts or more begin in each while ticks
+	// come every 2 s or less.
 	hourFiles := func() []string {
 		hours, _ := filepath.Glob(filepath.Join(dir, schema.TableSystem, "host=crashhost", "date=*", "hour-*.parquet"))
 		return hours
