@@ -2,8 +2,8 @@ package archive
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
+	"strconv"
 )
 
 // FileSpan is one file a raw read of a day takes (a live file of its
@@ -27,7 +27,18 @@ func (f FileSpan) Overlaps(from, to int64) bool {
 
 // Stamp returns the part of a Stamp that f makes: name, size and
 // modification time.
-func (f FileSpan) Stamp() string { return fmt.Sprintf("%s %d %d\n", f.Name, f.Size, f.ModTime) }
+func (f FileSpan) Stamp() string { return string(f.AppendStamp(nil)) }
+
+// AppendStamp appends f's Stamp to b: a render keys each hour it keeps
+// by the stamps of its files, thousands a render.
+func (f FileSpan) AppendStamp(b []byte) []byte {
+	b = append(b, f.Name...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, f.Size, 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, f.ModTime, 10)
+	return append(b, '\n')
+}
 
 // FileSpans returns the files a raw read of the day d takes, as Days listed
 // them, each with the times of its rows: a reader that keeps what it

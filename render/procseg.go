@@ -4,10 +4,10 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"almanac/archive"
@@ -504,9 +504,14 @@ func (g *gatherer) segFrame(days []archive.DayFiles, lo, hi int64, memo *tableMe
 // table: the files of its day that may hold its rows, by name, size and
 // modification time; "" when they cannot be told.
 func (g *gatherer) procSegKey(days []archive.DayFiles, lo, hi int64) string {
-	h := sha256.New()
-	h.Write(g.memo.c.dayBase)
-	fmt.Fprintf(h, "process span %d %d\n%q\n", lo, hi, procAllColumns)
+	k := append([]byte(nil), g.memo.c.dayBase...)
+	k = append(k, "process span "...)
+	k = strconv.AppendInt(k, lo, 10)
+	k = append(k, ' ')
+	k = strconv.AppendInt(k, hi, 10)
+	k = append(k, '\n')
+	k = appendQuotedList(k, procAllColumns)
+	k = append(k, '\n')
 	for _, d := range days {
 		d0 := d.Day.UnixMicro()
 		if d0 > lo || d.End().UnixMicro() <= lo {
@@ -516,9 +521,10 @@ func (g *gatherer) procSegKey(days []archive.DayFiles, lo, hi int64) string {
 		if err != nil {
 			return ""
 		}
-		writeStamps(h, fs, lo, hi)
+		k = appendStamps(k, fs, lo, hi)
 	}
-	return spanKeyPrefix + string(h.Sum(nil))
+	sum := sha256.Sum256(k)
+	return spanKeyPrefix + string(sum[:])
 }
 
 // keepSegs puts the closed segments of segs read from the archive (or read
