@@ -1,6 +1,7 @@
 package site
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -53,10 +54,11 @@ func (t Target) key(rel string) string {
 // without a scheme (or with file://) into a directory target.
 // Bucket names follow the S3 rules (3 to 63 lower-case letters, digits, '.'
 // and '-', starting and ending with a letter or digit, not an IP address);
-// prefixes may not hold empty, "." or ".." segments.
+// prefixes may not hold empty, "." or ".." segments. An error says what
+// is wrong with s, not s: the caller names it (the flag that gave it).
 func ParseTarget(s string) (Target, error) {
 	if s == "" {
-		return Target{}, fmt.Errorf("site: empty target: want a directory or s3://bucket/prefix")
+		return Target{}, errors.New("empty target: want a directory or s3://bucket/prefix")
 	}
 	scheme, rest, hasScheme := strings.Cut(s, "://")
 	if !hasScheme {
@@ -64,29 +66,29 @@ func ParseTarget(s string) (Target, error) {
 	}
 	switch strings.ToLower(scheme) {
 	case "s3":
-		return parseS3(s, rest)
+		return parseS3(rest)
 	case "file":
 		if rest == "" || !strings.HasPrefix(rest, "/") {
-			return Target{}, fmt.Errorf("site: target %q: want file:///absolute/path", s)
+			return Target{}, errors.New("want file:///absolute/path")
 		}
 		return Target{Kind: Dir, Path: filepath.Clean(rest)}, nil
 	default:
-		return Target{}, fmt.Errorf("site: target %q: unsupported scheme %q: want a directory or s3://bucket/prefix", s, scheme)
+		return Target{}, fmt.Errorf("unsupported scheme %q: want a directory or s3://bucket/prefix", scheme)
 	}
 }
 
-func parseS3(s, rest string) (Target, error) {
+func parseS3(rest string) (Target, error) {
 	bucket, prefix, _ := strings.Cut(rest, "/")
 	if bucket == "" {
-		return Target{}, fmt.Errorf("site: target %q: no bucket: want s3://bucket/prefix", s)
+		return Target{}, errors.New("no bucket: want s3://bucket/prefix")
 	}
 	if err := checkBucket(bucket); err != nil {
-		return Target{}, fmt.Errorf("site: target %q: %w", s, err)
+		return Target{}, err
 	}
 	prefix = strings.Trim(prefix, "/")
 	if prefix != "" {
 		if err := checkPrefix(prefix); err != nil {
-			return Target{}, fmt.Errorf("site: target %q: %w", s, err)
+			return Target{}, err
 		}
 	}
 	return Target{Kind: S3, Bucket: bucket, Prefix: prefix}, nil

@@ -55,6 +55,11 @@ func TestCLIContract(t *testing.T) {
 			stderrHas: []string{"missing subcommand"}},
 		{name: "archive bad subcommand", args: []string{"archive", "shred"}, code: 2, stdoutNone: true,
 			stderrHas: []string{`unknown subcommand "shred"`}},
+		// The flag names the value once; the error says what is wrong with it.
+		{name: "ship to another scheme", args: []string{"ship", "--archive", "x", "--to", "ftp://x"}, code: 2, stdoutNone: true,
+			stderrHas: []string{`almanac ship: --to "ftp://x": unsupported scheme "ftp": want a directory or s3://bucket/prefix`, "try: almanac ship --to s3://"}},
+		{name: "publish to a bad bucket", args: []string{"publish", "--site", "x", "--to", "s3://AB/site"}, code: 2, stdoutNone: true,
+			stderrHas: []string{`almanac publish: --to "s3://AB/site": bucket name "AB": want 3 to 63 characters`}},
 		{name: "health of missing archive", args: []string{"health", "--archive", "/nonexistent/almanac", "--host", "web1"}, code: 1, stdoutNone: true,
 			stderrHas: []string{"almanac health:", "/nonexistent/almanac"}},
 	}
