@@ -189,11 +189,11 @@ func (u *uploader) uploadSite(ctx context.Context, c Changes, last func(string) 
 // checkSourceTarget refuses a target that is the source, inside it, or
 // contains it: the swap would move the source away or publish into itself.
 func checkSourceTarget(src, dst string) error {
-	s, err := canonical(src)
+	s, err := Canonical(src)
 	if err != nil {
 		return err
 	}
-	d, err := canonical(dst)
+	d, err := Canonical(dst)
 	if err != nil {
 		return err
 	}
@@ -209,9 +209,9 @@ func checkSourceTarget(src, dst string) error {
 	return nil
 }
 
-// canonical returns the absolute path of p with the symlinks of its
-// existing part resolved.
-func canonical(p string) (string, error) {
+// Canonical returns the absolute path of p with the symlinks of its
+// existing part resolved: two names of one folder give the same path.
+func Canonical(p string) (string, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return "", err

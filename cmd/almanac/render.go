@@ -84,8 +84,23 @@ func runRender(ctx context.Context, e *env, args []string) error {
 		if *index && fset.NArg() == 0 {
 			return &usageError{msg: "--index needs the shard folders as arguments", hint: "almanac render --index --out /var/www/almanac /srv/shards/*"}
 		}
-		// Refuse a wrong --out before any work: only a site almanac built
-		// (or an empty folder) is replaced.
+		// Refuse a wrong --out before any work: one that holds what the
+		// render reads, or lies in it; and only a site almanac built (or
+		// an empty folder) is replaced.
+		var others []flagPath
+		switch {
+		case *index:
+			for _, s := range fset.Args() {
+				others = append(others, flagPath{"shard folder", s})
+			}
+		case isS3(*dir):
+			others = append(others, flagPath{"--cache", *cache})
+		default:
+			others = append(others, flagPath{"--archive", *dir})
+		}
+		if err := checkApart(*out, others); err != nil {
+			return err
+		}
 		if err := site.CheckReplace(*out, render.SiteMarker); err != nil {
 			return err
 		}
@@ -201,7 +216,7 @@ func runRender(ctx context.Context, e *env, args []string) error {
 			others = append(others, *out)
 		}
 		for _, other := range others {
-			if abs, err := filepath.Abs(other); err == nil && within(opts.Cache, abs) {
+			if within(opts.Cache, other) {
 				return &usageError{msg: fmt.Sprintf("--render-cache %s is inside %s", opts.Cache, other), hint: "almanac render --render-cache /var/cache/almanac-render"}
 			}
 		}
@@ -276,10 +291,39 @@ func buildSite(ctx context.Context, store *archive.Store, out string, opts rende
 	return rep, nil
 }
 
-// within reports whether path is dir or inside it (both absolute).
+// within reports whether the folder path is dir or inside it, the
+// symbolic links of their existing parts resolved.
 func within(path, dir string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && filepath.IsLocal(rel) || rel == "."
+	p, err := site.Canonical(path)
+	if err != nil {
+		return false
+	}
+	d, err := site.Canonical(dir)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && (filepath.IsLocal(rel) || rel == ".")
+}
+
+// flagPath is a folder given by a flag (or an argument), as messages name
+// it.
+type flagPath struct{ flag, path string }
+
+// checkApart refuses an --out that is, or holds, a folder the render reads
+// (each render replaces --out whole, and would delete it), or that lies
+// in one (the site would be written into it).
+func checkApart(out string, others []flagPath) error {
+	const hint = "almanac render --archive /var/lib/almanac --out /var/www/almanac"
+	for _, o := range others {
+		switch {
+		case within(o.path, out):
+			return &usageError{msg: fmt.Sprintf("%s %s is inside --out %s: each render replaces --out whole, and would delete it", o.flag, o.path, out), hint: hint}
+		case within(out, o.path):
+			return &usageError{msg: fmt.Sprintf("--out %s is inside %s %s: the site would be written into it", out, o.flag, o.path), hint: hint}
+		}
+	}
+	return nil
 }
 
 // buildIndex joins the shard folders into a new folder next to out and

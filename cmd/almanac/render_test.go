@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -272,5 +273,72 @@ func TestRenderCounts(t *testing.T) {
 		if b.String() != c.want {
 			t.Errorf("reportSkipped(%q) wrote %q, want %q", c.skipped, b.String(), c.want)
 		}
+	}
+}
+
+// An --out that holds a folder the render reads, or lies in one, is
+// refused before anything is written: each render replaces --out whole,
+// so an archive kept inside the site's folder would be deleted by the
+// swap, and a site written into the archive would sit among its tables.
+// A symbolic link to the folder is the folder.
+func TestRenderOutApart(t *testing.T) {
+	tmp := t.TempDir()
+	www := filepath.Join(tmp, "www")
+	arch := filepath.Join(www, "data") // the archive inside a site's folder
+	if err := writeFleetHost(arch, fleetHost{name: "web1"}, time.Now().UTC().Truncate(time.Minute), 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(www, render.SiteMarker), nil, 0o644); err != nil {
+		t.Fatal(err) // --out is a site almanac built: CheckReplace alone would let it go
+	}
+	if err := os.Symlink(www, filepath.Join(tmp, "alias")); err != nil {
+		t.Fatal(err)
+	}
+	shard := filepath.Join(www, "shard0")
+	if err := os.Mkdir(shard, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := func() []string {
+		var out []string
+		filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
+			if err == nil {
+				out = append(out, p)
+			}
+			return err
+		})
+		return out
+	}
+	before := files()
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"archive inside out", []string{"--archive", arch, "--out", www},
+			"--archive " + arch + " is inside --out " + www + ": each render replaces --out whole, and would delete it"},
+		{"archive is out", []string{"--archive", arch, "--out", arch}, "--archive " + arch + " is inside --out " + arch},
+		{"archive through a link", []string{"--archive", filepath.Join(tmp, "alias", "data"), "--out", www},
+			"--archive " + filepath.Join(tmp, "alias", "data") + " is inside --out " + www},
+		{"out inside archive", []string{"--archive", arch, "--out", filepath.Join(arch, "site")},
+			"--out " + filepath.Join(arch, "site") + " is inside --archive " + arch + ": the site would be written into it"},
+		{"s3 cache inside out", []string{"--archive", "s3://metrics/almanac", "--cache", filepath.Join(www, "cache"), "--out", www},
+			"--cache " + filepath.Join(www, "cache") + " is inside --out " + www},
+		{"shard inside out", []string{"--index", "--out", www, shard}, "shard folder " + shard + " is inside --out " + www},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), append([]string{"render", "--log-level", "warn"}, c.args...), &stdout, &stderr)
+			if code != 2 || !strings.Contains(stderr.String(), "almanac render: "+c.want) || !strings.Contains(stderr.String(), "try: ") {
+				t.Errorf("exit %d, want 2 with %q and a try: line; stderr: %s", code, c.want, &stderr)
+			}
+			if after := files(); !slices.Equal(after, before) {
+				t.Errorf("files changed: %d before, %d after", len(before), len(after))
+			}
+		})
+	}
+	// Apart, it renders.
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"render", "--log-level", "warn", "--archive", arch, "--out", filepath.Join(tmp, "site")}, &stdout, &stderr); code != 0 {
+		t.Errorf("render to a folder apart: exit %d: %s", code, &stderr)
 	}
 }
