@@ -427,3 +427,35 @@ func TestForEachTally(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+// A dry run, and a listing, of a directory target that does not exist yet
+// see it as empty and leave it missing; a ship creates it.
+func TestShipDirMissingTarget(t *testing.T) {
+	ctx := context.Background()
+	keys := []string{"cpu/host=a/date=2026-08-21/p-1.parquet", "mem/host=a/date=2026-08-21/p-1.parquet"}
+	src := writeTree(t, map[string]string{keys[0]: "cpu", keys[1]: "mem"})
+	dst := filepath.Join(t.TempDir(), "nfs", "archive")
+	tg := Target{Kind: Dir, Path: dst}
+	missing := func(what string) {
+		t.Helper()
+		if _, err := os.Lstat(filepath.Dir(dst)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: %s exists (%v), want it left missing", what, filepath.Dir(dst), err)
+		}
+	}
+	got, err := ListKeys(ctx, tg, ListPrefixes(keys), Options{})
+	if err != nil || len(got) != 0 {
+		t.Errorf("ListKeys = %v, %v; want none", got, err)
+	}
+	missing("ListKeys")
+	r, err := Ship(ctx, tg, src, keys, ShipOptions{Options: Options{DryRun: true}})
+	if err != nil || len(r.Changes.Upload) != 2 || r.Uploaded != 0 {
+		t.Errorf("dry run: %+v, %v; want 2 to upload, none uploaded", r.Changes, err)
+	}
+	missing("dry run")
+	if r, err = Ship(ctx, tg, src, keys, ShipOptions{}); err != nil || r.Uploaded != 2 {
+		t.Fatalf("ship: %+v, %v; want 2 uploaded", r, err)
+	}
+	if diff := cmp.Diff(map[string]string{keys[0]: "cpu", keys[1]: "mem"}, readTree(t, dst)); diff != "" {
+		t.Errorf("target (-want +got):\n%s", diff)
+	}
+}

@@ -87,7 +87,7 @@ func ship(ctx context.Context, t Target, dir string, keys []string, opts *ShipOp
 			return Report{}, err
 		}
 	}
-	st, err := openStore(ctx, t, opts.S3, opts.Logger)
+	st, err := openStore(ctx, t, opts.S3, opts.Logger, !opts.DryRun)
 	if err != nil {
 		return Report{}, err
 	}
@@ -188,7 +188,7 @@ func ListPrefixes(keys []string) []string {
 // without reading the objects: for a caller that must decide what a ship
 // supersedes. Keys that are not safe relative paths are left out.
 func ListKeys(ctx context.Context, t Target, prefixes []string, opts Options) ([]string, error) {
-	st, err := openStore(ctx, t, opts.S3, opts.Logger)
+	st, err := openStore(ctx, t, opts.S3, opts.Logger, false)
 	if err != nil {
 		return nil, fmt.Errorf("site: list %s: %w", t, err)
 	}

@@ -42,14 +42,18 @@ const internalPrefix = ".almanac-"
 
 func isInternal(key string) bool { return strings.HasPrefix(path.Base(key), internalPrefix) }
 
-// openStore returns the store of t. A directory target is created when
-// missing.
-func openStore(ctx context.Context, t Target, o S3Options, log *slog.Logger) (store, error) {
+// openStore returns the store of t. A missing directory target is
+// created, or with create false (a dry run, a listing) seen as empty and
+// left missing.
+func openStore(ctx context.Context, t Target, o S3Options, log *slog.Logger, create bool) (store, error) {
 	if t.Kind == S3 {
 		return newS3Store(ctx, t, o, log)
 	}
 	if err := checkDirTarget(t.Path); err != nil {
 		return nil, err
+	}
+	if _, err := os.Lstat(t.Path); !create && errors.Is(err, fs.ErrNotExist) {
+		return missingDir(t.Path), nil
 	}
 	if err := os.MkdirAll(t.Path, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", t.Path, err)
@@ -84,6 +88,26 @@ func checkDirTarget(p string) error {
 	}
 	return nil
 }
+
+// missingDir is a directory target that does not exist, as a dry run or
+// a listing sees it: empty. Nothing is written to it.
+type missingDir string
+
+func (m missingDir) String() string { return string(m) }
+
+func (missingDir) list(context.Context, string) ([]Object, error) { return nil, nil }
+
+func (missingDir) resolve(context.Context, *Object) error { return nil }
+
+func (m missingDir) put(context.Context, Object, io.ReadSeeker, headers) error {
+	return fmt.Errorf("%s was not created", string(m))
+}
+
+func (m missingDir) get(_ context.Context, key string, _ io.Writer) (string, error) {
+	return "", fmt.Errorf("%s: %w", path.Join(string(m), key), fs.ErrNotExist)
+}
+
+func (m missingDir) remove(context.Context, string) error { return nil }
 
 // dirStore is a directory target. Every access goes through an os.Root.
 type dirStore struct {
