@@ -89,7 +89,8 @@ func runArchive(ctx context.Context, e *env, args []string) error {
 			if err != nil {
 				errs = append(errs, err)
 			}
-			fmt.Fprintf(e.stdout, "%s: %+v\n", h, st)
+			fmt.Fprintf(e.stdout, "%s: %d table-days compacted from %d files (%d rows, %d bytes in, %d out), %d rollups written, %d hour files consolidated, %d files removed\n",
+				h, st.Partitions, st.FilesIn, st.Rows, st.BytesIn, st.BytesOut, st.Rollups, st.Consolidated, st.Removed)
 		}
 		if len(errs) > 0 {
 			return fmt.Errorf("compact: %d of %d hosts failed (the others are compacted):\n%w", len(errs), len(hosts), errors.Join(errs...))

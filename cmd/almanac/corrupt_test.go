@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -352,6 +353,15 @@ func TestCompactEveryHost(t *testing.T) {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not say %q:\n%s", want, stderr)
 		}
+	}
+	// Each host's line says what was done in words, a failed host's too.
+	for _, h := range []string{"a1", "a2", "web1"} {
+		if !regexp.MustCompile(`(?m)^` + h + `: \d+ table-days compacted from \d+ files \(\d+ rows, \d+ bytes in, \d+ out\), \d+ rollups written, \d+ hour files consolidated, \d+ files removed$`).MatchString(stdout) {
+			t.Errorf("stdout lacks the line of host %s:\n%s", h, stdout)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^web1: [1-9]\d* table-days compacted`).MatchString(stdout) {
+		t.Errorf("stdout does not say that web1's days were compacted:\n%s", stdout)
 	}
 	for _, h := range []string{"a1", "web1"} {
 		if m, _ := filepath.Glob(filepath.Join(dir, "system", "host="+h, yesterday, "day-*.parquet")); len(m) != 1 {
