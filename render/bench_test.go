@@ -504,6 +504,58 @@ func BenchmarkRenderLater(b *testing.B) {
 	}
 }
 
+// BenchmarkRenderUnchanged renders the benchmark fleet with a render cache
+// at a given time (--now), then again at that time with nothing changed:
+// every host's pages are linked from the cache, keyed by a look at the
+// files of its days in the longest range. It is what each host that did
+// not change costs a render after one that did (RenderIncremental).
+// $ALMANAC_BENCH_SCALE picks other fleets (1x365 and 1x730: whether the
+// cost grows with days of history).
+//
+//	go test ./render -run '^$' -bench RenderUnchanged -benchtime 10x
+func BenchmarkRenderUnchanged(b *testing.B) {
+	for _, size := range benchSizes(b, fmt.Sprintf("%dx%d", benchHosts, benchDays)) {
+		b.Run(fmt.Sprintf("hosts=%d,days=%d", size[0], size[1]), func(b *testing.B) {
+			st, err := archive.Open(benchFleetOf(b, size[0], size[1]), quietLog())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			hosts, err := st.Hosts()
+			if err != nil {
+				b.Fatal(err)
+			}
+			opts, full, _ := fullThenCached(b, st)
+			opts.FixedNow = true
+			os.RemoveAll(opts.Out)
+			if _, err := Build(context.Background(), st, opts); err != nil { // keeps the pages
+				b.Fatal(err)
+			}
+			var again float64
+			b.ResetTimer()
+			for b.Loop() {
+				b.StopTimer()
+				os.RemoveAll(opts.Out)
+				b.StartTimer()
+				c := cpuTime()
+				rep, err := Build(context.Background(), st, opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				again += c()
+				if rep.Cached != len(hosts) {
+					b.Fatalf("%d of %d hosts from the cache, want all", rep.Cached, len(hosts))
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(full, "full-cpu-s")
+			b.ReportMetric(again/float64(b.N), "cpu-s/op")
+			b.ReportMetric(again/float64(b.N)/float64(len(hosts)), "cpu-s/host")
+			b.ReportMetric(again/float64(b.N)/full, "of-full")
+		})
+	}
+}
+
 // fullThenCached renders st at fixedNow without a render cache, then again
 // into an empty one, and returns the options of the second (its cache, a
 // site folder) and the CPU seconds of each: a full render's, and a render

@@ -146,11 +146,7 @@ func build(ctx context.Context, src scanner, opts Options) (Report, error) {
 	}
 	var cache *renderCache
 	if opts.Cache != "" {
-		d, ok := src.(interface{ Dir() string })
-		if !ok {
-			return rep, errors.New("render: a render cache needs an archive folder")
-		}
-		if cache, err = openCache(opts.Cache, d.Dir(), opts); err != nil {
+		if cache, err = openCache(opts.Cache, opts); err != nil {
 			return rep, err
 		}
 		defer cache.Close()
@@ -285,20 +281,24 @@ func renderHosts(ctx context.Context, src scanner, w *writer, tmpl *template.Tem
 // render cache when it holds them for the host's files as they are.
 func renderHost(src scanner, w *writer, tmpl *template.Template, host string, cache *renderCache, opts Options) (IndexEntry, error) {
 	var key string
+	var memo *hostMemo
+	if cache != nil {
+		memo = cache.memo(hostDir(host), w.log)
+	}
 	if cache != nil && opts.FixedNow {
+		// The key's look at the day folders is the readers' too.
+		memo.lists = newDayLists(src, host, opts.Now.UnixMicro()-longest.Microseconds(), memo.listings())
 		var err error
-		if key, err = cache.key(host); err != nil {
+		if key, err = cache.key(host, memo.lists); err != nil {
 			w.log.Warn("render cache: cannot key the host; rendering it", "host", host, "err", err)
 		} else if e, ok := cache.load(w, host, key); ok {
+			// The listings kept stay as the last render that read the
+			// host left them (with the spans of its files).
 			cache.mu.Lock()
 			cache.hits++
 			cache.mu.Unlock()
 			return e, nil
 		}
-	}
-	var memo *hostMemo
-	if cache != nil {
-		memo = cache.memo(hostDir(host), w.log)
 	}
 	d, err := gatherMemo(src, w, tmpl, host, memo, opts)
 	if errors.Is(err, errMemoFault) {

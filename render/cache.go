@@ -16,18 +16,21 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"almanac/alert"
 	"almanac/archive"
+	"almanac/schema"
 	"almanac/templates"
 )
 
 // The render cache (Options.Cache) keeps, per host, the pages Build wrote
 // for it and its row of the overview, under the key of what they were
 // made from: the name, size and modification time of every file of the
-// host in the archive (its table partitions and rollups), the render time
+// host its render reads (the live files and current rollups of its days
+// in the longest range: renderCache.key), the render time
 // (Options.Now), the time zone, the templates and this almanac's build.
 // A later Build with the same key links (or copies) the pages into the
 // new site instead of reading the host's files and rendering them again;
@@ -52,7 +55,6 @@ const cacheFormat = "almanac-render-cache-1"
 // renderCache is an open render cache.
 type renderCache struct {
 	root    *os.Root
-	archive string // the archive folder, whose files are the inputs
 	base    []byte // the part of every key that is not the host's: options, templates, build
 	dayBase []byte // the part of every day memo key that is not the day's (daymemo.go)
 	mu      sync.Mutex
@@ -63,9 +65,9 @@ type renderCache struct {
 	foldersKept                              int // day folders from their listings kept (archive.Listings)
 }
 
-// openCache opens (creating it) the render cache at dir for renders of
-// the archive folder archiveDir with opts.
-func openCache(dir, archiveDir string, opts Options) (*renderCache, error) {
+// openCache opens (creating it) the render cache at dir for renders with
+// opts.
+func openCache(dir string, opts Options) (*renderCache, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("render cache: %w", err)
 	}
@@ -103,7 +105,7 @@ func openCache(dir, archiveDir string, opts Options) (*renderCache, error) {
 			return nil, fmt.Errorf("render cache: hash the templates: %w", err)
 		}
 	}
-	return &renderCache{root: root, archive: archiveDir, base: h.Sum(nil), dayBase: dayMemoBase()}, nil
+	return &renderCache{root: root, base: h.Sum(nil), dayBase: dayMemoBase()}, nil
 }
 
 func (c *renderCache) Close() error { return c.root.Close() }
@@ -126,75 +128,38 @@ func hashFS(h hash.Hash, fsys fs.FS) error {
 }
 
 // key returns the cache key of host: the base key and the name, size and
-// modification time of each file of the host in the archive.
-func (c *renderCache) key(host string) (string, error) {
+// modification time of each file its render reads (archive.Store.Stamp):
+// the live files and current rollups of the days of every table that end
+// after the longest range's start, as lists lists them. Days before it do
+// not change the pages, and are not looked at: keying a host kept for
+// years costs what keying one kept for a year does. A closed day folder
+// whose listing the render before kept is not listed again, but each of
+// its files is looked at, as the day memo's keys do.
+func (c *renderCache) key(host string, lists *dayLists) (string, error) {
 	if err := archive.CheckHost(host); err != nil {
 		return "", err
 	}
-	h := sha256.New()
-	h.Write(c.base)
-	fmt.Fprintf(h, "host %q\n", host)
-	// Every table folder of the archive, and of its rollups.
-	var dirs []string
-	tops, err := os.ReadDir(c.archive)
-	if err != nil {
-		return "", err
-	}
-	for _, t := range tops {
-		switch {
-		case !t.IsDir() || strings.HasPrefix(t.Name(), "."):
-		case t.Name() == "rollup":
-			res, err := os.ReadDir(filepath.Join(c.archive, "rollup"))
-			if err != nil {
-				return "", err
-			}
-			for _, r := range res {
-				if !r.IsDir() {
-					continue
-				}
-				tabs, err := os.ReadDir(filepath.Join(c.archive, "rollup", r.Name()))
-				if err != nil {
-					return "", err
-				}
-				for _, tab := range tabs {
-					dirs = append(dirs, "rollup/"+r.Name()+"/"+tab.Name()+"/host="+host)
-				}
-			}
-		default:
-			dirs = append(dirs, t.Name()+"/host="+host)
-		}
-	}
-	for _, dir := range dirs {
-		days, err := os.ReadDir(filepath.Join(c.archive, filepath.FromSlash(dir)))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+	b := append([]byte(nil), c.base...)
+	b = append(b, "host "...)
+	b = strconv.AppendQuote(b, host)
+	b = append(b, '\n')
+	for _, table := range schema.Names() {
+		days, err := lists.days(table)
 		if err != nil {
 			return "", err
 		}
-		for _, day := range days {
-			sub := dir + "/" + day.Name()
-			if !day.IsDir() {
-				fmt.Fprintf(h, "entry %q\n", sub)
-				continue
-			}
-			files, err := os.ReadDir(filepath.Join(c.archive, filepath.FromSlash(sub)))
-			if err != nil {
-				return "", err
-			}
-			for _, f := range files {
-				fi, err := f.Info()
+		for _, d := range days {
+			for _, res := range append([]archive.Resolution{archive.Raw}, d.Current()...) {
+				stamp, err := lists.src.Stamp(res, d)
 				if err != nil {
-					if errors.Is(err, fs.ErrNotExist) {
-						continue // removed since the listing: the key differs anyway
-					}
 					return "", err
 				}
-				fmt.Fprintf(h, "file %q %d %d\n", sub+"/"+f.Name(), fi.Size(), fi.ModTime().UnixNano())
+				b = append(b, stamp...)
 			}
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // cacheEntry is entry.json.

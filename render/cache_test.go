@@ -72,6 +72,26 @@ func TestRenderCache(t *testing.T) {
 	}
 	render("back", fixedNow)
 
+	// History before the longest range: no page shows it, so it does not
+	// change the key (a host kept for years is keyed as one kept for a
+	// year); a day in the range does (a late part, below).
+	old, err := st.Writer("app1", archive.WriterOptions{NoSync: true, FlushEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gOld := synth.New(synth.Host{Name: "app1", Seed: 98})
+	for k := range 3 {
+		if err := old.Append(gOld.Batch(fixedNow.Add(-longest - 48*time.Hour + time.Duration(k)*time.Minute))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := render("history before the range", fixedNow); got != len(hosts) {
+		t.Errorf("after a day before the longest range was written: %d of %d hosts from the cache, want all", got, len(hosts))
+	}
+
 	// A late part: new samples of app1 (its sampler was off for the last hour).
 	w, err := st.Writer("app1", archive.WriterOptions{NoSync: true, FlushEvery: time.Hour})
 	if err != nil {

@@ -855,14 +855,10 @@ func appendQuotedList(b []byte, ss []string) []byte {
 // days before the longest range are not looked at, so an archive that
 // keeps years costs a render no more than one that keeps a year.
 func (g *gatherer) days(table string) ([]archive.DayFiles, error) {
-	days, err := g.src.DaysCached(table, g.host, time.UnixMicro(g.from), g.listings)
-	if err != nil {
-		if isNoData(err) {
-			return nil, nil
-		}
-		return nil, err
+	if g.lists == nil {
+		g.lists = newDayLists(g.src, g.host, g.from, g.listings)
 	}
-	return days, nil
+	return g.lists.days(table)
 }
 
 // rollupFor returns the rollup to read the day d from, or archive.Raw to

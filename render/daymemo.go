@@ -92,6 +92,8 @@ type hostMemo struct {
 
 	mu       sync.Mutex
 	releases []func() // of the memo files read (mapMemoFile)
+
+	lists *dayLists // the host's days as listed for the cache's key; nil: not listed yet
 }
 
 // release lets go of the memo files the host's render read: nothing may

@@ -130,7 +130,8 @@ type gatherer struct {
 	// the day folders' listings kept from the render before (with a
 	// render cache: archive.Listings)
 	listings *archive.Listings
-	ooms     []int64 // the times of the samples (or rollup buckets) that counted OOM kills
+	lists    *dayLists // the days of each table from from, listed once (with listings); nil: none yet
+	ooms     []int64   // the times of the samples (or rollup buckets) that counted OOM kills
 
 	victims []oomVictim // the oom_kill table, to name the OOM marks (services.go)
 	// the last 7 days' CPU busy %, memory used % and load, for the overview
@@ -261,7 +262,11 @@ func gatherKept(src scanner, host, dir string, now time.Time, tz *time.Location,
 	g.d.ranges = make([][]Section, len(ranges))
 	steps := []func() error{g.incidents, g.system, g.cpu, g.pressure, g.memory, g.disk, g.filesystem,
 		g.network, g.temperature, g.gpu, g.custom, g.services, g.processes, g.groups, g.hostFacts, g.self}
-	if memo != nil {
+	switch {
+	case memo != nil && memo.lists != nil:
+		g.lists = memo.lists // listed already, for the render cache's key
+		g.listings = g.lists.l
+	case memo != nil:
 		g.listings = memo.listings()
 	}
 	for _, step := range steps {

@@ -22,7 +22,7 @@ import (
 // adds its times once), and closed days taken from the memo.
 func TestSampleTimesMemo(t *testing.T) {
 	st := memoFleet(t)
-	cache, err := openCache(filepath.Join(t.TempDir(), "render-cache"), st.Dir(), Options{Now: fixedNow})
+	cache, err := openCache(filepath.Join(t.TempDir(), "render-cache"), Options{Now: fixedNow})
 	if err != nil {
 		t.Fatal(err)
 	}
