@@ -8,10 +8,10 @@ import (
 
 // dayLists holds the days of a host's tables as its render listed them
 // (archive.Store.DaysCached, from the longest range's start: no reader
-// looks before it), each table once (the readers of a table see the
-// same files): the render cache keys the host's
-// pages by the files of those days (renderCache.key), and the readers
-// read them, from one look at each day folder.
+// looks before it), each table once, so that the readers of a table see
+// the same files: the render cache keys the host's pages by the files of
+// those days (renderCache.key), and the readers read them, from one look
+// at each day folder.
 type dayLists struct {
 	src   scanner
 	host  string
