@@ -17,9 +17,17 @@ import (
 // resolution and again to read them.
 type DayFiles struct {
 	Partition
-	names   []string                  // the day folder's usable names; nil when it has none
-	stats   []fileStat                // beside names: each regular file as listed
-	rollups map[Resolution]listedFile // the current rollup, per resolution
+	names   []string      // the day folder's usable names; nil when it has none
+	stats   []fileStat    // beside names: each regular file as listed
+	rollups [2]listedFile // the current rollup at each of resolutions (PerMinute, PerHour), in its order
+}
+
+// rollup returns the day's current rollup at res (no path: none).
+func (d DayFiles) rollup(res Resolution) listedFile {
+	if i := slices.Index(resolutions, res); i >= 0 && i < len(d.rollups) {
+		return d.rollups[i]
+	}
+	return listedFile{}
 }
 
 // listedFile is a file as Days found it: its path in the archive, and its
@@ -34,7 +42,7 @@ type listedFile struct {
 func (d DayFiles) Current() []Resolution {
 	var out []Resolution
 	for _, res := range resolutions {
-		if d.rollups[res].path != "" {
+		if d.rollup(res).path != "" {
 			out = append(out, res)
 		}
 	}
@@ -72,10 +80,11 @@ func (s *Store) DaysCached(table, host string, from time.Time, l *Listings) ([]D
 	// folders, opened once (dirAt: a listing or a look a few system
 	// calls, where there are thousands a host-year).
 	hostDir := table + "/host=" + host
-	resolutions := tableResolutions(table)
-	dirs := make([]*dirAt, 1+len(resolutions)) // nil: list through the root
-	none := make([]bool, len(dirs))            // no such folder: nothing to list in it
-	for i, dir := range slices.Concat([]string{hostDir}, rollupHostDirs(table, host, resolutions)) {
+	tableRes := tableResolutions(table)
+	dirs := make([]*dirAt, 1+len(tableRes)) // nil: list through the root
+	none := make([]bool, len(dirs))         // no such folder: nothing to list in it
+	rollupDirs := rollupHostDirs(table, host, tableRes)
+	for i, dir := range slices.Concat([]string{hostDir}, rollupDirs) {
 		d, err := s.openDirAt(dir)
 		if err != nil {
 			none[i] = errors.Is(err, fs.ErrNotExist)
@@ -90,16 +99,16 @@ func (s *Store) DaysCached(table, host string, from time.Time, l *Listings) ([]D
 		d := DayFiles{Partition: p}
 		date := dayFolder(p.Day)
 		if !none[0] {
-			if d.names, d.stats, err = s.listDayKept(dirs[0], date, p.Dir(), l, settled); err != nil {
+			if d.names, d.stats, err = s.listDayKept(dirs[0], date, hostDir+"/"+date, l, settled); err != nil {
 				return nil, fmt.Errorf("archive: days of %s for %q: %w", table, host, err)
 			}
 		}
 		live, _ := liveFiles(d.names)
-		for i, res := range resolutions {
+		for i, res := range tableRes {
 			if none[1+i] || len(live) > 1 || len(live) == 1 && live[0].kind != kindDay {
 				continue // no rollup, or not a current one: parts since
 			}
-			dir := rollupPath(res, p)
+			dir := rollupDirs[i] + "/" + date // rollupPath(res, p)
 			var name string
 			var st fileStat
 			if len(live) == 1 {
@@ -129,10 +138,7 @@ func (s *Store) DaysCached(table, host string, from time.Time, l *Listings) ([]D
 				}
 			}
 			if name != "" {
-				if d.rollups == nil {
-					d.rollups = map[Resolution]listedFile{}
-				}
-				d.rollups[res] = listedFile{dir + "/" + name, st}
+				d.rollups[slices.Index(resolutions, res)] = listedFile{dir + "/" + name, st} // by the archive's resolutions, not the table's
 			}
 		}
 		out = append(out, d)
@@ -222,7 +228,7 @@ func (s *Store) ScanFiles(res Resolution, d DayFiles, from, to time.Time, cols .
 		return nil, fmt.Errorf("archive: scan rollup %s: %w", p.Table, err)
 	}
 	fr := newFrame(want)
-	name := d.rollups[res].path
+	name := d.rollup(res).path
 	if name == "" || !p.Day.Before(to) || !p.End().After(from) {
 		return fr, nil
 	}
@@ -284,7 +290,7 @@ func (s *Store) Stamp(res Resolution, d DayFiles) (string, error) {
 			}
 			fmt.Fprintf(&b, "%s %d %d\n", st.path, st.stat.size, st.stat.mtime)
 		}
-	} else if r := d.rollups[res]; r.path != "" {
+	} else if r := d.rollup(res); r.path != "" {
 		if !r.stat.ok {
 			fi, err := s.root.Stat(r.path)
 			if err != nil {

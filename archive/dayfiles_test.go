@@ -50,6 +50,29 @@ func TestScanFiles(t *testing.T) {
 			t.Errorf("%s: Current() = %v, want %v", d.Day.Format(time.DateOnly), got, want)
 		}
 	}
+	// The compacted day of every table with rollups has its table's, one
+	// that has fewer than the archive's too (the process table's hourly).
+	fewer := 0
+	for _, table := range schema.Names() {
+		want := tableResolutions(table)
+		if len(want) == 0 {
+			continue
+		}
+		tdays, err := s.Days(table, "web1")
+		if err != nil || len(tdays) == 0 {
+			t.Errorf("Days(%s) = %d days, %v; want the compacted day", table, len(tdays), err)
+			continue
+		}
+		if got := tdays[0].Current(); !slices.Equal(got, want) {
+			t.Errorf("%s of the compacted day: Current() = %v, want %v", table, got, want)
+		}
+		if len(want) < len(resolutions) {
+			fewer++
+		}
+	}
+	if fewer == 0 {
+		t.Error("no table with fewer rollups than the archive's was checked")
+	}
 	for _, d := range days {
 		day := d.Day
 		for _, w := range []struct{ from, to time.Time }{
@@ -139,7 +162,7 @@ func TestScanFiles(t *testing.T) {
 
 	// Day 0 with its per-hour rollup gone, and its per-minute one a
 	// folder: no current rollup at either.
-	hourly, minutely := filepath.Join(s.Dir(), days[0].rollups[PerHour].path), filepath.Join(s.Dir(), days[0].rollups[PerMinute].path)
+	hourly, minutely := filepath.Join(s.Dir(), days[0].rollup(PerHour).path), filepath.Join(s.Dir(), days[0].rollup(PerMinute).path)
 	if err := os.Remove(hourly); err != nil {
 		t.Fatal(err)
 	}
