@@ -36,7 +36,7 @@ test-deps: ## install what the tests need when it is missing (chromium, test ser
 
 # The two longest packages are named first: go test starts packages in the
 # order given, two at a time on a 2-core machine, so the longest (render,
-# 13 to 15 minutes under -race on a quiet one) runs beside the others, not
+# 12 to 15 minutes under -race on a quiet one) runs beside the others, not
 # after them. Its timeout leaves room for a loaded machine.
 test: test-deps lint cross ## the whole suite: .ci/run calls this
 	$(GO) test -race -count=1 -timeout 30m ./render ./cmd/almanac ./...
