@@ -2,6 +2,8 @@ package site
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -109,5 +111,56 @@ func TestPublishDirKeep(t *testing.T) {
 	}
 	if diff := cmp.Diff(withMarker(map[string]string{"index.html": "2", "other/a.html": "a"}), readTree(t, dst)); diff != "" {
 		t.Errorf("target (-want +got):\n%s", diff)
+	}
+}
+
+// A publish that would delete Parquet files (an archive put in the target
+// since the last publish) is refused, dry run or not, and deletes nothing.
+func TestPublishDirKeepsData(t *testing.T) {
+	ctx := context.Background()
+	dst := t.TempDir() + "/www"
+	site := writeTree(t, map[string]string{"index.html": "1"})
+	if _, err := Publish(ctx, Target{Kind: Dir, Path: dst}, site, PublishOptions{Delete: true}); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dst, "data", "cpu", "host=a", "date=2026-08-21", "day-1.parquet")
+	if err := os.MkdirAll(filepath.Dir(data), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(data, []byte("PAR1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dry := range []bool{true, false} {
+		_, err := Publish(ctx, Target{Kind: Dir, Path: dst}, site, PublishOptions{Delete: true, Options: Options{DryRun: dry}})
+		if err == nil || !strings.Contains(err.Error(), "a Parquet file that the site does not, data/cpu/host=a/date=2026-08-21/day-1.parquet") {
+			t.Errorf("dry run %t: error %v, want a refusal naming the Parquet file", dry, err)
+		}
+	}
+	if b, err := os.ReadFile(data); err != nil || string(b) != "PAR1" {
+		t.Errorf("the Parquet file after the refused publishes: %q, %v", b, err)
+	}
+}
+
+// The same for an S3 prefix: an archive shipped under a site's prefix is
+// not deleted by the next publish.
+func TestPublishS3KeepsData(t *testing.T) {
+	s := sharedServer(t)
+	s3Env(t)
+	ctx := context.Background()
+	tg := s.bucket(t, "site")
+	site := writeTree(t, map[string]string{"index.html": "1"})
+	opts := PublishOptions{Options: s3Opts(s.endpoint()), Delete: true}
+	if _, err := Publish(ctx, tg, site, opts); err != nil {
+		t.Fatal(err)
+	}
+	key := tg.key("data/cpu/host=a/date=2026-08-21/day-1.parquet")
+	if _, err := s.client().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(tg.Bucket), Key: aws.String(key), Body: strings.NewReader("PAR1")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Publish(ctx, tg, site, opts); err == nil || !strings.Contains(err.Error(), "a Parquet file that the site does not, data/cpu/host=a/date=2026-08-21/day-1.parquet") {
+		t.Errorf("publish over a Parquet file: error %v, want a refusal naming it", err)
+	}
+	if _, err := s.client().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(tg.Bucket), Key: aws.String(key)}); err != nil {
+		t.Errorf("the Parquet object after the refused publish: %v", err)
 	}
 }

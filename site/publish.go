@@ -100,6 +100,9 @@ func publish(ctx context.Context, t Target, dir string, opts *PublishOptions) (R
 	}
 	c := Plan(local, remote, PlanOptions{Delete: opts.Delete})
 	c.Delete = spare(c.Delete, opts.Keep)
+	if err := checkNoData(c); err != nil {
+		return Report{}, err
+	}
 	r := Report{Changes: c, Unchanged: c.Unchanged, DryRun: opts.DryRun}
 	if opts.DryRun {
 		return r, nil
@@ -186,6 +189,25 @@ func (u *uploader) uploadSite(ctx context.Context, c Changes, last func(string) 
 	return u.remove(ctx, c.Delete)
 }
 
+// checkNoData refuses a publish that would delete Parquet files: a site
+// has none, so they are data put in the target since (an archive kept or
+// shipped there), which replacing the site must not delete.
+func checkNoData(c Changes) error {
+	var data []string
+	for _, o := range c.Delete {
+		if strings.HasSuffix(o.Key, ".parquet") {
+			data = append(data, o.Key)
+		}
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	if len(data) == 1 {
+		return fmt.Errorf("the target holds a Parquet file that the site does not, %s: an archive? Publishing replaces the site as a whole and would delete it; move it out of the target", data[0])
+	}
+	return fmt.Errorf("the target holds %d Parquet files that the site does not, such as %s: an archive? Publishing replaces the site as a whole and would delete them; move them out of the target", len(data), data[0])
+}
+
 // checkSourceTarget refuses a target that is the source, inside it, or
 // contains it: the swap would move the source away or publish into itself.
 func checkSourceTarget(src, dst string) error {
@@ -266,6 +288,9 @@ func publishDir(ctx context.Context, src *os.Root, srcPath, dst string, opts *Pu
 
 	c := Plan(local, remote, PlanOptions{Delete: opts.Delete})
 	c.Delete = spare(c.Delete, opts.Keep)
+	if err := checkNoData(c); err != nil {
+		return Report{}, err
+	}
 	r := Report{Changes: c, Unchanged: c.Unchanged, DryRun: opts.DryRun}
 	if opts.DryRun || (len(c.Upload) == 0 && len(c.Delete) == 0 && old != nil) {
 		return r, nil
