@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // TempDir creates a new, empty directory next to dst (mode 0755), to build
@@ -43,7 +44,8 @@ func tempDir(dst string) (string, error) {
 
 // CheckReplace returns nil when Swap may replace dst as a whole: dst is
 // missing, an empty directory, or a directory holding the file marker,
-// which the tool that built the tree leaves at its top. Anything else (the
+// which the tool that built the tree leaves at its top, and no Parquet
+// file. Anything else (the
 // filesystem root, a symlink, a file, a directory of someone else's files)
 // is refused with an error that says why, so that a mistyped path never
 // loses anyone's files.
@@ -63,6 +65,27 @@ func CheckReplace(dst, marker string) error {
 	if _, err := os.Lstat(filepath.Join(dst, marker)); err != nil {
 		return fmt.Errorf("site: target %s is not empty and holds no %s file: "+
 			"it was not built by almanac, and replacing it would delete its files", dst, marker)
+	}
+	// A site holds no Parquet file: one in dst is data put there since
+	// (an archive kept or shipped under the site's folder).
+	var data string
+	errFound := errors.New("found")
+	err = filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && strings.HasSuffix(d.Name(), ".parquet") {
+			data = p
+			return errFound
+		}
+		return nil
+	})
+	switch {
+	case data != "":
+		return fmt.Errorf("site: target %s holds %s, a Parquet file that no site holds (an archive?): "+
+			"replacing the site would delete it; move it out of the target", dst, data)
+	case err != nil:
+		return fmt.Errorf("site: target %s: %w", dst, err)
 	}
 	return nil
 }

@@ -159,6 +159,7 @@ func TestCheckReplace(t *testing.T) {
 	if err := os.WriteFile(file, []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	withData := tree(t, parent, "www", map[string]string{"index.html": "x", marker: "", "data/cpu/host=a/date=2026-08-21/day-1.parquet": "PAR1"})
 	link := filepath.Join(parent, "link")
 	if err := os.Symlink(site, link); err != nil {
 		t.Skipf("no symlinks here: %v", err)
@@ -170,6 +171,7 @@ func TestCheckReplace(t *testing.T) {
 		{"empty", empty, ""},
 		{"a site", site, ""},
 		{"someone's files", foreign, "not built by almanac"},
+		{"a site with an archive put in it", withData, filepath.Join("data", "cpu", "host=a", "date=2026-08-21", "day-1.parquet") + ", a Parquet file that no site holds"},
 		{"a file", file, "not a directory"},
 		{"a symlink", link, "symlink"},
 		{"the filesystem root", string(filepath.Separator), "filesystem root"},
