@@ -45,10 +45,10 @@ func tempDir(dst string) (string, error) {
 // CheckReplace returns nil when Swap may replace dst as a whole: dst is
 // missing, an empty directory, or a directory holding the file marker,
 // which the tool that built the tree leaves at its top, and no Parquet
-// file. Anything else (the
-// filesystem root, a symlink, a file, a directory of someone else's files)
-// is refused with an error that says why, so that a mistyped path never
-// loses anyone's files.
+// file. Anything else (the filesystem root, a symlink, a file, a
+// directory of someone else's files, data put in a site) is refused with
+// an error that says why, so that a mistyped path never loses anyone's
+// files.
 func CheckReplace(dst, marker string) error {
 	if err := checkDirTarget(dst); err != nil {
 		return fmt.Errorf("site: %w", err)
