@@ -108,7 +108,7 @@ func (s *Store) DaysCached(table, host string, from time.Time, l *Listings) ([]D
 			if none[1+i] || len(live) > 1 || len(live) == 1 && live[0].kind != kindDay {
 				continue // no rollup, or not a current one: parts since
 			}
-			dir := rollupDirs[i] + "/" + date // rollupPath(res, p)
+			dir := rollupDirs[i] + "/" + date // as rollupPath(res, p) names it, the date formatted once
 			var name string
 			var st fileStat
 			if len(live) == 1 {

@@ -22,7 +22,6 @@ func BenchmarkDaysCached(b *testing.B) {
 	dir := b.TempDir()
 	const host, days = "web1", 365
 	first := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	settled := time.Now().Add(-2 * listingSettled)
 	var tables []string
 	for _, table := range schema.Names() {
 		if CheckTable(table) != nil {
@@ -47,9 +46,7 @@ func BenchmarkDaysCached(b *testing.B) {
 				if err := os.WriteFile(filepath.Join(dir, folder, name), nil, 0o644); err != nil {
 					b.Fatal(err)
 				}
-				if err := os.Chtimes(filepath.Join(dir, folder), settled, settled); err != nil {
-					b.Fatal(err)
-				}
+				settle(b, filepath.Join(dir, folder))
 			}
 		}
 	}

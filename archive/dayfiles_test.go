@@ -321,16 +321,12 @@ func TestDaysCached(t *testing.T) {
 	if _, err := s.Compact("web1", rollupDay0.AddDate(0, 0, 1).Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	host := filepath.Join(dir, schema.TableCPU, "host=web1")
 	day := func(i int) string {
-		return filepath.Join(host, "date="+rollupDay0.AddDate(0, 0, i).Format(time.DateOnly))
+		return filepath.Join(dir, Partition{Table: schema.TableCPU, Host: "web1", Day: rollupDay0.AddDate(0, 0, i)}.Dir())
 	}
-	settled := time.Now().Add(-2 * listingSettled)
 	age := func(i int) {
 		t.Helper()
-		if err := os.Chtimes(day(i), settled, settled); err != nil {
-			t.Fatal(err)
-		}
+		settle(t, day(i))
 	}
 	age(0)
 	age(1)
@@ -429,12 +425,8 @@ func TestDaysCachedFrom(t *testing.T) {
 	if _, err := s.Compact("web1", rollupDay0.AddDate(0, 0, 2).Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	settled := time.Now().Add(-2 * listingSettled)
 	for i := range 2 {
-		p := filepath.Join(dir, schema.TableCPU, "host=web1", "date="+rollupDay0.AddDate(0, 0, i).Format(time.DateOnly))
-		if err := os.Chtimes(p, settled, settled); err != nil {
-			t.Fatal(err)
-		}
+		settle(t, filepath.Join(dir, Partition{Table: schema.TableCPU, Host: "web1", Day: rollupDay0.AddDate(0, 0, i)}.Dir()))
 	}
 	all, err := s.Days(schema.TableCPU, "web1")
 	if err != nil || len(all) != 2 {
@@ -472,6 +464,18 @@ func TestDaysCachedFrom(t *testing.T) {
 		}
 		if kept.Hits() != len(tc.want) {
 			t.Errorf("%s: %d day folders kept, want %d", tc.what, kept.Hits(), len(tc.want))
+		}
+	}
+}
+
+// settle makes the folders look unchanged for long enough that their
+// listings are kept (listingSettled).
+func settle(t testing.TB, folders ...string) {
+	t.Helper()
+	settled := time.Now().Add(-2 * listingSettled)
+	for _, f := range folders {
+		if err := os.Chtimes(f, settled, settled); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -287,9 +287,8 @@ func renderHost(src scanner, w *writer, tmpl *template.Template, host string, ca
 	}
 	if cache != nil && opts.FixedNow {
 		// The key's look at the day folders is the readers' too.
-		memo.lists = newDayLists(src, host, opts.Now.UnixMicro()-longest.Microseconds(), memo.listings())
 		var err error
-		if key, err = cache.key(host, memo.lists); err != nil {
+		if key, err = cache.key(host, memo.days(src, host, opts.Now)); err != nil {
 			w.log.Warn("render cache: cannot key the host; rendering it", "host", host, "err", err)
 		} else if e, ok := cache.load(w, host, key); ok {
 			// The listings kept stay as the last render that read the

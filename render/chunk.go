@@ -857,7 +857,7 @@ func appendQuotedList(b []byte, ss []string) []byte {
 // keeps years costs a render no more than one that keeps a year.
 func (g *gatherer) days(table string) ([]archive.DayFiles, error) {
 	if g.lists == nil {
-		g.lists = newDayLists(g.src, g.host, g.from, g.listings)
+		g.lists = newDayLists(g.src, g.host, g.from, nil)
 	}
 	return g.lists.days(table)
 }

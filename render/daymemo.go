@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // The day memo is the part of the render cache that keeps what each closed
@@ -93,7 +94,17 @@ type hostMemo struct {
 	mu       sync.Mutex
 	releases []func() // of the memo files read (mapMemoFile)
 
-	lists *dayLists // the host's days as listed for the cache's key; nil: not listed yet
+	lists *dayLists // the host's days (days); nil: not listed yet
+}
+
+// days returns the host's day lists for a render at now, with the day
+// folders' listings the render before kept: made once, for the render
+// cache's key and the readers alike.
+func (h *hostMemo) days(src scanner, host string, now time.Time) *dayLists {
+	if h.lists == nil {
+		h.lists = newDayLists(src, host, now.UnixMicro()-longest.Microseconds(), h.listings())
+	}
+	return h.lists
 }
 
 // release lets go of the memo files the host's render read: nothing may

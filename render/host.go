@@ -127,11 +127,11 @@ type gatherer struct {
 	width   []int64
 	samples []int        // per range: the host's samples in it (its system table)
 	sampleT *sampleTimes // the times of the host's samples (its system table)
-	// the day folders' listings kept from the render before (with a
-	// render cache: archive.Listings)
-	listings *archive.Listings
-	lists    *dayLists // the days of each table from from, listed once (with listings); nil: none yet
-	ooms     []int64   // the times of the samples (or rollup buckets) that counted OOM kills
+	// the days of each table from from, listed once, with the day folders'
+	// listings kept from the render before (with a render cache:
+	// archive.Listings); nil: none listed yet
+	lists *dayLists
+	ooms  []int64 // the times of the samples (or rollup buckets) that counted OOM kills
 
 	victims []oomVictim // the oom_kill table, to name the OOM marks (services.go)
 	// the last 7 days' CPU busy %, memory used % and load, for the overview
@@ -161,7 +161,7 @@ func (g *gatherer) fileSpans(d archive.DayFiles) ([]archive.FileSpan, error) {
 	if fs, ok := g.spans[k]; ok {
 		return fs, nil
 	}
-	fs, err := g.src.FileSpans(d, g.listings)
+	fs, err := g.src.FileSpans(d, g.lists.l) // d came from g.lists
 	if err != nil {
 		return nil, err
 	}
@@ -262,12 +262,8 @@ func gatherKept(src scanner, host, dir string, now time.Time, tz *time.Location,
 	g.d.ranges = make([][]Section, len(ranges))
 	steps := []func() error{g.incidents, g.system, g.cpu, g.pressure, g.memory, g.disk, g.filesystem,
 		g.network, g.temperature, g.gpu, g.custom, g.services, g.processes, g.groups, g.hostFacts, g.self}
-	switch {
-	case memo != nil && memo.lists != nil:
-		g.lists = memo.lists // listed already, for the render cache's key
-		g.listings = g.lists.l
-	case memo != nil:
-		g.listings = memo.listings()
+	if memo != nil {
+		g.lists = memo.days(src, host, now) // listed already, if the render cache keyed the host
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -275,7 +271,7 @@ func gatherKept(src scanner, host, dir string, now time.Time, tz *time.Location,
 		}
 	}
 	if memo != nil {
-		memo.saveListings(g.listings)
+		memo.saveListings(g.lists.l)
 	}
 	g.availability()
 	g.markOOMs()

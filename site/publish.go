@@ -189,13 +189,17 @@ func (u *uploader) uploadSite(ctx context.Context, c Changes, last func(string) 
 	return u.remove(ctx, c.Delete)
 }
 
-// checkNoData refuses a publish that would delete Parquet files: a site
-// has none, so they are data put in the target since (an archive kept or
-// shipped there), which replacing the site must not delete.
+// isData reports whether the file name (or key) is a Parquet file's: a
+// site has none, so one in a site's folder or prefix is data put there
+// since (an archive kept or shipped there), which replacing the site must
+// not delete.
+func isData(name string) bool { return strings.HasSuffix(name, ".parquet") }
+
+// checkNoData refuses a publish that would delete data files (isData).
 func checkNoData(c Changes) error {
 	var data []string
 	for _, o := range c.Delete {
-		if strings.HasSuffix(o.Key, ".parquet") {
+		if isData(o.Key) {
 			data = append(data, o.Key)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // TempDir creates a new, empty directory next to dst (mode 0755), to build
@@ -66,15 +65,14 @@ func CheckReplace(dst, marker string) error {
 		return fmt.Errorf("site: target %s is not empty and holds no %s file: "+
 			"it was not built by almanac, and replacing it would delete its files", dst, marker)
 	}
-	// A site holds no Parquet file: one in dst is data put there since
-	// (an archive kept or shipped under the site's folder).
+	// A site holds no data file (isData).
 	var data string
 	errFound := errors.New("found")
 	err = filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() && strings.HasSuffix(d.Name(), ".parquet") {
+		if d.Type().IsRegular() && isData(d.Name()) {
 			data = p
 			return errFound
 		}
